@@ -1,0 +1,108 @@
+import { Context, Schema, type Effect, type Stream } from "effect"
+import type { DomainEvent } from "./events"
+import type { EventMetadata, RecordedEvent } from "./recordedEvent"
+
+// ---------------------------------------------------------------------------
+// Event store errors. Every adapter fails with exactly these.
+// ---------------------------------------------------------------------------
+
+/** The stream moved on since the caller read it (optimistic concurrency). Nothing was stored. */
+export class WrongExpectedVersion extends Schema.TaggedError<WrongExpectedVersion>()("WrongExpectedVersion", {
+  stream: Schema.String,
+  expected: Schema.String,
+  actual: Schema.String
+}) {}
+
+/** Reading a stream that has no events. */
+export class StreamNotFound extends Schema.TaggedError<StreamNotFound>()("StreamNotFound", {
+  stream: Schema.String
+}) {}
+
+/** The event, its type or the stream name is not acceptable; nothing was stored. */
+export class InvalidEvent extends Schema.TaggedError<InvalidEvent>()("InvalidEvent", {
+  reason: Schema.String,
+  eventType: Schema.optional(Schema.String)
+}) {}
+
+/** A command id was reused for a different stream; the first use stands. */
+export class CommandIdReused extends Schema.TaggedError<CommandIdReused>()("CommandIdReused", {
+  commandId: Schema.String,
+  stream: Schema.String,
+  storedStream: Schema.String
+}) {}
+
+/** A stored message does not decode as a commit of catalogue events. */
+export class CorruptEvent extends Schema.TaggedError<CorruptEvent>()("CorruptEvent", {
+  globalPosition: Schema.Number,
+  reason: Schema.String
+}) {}
+
+/** The store could not be reached or answered with an infrastructure error. Safe to retry. */
+export class EventStoreUnavailable extends Schema.TaggedError<EventStoreUnavailable>()("EventStoreUnavailable", {
+  reason: Schema.String
+}) {}
+
+export type AppendError = WrongExpectedVersion | InvalidEvent | CommandIdReused | EventStoreUnavailable
+export type ReadError = EventStoreUnavailable | CorruptEvent
+
+// ---------------------------------------------------------------------------
+// Event store port
+// ---------------------------------------------------------------------------
+
+/**
+ * What the caller believes the stream looks like:
+ * - a number: the stream position of its last event (the stream's revision),
+ * - `"no_stream"`: the stream must not exist yet,
+ * - `"any"`: no check (positions stay dense; the store retries races itself).
+ */
+export type ExpectedRevision = number | "no_stream" | "any"
+
+export interface AppendInput {
+  readonly stream: string
+  readonly expectedRevision: ExpectedRevision
+  /** The events one command decided. Stored atomically, all or none. */
+  readonly events: ReadonlyArray<DomainEvent>
+  /** Retrying with the same command id appends nothing new and returns the first result. */
+  readonly commandId: string
+  readonly metadata?: Omit<EventMetadata, "commandId">
+}
+
+export interface AppendResult {
+  readonly globalPosition: number
+  /** The stream's revision after this commit: pass it as the next expectedRevision. */
+  readonly nextExpectedRevision: number
+  readonly events: ReadonlyArray<RecordedEvent>
+  /** True when this command id had been appended before (idempotent retry). */
+  readonly duplicate: boolean
+}
+
+export interface ReadAllOptions {
+  /** First commit position to include (1 = the beginning). */
+  readonly fromPosition?: number
+  /** Only events of this aggregate (`task`, `model`, …) or of this one stream. */
+  readonly aggregate?: string
+  readonly stream?: string
+}
+
+/**
+ * The append-only event log. Every adapter (JetStream, EventStoreDB,
+ * in-memory) passes the same contract suite (`tests/contract/eventStore.ts`).
+ */
+export class EventStore extends Context.Service<
+  EventStore,
+  {
+    /** Append one command's events atomically with optimistic concurrency. */
+    readonly append: (input: AppendInput) => Effect.Effect<AppendResult, AppendError>
+    /** All events of one stream, in stream order. */
+    readonly readStream: (
+      stream: string,
+      options?: { readonly fromRevision?: number }
+    ) => Effect.Effect<ReadonlyArray<RecordedEvent>, StreamNotFound | ReadError | InvalidEvent>
+    /** The log in global order from a position up to its end at the time of the call. */
+    readonly readAll: (options?: ReadAllOptions) => Stream.Stream<RecordedEvent, ReadError | InvalidEvent>
+    /** Catch-up then live: history from the position, then new events as they commit. Never ends by itself. */
+    readonly subscribe: (options?: ReadAllOptions) => Stream.Stream<RecordedEvent, ReadError | InvalidEvent>
+    /** Position of the last commit (0 when the log is empty). */
+    readonly headPosition: Effect.Effect<number, EventStoreUnavailable>
+  }
+>()("EventStore") {}

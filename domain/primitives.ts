@@ -1,0 +1,62 @@
+import { Schema } from "effect"
+
+/**
+ * Value schemas shared by every aggregate. One definition each: events,
+ * commands, HTTP bodies and OpenAPI all derive from these.
+ */
+
+/** 0x-prefixed lowercase hex of exactly `bytes` bytes. */
+const hexOf = (bytes: number, name: string) =>
+  Schema.String.pipe(
+    Schema.check(
+      Schema.isPattern(new RegExp(`^0x[0-9a-f]{${bytes * 2}}$`), {
+        description: `0x-prefixed lowercase hex, ${bytes} bytes (${name})`
+      })
+    )
+  )
+
+/** Ethereum address derived from a node's secp256k1 key (lowercase hex). */
+export const Address = hexOf(20, "address").pipe(Schema.brand("Address"))
+export type Address = typeof Address.Type
+
+/** keccak256 / sha256 digest. */
+export const Hash32 = hexOf(32, "digest").pipe(Schema.brand("Hash32"))
+export type Hash32 = typeof Hash32.Type
+
+/** Compressed secp256k1 public key. */
+export const PublicKey = hexOf(33, "compressed secp256k1 public key").pipe(Schema.brand("PublicKey"))
+export type PublicKey = typeof PublicKey.Type
+
+/**
+ * Neura amounts are integer base units. bigint in memory, a decimal string on
+ * the wire and in the log, so no float ever touches money.
+ */
+export const NeuraAmount = Schema.BigIntFromString.pipe(
+  Schema.check(Schema.isGreaterThanOrEqualToBigInt(0n, { description: "non-negative Neura base units" }))
+)
+export type NeuraAmount = typeof NeuraAmount.Type
+
+/** ISO-8601 UTC instant; time always comes in on the command, never from domain code. */
+export const Instant = Schema.String.pipe(
+  Schema.check(
+    Schema.isPattern(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/, { description: "ISO-8601 UTC instant" })
+  )
+)
+export type Instant = typeof Instant.Type
+
+/** Identifier usable as the id part of a stream name and a NATS subject token. */
+export const EntityId = Schema.String.pipe(
+  Schema.check(Schema.isPattern(/^[A-Za-z0-9_-]{1,128}$/, { description: "1-128 chars of [A-Za-z0-9_-]" }))
+)
+
+export const NodeId = EntityId.pipe(Schema.brand("NodeId"))
+export type NodeId = typeof NodeId.Type
+export const DatasetId = EntityId.pipe(Schema.brand("DatasetId"))
+export type DatasetId = typeof DatasetId.Type
+export const TaskId = EntityId.pipe(Schema.brand("TaskId"))
+export type TaskId = typeof TaskId.Type
+
+export const NonNegativeInt = Schema.Number.pipe(
+  Schema.check(Schema.isInt(), Schema.isGreaterThanOrEqualTo(0))
+)
+export const PositiveInt = Schema.Number.pipe(Schema.check(Schema.isInt(), Schema.isGreaterThan(0)))

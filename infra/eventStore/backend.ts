@@ -1,0 +1,89 @@
+import { Effect, Stream } from "effect"
+import {
+  CommandIdReused,
+  CorruptEvent,
+  EventStore,
+  EventStoreUnavailable,
+  InvalidEvent,
+  StreamNotFound,
+  WrongExpectedVersion,
+  type AppendResult,
+  type ReadAllOptions
+} from "../../domain/ports"
+import type { RecordedEvent } from "../../domain/recordedEvent"
+import { parseStreamName } from "../../domain/streamName"
+import { prepareAppend, type PreparedAppend } from "./codec"
+
+/**
+ * What an adapter implements: the log in promise form, over validated input.
+ * Adapters throw the port's tagged errors; `toEventStore` turns everything
+ * else into EventStoreUnavailable, so the service's error channel stays exact.
+ */
+export interface LogBackend {
+  append(prepared: PreparedAppend): Promise<AppendResult>
+  readStream(stream: string, fromRevision: number): Promise<ReadonlyArray<RecordedEvent>>
+  /** Commits (each an array of events) in global order; finite for read, endless for subscribe. */
+  commits(options: ValidatedReadOptions, mode: "read" | "subscribe"): AsyncIterable<ReadonlyArray<RecordedEvent>>
+  headPosition(): Promise<number>
+}
+
+export interface ValidatedReadOptions {
+  readonly fromPosition: number
+  readonly aggregate?: string
+  readonly stream?: string
+}
+
+type Known = WrongExpectedVersion | StreamNotFound | InvalidEvent | CommandIdReused | CorruptEvent | EventStoreUnavailable
+const KNOWN = new Set(["WrongExpectedVersion", "StreamNotFound", "InvalidEvent", "CommandIdReused", "CorruptEvent", "EventStoreUnavailable"])
+
+const toKnown = (error: unknown): Known =>
+  typeof error === "object" && error !== null && "_tag" in error && KNOWN.has(String(error._tag))
+    ? (error as Known)
+    : new EventStoreUnavailable({ reason: error instanceof Error ? error.message : String(error) })
+
+const validateReadOptions = (options: ReadAllOptions = {}): ValidatedReadOptions => {
+  const fromPosition = options.fromPosition ?? 1
+  if (!Number.isSafeInteger(fromPosition) || fromPosition < 1) {
+    throw new InvalidEvent({ reason: `fromPosition must be an integer >= 1; got ${String(options.fromPosition)}` })
+  }
+  if (options.stream !== undefined) {
+    const parsed = parseStreamName(options.stream)
+    if ("invalid" in parsed) throw new InvalidEvent({ reason: parsed.invalid })
+    return { fromPosition, stream: options.stream, aggregate: parsed.aggregate }
+  }
+  if (options.aggregate !== undefined && !/^[a-z][A-Za-z0-9]{0,63}$/.test(options.aggregate)) {
+    throw new InvalidEvent({ reason: `aggregate "${options.aggregate}" is not an aggregate name` })
+  }
+  return options.aggregate === undefined ? { fromPosition } : { fromPosition, aggregate: options.aggregate }
+}
+
+const commitStream = (backend: LogBackend, options: ReadAllOptions | undefined, mode: "read" | "subscribe") =>
+  Stream.unwrap(
+    Effect.try({ try: () => validateReadOptions(options), catch: toKnown }).pipe(
+      Effect.map((validated) =>
+        Stream.fromAsyncIterable(backend.commits(validated, mode), toKnown).pipe(
+          Stream.flattenIterable
+        )
+      )
+    )
+  ) as Stream.Stream<RecordedEvent, CorruptEvent | EventStoreUnavailable | InvalidEvent>
+
+/** Wrap a backend as the EventStore service (the Effect edge). */
+export const toEventStore = (backend: LogBackend): EventStore["Service"] => ({
+  append: Effect.fn("EventStore.append")(function* (input) {
+    const prepared = yield* Effect.try({ try: () => prepareAppend(input), catch: toKnown })
+    return yield* Effect.tryPromise({ try: () => backend.append(prepared), catch: toKnown })
+  }) as EventStore["Service"]["append"],
+  readStream: Effect.fn("EventStore.readStream")(function* (stream, options) {
+    const fromRevision = options?.fromRevision ?? 0
+    const parsed = parseStreamName(String(stream))
+    if ("invalid" in parsed) return yield* new InvalidEvent({ reason: parsed.invalid })
+    return yield* Effect.tryPromise({ try: () => backend.readStream(stream, fromRevision), catch: toKnown })
+  }) as EventStore["Service"]["readStream"],
+  readAll: (options) => commitStream(backend, options, "read"),
+  subscribe: (options) => commitStream(backend, options, "subscribe"),
+  headPosition: Effect.tryPromise({
+    try: () => backend.headPosition(),
+    catch: (e) => new EventStoreUnavailable({ reason: e instanceof Error ? e.message : String(e) })
+  })
+})

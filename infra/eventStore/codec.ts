@@ -1,0 +1,101 @@
+import { Cause, Exit, Schema } from "effect"
+import { DomainEvent, domainEventTypes } from "../../domain/events"
+import { CorruptEvent, InvalidEvent, type AppendInput, type ExpectedRevision } from "../../domain/ports"
+import { Commit, type EncodedRecordedEvent, EventMetadata, type RecordedEvent } from "../../domain/recordedEvent"
+import { parseStreamName, type StreamName } from "../../domain/streamName"
+
+/** An append that passed validation: everything an adapter needs, already encoded. */
+export interface PreparedAppend {
+  readonly stream: string
+  readonly streamName: StreamName
+  readonly expectedRevision: ExpectedRevision
+  readonly commandId: string
+  readonly events: ReadonlyArray<typeof DomainEvent.Encoded>
+  readonly metadata: typeof EventMetadata.Encoded
+}
+
+const allErrors = { errors: "all" } as const
+const encodeEvent = Schema.encodeUnknownExit(DomainEvent, allErrors)
+const encodeMetadata = Schema.encodeUnknownExit(EventMetadata, allErrors)
+const decodeCommitExit = Schema.decodeUnknownExit(Commit, allErrors)
+
+const failureMessage = (exit: Exit.Exit<unknown, unknown>): string => {
+  if (!Exit.isFailure(exit)) return ""
+  const error = Cause.squash(exit.cause)
+  return error instanceof Error ? error.message : String(error)
+}
+
+/**
+ * Validate and encode an append before any I/O. Throws InvalidEvent; nothing
+ * is ever written for input that fails here. Shared by every adapter so they
+ * refuse exactly the same things.
+ */
+export const prepareAppend = (input: AppendInput): PreparedAppend => {
+  const parsed = parseStreamName(String(input.stream))
+  if ("invalid" in parsed) throw new InvalidEvent({ reason: parsed.invalid })
+  const expected = input.expectedRevision
+  if (!(expected === "any" || expected === "no_stream" || (Number.isSafeInteger(expected) && expected >= 0))) {
+    throw new InvalidEvent({ reason: `expectedRevision must be a non-negative integer, "no_stream" or "any"; got ${String(expected)}` })
+  }
+  if (!Array.isArray(input.events) || input.events.length === 0) {
+    throw new InvalidEvent({ reason: "an append needs at least one event" })
+  }
+  const events = input.events.map((event, i) => {
+    const tag = typeof event === "object" && event !== null && "_tag" in event ? String(event._tag) : undefined
+    if (tag === undefined || !domainEventTypes.has(tag)) {
+      throw new InvalidEvent({
+        reason: `event #${i} has unknown event type ${JSON.stringify(tag ?? null)}; known: ${[...domainEventTypes].join(", ")}`,
+        ...(tag === undefined ? {} : { eventType: tag })
+      })
+    }
+    const exit = encodeEvent(event)
+    if (Exit.isSuccess(exit)) return exit.value
+    throw new InvalidEvent({
+      reason: `event #${i}${tag ? ` (${tag})` : ""} is not a valid catalogue event: ${failureMessage(exit)}`,
+      ...(tag === undefined ? {} : { eventType: tag })
+    })
+  })
+  const metadataExit = encodeMetadata({ ...input.metadata, commandId: input.commandId })
+  if (Exit.isFailure(metadataExit)) throw new InvalidEvent({ reason: `invalid metadata: ${failureMessage(metadataExit)}` })
+  return {
+    stream: input.stream,
+    streamName: parsed,
+    expectedRevision: expected,
+    commandId: input.commandId,
+    events,
+    metadata: metadataExit.value
+  }
+}
+
+/**
+ * Decode one stored commit. `globalPosition` is where the store found it; an
+ * envelope that claims another position was moved or forged.
+ */
+export const decodeCommit = (raw: unknown, globalPosition: number): ReadonlyArray<RecordedEvent> => {
+  const exit = decodeCommitExit(raw)
+  if (Exit.isFailure(exit)) throw new CorruptEvent({ globalPosition, reason: failureMessage(exit) })
+  for (const event of exit.value.events) {
+    if (event.globalPosition !== globalPosition) {
+      throw new CorruptEvent({ globalPosition, reason: `envelope claims position ${event.globalPosition}` })
+    }
+    if (event.type !== event.data._tag) {
+      throw new CorruptEvent({ globalPosition, reason: `envelope type ${event.type} differs from data ${event.data._tag}` })
+    }
+  }
+  return exit.value.events
+}
+
+export const encodeCommitBytes = (events: ReadonlyArray<EncodedRecordedEvent>): Uint8Array =>
+  new TextEncoder().encode(JSON.stringify({ events }))
+
+export const parseCommitBytes = (bytes: Uint8Array, globalPosition: number): unknown => {
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes))
+  } catch (e) {
+    throw new CorruptEvent({ globalPosition, reason: `not JSON: ${(e as Error).message}` })
+  }
+}
+
+/** The revision a stream has after its last event at `streamPosition`. */
+export const describeRevision = (revision: number | undefined): string =>
+  revision === undefined ? "no_stream" : String(revision)

@@ -1,0 +1,143 @@
+import { keccak_256 } from "@noble/hashes/sha3.js"
+import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js"
+import { Schema } from "effect"
+import type { Hash32 } from "../../domain/primitives"
+import {
+  type EncodedRecordedEvent,
+  EventMetadata,
+  GENESIS_HASH,
+  RecordedEvent
+} from "../../domain/recordedEvent"
+import { canonicalJson } from "../canonicalJson"
+
+/** Where the chain stands after the last commit: position 0 is the empty log. */
+export interface ChainTip {
+  readonly globalPosition: number
+  readonly hash: Hash32
+}
+export const EMPTY_TIP: ChainTip = { globalPosition: 0, hash: GENESIS_HASH }
+
+const keccakHex = (text: string): string => bytesToHex(keccak_256(utf8ToBytes(text)))
+
+/** keccak256 of the canonical JSON of the encoded envelope without its `hash`. */
+export const computeEventHash = (envelope: Omit<EncodedRecordedEvent, "hash">): Hash32 => {
+  const { hash: _ignored, ...rest } = envelope as EncodedRecordedEvent
+  return `0x${keccakHex(canonicalJson(rest))}` as Hash32
+}
+
+/**
+ * Event ids are derived, not random: a retried command produces the same ids,
+ * which keeps appends idempotent in stores that dedupe by event id (EventStoreDB)
+ * as well as those that dedupe by message id (JetStream). UUID-shaped (v8).
+ */
+export const deriveEventId = (commandId: string, index: number): string => {
+  const h = keccakHex(`${commandId}#${index}`)
+  const variant = ((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16)
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`
+}
+
+export interface CommitToSeal {
+  readonly tip: ChainTip
+  readonly stream: string
+  /** Stream position the first event gets (the stream's current length). */
+  readonly firstStreamPosition: number
+  /** Domain events already encoded with the catalogue schema. */
+  readonly events: ReadonlyArray<{ readonly _tag: string }>
+  readonly metadata: typeof EventMetadata.Encoded
+  readonly recordedAt: string
+}
+
+/**
+ * Seal one commit onto the chain: assign positions, link each event to the
+ * previous hash and hash it. Pure; every adapter seals the same way, so a log
+ * moved between stores verifies identically.
+ */
+export const sealCommit = (commit: CommitToSeal): { readonly events: Array<EncodedRecordedEvent>; readonly tip: ChainTip } => {
+  const globalPosition = commit.tip.globalPosition + 1
+  let prevHash = commit.tip.hash as string
+  const events = commit.events.map((data, indexInCommit) => {
+    const unsealed = {
+      id: deriveEventId(commit.metadata.commandId, indexInCommit),
+      type: data._tag,
+      stream: commit.stream,
+      streamPosition: commit.firstStreamPosition + indexInCommit,
+      globalPosition,
+      indexInCommit,
+      recordedAt: commit.recordedAt,
+      data: data as EncodedRecordedEvent["data"],
+      metadata: commit.metadata,
+      prevHash
+    }
+    const hash = computeEventHash(unsealed)
+    prevHash = hash
+    return { ...unsealed, hash }
+  })
+  return { events, tip: { globalPosition, hash: prevHash as Hash32 } }
+}
+
+export interface ChainBreak {
+  readonly globalPosition: number
+  readonly indexInCommit: number
+  readonly eventId: string
+  readonly reason: string
+}
+
+export type ChainVerification =
+  | { readonly ok: true; readonly verified: number; readonly tip: ChainTip }
+  | { readonly ok: false; readonly verified: number; readonly break: ChainBreak }
+
+const encodeRecorded = Schema.encodeSync(RecordedEvent)
+
+/**
+ * Incremental verifier for replays: feed events in global order; it answers
+ * the first break (a recomputed hash that differs, a link to the wrong
+ * previous hash, or a gap/reordering in positions).
+ */
+export const chainVerifier = (from: ChainTip = EMPTY_TIP) => {
+  let tip = from
+  let expectedIndex = 0
+  let verified = 0
+  return {
+    /** A decoded event (as the store's read API returns it). */
+    push(event: RecordedEvent): ChainBreak | undefined {
+      return this.pushEncoded(encodeRecorded(event))
+    },
+    /** An event exactly as stored (raw JSON), for audits of a log copy. */
+    pushEncoded(encoded: EncodedRecordedEvent): ChainBreak | undefined {
+      const at = { globalPosition: encoded.globalPosition, indexInCommit: encoded.indexInCommit, eventId: encoded.id }
+      const sameCommit = encoded.globalPosition === tip.globalPosition && encoded.indexInCommit === expectedIndex
+      const nextCommit = encoded.globalPosition === tip.globalPosition + 1 && encoded.indexInCommit === 0
+      if (!sameCommit && !nextCommit) {
+        return { ...at, reason: `out of order: expected position ${tip.globalPosition}#${expectedIndex} or ${tip.globalPosition + 1}#0` }
+      }
+      if (encoded.prevHash !== tip.hash) return { ...at, reason: `prevHash ${encoded.prevHash} does not link to ${tip.hash}` }
+      const recomputed = computeEventHash(encoded)
+      if (recomputed !== encoded.hash) return { ...at, reason: `hash mismatch: stored ${encoded.hash}, recomputed ${recomputed}` }
+      tip = { globalPosition: encoded.globalPosition, hash: encoded.hash as Hash32 }
+      expectedIndex = encoded.indexInCommit + 1
+      verified++
+      return undefined
+    },
+    get tip() {
+      return tip
+    },
+    get verified() {
+      return verified
+    }
+  }
+}
+
+/** Verify a whole replay at once. */
+export const verifyChain = (
+  events: Iterable<RecordedEvent>,
+  from: ChainTip = EMPTY_TIP
+): ChainVerification => {
+  const verifier = chainVerifier(from)
+  for (const event of events) {
+    const broken = verifier.push(event)
+    if (broken) return { ok: false, verified: verifier.verified, break: broken }
+  }
+  return { ok: true, verified: verifier.verified, tip: verifier.tip }
+}
+
+export type { EventMetadata }

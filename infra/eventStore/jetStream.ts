@@ -1,0 +1,402 @@
+import {
+  DeliverPolicy,
+  DiscardPolicy,
+  JetStreamApiError,
+  jetstream,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+  type JetStreamClient,
+  type JetStreamManager,
+  type StreamConfig
+} from "@nats-io/jetstream"
+import type { NatsConnection } from "@nats-io/transport-node"
+import { Effect, Layer } from "effect"
+import { CommandIdReused, EventStore, EventStoreUnavailable, StreamNotFound, WrongExpectedVersion, type AppendResult } from "../../domain/ports"
+import type { RecordedEvent } from "../../domain/recordedEvent"
+import { parseStreamName } from "../../domain/streamName"
+import { NatsClient } from "../nats/NatsClient"
+import { toEventStore, type LogBackend, type ValidatedReadOptions } from "./backend"
+import { decodeCommit, describeRevision, encodeCommitBytes, parseCommitBytes, type PreparedAppend } from "./codec"
+import { EMPTY_TIP, sealCommit, type ChainTip } from "./hashChain"
+
+export interface JetStreamEventStoreConfig {
+  /** JetStream stream holding the log. */
+  readonly streamName: string
+  /** Subjects are `<prefix>.<aggregate>.<id>`. */
+  readonly subjectPrefix: string
+  /** Create/update the stream at start (needs the admin role); otherwise it must exist. */
+  readonly provision: boolean
+  /** How long JetStream remembers command ids for idempotent retries. */
+  readonly duplicateWindowMs: number
+  readonly replicas: number
+  /** Bound on reseal-and-retry after another writer moved the log head. */
+  readonly maxAppendAttempts: number
+}
+
+export const defaultJetStreamConfig: JetStreamEventStoreConfig = {
+  streamName: "EVENTS",
+  subjectPrefix: "events",
+  provision: true,
+  duplicateWindowMs: 60 * 60 * 1000,
+  replicas: 1,
+  maxAppendAttempts: 50
+}
+
+/** JetStream's "wrong last sequence" API error: an expectation header did not hold. */
+const WRONG_LAST_SEQUENCE = 10071
+
+export const eventStreamConfig = (config: JetStreamEventStoreConfig): Partial<StreamConfig> & { name: string } => ({
+  name: config.streamName,
+  subjects: [`${config.subjectPrefix}.>`],
+  retention: RetentionPolicy.Limits,
+  storage: StorageType.File,
+  num_replicas: config.replicas,
+  discard: DiscardPolicy.New,
+  max_msgs: -1,
+  max_bytes: -1,
+  max_age: 0,
+  max_msg_size: 1024 * 1024,
+  duplicate_window: config.duplicateWindowMs * 1_000_000,
+  // The log is the audit trail: no message may be removed, by anyone.
+  deny_delete: true,
+  deny_purge: true,
+  allow_rollup_hdrs: false,
+  allow_direct: true
+})
+
+/** Create the stream, or check that an existing one keeps the audit guarantees. */
+export const ensureEventStream = async (jsm: JetStreamManager, config: JetStreamEventStoreConfig): Promise<void> => {
+  const wanted = eventStreamConfig(config)
+  const existing = await jsm.streams.info(config.streamName).catch((e: unknown) => {
+    if (e instanceof JetStreamApiError && e.code === 10059) return undefined
+    throw e
+  })
+  if (!existing) {
+    if (!config.provision) throw new EventStoreUnavailable({ reason: `stream ${config.streamName} does not exist; run provisioning` })
+    await jsm.streams.add(wanted)
+    return
+  }
+  const c = existing.config
+  if (!c.deny_delete || !c.deny_purge || !c.allow_direct || !c.subjects.includes(`${config.subjectPrefix}.>`)) {
+    throw new EventStoreUnavailable({
+      reason: `stream ${config.streamName} exists without deny_delete/deny_purge/allow_direct or the ${config.subjectPrefix}.> subjects`
+    })
+  }
+}
+
+interface StreamHead {
+  /** Revision (stream position of the last event), undefined when the stream is empty. */
+  readonly revision: number | undefined
+  /** JetStream sequence of the stream's last commit, 0 when empty. */
+  readonly subjectSeq: number
+}
+
+interface Sealed {
+  readonly payload: Uint8Array
+  readonly tip: ChainTip
+  readonly expectedLastSeq: number
+  readonly expectedSubjectSeq: number
+  readonly events: ReadonlyArray<RecordedEvent>
+  readonly generation: number
+}
+
+/**
+ * The log on JetStream. One message per commit on `<prefix>.<aggregate>.<id>`.
+ *
+ * Two server-side expectations make every append safe:
+ * - `Nats-Expected-Last-Subject-Sequence`: the stream (aggregate) has not moved
+ *   since the caller read it (optimistic concurrency per stream);
+ * - `Nats-Expected-Last-Sequence`: the whole log has not moved since we sealed
+ *   the commit onto the hash chain, so the stored `prevHash` really is the hash
+ *   of the event before it and `globalPosition` is the JetStream sequence.
+ * The second one can fail because of another writer's unrelated append; then we
+ * reseal on the new head and retry (bounded). `msgID` = command id makes a
+ * retried command a no-op (JetStream checks duplicates before expectations).
+ *
+ * Within one process appends are pipelined: sealing is serialised (it needs the
+ * head), publishing is not. Each seal optimistically advances the local head;
+ * when a publish fails, the commits sealed on top of it fail their
+ * expected-last-sequence check at the server and are resealed: nothing forks.
+ */
+export class JetStreamLog implements LogBackend {
+  private head: ChainTip | undefined
+  /** Bumped whenever the local view is discarded, so stale seals do not overwrite fresh state. */
+  private generation = 0
+  private readonly heads = new Map<string, StreamHead & { generation: number }>()
+  private sealing: Promise<unknown> = Promise.resolve()
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+    private readonly config: JetStreamEventStoreConfig,
+    private readonly now: () => Date = () => new Date()
+  ) {}
+
+  static async open(nc: NatsConnection, config: JetStreamEventStoreConfig, now?: () => Date): Promise<JetStreamLog> {
+    const jsm = await jetstreamManager(nc)
+    await ensureEventStream(jsm, config)
+    return new JetStreamLog(nc, jetstream(nc), jsm, config, now)
+  }
+
+  private subjectOf(stream: string): string {
+    const parsed = parseStreamName(stream)
+    if ("invalid" in parsed) throw new Error(parsed.invalid)
+    return `${this.config.subjectPrefix}.${parsed.aggregate}.${parsed.id}`
+  }
+
+  // ---- reads of single messages (direct get: no consumer needed) ----------
+
+  private async commitAt(seq: number): Promise<ReadonlyArray<RecordedEvent>> {
+    const msg = await this.jsm.direct.getMessage(this.config.streamName, { seq })
+    if (!msg) throw new EventStoreUnavailable({ reason: `commit ${seq} not found` })
+    return decodeCommit(parseCommitBytes(msg.data, msg.seq), msg.seq)
+  }
+
+  private async loadStreamHead(stream: string): Promise<StreamHead> {
+    const msg = await this.jsm.direct.getMessage(this.config.streamName, { last_by_subj: this.subjectOf(stream) })
+    if (!msg) return { revision: undefined, subjectSeq: 0 }
+    const events = decodeCommit(parseCommitBytes(msg.data, msg.seq), msg.seq)
+    return { revision: events[events.length - 1]!.streamPosition, subjectSeq: msg.seq }
+  }
+
+  private async loadHead(): Promise<ChainTip> {
+    const info = await this.jsm.streams.info(this.config.streamName)
+    const last = info.state.last_seq
+    if (last === 0) return EMPTY_TIP
+    const events = await this.commitAt(last)
+    return { globalPosition: last, hash: events[events.length - 1]!.hash }
+  }
+
+  async headPosition(): Promise<number> {
+    const info = await this.jsm.streams.info(this.config.streamName)
+    return info.state.last_seq
+  }
+
+  // ---- append --------------------------------------------------------------
+
+  private forget(stream: string, generation: number): void {
+    // Only the first failure of a generation resets: later failures of commits
+    // sealed on the same (now discarded) view must not wipe a fresher one.
+    if (generation === this.generation) {
+      this.generation++
+      this.head = undefined
+      this.heads.clear()
+    } else {
+      this.heads.delete(stream)
+    }
+  }
+
+  private withSealLock<T>(f: () => Promise<T>): Promise<T> {
+    const run = this.sealing.then(f, f)
+    this.sealing = run.catch(() => undefined)
+    return run
+  }
+
+  private seal(p: PreparedAppend, fetched: StreamHead | undefined): Promise<Sealed> {
+    return this.withSealLock(async () => {
+      const generation = this.generation
+      const head = (this.head ??= await this.loadHead())
+      const expected = p.expectedRevision
+      const mismatch = (h: StreamHead) =>
+        (expected === "no_stream" && h.revision !== undefined) || (typeof expected === "number" && expected !== h.revision)
+      const cached = this.heads.get(p.stream)
+      let streamHead = cached ?? fetched ?? (await this.loadStreamHead(p.stream))
+      // The cache only knows this process's writes; another process may have
+      // moved the stream since, so a mismatch against the cache is re-checked
+      // against the store before it becomes the caller's error.
+      if (mismatch(streamHead) && streamHead === cached) streamHead = await this.loadStreamHead(p.stream)
+      // A mismatch is not reported here: the command may be a retry of one
+      // already stored, and only the server knows (it checks msgID duplicates
+      // before expectations). The commit is published as is and can only come
+      // back as a duplicate or a wrong-last-sequence error; it must not move
+      // our optimistic view.
+      const doomed = mismatch(streamHead)
+      const firstStreamPosition = streamHead.revision === undefined ? 0 : streamHead.revision + 1
+      const sealed = sealCommit({
+        tip: head,
+        stream: p.stream,
+        firstStreamPosition,
+        events: p.events,
+        metadata: p.metadata,
+        recordedAt: this.now().toISOString()
+      })
+      const events = decodeCommit(JSON.parse(JSON.stringify({ events: sealed.events })), sealed.tip.globalPosition)
+      if (!doomed) {
+        this.head = sealed.tip
+        this.heads.set(p.stream, {
+          revision: events[events.length - 1]!.streamPosition,
+          subjectSeq: sealed.tip.globalPosition,
+          generation
+        })
+      }
+      return {
+        payload: encodeCommitBytes(sealed.events),
+        tip: sealed.tip,
+        expectedLastSeq: head.globalPosition,
+        // A doomed commit carries an expectation the server cannot satisfy.
+        expectedSubjectSeq: doomed ? (expected === "no_stream" ? 0 : Number.MAX_SAFE_INTEGER) : streamHead.subjectSeq,
+        events,
+        generation: doomed ? -1 : generation
+      }
+    })
+  }
+
+  async append(p: PreparedAppend): Promise<AppendResult> {
+    const subject = this.subjectOf(p.stream)
+    for (let attempt = 1; attempt <= this.config.maxAppendAttempts; attempt++) {
+      // Resolve the stream's head outside the seal lock when we do not know it,
+      // so one slow lookup does not hold every other append.
+      let fetched: StreamHead | undefined
+      if (!this.heads.has(p.stream)) {
+        fetched = p.expectedRevision === "no_stream" ? { revision: undefined, subjectSeq: 0 } : await this.loadStreamHead(p.stream)
+      }
+      const sealed = await this.seal(p, fetched)
+      try {
+        const ack = await this.js.publish(subject, sealed.payload, {
+          msgID: p.commandId,
+          expect: { lastSequence: sealed.expectedLastSeq, lastSubjectSequence: sealed.expectedSubjectSeq }
+        })
+        if (ack.duplicate) {
+          // The command was stored before (a retry): nothing new was appended,
+          // so the head we advanced optimistically is wrong.
+          this.forget(p.stream, sealed.generation)
+          const stored = await this.commitAt(ack.seq)
+          if (stored[0]!.stream !== p.stream) {
+            throw new CommandIdReused({ commandId: p.commandId, stream: p.stream, storedStream: stored[0]!.stream })
+          }
+          return { globalPosition: ack.seq, nextExpectedRevision: stored[stored.length - 1]!.streamPosition, events: stored, duplicate: true }
+        }
+        if (ack.seq !== sealed.tip.globalPosition) {
+          // Cannot happen while the server honours Expected-Last-Sequence; if it
+          // does, the chain would lie, so refuse loudly.
+          this.forget(p.stream, sealed.generation)
+          throw new EventStoreUnavailable({ reason: `stored at ${ack.seq}, sealed for ${sealed.tip.globalPosition}` })
+        }
+        return {
+          globalPosition: ack.seq,
+          nextExpectedRevision: sealed.events[sealed.events.length - 1]!.streamPosition,
+          events: sealed.events,
+          duplicate: false
+        }
+      } catch (error) {
+        this.forget(p.stream, sealed.generation)
+        if (!(error instanceof JetStreamApiError && error.code === WRONG_LAST_SEQUENCE)) throw error
+        // Which expectation failed? Ask the stream itself.
+        const actual = await this.loadStreamHead(p.stream)
+        const expected = p.expectedRevision
+        const streamMismatch =
+          (expected === "no_stream" && actual.revision !== undefined) || (typeof expected === "number" && expected !== actual.revision)
+        if (streamMismatch) {
+          throw new WrongExpectedVersion({
+            stream: p.stream,
+            expected: String(p.expectedRevision),
+            actual: describeRevision(actual.revision)
+          })
+        }
+        // Another writer moved the log head (or, for "any", this stream): reseal.
+        if (attempt > 3) await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, attempt * 2)))
+      }
+    }
+    throw new EventStoreUnavailable({ reason: `append to ${p.stream} gave up after ${this.config.maxAppendAttempts} attempts (contention)` })
+  }
+
+  // ---- streams of commits --------------------------------------------------
+
+  async readStream(stream: string, fromRevision: number): Promise<ReadonlyArray<RecordedEvent>> {
+    const subject = this.subjectOf(stream)
+    const last = await this.jsm.direct.getMessage(this.config.streamName, { last_by_subj: subject })
+    if (!last) throw new StreamNotFound({ stream })
+    const events: Array<RecordedEvent> = []
+    for await (const commit of this.consume(subject, 1, last.seq)) {
+      for (const e of commit) if (e.streamPosition >= fromRevision) events.push(e)
+    }
+    return events
+  }
+
+  commits(options: ValidatedReadOptions, mode: "read" | "subscribe"): AsyncIterable<ReadonlyArray<RecordedEvent>> {
+    const p = this.config.subjectPrefix
+    const filter = options.stream
+      ? this.subjectOf(options.stream)
+      : options.aggregate
+        ? `${p}.${options.aggregate}.*`
+        : `${p}.>`
+    if (mode === "subscribe") return this.consume(filter, options.fromPosition, Infinity)
+    const self = this
+    return {
+      async *[Symbol.asyncIterator]() {
+        // End = the log's head now. Skip the consumer entirely when nothing in
+        // range matches (an ordered consumer would otherwise wait for new data).
+        const end = await self.headPosition()
+        if (end < options.fromPosition) return
+        const first = await self.jsm.direct.getMessage(self.config.streamName, { seq: options.fromPosition, next_by_subj: filter })
+        if (!first || first.seq > end) return
+        yield* self.consume(filter, first.seq, end)
+      }
+    }
+  }
+
+  /**
+   * Ordered consumer from `fromSeq`, decoding each message into its commit.
+   * Stops after `endSeq`, or when nothing matching is pending and `endSeq` is
+   * finite. Returning early (break / stream interruption) stops the consumer.
+   */
+  private consume(filter: string, fromSeq: number, endSeq: number): AsyncIterable<ReadonlyArray<RecordedEvent>> {
+    const { js, config } = this
+    return {
+      [Symbol.asyncIterator]() {
+        let messages: Awaited<ReturnType<Awaited<ReturnType<typeof js.consumers.get>>["consume"]>> | undefined
+        let iterator: AsyncIterator<import("@nats-io/jetstream").JsMsg> | undefined
+        let finished = false
+        const stop = () => {
+          finished = true
+          // Never await close() here: in nats.js 3 it can wait on the very
+          // iteration we are inside of.
+          messages?.stop()
+        }
+        return {
+          async next(): Promise<IteratorResult<ReadonlyArray<RecordedEvent>>> {
+            if (finished) return { done: true, value: undefined }
+            if (!iterator) {
+              const consumer = await js.consumers.get(config.streamName, {
+                filter_subjects: filter,
+                deliver_policy: DeliverPolicy.StartSequence,
+                opt_start_seq: fromSeq
+              })
+              messages = await consumer.consume({ max_messages: 1024 })
+              iterator = messages[Symbol.asyncIterator]()
+            }
+            const r = await iterator.next()
+            if (r.done) {
+              finished = true
+              return { done: true, value: undefined }
+            }
+            const msg = r.value
+            const events = decodeCommit(parseCommitBytes(msg.data, msg.seq), msg.seq)
+            if (msg.seq >= endSeq || (Number.isFinite(endSeq) && msg.info.pending === 0)) stop()
+            return { done: false, value: events }
+          },
+          async return(): Promise<IteratorResult<ReadonlyArray<RecordedEvent>>> {
+            stop()
+            return { done: true, value: undefined }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** The EventStore on JetStream, over the process's NatsClient. */
+export const layerJetStream = (config: Partial<JetStreamEventStoreConfig> = {}) =>
+  Layer.effect(
+    EventStore,
+    Effect.gen(function* () {
+      const { connection } = yield* NatsClient
+      const log = yield* Effect.tryPromise({
+        try: () => JetStreamLog.open(connection, { ...defaultJetStreamConfig, ...config }),
+        catch: (e) => new EventStoreUnavailable({ reason: e instanceof Error ? e.message : String(e) })
+      })
+      return toEventStore(log)
+    })
+  )
