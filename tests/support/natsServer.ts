@@ -65,14 +65,13 @@ export const startNatsServer = async (options: StartOptions = {}): Promise<NatsS
   const storeDir = mkdtempSync(join(tmpdir(), "neuralink-nats-"))
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await freePort()
-    const args = [
-      ...(options.configFile ? ["-c", options.configFile] : []),
-      "-js",
-      "-a", "127.0.0.1",
-      "-p", String(port),
-      "-sd", storeDir
-    ]
-    const child = spawn(bin, args, { env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] })
+    // A config file names its store dir through $NATS_STORE_DIR (nats-server
+    // refuses -sd on top of a configured store_dir); plain servers get -sd.
+    const args = options.configFile
+      ? ["-c", options.configFile, "-a", "127.0.0.1", "-p", String(port)]
+      : ["-js", "-a", "127.0.0.1", "-p", String(port), "-sd", storeDir]
+    const env = { ...process.env, ...options.env, NATS_STORE_DIR: storeDir }
+    const child = spawn(bin, args, { env, stdio: ["ignore", "pipe", "pipe"] })
     const ready = await waitForReady(child)
     if (ready === true) {
       const stop = async () => {

@@ -1,0 +1,130 @@
+import { jetstreamManager } from "@nats-io/jetstream"
+import { Effect, Exit, Stream } from "effect"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { verifyChain } from "../../infra/eventStore/hashChain"
+import { budgetEscrowed, nodeRegistered } from "../support/events"
+import { jetStreamLogFixture } from "../support/jetStreamFixture"
+import { startNatsServer, type NatsServer } from "../support/natsServer"
+
+let server: NatsServer
+beforeAll(async () => {
+  server = await startNatsServer()
+})
+afterAll(async () => {
+  await server?.stop()
+})
+
+const run = Effect.runPromise
+
+describe("JetStream event store specifics", () => {
+  it("keeps the log undeletable: deny_delete, deny_purge, allow_direct, file storage", async () => {
+    await using fx = await jetStreamLogFixture(server.url)
+    await run(fx.store.append({ stream: "ledger-T1", expectedRevision: "no_stream", events: [budgetEscrowed("T1", 1n)], commandId: "1" }))
+    const jsm = await jetstreamManager(fx.nc)
+    const info = await jsm.streams.info(fx.config.streamName)
+    expect(info.config.deny_delete).toBe(true)
+    expect(info.config.deny_purge).toBe(true)
+    expect(info.config.allow_direct).toBe(true)
+    expect(info.config.storage).toBe("file")
+    await expect(jsm.streams.deleteMessage(fx.config.streamName, 1)).rejects.toThrow()
+    await expect(jsm.streams.purge(fx.config.streamName)).rejects.toThrow()
+    expect((await jsm.streams.info(fx.config.streamName)).state.messages).toBe(1)
+  })
+
+  it("stores one message per command on events.<aggregate>.<id>; the global position is the JetStream sequence", async () => {
+    await using fx = await jetStreamLogFixture(server.url)
+    await run(fx.store.append({ stream: "node-N1", expectedRevision: "no_stream", events: [nodeRegistered("N1")], commandId: "a" }))
+    const r = await run(
+      fx.store.append({ stream: "ledger-T7", expectedRevision: "no_stream", events: [budgetEscrowed("T7", 1n), budgetEscrowed("T7", 2n)], commandId: "b" })
+    )
+    const jsm = await jetstreamManager(fx.nc)
+    expect((await jsm.streams.info(fx.config.streamName)).state.messages).toBe(2)
+    const msg = await jsm.direct.getMessage(fx.config.streamName, { seq: r.globalPosition })
+    expect(msg?.subject).toBe(`${fx.config.subjectPrefix}.ledger.T7`)
+    const stored = JSON.parse(new TextDecoder().decode(msg!.data))
+    expect(stored.events.map((e: { hash: string }) => e.hash)).toEqual(r.events.map((e) => e.hash))
+    // Money is a decimal string in the log.
+    expect(stored.events[1].data.amount).toBe("2")
+  })
+
+  it("keeps one hash chain when independent writers append concurrently", async () => {
+    await using fx = await jetStreamLogFixture(server.url)
+    const other = await fx.openWriter()
+    const third = await fx.openWriter()
+    const writers = [fx.store, other.store, third.store]
+    const results = await Promise.all(
+      Array.from({ length: 120 }, (_, i) =>
+        run(
+          writers[i % 3]!.append({
+            stream: `ledger-T${i % 10}`,
+            expectedRevision: "any",
+            events: [budgetEscrowed(`T${i % 10}`, BigInt(i))],
+            commandId: `w${i}`
+          })
+        )
+      )
+    )
+    expect(new Set(results.map((r) => r.globalPosition)).size).toBe(120)
+    const all = await run(Stream.runCollect(fx.store.readAll()))
+    expect(all.length).toBe(120)
+    expect(verifyChain(all)).toMatchObject({ ok: true, verified: 120 })
+    for (let t = 0; t < 10; t++) {
+      const events = await run(fx.store.readStream(`ledger-T${t}`))
+      expect(events.map((e) => e.streamPosition)).toEqual(Array.from({ length: 12 }, (_, i) => i))
+    }
+  })
+
+  it("pipelines many appends from one writer without forking the chain", async () => {
+    await using fx = await jetStreamLogFixture(server.url)
+    const results = await Promise.all(
+      Array.from({ length: 500 }, (_, i) =>
+        run(fx.store.append({ stream: `node-P${i}`, expectedRevision: "no_stream", events: [nodeRegistered(`P${i}`)], commandId: `p${i}` }))
+      )
+    )
+    expect(results.map((r) => r.globalPosition).sort((a, b) => a - b)).toEqual(Array.from({ length: 500 }, (_, i) => i + 1))
+    const all = await run(Stream.runCollect(fx.store.readAll()))
+    expect(verifyChain(all)).toMatchObject({ ok: true, verified: 500 })
+  })
+
+  it("a conflict in the middle of a pipeline fails only that append", async () => {
+    await using fx = await jetStreamLogFixture(server.url)
+    await run(fx.store.append({ stream: "ledger-X", expectedRevision: "no_stream", events: [budgetEscrowed("X", 1n)], commandId: "x0" }))
+    const exits = await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        Effect.runPromiseExit(
+          i === 30
+            ? fx.store.append({ stream: "ledger-X", expectedRevision: 7, events: [budgetEscrowed("X", 2n)], commandId: "x-bad" })
+            : fx.store.append({ stream: `ledger-Y${i}`, expectedRevision: "no_stream", events: [budgetEscrowed(`Y${i}`, 1n)], commandId: `y${i}` })
+        )
+      )
+    )
+    expect(exits.filter(Exit.isFailure).length).toBe(1)
+    expect(Exit.isFailure(exits[30]!)).toBe(true)
+    const all = await run(Stream.runCollect(fx.store.readAll()))
+    expect(verifyChain(all)).toMatchObject({ ok: true, verified: 60 })
+  })
+
+  it("recognises a retry sent by a different writer (e.g. after a crash) as the same command", async () => {
+    await using fx = await jetStreamLogFixture(server.url)
+    const input = { stream: "ledger-T1", expectedRevision: "no_stream" as const, events: [budgetEscrowed("T1", 9n)], commandId: "crash-retry" }
+    const first = await run(fx.store.append(input))
+    const restarted = await fx.openWriter()
+    const retry = await run(restarted.store.append(input))
+    expect(retry).toMatchObject({ duplicate: true, globalPosition: first.globalPosition })
+    // The fresh writer learned the head from the store and keeps appending on the chain.
+    await run(restarted.store.append({ stream: "ledger-T1", expectedRevision: 0, events: [budgetEscrowed("T1", 10n)], commandId: "after" }))
+    expect(verifyChain(await run(Stream.runCollect(fx.store.readAll())))).toMatchObject({ ok: true, verified: 2 })
+  })
+
+  it("refuses to open a log whose stream lost its audit guarantees", async () => {
+    await using fx = await jetStreamLogFixture(server.url)
+    const jsm = await jetstreamManager(fx.nc)
+    const name = `${fx.config.streamName}_LAX`
+    await jsm.streams.add({ name, subjects: [`lax${fx.config.subjectPrefix}.>`] })
+    const { JetStreamLog } = await import("../../infra/eventStore/jetStream")
+    await expect(
+      JetStreamLog.open(fx.nc, { ...fx.config, streamName: name, subjectPrefix: `lax${fx.config.subjectPrefix}` })
+    ).rejects.toMatchObject({ _tag: "EventStoreUnavailable" })
+    await jsm.streams.delete(name)
+  })
+})
