@@ -6,6 +6,8 @@ import { parseStreamName, type StreamName } from "../../domain/streamName"
 
 /** An append that passed validation: everything an adapter needs, already encoded. */
 export interface PreparedAppend {
+  /** The caller's events, validated. */
+  readonly decoded: ReadonlyArray<RecordedEvent["data"]>
   readonly stream: string
   readonly streamName: StreamName
   readonly expectedRevision: ExpectedRevision
@@ -58,6 +60,7 @@ export const prepareAppend = (input: AppendInput): PreparedAppend => {
   const metadataExit = encodeMetadata({ ...input.metadata, commandId: input.commandId })
   if (Exit.isFailure(metadataExit)) throw new InvalidEvent({ reason: `invalid metadata: ${failureMessage(metadataExit)}` })
   return {
+    decoded: input.events,
     stream: input.stream,
     streamName: parsed,
     expectedRevision: expected,
@@ -84,6 +87,17 @@ export const decodeCommit = (raw: unknown, globalPosition: number): ReadonlyArra
   }
   return exit.value.events
 }
+
+/**
+ * The decoded view of a commit we just sealed. The domain events were
+ * validated by encoding them, so the caller's values are the decoded data;
+ * the rest of the envelope is copied from what was sealed.
+ */
+export const sealedToRecorded = (
+  sealed: ReadonlyArray<EncodedRecordedEvent>,
+  events: ReadonlyArray<RecordedEvent["data"]>
+): ReadonlyArray<RecordedEvent> =>
+  sealed.map((envelope, i) => ({ ...envelope, data: events[i]!, metadata: { ...envelope.metadata } }) as RecordedEvent)
 
 export const encodeCommitBytes = (events: ReadonlyArray<EncodedRecordedEvent>): Uint8Array =>
   new TextEncoder().encode(JSON.stringify({ events }))

@@ -18,7 +18,7 @@ import { CommandIdReused, EventStore, EventStoreUnavailable, StreamNotFound, Wro
 import type { EncodedRecordedEvent, RecordedEvent } from "../../domain/recordedEvent"
 import { parseStreamName } from "../../domain/streamName"
 import { toEventStore, type LogBackend, type ValidatedReadOptions } from "./backend"
-import { decodeCommit, describeRevision, type PreparedAppend } from "./codec"
+import { decodeCommit, describeRevision, sealedToRecorded, type PreparedAppend } from "./codec"
 import { EMPTY_TIP, sealCommit, type ChainTip } from "./hashChain"
 
 /**
@@ -187,7 +187,7 @@ export class EventStoreDbLog implements LogBackend {
       throw e
     }
     this.tip = sealed.tip
-    const events = decodeCommit({ events: sealed.events }, sealed.tip.globalPosition)
+    const events = sealedToRecorded(sealed.events, p.decoded)
     return { globalPosition: sealed.tip.globalPosition, nextExpectedRevision: events[events.length - 1]!.streamPosition, events, duplicate: false }
   }
 

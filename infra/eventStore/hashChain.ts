@@ -1,5 +1,3 @@
-import { keccak_256 } from "@noble/hashes/sha3.js"
-import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js"
 import { Schema } from "effect"
 import type { Hash32 } from "../../domain/primitives"
 import {
@@ -9,6 +7,7 @@ import {
   RecordedEvent
 } from "../../domain/recordedEvent"
 import { canonicalJson } from "../canonicalJson"
+import { keccak256Hex } from "../keccak"
 
 /** Where the chain stands after the last commit: position 0 is the empty log. */
 export interface ChainTip {
@@ -17,7 +16,7 @@ export interface ChainTip {
 }
 export const EMPTY_TIP: ChainTip = { globalPosition: 0, hash: GENESIS_HASH }
 
-const keccakHex = (text: string): string => bytesToHex(keccak_256(utf8ToBytes(text)))
+const keccakHex = (text: string): string => keccak256Hex(text).slice(2)
 
 /** keccak256 of the canonical JSON of the encoded envelope without its `hash`. */
 export const computeEventHash = (envelope: Omit<EncodedRecordedEvent, "hash">): Hash32 => {

@@ -17,7 +17,7 @@ import type { RecordedEvent } from "../../domain/recordedEvent"
 import { parseStreamName } from "../../domain/streamName"
 import { NatsClient } from "../nats/NatsClient"
 import { toEventStore, type LogBackend, type ValidatedReadOptions } from "./backend"
-import { decodeCommit, describeRevision, encodeCommitBytes, parseCommitBytes, type PreparedAppend } from "./codec"
+import { decodeCommit, describeRevision, sealedToRecorded, encodeCommitBytes, parseCommitBytes, type PreparedAppend } from "./codec"
 import { EMPTY_TIP, sealCommit, type ChainTip } from "./hashChain"
 
 export interface JetStreamEventStoreConfig {
@@ -222,7 +222,7 @@ export class JetStreamLog implements LogBackend {
         metadata: p.metadata,
         recordedAt: this.now().toISOString()
       })
-      const events = decodeCommit(JSON.parse(JSON.stringify({ events: sealed.events })), sealed.tip.globalPosition)
+      const events = sealedToRecorded(sealed.events, p.decoded)
       if (!doomed) {
         this.head = sealed.tip
         this.heads.set(p.stream, {

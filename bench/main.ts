@@ -1,0 +1,32 @@
+import { cpus } from "node:os"
+import { startNatsServer } from "../infra/nats/server"
+import { eventStoreBench } from "./eventStore.bench"
+import type { BenchResult } from "./stats"
+
+/**
+ * `npm run bench`: every benchmark against real infrastructure started here
+ * (nats-server on a free port, temp store), printed as one JSON document.
+ * BENCH_QUICK=1 shrinks the sizes (smoke run).
+ */
+const quick = process.env.BENCH_QUICK === "1"
+const server = await startNatsServer()
+const results: Array<BenchResult> = []
+try {
+  results.push(
+    ...(await eventStoreBench(server.url, quick ? { sequential: 300, pipelined: 2000, inFlight: 200 } : undefined))
+  )
+} finally {
+  await server.stop()
+}
+console.log(
+  JSON.stringify(
+    {
+      machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version },
+      at: new Date().toISOString(),
+      quick,
+      results
+    },
+    null,
+    2
+  )
+)

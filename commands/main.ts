@@ -1,0 +1,23 @@
+import { ManagedRuntime } from "effect"
+import { EventStoreFromEnv } from "../infra/eventStore"
+import { build } from "./app"
+
+/** The command API process: one runtime, one Fastify instance, graceful stop. */
+const runtime = ManagedRuntime.make(EventStoreFromEnv("api"))
+const app = build(runtime, { logger: process.env.API_LOG !== "false" })
+const port = Number(process.env.API_PORT ?? 8080)
+const host = process.env.API_HOST ?? "127.0.0.1"
+
+const stop = async () => {
+  await app.close()
+  await runtime.dispose()
+  process.exit(0)
+}
+process.once("SIGINT", stop)
+process.once("SIGTERM", stop)
+
+await runtime.runPromise(runtime.contextEffect as never).catch(async (e: unknown) => {
+  console.error("cannot start: event store unavailable:", e)
+  process.exit(1)
+})
+await app.listen({ port, host })

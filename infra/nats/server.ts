@@ -1,0 +1,128 @@
+import { spawn, spawnSync, type ChildProcess } from "node:child_process"
+import { mkdtempSync, rmSync } from "node:fs"
+import { createServer } from "node:net"
+import { tmpdir } from "node:os"
+import { join, resolve } from "node:path"
+
+/**
+ * A real nats-server with JetStream, started (for a test file, a benchmark or
+ * the dev stack) on a free
+ * loopback port with its own temporary store, and removed afterwards. When
+ * NATS_URL is set, that server is used instead (nothing is started or
+ * removed; tests still isolate themselves with unique stream names).
+ */
+export interface NatsServer extends AsyncDisposable {
+  readonly url: string
+  readonly port: number
+  /** The store dir, or undefined for an external NATS_URL server. */
+  readonly storeDir: string | undefined
+  stop(): Promise<void>
+}
+
+export const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.unref()
+    srv.on("error", reject)
+    srv.listen(0, "127.0.0.1", () => {
+      const address = srv.address()
+      const port = typeof address === "object" && address ? address.port : 0
+      srv.close(() => resolve(port))
+    })
+  })
+
+export const natsServerBinary = (): string => {
+  const bin = process.env.NATS_SERVER_BIN ?? "nats-server"
+  const probe = spawnSync(bin, ["--version"], { encoding: "utf8" })
+  if (probe.error || probe.status !== 0) {
+    // Never skip silently: a missing server is a broken test environment.
+    throw new Error(
+      `nats-server not found (${bin}). Install it (apt-get install -y nats-server) or set NATS_URL to a JetStream server.`
+    )
+  }
+  return bin
+}
+
+export interface StartOptions {
+  /** A nats.conf to load (its port/store_dir are overridden by the harness). */
+  readonly configFile?: string
+  readonly env?: Record<string, string>
+  /** Ignore NATS_URL and always start a private server (needed for auth/config tests). */
+  readonly private?: boolean
+  /** Fixed port (dev stack); default: a free one. */
+  readonly port?: number
+  /** Persistent store dir, kept on stop (dev stack); default: a temp dir, removed on stop. */
+  readonly storeDir?: string
+}
+
+export const startNatsServer = async (options: StartOptions = {}): Promise<NatsServer> => {
+  if (process.env.NATS_URL && !options.private) {
+    const url = process.env.NATS_URL
+    return {
+      url,
+      port: Number(new URL(url.replace(/^nats:/, "http:")).port || 4222),
+      storeDir: undefined,
+      stop: async () => undefined,
+      [Symbol.asyncDispose]: async () => undefined
+    }
+  }
+  const bin = natsServerBinary()
+  const keepStore = options.storeDir !== undefined
+  // Absolute: nats-server parses $NATS_STORE_DIR as a config token, and a
+  // relative ".data/…" would not read as a string.
+  const storeDir = options.storeDir ? resolve(options.storeDir) : mkdtempSync(join(tmpdir(), "neuralink-nats-"))
+  const removeStore = () => {
+    if (!keepStore) rmSync(storeDir, { recursive: true, force: true })
+  }
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const port = options.port ?? (await freePort())
+    // A config file names its store dir through $NATS_STORE_DIR (nats-server
+    // refuses -sd on top of a configured store_dir); plain servers get -sd.
+    const args = options.configFile
+      ? ["-c", options.configFile, "-a", "127.0.0.1", "-p", String(port)]
+      : ["-js", "-a", "127.0.0.1", "-p", String(port), "-sd", storeDir]
+    const env = { ...process.env, ...options.env, NATS_STORE_DIR: storeDir }
+    const child = spawn(bin, args, { env, stdio: ["ignore", "pipe", "pipe"] })
+    const ready = await waitForReady(child)
+    if (ready === true) {
+      const stop = async () => {
+        if (child.exitCode === null) {
+          const exited = new Promise((r) => child.once("exit", r))
+          child.kill("SIGTERM")
+          await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))])
+          if (child.exitCode === null) child.kill("SIGKILL")
+        }
+        removeStore()
+      }
+      return { url: `nats://127.0.0.1:${port}`, port, storeDir, stop, [Symbol.asyncDispose]: stop }
+    }
+    child.kill("SIGKILL")
+    // A port taken between freePort() and bind is worth another try; anything else is fatal.
+    if (options.port !== undefined || !/address already in use/i.test(ready)) {
+      removeStore()
+      throw new Error(`nats-server failed to start: ${ready}`)
+    }
+  }
+  removeStore()
+  throw new Error("nats-server: no free port after 5 attempts")
+}
+
+/** Resolves true once the server says it is ready, or the log that explains why not. */
+const waitForReady = (child: ChildProcess): Promise<true | string> =>
+  new Promise((resolve) => {
+    let log = ""
+    const timer = setTimeout(() => done(`timeout waiting for readiness\n${log}`), 10_000)
+    const done = (value: true | string) => {
+      clearTimeout(timer)
+      child.stderr?.off("data", onData)
+      child.stdout?.off("data", onData)
+      resolve(value)
+    }
+    const onData = (chunk: Buffer) => {
+      log += chunk.toString()
+      if (log.includes("Server is ready")) done(true)
+    }
+    child.stderr?.on("data", onData)
+    child.stdout?.on("data", onData)
+    child.once("exit", (code) => done(`exited with ${code}\n${log}`))
+  })

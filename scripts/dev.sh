@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The main job (README): install, start the dev stack (NATS with nats.conf,
+# provisioning, the HTTP API) and run the demo end to end. DEMO_EXIT=1 stops
+# the stack after the demo instead of serving until Ctrl-C.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install.sh
+exec npx tsx scripts/dev.ts
