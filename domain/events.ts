@@ -1,15 +1,22 @@
 import { Schema } from "effect"
-import { DatasetRegistered } from "./dataset/events"
-import { BudgetEscrowed } from "./ledger/events"
-import { NodeRegistered } from "./node/events"
+import { DatasetEvent } from "./dataset/events"
+import { ModelCatalogEvent, ModelEvent } from "./model/events"
+import { NodeEvent } from "./node/events"
+import { TaskEvent } from "./task/events"
 
 /**
  * The event catalogue: every event type the log may hold. The event store
- * refuses anything that does not decode/encode through this union, so an
- * unknown `_tag` or a malformed payload never reaches storage. `_tag` is the
- * stored event type.
+ * refuses anything that does not encode through this union, so an unknown
+ * `_tag` or a malformed payload never reaches storage. `_tag` is the stored
+ * event type. The anchor bridge's events join in chain-bridge/.
  */
-export const DomainEvent = Schema.Union([NodeRegistered, DatasetRegistered, BudgetEscrowed])
+export const DomainEvent = Schema.Union([
+  ...NodeEvent.members,
+  ...DatasetEvent.members,
+  ...TaskEvent.members,
+  ...ModelEvent.members,
+  ...ModelCatalogEvent.members
+])
 export type DomainEvent = typeof DomainEvent.Type
 export type DomainEventType = DomainEvent["_tag"]
 

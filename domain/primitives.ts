@@ -60,3 +60,41 @@ export const NonNegativeInt = Schema.Number.pipe(
   Schema.check(Schema.isInt(), Schema.isGreaterThanOrEqualTo(0))
 )
 export const PositiveInt = Schema.Number.pipe(Schema.check(Schema.isInt(), Schema.isGreaterThan(0)))
+
+/** `M-<n>`: models are numbered in registration order. */
+export const ModelId = Schema.String.pipe(
+  Schema.check(Schema.isPattern(/^M-[1-9][0-9]{0,8}$/, { description: "model id M-<n>" })),
+  Schema.brand("ModelId")
+)
+export type ModelId = typeof ModelId.Type
+export const formatModelVersion = (modelId: string, version: number): string => `${modelId}-v${version}`
+
+export const ResultId = EntityId.pipe(Schema.brand("ResultId"))
+export type ResultId = typeof ResultId.Type
+export const SubmissionId = EntityId.pipe(Schema.brand("SubmissionId"))
+export type SubmissionId = typeof SubmissionId.Type
+export const ShardId = EntityId.pipe(Schema.brand("ShardId"))
+export type ShardId = typeof ShardId.Type
+export const ProposalId = EntityId.pipe(Schema.brand("ProposalId"))
+export type ProposalId = typeof ProposalId.Type
+
+/** Parts per ten thousand (reward splits, penalties). */
+export const BasisPoints = Schema.Number.pipe(
+  Schema.check(Schema.isInt(), Schema.isGreaterThanOrEqualTo(0), Schema.isLessThanOrEqualTo(10_000))
+)
+
+/** A model quality measurement. Accuracy is a fraction in [0, 1]; loss is >= 0. */
+export const Metrics = Schema.Struct({
+  accuracy: Schema.Number.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(0), Schema.isLessThanOrEqualTo(1))),
+  loss: Schema.Number.pipe(Schema.check(Schema.isFinite(), Schema.isGreaterThanOrEqualTo(0)))
+})
+export type Metrics = typeof Metrics.Type
+
+export const ModelVersionRef = Schema.Struct({
+  modelId: ModelId,
+  version: PositiveInt
+})
+export type ModelVersionRef = typeof ModelVersionRef.Type
+
+/** A JSON object carried as is (e.g. a TF.js Layers topology). */
+export const JsonObject = Schema.Record(Schema.String, Schema.Unknown)

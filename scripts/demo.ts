@@ -39,6 +39,10 @@ export const runDemo = async ({ apiUrl, store }: { apiUrl: string; store: EventS
           contentHash: `0x${randomBytes(32).toString("hex")}` as Hash32,
           licence: "CC-BY-4.0",
           sampleCount: 5620,
+          split: "training",
+          featureCount: 64,
+          classCount: 10,
+          shards: [],
           registeredBy: owner,
           registeredAt: now
         }

@@ -30,6 +30,10 @@ export const datasetRegistered = (datasetId: string): DomainEvent => ({
   contentHash: hash32(42),
   licence: "CC-BY-4.0",
   sampleCount: 3823,
+  split: "training",
+  featureCount: 64,
+  classCount: 10,
+  shards: [],
   registeredBy: address(3),
   registeredAt: "2026-11-24T10:00:00.000Z"
 })

@@ -1,0 +1,13 @@
+import { Schema } from "effect"
+
+export class NodeAlreadyRegistered extends Schema.TaggedError<NodeAlreadyRegistered>()("NodeAlreadyRegistered", {
+  nodeId: Schema.String
+}) {}
+
+/** The command was not signed by the key being registered (no proof of possession). */
+export class SignerIsNotNodeKey extends Schema.TaggedError<SignerIsNotNodeKey>()("SignerIsNotNodeKey", {
+  signer: Schema.String,
+  keyAddress: Schema.String
+}) {}
+
+export type NodeError = NodeAlreadyRegistered | SignerIsNotNodeKey

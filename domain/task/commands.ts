@@ -1,0 +1,134 @@
+import { Schema } from "effect"
+import { DatasetSplit, Shard } from "../dataset/events"
+import { NodeRole } from "../node/events"
+import {
+  Address,
+  DatasetId,
+  Hash32,
+  Instant,
+  Metrics,
+  ModelId,
+  ModelVersionRef,
+  NeuraAmount,
+  NodeId,
+  PositiveInt,
+  ResultId,
+  TaskId
+} from "../primitives"
+import { Assignment, Criteria, Objective, ParticipantRole, Reproduction, RewardSplit, TrainingPlan, TrainingProof, Verdict } from "./events"
+
+/** Facts the API loads from other aggregates and hands to the decider. */
+export const NodeFacts = Schema.Struct({
+  nodeId: NodeId,
+  address: Address,
+  roles: Schema.Array(NodeRole),
+  capabilities: Schema.Array(Schema.String)
+})
+export const ModelVersionFacts = Schema.Struct({
+  modelId: ModelId,
+  version: PositiveInt,
+  weightsHash: Hash32,
+  owner: Address,
+  status: Schema.Literals(["registered", "published", "delisted"])
+})
+export const DatasetFacts = Schema.Struct({
+  datasetId: DatasetId,
+  split: DatasetSplit,
+  contentHash: Hash32,
+  sampleCount: Schema.Number,
+  shards: Schema.Array(Shard)
+})
+
+const actorAndTime = { actor: Address, at: Instant }
+/** Set by the API when the signer is one of the network's coordinator identities (dispatcher/aggregator). */
+const coordinatorFlag = { actorIsCoordinator: Schema.Boolean }
+
+export const CreateTaskPayload = Schema.Struct({
+  taskId: TaskId,
+  title: Schema.String.pipe(Schema.check(Schema.isMinLength(1), Schema.isMaxLength(200))),
+  base: ModelVersionRef,
+  datasets: Schema.Struct({
+    training: Schema.Array(DatasetId).pipe(Schema.check(Schema.isMinLength(1))),
+    validation: DatasetId
+  }),
+  objective: Objective,
+  training: TrainingPlan,
+  criteria: Criteria,
+  rewardSplit: RewardSplit,
+  budget: NeuraAmount
+})
+export class CreateTask extends Schema.TaggedClass<CreateTask>()("CreateTask", {
+  ...CreateTaskPayload.fields,
+  ...actorAndTime,
+  baseModel: ModelVersionFacts,
+  trainingDatasets: Schema.Array(DatasetFacts),
+  validationDataset: DatasetFacts
+}) {}
+
+export const JoinTaskPayload = Schema.Struct({ taskId: TaskId, nodeId: NodeId, role: ParticipantRole })
+export class JoinTask extends Schema.TaggedClass<JoinTask>()("JoinTask", {
+  ...JoinTaskPayload.fields,
+  ...actorAndTime,
+  node: NodeFacts
+}) {}
+
+export const StartRoundPayload = Schema.Struct({ taskId: TaskId, round: PositiveInt })
+export class StartRound extends Schema.TaggedClass<StartRound>()("StartRound", {
+  ...StartRoundPayload.fields,
+  ...actorAndTime,
+  ...coordinatorFlag,
+  /** The model's latest version now: each round trains from it. */
+  latestVersion: ModelVersionFacts
+}) {}
+
+export const DispatchTrainingPayload = Schema.Struct({
+  taskId: TaskId,
+  round: PositiveInt,
+  assignments: Schema.Array(Assignment).pipe(Schema.check(Schema.isMinLength(1)))
+})
+export class DispatchTraining extends Schema.TaggedClass<DispatchTraining>()("DispatchTraining", {
+  ...DispatchTrainingPayload.fields,
+  ...actorAndTime,
+  ...coordinatorFlag
+}) {}
+
+export const SubmitResultPayload = Schema.Struct({
+  taskId: TaskId,
+  round: PositiveInt,
+  resultId: ResultId,
+  nodeId: NodeId,
+  proof: TrainingProof
+})
+export class SubmitResult extends Schema.TaggedClass<SubmitResult>()("SubmitResult", {
+  ...SubmitResultPayload.fields,
+  ...actorAndTime
+}) {}
+
+export const CastVerificationVotePayload = Schema.Struct({
+  taskId: TaskId,
+  round: PositiveInt,
+  resultId: ResultId,
+  nodeId: NodeId,
+  verdict: Verdict,
+  measured: Metrics,
+  reproduction: Reproduction,
+  reason: Schema.optional(Schema.String.pipe(Schema.check(Schema.isMaxLength(500))))
+})
+export class CastVerificationVote extends Schema.TaggedClass<CastVerificationVote>()("CastVerificationVote", {
+  ...CastVerificationVotePayload.fields,
+  ...actorAndTime
+}) {}
+
+export const CloseRoundPayload = Schema.Struct({
+  taskId: TaskId,
+  round: PositiveInt,
+  /** The aggregated version (already created on the model) and its held-out metrics. */
+  newVersion: Schema.optional(Schema.Struct({ ref: ModelVersionRef, metrics: Metrics }))
+})
+export class CloseRound extends Schema.TaggedClass<CloseRound>()("CloseRound", {
+  ...CloseRoundPayload.fields,
+  ...actorAndTime,
+  ...coordinatorFlag
+}) {}
+
+export type TaskCommand = CreateTask | JoinTask | StartRound | DispatchTraining | SubmitResult | CastVerificationVote | CloseRound

@@ -1,0 +1,67 @@
+import { Schema } from "effect"
+
+const S = Schema.String
+export class TaskAlreadyExists extends Schema.TaggedError<TaskAlreadyExists>()("TaskAlreadyExists", { taskId: S }) {}
+export class TaskNotFound extends Schema.TaggedError<TaskNotFound>()("TaskNotFound", { taskId: S }) {}
+export class TaskClosed extends Schema.TaggedError<TaskClosed>()("TaskClosed", { taskId: S, status: S }) {}
+export class TaskConfigInvalid extends Schema.TaggedError<TaskConfigInvalid>()("TaskConfigInvalid", { reason: S }) {}
+export class NotTaskOwner extends Schema.TaggedError<NotTaskOwner>()("NotTaskOwner", { taskId: S, actor: S }) {}
+export class NotModelOwner extends Schema.TaggedError<NotModelOwner>()("NotModelOwner", { modelId: S, actor: S }) {}
+export class ModelNotUsable extends Schema.TaggedError<ModelNotUsable>()("ModelNotUsable", { modelId: S, reason: S }) {}
+export class NotNodeKey extends Schema.TaggedError<NotNodeKey>()("NotNodeKey", { nodeId: S, actor: S }) {}
+export class NodeLacksRole extends Schema.TaggedError<NodeLacksRole>()("NodeLacksRole", { nodeId: S, role: S }) {}
+export class AlreadyJoined extends Schema.TaggedError<AlreadyJoined>()("AlreadyJoined", { nodeId: S }) {}
+export class NotParticipant extends Schema.TaggedError<NotParticipant>()("NotParticipant", { nodeId: S, role: S }) {}
+export class RoundNotRunning extends Schema.TaggedError<RoundNotRunning>()("RoundNotRunning", { taskId: S, round: Schema.Number }) {}
+export class RoundAlreadyRunning extends Schema.TaggedError<RoundAlreadyRunning>()("RoundAlreadyRunning", { round: Schema.Number }) {}
+export class WrongRound extends Schema.TaggedError<WrongRound>()("WrongRound", { expected: Schema.Number, got: Schema.Number }) {}
+export class RoundLimitReached extends Schema.TaggedError<RoundLimitReached>()("RoundLimitReached", { maxRounds: Schema.Number }) {}
+export class NotEnoughParticipants extends Schema.TaggedError<NotEnoughParticipants>()("NotEnoughParticipants", {
+  role: S,
+  needed: Schema.Number,
+  have: Schema.Number
+}) {}
+export class RoundDeadlinePassed extends Schema.TaggedError<RoundDeadlinePassed>()("RoundDeadlinePassed", { deadline: S }) {}
+export class RoundStillOpen extends Schema.TaggedError<RoundStillOpen>()("RoundStillOpen", { pending: Schema.Number, deadline: S }) {}
+export class UnknownShard extends Schema.TaggedError<UnknownShard>()("UnknownShard", { shardId: S }) {}
+export class ProofMismatch extends Schema.TaggedError<ProofMismatch>()("ProofMismatch", { reason: S }) {}
+export class ResultAlreadySubmitted extends Schema.TaggedError<ResultAlreadySubmitted>()("ResultAlreadySubmitted", {
+  resultId: S
+}) {}
+export class ResultNotFound extends Schema.TaggedError<ResultNotFound>()("ResultNotFound", { resultId: S }) {}
+export class NotAssignedValidator extends Schema.TaggedError<NotAssignedValidator>()("NotAssignedValidator", {
+  resultId: S,
+  nodeId: S
+}) {}
+export class AlreadyVoted extends Schema.TaggedError<AlreadyVoted>()("AlreadyVoted", { resultId: S, nodeId: S }) {}
+export class ResultAlreadyDecided extends Schema.TaggedError<ResultAlreadyDecided>()("ResultAlreadyDecided", { resultId: S }) {}
+export class NewVersionRequired extends Schema.TaggedError<NewVersionRequired>()("NewVersionRequired", { reason: S }) {}
+
+export type TaskError =
+  | TaskAlreadyExists
+  | TaskNotFound
+  | TaskClosed
+  | TaskConfigInvalid
+  | NotTaskOwner
+  | NotModelOwner
+  | ModelNotUsable
+  | NotNodeKey
+  | NodeLacksRole
+  | AlreadyJoined
+  | NotParticipant
+  | RoundNotRunning
+  | RoundAlreadyRunning
+  | WrongRound
+  | RoundLimitReached
+  | NotEnoughParticipants
+  | RoundDeadlinePassed
+  | RoundStillOpen
+  | UnknownShard
+  | ProofMismatch
+  | ResultAlreadySubmitted
+  | ResultNotFound
+  | NotAssignedValidator
+  | AlreadyVoted
+  | ResultAlreadyDecided
+  | NewVersionRequired
+  | import("../ledger/ledger").EscrowExceeded

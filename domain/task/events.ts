@@ -1,0 +1,251 @@
+import { Schema } from "effect"
+import { Shard } from "../dataset/events"
+import { BudgetEscrowed, BudgetRefunded, RewardAllocated } from "../ledger/events"
+import {
+  Address,
+  BasisPoints,
+  DatasetId,
+  Hash32,
+  Instant,
+  Metrics,
+  ModelVersionRef,
+  NeuraAmount,
+  NodeId,
+  NonNegativeInt,
+  PositiveInt,
+  ResultId,
+  ShardId,
+  TaskId
+} from "../primitives"
+
+export const Objective = Schema.Struct({
+  /** Measured on the task's held-out validation set. */
+  metric: Schema.Literals(["accuracy"]),
+  target: Schema.Number.pipe(Schema.check(Schema.isGreaterThan(0), Schema.isLessThanOrEqualTo(1)))
+})
+
+export const TrainingPlan = Schema.Struct({
+  epochsPerRound: PositiveInt,
+  batchSize: PositiveInt,
+  learningRate: Schema.Number.pipe(Schema.check(Schema.isGreaterThan(0), Schema.isLessThanOrEqualTo(10))),
+  optimizer: Schema.Literals(["sgd", "adam"]),
+  seed: NonNegativeInt
+})
+
+export const Criteria = Schema.Struct({
+  minTrainers: PositiveInt,
+  validatorsPerResult: PositiveInt,
+  /** Matching votes needed to decide a result (accept or reject). */
+  quorum: PositiveInt,
+  /** Max absolute weight difference accepted when a validator replays a chunk on another backend. */
+  reproducibilityTolerance: Schema.Number.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(0))),
+  /** Max |claimed - measured| accuracy a validator accepts. */
+  metricTolerance: Schema.Number.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(0), Schema.isLessThanOrEqualTo(1))),
+  maxRounds: PositiveInt,
+  roundDeadlineSeconds: PositiveInt,
+  /** A trainer with a rejected result forfeits its trainer rewards for that round. */
+  penalizeRejected: Schema.Boolean
+})
+export type Criteria = typeof Criteria.Type
+
+export const RewardSplit = Schema.Struct({
+  trainersBps: BasisPoints,
+  validatorsBps: BasisPoints,
+  dataProvidersBps: BasisPoints
+})
+export type RewardSplit = typeof RewardSplit.Type
+
+export const TrainingShard = Schema.Struct({ datasetId: DatasetId, ...Shard.fields })
+export type TrainingShard = typeof TrainingShard.Type
+
+export const ValidationSet = Schema.Struct({ datasetId: DatasetId, contentHash: Hash32, sampleCount: PositiveInt })
+
+export const TaskCreated = Schema.TaggedStruct("TaskCreated", {
+  taskId: TaskId,
+  title: Schema.String,
+  owner: Address,
+  /** The model version training starts from; new versions extend this model. */
+  base: Schema.Struct({ ...ModelVersionRef.fields, weightsHash: Hash32 }),
+  trainingShards: Schema.Array(TrainingShard),
+  validation: ValidationSet,
+  objective: Objective,
+  training: TrainingPlan,
+  criteria: Criteria,
+  rewardSplit: RewardSplit,
+  budget: NeuraAmount,
+  createdAt: Instant
+})
+
+export const ParticipantRole = Schema.Literals(["trainer", "validator"])
+export type ParticipantRole = typeof ParticipantRole.Type
+
+export const NodeJoinedTask = Schema.TaggedStruct("NodeJoinedTask", {
+  taskId: TaskId,
+  nodeId: NodeId,
+  address: Address,
+  role: ParticipantRole,
+  capabilities: Schema.Array(Schema.String),
+  joinedAt: Instant
+})
+
+export const RoundStarted = Schema.TaggedStruct("RoundStarted", {
+  taskId: TaskId,
+  round: PositiveInt,
+  base: Schema.Struct({ ...ModelVersionRef.fields, weightsHash: Hash32 }),
+  /** The most this round can pay out (its share of the escrow). */
+  pot: NeuraAmount,
+  startedAt: Instant,
+  deadline: Instant
+})
+
+export const Assignment = Schema.Struct({
+  nodeId: NodeId,
+  shardIds: Schema.Array(ShardId).pipe(Schema.check(Schema.isMinLength(1))),
+  seed: NonNegativeInt
+})
+export type Assignment = typeof Assignment.Type
+
+export const TrainingDispatched = Schema.TaggedStruct("TrainingDispatched", {
+  taskId: TaskId,
+  round: PositiveInt,
+  assignments: Schema.Array(Assignment),
+  dispatchedAt: Instant
+})
+
+/** What a trainer claims and signs: enough for a validator to re-check it. */
+export const TrainingProof = Schema.Struct({
+  baseWeightsHash: Hash32,
+  seed: NonNegativeInt,
+  shardIds: Schema.Array(ShardId).pipe(Schema.check(Schema.isMinLength(1))),
+  shardHashes: Schema.Array(Hash32),
+  epochs: PositiveInt,
+  steps: PositiveInt,
+  sampleCount: PositiveInt,
+  weightsHash: Hash32,
+  metrics: Metrics,
+  backend: Schema.String.pipe(Schema.check(Schema.isMinLength(1), Schema.isMaxLength(64)))
+})
+export type TrainingProof = typeof TrainingProof.Type
+
+export const ResultSubmitted = Schema.TaggedStruct("ResultSubmitted", {
+  taskId: TaskId,
+  round: PositiveInt,
+  resultId: ResultId,
+  nodeId: NodeId,
+  trainer: Address,
+  proof: TrainingProof,
+  submittedAt: Instant
+})
+
+export const VerificationRequested = Schema.TaggedStruct("VerificationRequested", {
+  taskId: TaskId,
+  round: PositiveInt,
+  resultId: ResultId,
+  validators: Schema.Array(NodeId),
+  requestedAt: Instant
+})
+
+export const Verdict = Schema.Literals(["accept", "reject"])
+export type Verdict = typeof Verdict.Type
+
+export const Reproduction = Schema.Struct({
+  method: Schema.Literals(["bitExact", "replayedChunk", "notReproduced"]),
+  /** Hash of the weights the validator obtained by re-training. */
+  weightsHash: Schema.optional(Hash32),
+  maxAbsDiff: Schema.optional(Schema.Number.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(0))))
+})
+
+export const VerificationVoted = Schema.TaggedStruct("VerificationVoted", {
+  taskId: TaskId,
+  round: PositiveInt,
+  resultId: ResultId,
+  nodeId: NodeId,
+  validator: Address,
+  verdict: Verdict,
+  measured: Metrics,
+  reproduction: Reproduction,
+  reason: Schema.optional(Schema.String),
+  votedAt: Instant
+})
+
+export const Tally = Schema.Struct({ accept: NonNegativeInt, reject: NonNegativeInt })
+
+export const ResultVerified = Schema.TaggedStruct("ResultVerified", {
+  taskId: TaskId,
+  round: PositiveInt,
+  resultId: ResultId,
+  nodeId: NodeId,
+  /** Median of the accepting validators' measurements. */
+  consensusMetrics: Metrics,
+  tally: Tally,
+  verifiedAt: Instant
+})
+
+export const ResultRejected = Schema.TaggedStruct("ResultRejected", {
+  taskId: TaskId,
+  round: PositiveInt,
+  resultId: ResultId,
+  nodeId: NodeId,
+  reason: Schema.String,
+  tally: Tally,
+  penalized: Schema.Boolean,
+  rejectedAt: Instant
+})
+
+export const RoundClosed = Schema.TaggedStruct("RoundClosed", {
+  taskId: TaskId,
+  round: PositiveInt,
+  verifiedResults: Schema.Array(ResultId),
+  rejectedResults: Schema.Array(ResultId),
+  /** The aggregated model version and its held-out metrics, when any result was verified. */
+  newVersion: Schema.optional(ModelVersionRef),
+  metrics: Schema.optional(Metrics),
+  paidOut: NeuraAmount,
+  closedAt: Instant
+})
+
+export const TaskContinued = Schema.TaggedStruct("TaskContinued", {
+  taskId: TaskId,
+  round: PositiveInt,
+  nextRound: PositiveInt,
+  reason: Schema.String,
+  continuedAt: Instant
+})
+
+export const TaskCompleted = Schema.TaggedStruct("TaskCompleted", {
+  taskId: TaskId,
+  round: PositiveInt,
+  finalVersion: ModelVersionRef,
+  metrics: Metrics,
+  completedAt: Instant
+})
+
+export const TaskExhausted = Schema.TaggedStruct("TaskExhausted", {
+  taskId: TaskId,
+  round: NonNegativeInt,
+  reason: Schema.Literals(["rounds", "budget"]),
+  bestVersion: ModelVersionRef,
+  metrics: Schema.optional(Metrics),
+  exhaustedAt: Instant
+})
+
+/** Everything stored in a task's stream: its lifecycle and its escrow ledger. */
+export const TaskEvent = Schema.Union([
+  TaskCreated,
+  NodeJoinedTask,
+  RoundStarted,
+  TrainingDispatched,
+  ResultSubmitted,
+  VerificationRequested,
+  VerificationVoted,
+  ResultVerified,
+  ResultRejected,
+  RoundClosed,
+  TaskContinued,
+  TaskCompleted,
+  TaskExhausted,
+  BudgetEscrowed,
+  RewardAllocated,
+  BudgetRefunded
+])
+export type TaskEvent = typeof TaskEvent.Type

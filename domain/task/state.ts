@@ -1,0 +1,146 @@
+import type { Escrow } from "../ledger/ledger"
+import { emptyEscrow } from "../ledger/ledger"
+import type { Address, Hash32, Metrics, ModelVersionRef, NodeId, ResultId, TaskId } from "../primitives"
+import type { Assignment, ParticipantRole, TaskEvent, TrainingProof, Verdict } from "./events"
+
+type Created = Extract<TaskEvent, { _tag: "TaskCreated" }>
+
+export interface Participant {
+  readonly nodeId: NodeId
+  readonly address: Address
+  readonly role: ParticipantRole
+}
+
+export interface Vote {
+  readonly nodeId: NodeId
+  readonly validator: Address
+  readonly verdict: Verdict
+  readonly measured: Metrics
+}
+
+export interface ResultState {
+  readonly resultId: ResultId
+  readonly nodeId: NodeId
+  readonly trainer: Address
+  readonly proof: TrainingProof
+  readonly validators: ReadonlyArray<NodeId>
+  readonly votes: ReadonlyArray<Vote>
+  readonly outcome?: "verified" | "rejected"
+  readonly consensusMetrics?: Metrics
+  readonly penalized?: boolean
+}
+
+export interface RoundState {
+  readonly round: number
+  readonly base: ModelVersionRef & { readonly weightsHash: Hash32 }
+  readonly pot: bigint
+  readonly deadline: string
+  readonly assignments: ReadonlyArray<Assignment>
+  readonly results: ReadonlyMap<ResultId, ResultState>
+}
+
+export interface TaskData {
+  readonly taskId: TaskId
+  readonly config: Created
+  readonly participants: ReadonlyMap<NodeId, Participant>
+  readonly escrow: Escrow
+  readonly roundsStarted: number
+  /** The current round while running; the last one after. */
+  readonly round?: RoundState
+  /** Newest version this task produced (or its base) and its held-out metrics. */
+  readonly latest: { readonly ref: ModelVersionRef; readonly metrics?: Metrics }
+}
+
+export type TaskState =
+  | { readonly status: "none" }
+  | ({ readonly status: "open" | "running" | "completed" | "exhausted" } & TaskData)
+
+export const initialState: TaskState = { status: "none" }
+
+const updateResult = (data: TaskData, resultId: ResultId, f: (r: ResultState) => ResultState): TaskData => {
+  if (!data.round) return data
+  const existing = data.round.results.get(resultId)
+  if (!existing) return data
+  const results = new Map(data.round.results)
+  results.set(resultId, f(existing))
+  return { ...data, round: { ...data.round, results } }
+}
+
+export const evolve = (state: TaskState, event: TaskEvent): TaskState => {
+  if (event._tag === "TaskCreated") {
+    return {
+      status: "open",
+      taskId: event.taskId,
+      config: event,
+      participants: new Map(),
+      escrow: emptyEscrow,
+      roundsStarted: 0,
+      latest: { ref: { modelId: event.base.modelId, version: event.base.version } }
+    }
+  }
+  if (state.status === "none") return state
+  switch (event._tag) {
+    case "BudgetEscrowed":
+      return { ...state, escrow: { ...state.escrow, escrowed: state.escrow.escrowed + event.amount } }
+    case "NodeJoinedTask": {
+      const participants = new Map(state.participants)
+      participants.set(event.nodeId, { nodeId: event.nodeId, address: event.address, role: event.role })
+      return { ...state, participants }
+    }
+    case "RoundStarted":
+      return {
+        ...state,
+        status: "running",
+        roundsStarted: event.round,
+        round: { round: event.round, base: event.base, pot: event.pot, deadline: event.deadline, assignments: [], results: new Map() }
+      }
+    case "TrainingDispatched":
+      return state.round ? { ...state, round: { ...state.round, assignments: [...state.round.assignments, ...event.assignments] } } : state
+    case "ResultSubmitted": {
+      if (!state.round) return state
+      const results = new Map(state.round.results)
+      results.set(event.resultId, {
+        resultId: event.resultId,
+        nodeId: event.nodeId,
+        trainer: event.trainer,
+        proof: event.proof,
+        validators: [],
+        votes: []
+      })
+      return { ...state, round: { ...state.round, results } }
+    }
+    case "VerificationRequested":
+      return { ...state, ...updateResult(state, event.resultId, (r) => ({ ...r, validators: event.validators })) }
+    case "VerificationVoted":
+      return {
+        ...state,
+        ...updateResult(state, event.resultId, (r) => ({
+          ...r,
+          votes: [...r.votes, { nodeId: event.nodeId, validator: event.validator, verdict: event.verdict, measured: event.measured }]
+        }))
+      }
+    case "ResultVerified":
+      return {
+        ...state,
+        ...updateResult(state, event.resultId, (r) => ({ ...r, outcome: "verified", consensusMetrics: event.consensusMetrics }))
+      }
+    case "ResultRejected":
+      return { ...state, ...updateResult(state, event.resultId, (r) => ({ ...r, outcome: "rejected", penalized: event.penalized })) }
+    case "RewardAllocated":
+      return { ...state, escrow: { ...state.escrow, allocated: state.escrow.allocated + event.amount } }
+    case "RoundClosed":
+      return {
+        ...state,
+        status: "open",
+        latest: event.newVersion ? { ref: event.newVersion, ...(event.metrics ? { metrics: event.metrics } : {}) } : state.latest
+      }
+    case "TaskContinued":
+      return { ...state, status: "open" }
+    case "TaskCompleted":
+      return { ...state, status: "completed" }
+    case "TaskExhausted":
+      return { ...state, status: "exhausted" }
+    case "BudgetRefunded":
+      return { ...state, escrow: { ...state.escrow, refunded: state.escrow.refunded + event.amount } }
+  }
+}
