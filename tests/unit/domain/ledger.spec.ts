@@ -1,0 +1,146 @@
+import { Result } from "effect"
+import fc from "fast-check"
+import { describe, expect, it } from "vitest"
+import { fold } from "../../../domain/decider"
+import { emptyEscrow, pay, remaining, splitProportionally, type Payout } from "../../../domain/ledger/ledger"
+import type { Address, NodeId, ResultId, ShardId } from "../../../domain/primitives"
+import { task } from "../../../domain/task"
+import { CastVerificationVote, CloseRound, JoinTask, StartRound, SubmitResult } from "../../../domain/task/commands"
+import type { TaskEvent } from "../../../domain/task/events"
+import { address, hash32 } from "../../support/events"
+import { T0, at, createTask, criteria, modelId, owner, proof, shards, taskId } from "../../support/fixtures"
+
+const payout = (amount: bigint): Payout => ({ recipient: address(1), role: "trainer", amount, reason: "t" })
+
+describe("Neura ledger", () => {
+  it("pays within the escrow and refuses the whole batch beyond it", () => {
+    const escrow = { ...emptyEscrow, escrowed: 100n }
+    const ok = pay(escrow, [payout(60n), payout(40n)])
+    expect(Result.isSuccess(ok) && remaining(ok.success)).toBe(0n)
+    expect(Result.isFailure(pay(escrow, [payout(60n), payout(41n)]))).toBe(true)
+    expect(Result.isFailure(pay(escrow, [payout(-1n)]))).toBe(true)
+  })
+
+  it("splits proportionally, rounding down, never above the pot (property)", () =>
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: 10n ** 24n }), fc.array(fc.bigInt({ min: -5n, max: 10n ** 9n }), { maxLength: 50 }), (pot, weights) => {
+        const shares = splitProportionally(pot, weights.map((weight, key) => ({ key, weight })))
+        const total = shares.reduce((s, x) => s + x.amount, 0n)
+        expect(total <= pot).toBe(true)
+        for (const s of shares) expect(s.amount > 0n && weights[s.key]! > 0n).toBe(true)
+        // Dust is less than one unit per recipient.
+        if (shares.length > 0 || weights.some((w) => w > 0n)) expect(pot - total < BigInt(weights.length) + 1n || pot === 0n).toBe(true)
+      })
+    ))
+
+  /**
+   * The whole lifecycle, driven by random behaviour: any number of rounds,
+   * trainers, results, votes and outcomes, any budget and split. Whatever
+   * happens, the task's payouts plus refunds never exceed what was escrowed,
+   * and a finished task has paid out or refunded exactly all of it.
+   */
+  it("the sum of payouts never exceeds the escrow, whatever the lifecycle (property)", () => {
+    const trainers = [0, 1, 2, 3].map((i) => ({ nodeId: `tr${i}` as NodeId, address: address(0x100 + i) }))
+    const validators = [0, 1, 2, 3].map((i) => ({ nodeId: `va${i}` as NodeId, address: address(0x200 + i) }))
+    fc.assert(
+      fc.property(
+        fc.record({
+          budget: fc.bigInt({ min: 1n, max: 10n ** 21n }),
+          maxRounds: fc.integer({ min: 1, max: 4 }),
+          split: fc.tuple(fc.integer({ min: 0, max: 10_000 }), fc.integer({ min: 0, max: 10_000 })).map(([a, b]) => {
+            const [lo, hi] = a < b ? [a, b] : [b, a]
+            return { trainersBps: lo, validatorsBps: hi - lo, dataProvidersBps: 10_000 - hi }
+          }),
+          rounds: fc.array(
+            fc.record({
+              submitters: fc.subarray([0, 1, 2, 3]),
+              votes: fc.array(fc.boolean(), { minLength: 12, maxLength: 12 }),
+              accuracy: fc.double({ min: 0, max: 1, noNaN: true })
+            }),
+            { minLength: 1, maxLength: 4 }
+          )
+        }),
+        ({ budget, maxRounds, split, rounds }) => {
+          const history: Array<TaskEvent> = []
+          const apply = (command: Parameters<typeof task.decide>[0]) => {
+            const r = task.decide(command, fold(task, history))
+            if (Result.isSuccess(r)) history.push(...r.success)
+            return r
+          }
+          apply(createTask({ budget, rewardSplit: split, criteria: { ...criteria, maxRounds, minTrainers: 1, validatorsPerResult: 3, quorum: 2 } }))
+          for (const n of [...trainers.map((t) => ({ ...t, role: "trainer" as const })), ...validators.map((v) => ({ ...v, role: "validator" as const }))]) {
+            apply(new JoinTask({ taskId, nodeId: n.nodeId, role: n.role, actor: n.address, at: T0, node: { nodeId: n.nodeId, address: n.address, roles: [n.role], capabilities: [] } }))
+          }
+          let version = 1
+          for (const [i, plan] of rounds.entries()) {
+            const round = i + 1
+            const started = apply(
+              new StartRound({
+                taskId,
+                round,
+                actor: owner,
+                at: at(round * 10_000),
+                actorIsCoordinator: false,
+                latestVersion: { modelId, version, weightsHash: hash32(version), owner, status: "registered" }
+              })
+            )
+            if (Result.isFailure(started)) break
+            for (const t of plan.submitters) {
+              const resultId = `r${round}-${t}` as ResultId
+              const shard = shards[t % 2]!
+              apply(
+                new SubmitResult({
+                  taskId,
+                  round,
+                  resultId,
+                  nodeId: trainers[t]!.nodeId,
+                  proof: proof({ baseWeightsHash: hash32(version), shardIds: [shard.shardId as ShardId], shardHashes: [shard.contentHash] }),
+                  actor: trainers[t]!.address,
+                  at: at(round * 10_000 + 1)
+                })
+              )
+              const state = fold(task, history)
+              const assigned = state.status === "running" ? state.round?.results.get(resultId)?.validators ?? [] : []
+              for (const [k, nodeId] of assigned.entries()) {
+                const v = validators.find((x) => x.nodeId === nodeId)!
+                apply(
+                  new CastVerificationVote({
+                    taskId,
+                    round,
+                    resultId,
+                    nodeId,
+                    verdict: plan.votes[t * 3 + k] ? "accept" : "reject",
+                    measured: { accuracy: plan.accuracy, loss: 1 },
+                    reproduction: { method: "bitExact" },
+                    actor: v.address as Address,
+                    at: at(round * 10_000 + 2)
+                  })
+                )
+              }
+            }
+            const state = fold(task, history)
+            const anyVerified = state.status === "running" && [...(state.round?.results.values() ?? [])].some((r) => r.outcome === "verified")
+            if (anyVerified) version++
+            apply(
+              new CloseRound({
+                taskId,
+                round,
+                actor: owner,
+                at: at(round * 10_000 + 5_000),
+                actorIsCoordinator: false,
+                ...(anyVerified ? { newVersion: { ref: { modelId, version }, metrics: { accuracy: plan.accuracy, loss: 1 } } } : {})
+              })
+            )
+          }
+          const paid = history.reduce((s, e) => s + (e._tag === "RewardAllocated" ? e.amount : 0n), 0n)
+          const refunded = history.reduce((s, e) => s + (e._tag === "BudgetRefunded" ? e.amount : 0n), 0n)
+          expect(paid + refunded <= budget).toBe(true)
+          for (const e of history) if (e._tag === "RewardAllocated") expect(e.amount > 0n).toBe(true)
+          const final = fold(task, history)
+          if (final.status === "completed" || final.status === "exhausted") expect(paid + refunded).toBe(budget)
+        }
+      ),
+      { numRuns: 200 }
+    )
+  })
+})

@@ -1,0 +1,261 @@
+import { Result } from "effect"
+import { describe, expect, it } from "vitest"
+import { fold } from "../../../domain/decider"
+import type { ModelId, NodeId, ResultId, ShardId } from "../../../domain/primitives"
+import { task } from "../../../domain/task"
+import { DispatchTraining } from "../../../domain/task/commands"
+import { selectValidators } from "../../../domain/task/consensus"
+import type { TaskEvent } from "../../../domain/task/events"
+import { deciderSpec } from "../../support/deciderSpec"
+import { hash32 } from "../../support/events"
+import {
+  allJoined,
+  at,
+  closeRound,
+  coordinator,
+  createTask,
+  joinTask,
+  joined,
+  modelId,
+  nodes,
+  owner,
+  proof,
+  roundStarted,
+  startRound,
+  stranger,
+  submitResult,
+  taskCreated,
+  taskId,
+  vote
+} from "../../support/fixtures"
+
+const spec = deciderSpec(task)
+const decided = (history: ReadonlyArray<TaskEvent>, command: Parameters<typeof task.decide>[0]): ReadonlyArray<TaskEvent> => {
+  const r = task.decide(command, fold(task, history))
+  if (Result.isFailure(r)) throw new Error(JSON.stringify(r.failure))
+  return [...history, ...r.success]
+}
+const running = () => [...taskCreated(), ...allJoined(), roundStarted()]
+const withResultA = () => decided(running(), submitResult("trainerA", "rA"))
+const verifiedA = () => decided(decided(withResultA(), vote("validator1", "rA", "accept")), vote("validator2", "rA", "accept"))
+
+describe("Task: CreateTask", () => {
+  it("creates the task and escrows its budget in one decision", () => spec.given([]).when(createTask()).then(taskCreated()))
+  it("refuses an existing task id", () => spec.given(taskCreated()).when(createTask()).thenFails("TaskAlreadyExists"))
+  it("refuses a quorum larger than the validators per result", () =>
+    spec.given([]).when(createTask({ criteria: { ...createTask().criteria, quorum: 4 } })).thenFails("TaskConfigInvalid"))
+  it("refuses a reward split that does not add up to 100%", () =>
+    spec.given([]).when(createTask({ rewardSplit: { trainersBps: 7000, validatorsBps: 2000, dataProvidersBps: 999 } })).thenFails("TaskConfigInvalid"))
+  it("refuses a zero budget", () => spec.given([]).when(createTask({ budget: 0n })).thenFails("TaskConfigInvalid"))
+  it("only the model's owner trains it (others fork first)", () =>
+    spec.given([]).when(createTask({ actor: stranger })).thenFails("NotModelOwner"))
+  it("refuses a delisted model", () =>
+    spec.given([]).when(createTask({ baseModel: { ...createTask().baseModel, status: "delisted" } })).thenFails("ModelNotUsable"))
+  it("refuses a validation set used as training data", () =>
+    spec
+      .given([])
+      .when(createTask({ trainingDatasets: [{ ...createTask().validationDataset, shards: [] }] }))
+      .thenFails("TaskConfigInvalid"))
+  it("refuses training datasets without shards", () =>
+    spec.given([]).when(createTask({ trainingDatasets: [{ ...createTask().trainingDatasets[0]!, shards: [] }] })).thenFails("TaskConfigInvalid"))
+})
+
+describe("Task: JoinTask", () => {
+  it("lets a registered node join in a role it has", () =>
+    spec.given(taskCreated()).when(joinTask("trainerA", "trainer")).then([joined("trainerA", "trainer", at(1))]))
+  it("needs the task", () => spec.given([]).when(joinTask("trainerA", "trainer")).thenFails("TaskNotFound"))
+  it("must be signed by the node's key", () =>
+    spec.given(taskCreated()).when(joinTask("trainerA", "trainer", { actor: stranger })).thenFails("NotNodeKey"))
+  it("needs the role on the node", () =>
+    spec
+      .given(taskCreated())
+      .when(joinTask("trainerA", "validator", { node: { ...joinTask("trainerA", "trainer").node, roles: ["trainer"] } }))
+      .thenFails("NodeLacksRole"))
+  it("joins once", () => spec.given([...taskCreated(), joined("trainerA", "trainer")]).when(joinTask("trainerA", "trainer")).thenFails("AlreadyJoined"))
+  it("refuses joining a finished task", () => {
+    const closed = decided(verifiedA(), closeRound({ at: at(700), newVersion: { ref: { modelId, version: 2 }, metrics: { accuracy: 0.95, loss: 0.2 } } }))
+    spec.given(closed).when(joinTask("trainerA", "trainer")).thenFails("TaskClosed")
+  })
+})
+
+describe("Task: StartRound", () => {
+  it("starts round 1 from the model's latest version with a per-round share of the escrow", () =>
+    spec.given([...taskCreated(), ...allJoined()]).when(startRound()).then([roundStarted(1, 1_000_000n)]))
+  it("a coordinator may start it too", () =>
+    spec
+      .given([...taskCreated(), ...allJoined()])
+      .when(startRound(1, { actor: coordinator, actorIsCoordinator: true }))
+      .thenEvents((events) => expect(events[0]!._tag).toBe("RoundStarted")))
+  it("nobody else may", () => spec.given([...taskCreated(), ...allJoined()]).when(startRound(1, { actor: stranger })).thenFails("NotTaskOwner"))
+  it("needs enough trainers", () =>
+    spec.given([...taskCreated(), joined("trainerA", "trainer"), ...allJoined().slice(2)]).when(startRound()).thenFails("NotEnoughParticipants", { role: "trainer" }))
+  it("needs enough validators", () =>
+    spec.given([...taskCreated(), ...allJoined().slice(0, 4)]).when(startRound()).thenFails("NotEnoughParticipants", { role: "validator" }))
+  it("rounds are numbered in order", () => spec.given([...taskCreated(), ...allJoined()]).when(startRound(2)).thenFails("WrongRound"))
+  it("one round at a time", () => spec.given(running()).when(startRound(2)).thenFails("RoundAlreadyRunning"))
+  it("never beyond maxRounds", () => {
+    let h: ReadonlyArray<TaskEvent> = [...taskCreated(), ...allJoined()]
+    for (const r of [1, 2, 3]) {
+      h = decided(h, startRound(r, { at: at(r * 1000) }))
+      h = decided(h, closeRound({ round: r, at: at(r * 1000 + 700) }))
+    }
+    expect(h[h.length - 1]!._tag).toBe("BudgetRefunded")
+    spec.given(h).when(startRound(4)).thenFails("TaskClosed")
+  })
+})
+
+describe("Task: DispatchTraining", () => {
+  const dispatch = (assignments: DispatchTraining["assignments"], actor = owner) =>
+    new DispatchTraining({ taskId, round: 1, assignments, actor, at: at(5), actorIsCoordinator: actor === coordinator })
+  it("records shard assignments to joined trainers", () =>
+    spec
+      .given(running())
+      .when(dispatch([{ nodeId: nodes.trainerA.nodeId, shardIds: ["s1" as ShardId], seed: 7 }], coordinator))
+      .then([
+        { _tag: "TrainingDispatched", taskId, round: 1, assignments: [{ nodeId: nodes.trainerA.nodeId, shardIds: ["s1" as ShardId], seed: 7 }], dispatchedAt: at(5) }
+      ]))
+  it("only to trainers of the task", () =>
+    spec.given(running()).when(dispatch([{ nodeId: nodes.validator1.nodeId, shardIds: ["s1" as ShardId], seed: 1 }])).thenFails("NotParticipant"))
+  it("only the task's shards", () =>
+    spec.given(running()).when(dispatch([{ nodeId: nodes.trainerA.nodeId, shardIds: ["s9" as ShardId], seed: 1 }])).thenFails("UnknownShard"))
+  it("needs a running round", () =>
+    spec.given([...taskCreated(), ...allJoined()]).when(dispatch([{ nodeId: nodes.trainerA.nodeId, shardIds: ["s1" as ShardId], seed: 1 }])).thenFails("RoundNotRunning"))
+  it("not by strangers", () =>
+    spec.given(running()).when(dispatch([{ nodeId: nodes.trainerA.nodeId, shardIds: ["s1" as ShardId], seed: 1 }], stranger)).thenFails("NotTaskOwner"))
+})
+
+describe("Task: SubmitResult", () => {
+  it("records the signed result and asks three validators, never the trainer", () =>
+    spec
+      .given(running())
+      .when(submitResult("trainerA", "rA"))
+      .then([
+        { _tag: "ResultSubmitted", taskId, round: 1, resultId: "rA" as ResultId, nodeId: nodes.trainerA.nodeId, trainer: nodes.trainerA.address, proof: proof(), submittedAt: at(100) },
+        {
+          _tag: "VerificationRequested",
+          taskId,
+          round: 1,
+          resultId: "rA" as ResultId,
+          validators: selectValidators("rA", nodes.trainerA, [nodes.validator1, nodes.validator2, nodes.validator3], 3),
+          requestedAt: at(100)
+        }
+      ]))
+  it("validator choice is deterministic and excludes the trainer's address", () => {
+    const pool = [nodes.validator1, nodes.validator2, nodes.validator3, { nodeId: "sameKey" as NodeId, address: nodes.trainerA.address }]
+    const chosen = selectValidators("rX", nodes.trainerA, pool, 3)
+    expect(chosen).toEqual(selectValidators("rX", nodes.trainerA, [...pool].reverse(), 3))
+    expect(chosen).not.toContain("sameKey")
+    // Spread: with more eligible validators than needed, different results get different panels.
+    const panels = new Set(["r1", "r2", "r3", "r4", "r5", "r6"].map((id) => selectValidators(id, nodes.trainerA, pool, 2).join(",")))
+    expect(panels.size).toBeGreaterThan(1)
+  })
+  it("only from a trainer of the task", () =>
+    spec.given(running()).when(submitResult("trainerA", "rA", { nodeId: nodes.validator1.nodeId, actor: nodes.validator1.address })).thenFails("NotParticipant"))
+  it("signed by that trainer's key", () => spec.given(running()).when(submitResult("trainerA", "rA", { actor: nodes.trainerB.address })).thenFails("NotNodeKey"))
+  it("before the round deadline", () => spec.given(running()).when(submitResult("trainerA", "rA", { at: at(601) })).thenFails("RoundDeadlinePassed"))
+  it("from the round's base weights", () =>
+    spec.given(running()).when(submitResult("trainerA", "rA", { proof: proof({ baseWeightsHash: hash32(0xbad) }) })).thenFails("ProofMismatch"))
+  it("on the task's shards with their registered hashes", () => {
+    spec.given(running()).when(submitResult("trainerA", "rA", { proof: proof({ shardIds: ["s9" as ShardId] }) })).thenFails("UnknownShard")
+    spec.given(running()).when(submitResult("trainerA", "rA", { proof: proof({ shardHashes: [hash32(0x99)] }) })).thenFails("ProofMismatch")
+  })
+  it("one result per trainer per round, unique ids", () => {
+    spec.given(withResultA()).when(submitResult("trainerA", "rA2")).thenFails("ResultAlreadySubmitted")
+    spec.given(withResultA()).when(submitResult("trainerB", "rA")).thenFails("ResultAlreadySubmitted")
+  })
+  it("for the running round only", () => spec.given(running()).when(submitResult("trainerA", "rA", { round: 2 })).thenFails("RoundNotRunning"))
+})
+
+describe("Task: CastVerificationVote", () => {
+  it("records a vote; the quorum of accepts verifies the result with the median measurement", () => {
+    const afterOne = decided(withResultA(), vote("validator1", "rA", "accept", { accuracy: 0.8, loss: 0.5 }))
+    spec
+      .given(afterOne)
+      .when(vote("validator2", "rA", "accept", { accuracy: 0.82, loss: 0.7 }))
+      .thenEvents((events) => {
+        expect(events.map((e) => e._tag)).toEqual(["VerificationVoted", "ResultVerified"])
+        expect(events[1]).toMatchObject({ consensusMetrics: { accuracy: 0.81, loss: 0.6 }, tally: { accept: 2, reject: 0 } })
+      })
+  })
+  it("a single vote below quorum decides nothing", () =>
+    spec.given(withResultA()).when(vote("validator1", "rA", "accept")).thenEvents((events) => expect(events.map((e) => e._tag)).toEqual(["VerificationVoted"])))
+  it("the quorum of rejects rejects it, with the task's penalty", () => {
+    const afterOne = decided(withResultA(), vote("validator1", "rA", "reject"))
+    spec
+      .given(afterOne)
+      .when(vote("validator3", "rA", "reject"))
+      .thenEvents((events) => expect(events[1]).toMatchObject({ _tag: "ResultRejected", penalized: true, tally: { accept: 0, reject: 2 } }))
+  })
+  it("only assigned validators vote", () =>
+    spec
+      .given(withResultA())
+      .when(vote("validator1", "rA", "accept", undefined, { nodeId: nodes.trainerB.nodeId, actor: nodes.trainerB.address }))
+      .thenFails("NotAssignedValidator"))
+  it("with their own key", () => spec.given(withResultA()).when(vote("validator1", "rA", "accept", undefined, { actor: stranger })).thenFails("NotNodeKey"))
+  it("once each", () => spec.given(decided(withResultA(), vote("validator1", "rA", "accept"))).when(vote("validator1", "rA", "accept")).thenFails("AlreadyVoted"))
+  it("not after the decision", () => spec.given(verifiedA()).when(vote("validator3", "rA", "accept")).thenFails("ResultAlreadyDecided"))
+  it("on a known result", () => spec.given(running()).when(vote("validator1", "nope", "accept")).thenFails("ResultNotFound"))
+})
+
+describe("Task: CloseRound", () => {
+  const v2 = { ref: { modelId, version: 2 }, metrics: { accuracy: 0.85, loss: 0.4 } }
+  it("pays the round, records the new version and continues below target", () =>
+    spec
+      .given(verifiedA())
+      .when(closeRound({ newVersion: v2 }))
+      .thenEvents((events) => {
+        expect(events.map((e) => e._tag)).toEqual(["RewardAllocated", "RewardAllocated", "RewardAllocated", "RewardAllocated", "RoundClosed", "TaskContinued"])
+        const paid = events.filter((e) => e._tag === "RewardAllocated")
+        const byRole = Object.fromEntries(paid.map((e) => [e._tag === "RewardAllocated" ? `${e.role}:${e.recipient}` : "", e._tag === "RewardAllocated" ? e.amount : 0n]))
+        // Pot 1,000,000: 70% to the only verified trainer, 20% split by the two agreeing votes, 10% to shard s1's provider.
+        expect(byRole[`trainer:${nodes.trainerA.address}`]).toBe(700_000n)
+        expect(byRole[`validator:${nodes.validator1.address}`]).toBe(100_000n)
+        expect(byRole[`validator:${nodes.validator2.address}`]).toBe(100_000n)
+        expect(byRole[`dataProvider:${owner}`]).toBe(100_000n)
+        expect(events[4]).toMatchObject({ _tag: "RoundClosed", paidOut: 1_000_000n, verifiedResults: ["rA"], newVersion: { modelId, version: 2 } })
+        expect(events[5]).toMatchObject({ _tag: "TaskContinued", nextRound: 2 })
+      }))
+  it("completes when the held-out metric reaches the target, refunding the rest", () =>
+    spec
+      .given(verifiedA())
+      .when(closeRound({ newVersion: { ...v2, metrics: { accuracy: 0.93, loss: 0.2 } } }))
+      .thenEvents((events) => {
+        expect(events.slice(-2).map((e) => e._tag)).toEqual(["TaskCompleted", "BudgetRefunded"])
+        expect(events[events.length - 1]).toMatchObject({ amount: 2_000_000n, owner })
+      }))
+  it("exhausts after the last round", () => {
+    let h: ReadonlyArray<TaskEvent> = [...taskCreated(), ...allJoined()]
+    for (const r of [1, 2]) {
+      h = decided(h, startRound(r, { at: at(r * 1000) }))
+      h = decided(h, closeRound({ round: r, at: at(r * 1000 + 700) }))
+    }
+    h = decided(h, startRound(3, { at: at(3000) }))
+    spec.given(h).when(closeRound({ round: 3, at: at(3700) })).thenEvents((events) => {
+      expect(events.map((e) => e._tag)).toEqual(["RoundClosed", "TaskExhausted", "BudgetRefunded"])
+      expect(events[1]).toMatchObject({ reason: "rounds" })
+      expect(events[2]).toMatchObject({ amount: 3_000_000n })
+    })
+  })
+  it("waits for undecided results until the deadline", () => spec.given(withResultA()).when(closeRound()).thenFails("RoundStillOpen"))
+  it("after the deadline, undecided results are rejected without penalty and earn nothing", () =>
+    spec.given(withResultA()).when(closeRound({ at: at(700) })).thenEvents((events) => {
+      expect(events.map((e) => e._tag)).toEqual(["ResultRejected", "RoundClosed", "TaskContinued"])
+      expect(events[0]).toMatchObject({ penalized: false, resultId: "rA" })
+    }))
+  it("needs the aggregated version when results were verified, and none otherwise", () => {
+    spec.given(verifiedA()).when(closeRound()).thenFails("NewVersionRequired")
+    spec.given(running()).when(closeRound({ newVersion: v2 })).thenFails("NewVersionRequired")
+  })
+  it("a penalised trainer forfeits its round rewards", () => {
+    let h = decided(verifiedA(), submitResult("trainerB", "rB", { proof: proof({ shardIds: ["s2" as ShardId], shardHashes: [hash32(0x52)] }) }))
+    h = decided(h, vote("validator1", "rB", "reject"))
+    h = decided(h, vote("validator2", "rB", "reject"))
+    spec.given(h).when(closeRound({ newVersion: v2 })).thenEvents((events) => {
+      const trainers = events.filter((e) => e._tag === "RewardAllocated" && e.role === "trainer")
+      expect(trainers.map((e) => (e._tag === "RewardAllocated" ? e.recipient : ""))).toEqual([nodes.trainerA.address])
+    })
+  })
+  it("only the owner or a coordinator closes", () => spec.given(verifiedA()).when(closeRound({ actor: stranger, newVersion: v2 })).thenFails("NotTaskOwner"))
+  it("the new version must be of the task's model", () =>
+    spec.given(verifiedA()).when(closeRound({ newVersion: { ...v2, ref: { modelId: "M-9" as ModelId, version: 2 } } })).thenFails("TaskConfigInvalid"))
+})
