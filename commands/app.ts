@@ -1,18 +1,32 @@
 import Fastify, { type FastifyInstance } from "fastify"
 import { problemOf, sendProblem } from "./httpErrors"
+import { openApiDocument } from "./openapi"
+import { commandRoutes } from "./routes/commandRoutes"
+import { allCommands, commandsByAggregate } from "./routes"
 import { logRoutes } from "./routes/log"
 import type { ApiRuntime } from "./runtime"
+
+export interface ApiOptions {
+  readonly logger?: boolean
+  /** Addresses of the network's coordinator identities (dispatcher / aggregator). */
+  readonly coordinators?: ReadonlyArray<string>
+  /** Server clock (tests pin it). */
+  readonly now?: () => Date
+  /** How old (or early) a signed command may be. */
+  readonly maxSkewMs?: number
+}
 
 /**
  * The HTTP API as a Fastify instance, not yet listening (main.ts listens;
  * tests use app.inject). Every error is problem-details with a `code`.
  */
-export const build = (runtime: ApiRuntime, options: { logger?: boolean } = {}): FastifyInstance => {
+export const build = (runtime: ApiRuntime, options: ApiOptions = {}): FastifyInstance => {
   const app = Fastify({ logger: options.logger ?? false })
   app.setErrorHandler((error, _request, reply) => {
-    // Fastify's own validation / parsing errors carry `validation` or a status.
-    const fastifyError = error as { validation?: unknown; statusCode?: number; message: string; code?: string }
-    if (fastifyError.validation || (fastifyError.statusCode && fastifyError.statusCode < 500 && !("_tag" in (error as object)))) {
+    // Fastify's own parsing errors (malformed JSON, wrong content type) carry a 4xx status.
+    const fastifyError = error as { validation?: unknown; statusCode?: number; message: string }
+    const tagged = typeof error === "object" && error !== null && "_tag" in error
+    if (!tagged && (fastifyError.validation || (fastifyError.statusCode && fastifyError.statusCode < 500))) {
       return sendProblem(reply, {
         type: "urn:neuralink:error:InvalidRequest",
         title: "Invalid Request",
@@ -28,6 +42,27 @@ export const build = (runtime: ApiRuntime, options: { logger?: boolean } = {}): 
   app.setNotFoundHandler((request, reply) =>
     sendProblem(reply, { type: "urn:neuralink:error:NotFound", title: "Not Found", status: 404, code: "NotFound", detail: `${request.method} ${request.url}` })
   )
+
+  const shared = {
+    runtime,
+    coordinators: new Set((options.coordinators ?? []).map((a) => a.toLowerCase())),
+    now: options.now ?? (() => new Date()),
+    maxSkewMs: options.maxSkewMs ?? 5 * 60 * 1000
+  }
+  // One plugin per aggregate, each registering its commands' routes.
+  for (const specs of Object.values(commandsByAggregate)) app.register(commandRoutes, { ...shared, specs })
   app.register(logRoutes, { runtime })
+
+  const document = openApiDocument(allCommands)
+  app.get("/openapi.json", async () => document)
+  app.get("/docs", async (_request, reply) =>
+    reply
+      .type("text/html")
+      .send(
+        `<!doctype html><title>NeuraLink API</title><h1>NeuraLink API</h1><p><a href="/openapi.json">OpenAPI 3.1 document</a></p><ul>${allCommands
+          .map((c) => `<li><code>POST /commands/${c.type}</code> — ${c.summary}</li>`)
+          .join("")}</ul>`
+      )
+  )
   return app
 }

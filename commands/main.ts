@@ -4,7 +4,9 @@ import { build } from "./app"
 
 /** The command API process: one runtime, one Fastify instance, graceful stop. */
 const runtime = ManagedRuntime.make(EventStoreFromEnv("api"))
-const app = build(runtime, { logger: process.env.API_LOG !== "false" })
+// Coordinator identities (dispatcher/aggregator) may start and close rounds and add model versions.
+const coordinators = (process.env.COORDINATOR_ADDRESSES ?? "").split(",").map((a) => a.trim()).filter(Boolean)
+const app = build(runtime, { logger: process.env.API_LOG !== "false", coordinators })
 const port = Number(process.env.API_PORT ?? 8080)
 const host = process.env.API_HOST ?? "127.0.0.1"
 

@@ -10,7 +10,14 @@ export const EventMetadata = Schema.Struct({
   /** Address of the signed identity that issued the command, when there is one. */
   actor: Schema.optional(Address),
   /** 65-byte r‖s‖v secp256k1 signature over the command's canonical JSON. */
-  signature: Schema.optional(Schema.String.pipe(Schema.check(Schema.isPattern(/^0x[0-9a-f]{130}$/))))
+  signature: Schema.optional(Schema.String.pipe(Schema.check(Schema.isPattern(/^0x[0-9a-f]{130}$/)))),
+  /**
+   * The signed command as received (type, client id, time, payload), so an
+   * auditor can recompute the digest and re-verify `signature` against `actor`.
+   */
+  command: Schema.optional(
+    Schema.Struct({ type: Schema.String, id: Schema.String, issuedAt: Schema.String, payload: Schema.Unknown })
+  )
 })
 export type EventMetadata = typeof EventMetadata.Type
 

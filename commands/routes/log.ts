@@ -3,11 +3,11 @@ import type { FastifyPluginAsync } from "fastify"
 import { EventStore } from "../../domain/ports"
 import { RecordedEvent } from "../../domain/recordedEvent"
 import { verifyChain } from "../../infra/eventStore/hashChain"
+import { InvalidRequest } from "../httpErrors"
 import { runForRequest, type ApiRuntime } from "../runtime"
 
 const encodeRecorded = Schema.encodeSync(RecordedEvent)
 
-class InvalidRequest extends Schema.TaggedError<InvalidRequest>()("InvalidRequest", { detail: Schema.String }) {}
 
 const positiveInt = (value: unknown, name: string, fallback: number, max = Number.MAX_SAFE_INTEGER): number => {
   if (value === undefined) return fallback

@@ -1,0 +1,72 @@
+import type { FastifyInstance } from "fastify"
+import { signCommand, type KeyPair } from "../infra/identity/signature"
+
+/**
+ * A small client for the command API: signs each command with the caller's
+ * key and posts it. Works over HTTP (fetch) or in-process (fastify inject).
+ * Payloads are the encoded (JSON) form: money as decimal strings.
+ */
+export interface Transport {
+  request(method: "GET" | "POST", path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Record<string, unknown> }>
+}
+
+export const httpTransport = (baseUrl: string): Transport => ({
+  async request(method, path, body, headers = {}) {
+    const response = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: body === undefined ? headers : { "content-type": "application/json", ...headers },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) })
+    })
+    const text = await response.text()
+    return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: Object.fromEntries(response.headers) }
+  }
+})
+
+export const injectTransport = (app: FastifyInstance): Transport => ({
+  async request(method, path, body, headers = {}) {
+    const response = await app.inject({ method, url: path, headers, ...(body === undefined ? {} : { payload: body as object }) })
+    return { status: response.statusCode, body: response.body ? JSON.parse(response.body) : undefined, headers: response.headers }
+  }
+})
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly problem: { code: string; detail?: string; [k: string]: unknown }
+  ) {
+    super(`${status} ${problem.code}${problem.detail ? `: ${problem.detail}` : ""}`)
+  }
+}
+
+export interface CommandResponse {
+  readonly commandId: string
+  readonly type: string
+  readonly duplicate: boolean
+  readonly globalPosition: number
+  readonly results: ReadonlyArray<{ stream: string; globalPosition: number; events: ReadonlyArray<{ type: string; data: any; globalPosition: number }> }>
+}
+
+export class NeuraClient {
+  constructor(
+    readonly transport: Transport,
+    readonly key: KeyPair
+  ) {}
+
+  as(key: KeyPair): NeuraClient {
+    return new NeuraClient(this.transport, key)
+  }
+
+  /** Sign and send; throws ApiError on a problem response. */
+  async command(type: string, payload: unknown, options: { commandId?: string; issuedAt?: string } = {}): Promise<CommandResponse> {
+    const body = signCommand(this.key, type, payload, options)
+    const response = await this.transport.request("POST", `/commands/${type}`, body)
+    if (response.status >= 400) throw new ApiError(response.status, response.body)
+    return response.body
+  }
+
+  async get(path: string): Promise<any> {
+    const response = await this.transport.request("GET", path)
+    if (response.status >= 400) throw new ApiError(response.status, response.body)
+    return response.body
+  }
+}

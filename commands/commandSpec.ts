@@ -1,0 +1,29 @@
+import type { Effect, Schema } from "effect"
+import type { EventStore } from "../domain/ports"
+import type { Address } from "../domain/primitives"
+import type { EventMetadata } from "../domain/recordedEvent"
+import type { CommandOutcome } from "./handleCommand"
+
+/** What the API knows about a verified command when it hands it to a spec. */
+export interface CommandContext {
+  readonly actor: Address
+  readonly at: string
+  readonly actorIsCoordinator: boolean
+  /** Store command id (`<signer>:<commandId>`), signature and the signed command itself. */
+  readonly metadata: EventMetadata
+}
+
+/**
+ * One command of the public API: its payload schema (the single source for
+ * validation and OpenAPI) and how it is handled (load facts, run the decider
+ * loop on the right stream).
+ */
+export interface CommandSpec<P = unknown> {
+  readonly type: string
+  readonly aggregate: "node" | "dataset" | "task" | "model"
+  readonly summary: string
+  readonly payload: Schema.Codec<P, unknown>
+  readonly handle: (payload: P, context: CommandContext) => Effect.Effect<CommandOutcome | ReadonlyArray<CommandOutcome>, unknown, EventStore>
+}
+
+export const commandSpec = <P>(spec: CommandSpec<P>): CommandSpec<P> => spec

@@ -1,0 +1,69 @@
+import { Effect, Schema } from "effect"
+import { dataset, datasetStream } from "../domain/dataset"
+import { DatasetNotFound } from "../domain/dataset/errors"
+import type { DatasetEvent } from "../domain/dataset/events"
+import { fold } from "../domain/decider"
+import { model, modelStream } from "../domain/model"
+import { ModelNotFound, ModelVersionNotFound } from "../domain/model/errors"
+import type { ModelEvent } from "../domain/model/events"
+import { node, nodeStream } from "../domain/node"
+import type { NodeEvent } from "../domain/node/events"
+import { EventStore } from "../domain/ports"
+import type { RecordedEvent } from "../domain/recordedEvent"
+import type { DatasetFacts, ModelVersionFacts, NodeFacts } from "../domain/task/commands"
+
+/**
+ * Facts about other aggregates that a decision needs (is the node
+ * registered, what are the dataset's shards, what is the model's latest
+ * version). Read from their streams and folded with their own deciders: the
+ * log stays the only source of truth.
+ */
+export class NodeNotFound extends Schema.TaggedError<NodeNotFound>()("NodeNotFound", { nodeId: Schema.String }) {}
+
+const history = (stream: string) =>
+  EventStore.use((store) => store.readStream(stream)).pipe(
+    Effect.catchTag("StreamNotFound", () => Effect.succeed([] as ReadonlyArray<RecordedEvent>))
+  )
+
+export const loadNodeFacts = Effect.fn("facts.node")(function* (nodeId: string) {
+  const state = fold(node, (yield* history(nodeStream(nodeId))).map((e) => e.data as NodeEvent))
+  if (state.status !== "registered") return yield* Effect.fail(new NodeNotFound({ nodeId }))
+  return {
+    nodeId: state.nodeId,
+    address: state.address,
+    roles: state.roles,
+    capabilities: state.capabilities
+  } satisfies typeof NodeFacts.Type
+})
+
+export const loadModelState = Effect.fn("facts.model")(function* (modelId: string) {
+  const state = fold(model, (yield* history(modelStream(modelId))).map((e) => e.data as ModelEvent))
+  if (state.status === "none") return yield* Effect.fail(new ModelNotFound({ modelId }))
+  return state
+})
+
+/** A version of a model (the latest when `version` is omitted). */
+export const loadModelVersionFacts = Effect.fn("facts.modelVersion")(function* (modelId: string, version?: number) {
+  const state = yield* loadModelState(modelId)
+  const v = version === undefined ? state.versions[state.versions.length - 1] : state.versions.find((x) => x.version === version)
+  if (!v) return yield* Effect.fail(new ModelVersionNotFound({ modelId, version: version ?? 0 }))
+  return {
+    modelId: state.modelId,
+    version: v.version,
+    weightsHash: v.weightsHash,
+    owner: state.owner,
+    status: state.status
+  } satisfies typeof ModelVersionFacts.Type
+})
+
+export const loadDatasetFacts = Effect.fn("facts.dataset")(function* (datasetId: string) {
+  const state = fold(dataset, (yield* history(datasetStream(datasetId))).map((e) => e.data as DatasetEvent))
+  if (state.status !== "registered") return yield* Effect.fail(new DatasetNotFound({ datasetId }))
+  return {
+    datasetId: state.datasetId,
+    split: state.split,
+    contentHash: state.contentHash,
+    sampleCount: state.sampleCount,
+    shards: state.shards
+  } satisfies typeof DatasetFacts.Type
+})

@@ -1,0 +1,145 @@
+import { Effect } from "effect"
+import { MODEL_CATALOG_STREAM, model, modelCatalog, modelStream } from "../../domain/model"
+import {
+  AllocateModelId,
+  CastProposalVote,
+  CastProposalVotePayload,
+  CloseProposal,
+  CloseProposalPayload,
+  CreateModelVersion,
+  CreateModelVersionPayload,
+  ForkModel,
+  ForkModelPayload,
+  OpenProposal,
+  OpenProposalPayload,
+  RecordFork,
+  RegisterModel,
+  RegisterModelPayload
+} from "../../domain/model/commands"
+import { ModelVersionNotFound } from "../../domain/model/errors"
+import type { Hash32, ModelId } from "../../domain/primitives"
+import type { EventMetadata } from "../../domain/recordedEvent"
+import { canonicalJson } from "../../infra/canonicalJson"
+import { keccak256Hex } from "../../infra/keccak"
+import { commandSpec, type CommandContext } from "../commandSpec"
+import { loadModelState, loadNodeFacts } from "../facts"
+import { handleCommand } from "../handleCommand"
+
+/** A sub-step of a multi-stream command gets its own, derived, command id (so retries stay idempotent per step). */
+const step = (metadata: EventMetadata, name: string): EventMetadata => ({ ...metadata, commandId: `${metadata.commandId}#${name}` })
+
+/**
+ * Model numbers come from the catalog stream. A retried command gets the
+ * number it was first given (idempotent allocation), so a crash between the
+ * two appends never burns a second number.
+ */
+const allocateModelId = (ctx: CommandContext) =>
+  Effect.map(
+    handleCommand(modelCatalog, MODEL_CATALOG_STREAM, new AllocateModelId({ actor: ctx.actor, at: ctx.at }), step(ctx.metadata, "allocate")),
+    (outcome) => {
+      const allocated = outcome.events[0]!.data
+      return allocated._tag === "ModelIdAllocated" ? allocated.modelId : (undefined as never)
+    }
+  )
+
+const topologyHash = (topology: unknown) => keccak256Hex(canonicalJson(topology)) as Hash32
+
+export const modelCommands = [
+  commandSpec({
+    type: "RegisterModel",
+    aggregate: "model",
+    summary: "Register a model (TF.js Layers topology + initial weights hash); it gets the next id M-<n> and version v1.",
+    payload: RegisterModelPayload,
+    handle: (p, ctx) =>
+      Effect.gen(function* () {
+        const modelId = yield* allocateModelId(ctx)
+        return yield* handleCommand(
+          model,
+          modelStream(modelId),
+          new RegisterModel({ ...p, modelId, topologyHash: topologyHash(p.topology), actor: ctx.actor, at: ctx.at }),
+          ctx.metadata
+        )
+      })
+  }),
+  commandSpec({
+    type: "ForkModel",
+    aggregate: "model",
+    summary: "Branch a model version into a new model (published versions by anyone, unpublished by their owner).",
+    payload: ForkModelPayload,
+    handle: (p, ctx) =>
+      Effect.gen(function* () {
+        const parent = yield* loadModelState(p.parent.modelId)
+        const version = parent.versions.find((v) => v.version === p.parent.version)
+        if (!version) return yield* Effect.fail(new ModelVersionNotFound({ modelId: p.parent.modelId, version: p.parent.version }))
+        const modelId: ModelId = yield* allocateModelId(ctx)
+        const child = yield* handleCommand(
+          model,
+          modelStream(modelId),
+          new ForkModel({
+            ...p,
+            modelId,
+            parentFacts: {
+              owner: parent.owner,
+              status: parent.status,
+              ...(parent.publishedVersion === undefined ? {} : { publishedVersion: parent.publishedVersion }),
+              weightsHash: version.weightsHash,
+              topology: parent.topology,
+              topologyHash: parent.topologyHash
+            },
+            actor: ctx.actor,
+            at: ctx.at
+          }),
+          ctx.metadata
+        )
+        const recorded = yield* handleCommand(
+          model,
+          modelStream(p.parent.modelId),
+          new RecordFork({ modelId: p.parent.modelId, version: p.parent.version, childModelId: modelId, actor: ctx.actor, at: ctx.at }),
+          step(ctx.metadata, "recordFork")
+        )
+        return [child, recorded]
+      })
+  }),
+  commandSpec({
+    type: "CreateModelVersion",
+    aggregate: "model",
+    summary: "Add the next version (new weights with lineage: task, round, results, datasets, nodes) — owner or coordinator.",
+    payload: CreateModelVersionPayload,
+    handle: (p, ctx) =>
+      handleCommand(
+        model,
+        modelStream(p.modelId),
+        new CreateModelVersion({ ...p, actor: ctx.actor, at: ctx.at, actorIsCoordinator: ctx.actorIsCoordinator }),
+        ctx.metadata
+      )
+  }),
+  commandSpec({
+    type: "OpenProposal",
+    aggregate: "model",
+    summary: "A registered node proposes to publish a version, delist the model or modify its metadata (DAO).",
+    payload: OpenProposalPayload,
+    handle: (p, ctx) =>
+      Effect.gen(function* () {
+        const proposerNode = yield* loadNodeFacts(p.nodeId)
+        return yield* handleCommand(model, modelStream(p.modelId), new OpenProposal({ ...p, actor: ctx.actor, at: ctx.at, proposerNode }), ctx.metadata)
+      })
+  }),
+  commandSpec({
+    type: "CastProposalVote",
+    aggregate: "model",
+    summary: "A registered node votes for or against a proposal (one vote per node and key).",
+    payload: CastProposalVotePayload,
+    handle: (p, ctx) =>
+      Effect.gen(function* () {
+        const voterNode = yield* loadNodeFacts(p.nodeId)
+        return yield* handleCommand(model, modelStream(p.modelId), new CastProposalVote({ ...p, actor: ctx.actor, at: ctx.at, voterNode }), ctx.metadata)
+      })
+  }),
+  commandSpec({
+    type: "CloseProposal",
+    aggregate: "model",
+    summary: "After its closing time, settle a proposal: publish / delist / modify when a majority reached quorum, else reject.",
+    payload: CloseProposalPayload,
+    handle: (p, ctx) => handleCommand(model, modelStream(p.modelId), new CloseProposal({ ...p, actor: ctx.actor, at: ctx.at }), ctx.metadata)
+  })
+]

@@ -1,0 +1,96 @@
+import { createHash } from "node:crypto"
+import type { NeuraClient } from "../commands/client"
+import { keyPairFromSecret, type KeyPair } from "../infra/identity/signature"
+
+/**
+ * Sample identities and payloads for the demo, the README's curl examples
+ * and the tests. Keys are derived from names (dev only!), so examples are
+ * reproducible.
+ */
+export const devKey = (name: string): KeyPair => keyPairFromSecret(createHash("sha256").update(`neuralink-dev:${name}`).digest())
+
+export const sha256Hex = (data: string | Uint8Array) => `0x${createHash("sha256").update(data).digest("hex")}`
+
+export const sampleTopology = {
+  class_name: "Sequential",
+  config: {
+    name: "digits_mlp",
+    layers: [
+      { class_name: "Dense", config: { name: "hidden", units: 32, activation: "relu", batch_input_shape: [null, 64] } },
+      { class_name: "Dense", config: { name: "output", units: 10, activation: "softmax" } }
+    ]
+  }
+}
+
+export const registerNode = (client: NeuraClient, key: KeyPair, nodeId: string, roles: ReadonlyArray<string>) =>
+  client.as(key).command("RegisterNode", { nodeId, publicKey: key.publicKey, roles, capabilities: ["tfjs-wasm"] })
+
+export const registerModel = async (client: NeuraClient, initialWeightsHash = sha256Hex("initial weights")) => {
+  const r = await client.command("RegisterModel", { name: "digits-mlp", description: "64-32-10 MLP", topology: sampleTopology, initialWeightsHash })
+  return r.results[0]!.events[0]!.data.modelId as string
+}
+
+/** Two training shards and a validation set, content-addressed. */
+export const registerDatasets = async (client: NeuraClient, suffix = "") => {
+  await client.command("RegisterDataset", {
+    datasetId: `digits-train${suffix}`,
+    name: "UCI optical digits (training)",
+    contentHash: sha256Hex(`train${suffix}`),
+    licence: "CC-BY-4.0",
+    sampleCount: 2000,
+    split: "training",
+    featureCount: 64,
+    classCount: 10,
+    shards: [
+      { shardId: `s1${suffix}`, contentHash: sha256Hex(`shard1${suffix}`), sampleCount: 1000 },
+      { shardId: `s2${suffix}`, contentHash: sha256Hex(`shard2${suffix}`), sampleCount: 1000 }
+    ]
+  })
+  await client.command("RegisterDataset", {
+    datasetId: `digits-val${suffix}`,
+    name: "UCI optical digits (held-out)",
+    contentHash: sha256Hex(`val${suffix}`),
+    licence: "CC-BY-4.0",
+    sampleCount: 500,
+    split: "validation",
+    featureCount: 64,
+    classCount: 10,
+    shards: []
+  })
+}
+
+export const taskPayload = (taskId: string, modelId: string, suffix = "", overrides: Record<string, unknown> = {}) => ({
+  taskId,
+  title: "Digits classifier to 90%",
+  base: { modelId, version: 1 },
+  datasets: { training: [`digits-train${suffix}`], validation: `digits-val${suffix}` },
+  objective: { metric: "accuracy", target: 0.9 },
+  training: { epochsPerRound: 2, batchSize: 32, learningRate: 0.01, optimizer: "adam", seed: 7 },
+  criteria: {
+    minTrainers: 2,
+    validatorsPerResult: 3,
+    quorum: 2,
+    reproducibilityTolerance: 0.0001,
+    metricTolerance: 0.02,
+    maxRounds: 3,
+    roundDeadlineSeconds: 600,
+    penalizeRejected: true
+  },
+  rewardSplit: { trainersBps: 7000, validatorsBps: 2000, dataProvidersBps: 1000 },
+  budget: "3000000",
+  ...overrides
+})
+
+export const proofPayload = (baseWeightsHash: string, suffix = "", overrides: Record<string, unknown> = {}) => ({
+  baseWeightsHash,
+  seed: 7,
+  shardIds: [`s1${suffix}`],
+  shardHashes: [sha256Hex(`shard1${suffix}`)],
+  epochs: 2,
+  steps: 64,
+  sampleCount: 1000,
+  weightsHash: sha256Hex("trained weights"),
+  metrics: { accuracy: 0.86, loss: 0.45 },
+  backend: "wasm",
+  ...overrides
+})

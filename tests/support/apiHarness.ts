@@ -1,0 +1,28 @@
+import { Layer, ManagedRuntime } from "effect"
+import { build, type ApiOptions } from "../../commands/app"
+import { injectTransport, NeuraClient } from "../../commands/client"
+import type { EventStore } from "../../domain/ports"
+import { layerInMemory } from "../../infra/eventStore/inMemory"
+import { devKey } from "../../scripts/samples"
+
+/**
+ * The API in-process (app.inject), over any EventStore layer: in-memory for
+ * fast specs, JetStream for integration. `await using` disposes of it.
+ */
+export const apiHarness = async (layer: Layer.Layer<EventStore, unknown> = layerInMemory(), options: ApiOptions = {}) => {
+  const runtime = ManagedRuntime.make(layer)
+  const keys = { owner: devKey("owner"), coordinator: devKey("coordinator"), stranger: devKey("stranger") }
+  const app = build(runtime, { coordinators: [keys.coordinator.address], ...options })
+  await app.ready()
+  const client = new NeuraClient(injectTransport(app), keys.owner)
+  return {
+    app,
+    runtime,
+    client,
+    keys,
+    async [Symbol.asyncDispose]() {
+      await app.close()
+      await runtime.dispose()
+    }
+  }
+}
