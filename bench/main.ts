@@ -1,5 +1,6 @@
 import { cpus } from "node:os"
 import { startNatsServer } from "../infra/nats/server"
+import { apiBench } from "./api.bench"
 import { eventStoreBench } from "./eventStore.bench"
 import type { BenchResult } from "./stats"
 
@@ -15,6 +16,7 @@ try {
   results.push(
     ...(await eventStoreBench(server.url, quick ? { sequential: 300, pipelined: 2000, inFlight: 200 } : undefined))
   )
+  results.push(...(await apiBench(server.url, quick ? { requests: 100, concurrency: 8 } : undefined)))
 } finally {
   await server.stop()
 }

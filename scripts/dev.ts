@@ -3,12 +3,12 @@ import { Layer, ManagedRuntime } from "effect"
 import { randomBytes } from "node:crypto"
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { build } from "../commands/app"
-import { EventStore } from "../domain/ports"
 import { layerJetStream } from "../infra/eventStore/jetStream"
 import { NatsClient } from "../infra/nats/NatsClient"
 import { provisionAll } from "../infra/nats/provision"
 import { startNatsServer } from "../infra/nats/server"
 import { runDemo } from "./demo"
+import { devKey } from "./samples"
 
 /**
  * The dev stack in one process tree: nats-server with the repo's nats.conf
@@ -44,7 +44,7 @@ const apiLayer = layerJetStream({ provision: false }).pipe(
   Layer.provide(NatsClient.layer({ servers: server.url, user: "api", pass: credentials.api, name: "neuralink-api" }))
 )
 const runtime = ManagedRuntime.make(apiLayer)
-const app = build(runtime)
+const app = build(runtime, { coordinators: [devKey("coordinator").address] })
 const apiPort = Number(process.env.API_PORT ?? 8080)
 const apiUrl = await app.listen({ port: apiPort, host: "127.0.0.1" })
 console.log(`[dev] API ${apiUrl} (try: curl ${apiUrl}/health)`)
@@ -56,7 +56,7 @@ const shutdown = async () => {
 }
 
 try {
-  await runDemo({ apiUrl, store: await runtime.runPromise(EventStore.useSync((s) => s)) })
+  await runDemo({ apiUrl })
 } catch (e) {
   console.error("[demo] failed:", e)
   await shutdown()

@@ -1,0 +1,75 @@
+import { jetstream, jetstreamManager } from "@nats-io/jetstream"
+import { connect } from "@nats-io/transport-node"
+import { Layer, ManagedRuntime } from "effect"
+import Fastify from "fastify"
+import { build } from "../commands/app"
+import { defaultJetStreamConfig, eventStreamConfig, layerJetStream } from "../infra/eventStore/jetStream"
+import { generateKeyPair, signCommand } from "../infra/identity/signature"
+import { NatsClient } from "../infra/nats/NatsClient"
+import { compare, latencySummary, type BenchResult } from "./stats"
+
+/**
+ * Signed commands through the real API (HTTP, signature recovery, Schema
+ * decode, read-fold-decide-append on JetStream) vs a bare Fastify route that
+ * does one JetStream publish per request. Same server, same client, same
+ * concurrency, same run. Bodies are signed before timing starts.
+ */
+export const apiBench = async (url: string, sizes = { requests: 600, concurrency: 16 }): Promise<Array<BenchResult>> => {
+  const config = { ...defaultJetStreamConfig, streamName: "BENCH_API", subjectPrefix: "benchapi.events" }
+  const runtime = ManagedRuntime.make(layerJetStream(config).pipe(Layer.provide(NatsClient.layer({ servers: url }))))
+  const api = build(runtime)
+  const apiUrl = await api.listen({ port: 0, host: "127.0.0.1" })
+
+  const nc = await connect({ servers: url })
+  const jsm = await jetstreamManager(nc)
+  const js = jetstream(nc)
+  await jsm.streams.add(eventStreamConfig({ ...config, streamName: "BENCH_BARE", subjectPrefix: "benchbare.events" }))
+  const bare = Fastify()
+  bare.post<{ Body: { commandId: string } }>("/raw", async (request) => {
+    const ack = await js.publish(`benchbare.events.node.${request.body.commandId}`, JSON.stringify(request.body), { msgID: request.body.commandId })
+    return { seq: ack.seq }
+  })
+  const bareUrl = await bare.listen({ port: 0, host: "127.0.0.1" })
+
+  const bodies = Array.from({ length: sizes.requests }, (_, i) => {
+    const key = generateKeyPair()
+    return signCommand(key, "RegisterNode", { nodeId: `bench${i}`, publicKey: key.publicKey, roles: ["trainer"], capabilities: ["tfjs-wasm"] }, { commandId: `bench-${i}` })
+  })
+  const drive = async (target: string) => {
+    const latencies: Array<number> = []
+    let next = 0
+    let failures = 0
+    const start = performance.now()
+    await Promise.all(
+      Array.from({ length: sizes.concurrency }, async () => {
+        while (next < bodies.length) {
+          const body = bodies[next++]!
+          const t = performance.now()
+          const r = await fetch(target, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })
+          await r.arrayBuffer()
+          if (r.status >= 300) failures++
+          latencies.push(performance.now() - t)
+        }
+      })
+    )
+    return { rate: bodies.length / ((performance.now() - start) / 1000), latency: latencySummary(latencies), failures }
+  }
+  const ours = await drive(`${apiUrl}/commands/RegisterNode`)
+  const baseline = await drive(`${bareUrl}/raw`)
+
+  await api.close()
+  await runtime.dispose()
+  await bare.close()
+  await jsm.streams.delete("BENCH_BARE")
+  await jsm.streams.delete(config.streamName)
+  await nc.close()
+  return [
+    compare("api.signedCommands", "commands/s", ours.rate, { name: "fastify route + one jetstream publish", value: baseline.rate }, {
+      requests: sizes.requests,
+      concurrency: sizes.concurrency,
+      ours: { ...ours.latency, failures: ours.failures },
+      bare: { ...baseline.latency, failures: baseline.failures },
+      note: "ours includes secp256k1 signature recovery, Schema decode, stream read + decide + OCC append"
+    })
+  ]
+}
