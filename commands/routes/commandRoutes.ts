@@ -16,7 +16,10 @@ export interface CommandRouteOptions {
   readonly maxSkewMs: number
 }
 
-const decodeEnvelope = Schema.decodeUnknownExit(SignedCommand, { errors: "all" })
+// Unknown fields are errors, not silently dropped: a typo in a field name
+// must not turn into "field missing" somewhere else or, worse, a default.
+const strict = { errors: "all", onExcessProperty: "error" } as const
+const decodeEnvelope = Schema.decodeUnknownExit(SignedCommand, strict)
 const encodeRecorded = Schema.encodeSync(RecordedEvent)
 const issues = (exit: Exit.Exit<unknown, unknown>) => {
   if (Exit.isSuccess(exit)) return ""
@@ -41,7 +44,7 @@ export const presentOutcome = (o: CommandOutcome) => ({
  */
 export const commandRoutes: FastifyPluginAsync<CommandRouteOptions> = async (app, options) => {
   for (const spec of options.specs) {
-    const decodePayload = Schema.decodeUnknownExit(spec.payload, { errors: "all" })
+    const decodePayload = Schema.decodeUnknownExit(spec.payload, strict)
     app.post(`/commands/${spec.type}`, async (request, reply) => {
       const envelopeExit = decodeEnvelope(request.body)
       if (Exit.isFailure(envelopeExit)) throw new InvalidRequest({ detail: `signed command envelope: ${issues(envelopeExit)}` })
