@@ -15,7 +15,7 @@ import {
   ResultId,
   TaskId
 } from "../primitives"
-import { Assignment, Criteria, Objective, ParticipantRole, Reproduction, RewardSplit, TrainingPlan, TrainingProof, Verdict } from "./events"
+import { Assignment, Criteria, DisputedVote, Objective, ParticipantRole, Reproduction, RewardSplit, TrainingPlan, TrainingProof, Verdict } from "./events"
 
 /** Facts the API loads from other aggregates and hands to the decider. */
 export const NodeFacts = Schema.Struct({
@@ -112,6 +112,7 @@ export const CastVerificationVotePayload = Schema.Struct({
   verdict: Verdict,
   measured: Metrics,
   reproduction: Reproduction,
+  predictionsDigest: Schema.optional(Hash32),
   reason: Schema.optional(Schema.String.pipe(Schema.check(Schema.isMaxLength(500))))
 })
 export class CastVerificationVote extends Schema.TaggedClass<CastVerificationVote>()("CastVerificationVote", {
@@ -123,7 +124,9 @@ export const CloseRoundPayload = Schema.Struct({
   taskId: TaskId,
   round: PositiveInt,
   /** The aggregated version (already created on the model) and its held-out metrics. */
-  newVersion: Schema.optional(Schema.Struct({ ref: ModelVersionRef, metrics: Metrics }))
+  newVersion: Schema.optional(Schema.Struct({ ref: ModelVersionRef, metrics: Metrics })),
+  /** Votes the coordinator re-checked and found not computed: they earn nothing. */
+  disputedVotes: Schema.optional(Schema.Array(DisputedVote))
 })
 export class CloseRound extends Schema.TaggedClass<CloseRound>()("CloseRound", {
   ...CloseRoundPayload.fields,

@@ -153,12 +153,21 @@ const shardIndex = (s: TaskData) => new Map(s.config.trainingShards.map((sh) => 
 export const dispatchTraining = (c: DispatchTraining, state: TaskState): Decision =>
   Result.flatMap(live(c.taskId, state), (s): Decision => {
     if (!mayCoordinate(s, c)) return Result.fail(new NotTaskOwner({ taskId: c.taskId, actor: c.actor }))
-    return Result.flatMap(runningRound(s, c.taskId, c.round), (): Decision => {
+    return Result.flatMap(runningRound(s, c.taskId, c.round), (round): Decision => {
       const shards = shardIndex(s)
+      const earlier = new Map(round.assignments.map((a) => [a.slot, a]))
+      if (new Set(c.assignments.map((a) => a.slot)).size !== c.assignments.length) {
+        return Result.fail(new TaskConfigInvalid({ reason: "each slot at most once per dispatch" }))
+      }
       for (const a of c.assignments) {
         if (s.participants.get(a.nodeId)?.role !== "trainer") return Result.fail(new NotParticipant({ nodeId: a.nodeId, role: "trainer" }))
         const unknown = a.shardIds.find((id) => !shards.has(id))
         if (unknown) return Result.fail(new UnknownShard({ shardId: unknown }))
+        // Reassigning a slot keeps its work: same shards, same seed.
+        const before = earlier.get(a.slot)
+        if (before && (before.seed !== a.seed || before.shardIds.join(",") !== a.shardIds.join(","))) {
+          return Result.fail(new TaskConfigInvalid({ reason: `slot ${a.slot} was dispatched with other shards or seed` }))
+        }
       }
       return Result.succeed([{ _tag: "TrainingDispatched", taskId: c.taskId, round: c.round, assignments: c.assignments, dispatchedAt: c.at }])
     })
@@ -172,8 +181,22 @@ export const submitResult = (c: SubmitResult, state: TaskState): Decision =>
       if (c.actor !== trainer.address) return Result.fail(new NotNodeKey({ nodeId: c.nodeId, actor: c.actor }))
       if (Date.parse(c.at) > Date.parse(round.deadline)) return Result.fail(new RoundDeadlinePassed({ deadline: round.deadline }))
       if (round.results.has(c.resultId)) return Result.fail(new ResultAlreadySubmitted({ resultId: c.resultId }))
-      const earlier = [...round.results.values()].find((r) => r.nodeId === c.nodeId)
-      if (earlier) return Result.fail(new ResultAlreadySubmitted({ resultId: earlier.resultId }))
+      const sameWork = (r: ResultState) => r.proof.seed === c.proof.seed && r.proof.shardIds.join(",") === c.proof.shardIds.join(",")
+      if (round.assignments.length > 0) {
+        // Dispatched rounds: a result must be one of the dispatched units of
+        // work, and a unit is paid once (a reassigned slot may be delivered by
+        // its new trainer unless a live result for it already exists).
+        const slot = round.assignments.find((a) => a.seed === c.proof.seed && a.shardIds.join(",") === c.proof.shardIds.join(","))
+        if (!slot) return Result.fail(new ProofMismatch({ reason: "shards and seed match no dispatched assignment of this round" }))
+        if (!round.assignments.some((a) => a.slot === slot.slot && a.nodeId === c.nodeId)) {
+          return Result.fail(new NotParticipant({ nodeId: c.nodeId, role: `assignee of slot ${slot.slot}` }))
+        }
+        const live = [...round.results.values()].find((r) => sameWork(r) && r.outcome !== "rejected")
+        if (live) return Result.fail(new ResultAlreadySubmitted({ resultId: live.resultId }))
+      } else {
+        const earlier = [...round.results.values()].find((r) => r.nodeId === c.nodeId)
+        if (earlier) return Result.fail(new ResultAlreadySubmitted({ resultId: earlier.resultId }))
+      }
       if (c.proof.baseWeightsHash !== round.base.weightsHash) {
         return Result.fail(new ProofMismatch({ reason: `trained from ${c.proof.baseWeightsHash}, round ${c.round} starts from ${round.base.weightsHash}` }))
       }
@@ -222,6 +245,7 @@ export const castVerificationVote = (c: CastVerificationVote, state: TaskState):
         verdict: c.verdict,
         measured: c.measured,
         reproduction: c.reproduction,
+        ...(c.predictionsDigest === undefined ? {} : { predictionsDigest: c.predictionsDigest }),
         ...(c.reason === undefined ? {} : { reason: c.reason }),
         votedAt: c.at
       }
@@ -275,6 +299,14 @@ export const closeRound = (c: CloseRound, state: TaskState): Decision =>
       }))
       const results = new Map<ResultId, ResultState>(round.results)
       for (const r of undecided) results.set(r.resultId, { ...r, outcome: "rejected", penalized: false })
+      const disputes = c.disputedVotes ?? []
+      for (const d of disputes) {
+        const r = results.get(d.resultId)
+        if (!r || !r.votes.some((v) => v.nodeId === d.nodeId)) {
+          return Result.fail(new TaskConfigInvalid({ reason: `disputed vote ${d.resultId}/${d.nodeId} does not exist` }))
+        }
+        results.set(d.resultId, { ...r, votes: r.votes.map((v) => (v.nodeId === d.nodeId ? { ...v, disputed: true } : v)) })
+      }
       const verified = [...results.values()].filter((r) => r.outcome === "verified").map((r) => r.resultId)
       const rejected = [...results.values()].filter((r) => r.outcome === "rejected").map((r) => r.resultId)
       if (verified.length > 0 && !c.newVersion) return Result.fail(new NewVersionRequired({ reason: "verified results must be aggregated into a new model version" }))
@@ -312,6 +344,7 @@ export const closeRound = (c: CloseRound, state: TaskState): Decision =>
             verifiedResults: verified,
             rejectedResults: rejected,
             ...(c.newVersion ? { newVersion: c.newVersion.ref, metrics: c.newVersion.metrics } : {}),
+            ...(disputes.length > 0 ? { disputedVotes: disputes } : {}),
             paidOut,
             closedAt: c.at
           }

@@ -98,7 +98,13 @@ export const RoundStarted = Schema.TaggedStruct("RoundStarted", {
   deadline: Instant
 })
 
+/**
+ * A unit of training work: a slot of the round, its shards and seed, and the
+ * trainer it was routed to. If that trainer does not deliver, the same slot
+ * can be dispatched again to another trainer (reassignment).
+ */
 export const Assignment = Schema.Struct({
+  slot: NonNegativeInt,
   nodeId: NodeId,
   shardIds: Schema.Array(ShardId).pipe(Schema.check(Schema.isMinLength(1))),
   seed: NonNegativeInt
@@ -164,6 +170,8 @@ export const VerificationVoted = Schema.TaggedStruct("VerificationVoted", {
   verdict: Verdict,
   measured: Metrics,
   reproduction: Reproduction,
+  /** sha256(nodeId ":" predicted classes on the held-out set): evidence the validator computed. */
+  predictionsDigest: Schema.optional(Hash32),
   reason: Schema.optional(Schema.String),
   votedAt: Instant
 })
@@ -192,6 +200,10 @@ export const ResultRejected = Schema.TaggedStruct("ResultRejected", {
   rejectedAt: Instant
 })
 
+/** A vote the coordinator found not to be backed by computation (e.g. a copied verdict). */
+export const DisputedVote = Schema.Struct({ resultId: ResultId, nodeId: NodeId, reason: Schema.String })
+export type DisputedVote = typeof DisputedVote.Type
+
 export const RoundClosed = Schema.TaggedStruct("RoundClosed", {
   taskId: TaskId,
   round: PositiveInt,
@@ -200,6 +212,8 @@ export const RoundClosed = Schema.TaggedStruct("RoundClosed", {
   /** The aggregated model version and its held-out metrics, when any result was verified. */
   newVersion: Schema.optional(ModelVersionRef),
   metrics: Schema.optional(Metrics),
+  /** Votes that earn nothing because they were not computed. */
+  disputedVotes: Schema.optional(Schema.Array(DisputedVote)),
   paidOut: NeuraAmount,
   closedAt: Instant
 })

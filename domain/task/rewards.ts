@@ -39,7 +39,7 @@ export const roundPayouts = (input: {
     if (!r.outcome) continue
     const consensusVerdict = r.outcome === "verified" ? "accept" : "reject"
     for (const v of r.votes) {
-      if (v.verdict !== consensusVerdict) continue
+      if (v.verdict !== consensusVerdict || v.disputed) continue
       const current = validatorWeights.get(v.nodeId) ?? { address: v.validator, weight: 0n }
       validatorWeights.set(v.nodeId, { address: v.validator, weight: current.weight + 1n })
     }

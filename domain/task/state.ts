@@ -16,6 +16,7 @@ export interface Vote {
   readonly validator: Address
   readonly verdict: Verdict
   readonly measured: Metrics
+  readonly disputed?: boolean
 }
 
 export interface ResultState {

@@ -110,18 +110,23 @@ describe("Task: DispatchTraining", () => {
   it("records shard assignments to joined trainers", () =>
     spec
       .given(running())
-      .when(dispatch([{ nodeId: nodes.trainerA.nodeId, shardIds: ["s1" as ShardId], seed: 7 }], coordinator))
+      .when(dispatch([{ slot: 0, nodeId: nodes.trainerA.nodeId, shardIds: ["s1" as ShardId], seed: 7 }], coordinator))
       .then([
-        { _tag: "TrainingDispatched", taskId, round: 1, assignments: [{ nodeId: nodes.trainerA.nodeId, shardIds: ["s1" as ShardId], seed: 7 }], dispatchedAt: at(5) }
+        { _tag: "TrainingDispatched", taskId, round: 1, assignments: [{ slot: 0, nodeId: nodes.trainerA.nodeId, shardIds: ["s1" as ShardId], seed: 7 }], dispatchedAt: at(5) }
       ]))
   it("only to trainers of the task", () =>
-    spec.given(running()).when(dispatch([{ nodeId: nodes.validator1.nodeId, shardIds: ["s1" as ShardId], seed: 1 }])).thenFails("NotParticipant"))
+    spec.given(running()).when(dispatch([{ slot: 0, nodeId: nodes.validator1.nodeId, shardIds: ["s1" as ShardId], seed: 1 }])).thenFails("NotParticipant"))
   it("only the task's shards", () =>
-    spec.given(running()).when(dispatch([{ nodeId: nodes.trainerA.nodeId, shardIds: ["s9" as ShardId], seed: 1 }])).thenFails("UnknownShard"))
+    spec.given(running()).when(dispatch([{ slot: 0, nodeId: nodes.trainerA.nodeId, shardIds: ["s9" as ShardId], seed: 1 }])).thenFails("UnknownShard"))
   it("needs a running round", () =>
-    spec.given([...taskCreated(), ...allJoined()]).when(dispatch([{ nodeId: nodes.trainerA.nodeId, shardIds: ["s1" as ShardId], seed: 1 }])).thenFails("RoundNotRunning"))
+    spec.given([...taskCreated(), ...allJoined()]).when(dispatch([{ slot: 0, nodeId: nodes.trainerA.nodeId, shardIds: ["s1" as ShardId], seed: 1 }])).thenFails("RoundNotRunning"))
+  it("a slot may be reassigned to another trainer only with the same work", () => {
+    const first = decided(running(), dispatch([{ slot: 0, nodeId: nodes.trainerA.nodeId, shardIds: ["s1" as ShardId], seed: 7 }]))
+    spec.given(first).when(dispatch([{ slot: 0, nodeId: nodes.trainerB.nodeId, shardIds: ["s1" as ShardId], seed: 7 }])).thenEvents((e) => expect(e[0]!._tag).toBe("TrainingDispatched"))
+    spec.given(first).when(dispatch([{ slot: 0, nodeId: nodes.trainerB.nodeId, shardIds: ["s2" as ShardId], seed: 7 }])).thenFails("TaskConfigInvalid")
+  })
   it("not by strangers", () =>
-    spec.given(running()).when(dispatch([{ nodeId: nodes.trainerA.nodeId, shardIds: ["s1" as ShardId], seed: 1 }], stranger)).thenFails("NotTaskOwner"))
+    spec.given(running()).when(dispatch([{ slot: 0, nodeId: nodes.trainerA.nodeId, shardIds: ["s1" as ShardId], seed: 1 }], stranger)).thenFails("NotTaskOwner"))
 })
 
 describe("Task: SubmitResult", () => {
@@ -162,6 +167,33 @@ describe("Task: SubmitResult", () => {
   it("one result per trainer per round, unique ids", () => {
     spec.given(withResultA()).when(submitResult("trainerA", "rA2")).thenFails("ResultAlreadySubmitted")
     spec.given(withResultA()).when(submitResult("trainerB", "rA")).thenFails("ResultAlreadySubmitted")
+  })
+  it("in a dispatched round, a result is a dispatched unit of work, delivered by its assignee, once", () => {
+    const dispatched = decided(
+      running(),
+      new DispatchTraining({
+        taskId,
+        round: 1,
+        assignments: [
+          { slot: 0, nodeId: nodes.trainerA.nodeId, shardIds: ["s1" as ShardId], seed: 7 },
+          { slot: 1, nodeId: nodes.trainerB.nodeId, shardIds: ["s2" as ShardId], seed: 8 }
+        ],
+        actor: coordinator,
+        at: at(5),
+        actorIsCoordinator: true
+      })
+    )
+    const slot1 = { proof: proof({ shardIds: ["s2" as ShardId], shardHashes: [hash32(0x52)], seed: 8 }) }
+    spec.given(dispatched).when(submitResult("trainerA", "rX", { proof: proof({ seed: 99 }) })).thenFails("ProofMismatch")
+    spec.given(dispatched).when(submitResult("trainerA", "rX", slot1)).thenFails("NotParticipant")
+    const a = decided(dispatched, submitResult("trainerA", "rA"))
+    const b = decided(a, submitResult("trainerB", "rB", slot1))
+    // Reassigned slot 1 to trainerA: still refused while trainerB's result for it is live.
+    const reassigned = decided(b, new DispatchTraining({ taskId, round: 1, assignments: [{ slot: 1, nodeId: nodes.trainerA.nodeId, shardIds: ["s2" as ShardId], seed: 8 }], actor: coordinator, at: at(6), actorIsCoordinator: true }))
+    spec.given(reassigned).when(submitResult("trainerA", "rA2", slot1)).thenFails("ResultAlreadySubmitted")
+    // A trainer may deliver several slots of a round.
+    const reassignedEarly = decided(a, new DispatchTraining({ taskId, round: 1, assignments: [{ slot: 1, nodeId: nodes.trainerA.nodeId, shardIds: ["s2" as ShardId], seed: 8 }], actor: coordinator, at: at(6), actorIsCoordinator: true }))
+    spec.given(reassignedEarly).when(submitResult("trainerA", "rA2", slot1)).thenEvents((e) => expect(e[0]!._tag).toBe("ResultSubmitted"))
   })
   it("for the running round only", () => spec.given(running()).when(submitResult("trainerA", "rA", { round: 2 })).thenFails("RoundNotRunning"))
 })
@@ -255,6 +287,17 @@ describe("Task: CloseRound", () => {
       expect(trainers.map((e) => (e._tag === "RewardAllocated" ? e.recipient : ""))).toEqual([nodes.trainerA.address])
     })
   })
+  it("disputed (uncomputed) votes earn nothing and are recorded", () =>
+    spec
+      .given(verifiedA())
+      .when(closeRound({ newVersion: v2, disputedVotes: [{ resultId: "rA" as ResultId, nodeId: nodes.validator2.nodeId, reason: "predictions digest does not match" }] }))
+      .thenEvents((events) => {
+        const validators = events.filter((e) => e._tag === "RewardAllocated" && e.role === "validator")
+        expect(validators.map((e) => (e._tag === "RewardAllocated" ? [e.nodeId, e.amount] : []))).toEqual([[nodes.validator1.nodeId, 200_000n]])
+        expect(events.find((e) => e._tag === "RoundClosed")).toMatchObject({ disputedVotes: [{ nodeId: nodes.validator2.nodeId }] })
+      }))
+  it("only existing votes can be disputed", () =>
+    spec.given(verifiedA()).when(closeRound({ newVersion: v2, disputedVotes: [{ resultId: "rA" as ResultId, nodeId: nodes.validator3.nodeId, reason: "x" }] })).thenFails("TaskConfigInvalid"))
   it("only the owner or a coordinator closes", () => spec.given(verifiedA()).when(closeRound({ actor: stranger, newVersion: v2 })).thenFails("NotTaskOwner"))
   it("the new version must be of the task's model", () =>
     spec.given(verifiedA()).when(closeRound({ newVersion: { ...v2, ref: { modelId: "M-9" as ModelId, version: 2 } } })).thenFails("TaskConfigInvalid"))
