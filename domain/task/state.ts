@@ -16,6 +16,7 @@ export interface Vote {
   readonly validator: Address
   readonly verdict: Verdict
   readonly measured: Metrics
+  readonly predictionsDigest?: string
   readonly disputed?: boolean
 }
 
@@ -117,7 +118,16 @@ export const evolve = (state: TaskState, event: TaskEvent): TaskState => {
         ...state,
         ...updateResult(state, event.resultId, (r) => ({
           ...r,
-          votes: [...r.votes, { nodeId: event.nodeId, validator: event.validator, verdict: event.verdict, measured: event.measured }]
+          votes: [
+            ...r.votes,
+            {
+              nodeId: event.nodeId,
+              validator: event.validator,
+              verdict: event.verdict,
+              measured: event.measured,
+              ...(event.predictionsDigest === undefined ? {} : { predictionsDigest: event.predictionsDigest })
+            }
+          ]
         }))
       }
     case "ResultVerified":

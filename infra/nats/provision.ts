@@ -1,6 +1,4 @@
 import {
-  AckPolicy,
-  DeliverPolicy,
   DiscardPolicy,
   JetStreamApiError,
   RetentionPolicy,
@@ -22,7 +20,9 @@ export const WEIGHTS_BUCKET = "weights"
 
 export const commandsStreamConfig = (name = COMMANDS_STREAM, prefix = "cmd"): Partial<StreamConfig> & { name: string } => ({
   name,
-  subjects: [`${prefix}.train.>`, `${prefix}.verify.>`],
+  // `<prefix>.<train|verify>.<capability>.<nodeId>`; one wildcard so that the
+  // per-node consumer filters `<prefix>.*.*.<nodeId>` are subsets of it.
+  subjects: [`${prefix}.>`],
   // Work queue: a command is removed once a node acks it.
   retention: RetentionPolicy.Workqueue,
   storage: StorageType.File,
@@ -42,30 +42,19 @@ export const ensureCommandsStream = async (nc: NatsConnection, name = COMMANDS_S
       throw e
     }
   )
+  // Consumers are per node (`node-<nodeId>`, filter `<prefix>.*.*.<nodeId>`),
+  // created by the coordinator when a node joins a task (nodes/infra/workQueue.ts).
   if (!exists) await jsm.streams.add(commandsStreamConfig(name, prefix))
-  // One durable pull consumer per node kind; bounded redelivery so a poison
-  // command cannot loop forever, and an ack wait that `working()` extends.
-  for (const [durable, filter] of [
-    ["trainers", `${prefix}.train.>`],
-    ["validators", `${prefix}.verify.>`]
-  ] as const) {
-    await jsm.consumers.add(name, {
-      durable_name: durable,
-      filter_subject: filter,
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
-      ack_wait: 30 * 1_000_000_000,
-      max_deliver: 5
-    })
-  }
+  else await jsm.streams.update(name, { subjects: [`${prefix}.>`] })
 }
 
 export const provisionAll = async (
   nc: NatsConnection,
-  eventLog: JetStreamEventStoreConfig = defaultJetStreamConfig
+  eventLog: JetStreamEventStoreConfig = defaultJetStreamConfig,
+  names: { commands?: string; commandPrefix?: string; weightsBucket?: string } = {}
 ): Promise<void> => {
   const jsm = await jetstreamManager(nc)
   await ensureEventStream(jsm, { ...eventLog, provision: true })
-  await ensureCommandsStream(nc)
-  await new Objm(nc).create(WEIGHTS_BUCKET, { storage: StorageType.File })
+  await ensureCommandsStream(nc, names.commands ?? COMMANDS_STREAM, names.commandPrefix ?? "cmd")
+  await new Objm(nc).create(names.weightsBucket ?? WEIGHTS_BUCKET, { storage: StorageType.File })
 }

@@ -1,0 +1,62 @@
+import { jetstreamManager } from "@nats-io/jetstream"
+import type { NatsConnection } from "@nats-io/transport-node"
+import { ApiError } from "../../commands/client"
+import { nodeConsumerName, type WorkItem } from "../workItems"
+import { defaultWorkQueue, runWorkLoop, type WorkControl, type WorkOutcome, type WorkQueueConfig } from "./workQueue"
+
+/**
+ * Shared shape of a node process: wait until the coordinator has created this
+ * node's queue (it does so when the node joins a task), then work the queue.
+ * A command the API refuses with a 4xx is a domain failure: `term` (retrying
+ * cannot help). Anything else is infrastructure: `nak` and retry later.
+ */
+export const startNodeWorker = async (options: {
+  readonly nc: NatsConnection
+  readonly nodeId: string
+  readonly queue?: WorkQueueConfig
+  readonly handle: (item: WorkItem, control: WorkControl) => Promise<void>
+  readonly log: (line: string) => void
+}) => {
+  const queue = options.queue ?? defaultWorkQueue
+  let stopped = false
+  let loop: Awaited<ReturnType<typeof runWorkLoop>> | undefined
+  const started = (async () => {
+    const jsm = await jetstreamManager(options.nc)
+    while (!stopped) {
+      const exists = await jsm.consumers.info(queue.streamName, nodeConsumerName(options.nodeId)).then(
+        () => true,
+        () => false
+      )
+      if (exists) break
+      await new Promise((r) => setTimeout(r, 300))
+    }
+    if (stopped) return
+    options.log(`${options.nodeId}: work queue ready`)
+    loop = await runWorkLoop({
+      nc: options.nc,
+      nodeId: options.nodeId,
+      queue,
+      log: options.log,
+      handle: async (item, control): Promise<WorkOutcome> => {
+        if (item.nodeId !== options.nodeId) return { term: `addressed to ${item.nodeId}` }
+        try {
+          await options.handle(item, control)
+          return { ack: true }
+        } catch (e) {
+          if (e instanceof ApiError && e.status < 500) {
+            options.log(`${options.nodeId}: refused (${e.problem.code}): ${e.problem.detail ?? ""}`)
+            return { term: e.problem.code }
+          }
+          throw e
+        }
+      }
+    })
+  })()
+  return {
+    async stop() {
+      stopped = true
+      await started.catch(() => undefined)
+      await loop?.stop()
+    }
+  }
+}

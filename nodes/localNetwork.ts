@@ -1,0 +1,82 @@
+import type { NatsConnection } from "@nats-io/transport-node"
+import type { NeuraClient } from "../commands/client"
+import type { EventStore } from "../domain/ports"
+import type { KeyPair } from "../infra/identity/signature"
+import { loadTf } from "../infra/ml/tf"
+import { startCoordinator } from "./dispatcher/coordinator"
+import { digitsLibrary } from "./infra/dataLibrary"
+import type { WorkQueueConfig } from "./infra/workQueue"
+import type { WeightsStoreShape } from "./infra/WeightsStore"
+import type { TrainerBehaviour } from "./trainer/train"
+import { startTrainer } from "./trainer/worker"
+import type { ValidatorBehaviour } from "./validator/verify"
+import { startValidator } from "./validator/worker"
+
+export interface NodeSpec {
+  readonly nodeId: string
+  readonly key: KeyPair
+  readonly role: "trainer" | "validator"
+  readonly behaviour?: TrainerBehaviour | ValidatorBehaviour
+}
+
+/**
+ * A whole network in one process: the coordinator plus trainer and validator
+ * nodes, each with its own identity and work queue, sharing one TF.js
+ * runtime. Used by the end-to-end tests and the dev stack's demo; the same
+ * workers run as separate processes from nodes/<kind>/main.ts.
+ */
+export const startLocalNetwork = async (options: {
+  readonly nc: NatsConnection
+  readonly store: EventStore["Service"]
+  /** Any client of the API; each node re-signs with its own key. */
+  readonly client: NeuraClient
+  readonly coordinatorKey: KeyPair
+  readonly weights: WeightsStoreShape
+  readonly nodes: ReadonlyArray<NodeSpec>
+  readonly queue?: WorkQueueConfig
+  readonly log?: (line: string) => void
+}) => {
+  const tf = await loadTf()
+  const data = digitsLibrary()
+  const log = options.log ?? (() => undefined)
+  const queue = options.queue ? { queue: options.queue } : {}
+  const coordinator = await startCoordinator({
+    nc: options.nc,
+    store: options.store,
+    client: options.client.as(options.coordinatorKey),
+    weights: options.weights,
+    data,
+    tf: async () => tf,
+    ...queue,
+    log: (l) => log(`[coordinator] ${l}`)
+  })
+  const workers = await Promise.all(
+    options.nodes.map((n) =>
+      n.role === "trainer"
+        ? startTrainer({
+            nc: options.nc,
+            nodeId: n.nodeId,
+            client: options.client.as(n.key),
+            deps: { tf, weights: options.weights, data, behaviour: (n.behaviour as TrainerBehaviour | undefined) ?? "honest" },
+            ...queue,
+            log: (l) => log(`[trainer] ${l}`)
+          })
+        : startValidator({
+            nc: options.nc,
+            nodeId: n.nodeId,
+            client: options.client.as(n.key),
+            deps: { tf, weights: options.weights, data, behaviour: (n.behaviour as ValidatorBehaviour | undefined) ?? "honest" },
+            ...queue,
+            log: (l) => log(`[validator] ${l}`)
+          })
+    )
+  )
+  return {
+    backend: tf.backend,
+    coordinator,
+    async stop() {
+      await Promise.all(workers.map((w) => w.stop()))
+      await coordinator.stop()
+    }
+  }
+}

@@ -1,0 +1,49 @@
+import { Schema } from "effect"
+import { Hash32, JsonObject, ModelId, NodeId, NonNegativeInt, PositiveInt, ResultId, ShardId, TaskId } from "../domain/primitives"
+import { TrainingPlan, TrainingProof } from "../domain/task/events"
+
+/**
+ * What the dispatcher puts on the CMDS work queue, addressed to one node:
+ * `cmd.train.<capability>.<nodeId>` and `cmd.verify.<capability>.<nodeId>`.
+ * Everything a node needs is in the message (topology, hashes, plan), and
+ * every byte it loads is checked against a hash in it.
+ */
+export const TrainWork = Schema.TaggedStruct("TrainWork", {
+  taskId: TaskId,
+  round: PositiveInt,
+  slot: NonNegativeInt,
+  nodeId: NodeId,
+  modelId: ModelId,
+  topology: JsonObject,
+  baseWeightsHash: Hash32,
+  shards: Schema.Array(Schema.Struct({ shardId: ShardId, contentHash: Hash32 })),
+  seed: NonNegativeInt,
+  plan: TrainingPlan,
+  validationHash: Hash32,
+  classCount: PositiveInt,
+  deadline: Schema.String
+})
+export type TrainWork = typeof TrainWork.Type
+
+export const VerifyWork = Schema.TaggedStruct("VerifyWork", {
+  taskId: TaskId,
+  round: PositiveInt,
+  resultId: ResultId,
+  nodeId: NodeId,
+  trainerNodeId: NodeId,
+  topology: JsonObject,
+  proof: TrainingProof,
+  shards: Schema.Array(Schema.Struct({ shardId: ShardId, contentHash: Hash32 })),
+  plan: TrainingPlan,
+  validationHash: Hash32,
+  classCount: PositiveInt,
+  metricTolerance: Schema.Number,
+  reproducibilityTolerance: Schema.Number
+})
+export type VerifyWork = typeof VerifyWork.Type
+
+export const WorkItem = Schema.Union([TrainWork, VerifyWork])
+export type WorkItem = typeof WorkItem.Type
+
+export const workSubject = (kind: "train" | "verify", capability: string, nodeId: string, prefix = "cmd") => `${prefix}.${kind}.${capability}.${nodeId}`
+export const nodeConsumerName = (nodeId: string) => `node-${nodeId}`

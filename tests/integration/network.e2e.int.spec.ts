@@ -1,0 +1,105 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { networkHarness } from "../support/networkHarness"
+import { startNatsServer, type NatsServer } from "../support/natsServer"
+
+/**
+ * The product end to end, on a real nats-server with real TF.js training on
+ * the UCI digits: a task goes from creation to a better model version with no
+ * human in the loop. Nothing is scripted past "create the task and opt in":
+ * the coordinator starts rounds and routes work, trainers train, validators
+ * re-measure and reproduce, consensus decides, rewards are paid.
+ */
+let server: NatsServer
+beforeAll(async () => {
+  server = await startNatsServer()
+})
+afterAll(async () => {
+  await server?.stop()
+})
+
+const honestNodes = [
+  { nodeId: "trainerA", role: "trainer" as const },
+  { nodeId: "trainerB", role: "trainer" as const },
+  { nodeId: "validator1", role: "validator" as const },
+  { nodeId: "validator2", role: "validator" as const },
+  { nodeId: "validator3", role: "validator" as const }
+]
+
+const sum = (events: Array<any>, predicate: (e: any) => boolean) =>
+  events.filter((e) => e.type === "RewardAllocated" && predicate(e)).reduce((s, e) => s + BigInt(e.data.amount), 0n)
+
+describe("digits task end to end (real NATS, real TF.js)", () => {
+  it("two trainers and three validators reach the target and get paid", async () => {
+    await using net = await networkHarness(server.url, honestNodes)
+    const { budget, modelId } = await net.createTask("E2E1", { target: 0.93, maxRounds: 5 })
+    const events = await net.waitForEnd("E2E1", 150_000)
+    const types = events.map((e) => e.type)
+
+    const completed = events.find((e) => e.type === "TaskCompleted")
+    expect(completed, net.log.slice(-20).join("\n")).toBeDefined()
+    expect(completed.data.metrics.accuracy).toBeGreaterThanOrEqual(0.93)
+    expect(types).toContain("TrainingDispatched")
+    // Every round: both trainers' results verified by a quorum of validators.
+    const verified = events.filter((e) => e.type === "ResultVerified")
+    expect(verified.length).toBeGreaterThanOrEqual(2)
+    expect(new Set(verified.map((e) => e.data.nodeId))).toEqual(new Set(["trainerA", "trainerB"]))
+    expect(types).not.toContain("ResultRejected")
+
+    // The new version exists with its lineage, trained from the base.
+    const versions = (await net.api.client.get("/events?aggregate=model&limit=1000")).events.filter(
+      (e: any) => e.stream === `model-${modelId}` && e.type === "ModelVersionCreated"
+    )
+    expect(versions.length).toBeGreaterThanOrEqual(2)
+    const last = versions[versions.length - 1]
+    expect(last.data.version).toBe(completed.data.finalVersion.version)
+    expect(last.data.lineage.taskId).toBe("E2E1")
+    expect(last.data.lineage.nodes.length).toBeGreaterThan(0)
+    expect(last.data.metrics.accuracy).toBe(completed.data.metrics.accuracy)
+
+    // Paid: trainers, validators and the data provider; never more than the escrow.
+    const paid = sum(events, () => true)
+    const refunded = events.filter((e) => e.type === "BudgetRefunded").reduce((s, e) => s + BigInt(e.data.amount), 0n)
+    expect(paid).toBeGreaterThan(0n)
+    expect(paid + refunded).toBe(budget)
+    for (const nodeId of ["trainerA", "trainerB", "validator1", "validator2", "validator3"]) {
+      expect(sum(events, (e) => e.data.nodeId === nodeId), nodeId).toBeGreaterThan(0n)
+    }
+    expect(sum(events, (e) => e.data.role === "dataProvider")).toBeGreaterThan(0n)
+    expect((await net.api.client.get("/events/verify")).ok).toBe(true)
+  }, 180_000)
+
+  it("a trainer forging its metrics is rejected and penalised; a validator copying verdicts is disputed and unpaid", async () => {
+    const nodes = [
+      { nodeId: "honest", role: "trainer" as const },
+      { nodeId: "forger", role: "trainer" as const, behaviour: "forgeMetrics" as const },
+      { nodeId: "validator1", role: "validator" as const },
+      { nodeId: "validator2", role: "validator" as const },
+      { nodeId: "lazy", role: "validator" as const, behaviour: "lazy" as const }
+    ]
+    await using net = await networkHarness(server.url, nodes)
+    await net.createTask("E2E2", { target: 0.92, maxRounds: 4 })
+    const events = await net.waitForEnd("E2E2", 150_000)
+
+    const rejected = events.filter((e) => e.type === "ResultRejected")
+    expect(rejected.length).toBeGreaterThan(0)
+    expect(rejected.every((e) => e.data.nodeId === "forger" && e.data.penalized)).toBe(true)
+    // The honest validators said why.
+    const forgerVotes = events.filter((e) => e.type === "VerificationVoted" && e.data.resultId.includes("forger") && e.data.nodeId !== "lazy")
+    expect(forgerVotes.length).toBeGreaterThan(0)
+    expect(forgerVotes.every((e) => e.data.verdict === "reject" && /claimed accuracy/.test(e.data.reason))).toBe(true)
+    expect(sum(events, (e) => e.data.nodeId === "forger")).toBe(0n)
+    expect(sum(events, (e) => e.data.nodeId === "honest")).toBeGreaterThan(0n)
+
+    // The lazy validator voted on results without computing: every one of its votes is disputed, it earns nothing.
+    const lazyVotes = events.filter((e) => e.type === "VerificationVoted" && e.data.nodeId === "lazy")
+    const disputed = events.flatMap((e) => (e.type === "RoundClosed" ? e.data.disputedVotes ?? [] : []))
+    expect(lazyVotes.length).toBeGreaterThan(0)
+    expect(disputed.filter((d: any) => d.nodeId === "lazy").length).toBe(lazyVotes.length)
+    expect(disputed.every((d: any) => d.nodeId === "lazy")).toBe(true)
+    expect(sum(events, (e) => e.data.nodeId === "lazy")).toBe(0n)
+    expect(sum(events, (e) => e.data.nodeId === "validator1")).toBeGreaterThan(0n)
+
+    const end = events.find((e) => e.type === "TaskCompleted" || e.type === "TaskExhausted")
+    expect(end.type, net.log.slice(-20).join("\n")).toBe("TaskCompleted")
+  }, 180_000)
+})

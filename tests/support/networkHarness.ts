@@ -1,0 +1,88 @@
+import { jetstreamManager } from "@nats-io/jetstream"
+import { Objm } from "@nats-io/obj"
+import { connect } from "@nats-io/transport-node"
+import { Effect } from "effect"
+import type { NeuraClient } from "../../commands/client"
+import { EventStore } from "../../domain/ports"
+import { loadTf } from "../../infra/ml/tf"
+import { provisionAll } from "../../infra/nats/provision"
+import { startLocalNetwork, type NodeSpec } from "../../nodes/localNetwork"
+import { objectStoreWeights } from "../../nodes/infra/WeightsStore"
+import { createDigitsTask, optIn } from "../../scripts/digitsTask"
+import { devKey } from "../../scripts/samples"
+import { apiHarness } from "./apiHarness"
+import { uniqueSuffix } from "./jetStreamFixture"
+import { isolatedJetStreamLog } from "./jetStreamLayer"
+
+/**
+ * A whole isolated network on a real nats-server: its own event log, work
+ * queue stream and weights bucket (unique names), the API in-process, the
+ * coordinator, and the given nodes. `await using` tears it all down.
+ */
+export const networkHarness = async (url: string, nodes: ReadonlyArray<Omit<NodeSpec, "key">>, log: Array<string> = []) => {
+  const id = uniqueSuffix()
+  const eventLog = isolatedJetStreamLog(url)
+  const api = await apiHarness(eventLog.layer())
+  const nc = await connect({ servers: url })
+  const queue = { streamName: `CMDS_${id}`, subjectPrefix: `c${id}` }
+  const bucket = `w${id}`
+  await provisionAll(nc, eventLog.config, { commands: queue.streamName, commandPrefix: queue.subjectPrefix, weightsBucket: bucket })
+  const weights = await objectStoreWeights(nc, bucket)
+  const store = await api.runtime.runPromise(EventStore.useSync((s) => s))
+  const specs = nodes.map((n) => ({ ...n, key: devKey(`${id}-${n.nodeId}`) }))
+  const network = await startLocalNetwork({
+    nc,
+    store,
+    client: api.client,
+    coordinatorKey: api.keys.coordinator,
+    weights,
+    nodes: specs,
+    queue,
+    log: (l) => log.push(l)
+  })
+  return {
+    api,
+    weights,
+    network,
+    log,
+    createTask: async (taskId: string, options: Partial<Parameters<typeof createDigitsTask>[0]> = {}) => {
+      const created = await createDigitsTask({ owner: api.client, weights, tf: await loadTf(), taskId, suffix: id, ...options })
+      await optIn(api.client, taskId, specs)
+      return created
+    },
+    /** Poll the log until the task ends (completed or exhausted). */
+    waitForEnd: async (taskId: string, timeoutMs: number) => {
+      const until = Date.now() + timeoutMs
+      while (Date.now() < until) {
+        const events = await taskEvents(api.client, taskId)
+        const end = events.find((e: any) => e.type === "TaskCompleted" || e.type === "TaskExhausted")
+        if (end) return events
+        await new Promise((r) => setTimeout(r, 250))
+      }
+      throw new Error(`task ${taskId} did not finish in ${timeoutMs} ms:\n${log.slice(-30).join("\n")}`)
+    },
+    async [Symbol.asyncDispose]() {
+      await network.stop()
+      const jsm = await jetstreamManager(nc)
+      await jsm.streams.delete(queue.streamName).catch(() => undefined)
+      await new Objm(nc).open(bucket).then((b) => b.destroy()).catch(() => undefined)
+      await nc.close()
+      await api[Symbol.asyncDispose]()
+      await eventLog[Symbol.asyncDispose]()
+    }
+  }
+}
+
+export const taskEvents = async (client: NeuraClient, taskId: string): Promise<Array<any>> => {
+  const all: Array<any> = []
+  let from = 1
+  for (;;) {
+    const page = await client.get(`/events?aggregate=task&from=${from}&limit=1000`)
+    all.push(...page.events)
+    if (page.events.length < 1000) break
+    from = page.next
+  }
+  return all.filter((e) => e.stream === `task-${taskId}`)
+}
+
+export { Effect }
