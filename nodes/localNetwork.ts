@@ -27,6 +27,8 @@ export interface NodeSpec {
  */
 export const startLocalNetwork = async (options: {
   readonly nc: NatsConnection
+  /** Per-role connections (nats.conf roles); default: `nc` for all. */
+  readonly connections?: { readonly coordinator?: NatsConnection; readonly trainer?: NatsConnection; readonly validator?: NatsConnection }
   readonly store: EventStore["Service"]
   /** Any client of the API; each node re-signs with its own key. */
   readonly client: NeuraClient
@@ -41,7 +43,7 @@ export const startLocalNetwork = async (options: {
   const log = options.log ?? (() => undefined)
   const queue = options.queue ? { queue: options.queue } : {}
   const coordinator = await startCoordinator({
-    nc: options.nc,
+    nc: options.connections?.coordinator ?? options.nc,
     store: options.store,
     client: options.client.as(options.coordinatorKey),
     weights: options.weights,
@@ -54,7 +56,7 @@ export const startLocalNetwork = async (options: {
     options.nodes.map((n) =>
       n.role === "trainer"
         ? startTrainer({
-            nc: options.nc,
+            nc: options.connections?.trainer ?? options.nc,
             nodeId: n.nodeId,
             client: options.client.as(n.key),
             deps: { tf, weights: options.weights, data, behaviour: (n.behaviour as TrainerBehaviour | undefined) ?? "honest" },
@@ -62,7 +64,7 @@ export const startLocalNetwork = async (options: {
             log: (l) => log(`[trainer] ${l}`)
           })
         : startValidator({
-            nc: options.nc,
+            nc: options.connections?.validator ?? options.nc,
             nodeId: n.nodeId,
             client: options.client.as(n.key),
             deps: { tf, weights: options.weights, data, behaviour: (n.behaviour as ValidatorBehaviour | undefined) ?? "honest" },

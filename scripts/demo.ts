@@ -1,87 +1,113 @@
+import type { NatsConnection } from "@nats-io/transport-node"
+import { Effect, Fiber, Stream } from "effect"
 import { randomBytes } from "node:crypto"
 import { httpTransport, NeuraClient } from "../commands/client"
-import { devKey, proofPayload, registerDatasets, registerModel, registerNode, sha256Hex, taskPayload } from "./samples"
+import type { EventStore } from "../domain/ports"
+import type { RecordedEvent } from "../domain/recordedEvent"
+import { loadTf } from "../infra/ml/tf"
+import { startLocalNetwork } from "../nodes/localNetwork"
+import { objectStoreWeights } from "../nodes/infra/WeightsStore"
+import { createDigitsTask, optIn } from "./digitsTask"
+import { devKey } from "./samples"
 
 /**
- * The demo run by the main command, over the HTTP API with signed commands:
- * an owner registers a model and datasets and creates a task; two trainers
- * and three validators register and join; a round runs with a hand-made
- * signed result and validator votes; the coordinator records the new model
- * version and closes the round (rewards paid). Then the task's events are
- * printed in order and the hash chain verified.
+ * The demo the main command runs: a digits classifier trained by the
+ * network with no human in the loop. An owner puts the task up (model,
+ * content-hashed data, budget); two trainers and three validators opt in;
+ * the coordinator runs rounds; progress is printed round by round from the
+ * live event log; at the end, the payouts and the hash chain's verdict.
  */
-export const runDemo = async ({ apiUrl }: { apiUrl: string }) => {
+export const runDemo = async (options: {
+  readonly apiUrl: string
+  readonly store: EventStore["Service"]
+  readonly connections: { readonly coordinator: NatsConnection; readonly trainer: NatsConnection; readonly validator: NatsConnection }
+  readonly target?: number
+}) => {
   const run = `${Date.now().toString(36)}${randomBytes(2).toString("hex")}`
-  const owner = new NeuraClient(httpTransport(apiUrl), devKey("owner"))
-  const coordinator = owner.as(devKey("coordinator"))
-  const log = (line: string) => console.log(`[demo] ${line}`)
+  const say = (line: string) => console.log(`[demo] ${line}`)
+  const owner = new NeuraClient(httpTransport(options.apiUrl), devKey("owner"))
+  const weights = await objectStoreWeights(options.connections.coordinator)
+  const tf = await loadTf()
+  const nodes = [
+    { nodeId: `trainerA-${run}`, role: "trainer" as const },
+    { nodeId: `trainerB-${run}`, role: "trainer" as const },
+    { nodeId: `validator1-${run}`, role: "validator" as const },
+    { nodeId: `validator2-${run}`, role: "validator" as const },
+    { nodeId: `validator3-${run}`, role: "validator" as const }
+  ].map((n) => ({ ...n, key: devKey(n.nodeId) }))
 
-  const modelId = await registerModel(owner, sha256Hex(`initial weights ${run}`))
-  log(`registered model ${modelId}-v1`)
-  await registerDatasets(owner, run)
-  const taskId = `T${run}`
-  const created = await owner.command("CreateTask", taskPayload(taskId, modelId, run))
-  log(`created task ${taskId} (budget 3000000 escrowed) at position ${created.globalPosition}`)
-
-  const trainers = ["trainerA", "trainerB"].map((name) => ({ nodeId: `${name}-${run}`, key: devKey(`${name}-${run}`) }))
-  const validators = ["validator1", "validator2", "validator3"].map((name) => ({ nodeId: `${name}-${run}`, key: devKey(`${name}-${run}`) }))
-  for (const n of trainers) {
-    await registerNode(owner, n.key, n.nodeId, ["trainer"])
-    await owner.as(n.key).command("JoinTask", { taskId, nodeId: n.nodeId, role: "trainer" })
-  }
-  for (const n of validators) {
-    await registerNode(owner, n.key, n.nodeId, ["validator"])
-    await owner.as(n.key).command("JoinTask", { taskId, nodeId: n.nodeId, role: "validator" })
-  }
-  log(`registered and joined ${trainers.length} trainers and ${validators.length} validators`)
-
-  const started = await coordinator.command("StartRound", { taskId, round: 1 })
-  const base = started.results[0]!.events[0]!.data.base
-  log(`round 1 started from ${base.modelId}-v${base.version}`)
-  const trainer = trainers[0]!
-  const submitted = await owner.as(trainer.key).command("SubmitResult", {
-    taskId,
-    round: 1,
-    resultId: `r1-${run}`,
-    nodeId: trainer.nodeId,
-    proof: proofPayload(base.weightsHash, run, { weightsHash: sha256Hex(`trained ${run}`) })
+  const network = await startLocalNetwork({
+    nc: options.connections.coordinator,
+    connections: options.connections,
+    store: options.store,
+    client: owner,
+    coordinatorKey: devKey("coordinator"),
+    weights,
+    nodes,
+    log: (line) => {
+      if (/trained|FedAvg|reassign|disputed|starting round/.test(line)) say(`  ${line}`)
+    }
   })
-  const assigned: Array<string> = submitted.results[0]!.events[1]!.data.validators
-  log(`${trainer.nodeId} submitted a signed result; validators assigned: ${assigned.join(", ")}`)
-  for (const nodeId of assigned.slice(0, 2)) {
-    const v = validators.find((x) => x.nodeId === nodeId)!
-    const voted = await owner.as(v.key).command("CastVerificationVote", {
-      taskId,
-      round: 1,
-      resultId: `r1-${run}`,
-      nodeId,
-      verdict: "accept",
-      measured: { accuracy: 0.86, loss: 0.45 },
-      reproduction: { method: "bitExact", weightsHash: sha256Hex(`trained ${run}`) }
-    })
-    log(`${nodeId} voted: ${voted.results[0]!.events.map((e) => e.type).join(", ")}`)
-  }
-  const version = await coordinator.command("CreateModelVersion", {
-    modelId,
-    parentVersion: 1,
-    weightsHash: sha256Hex(`aggregated ${run}`),
-    lineage: { taskId, round: 1, results: [`r1-${run}`], datasets: [`digits-train${run}`], nodes: [trainer.nodeId] },
-    metrics: { accuracy: 0.86, loss: 0.45 }
-  })
-  log(`model version ${modelId}-v${version.results[0]!.events[0]!.data.version} created with lineage`)
-  const closed = await coordinator.command("CloseRound", {
-    taskId,
-    round: 1,
-    newVersion: { ref: { modelId, version: 2 }, metrics: { accuracy: 0.86, loss: 0.45 } }
-  })
-  for (const e of closed.results[0]!.events) {
-    if (e.type === "RewardAllocated") log(`  paid ${e.data.amount} Neura to ${e.data.role} ${e.data.nodeId ?? e.data.recipient}`)
-  }
+  say(`network up: coordinator, ${nodes.filter((n) => n.role === "trainer").length} trainers, ${nodes.filter((n) => n.role === "validator").length} validators on TF.js ${network.backend}`)
 
-  const events = (await owner.get(`/events?aggregate=task&limit=1000`)).events.filter((e: any) => e.stream === `task-${taskId}`)
-  log(`task-${taskId} events in order:`)
-  for (const e of events) log(`  #${e.globalPosition}.${e.indexInCommit} ${e.type}`)
+  const taskId = `digits-${run}`
+  const started = performance.now()
+  const head = await Effect.runPromise(options.store.headPosition)
+  let finished: (e: RecordedEvent) => void = () => undefined
+  const end = new Promise<RecordedEvent>((resolve) => (finished = resolve))
+  const payouts = new Map<string, bigint>()
+  const follow = Effect.runFork(
+    Stream.runForEach(options.store.subscribe({ fromPosition: head + 1 }), (e) =>
+      Effect.sync(() => {
+        const d = e.data as any
+        if (e.stream === `task-${taskId}`) {
+          switch (d._tag) {
+            case "RoundStarted":
+              return say(`round ${d.round} started from ${d.base.modelId}-v${d.base.version} (pot ${d.pot} Neura)`)
+            case "ResultSubmitted":
+              return say(`  ${d.nodeId} submitted ${d.resultId}: ${d.proof.sampleCount} samples, ${d.proof.steps} steps, claims held-out accuracy ${d.proof.metrics.accuracy.toFixed(4)}`)
+            case "ResultVerified":
+              return say(`  ${d.resultId} VERIFIED ${d.tally.accept}:${d.tally.reject}, consensus accuracy ${d.consensusMetrics.accuracy.toFixed(4)}`)
+            case "ResultRejected":
+              return say(`  ${d.resultId} REJECTED: ${d.reason}`)
+            case "RewardAllocated":
+              payouts.set(d.nodeId ?? d.recipient, (payouts.get(d.nodeId ?? d.recipient) ?? 0n) + d.amount)
+              return
+            case "RoundClosed":
+              return say(`round ${d.round} closed: ${d.verifiedResults.length} verified, ${d.rejectedResults.length} rejected, paid ${d.paidOut} Neura${d.metrics ? `, model accuracy ${d.metrics.accuracy.toFixed(4)}` : ""}`)
+            case "TaskContinued":
+              return say(`task continues: ${d.reason}`)
+            case "TaskCompleted":
+            case "TaskExhausted":
+              return finished(e)
+          }
+        }
+        if (d._tag === "ModelVersionCreated" && d.lineage.taskId === taskId) {
+          say(`  new model version ${d.modelId}-v${d.version} from ${d.lineage.results.length} result(s) by ${d.lineage.nodes.join(", ")}`)
+        }
+      })
+    )
+  )
+
+  const task = await createDigitsTask({ owner, weights, tf, taskId, suffix: run, target: options.target ?? 0.95, maxRounds: 8, budget: 80_000_000n })
+  say(`task ${taskId} created on ${task.modelId}-v1: reach ${(options.target ?? 0.95) * 100}% held-out accuracy, budget ${task.budget} Neura escrowed`)
+  await optIn(owner, taskId, nodes)
+  say(`nodes registered their keys and opted in`)
+
+  const outcome = await Promise.race([end, new Promise<never>((_, reject) => setTimeout(() => reject(new Error("demo task did not finish in 5 minutes")), 300_000))])
+  const seconds = (performance.now() - started) / 1000
+  const d = outcome.data as any
+  if (d._tag === "TaskCompleted") {
+    say(`TASK COMPLETED in ${seconds.toFixed(1)} s: ${d.finalVersion.modelId}-v${d.finalVersion.version} reaches held-out accuracy ${d.metrics.accuracy.toFixed(4)}`)
+  } else {
+    say(`task exhausted (${d.reason}) after ${seconds.toFixed(1)} s; best ${d.bestVersion.modelId}-v${d.bestVersion.version}`)
+  }
+  await new Promise((r) => setTimeout(r, 300))
+  for (const [who, amount] of payouts) say(`  paid ${amount} Neura to ${who}`)
   const verify = await owner.get("/events/verify")
-  log(`hash chain ${verify.ok ? "verified" : "BROKEN"} over ${verify.verified} events`)
+  say(`hash chain ${verify.ok ? "verified" : "BROKEN"} over ${verify.verified} events`)
+  await Effect.runPromise(Fiber.interrupt(follow))
+  await network.stop()
   if (!verify.ok) throw new Error("hash chain verification failed")
+  if (d._tag !== "TaskCompleted") throw new Error("the demo task did not reach its target")
 }

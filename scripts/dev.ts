@@ -3,6 +3,7 @@ import { Layer, ManagedRuntime } from "effect"
 import { randomBytes } from "node:crypto"
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { build } from "../commands/app"
+import { EventStore } from "../domain/ports"
 import { layerJetStream } from "../infra/eventStore/jetStream"
 import { NatsClient } from "../infra/nats/NatsClient"
 import { provisionAll } from "../infra/nats/provision"
@@ -15,14 +16,15 @@ import { devKey } from "./samples"
  * (persistent store in .data/nats, dev passwords in .data/dev-credentials.json),
  * provisioning as admin, the HTTP API as the `api` role, then the demo.
  */
-const ROLES = ["admin", "api", "trainer", "validator", "bridge"] as const
+const ROLES = ["admin", "api", "coordinator", "trainer", "validator", "bridge"] as const
 mkdirSync(".data/nats", { recursive: true })
 const credentialsFile = ".data/dev-credentials.json"
-const credentials: Record<(typeof ROLES)[number], string> = existsSync(credentialsFile)
-  ? JSON.parse(readFileSync(credentialsFile, "utf8"))
+const stored: Partial<Record<(typeof ROLES)[number], string>> = existsSync(credentialsFile) ? JSON.parse(readFileSync(credentialsFile, "utf8")) : {}
+const credentials: Record<(typeof ROLES)[number], string> = ROLES.every((r) => stored[r])
+  ? (stored as Record<(typeof ROLES)[number], string>)
   : // nats-server parses $VAR values as config tokens: start with a letter so a
   // password never reads as a number.
-  Object.fromEntries(ROLES.map((r) => [r, `pw${randomBytes(12).toString("hex")}`]))
+  (Object.fromEntries(ROLES.map((r) => [r, `pw${randomBytes(12).toString("hex")}`])) as Record<(typeof ROLES)[number], string>)
 writeFileSync(credentialsFile, JSON.stringify(credentials, null, 2), { mode: 0o600 })
 
 const natsPort = Number(process.env.NATS_PORT ?? 4222)
@@ -39,6 +41,7 @@ const admin = await connect({ servers: server.url, user: "admin", pass: credenti
 await provisionAll(admin)
 await admin.close()
 console.log("[dev] provisioned EVENTS (log), CMDS (work queue), weights (object store)")
+console.log(`[dev] dev roles' passwords in ${credentialsFile}; reset everything with: rm -rf .data`)
 
 const apiLayer = layerJetStream({ provision: false }).pipe(
   Layer.provide(NatsClient.layer({ servers: server.url, user: "api", pass: credentials.api, name: "neuralink-api" }))
@@ -56,7 +59,10 @@ const shutdown = async () => {
 }
 
 try {
-  await runDemo({ apiUrl })
+  const as = (role: (typeof ROLES)[number]) => connect({ servers: server.url, user: role, pass: credentials[role], name: `neuralink-${role}` })
+  const connections = { coordinator: await as("coordinator"), trainer: await as("trainer"), validator: await as("validator") }
+  await runDemo({ apiUrl, store: await runtime.runPromise(EventStore.useSync((s) => s)), connections })
+  await Promise.all(Object.values(connections).map((nc) => nc.close()))
 } catch (e) {
   console.error("[demo] failed:", e)
   await shutdown()

@@ -1,0 +1,39 @@
+import { Effect, Layer, ManagedRuntime } from "effect"
+import { EventStore } from "../../domain/ports"
+import { EventStoreFromEnv } from "../../infra/eventStore"
+import { loadTf } from "../../infra/ml/tf"
+import { digitsLibrary } from "../infra/dataLibrary"
+import { apiClient, nodeEnvironment, runNodeMain } from "../infra/nodeProcess"
+import { objectStoreWeights } from "../infra/WeightsStore"
+import { startCoordinator } from "./coordinator"
+
+/**
+ * The coordinator process (Task Dispatcher + aggregator), NATS role
+ * `coordinator`. Its key must be in the API's COORDINATOR_ADDRESSES.
+ * NODE_ID names it in logs; NODE_SECRET / NODE_DEV_KEY is its signing key.
+ */
+runNodeMain(
+  "coordinator",
+  async () => {
+    const env = nodeEnvironment()
+    const nc = await env.connectNats()
+    const runtime = ManagedRuntime.make(EventStoreFromEnv("coordinator") as Layer.Layer<EventStore, unknown>)
+    const store = await runtime.runPromise(EventStore.useSync((s) => s))
+    console.log(`[coordinator] ${env.key.address}; following the log`)
+    const coordinator = await startCoordinator({
+      nc,
+      store,
+      client: apiClient(env.apiUrl, env.key),
+      weights: await objectStoreWeights(nc),
+      data: digitsLibrary(),
+      tf: () => loadTf(),
+      log: (l) => console.log(`[coordinator] ${l}`)
+    })
+    return { nc, runtime, coordinator }
+  },
+  async ({ nc, runtime, coordinator }) => {
+    await coordinator.stop()
+    await Effect.runPromise(Effect.promise(() => runtime.dispose()))
+    await nc.drain()
+  }
+)

@@ -1,0 +1,73 @@
+import { connect, type NatsConnection } from "@nats-io/transport-node"
+import { Effect, Exit, Fiber } from "effect"
+import { ApiError, httpTransport, NeuraClient } from "../../commands/client"
+import { keyPairFromSecret, type KeyPair } from "../../infra/identity/signature"
+import { devKey } from "../../scripts/samples"
+
+/**
+ * What every node process reads from its environment:
+ * NATS_URL / NATS_USER / NATS_PASSWORD (its nats.conf role), API_URL,
+ * NODE_ID, and its key: NODE_SECRET=0x<32 bytes> (or NODE_DEV_KEY=<name> for
+ * a dev key derived from a name), NODE_ROLES, NODE_CAPABILITIES.
+ */
+export const nodeEnvironment = () => {
+  const nodeId = process.env.NODE_ID
+  if (!nodeId) throw new Error("NODE_ID is required")
+  const key: KeyPair = process.env.NODE_SECRET
+    ? keyPairFromSecret(process.env.NODE_SECRET)
+    : process.env.NODE_DEV_KEY
+      ? devKey(process.env.NODE_DEV_KEY)
+      : (() => {
+          throw new Error("NODE_SECRET (or NODE_DEV_KEY for development) is required")
+        })()
+  return {
+    nodeId,
+    key,
+    apiUrl: process.env.API_URL ?? "http://127.0.0.1:8080",
+    capabilities: (process.env.NODE_CAPABILITIES ?? "tfjs").split(",").filter(Boolean),
+    connectNats: (): Promise<NatsConnection> =>
+      connect({
+        servers: process.env.NATS_URL ?? "nats://127.0.0.1:4222",
+        ...(process.env.NATS_USER ? { user: process.env.NATS_USER, pass: process.env.NATS_PASSWORD ?? "" } : {}),
+        name: `neuralink-${nodeId}`
+      })
+  }
+}
+
+/** Register this node's key once (an already-registered node is fine). */
+export const registerSelf = async (client: NeuraClient, nodeId: string, roles: ReadonlyArray<string>, capabilities: ReadonlyArray<string>) => {
+  try {
+    await client.command("RegisterNode", { nodeId, publicKey: client.key.publicKey, roles, capabilities }, { commandId: `register-${nodeId}` })
+  } catch (e) {
+    if (!(e instanceof ApiError && e.problem.code === "NodeAlreadyRegistered")) throw e
+  }
+}
+
+export const apiClient = (apiUrl: string, key: KeyPair) => new NeuraClient(httpTransport(apiUrl), key)
+
+/**
+ * Run a node until SIGINT/SIGTERM: the resource is acquired, the process
+ * waits, and on a signal the release drains it (the item in hand finishes,
+ * its ack goes out) before the process exits.
+ */
+export const runNodeMain = <A>(name: string, acquire: () => Promise<A>, release: (a: A) => Promise<void>) => {
+  const program = Effect.acquireUseRelease(
+    Effect.promise(acquire),
+    () => Effect.never,
+    (a) => Effect.promise(() => release(a))
+  )
+  const fiber = Effect.runFork(program)
+  const stop = () => {
+    console.log(`[${name}] stopping`)
+    Effect.runFork(Fiber.interrupt(fiber))
+  }
+  process.once("SIGINT", stop)
+  process.once("SIGTERM", stop)
+  fiber.addObserver((exit) => {
+    if (Exit.isFailure(exit) && !Exit.hasInterrupts(exit)) {
+      console.error(`[${name}] failed`, exit.cause)
+      process.exit(1)
+    }
+    process.exit(0)
+  })
+}

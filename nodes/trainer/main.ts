@@ -1,0 +1,31 @@
+import { loadTf } from "../../infra/ml/tf"
+import { digitsLibrary } from "../infra/dataLibrary"
+import { apiClient, nodeEnvironment, registerSelf, runNodeMain } from "../infra/nodeProcess"
+import { objectStoreWeights } from "../infra/WeightsStore"
+import type { TrainerBehaviour } from "./train"
+import { startTrainer } from "./worker"
+
+/** A trainer node process (Model Executor). See nodes/infra/nodeProcess.ts for its environment. */
+runNodeMain(
+  "trainer",
+  async () => {
+    const env = nodeEnvironment()
+    const nc = await env.connectNats()
+    const tf = await loadTf()
+    const client = apiClient(env.apiUrl, env.key)
+    await registerSelf(client, env.nodeId, ["trainer"], env.capabilities)
+    console.log(`[trainer ${env.nodeId}] ${env.key.address} on ${tf.backend}; waiting for work`)
+    const worker = await startTrainer({
+      nc,
+      nodeId: env.nodeId,
+      client,
+      deps: { tf, weights: await objectStoreWeights(nc), data: digitsLibrary(), behaviour: (process.env.NODE_BEHAVIOUR as TrainerBehaviour) ?? "honest" },
+      log: (l) => console.log(`[trainer] ${l}`)
+    })
+    return { nc, worker }
+  },
+  async ({ nc, worker }) => {
+    await worker.stop()
+    await nc.drain()
+  }
+)
