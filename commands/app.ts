@@ -4,6 +4,7 @@ import { openApiDocument } from "./openapi"
 import { commandRoutes } from "./routes/commandRoutes"
 import { allCommands, commandsByAggregate } from "./routes"
 import { logRoutes } from "./routes/log"
+import { proofRoutes } from "./routes/proofs"
 import type { ApiRuntime } from "./runtime"
 
 export interface ApiOptions {
@@ -52,6 +53,7 @@ export const build = (runtime: ApiRuntime, options: ApiOptions = {}): FastifyIns
   // One plugin per aggregate, each registering its commands' routes.
   for (const specs of Object.values(commandsByAggregate)) app.register(commandRoutes, { ...shared, specs })
   app.register(logRoutes, { runtime })
+  app.register(proofRoutes, { runtime })
 
   const document = openApiDocument(allCommands)
   app.get("/openapi.json", async () => document)

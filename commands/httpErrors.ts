@@ -22,7 +22,7 @@ export const statusByTag: Readonly<Record<string, number>> = Object.fromEntries(
   ]),
   // 404: something named does not exist
   ...codes(404, [
-    "NotFound", "StreamNotFound", "TaskNotFound", "NodeNotFound", "DatasetNotFound", "ModelNotFound",
+    "NotFound", "StreamNotFound", "NotAnchoredYet", "EventNotFound", "TaskNotFound", "NodeNotFound", "DatasetNotFound", "ModelNotFound",
     "ModelVersionNotFound", "ResultNotFound", "SubmissionNotFound", "ProposalNotFound"
   ]),
   // 409: conflicts with the current state

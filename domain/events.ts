@@ -1,4 +1,5 @@
 import { Schema } from "effect"
+import { AnchorEvent } from "./anchor/events"
 import { DatasetEvent } from "./dataset/events"
 import { ModelCatalogEvent, ModelEvent } from "./model/events"
 import { NodeEvent } from "./node/events"
@@ -8,14 +9,15 @@ import { TaskEvent } from "./task/events"
  * The event catalogue: every event type the log may hold. The event store
  * refuses anything that does not encode through this union, so an unknown
  * `_tag` or a malformed payload never reaches storage. `_tag` is the stored
- * event type. The anchor bridge's events join in chain-bridge/.
+ * event type.
  */
 export const DomainEvent = Schema.Union([
   ...NodeEvent.members,
   ...DatasetEvent.members,
   ...TaskEvent.members,
   ...ModelEvent.members,
-  ...ModelCatalogEvent.members
+  ...ModelCatalogEvent.members,
+  ...AnchorEvent.members
 ])
 export type DomainEvent = typeof DomainEvent.Type
 export type DomainEventType = DomainEvent["_tag"]

@@ -1,0 +1,134 @@
+import { Schema } from "effect"
+import {
+  BaseError,
+  ContractFunctionRevertedError,
+  createPublicClient,
+  createWalletClient,
+  defineChain,
+  http,
+  custom,
+  type Address,
+  type EIP1193RequestFn,
+  type Hex,
+  type Transport
+} from "viem"
+import { privateKeyToAccount } from "viem/accounts"
+import { eventAnchorAbi, eventAnchorBytecode } from "./contracts/EventAnchor.artifact"
+
+/** The contract refused an anchor (not owner, range not contiguous, empty range). */
+export class AnchorRejected extends Schema.TaggedError<AnchorRejected>()("AnchorRejected", { reason: Schema.String }) {}
+/** The RPC endpoint failed or timed out. Safe to retry. */
+export class ChainUnavailable extends Schema.TaggedError<ChainUnavailable>()("ChainUnavailable", { reason: Schema.String }) {}
+export type ChainError = AnchorRejected | ChainUnavailable
+
+export interface OnChainAnchor {
+  readonly index: number
+  readonly root: Hex
+  readonly fromSeq: number
+  readonly toSeq: number
+  readonly blockNumber: number
+  readonly txHash: Hex
+}
+
+/**
+ * The bridge's view of EventAnchor, through viem only: any RPC URL (a real
+ * testnet, the dev stack's EDR server) or an in-process EIP-1193 transport.
+ * Each call fails with ChainError: AnchorRejected (the contract said no, do
+ * not retry) or ChainUnavailable (infrastructure, retry).
+ */
+export interface ChainClient {
+  readonly chainId: number
+  readonly contract: Address
+  readonly lastSeq: () => Promise<number>
+  readonly anchor: (root: Hex, fromSeq: number, toSeq: number) => Promise<{ txHash: Hex; blockNumber: number; gasUsed: bigint; index: number }>
+  readonly anchors: () => Promise<ReadonlyArray<OnChainAnchor>>
+  readonly verify: (index: number, proof: ReadonlyArray<Hex>, leaf: Hex) => Promise<boolean>
+}
+
+export interface ChainConnection {
+  readonly chainId: number
+  /** An RPC URL, or an in-process EIP-1193 request function (tests, dev). */
+  readonly rpc: string | EIP1193RequestFn
+  readonly privateKey: Hex
+}
+
+const clientsFor = (connection: ChainConnection) => {
+  const chain = defineChain({
+    id: connection.chainId,
+    name: `chain-${connection.chainId}`,
+    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: typeof connection.rpc === "string" ? [connection.rpc] : [] } }
+  })
+  const transport: Transport = typeof connection.rpc === "string" ? http(connection.rpc, { retryCount: 2 }) : custom({ request: connection.rpc }, { retryCount: 0 })
+  const account = privateKeyToAccount(connection.privateKey)
+  return {
+    account,
+    wallet: createWalletClient({ account, chain, transport }),
+    reader: createPublicClient({ chain, transport, pollingInterval: 50 })
+  }
+}
+
+const asChainError = (e: unknown): ChainError => {
+  if (e instanceof BaseError) {
+    const revert = e.walk((x) => x instanceof ContractFunctionRevertedError)
+    if (revert instanceof ContractFunctionRevertedError) {
+      return new AnchorRejected({ reason: revert.data ? `${revert.data.errorName}(${(revert.data.args ?? []).join(", ")})` : revert.shortMessage })
+    }
+    return new ChainUnavailable({ reason: e.shortMessage })
+  }
+  return new ChainUnavailable({ reason: e instanceof Error ? e.message : String(e) })
+}
+
+/** Deploy EventAnchor; the deployer becomes its owner (the only one who may anchor). */
+export const deployEventAnchor = async (connection: ChainConnection): Promise<Address> => {
+  const { wallet, reader, account } = clientsFor(connection)
+  const hash = await wallet.deployContract({ abi: eventAnchorAbi, bytecode: eventAnchorBytecode, account, chain: wallet.chain })
+  const receipt = await reader.waitForTransactionReceipt({ hash })
+  if (!receipt.contractAddress) throw new ChainUnavailable({ reason: "deployment produced no contract" })
+  return receipt.contractAddress
+}
+
+export const chainClient = (connection: ChainConnection, contract: Address): ChainClient => {
+  const { wallet, reader, account } = clientsFor(connection)
+  const guard = async <A>(f: () => Promise<A>): Promise<A> => {
+    try {
+      return await f()
+    } catch (e) {
+      throw asChainError(e)
+    }
+  }
+  return {
+    chainId: connection.chainId,
+    contract,
+    lastSeq: () => guard(async () => Number(await reader.readContract({ address: contract, abi: eventAnchorAbi, functionName: "lastSeq" }))),
+    anchor: (root, fromSeq, toSeq) =>
+      guard(async () => {
+        // Simulate first: a refused anchor fails here with the contract's reason and costs nothing.
+        const { request, result } = await reader.simulateContract({
+          address: contract,
+          abi: eventAnchorAbi,
+          functionName: "anchor",
+          args: [root, BigInt(fromSeq), BigInt(toSeq)],
+          account
+        })
+        const txHash = await wallet.writeContract(request)
+        const receipt = await reader.waitForTransactionReceipt({ hash: txHash })
+        if (receipt.status !== "success") throw new AnchorRejected({ reason: `transaction ${txHash} reverted` })
+        return { txHash, blockNumber: Number(receipt.blockNumber), gasUsed: receipt.gasUsed, index: Number(result) }
+      }),
+    anchors: () =>
+      guard(async () => {
+        const logs = await reader.getContractEvents({ address: contract, abi: eventAnchorAbi, eventName: "Anchored", fromBlock: 0n })
+        return logs.map((log) => ({
+          index: Number(log.args.index),
+          root: log.args.root!,
+          fromSeq: Number(log.args.fromSeq),
+          toSeq: Number(log.args.toSeq),
+          blockNumber: Number(log.blockNumber),
+          txHash: log.transactionHash!
+        }))
+      }),
+    verify: (index, proof, leaf) =>
+      guard(() => reader.readContract({ address: contract, abi: eventAnchorAbi, functionName: "verify", args: [BigInt(index), [...proof], leaf] }))
+  }
+}

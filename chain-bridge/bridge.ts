@@ -1,0 +1,157 @@
+import { Effect, Fiber, Stream } from "effect"
+import { anchorStream } from "../domain/anchor/events"
+import type { EventStore } from "../domain/ports"
+import type { Hash32 } from "../domain/primitives"
+import type { RecordedEvent } from "../domain/recordedEvent"
+import { rootOfEvents } from "./anchor"
+import { AnchorRejected, type ChainClient, type OnChainAnchor } from "./ChainClient"
+
+/**
+ * The chain bridge: follows the log and anchors it in contiguous batches
+ * (cut by count or by time), one transaction per batch, then records
+ * `BatchAnchored` in the log once the receipt is in.
+ *
+ * Restart-safe by construction: the contract's `lastSeq` is the truth about
+ * what is anchored, so the bridge resumes right after it (it cannot skip a
+ * range: the contract rejects a non-contiguous anchor; it cannot double-anchor:
+ * same reason). An anchor whose `BatchAnchored` never made it into the log
+ * (a crash between receipt and append) is recorded from the chain's
+ * `Anchored` logs at start. `BatchAnchored` ids are derived from the anchor
+ * index, so recording twice is a no-op.
+ *
+ * A batch holding only the bridge's own BatchAnchored events is not anchored
+ * on its own (that would anchor forever); it rides along with the next batch.
+ */
+export interface BridgeOptions {
+  readonly store: EventStore["Service"]
+  readonly chain: ChainClient
+  readonly batchSize?: number
+  readonly maxWaitMs?: number
+  readonly log?: (line: string) => void
+  readonly now?: () => Date
+}
+
+const run = <A, E>(e: Effect.Effect<A, E>) => Effect.runPromise(e)
+
+const readRange = async (store: EventStore["Service"], from: number, to: number): Promise<ReadonlyArray<RecordedEvent>> =>
+  run(Stream.runCollect(store.readAll({ fromPosition: from }).pipe(Stream.takeWhile((e) => e.globalPosition <= to))))
+
+export const recordAnchor = async (store: EventStore["Service"], chain: ChainClient, a: OnChainAnchor, eventCount: number, at: string) =>
+  run(
+    store.append({
+      stream: anchorStream(chain.chainId),
+      expectedRevision: "any",
+      commandId: `anchor-${chain.chainId}-${chain.contract}-${a.index}`,
+      events: [
+        {
+          _tag: "BatchAnchored",
+          chainId: chain.chainId,
+          contract: chain.contract.toLowerCase() as never,
+          index: a.index,
+          fromPosition: a.fromSeq,
+          toPosition: a.toSeq,
+          eventCount,
+          root: a.root as Hash32,
+          txHash: a.txHash as Hash32,
+          blockNumber: a.blockNumber,
+          anchoredAt: at
+        }
+      ]
+    })
+  )
+
+export const startBridge = async (options: BridgeOptions) => {
+  const { store, chain } = options
+  const batchSize = options.batchSize ?? 1000
+  const maxWaitMs = options.maxWaitMs ?? 2000
+  const log = options.log ?? (() => undefined)
+  const now = options.now ?? (() => new Date())
+
+  // What the chain has but the log does not say yet.
+  const recorded = new Set(
+    (await run(store.readStream(anchorStream(chain.chainId)).pipe(Effect.catchTag("StreamNotFound", () => Effect.succeed([] as ReadonlyArray<RecordedEvent>)))))
+      .map((e) => e.data)
+      .filter((d) => d._tag === "BatchAnchored" && d.contract === chain.contract.toLowerCase())
+      .map((d) => (d as { index: number }).index)
+  )
+  for (const a of await chain.anchors()) {
+    if (recorded.has(a.index)) continue
+    log(`recording anchor #${a.index} [${a.fromSeq}..${a.toSeq}] found on chain but missing from the log`)
+    await recordAnchor(store, chain, a, (await readRange(store, a.fromSeq, a.toSeq)).length, now().toISOString())
+  }
+
+  let next = (await chain.lastSeq()) + 1
+  let highest = next - 1
+  let seen = 0
+  let flushing: Promise<void> | undefined
+  let lastFlush = Date.now()
+  const anchored: Array<{ fromSeq: number; toSeq: number; gasUsed: bigint; txHash: string; latencyMs: number }> = []
+
+  const flush = async (): Promise<void> => {
+    if (highest < next) return
+    const from = next
+    const to = highest
+    const events = await readRange(store, from, to)
+    if (events.length === 0 || events.every((e) => e.data._tag === "BatchAnchored")) return
+    const started = performance.now()
+    const root = rootOfEvents(events)
+    try {
+      const receipt = await chain.anchor(root, from, to)
+      await recordAnchor(store, chain, { index: receipt.index, root, fromSeq: from, toSeq: to, blockNumber: receipt.blockNumber, txHash: receipt.txHash }, events.length, now().toISOString())
+      next = to + 1
+      seen = 0
+      const latencyMs = performance.now() - started
+      anchored.push({ fromSeq: from, toSeq: to, gasUsed: receipt.gasUsed, txHash: receipt.txHash, latencyMs })
+      log(`anchored [${from}..${to}] (${events.length} events) root ${root.slice(0, 10)}… in tx ${receipt.txHash.slice(0, 10)}…, ${receipt.gasUsed} gas`)
+    } catch (e) {
+      if (e instanceof AnchorRejected) {
+        // Someone else (a previous run) anchored meanwhile: resync from the chain.
+        next = (await chain.lastSeq()) + 1
+        log(`anchor refused (${e.reason}); resuming after ${next - 1}`)
+        return
+      }
+      throw e
+    }
+  }
+  const schedule = (force: boolean) => {
+    if (flushing) return
+    if (!force && seen < batchSize) return
+    flushing = flush()
+      .catch((e) => log(`anchoring failed, will retry: ${e instanceof Error ? e.message : String(e)}`))
+      .finally(() => {
+        flushing = undefined
+        lastFlush = Date.now()
+      })
+  }
+
+  const fiber = Effect.runFork(
+    Stream.runForEach(store.subscribe({ fromPosition: next }), (e) =>
+      Effect.sync(() => {
+        highest = Math.max(highest, e.globalPosition)
+        seen++
+        schedule(false)
+      })
+    )
+  )
+  const timer = setInterval(() => {
+    if (Date.now() - lastFlush >= maxWaitMs) schedule(true)
+  }, Math.max(20, Math.min(500, maxWaitMs / 4)))
+
+  return {
+    anchored,
+    /** Anchor everything seen so far now (tests, shutdown). */
+    async flushNow() {
+      await flushing
+      await flush()
+    },
+    /** Position of the last anchored event. */
+    get anchoredThrough() {
+      return next - 1
+    },
+    async stop() {
+      clearInterval(timer)
+      await Effect.runPromise(Fiber.interrupt(fiber))
+      await flushing
+    }
+  }
+}

@@ -1,0 +1,69 @@
+import { Effect, Schema, Stream } from "effect"
+import type { FastifyPluginAsync } from "fastify"
+import type { Hex } from "viem"
+import { buildTree, leafOf, proofFor, rootOf } from "../../chain-bridge/anchor"
+import { EventStore } from "../../domain/ports"
+import { RecordedEvent } from "../../domain/recordedEvent"
+import { InvalidRequest } from "../httpErrors"
+import { runForRequest, type ApiRuntime } from "../runtime"
+
+export class NotAnchoredYet extends Schema.TaggedError<NotAnchoredYet>()("NotAnchoredYet", { globalPosition: Schema.Number }) {}
+export class EventNotFound extends Schema.TaggedError<EventNotFound>()("EventNotFound", {
+  globalPosition: Schema.Number,
+  indexInCommit: Schema.Number
+}) {}
+
+const encode = Schema.encodeSync(RecordedEvent)
+
+/**
+ * `GET /events/:position/proof?index=<indexInCommit>`: the Merkle inclusion
+ * proof of one event in the anchored batch that covers it. A third party
+ * checks it with viem alone: recompute the leaf from (globalPosition,
+ * eventHash), fold the proof with sorted-pair keccak256, compare with the
+ * root stored by EventAnchor (`anchorAt(index)`), or call `verify(index,
+ * proof, leaf)` on-chain. The event's own hash is keccak256 of its
+ * canonical (sorted-key) JSON without `hash`.
+ */
+export const proofRoutes: FastifyPluginAsync<{ runtime: ApiRuntime }> = async (app, { runtime }) => {
+  app.get<{ Params: { position: string }; Querystring: { index?: string } }>("/events/:position/proof", async (request) => {
+    const position = Number(request.params.position)
+    const index = request.query.index === undefined ? 0 : Number(request.query.index)
+    if (!Number.isSafeInteger(position) || position < 1) throw new InvalidRequest({ detail: "position must be an integer >= 1" })
+    if (!Number.isSafeInteger(index) || index < 0) throw new InvalidRequest({ detail: "index must be an integer >= 0" })
+    return runForRequest(
+      runtime,
+      Effect.gen(function* () {
+        const store = yield* EventStore
+        const anchors = yield* Stream.runCollect(store.readAll({ aggregate: "anchor" }))
+        const batch = anchors
+          .map((e) => e.data)
+          .find((d) => d._tag === "BatchAnchored" && d.fromPosition <= position && position <= d.toPosition)
+        if (!batch || batch._tag !== "BatchAnchored") return yield* Effect.fail(new NotAnchoredYet({ globalPosition: position }))
+        const events = yield* Stream.runCollect(
+          store.readAll({ fromPosition: batch.fromPosition }).pipe(Stream.takeWhile((e) => e.globalPosition <= batch.toPosition))
+        )
+        const leafIndex = events.findIndex((e) => e.globalPosition === position && e.indexInCommit === index)
+        if (leafIndex < 0) return yield* Effect.fail(new EventNotFound({ globalPosition: position, indexInCommit: index }))
+        const layers = buildTree(events.map((e) => leafOf(e.globalPosition, e.hash as Hex)))
+        const event = events[leafIndex]!
+        return {
+          event: encode(event),
+          eventHash: event.hash,
+          leaf: layers[0]![leafIndex],
+          proof: proofFor(layers, leafIndex),
+          root: rootOf(layers),
+          leafEncoding: "keccak256(keccak256(abi.encode(uint64 globalPosition, bytes32 eventHash)))",
+          anchor: {
+            chainId: batch.chainId,
+            contract: batch.contract,
+            index: batch.index,
+            fromPosition: batch.fromPosition,
+            toPosition: batch.toPosition,
+            txHash: batch.txHash,
+            blockNumber: batch.blockNumber
+          }
+        }
+      })
+    )
+  })
+}
