@@ -1,5 +1,10 @@
 import { connect } from "@nats-io/transport-node"
-import { Layer, ManagedRuntime } from "effect"
+import { Layer, ManagedRuntime, Schema, Stream } from "effect"
+import { startBridge } from "../chain-bridge/bridge"
+import { chainClient, deployEventAnchor } from "../chain-bridge/ChainClient"
+import { DEV_PRIVATE_KEYS, serveJsonRpc, startLocalChain } from "../chain-bridge/localChain"
+import { auditAnchors } from "../chain-bridge/verifyAnchors"
+import { RecordedEvent } from "../domain/recordedEvent"
 import { randomBytes } from "node:crypto"
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { build } from "../commands/app"
@@ -47,14 +52,37 @@ const apiLayer = layerJetStream({ provision: false }).pipe(
   Layer.provide(NatsClient.layer({ servers: server.url, user: "api", pass: credentials.api, name: "neuralink-api" }))
 )
 const runtime = ManagedRuntime.make(apiLayer)
+
+// The chain: Hardhat's EDR in-process, served as JSON-RPC; everything else
+// talks to it by URL, exactly as it would to a testnet.
+const chainPort = Number(process.env.CHAIN_PORT ?? 8545)
+const localChain = await startLocalChain()
+const rpc = await serveJsonRpc(localChain, chainPort)
+const chainConnection = { chainId: localChain.chainId, rpc: rpc.url, privateKey: DEV_PRIVATE_KEYS[0] }
+const anchorContract = await deployEventAnchor(chainConnection)
+console.log(`[dev] EVM (EDR) JSON-RPC ${rpc.url}, chain ${localChain.chainId}; EventAnchor at ${anchorContract}`)
+const bridgeRuntime = ManagedRuntime.make(
+  layerJetStream({ provision: false }).pipe(Layer.provide(NatsClient.layer({ servers: server.url, user: "bridge", pass: credentials.bridge, name: "neuralink-bridge" })))
+)
+const anchoring = chainClient(chainConnection, anchorContract)
+const bridge = await startBridge({
+  store: await bridgeRuntime.runPromise(EventStore.useSync((s) => s)),
+  chain: anchoring,
+  batchSize: 64,
+  maxWaitMs: 1000,
+  log: (l) => console.log(`[bridge] ${l}`)
+})
 const app = build(runtime, { coordinators: [devKey("coordinator").address] })
 const apiPort = Number(process.env.API_PORT ?? 8080)
 const apiUrl = await app.listen({ port: apiPort, host: "127.0.0.1" })
 console.log(`[dev] API ${apiUrl} (try: curl ${apiUrl}/health)`)
 
 const shutdown = async () => {
+  await bridge.stop()
+  await bridgeRuntime.dispose()
   await app.close()
   await runtime.dispose()
+  rpc.server.close()
   await server.stop()
 }
 
@@ -63,6 +91,15 @@ try {
   const connections = { coordinator: await as("coordinator"), trainer: await as("trainer"), validator: await as("validator") }
   await runDemo({ apiUrl, store: await runtime.runPromise(EventStore.useSync((s) => s)), connections })
   await Promise.all(Object.values(connections).map((nc) => nc.close()))
+  // Anchor what the demo wrote, then audit the log against the chain.
+  await bridge.flushNow()
+  const store = await runtime.runPromise(EventStore.useSync((s) => s))
+  const events = Schema.encodeSync(Schema.Array(RecordedEvent))(await runtime.runPromise(Stream.runCollect(store.readAll())))
+  const audit = auditAnchors(events, await anchoring.anchors())
+  console.log(
+    `[dev] anchored through position ${bridge.anchoredThrough} in ${audit.anchorsChecked} batches on chain ${localChain.chainId}; audit ${audit.ok ? "OK" : "FAILED"}: ${audit.eventsCovered} events re-hashed and matched to on-chain roots`
+  )
+  if (!audit.ok) throw new Error(`anchor audit failed: ${JSON.stringify(audit.problems.slice(0, 5))}`)
 } catch (e) {
   console.error("[demo] failed:", e)
   await shutdown()

@@ -45,6 +45,8 @@ export const defaultJetStreamConfig: JetStreamEventStoreConfig = {
 
 /** JetStream's "wrong last sequence" API error: an expectation header did not hold. */
 const WRONG_LAST_SEQUENCE = 10071
+/** "wrong last msg ID": the log's last message is not the commit we sealed on. */
+const WRONG_LAST_MSG_ID = 10070
 
 export const eventStreamConfig = (config: JetStreamEventStoreConfig): Partial<StreamConfig> & { name: string } => ({
   name: config.streamName,
@@ -92,10 +94,23 @@ interface StreamHead {
   readonly subjectSeq: number
 }
 
+/**
+ * The chain head plus the msgID (store command id) of the commit at it.
+ * `optimistic`: sealed by us but not yet acknowledged. Only then can its
+ * sequence end up taken by another writer's commit, so only then do we also
+ * expect the last msg id (the server remembers msg ids only within the
+ * duplicate window; a confirmed, immutable head needs no such check).
+ */
+interface Head extends ChainTip {
+  readonly msgId: string | undefined
+  readonly optimistic: boolean
+}
+
 interface Sealed {
   readonly payload: Uint8Array
   readonly tip: ChainTip
   readonly expectedLastSeq: number
+  readonly expectedLastMsgId: string | undefined
   readonly expectedSubjectSeq: number
   readonly events: ReadonlyArray<RecordedEvent>
   readonly generation: number
@@ -110,7 +125,12 @@ interface Sealed {
  * - `Nats-Expected-Last-Sequence`: the whole log has not moved since we sealed
  *   the commit onto the hash chain, so the stored `prevHash` really is the hash
  *   of the event before it and `globalPosition` is the JetStream sequence.
- * The second one can fail because of another writer's unrelated append; then we
+ * - `Nats-Expected-Last-Msg-Id`: ...and the message at that sequence is the
+ *   very commit we sealed on. A sequence number alone is not enough: when a
+ *   pipelined commit is rejected and another writer's commit takes its
+ *   sequence, the commit sealed on top of the rejected one would otherwise
+ *   land with a `prevHash` that links to nothing (an ABA race).
+ * The last two can fail because of another writer's unrelated append; then we
  * reseal on the new head and retry (bounded). `msgID` = command id makes a
  * retried command a no-op (JetStream checks duplicates before expectations).
  *
@@ -120,7 +140,7 @@ interface Sealed {
  * expected-last-sequence check at the server and are resealed: nothing forks.
  */
 export class JetStreamLog implements LogBackend {
-  private head: ChainTip | undefined
+  private head: Head | undefined
   /** Bumped whenever the local view is discarded, so stale seals do not overwrite fresh state. */
   private generation = 0
   private readonly heads = new Map<string, StreamHead & { generation: number }>()
@@ -161,12 +181,13 @@ export class JetStreamLog implements LogBackend {
     return { revision: events[events.length - 1]!.streamPosition, subjectSeq: msg.seq }
   }
 
-  private async loadHead(): Promise<ChainTip> {
+  private async loadHead(): Promise<Head> {
     const info = await this.jsm.streams.info(this.config.streamName)
     const last = info.state.last_seq
-    if (last === 0) return EMPTY_TIP
+    if (last === 0) return { ...EMPTY_TIP, msgId: undefined, optimistic: false }
     const events = await this.commitAt(last)
-    return { globalPosition: last, hash: events[events.length - 1]!.hash }
+    const lastEvent = events[events.length - 1]!
+    return { globalPosition: last, hash: lastEvent.hash, msgId: lastEvent.metadata.commandId, optimistic: false }
   }
 
   async headPosition(): Promise<number> {
@@ -224,7 +245,7 @@ export class JetStreamLog implements LogBackend {
       })
       const events = sealedToRecorded(sealed.events, p.decoded)
       if (!doomed) {
-        this.head = sealed.tip
+        this.head = { ...sealed.tip, msgId: p.commandId, optimistic: true }
         this.heads.set(p.stream, {
           revision: events[events.length - 1]!.streamPosition,
           subjectSeq: sealed.tip.globalPosition,
@@ -235,6 +256,7 @@ export class JetStreamLog implements LogBackend {
         payload: encodeCommitBytes(sealed.events),
         tip: sealed.tip,
         expectedLastSeq: head.globalPosition,
+        expectedLastMsgId: head.optimistic ? head.msgId : undefined,
         // A doomed commit carries an expectation the server cannot satisfy.
         expectedSubjectSeq: doomed ? (expected === "no_stream" ? 0 : Number.MAX_SAFE_INTEGER) : streamHead.subjectSeq,
         events,
@@ -256,7 +278,11 @@ export class JetStreamLog implements LogBackend {
       try {
         const ack = await this.js.publish(subject, sealed.payload, {
           msgID: p.commandId,
-          expect: { lastSequence: sealed.expectedLastSeq, lastSubjectSequence: sealed.expectedSubjectSeq }
+          expect: {
+            lastSequence: sealed.expectedLastSeq,
+            lastSubjectSequence: sealed.expectedSubjectSeq,
+            ...(sealed.expectedLastMsgId === undefined ? {} : { lastMsgID: sealed.expectedLastMsgId })
+          }
         })
         if (ack.duplicate) {
           // The command was stored before (a retry): nothing new was appended,
@@ -274,6 +300,8 @@ export class JetStreamLog implements LogBackend {
           this.forget(p.stream, sealed.generation)
           throw new EventStoreUnavailable({ reason: `stored at ${ack.seq}, sealed for ${sealed.tip.globalPosition}` })
         }
+        // Acknowledged: if nothing was sealed on top meanwhile, the head is now confirmed.
+        if (this.head && this.head.globalPosition === ack.seq && this.head.msgId === p.commandId) this.head = { ...this.head, optimistic: false }
         return {
           globalPosition: ack.seq,
           nextExpectedRevision: sealed.events[sealed.events.length - 1]!.streamPosition,
@@ -282,7 +310,7 @@ export class JetStreamLog implements LogBackend {
         }
       } catch (error) {
         this.forget(p.stream, sealed.generation)
-        if (!(error instanceof JetStreamApiError && error.code === WRONG_LAST_SEQUENCE)) throw error
+        if (!(error instanceof JetStreamApiError && (error.code === WRONG_LAST_SEQUENCE || error.code === WRONG_LAST_MSG_ID))) throw error
         // Which expectation failed? Ask the stream itself.
         const actual = await this.loadStreamHead(p.stream)
         const expected = p.expectedRevision

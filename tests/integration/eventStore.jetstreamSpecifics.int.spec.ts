@@ -74,6 +74,24 @@ describe("JetStream event store specifics", () => {
     }
   })
 
+  it("keeps the chain when another writer takes a sequence a pipelined commit was sealed on (ABA)", async () => {
+    await using fx = await jetStreamLogFixture(server.url)
+    const other = await fx.openWriter()
+    // One writer pipelines; another interleaves single appends. Commits sealed
+    // on a rejected optimistic predecessor must not land on whatever took its
+    // sequence number.
+    const pipelined = Array.from({ length: 300 }, (_, i) =>
+      run(fx.store.append({ stream: `node-P${i}`, expectedRevision: "no_stream", events: [nodeRegistered(`P${i}`)], commandId: `p${i}` }))
+    )
+    const interleaved = Array.from({ length: 300 }, (_, i) =>
+      run(other.store.append({ stream: `ledger-O${i}`, expectedRevision: "no_stream", events: [budgetEscrowed(`O${i}`, 1n)], commandId: `o${i}` }))
+    )
+    await Promise.all([...pipelined, ...interleaved])
+    const all = await run(Stream.runCollect(fx.store.readAll()))
+    expect(all.length).toBe(600)
+    expect(verifyChain(all)).toMatchObject({ ok: true, verified: 600 })
+  })
+
   it("pipelines many appends from one writer without forking the chain", async () => {
     await using fx = await jetStreamLogFixture(server.url)
     const results = await Promise.all(

@@ -1,0 +1,44 @@
+import { Layer, ManagedRuntime } from "effect"
+import type { Address, Hex } from "viem"
+import { EventStore } from "../domain/ports"
+import { EventStoreFromEnv } from "../infra/eventStore"
+import { runNodeMain } from "../nodes/infra/nodeProcess"
+import { startBridge } from "./bridge"
+import { chainClient, deployEventAnchor } from "./ChainClient"
+
+/**
+ * The bridge process (NATS role `bridge`). Environment: CHAIN_RPC_URL,
+ * CHAIN_ID, BRIDGE_PRIVATE_KEY (the anchoring account), ANCHOR_CONTRACT (or
+ * DEPLOY_ANCHOR=true to deploy one and print its address), BATCH_SIZE,
+ * BATCH_MAX_WAIT_MS, plus NATS_URL / NATS_USER / NATS_PASSWORD.
+ */
+runNodeMain(
+  "bridge",
+  async () => {
+    const rpc = process.env.CHAIN_RPC_URL
+    const privateKey = process.env.BRIDGE_PRIVATE_KEY as Hex | undefined
+    if (!rpc || !privateKey) throw new Error("CHAIN_RPC_URL and BRIDGE_PRIVATE_KEY are required")
+    const connection = { chainId: Number(process.env.CHAIN_ID ?? 31337), rpc, privateKey }
+    let contract = process.env.ANCHOR_CONTRACT as Address | undefined
+    if (!contract && process.env.DEPLOY_ANCHOR === "true") {
+      contract = await deployEventAnchor(connection)
+      console.log(`[bridge] deployed EventAnchor at ${contract}`)
+    }
+    if (!contract) throw new Error("ANCHOR_CONTRACT is required (or DEPLOY_ANCHOR=true)")
+    const runtime = ManagedRuntime.make(EventStoreFromEnv("bridge") as Layer.Layer<EventStore, unknown>)
+    const store = await runtime.runPromise(EventStore.useSync((s) => s))
+    const bridge = await startBridge({
+      store,
+      chain: chainClient(connection, contract),
+      batchSize: Number(process.env.BATCH_SIZE ?? 1000),
+      maxWaitMs: Number(process.env.BATCH_MAX_WAIT_MS ?? 5000),
+      log: (l) => console.log(`[bridge] ${l}`)
+    })
+    console.log(`[bridge] anchoring the log to ${contract} on chain ${connection.chainId}`)
+    return { runtime, bridge }
+  },
+  async ({ runtime, bridge }) => {
+    await bridge.stop()
+    await runtime.dispose()
+  }
+)
