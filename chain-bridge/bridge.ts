@@ -142,6 +142,8 @@ export const startBridge = async (options: BridgeOptions) => {
     /** Anchor everything seen so far now (tests, shutdown). */
     async flushNow() {
       await flushing
+      // Do not wait for the subscription to catch up: anchor up to the head now.
+      highest = Math.max(highest, await run(store.headPosition))
       await flush()
     },
     /** Position of the last anchored event. */
