@@ -5,6 +5,10 @@ import { commandRoutes } from "./routes/commandRoutes"
 import { allCommands, commandsByAggregate } from "./routes"
 import { logRoutes } from "./routes/log"
 import { proofRoutes } from "./routes/proofs"
+import { queryRoutes } from "./routes/queries"
+import { streamRoutes } from "./routes/streams"
+import { EventStore } from "../domain/ports"
+import { startProjector, type Projector } from "../projections/projector"
 import type { ApiRuntime } from "./runtime"
 
 export interface ApiOptions {
@@ -54,6 +58,23 @@ export const build = (runtime: ApiRuntime, options: ApiOptions = {}): FastifyIns
   for (const specs of Object.values(commandsByAggregate)) app.register(commandRoutes, { ...shared, specs })
   app.register(logRoutes, { runtime })
   app.register(proofRoutes, { runtime })
+
+  // Read models: one projector per API process, started when the app is ready.
+  let projector: Projector | undefined
+  app.addHook("onReady", async () => {
+    projector = await startProjector(await runtime.runPromise(EventStore.useSync((s) => s)))
+  })
+  app.addHook("onClose", async () => {
+    await projector?.stop()
+  })
+  app.register(queryRoutes, {
+    runtime,
+    projector: () => {
+      if (!projector) throw new Error("projector not started")
+      return projector
+    }
+  })
+  app.register(streamRoutes, { runtime })
 
   const document = openApiDocument(allCommands)
   app.get("/openapi.json", async () => document)

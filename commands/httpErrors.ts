@@ -36,7 +36,7 @@ export const statusByTag: Readonly<Record<string, number>> = Object.fromEntries(
     "EscrowExceeded", "ModelNotUsable"
   ]),
   // 5xx: infrastructure
-  ...codes(503, ["EventStoreUnavailable"]),
+  ...codes(503, ["EventStoreUnavailable", "ProjectionBehind"]),
   ...codes(500, ["CorruptEvent"])
 ])
 

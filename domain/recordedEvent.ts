@@ -35,6 +35,8 @@ export const RecordedEvent = Schema.Struct({
   streamPosition: NonNegativeInt,
   globalPosition: PositiveInt,
   indexInCommit: NonNegativeInt,
+  /** How many events the commit holds: readers know when a commit is complete. */
+  commitSize: PositiveInt,
   recordedAt: Instant,
   data: DomainEvent,
   metadata: EventMetadata,

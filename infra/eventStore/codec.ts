@@ -81,6 +81,9 @@ export const decodeCommit = (raw: unknown, globalPosition: number): ReadonlyArra
     if (event.globalPosition !== globalPosition) {
       throw new CorruptEvent({ globalPosition, reason: `envelope claims position ${event.globalPosition}` })
     }
+    if (event.commitSize !== exit.value.events.length) {
+      throw new CorruptEvent({ globalPosition, reason: `envelope says ${event.commitSize} events, commit holds ${exit.value.events.length}` })
+    }
     if (event.type !== event.data._tag) {
       throw new CorruptEvent({ globalPosition, reason: `envelope type ${event.type} differs from data ${event.data._tag}` })
     }

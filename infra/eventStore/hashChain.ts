@@ -62,6 +62,7 @@ export const sealCommit = (commit: CommitToSeal): { readonly events: Array<Encod
       streamPosition: commit.firstStreamPosition + indexInCommit,
       globalPosition,
       indexInCommit,
+      commitSize: commit.events.length,
       recordedAt: commit.recordedAt,
       data: data as EncodedRecordedEvent["data"],
       metadata: commit.metadata,

@@ -1,0 +1,131 @@
+import { Schema, Stream } from "effect"
+import type { FastifyPluginAsync, FastifyRequest } from "fastify"
+import { EventStore } from "../../domain/ports"
+import { RecordedEvent } from "../../domain/recordedEvent"
+import { auditLog } from "../../projections/audit"
+import type { BalanceDoc } from "../../projections/balances"
+import type { LeaderboardDoc } from "../../projections/leaderboards"
+import { lineageGraph, type ModelDoc } from "../../projections/models"
+import type { NodeDoc } from "../../projections/nodes"
+import type { Projector } from "../../projections/projector"
+import type { TaskDoc } from "../../projections/tasks"
+import { InvalidRequest } from "../httpErrors"
+import { runForRequest, type ApiRuntime } from "../runtime"
+
+export class ProjectionBehind extends Schema.TaggedError<ProjectionBehind>()("ProjectionBehind", {
+  minPosition: Schema.Number,
+  position: Schema.Number
+}) {}
+export class NotFoundInReadModel extends Schema.TaggedError<NotFoundInReadModel>()("NotFound", { resource: Schema.String, id: Schema.String }) {}
+
+const encodeAll = Schema.encodeSync(Schema.Array(RecordedEvent))
+
+interface Page {
+  limit?: string
+  after?: string
+  minPosition?: string
+}
+
+const intParam = (value: string | undefined, name: string, fallback: number, min: number, max: number) => {
+  if (value === undefined) return fallback
+  const n = Number(value)
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw new InvalidRequest({ detail: `${name} must be an integer in ${min}..${max}` })
+  return n
+}
+
+/**
+ * Read models over HTTP. Every answer says which global position it
+ * reflects (`position`); `?minPosition=<n>` waits (up to 5 s) until the read
+ * models have applied position n — pass a command response's
+ * `globalPosition` to read your own write. Lists page by id: `?limit=&after=`.
+ */
+export const queryRoutes: FastifyPluginAsync<{ runtime: ApiRuntime; projector: () => Projector }> = async (app, { runtime, projector }) => {
+  const at = async (request: FastifyRequest<{ Querystring: Page }>) => {
+    const p = projector()
+    const min = request.query.minPosition === undefined ? 0 : intParam(request.query.minPosition, "minPosition", 0, 0, Number.MAX_SAFE_INTEGER)
+    if (min > 0 && !(await p.waitFor(min, 5000))) throw new ProjectionBehind({ minPosition: min, position: p.models.checkpoint })
+    return p.models
+  }
+  const page = <D>(items: Array<D>, key: (d: D) => string, query: Page) => {
+    const limit = intParam(query.limit, "limit", 50, 1, 500)
+    const sorted = items.sort((a, b) => (key(a) < key(b) ? -1 : 1)).filter((d) => query.after === undefined || key(d) > query.after)
+    const slice = sorted.slice(0, limit)
+    return { items: slice, next: sorted.length > limit ? key(slice[slice.length - 1]!) : null }
+  }
+  const one = <D>(doc: D | undefined, resource: string, id: string): D => {
+    if (!doc) throw new NotFoundInReadModel({ resource, id })
+    return doc
+  }
+
+  app.get<{ Querystring: Page & { status?: string } }>("/tasks", async (request) => {
+    const models = await at(request)
+    const items = models.list<TaskDoc>("tasks").filter((t) => !request.query.status || t.status === request.query.status)
+    return { position: models.checkpoint, ...page(items, (t) => t.taskId, request.query) }
+  })
+  app.get<{ Params: { taskId: string }; Querystring: Page }>("/tasks/:taskId", async (request) => {
+    const models = await at(request)
+    return { position: models.checkpoint, task: one(models.read<TaskDoc>("tasks", request.params.taskId), "task", request.params.taskId) }
+  })
+  app.get<{ Params: { taskId: string }; Querystring: Page }>("/tasks/:taskId/leaderboard", async (request) => {
+    const models = await at(request)
+    return { position: models.checkpoint, leaderboard: one(models.read<LeaderboardDoc>("leaderboards", request.params.taskId), "leaderboard", request.params.taskId) }
+  })
+  app.get<{ Querystring: Page }>("/models", async (request) => {
+    const models = await at(request)
+    return { position: models.checkpoint, ...page(models.list<ModelDoc>("models"), (m) => m.modelId, request.query) }
+  })
+  app.get<{ Params: { modelId: string }; Querystring: Page }>("/models/:modelId", async (request) => {
+    const models = await at(request)
+    return { position: models.checkpoint, model: one(models.read<ModelDoc>("models", request.params.modelId), "model", request.params.modelId) }
+  })
+  app.get<{ Params: { modelId: string }; Querystring: Page }>("/models/:modelId/lineage", async (request) => {
+    const models = await at(request)
+    // The model, its ancestors through forks, and its descendant forks.
+    const family = new Map<string, ModelDoc>()
+    const visit = (id: string) => {
+      const m = models.read<ModelDoc>("models", id)
+      if (!m || family.has(id)) return
+      family.set(id, m)
+      if (m.origin.kind === "fork") visit(m.origin.parent.modelId)
+      for (const f of m.forks) visit(f.modelId)
+    }
+    visit(one(models.read<ModelDoc>("models", request.params.modelId), "model", request.params.modelId).modelId)
+    return { position: models.checkpoint, ...lineageGraph([...family.values()]) }
+  })
+  app.get<{ Querystring: Page & { sort?: string } }>("/nodes", async (request) => {
+    const models = await at(request)
+    const items = models.list<NodeDoc>("nodes")
+    if (request.query.sort === "reputation") {
+      const limit = intParam(request.query.limit, "limit", 50, 1, 500)
+      return { position: models.checkpoint, items: items.sort((a, b) => b.reputation - a.reputation || (a.nodeId < b.nodeId ? -1 : 1)).slice(0, limit), next: null }
+    }
+    return { position: models.checkpoint, ...page(items, (n) => n.nodeId, request.query) }
+  })
+  app.get<{ Params: { nodeId: string }; Querystring: Page }>("/nodes/:nodeId", async (request) => {
+    const models = await at(request)
+    return { position: models.checkpoint, node: one(models.read<NodeDoc>("nodes", request.params.nodeId), "node", request.params.nodeId) }
+  })
+  app.get<{ Querystring: Page }>("/balances", async (request) => {
+    const models = await at(request)
+    return { position: models.checkpoint, ...page(models.list<BalanceDoc>("balances"), (b) => b.address, request.query) }
+  })
+  app.get<{ Params: { address: string }; Querystring: Page }>("/balances/:address", async (request) => {
+    const models = await at(request)
+    const address = request.params.address.toLowerCase()
+    return { position: models.checkpoint, balance: one(models.read<BalanceDoc>("balances", address), "balance", address) }
+  })
+
+  /** The live read models as JSON (what the audit compares a replay with). */
+  app.get("/audit/projections", async () => projector().models.snapshot())
+  /** Replay the whole log into fresh read models and check chain, signatures and read models. */
+  app.get("/audit", async () => {
+    const live = projector().models.snapshot()
+    const events = await runForRequest(runtime, EventStore.use((s) => Stream.runCollect(s.readAll())))
+    return auditLog(encodeAll(events), live)
+  })
+  /** Rebuild every read model from position 1 (on demand; answers while it catches up). */
+  app.post("/admin/projections/rebuild", async () => {
+    await projector().rebuild()
+    return { rebuilding: true }
+  })
+}

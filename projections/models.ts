@@ -1,0 +1,165 @@
+import type { RecordedEvent } from "../domain/recordedEvent"
+import { alreadyApplied, positionOf, type Projection } from "./projection"
+
+export interface ModelVersionDoc {
+  readonly version: number
+  readonly weightsHash: string
+  readonly parent?: { readonly modelId: string; readonly version: number }
+  readonly taskId?: string
+  readonly round?: number
+  readonly results: ReadonlyArray<string>
+  readonly datasets: ReadonlyArray<string>
+  readonly nodes: ReadonlyArray<string>
+  readonly metrics?: { readonly accuracy: number; readonly loss: number }
+  readonly createdBy: string
+  readonly createdAt: string
+}
+
+export interface ModelDoc {
+  readonly position: string
+  readonly modelId: string
+  readonly name: string
+  readonly description: string
+  readonly owner: string
+  readonly status: "registered" | "published" | "delisted"
+  readonly publishedVersion?: number
+  readonly origin: { readonly kind: "new" } | { readonly kind: "fork"; readonly parent: { readonly modelId: string; readonly version: number } }
+  readonly versions: ReadonlyArray<ModelVersionDoc>
+  readonly forks: ReadonlyArray<{ readonly modelId: string; readonly fromVersion: number }>
+  /** Every dataset and node that contributed to any version (lineage, flattened). */
+  readonly datasets: ReadonlyArray<string>
+  readonly participants: ReadonlyArray<string>
+  /** One entry per version with metrics: the model's progress, iteration by iteration. */
+  readonly metricLog: ReadonlyArray<{ readonly version: number; readonly taskId?: string; readonly round?: number; readonly accuracy: number; readonly loss: number; readonly at: string }>
+  readonly proposals: ReadonlyArray<{ readonly proposalId: string; readonly action: string; readonly status: "open" | "passed" | "rejected"; readonly votesFor: number; readonly votesAgainst: number }>
+}
+
+const union = (a: ReadonlyArray<string>, b: ReadonlyArray<string>) => [...new Set([...a, ...b])]
+
+/** Models: versions, lineage, forks, datasets, participants, metric log per iteration, governance. */
+export const modelsProjection: Projection<ModelDoc> = {
+  name: "models",
+  canHandle: ["ModelRegistered", "ModelVersionCreated", "ModelForked", "ProposalOpened", "ProposalVoteCast", "ModelPublished", "ModelDelisted", "ModelModified", "ProposalRejected"],
+  evolve: (read, e: RecordedEvent) => {
+    const d = e.data
+    if (!("modelId" in d) || e.stream.startsWith("modelCatalog")) return []
+    const id = d.modelId as string
+    const doc = read<ModelDoc>("models", id)
+    if (alreadyApplied(doc, e)) return []
+    const position = positionOf(e)
+    if (d._tag === "ModelRegistered") {
+      return [
+        [
+          id,
+          {
+            position,
+            modelId: id,
+            name: d.name,
+            description: d.description,
+            owner: d.owner,
+            status: "registered",
+            origin: d.origin._tag === "Fork" ? { kind: "fork", parent: d.origin.parent } : { kind: "new" },
+            versions: [],
+            forks: [],
+            datasets: [],
+            participants: [],
+            metricLog: [],
+            proposals: []
+          }
+        ]
+      ]
+    }
+    if (!doc) return []
+    const proposal = (proposalId: string, f: (p: ModelDoc["proposals"][number]) => ModelDoc["proposals"][number]) =>
+      doc.proposals.map((p) => (p.proposalId === proposalId ? f(p) : p))
+    switch (d._tag) {
+      case "ModelVersionCreated": {
+        const version: ModelVersionDoc = {
+          version: d.version,
+          weightsHash: d.weightsHash,
+          ...(d.parent ? { parent: d.parent } : {}),
+          ...(d.lineage.taskId ? { taskId: d.lineage.taskId } : {}),
+          ...(d.lineage.round ? { round: d.lineage.round } : {}),
+          results: d.lineage.results,
+          datasets: d.lineage.datasets,
+          nodes: d.lineage.nodes,
+          ...(d.metrics ? { metrics: d.metrics } : {}),
+          createdBy: d.createdBy,
+          createdAt: d.createdAt
+        }
+        return [
+          [
+            id,
+            {
+              ...doc,
+              position,
+              versions: [...doc.versions, version],
+              datasets: union(doc.datasets, d.lineage.datasets),
+              participants: union(doc.participants, d.lineage.nodes),
+              metricLog: d.metrics
+                ? [
+                    ...doc.metricLog,
+                    {
+                      version: d.version,
+                      ...(d.lineage.taskId ? { taskId: d.lineage.taskId } : {}),
+                      ...(d.lineage.round ? { round: d.lineage.round } : {}),
+                      accuracy: d.metrics.accuracy,
+                      loss: d.metrics.loss,
+                      at: d.createdAt
+                    }
+                  ]
+                : doc.metricLog
+            }
+          ]
+        ]
+      }
+      case "ModelForked":
+        return [[id, { ...doc, position, forks: [...doc.forks, { modelId: d.childModelId, fromVersion: d.version }] }]]
+      case "ProposalOpened":
+        return [[id, { ...doc, position, proposals: [...doc.proposals, { proposalId: d.proposalId, action: d.action, status: "open", votesFor: 0, votesAgainst: 0 }] }]]
+      case "ProposalVoteCast":
+        return [
+          [
+            id,
+            {
+              ...doc,
+              position,
+              proposals: proposal(d.proposalId, (p) => (d.support ? { ...p, votesFor: p.votesFor + 1 } : { ...p, votesAgainst: p.votesAgainst + 1 }))
+            }
+          ]
+        ]
+      case "ModelPublished":
+        return [[id, { ...doc, position, status: "published", publishedVersion: d.version, proposals: proposal(d.proposalId, (p) => ({ ...p, status: "passed" })) }]]
+      case "ModelDelisted":
+        return [[id, { ...doc, position, status: "delisted", proposals: proposal(d.proposalId, (p) => ({ ...p, status: "passed" })) }]]
+      case "ModelModified":
+        return [
+          [
+            id,
+            {
+              ...doc,
+              position,
+              ...(d.changes.name === undefined ? {} : { name: d.changes.name }),
+              ...(d.changes.description === undefined ? {} : { description: d.changes.description }),
+              proposals: proposal(d.proposalId, (p) => ({ ...p, status: "passed" }))
+            }
+          ]
+        ]
+      case "ProposalRejected":
+        return [[id, { ...doc, position, proposals: proposal(d.proposalId, (p) => ({ ...p, status: "rejected" })) }]]
+      default:
+        return []
+    }
+  }
+}
+
+/** The lineage graph of a model and its ancestry: versions as nodes, derivation and forks as edges. */
+export const lineageGraph = (models: ReadonlyArray<ModelDoc>) => {
+  const nodes = models.flatMap((m) => m.versions.map((v) => ({ id: `${m.modelId}-v${v.version}`, modelId: m.modelId, version: v.version, metrics: v.metrics, taskId: v.taskId })))
+  const edges = models.flatMap((m) =>
+    m.versions.flatMap((v) =>
+      v.parent ? [{ from: `${v.parent.modelId}-v${v.parent.version}`, to: `${m.modelId}-v${v.version}`, kind: v.parent.modelId === m.modelId ? "version" : "fork" }] : []
+    )
+  )
+  return { nodes, edges }
+}

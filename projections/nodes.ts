@@ -1,0 +1,110 @@
+import type { RecordedEvent } from "../domain/recordedEvent"
+import { alreadyApplied, positionOf, type Projection } from "./projection"
+
+/** Votes per result, kept until the verdict lands (internal: reputation reads it). */
+export interface ResultVotesDoc {
+  readonly position: string
+  readonly nodeId: string
+  readonly votes: ReadonlyArray<{ readonly nodeId: string; readonly verdict: "accept" | "reject" }>
+}
+
+export const resultVotesProjection: Projection<ResultVotesDoc> = {
+  name: "resultVotes",
+  canHandle: ["ResultSubmitted", "VerificationVoted"],
+  evolve: (read, e: RecordedEvent) => {
+    const d = e.data
+    if (d._tag === "ResultSubmitted") {
+      return alreadyApplied(read("resultVotes", d.resultId), e) ? [] : [[d.resultId, { position: positionOf(e), nodeId: d.nodeId, votes: [] }]]
+    }
+    if (d._tag === "VerificationVoted") {
+      const doc = read<ResultVotesDoc>("resultVotes", d.resultId)
+      if (!doc || alreadyApplied(doc, e)) return []
+      return [[d.resultId, { ...doc, position: positionOf(e), votes: [...doc.votes, { nodeId: d.nodeId, verdict: d.verdict }] }]]
+    }
+    return []
+  }
+}
+
+export interface NodeDoc {
+  readonly position: string
+  readonly nodeId: string
+  readonly address: string
+  readonly roles: ReadonlyArray<string>
+  readonly capabilities: ReadonlyArray<string>
+  readonly registeredAt: string
+  readonly tasks: ReadonlyArray<string>
+  readonly results: { readonly submitted: number; readonly verified: number; readonly rejected: number }
+  readonly votes: { readonly cast: number; readonly agreeing: number; readonly disagreeing: number; readonly disputed: number }
+  readonly earned: string
+  /** verified×2 − rejected×3 + agreeing − disagreeing×2 − disputed×3 */
+  readonly reputation: number
+}
+
+const score = (d: Pick<NodeDoc, "results" | "votes">) =>
+  d.results.verified * 2 - d.results.rejected * 3 + d.votes.agreeing - d.votes.disagreeing * 2 - d.votes.disputed * 3
+
+/** Nodes with their reputation: results accepted/rejected, votes agreeing/disagreeing with consensus. */
+export const nodesProjection: Projection<NodeDoc> = {
+  name: "nodes",
+  canHandle: ["NodeRegistered", "NodeJoinedTask", "ResultSubmitted", "ResultVerified", "ResultRejected", "VerificationVoted", "RoundClosed", "RewardAllocated"],
+  evolve: (read, e: RecordedEvent) => {
+    const d = e.data
+    const position = positionOf(e)
+    const update = (nodeId: string, f: (n: NodeDoc) => Omit<NodeDoc, "reputation" | "position">): ReadonlyArray<readonly [string, NodeDoc]> => {
+      const n = read<NodeDoc>("nodes", nodeId)
+      if (!n || alreadyApplied(n, e)) return []
+      const next = f(n)
+      return [[nodeId, { ...next, position, reputation: score(next) }]]
+    }
+    switch (d._tag) {
+      case "NodeRegistered":
+        if (alreadyApplied(read("nodes", d.nodeId), e)) return []
+        return [
+          [
+            d.nodeId,
+            {
+              position,
+              nodeId: d.nodeId,
+              address: d.address,
+              roles: d.roles,
+              capabilities: d.capabilities,
+              registeredAt: d.registeredAt,
+              tasks: [],
+              results: { submitted: 0, verified: 0, rejected: 0 },
+              votes: { cast: 0, agreeing: 0, disagreeing: 0, disputed: 0 },
+              earned: "0",
+              reputation: 0
+            }
+          ]
+        ]
+      case "NodeJoinedTask":
+        return update(d.nodeId, (n) => ({ ...n, tasks: [...n.tasks, d.taskId] }))
+      case "ResultSubmitted":
+        return update(d.nodeId, (n) => ({ ...n, results: { ...n.results, submitted: n.results.submitted + 1 } }))
+      case "VerificationVoted":
+        return update(d.nodeId, (n) => ({ ...n, votes: { ...n.votes, cast: n.votes.cast + 1 } }))
+      case "ResultVerified":
+      case "ResultRejected": {
+        const verified = d._tag === "ResultVerified"
+        const trainer = update(d.nodeId, (n) => ({
+          ...n,
+          results: verified ? { ...n.results, verified: n.results.verified + 1 } : { ...n.results, rejected: n.results.rejected + 1 }
+        }))
+        const votes = read<ResultVotesDoc>("resultVotes", d.resultId)?.votes ?? []
+        const voters = votes.flatMap((v) =>
+          update(v.nodeId, (n) => {
+            const agrees = (v.verdict === "accept") === verified
+            return { ...n, votes: { ...n.votes, agreeing: n.votes.agreeing + (agrees ? 1 : 0), disagreeing: n.votes.disagreeing + (agrees ? 0 : 1) } }
+          })
+        )
+        return [...trainer, ...voters]
+      }
+      case "RoundClosed":
+        return (d.disputedVotes ?? []).flatMap((v) => update(v.nodeId, (n) => ({ ...n, votes: { ...n.votes, disputed: n.votes.disputed + 1 } })))
+      case "RewardAllocated":
+        return d.nodeId ? update(d.nodeId, (n) => ({ ...n, earned: (BigInt(n.earned) + d.amount).toString() })) : []
+      default:
+        return []
+    }
+  }
+}

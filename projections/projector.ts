@@ -1,0 +1,115 @@
+import { Effect, Fiber, Stream } from "effect"
+import type { EventStore } from "../domain/ports"
+import type { RecordedEvent } from "../domain/recordedEvent"
+import { allProjections } from "./index"
+import type { Positioned, Projection, Read } from "./projection"
+
+/**
+ * The read models in memory, with one checkpoint: the global position of the
+ * last commit fully applied. Events are buffered until their commit is
+ * complete (`commitSize`), then applied together, so a query never sees half
+ * a command's effects.
+ */
+export class ReadModels {
+  readonly collections = new Map<string, Map<string, Positioned>>()
+  checkpoint = 0
+  private pending: Array<RecordedEvent> = []
+
+  constructor(readonly projections: ReadonlyArray<Projection<any>> = allProjections) {
+    for (const p of projections) this.collections.set(p.name, new Map())
+  }
+
+  readonly read: Read = <D>(projection: string, id: string) => this.collections.get(projection)?.get(id) as D | undefined
+
+  /** Feed events in global order; returns true when a commit was completed (the checkpoint moved). */
+  push(event: RecordedEvent): boolean {
+    if (event.globalPosition <= this.checkpoint) return false // already applied (idempotent replay)
+    this.pending.push(event)
+    if (event.indexInCommit < event.commitSize - 1) return false
+    for (const e of this.pending) this.apply(e)
+    this.pending = []
+    this.checkpoint = event.globalPosition
+    return true
+  }
+
+  private apply(event: RecordedEvent) {
+    for (const p of this.projections) {
+      if (!p.canHandle.includes(event.data._tag)) continue
+      for (const [id, doc] of p.evolve(this.read, event)) this.collections.get(p.name)!.set(id, doc)
+    }
+  }
+
+  /** Plain-JSON copy of every read model and the position it reflects. */
+  snapshot(): { position: number; collections: Record<string, Record<string, unknown>> } {
+    const collections: Record<string, Record<string, unknown>> = {}
+    for (const [name, docs] of this.collections) collections[name] = Object.fromEntries([...docs.entries()].sort(([a], [b]) => (a < b ? -1 : 1)))
+    return { position: this.checkpoint, collections: JSON.parse(JSON.stringify(collections)) }
+  }
+
+  list<D>(projection: string): Array<D> {
+    return [...(this.collections.get(projection)?.values() ?? [])] as Array<D>
+  }
+}
+
+/** Rebuild every read model from a replay (pure: no store involved). */
+export const rebuild = (events: Iterable<RecordedEvent>, upTo = Infinity): ReadModels => {
+  const models = new ReadModels()
+  for (const e of events) {
+    if (e.globalPosition > upTo) break
+    models.push(e)
+  }
+  return models
+}
+
+/**
+ * Keep read models up to date from the log: catch up from position 1, then
+ * follow live. `waitFor(position)` resolves once the read models reflect it
+ * (read-your-writes for `?minPosition=`); `rebuild()` starts again from zero.
+ * Lag samples (append → applied) are kept for the benchmark.
+ */
+export const startProjector = async (store: EventStore["Service"]) => {
+  let models = new ReadModels()
+  let waiters: Array<{ position: number; resolve: () => void }> = []
+  const lagMs: Array<number> = []
+  const onEvent = (e: RecordedEvent) => {
+    if (!models.push(e)) return
+    lagMs.push(Date.now() - Date.parse(e.recordedAt))
+    if (lagMs.length > 10_000) lagMs.splice(0, lagMs.length - 10_000)
+    const ready = waiters.filter((w) => w.position <= models.checkpoint)
+    waiters = waiters.filter((w) => w.position > models.checkpoint)
+    for (const w of ready) w.resolve()
+  }
+  let fiber = Effect.runFork(Stream.runForEach(store.subscribe({ fromPosition: 1 }), (e) => Effect.sync(() => onEvent(e))))
+  return {
+    get models() {
+      return models
+    },
+    lagMs,
+    waitFor(position: number, timeoutMs = 5000): Promise<boolean> {
+      if (models.checkpoint >= position) return Promise.resolve(true)
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => {
+          waiters = waiters.filter((w) => w !== waiter)
+          resolve(false)
+        }, timeoutMs)
+        const waiter = {
+          position,
+          resolve: () => {
+            clearTimeout(timer)
+            resolve(true)
+          }
+        }
+        waiters.push(waiter)
+      })
+    },
+    async rebuild() {
+      await Effect.runPromise(Fiber.interrupt(fiber))
+      models = new ReadModels()
+      fiber = Effect.runFork(Stream.runForEach(store.subscribe({ fromPosition: 1 }), (e) => Effect.sync(() => onEvent(e))))
+    },
+    async stop() {
+      await Effect.runPromise(Fiber.interrupt(fiber))
+    }
+  }
+}
+export type Projector = Awaited<ReturnType<typeof startProjector>>

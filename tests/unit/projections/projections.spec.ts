@@ -1,0 +1,140 @@
+import { Result } from "effect"
+import { describe, expect, it } from "vitest"
+import { fold } from "../../../domain/decider"
+import type { DomainEvent } from "../../../domain/events"
+import type { ResultId } from "../../../domain/primitives"
+import { task } from "../../../domain/task"
+import type { TaskEvent } from "../../../domain/task/events"
+import type { BalanceDoc } from "../../../projections/balances"
+import type { LeaderboardDoc } from "../../../projections/leaderboards"
+import { lineageGraph, type ModelDoc } from "../../../projections/models"
+import type { NodeDoc } from "../../../projections/nodes"
+import { ReadModels, rebuild } from "../../../projections/projector"
+import type { TaskDoc } from "../../../projections/tasks"
+import { recorded } from "../../support/envelopes"
+import { hash32 } from "../../support/events"
+import { allJoined, at, closeRound, modelId, nodes, owner, roundStarted, submitResult, taskCreated, vote } from "../../support/fixtures"
+
+/** A full round through the real decider, as commits (one per command). */
+const roundCommits = (): Array<ReadonlyArray<DomainEvent>> => {
+  const commits: Array<ReadonlyArray<TaskEvent>> = [taskCreated(), ...allJoined().map((e) => [e]), [roundStarted()]]
+  const decide = (c: Parameters<typeof task.decide>[0]) => {
+    const r = task.decide(c, fold(task, commits.flat()))
+    if (Result.isFailure(r)) throw new Error(JSON.stringify(r.failure))
+    commits.push(r.success)
+  }
+  decide(submitResult("trainerA", "rA"))
+  decide(vote("validator1", "rA", "accept"))
+  decide(vote("validator2", "rA", "accept"))
+  decide(submitResult("trainerB", "rB", { proof: { ...submitResult("trainerA", "x").proof, shardIds: ["s2" as never], shardHashes: [hash32(0x52)] } }))
+  decide(vote("validator1", "rB", "reject"))
+  decide(vote("validator3", "rB", "reject"))
+  decide(
+    closeRound({
+      newVersion: { ref: { modelId, version: 2 }, metrics: { accuracy: 0.86, loss: 0.4 } },
+      disputedVotes: [{ resultId: "rA" as ResultId, nodeId: nodes.validator2.nodeId, reason: "digest" }],
+      at: at(700)
+    })
+  )
+  const registrations: Array<ReadonlyArray<DomainEvent>> = Object.values(nodes).map((n, i) => [
+    {
+      _tag: "NodeRegistered",
+      nodeId: n.nodeId,
+      publicKey: `0x02${(i + 1).toString(16).padStart(64, "0")}` as never,
+      address: n.address,
+      roles: ["trainer", "validator"],
+      capabilities: [],
+      registeredAt: at(0)
+    }
+  ])
+  return [...registrations, ...commits]
+}
+
+describe("read models", () => {
+  it("tasks: status, rounds, budget left, participants", () => {
+    const models = rebuild(recorded(roundCommits()))
+    const t = models.read<TaskDoc>("tasks", "T1")!
+    expect(t).toMatchObject({ status: "open", rounds: 1, latestVersion: 2, latestAccuracy: 0.86, budget: "3000000" })
+    expect(BigInt(t.paidOut) + BigInt(t.budgetLeft)).toBe(3_000_000n)
+    expect(t.participants.map((p) => p.nodeId).sort()).toEqual(Object.values(nodes).map((n) => n.nodeId).sort())
+  })
+
+  it("nodes: reputation from verified/rejected results and agreeing/disagreeing/disputed votes", () => {
+    const models = rebuild(recorded(roundCommits()))
+    const get = (id: string) => models.read<NodeDoc>("nodes", id)!
+    expect(get("trainerA").results).toEqual({ submitted: 1, verified: 1, rejected: 0 })
+    expect(get("trainerB").results).toEqual({ submitted: 1, verified: 0, rejected: 1 })
+    expect(get("validator1").votes).toEqual({ cast: 2, agreeing: 2, disagreeing: 0, disputed: 0 })
+    expect(get("validator2").votes).toEqual({ cast: 1, agreeing: 1, disagreeing: 0, disputed: 1 })
+    expect(get("trainerA").reputation).toBeGreaterThan(get("trainerB").reputation)
+    expect(get("validator1").reputation).toBeGreaterThan(get("validator2").reputation)
+    expect(BigInt(get("trainerA").earned)).toBeGreaterThan(0n)
+  })
+
+  it("balances: payouts per address, escrow and net flow; leaderboard sorted by earnings", () => {
+    const models = rebuild(recorded(roundCommits()))
+    const ownerBalance = models.read<BalanceDoc>("balances", owner)!
+    expect(ownerBalance.escrowed).toBe("3000000")
+    const all = models.list<BalanceDoc>("balances")
+    const totalEarned = all.reduce((s, b) => s + BigInt(b.earned), 0n)
+    expect(totalEarned).toBe(BigInt(models.read<TaskDoc>("tasks", "T1")!.paidOut))
+    const board = models.read<LeaderboardDoc>("leaderboards", "T1")!
+    expect(board.entries[0]!.participant).toBe("trainerA")
+    for (let i = 1; i < board.entries.length; i++) expect(BigInt(board.entries[i - 1]!.earned) >= BigInt(board.entries[i]!.earned)).toBe(true)
+  })
+
+  it("models: versions, metric log per iteration, lineage graph with forks", () => {
+    const events = recorded([
+      [
+        { _tag: "ModelRegistered", modelId: "M-1" as never, name: "m", description: "", owner, topology: {}, topologyHash: hash32(1), origin: { _tag: "New" }, registeredAt: at(0) },
+        { _tag: "ModelVersionCreated", modelId: "M-1" as never, version: 1, weightsHash: hash32(2), lineage: { results: [], datasets: [], nodes: [] }, createdBy: owner, createdAt: at(0) }
+      ],
+      [
+        {
+          _tag: "ModelVersionCreated",
+          modelId: "M-1" as never,
+          version: 2,
+          weightsHash: hash32(3),
+          parent: { modelId: "M-1" as never, version: 1 },
+          lineage: { taskId: "T1" as never, round: 1, results: ["rA" as never], datasets: ["d" as never], nodes: ["trainerA" as never] },
+          metrics: { accuracy: 0.9, loss: 0.3 },
+          createdBy: owner,
+          createdAt: at(1)
+        }
+      ],
+      [{ _tag: "ModelForked", modelId: "M-1" as never, version: 2, childModelId: "M-2" as never, forkedBy: owner, forkedAt: at(2) }],
+      [
+        { _tag: "ModelRegistered", modelId: "M-2" as never, name: "b", description: "", owner, topology: {}, topologyHash: hash32(1), origin: { _tag: "Fork", parent: { modelId: "M-1" as never, version: 2 } }, registeredAt: at(2) },
+        { _tag: "ModelVersionCreated", modelId: "M-2" as never, version: 1, weightsHash: hash32(3), parent: { modelId: "M-1" as never, version: 2 }, lineage: { results: [], datasets: [], nodes: [] }, createdBy: owner, createdAt: at(2) }
+      ]
+    ])
+    const models = rebuild(events)
+    const m1 = models.read<ModelDoc>("models", "M-1")!
+    expect(m1.versions.map((v) => v.version)).toEqual([1, 2])
+    expect(m1.metricLog).toEqual([{ version: 2, taskId: "T1", round: 1, accuracy: 0.9, loss: 0.3, at: at(1) }])
+    expect(m1).toMatchObject({ datasets: ["d"], participants: ["trainerA"], forks: [{ modelId: "M-2", fromVersion: 2 }] })
+    const graph = lineageGraph(models.list<ModelDoc>("models"))
+    expect(graph.edges).toContainEqual({ from: "M-1-v1", to: "M-1-v2", kind: "version" })
+    expect(graph.edges).toContainEqual({ from: "M-1-v2", to: "M-2-v1", kind: "fork" })
+  })
+
+  it("is idempotent: replaying events again changes nothing", () => {
+    const events = recorded(roundCommits())
+    const once = rebuild(events).snapshot()
+    const models = new ReadModels()
+    for (const e of events) models.push(e)
+    for (const e of events) models.push(e)
+    expect(models.snapshot()).toEqual(once)
+  })
+
+  it("applies a commit only when all of its events arrived", () => {
+    const events = recorded([taskCreated()])
+    const models = new ReadModels()
+    expect(models.push(events[0]!)).toBe(false)
+    expect(models.read("tasks", "T1")).toBeUndefined()
+    expect(models.checkpoint).toBe(0)
+    expect(models.push(events[1]!)).toBe(true)
+    expect(models.checkpoint).toBe(1)
+    expect(models.read<TaskDoc>("tasks", "T1")?.budget).toBe("3000000")
+  })
+})
