@@ -3,6 +3,7 @@ import { startNatsServer } from "../infra/nats/server"
 import { apiBench } from "./api.bench"
 import { chainBench } from "./chain.bench"
 import { eventStoreBench } from "./eventStore.bench"
+import { projectionsBench } from "./projections.bench"
 import { trainingBench } from "./training.bench"
 import type { BenchResult } from "./stats"
 
@@ -19,6 +20,7 @@ try {
     ...(await eventStoreBench(server.url, quick ? { sequential: 300, pipelined: 2000, inFlight: 200 } : undefined))
   )
   results.push(...(await apiBench(server.url, quick ? { requests: 100, concurrency: 8 } : undefined)))
+  results.push(...(await projectionsBench(server.url, quick ? { commits: 3000, rate: 50, seconds: 2 } : undefined)))
   results.push(...(await chainBench(server.url, quick ? [64, 1024] : undefined)))
   results.push(...(await trainingBench(server.url, quick ? { epochs: 1, target: 0.93 } : undefined)))
 } finally {
