@@ -16,7 +16,8 @@ export interface NodeSpec {
   readonly nodeId: string
   readonly key: KeyPair
   readonly role: "trainer" | "validator"
-  readonly behaviour?: TrainerBehaviour | ValidatorBehaviour
+  /** "offline": the node opted in but no process works its queue (a node that went away). */
+  readonly behaviour?: TrainerBehaviour | ValidatorBehaviour | "offline"
 }
 
 /**
@@ -53,7 +54,7 @@ export const startLocalNetwork = async (options: {
     log: (l) => log(`[coordinator] ${l}`)
   })
   const workers = await Promise.all(
-    options.nodes.map((n) =>
+    options.nodes.filter((n) => n.behaviour !== "offline").map((n) =>
       n.role === "trainer"
         ? startTrainer({
             nc: options.connections?.trainer ?? options.nc,

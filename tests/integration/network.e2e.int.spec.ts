@@ -102,4 +102,29 @@ describe("digits task end to end (real NATS, real TF.js)", () => {
     const end = events.find((e) => e.type === "TaskCompleted" || e.type === "TaskExhausted")
     expect(end.type, net.log.slice(-20).join("\n")).toBe("TaskCompleted")
   }, 180_000)
+
+  it("reassigns the slot of a trainer that never delivers, and the round still completes", async () => {
+    const nodes = [
+      { nodeId: "awol", role: "trainer" as const, behaviour: "offline" as const },
+      { nodeId: "steady", role: "trainer" as const },
+      { nodeId: "validator1", role: "validator" as const },
+      { nodeId: "validator2", role: "validator" as const },
+      { nodeId: "validator3", role: "validator" as const }
+    ]
+    await using net = await networkHarness(server.url, nodes)
+    // A short round: the coordinator reassigns an undelivered slot after half of it.
+    await net.createTask("E2E3", { target: 0.85, maxRounds: 3, roundDeadlineSeconds: 6 })
+    const events = await net.waitForEnd("E2E3", 120_000)
+
+    const dispatches = events.filter((e) => e.type === "TrainingDispatched" && e.data.round === 1)
+    expect(dispatches.length, net.log.slice(-20).join("\n")).toBe(2)
+    const awolSlot = dispatches[0].data.assignments.find((a: any) => a.nodeId === "awol")
+    expect(dispatches[1].data.assignments).toEqual([{ ...awolSlot, nodeId: "steady" }])
+    const submitted = events.filter((e) => e.type === "ResultSubmitted" && e.data.round === 1)
+    expect(submitted.map((e) => e.data.nodeId)).toEqual(["steady", "steady"])
+    expect(submitted.some((e) => e.data.proof.seed === awolSlot.seed)).toBe(true)
+    expect(events.find((e) => e.type === "TaskCompleted"), net.log.slice(-20).join("\n")).toBeDefined()
+    expect(sum(events, (e) => e.data.nodeId === "awol")).toBe(0n)
+    expect(net.log.some((l) => /slot \d+ not delivered by awol; reassigning to steady/.test(l))).toBe(true)
+  }, 180_000)
 })
