@@ -41,7 +41,9 @@ export const recordAnchor = async (store: EventStore["Service"], chain: ChainCli
     store.append({
       stream: anchorStream(chain.chainId),
       expectedRevision: "any",
-      commandId: `anchor-${chain.chainId}-${chain.contract}-${a.index}`,
+      // Keyed by index and root: a chain that was reset (a dev chain, say) can
+      // reuse an index for another root, and that is another anchor.
+      commandId: `anchor-${chain.chainId}-${chain.contract}-${a.index}-${a.root}`,
       events: [
         {
           _tag: "BatchAnchored",
@@ -60,6 +62,18 @@ export const recordAnchor = async (store: EventStore["Service"], chain: ChainCli
     })
   )
 
+/** Why a read of [from..to] is not the whole range, or undefined when it is. */
+export const describeGaps = (events: ReadonlyArray<RecordedEvent>, from: number, to: number): string | undefined => {
+  let expected = { position: from, index: 0 }
+  for (const e of events) {
+    if (e.globalPosition !== expected.position || e.indexInCommit !== expected.index) {
+      return `expected ${expected.position}.${expected.index}, read ${e.globalPosition}.${e.indexInCommit}`
+    }
+    expected = e.indexInCommit === e.commitSize - 1 ? { position: e.globalPosition + 1, index: 0 } : { position: e.globalPosition, index: e.indexInCommit + 1 }
+  }
+  return expected.position === to + 1 && expected.index === 0 ? undefined : `read up to ${expected.position - 1}, range ends at ${to}`
+}
+
 export const startBridge = async (options: BridgeOptions) => {
   const { store, chain } = options
   const batchSize = options.batchSize ?? 1000
@@ -72,10 +86,10 @@ export const startBridge = async (options: BridgeOptions) => {
     (await run(store.readStream(anchorStream(chain.chainId)).pipe(Effect.catchTag("StreamNotFound", () => Effect.succeed([] as ReadonlyArray<RecordedEvent>)))))
       .map((e) => e.data)
       .filter((d) => d._tag === "BatchAnchored" && d.contract === chain.contract.toLowerCase())
-      .map((d) => (d as { index: number }).index)
+      .map((d) => `${(d as { index: number }).index}:${(d as { root: string }).root}`)
   )
   for (const a of await chain.anchors()) {
-    if (recorded.has(a.index)) continue
+    if (recorded.has(`${a.index}:${a.root}`)) continue
     log(`recording anchor #${a.index} [${a.fromSeq}..${a.toSeq}] found on chain but missing from the log`)
     await recordAnchor(store, chain, a, (await readRange(store, a.fromSeq, a.toSeq)).length, now().toISOString())
   }
@@ -93,6 +107,12 @@ export const startBridge = async (options: BridgeOptions) => {
     const to = highest
     const events = await readRange(store, from, to)
     if (events.length === 0 || events.every((e) => e.data._tag === "BatchAnchored")) return
+    // Never anchor a range we did not read whole: every position, every commit complete.
+    const incomplete = describeGaps(events, from, to)
+    if (incomplete) {
+      log(`not anchoring [${from}..${to}] yet: ${incomplete}`)
+      return
+    }
     const started = performance.now()
     const root = rootOfEvents(events)
     try {

@@ -9,6 +9,7 @@ import { queryRoutes } from "./routes/queries"
 import { streamRoutes } from "./routes/streams"
 import { EventStore } from "../domain/ports"
 import { startProjector, type Projector } from "../projections/projector"
+import type { SnapshotStore } from "../projections/snapshots"
 import type { ApiRuntime } from "./runtime"
 
 export interface ApiOptions {
@@ -19,6 +20,8 @@ export interface ApiOptions {
   readonly now?: () => Date
   /** How old (or early) a signed command may be. */
   readonly maxSkewMs?: number
+  /** Where the read models' checkpoint is kept across restarts (default: rebuilt at start). */
+  readonly snapshots?: SnapshotStore
 }
 
 /**
@@ -62,7 +65,7 @@ export const build = (runtime: ApiRuntime, options: ApiOptions = {}): FastifyIns
   // Read models: one projector per API process, started when the app is ready.
   let projector: Projector | undefined
   app.addHook("onReady", async () => {
-    projector = await startProjector(await runtime.runPromise(EventStore.useSync((s) => s)))
+    projector = await startProjector(await runtime.runPromise(EventStore.useSync((s) => s)), options.snapshots ? { snapshots: options.snapshots } : {})
   })
   app.addHook("onClose", async () => {
     await projector?.stop()

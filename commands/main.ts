@@ -1,4 +1,6 @@
+import { connect } from "@nats-io/transport-node"
 import { ManagedRuntime } from "effect"
+import { objectStoreSnapshots } from "../projections/snapshots"
 import { EventStoreFromEnv } from "../infra/eventStore"
 import { build } from "./app"
 
@@ -6,13 +8,27 @@ import { build } from "./app"
 const runtime = ManagedRuntime.make(EventStoreFromEnv("api"))
 // Coordinator identities (dispatcher/aggregator) may start and close rounds and add model versions.
 const coordinators = (process.env.COORDINATOR_ADDRESSES ?? "").split(",").map((a) => a.trim()).filter(Boolean)
-const app = build(runtime, { logger: process.env.API_LOG !== "false", coordinators })
+// Read-model checkpoints in the `snapshots` object store (SNAPSHOTS=off rebuilds at every start).
+const snapshotsNats =
+  process.env.SNAPSHOTS === "off"
+    ? undefined
+    : await connect({
+        servers: process.env.NATS_URL ?? "nats://127.0.0.1:4222",
+        ...(process.env.NATS_USER ? { user: process.env.NATS_USER, pass: process.env.NATS_PASSWORD ?? "" } : {}),
+        name: "neuralink-api-snapshots"
+      })
+const app = build(runtime, {
+  logger: process.env.API_LOG !== "false",
+  coordinators,
+  ...(snapshotsNats ? { snapshots: await objectStoreSnapshots(snapshotsNats) } : {})
+})
 const port = Number(process.env.API_PORT ?? 8080)
 const host = process.env.API_HOST ?? "127.0.0.1"
 
 const stop = async () => {
   await app.close()
   await runtime.dispose()
+  await snapshotsNats?.drain()
   process.exit(0)
 }
 process.once("SIGINT", stop)

@@ -3,6 +3,7 @@ import type { EventStore } from "../domain/ports"
 import type { RecordedEvent } from "../domain/recordedEvent"
 import { allProjections } from "./index"
 import type { Positioned, Projection, Read } from "./projection"
+import { READ_MODELS_VERSION, type SnapshotStore } from "./snapshots"
 
 /**
  * The read models in memory, with one checkpoint: the global position of the
@@ -46,6 +47,18 @@ export class ReadModels {
     return { position: this.checkpoint, collections: JSON.parse(JSON.stringify(collections)) }
   }
 
+  /** Read models from a snapshot (the checkpoint and every document). */
+  static fromSnapshot(snapshot: { position: number; collections: Record<string, Record<string, unknown>> }): ReadModels {
+    const models = new ReadModels()
+    for (const [name, docs] of Object.entries(snapshot.collections)) {
+      const collection = models.collections.get(name)
+      if (!collection) continue
+      for (const [id, doc] of Object.entries(docs)) collection.set(id, doc as Positioned)
+    }
+    models.checkpoint = snapshot.position
+    return models
+  }
+
   list<D>(projection: string): Array<D> {
     return [...(this.collections.get(projection)?.values() ?? [])] as Array<D>
   }
@@ -67,23 +80,45 @@ export const rebuild = (events: Iterable<RecordedEvent>, upTo = Infinity): ReadM
  * (read-your-writes for `?minPosition=`); `rebuild()` starts again from zero.
  * Lag samples (append → applied) are kept for the benchmark.
  */
-export const startProjector = async (store: EventStore["Service"]) => {
-  let models = new ReadModels()
+export const startProjector = async (
+  store: EventStore["Service"],
+  options: {
+    /** Persist the checkpoint here; without it, read models are rebuilt from zero at every start. */
+    readonly snapshots?: SnapshotStore
+    /** Save a snapshot after this many commits (and on stop). */
+    readonly snapshotEvery?: number
+  } = {}
+) => {
+  const saved = await options.snapshots?.load().catch(() => undefined)
+  let models = saved && saved.version === READ_MODELS_VERSION ? ReadModels.fromSnapshot(saved) : new ReadModels()
+  const resumedFrom = models.checkpoint
+  let sinceSnapshot = 0
+  let saving: Promise<void> | undefined
+  const saveSnapshot = () => {
+    if (!options.snapshots || saving) return saving
+    sinceSnapshot = 0
+    const snapshot = { version: READ_MODELS_VERSION, ...models.snapshot() }
+    saving = options.snapshots.save(snapshot).catch(() => undefined).finally(() => (saving = undefined))
+    return saving
+  }
   let waiters: Array<{ position: number; resolve: () => void }> = []
   const lagMs: Array<number> = []
   const onEvent = (e: RecordedEvent) => {
     if (!models.push(e)) return
+    if (++sinceSnapshot >= (options.snapshotEvery ?? 1000)) void saveSnapshot()
     lagMs.push(Date.now() - Date.parse(e.recordedAt))
     if (lagMs.length > 10_000) lagMs.splice(0, lagMs.length - 10_000)
     const ready = waiters.filter((w) => w.position <= models.checkpoint)
     waiters = waiters.filter((w) => w.position > models.checkpoint)
     for (const w of ready) w.resolve()
   }
-  let fiber = Effect.runFork(Stream.runForEach(store.subscribe({ fromPosition: 1 }), (e) => Effect.sync(() => onEvent(e))))
+  let fiber = Effect.runFork(Stream.runForEach(store.subscribe({ fromPosition: models.checkpoint + 1 }), (e) => Effect.sync(() => onEvent(e))))
   return {
     get models() {
       return models
     },
+    /** The checkpoint loaded at start (0 when the read models were rebuilt from zero). */
+    resumedFrom,
     lagMs,
     waitFor(position: number, timeoutMs = 5000): Promise<boolean> {
       if (models.checkpoint >= position) return Promise.resolve(true)
@@ -109,6 +144,8 @@ export const startProjector = async (store: EventStore["Service"]) => {
     },
     async stop() {
       await Effect.runPromise(Fiber.interrupt(fiber))
+      await saving
+      await saveSnapshot()
     }
   }
 }

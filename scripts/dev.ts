@@ -13,6 +13,7 @@ import { layerJetStream } from "../infra/eventStore/jetStream"
 import { NatsClient } from "../infra/nats/NatsClient"
 import { provisionAll } from "../infra/nats/provision"
 import { startNatsServer } from "../infra/nats/server"
+import { objectStoreSnapshots } from "../projections/snapshots"
 import { runDemo } from "./demo"
 import { devKey } from "./samples"
 
@@ -72,7 +73,8 @@ const bridge = await startBridge({
   maxWaitMs: 1000,
   log: (l) => console.log(`[bridge] ${l}`)
 })
-const app = build(runtime, { coordinators: [devKey("coordinator").address] })
+const apiNats = await connect({ servers: server.url, user: "api", pass: credentials.api, name: "neuralink-api-snapshots" })
+const app = build(runtime, { coordinators: [devKey("coordinator").address], snapshots: await objectStoreSnapshots(apiNats) })
 const apiPort = Number(process.env.API_PORT ?? 8080)
 const apiUrl = await app.listen({ port: apiPort, host: "127.0.0.1" })
 console.log(`[dev] API ${apiUrl} (try: curl ${apiUrl}/health)`)
@@ -83,6 +85,7 @@ const shutdown = async () => {
   await app.close()
   await runtime.dispose()
   rpc.server.close()
+  await apiNats.close()
   await server.stop()
 }
 

@@ -35,9 +35,10 @@ export const proofRoutes: FastifyPluginAsync<{ runtime: ApiRuntime }> = async (a
       Effect.gen(function* () {
         const store = yield* EventStore
         const anchors = yield* Stream.runCollect(store.readAll({ aggregate: "anchor" }))
+        // The latest record covering the position (a reset chain re-anchors ranges).
         const batch = anchors
           .map((e) => e.data)
-          .find((d) => d._tag === "BatchAnchored" && d.fromPosition <= position && position <= d.toPosition)
+          .findLast((d) => d._tag === "BatchAnchored" && d.fromPosition <= position && position <= d.toPosition)
         if (!batch || batch._tag !== "BatchAnchored") return yield* Effect.fail(new NotAnchoredYet({ globalPosition: position }))
         const events = yield* Stream.runCollect(
           store.readAll({ fromPosition: batch.fromPosition }).pipe(Stream.takeWhile((e) => e.globalPosition <= batch.toPosition))

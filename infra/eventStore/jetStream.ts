@@ -354,21 +354,21 @@ export class JetStreamLog implements LogBackend {
     const self = this
     return {
       async *[Symbol.asyncIterator]() {
-        // End = the log's head now. Skip the consumer entirely when nothing in
-        // range matches (an ordered consumer would otherwise wait for new data).
-        const end = await self.headPosition()
-        if (end < options.fromPosition) return
-        const first = await self.jsm.direct.getMessage(self.config.streamName, { seq: options.fromPosition, next_by_subj: filter })
-        if (!first || first.seq > end) return
-        yield* self.consume(filter, first.seq, end)
+        // End = the last matching message now (direct get by subject works
+        // with wildcards). Reads stop at that exact sequence: the server's
+        // num_pending is not trusted to say "nothing more" (it is a count
+        // maintained for a wildcard-filtered consumer while others append).
+        const last = await self.jsm.direct.getMessage(self.config.streamName, { last_by_subj: filter })
+        if (!last || last.seq < options.fromPosition) return
+        yield* self.consume(filter, options.fromPosition, last.seq)
       }
     }
   }
 
   /**
    * Ordered consumer from `fromSeq`, decoding each message into its commit.
-   * Stops after `endSeq`, or when nothing matching is pending and `endSeq` is
-   * finite. Returning early (break / stream interruption) stops the consumer.
+   * Stops after `endSeq` (never, for a subscription). Returning early (break
+   * / stream interruption) stops the consumer.
    */
   private consume(filter: string, fromSeq: number, endSeq: number): AsyncIterable<ReadonlyArray<RecordedEvent>> {
     const { js, config } = this
@@ -402,7 +402,7 @@ export class JetStreamLog implements LogBackend {
             }
             const msg = r.value
             const events = decodeCommit(parseCommitBytes(msg.data, msg.seq), msg.seq)
-            if (msg.seq >= endSeq || (Number.isFinite(endSeq) && msg.info.pending === 0)) stop()
+            if (msg.seq >= endSeq) stop()
             return { done: false, value: events }
           },
           async return(): Promise<IteratorResult<ReadonlyArray<RecordedEvent>>> {

@@ -51,10 +51,12 @@ export const ensureCommandsStream = async (nc: NatsConnection, name = COMMANDS_S
 export const provisionAll = async (
   nc: NatsConnection,
   eventLog: JetStreamEventStoreConfig = defaultJetStreamConfig,
-  names: { commands?: string; commandPrefix?: string; weightsBucket?: string } = {}
+  names: { commands?: string; commandPrefix?: string; weightsBucket?: string; snapshotsBucket?: string } = {}
 ): Promise<void> => {
   const jsm = await jetstreamManager(nc)
   await ensureEventStream(jsm, { ...eventLog, provision: true })
   await ensureCommandsStream(nc, names.commands ?? COMMANDS_STREAM, names.commandPrefix ?? "cmd")
   await new Objm(nc).create(names.weightsBucket ?? WEIGHTS_BUCKET, { storage: StorageType.File })
+  // The API's read-model checkpoints (projections/snapshots.ts).
+  await new Objm(nc).create(names.snapshotsBucket ?? "snapshots", { storage: StorageType.File })
 }

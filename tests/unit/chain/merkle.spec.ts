@@ -30,3 +30,14 @@ describe("EventAnchor artifact", () => {
     expect(compileEventAnchor()).toBe(committed)
   }, 60_000)
 })
+
+describe("bridge range check", () => {
+  it("accepts only whole ranges: every position, every commit complete", async () => {
+    const { describeGaps } = await import("../../../chain-bridge/bridge")
+    const ev = (g: number, i: number, size: number) => ({ globalPosition: g, indexInCommit: i, commitSize: size }) as never
+    expect(describeGaps([ev(5, 0, 1), ev(6, 0, 2), ev(6, 1, 2), ev(7, 0, 1)], 5, 7)).toBeUndefined()
+    expect(describeGaps([ev(5, 0, 1), ev(6, 0, 2), ev(6, 1, 2)], 5, 7)).toMatch(/range ends at 7/)
+    expect(describeGaps([ev(5, 0, 1), ev(6, 0, 2), ev(7, 0, 1)], 5, 7)).toMatch(/expected 6.1/)
+    expect(describeGaps([ev(6, 0, 1), ev(7, 0, 1)], 5, 7)).toMatch(/expected 5.0/)
+  })
+})
