@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from "fastify"
 import { problemOf, sendProblem } from "./httpErrors"
 import { openApiDocument } from "./openapi"
+import { queryPaths } from "./queryDocs"
 import { commandRoutes } from "./routes/commandRoutes"
 import { allCommands, commandsByAggregate } from "./routes"
 import { logRoutes } from "./routes/log"
@@ -79,7 +80,7 @@ export const build = (runtime: ApiRuntime, options: ApiOptions = {}): FastifyIns
   })
   app.register(streamRoutes, { runtime })
 
-  const document = openApiDocument(allCommands)
+  const document = openApiDocument(allCommands, queryPaths)
   app.get("/openapi.json", async () => document)
   app.get("/docs", async (_request, reply) =>
     reply
