@@ -7,7 +7,7 @@ import { inMemoryWeightsStore } from "../nodes/infra/WeightsStore"
 import { trainOnWork } from "../nodes/trainer/train"
 import { verifyWork } from "../nodes/validator/verify"
 import type { TrainWork } from "../nodes/workItems"
-import { networkHarness, taskEvents } from "../tests/support/networkHarness"
+import { networkHarness } from "../tests/support/networkHarness"
 import { compare, round, type BenchResult } from "./stats"
 
 /**
@@ -113,7 +113,6 @@ export const trainingBench = async (url: string, options = { epochs: 3, target: 
   }
   const centralSeconds = (performance.now() - t) / 1000
   central.dispose()
-  void taskEvents
 
   return [
     compare("trainer.samplesPerSecond", "samples/s", sampleSteps / trainerSeconds, { name: `bare tfjs model.fit (${tf.backend})`, value: sampleSteps / bareSeconds }, {

@@ -17,4 +17,3 @@ export const runForRequest = async <A, E>(runtime: ApiRuntime, effect: Effect.Ef
   throw new Error(String(exit.cause))
 }
 
-export { Effect }

@@ -1,4 +1,4 @@
-import { Effect, Layer, ManagedRuntime, Schema, Stream } from "effect"
+import { Layer, ManagedRuntime, Schema, Stream } from "effect"
 import type { Address, Hex } from "viem"
 import { chainClient } from "../chain-bridge/ChainClient"
 import { auditAnchors } from "../chain-bridge/verifyAnchors"
@@ -29,5 +29,4 @@ const chain = chainClient(
 const report = auditAnchors(Schema.encodeSync(Schema.Array(RecordedEvent))(events), await chain.anchors())
 console.log(JSON.stringify({ events: events.length, ...report }, null, 2))
 await runtime.dispose()
-void Effect
 process.exit(report.ok ? 0 : 1)

@@ -101,4 +101,3 @@ export class CloseProposal extends Schema.TaggedClass<CloseProposal>()("ClosePro
 
 export type ModelCommand = RegisterModel | ForkModel | RecordFork | CreateModelVersion | OpenProposal | CastProposalVote | CloseProposal
 export type ModelCatalogCommand = AllocateModelId
-export { Metrics }

@@ -1,7 +1,6 @@
 import { jetstreamManager } from "@nats-io/jetstream"
 import { Objm } from "@nats-io/obj"
 import { connect } from "@nats-io/transport-node"
-import { Effect } from "effect"
 import type { NeuraClient } from "../../commands/client"
 import { EventStore } from "../../domain/ports"
 import { loadTf } from "../../infra/ml/tf"
@@ -85,4 +84,3 @@ export const taskEvents = async (client: NeuraClient, taskId: string): Promise<A
   return all.filter((e) => e.stream === `task-${taskId}`)
 }
 
-export { Effect }
