@@ -1,6 +1,7 @@
 import { Schema } from "effect"
 import { Address, Instant } from "../domain/primitives"
-import { commandDigest, recoverSigner } from "../infra/identity/signature"
+import { recoverSignerAsync } from "../infra/identity/recoverPool"
+import { commandDigest } from "../infra/identity/signature"
 
 /**
  * Every command arrives signed by the identity it acts for:
@@ -32,18 +33,18 @@ export class SignatureExpired extends Schema.TaggedError<SignatureExpired>()("Si
  * refused; newer ones are caught by command-id idempotency) and signed by the
  * claimed signer. Returns the verified actor.
  */
-export const verifySignedCommand = (
+export const verifySignedCommand = async (
   type: string,
   command: SignedCommand,
   now: Date,
   maxSkewMs: number
-): { readonly actor: Address } | InvalidSignature | SignatureExpired => {
+): Promise<{ readonly actor: Address } | InvalidSignature | SignatureExpired> => {
   const skew = Math.abs(now.getTime() - Date.parse(command.issuedAt))
   if (skew > maxSkewMs) {
     return new SignatureExpired({ issuedAt: command.issuedAt, serverTime: now.toISOString(), maxSkewSeconds: maxSkewMs / 1000 })
   }
   const digest = commandDigest({ type, commandId: command.commandId, issuedAt: command.issuedAt, signer: command.signer, payload: command.payload })
-  const recovered = recoverSigner(digest, command.signature)
+  const recovered = await recoverSignerAsync(digest, command.signature)
   if (recovered === undefined) return new InvalidSignature({ detail: "signature does not recover to any key" })
   if (recovered !== command.signer) return new InvalidSignature({ detail: `signed by ${recovered}, not by the claimed signer ${command.signer}` })
   return { actor: recovered }

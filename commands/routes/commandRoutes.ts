@@ -54,7 +54,7 @@ export const commandRoutes: FastifyPluginAsync<CommandRouteOptions> = async (app
         throw new InvalidRequest({ detail: "Idempotency-Key must equal the signed commandId" })
       }
       const now = options.now()
-      const verified = verifySignedCommand(spec.type, envelope, now, options.maxSkewMs)
+      const verified = await verifySignedCommand(spec.type, envelope, now, options.maxSkewMs)
       if (verified instanceof InvalidSignature || verified instanceof SignatureExpired) throw verified
       const payloadExit = decodePayload(envelope.payload)
       if (Exit.isFailure(payloadExit)) throw new InvalidRequest({ detail: `${spec.type} payload: ${issues(payloadExit)}` })

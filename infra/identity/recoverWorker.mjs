@@ -1,0 +1,28 @@
+// Worker thread for secp256k1 public-key recovery (see recoverPool.ts).
+// Plain JS on purpose: it runs the same way under node, tsx and vitest. The
+// Ethereum conventions (r‖s‖v with v = 27|28, keccak256 digest without
+// prehash, address = last 20 bytes of keccak256(uncompressed key)) are those
+// of signature.ts; tests/unit/identity.spec.ts checks both agree.
+import { keccak_256 } from "@noble/hashes/sha3.js"
+import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js"
+import * as secp from "@noble/secp256k1"
+import { parentPort } from "node:worker_threads"
+
+const recover = (digest, signature) => {
+  const hex = signature.startsWith("0x") ? signature.slice(2) : signature
+  if (!/^[0-9a-f]{130}$/.test(hex)) return null
+  const v = parseInt(hex.slice(128), 16)
+  if (v !== 27 && v !== 28) return null
+  try {
+    const recovered = new Uint8Array(65)
+    recovered[0] = v - 27
+    recovered.set(hexToBytes(hex.slice(0, 128)), 1)
+    const publicKey = secp.recoverPublicKey(recovered, hexToBytes(digest.slice(2)), { prehash: false })
+    const uncompressed = secp.Point.fromBytes(publicKey).toBytes(false)
+    return `0x${bytesToHex(keccak_256(uncompressed.slice(1))).slice(-40)}`
+  } catch {
+    return null
+  }
+}
+
+parentPort.on("message", ({ id, digest, signature }) => parentPort.postMessage({ id, address: recover(digest, signature) }))

@@ -1,0 +1,31 @@
+import { afterAll, describe, expect, it } from "vitest"
+import { recoverSignerAsync, stopRecoverPool } from "../../infra/identity/recoverPool"
+import { commandDigest, generateKeyPair, recoverSigner, signCommand, signDigest } from "../../infra/identity/signature"
+
+afterAll(async () => {
+  await stopRecoverPool()
+})
+
+describe("secp256k1 identities", () => {
+  it("a signed command recovers to its signer, in-process and in the worker pool alike", async () => {
+    for (let i = 0; i < 5; i++) {
+      const key = generateKeyPair()
+      const body = signCommand(key, "RegisterNode", { n: i })
+      const digest = commandDigest({ type: "RegisterNode", commandId: body.commandId, issuedAt: body.issuedAt, signer: body.signer, payload: body.payload })
+      expect(recoverSigner(digest, body.signature)).toBe(key.address)
+      expect(await recoverSignerAsync(digest, body.signature)).toBe(key.address)
+    }
+  })
+  it("tampered, malformed or wrong-v signatures recover to someone else or to nothing, in both", async () => {
+    const key = generateKeyPair()
+    const digest = commandDigest({ type: "T", commandId: "c", issuedAt: "2026-11-24T10:00:00.000Z", signer: key.address, payload: {} })
+    const signature = signDigest(digest, key.secretKey)
+    const flipped = `${signature.slice(0, 10)}${signature[10] === "0" ? "1" : "0"}${signature.slice(11)}`
+    const badV = `${signature.slice(0, 130)}1d`
+    for (const s of [flipped, badV, "0x1234", `0x${"00".repeat(65)}`]) {
+      const inProcess = recoverSigner(digest, s)
+      expect(inProcess).not.toBe(key.address)
+      expect(await recoverSignerAsync(digest, s)).toBe(inProcess)
+    }
+  })
+})
