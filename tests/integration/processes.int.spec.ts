@@ -1,24 +1,20 @@
 import { spawn, type ChildProcess } from "node:child_process"
 import { connect } from "@nats-io/transport-node"
-import { Layer, ManagedRuntime } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { build } from "../../commands/app"
 import { httpTransport, NeuraClient } from "../../commands/client"
 import { chainClient } from "../../chain-bridge/ChainClient"
 import { DEV_PRIVATE_KEYS, serveJsonRpc, startLocalChain } from "../../chain-bridge/localChain"
-import { defaultJetStreamConfig, layerJetStream } from "../../infra/eventStore/jetStream"
 import { loadTf } from "../../infra/ml/tf"
-import { NatsClient } from "../../infra/nats/NatsClient"
 import { provisionAll } from "../../infra/nats/provision"
 import { objectStoreWeights } from "../../nodes/infra/WeightsStore"
 import { createDigitsTask, optIn } from "../../scripts/digitsTask"
 import { devKey } from "../../scripts/samples"
 import { taskEvents } from "../support/networkHarness"
-import { startNatsServer, type NatsServer } from "../support/natsServer"
+import { freePort, startNatsServer, type NatsServer } from "../support/natsServer"
 
 /**
- * The deployable shape: every node is its own OS process started from its
- * `main.ts`, talking to the API over HTTP, to NATS as itself, and (the
+ * The deployable shape: the API and every node are their own OS processes
+ * started from their `main.ts`, nodes talking to the API over HTTP, to NATS as itself, and (the
  * bridge) to the chain by JSON-RPC URL. They run a task to completion, then
  * stop cleanly on SIGTERM (exit code 0).
  */
@@ -48,9 +44,14 @@ describe("node processes (nodes/*/main.ts, chain-bridge/main.ts)", () => {
   it("run a task end to end as separate processes and stop cleanly", async () => {
     const nc = await connect({ servers: server.url })
     await provisionAll(nc)
-    const runtime = ManagedRuntime.make(layerJetStream(defaultJetStreamConfig).pipe(Layer.provide(NatsClient.layer({ servers: server.url }))))
-    const app = build(runtime, { coordinators: [devKey("p-coordinator").address] })
-    const apiUrl = await app.listen({ port: 0, host: "127.0.0.1" })
+    const apiPort = await freePort()
+    const apiUrl = `http://127.0.0.1:${apiPort}`
+    launch("api", "commands/main.ts", { API_PORT: String(apiPort), API_LOG: "false", COORDINATOR_ADDRESSES: devKey("p-coordinator").address })
+    const apiUp = Date.now() + 30_000
+    while (!(await fetch(`${apiUrl}/health`).then((r) => r.ok).catch(() => false))) {
+      if (Date.now() > apiUp) throw new Error(`API did not start: ${started[0]?.output.join("")}`)
+      await new Promise((r) => setTimeout(r, 200))
+    }
     const chain = await startLocalChain()
     const rpc = await serveJsonRpc(chain)
     try {
@@ -111,8 +112,6 @@ describe("node processes (nodes/*/main.ts, chain-bridge/main.ts)", () => {
       expect(codes, started.map((s) => `${s.name}: ${s.output.join("").slice(-300)}`).join("\n")).toEqual(started.map(() => 0))
     } finally {
       for (const s of started) if (s.child.exitCode === null) s.child.kill("SIGKILL")
-      await app.close()
-      await runtime.dispose()
       rpc.server.close()
       await nc.close()
     }
