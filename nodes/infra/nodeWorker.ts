@@ -1,6 +1,6 @@
 import { jetstreamManager } from "@nats-io/jetstream"
 import type { NatsConnection } from "@nats-io/transport-node"
-import { ApiError } from "../../commands/client"
+import { ApiError, type NeuraClient } from "../../commands/client"
 import { nodeConsumerName, type WorkItem } from "../workItems"
 import { defaultWorkQueue, runWorkLoop, type WorkControl, type WorkOutcome, type WorkQueueConfig } from "./workQueue"
 
@@ -59,4 +59,48 @@ export const startNodeWorker = async (options: {
       await loop?.stop()
     }
   }
+}
+
+/** What every node process is given: its connection, identity, signing client and queue. */
+export interface NodeWorkerOptions<Deps> {
+  readonly nc: NatsConnection
+  readonly nodeId: string
+  /** Signs as this node's key. */
+  readonly client: NeuraClient
+  readonly deps: Deps
+  readonly queue?: WorkQueueConfig
+  readonly log?: (line: string) => void
+}
+
+/**
+ * A node that turns one kind of work item into one signed command: do the
+ * work (with `working()` and progress logging wired in), send the command
+ * it yields, log the summary.
+ */
+export const startCommandingWorker = <Tag extends WorkItem["_tag"], Deps>(
+  options: NodeWorkerOptions<Deps>,
+  kind: Tag,
+  work: (
+    item: Extract<WorkItem, { _tag: Tag }>,
+    deps: Deps & { readonly working: () => void; readonly progress: (line: string) => void }
+  ) => Promise<{ readonly type: string; readonly payload: unknown; readonly commandId: string; readonly summary: string }>
+) => {
+  const log = options.log ?? (() => undefined)
+  return startNodeWorker({
+    nc: options.nc,
+    nodeId: options.nodeId,
+    ...(options.queue ? { queue: options.queue } : {}),
+    log,
+    handle: async (item, control) => {
+      if (item._tag !== kind) throw new Error(`${options.nodeId} handles ${kind}, got ${item._tag}`)
+      const command = await work(item as Extract<WorkItem, { _tag: Tag }>, {
+        ...options.deps,
+        working: control.working,
+        progress: (l) => log(`${options.nodeId}: ${l}`)
+      })
+      // Deterministic command ids: a redelivered item re-sends as a no-op.
+      await options.client.command(command.type, command.payload, { commandId: command.commandId })
+      log(`${options.nodeId}: ${command.summary}`)
+    }
+  })
 }
