@@ -67,7 +67,6 @@ export const ModelId = Schema.String.pipe(
   Schema.brand("ModelId")
 )
 export type ModelId = typeof ModelId.Type
-export const formatModelVersion = (modelId: string, version: number): string => `${modelId}-v${version}`
 
 export const ResultId = EntityId.pipe(Schema.brand("ResultId"))
 export type ResultId = typeof ResultId.Type

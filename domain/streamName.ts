@@ -12,8 +12,6 @@ export interface StreamName {
 const AGGREGATE = /^[a-z][A-Za-z0-9]{0,63}$/
 const ID = /^[A-Za-z0-9_-]{1,128}$/
 
-export const formatStreamName = ({ aggregate, id }: StreamName): string => `${aggregate}-${id}`
-
 /** Returns the parts, or a reason the name is not a valid stream name. */
 export const parseStreamName = (name: string): StreamName | { readonly invalid: string } => {
   const dash = name.indexOf("-")

@@ -37,6 +37,3 @@ export const BudgetRefunded = Schema.TaggedStruct("BudgetRefunded", {
   amount: NeuraAmount,
   refundedAt: Instant
 })
-
-export const LedgerEvent = Schema.Union([BudgetEscrowed, RewardAllocated, BudgetRefunded])
-export type LedgerEvent = typeof LedgerEvent.Type

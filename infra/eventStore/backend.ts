@@ -11,7 +11,7 @@ import {
   type ReadAllOptions
 } from "../../domain/ports"
 import type { RecordedEvent } from "../../domain/recordedEvent"
-import { parseStreamName } from "../../domain/streamName"
+import { isAggregateName, parseStreamName } from "../../domain/streamName"
 import { prepareAppend, type PreparedAppend } from "./codec"
 
 /**
@@ -51,7 +51,7 @@ const validateReadOptions = (options: ReadAllOptions = {}): ValidatedReadOptions
     if ("invalid" in parsed) throw new InvalidEvent({ reason: parsed.invalid })
     return { fromPosition, stream: options.stream, aggregate: parsed.aggregate }
   }
-  if (options.aggregate !== undefined && !/^[a-z][A-Za-z0-9]{0,63}$/.test(options.aggregate)) {
+  if (options.aggregate !== undefined && !isAggregateName(options.aggregate)) {
     throw new InvalidEvent({ reason: `aggregate "${options.aggregate}" is not an aggregate name` })
   }
   return options.aggregate === undefined ? { fromPosition } : { fromPosition, aggregate: options.aggregate }

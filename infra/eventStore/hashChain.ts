@@ -140,4 +140,3 @@ export const verifyChain = (
   return { ok: true, verified: verifier.verified, tip: verifier.tip }
 }
 
-export type { EventMetadata }

@@ -49,7 +49,6 @@ interface World {
   readonly tasks: Map<string, TaskState>
   readonly models: Map<string, ModelState>
   readonly classCounts: Map<string, number>
-  readonly validationHashes: Map<string, string>
 }
 
 export const startCoordinator = async (deps: CoordinatorDeps) => {
@@ -57,7 +56,7 @@ export const startCoordinator = async (deps: CoordinatorDeps) => {
   const capability = deps.capability ?? "tfjs"
   const now = deps.now ?? (() => new Date())
   const log = deps.log ?? (() => undefined)
-  const world: World = { tasks: new Map(), models: new Map(), classCounts: new Map(), validationHashes: new Map() }
+  const world: World = { tasks: new Map(), models: new Map(), classCounts: new Map() }
   const consumersEnsured = new Set<string>()
   const published = new Set<string>()
   const closing = new Set<string>()
@@ -71,7 +70,6 @@ export const startCoordinator = async (deps: CoordinatorDeps) => {
     } else if (aggregate === "dataset" && e.data._tag === "DatasetRegistered") {
       const d = e.data as Extract<DatasetEvent, { _tag: "DatasetRegistered" }>
       world.classCounts.set(d.datasetId, d.classCount)
-      if (d.split === "validation") world.validationHashes.set(d.datasetId, d.contentHash)
     }
   }
 
