@@ -1,5 +1,5 @@
-import { GENESIS_HASH, type EncodedRecordedEvent } from "../domain/recordedEvent"
-import { computeEventHash } from "../infra/eventStore/hashChain"
+import type { EncodedRecordedEvent } from "../domain/recordedEvent"
+import { computeEventHash, integrityProblems } from "../infra/eventStore/hashChain"
 import { rootOfEvents } from "./anchor"
 import type { OnChainAnchor } from "./ChainClient"
 
@@ -28,21 +28,13 @@ export interface AnchorAudit {
  * traced to the event that was changed.
  */
 export const auditAnchors = (events: ReadonlyArray<EncodedRecordedEvent>, anchors: ReadonlyArray<OnChainAnchor>): AnchorAudit => {
-  const problems: Array<AnchorProblem> = []
-  // Per-event integrity first: content vs stored hash, then each link of
-  // the chain (checked pairwise, so one edited event is reported once and the
-  // scan goes on past it).
-  let previous: EncodedRecordedEvent | undefined
-  for (const e of events) {
-    if (computeEventHash(e) !== e.hash) {
-      problems.push({ globalPosition: e.globalPosition, eventId: e.id, reason: "event content does not match its stored hash (edited)" })
-    }
-    const expectedPrev = previous?.hash ?? GENESIS_HASH
-    if (e.prevHash !== expectedPrev) {
-      problems.push({ globalPosition: e.globalPosition, eventId: e.id, reason: `prevHash does not link to the previous event's hash ${expectedPrev}` })
-    }
-    previous = e
-  }
+  // Per-event integrity first (content, links, order), so a mismatching
+  // root can be traced to the event that was changed.
+  const problems: Array<AnchorProblem> = integrityProblems(events).map((p) => ({
+    globalPosition: p.globalPosition,
+    eventId: p.eventId,
+    reason: `${p.kind}: ${p.detail}`
+  }))
   const sorted = [...anchors].sort((a, b) => a.index - b.index)
   let expectedFrom = 1
   let covered = 0

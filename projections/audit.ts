@@ -1,6 +1,6 @@
 import { Exit, Schema } from "effect"
-import { GENESIS_HASH, RecordedEvent, type EncodedRecordedEvent } from "../domain/recordedEvent"
-import { computeEventHash } from "../infra/eventStore/hashChain"
+import { RecordedEvent, type EncodedRecordedEvent } from "../domain/recordedEvent"
+import { integrityProblems } from "../infra/eventStore/hashChain"
 import { commandDigest, recoverSigner } from "../infra/identity/signature"
 import { ReadModels } from "./projector"
 
@@ -41,24 +41,13 @@ export const auditLog = (
   events: ReadonlyArray<EncodedRecordedEvent>,
   live?: { readonly position: number; readonly collections: Record<string, Record<string, unknown>> }
 ): AuditReport => {
-  const problems: Array<AuditProblem> = []
+  const problems: Array<AuditProblem> = [...integrityProblems(events)]
   const at = (e: EncodedRecordedEvent) => ({ globalPosition: e.globalPosition, indexInCommit: e.indexInCommit, eventId: e.id })
-  let previous: EncodedRecordedEvent | undefined
   let signaturesVerified = 0
   let unsignedCommits = 0
   let commits = 0
   const models = new ReadModels()
   for (const e of events) {
-    if (computeEventHash(e) !== e.hash) problems.push({ kind: "edited", ...at(e), detail: "content does not re-hash to the stored hash" })
-    const expectedPrev = previous?.hash ?? GENESIS_HASH
-    if (e.prevHash !== expectedPrev) problems.push({ kind: "link", ...at(e), detail: `prevHash does not link to ${expectedPrev}` })
-    const inOrder = previous
-      ? (e.globalPosition === previous.globalPosition && e.indexInCommit === previous.indexInCommit + 1) ||
-        (e.globalPosition === previous.globalPosition + 1 && e.indexInCommit === 0)
-      : e.globalPosition === 1 && e.indexInCommit === 0
-    if (!inOrder) problems.push({ kind: "order", ...at(e), detail: "position out of order or missing" })
-    previous = e
-
     if (e.indexInCommit === 0) {
       commits++
       const m = e.metadata

@@ -140,3 +140,35 @@ export const verifyChain = (
   return { ok: true, verified: verifier.verified, tip: verifier.tip }
 }
 
+export interface IntegrityProblem {
+  readonly kind: "edited" | "link" | "order"
+  readonly globalPosition: number
+  readonly indexInCommit: number
+  readonly eventId: string
+  readonly detail: string
+}
+
+/**
+ * Every problem in a log as stored (encoded events, global order): content
+ * that does not re-hash to its stored hash, a `prevHash` that does not link
+ * to the event before, a position out of order. Checked pairwise, so one
+ * edited event is reported once and the scan goes on past it (unlike
+ * `verifyChain`, which stops at the first break). The audits use it.
+ */
+export const integrityProblems = (events: Iterable<EncodedRecordedEvent>): Array<IntegrityProblem> => {
+  const problems: Array<IntegrityProblem> = []
+  let previous: EncodedRecordedEvent | undefined
+  for (const e of events) {
+    const at = { globalPosition: e.globalPosition, indexInCommit: e.indexInCommit, eventId: e.id }
+    if (computeEventHash(e) !== e.hash) problems.push({ kind: "edited", ...at, detail: "content does not re-hash to the stored hash" })
+    const expectedPrev = previous?.hash ?? GENESIS_HASH
+    if (e.prevHash !== expectedPrev) problems.push({ kind: "link", ...at, detail: `prevHash does not link to ${expectedPrev}` })
+    const inOrder = previous
+      ? (e.globalPosition === previous.globalPosition && e.indexInCommit === previous.indexInCommit + 1) ||
+        (e.globalPosition === previous.globalPosition + 1 && e.indexInCommit === 0)
+      : e.globalPosition === 1 && e.indexInCommit === 0
+    if (!inOrder) problems.push({ kind: "order", ...at, detail: "position out of order or missing" })
+    previous = e
+  }
+  return problems
+}
