@@ -10,7 +10,10 @@ import { node, nodeStream } from "../domain/node"
 import type { NodeEvent } from "../domain/node/events"
 import { EventStore } from "../domain/ports"
 import type { RecordedEvent } from "../domain/recordedEvent"
+import { task, taskStream } from "../domain/task"
 import type { DatasetFacts, ModelVersionFacts, NodeFacts } from "../domain/task/commands"
+import { TaskNotFound } from "../domain/task/errors"
+import type { TaskEvent } from "../domain/task/events"
 
 /**
  * Facts about other aggregates that a decision needs (is the node
@@ -54,6 +57,13 @@ export const loadModelVersionFacts = Effect.fn("facts.modelVersion")(function* (
     owner: state.owner,
     status: state.status
   } satisfies typeof ModelVersionFacts.Type
+})
+
+/** The model a task trains (from its TaskCreated). */
+export const loadTaskModelId = Effect.fn("facts.taskModel")(function* (taskId: string) {
+  const state = fold(task, (yield* history(taskStream(taskId))).map((e) => e.data as TaskEvent))
+  if (state.status === "none") return yield* Effect.fail(new TaskNotFound({ taskId }))
+  return state.config.base.modelId
 })
 
 export const loadDatasetFacts = Effect.fn("facts.dataset")(function* (datasetId: string) {

@@ -1,7 +1,3 @@
-import { fold } from "../../domain/decider"
-import type { TaskEvent } from "../../domain/task/events"
-import { EventStore } from "../../domain/ports"
-import { TaskNotFound } from "../../domain/task/errors"
 import { Effect } from "effect"
 import { task, taskStream } from "../../domain/task"
 import {
@@ -21,19 +17,8 @@ import {
   SubmitResultPayload
 } from "../../domain/task/commands"
 import { commandSpec } from "../commandSpec"
-import { loadDatasetFacts, loadModelVersionFacts, loadNodeFacts } from "../facts"
+import { loadDatasetFacts, loadModelVersionFacts, loadNodeFacts, loadTaskModelId } from "../facts"
 import { handleCommand } from "../handleCommand"
-
-/** The model a task trains (from its TaskCreated). */
-const loadTaskModel = (taskId: string) =>
-  Effect.gen(function* () {
-    const events = yield* EventStore.use((s) => s.readStream(taskStream(taskId))).pipe(
-      Effect.catchTag("StreamNotFound", () => Effect.fail(new TaskNotFound({ taskId })))
-    )
-    const state = fold(task, events.map((e) => e.data as TaskEvent))
-    if (state.status === "none") return yield* Effect.fail(new TaskNotFound({ taskId }))
-    return state.config.base.modelId
-  })
 
 export const taskCommands = [
   commandSpec({
@@ -72,7 +57,7 @@ export const taskCommands = [
     payload: StartRoundPayload,
     handle: (p, ctx) =>
       Effect.gen(function* () {
-        const modelId = yield* loadTaskModel(p.taskId)
+        const modelId = yield* loadTaskModelId(p.taskId)
         const latestVersion = yield* loadModelVersionFacts(modelId)
         return yield* handleCommand(
           task,

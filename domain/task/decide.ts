@@ -35,6 +35,7 @@ import {
 import type { TaskEvent, TrainingShard } from "./events"
 import { roundPayouts } from "./rewards"
 import type { ResultState, TaskData, TaskState } from "./state"
+import { sameWork } from "./work"
 
 type Decision = Result.Result<ReadonlyArray<TaskEvent>, TaskError>
 type Live = TaskData & { readonly status: "open" | "running" }
@@ -165,7 +166,7 @@ export const dispatchTraining = (c: DispatchTraining, state: TaskState): Decisio
         if (unknown) return Result.fail(new UnknownShard({ shardId: unknown }))
         // Reassigning a slot keeps its work: same shards, same seed.
         const before = earlier.get(a.slot)
-        if (before && (before.seed !== a.seed || before.shardIds.join(",") !== a.shardIds.join(","))) {
+        if (before && !sameWork(before, a)) {
           return Result.fail(new TaskConfigInvalid({ reason: `slot ${a.slot} was dispatched with other shards or seed` }))
         }
       }
@@ -181,17 +182,16 @@ export const submitResult = (c: SubmitResult, state: TaskState): Decision =>
       if (c.actor !== trainer.address) return Result.fail(new NotNodeKey({ nodeId: c.nodeId, actor: c.actor }))
       if (Date.parse(c.at) > Date.parse(round.deadline)) return Result.fail(new RoundDeadlinePassed({ deadline: round.deadline }))
       if (round.results.has(c.resultId)) return Result.fail(new ResultAlreadySubmitted({ resultId: c.resultId }))
-      const sameWork = (r: ResultState) => r.proof.seed === c.proof.seed && r.proof.shardIds.join(",") === c.proof.shardIds.join(",")
       if (round.assignments.length > 0) {
         // Dispatched rounds: a result must be one of the dispatched units of
         // work, and a unit is paid once (a reassigned slot may be delivered by
         // its new trainer unless a live result for it already exists).
-        const slot = round.assignments.find((a) => a.seed === c.proof.seed && a.shardIds.join(",") === c.proof.shardIds.join(","))
+        const slot = round.assignments.find((a) => sameWork(a, c.proof))
         if (!slot) return Result.fail(new ProofMismatch({ reason: "shards and seed match no dispatched assignment of this round" }))
         if (!round.assignments.some((a) => a.slot === slot.slot && a.nodeId === c.nodeId)) {
           return Result.fail(new NotParticipant({ nodeId: c.nodeId, role: `assignee of slot ${slot.slot}` }))
         }
-        const live = [...round.results.values()].find((r) => sameWork(r) && r.outcome !== "rejected")
+        const live = [...round.results.values()].find((r) => sameWork(r.proof, c.proof) && r.outcome !== "rejected")
         if (live) return Result.fail(new ResultAlreadySubmitted({ resultId: live.resultId }))
       } else {
         const earlier = [...round.results.values()].find((r) => r.nodeId === c.nodeId)

@@ -10,6 +10,7 @@ import type { RecordedEvent } from "../../domain/recordedEvent"
 import { task as taskDecider } from "../../domain/task"
 import type { TaskEvent } from "../../domain/task/events"
 import type { ResultState, TaskData, TaskState } from "../../domain/task/state"
+import { sameWork } from "../../domain/task/work"
 import { buildModel, evaluate, fedAvg, predictionsDigest, setWeightBytes } from "../../infra/ml/model"
 import type { LoadedTf } from "../../infra/ml/tf"
 import type { DataLibrary } from "../infra/dataLibrary"
@@ -177,7 +178,7 @@ export const startCoordinator = async (deps: CoordinatorDeps) => {
     const slots = new Map<number, (typeof round.assignments)[number]>()
     for (const a of round.assignments) if (!slots.has(a.slot)) slots.set(a.slot, a)
     const resultsFor = (a: { seed: number; shardIds: ReadonlyArray<string> }) =>
-      results.filter((r) => r.proof.seed === a.seed && r.proof.shardIds.join(",") === a.shardIds.join(","))
+      results.filter((r) => sameWork(r.proof, a))
     const deadline = Date.parse(round.deadline)
     const startedAt = deadline - c.roundDeadlineSeconds * 1000
     const nowMs = now().getTime()
