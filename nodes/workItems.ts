@@ -8,6 +8,9 @@ import { TrainingPlan, TrainingProof } from "../domain/task/events"
  * Everything a node needs is in the message (topology, hashes, plan), and
  * every byte it loads is checked against a hash in it.
  */
+/** A shard named by id and content hash: the node checks its local bytes against the hash. */
+const ShardRef = Schema.Struct({ shardId: ShardId, contentHash: Hash32 })
+
 export const TrainWork = Schema.TaggedStruct("TrainWork", {
   taskId: TaskId,
   round: PositiveInt,
@@ -16,7 +19,7 @@ export const TrainWork = Schema.TaggedStruct("TrainWork", {
   modelId: ModelId,
   topology: JsonObject,
   baseWeightsHash: Hash32,
-  shards: Schema.Array(Schema.Struct({ shardId: ShardId, contentHash: Hash32 })),
+  shards: Schema.Array(ShardRef),
   seed: NonNegativeInt,
   plan: TrainingPlan,
   validationHash: Hash32,
@@ -33,7 +36,7 @@ export const VerifyWork = Schema.TaggedStruct("VerifyWork", {
   trainerNodeId: NodeId,
   topology: JsonObject,
   proof: TrainingProof,
-  shards: Schema.Array(Schema.Struct({ shardId: ShardId, contentHash: Hash32 })),
+  shards: Schema.Array(ShardRef),
   plan: TrainingPlan,
   validationHash: Hash32,
   classCount: PositiveInt,

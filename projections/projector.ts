@@ -112,7 +112,8 @@ export const startProjector = async (
     waiters = waiters.filter((w) => w.position > models.checkpoint)
     for (const w of ready) w.resolve()
   }
-  let fiber = Effect.runFork(Stream.runForEach(store.subscribe({ fromPosition: models.checkpoint + 1 }), (e) => Effect.sync(() => onEvent(e))))
+  const follow = () => Effect.runFork(Stream.runForEach(store.subscribe({ fromPosition: models.checkpoint + 1 }), (e) => Effect.sync(() => onEvent(e))))
+  let fiber = follow()
   return {
     get models() {
       return models
@@ -140,7 +141,7 @@ export const startProjector = async (
     async rebuild() {
       await Effect.runPromise(Fiber.interrupt(fiber))
       models = new ReadModels()
-      fiber = Effect.runFork(Stream.runForEach(store.subscribe({ fromPosition: 1 }), (e) => Effect.sync(() => onEvent(e))))
+      fiber = follow()
     },
     async stop() {
       await Effect.runPromise(Fiber.interrupt(fiber))

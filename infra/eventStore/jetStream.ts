@@ -14,7 +14,7 @@ import type { NatsConnection } from "@nats-io/transport-node"
 import { Effect, Layer } from "effect"
 import { CommandIdReused, EventStore, EventStoreUnavailable, StreamNotFound, WrongExpectedVersion, type AppendResult } from "../../domain/ports"
 import type { RecordedEvent } from "../../domain/recordedEvent"
-import { parseStreamName } from "../../domain/streamName"
+import { parseStreamName, type StreamName } from "../../domain/streamName"
 import { NatsClient } from "../nats/NatsClient"
 import { toEventStore, type LogBackend, type ValidatedReadOptions } from "./backend"
 import { decodeCommit, describeRevision, sealedToRecorded, encodeCommitBytes, parseCommitBytes, type PreparedAppend } from "./codec"
@@ -160,10 +160,14 @@ export class JetStreamLog implements LogBackend {
     return new JetStreamLog(nc, jetstream(nc), jsm, config, now)
   }
 
+  private subjectFor({ aggregate, id }: StreamName): string {
+    return `${this.config.subjectPrefix}.${aggregate}.${id}`
+  }
+
   private subjectOf(stream: string): string {
     const parsed = parseStreamName(stream)
     if ("invalid" in parsed) throw new Error(parsed.invalid)
-    return `${this.config.subjectPrefix}.${parsed.aggregate}.${parsed.id}`
+    return this.subjectFor(parsed)
   }
 
   // ---- reads of single messages (direct get: no consumer needed) ----------
@@ -266,7 +270,8 @@ export class JetStreamLog implements LogBackend {
   }
 
   async append(p: PreparedAppend): Promise<AppendResult> {
-    const subject = this.subjectOf(p.stream)
+    // Already validated and parsed by prepareAppend.
+    const subject = this.subjectFor(p.streamName)
     for (let attempt = 1; attempt <= this.config.maxAppendAttempts; attempt++) {
       // Resolve the stream's head outside the seal lock when we do not know it,
       // so one slow lookup does not hold every other append.

@@ -1,21 +1,12 @@
 import type { LayersModel } from "@tensorflow/tfjs"
 import { buildModel, evaluate, getWeightBytes, setWeightBytes, train } from "../../infra/ml/model"
-import type { LoadedTf } from "../../infra/ml/tf"
-import type { DataLibrary } from "../infra/dataLibrary"
-import type { WeightsStoreShape } from "../infra/WeightsStore"
+import type { MlNodeDeps } from "../infra/mlDeps"
 import type { TrainWork } from "../workItems"
 
 /** How a trainer behaves; anything but "honest" exists to prove validators catch it. */
 export type TrainerBehaviour = "honest" | "forgeMetrics" | "fakeWeights"
 
-export interface TrainerDeps {
-  readonly tf: LoadedTf
-  readonly weights: WeightsStoreShape
-  readonly data: DataLibrary
-  readonly behaviour?: TrainerBehaviour
-  readonly progress?: (line: string) => void
-  readonly working?: () => void
-}
+export type TrainerDeps = MlNodeDeps<TrainerBehaviour>
 
 /**
  * The Model Executor's job for one work item: load the base weights (hash

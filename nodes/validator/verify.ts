@@ -1,20 +1,11 @@
 import { buildModel, evaluate, getWeightBytes, maxAbsDiff, predictionsDigest, setWeightBytes, train, weightsHash } from "../../infra/ml/model"
-import type { LoadedTf } from "../../infra/ml/tf"
-import type { DataLibrary } from "../infra/dataLibrary"
-import type { WeightsStoreShape } from "../infra/WeightsStore"
+import type { MlNodeDeps } from "../infra/mlDeps"
 import type { VerifyWork } from "../workItems"
 
 /** "lazy" copies the trainer's claims without computing: the coordinator's digest check must catch it. */
 export type ValidatorBehaviour = "honest" | "lazy"
 
-export interface ValidatorDeps {
-  readonly tf: LoadedTf
-  readonly weights: WeightsStoreShape
-  readonly data: DataLibrary
-  readonly behaviour?: ValidatorBehaviour
-  readonly progress?: (line: string) => void
-  readonly working?: () => void
-}
+export type ValidatorDeps = MlNodeDeps<ValidatorBehaviour>
 
 /**
  * The Verifier Engine's job for one result: re-measure the submitted weights

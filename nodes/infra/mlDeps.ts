@@ -1,0 +1,13 @@
+import type { LoadedTf } from "../../infra/ml/tf"
+import type { DataLibrary } from "./dataLibrary"
+import type { WeightsStoreShape } from "./WeightsStore"
+
+/** What a trainer or validator needs to do its ML work, and how it reports while doing it. */
+export interface MlNodeDeps<Behaviour extends string> {
+  readonly tf: LoadedTf
+  readonly weights: WeightsStoreShape
+  readonly data: DataLibrary
+  readonly behaviour?: Behaviour
+  readonly progress?: (line: string) => void
+  readonly working?: () => void
+}
