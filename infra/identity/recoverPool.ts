@@ -1,7 +1,7 @@
 import { cpus } from "node:os"
 import { Worker } from "node:worker_threads"
 import type { Address } from "../../domain/primitives"
-import { recoverSigner, type Hex } from "./signature"
+import { recoveredSigners, recoverSigner, type Hex } from "./signature"
 
 /**
  * Signature recovery off the event loop: ~2.5 ms of pure-JS elliptic-curve
@@ -31,22 +31,16 @@ const pool = (): Array<Worker> => {
   return workers
 }
 
-const cache = new Map<string, Address | undefined>()
-
 export const recoverSignerAsync = async (digest: Hex, signature: string): Promise<Address | undefined> => {
-  const key = `${digest}${signature}`
-  if (cache.has(key)) return cache.get(key)
+  if (recoveredSigners.has(digest, signature)) return recoveredSigners.get(digest, signature)
   const threads = pool()
-  const address =
-    threads.length === 0
-      ? recoverSigner(digest, signature)
-      : await new Promise<Address | undefined>((resolve) => {
-          const id = ++seq
-          pending.set(id, resolve)
-          threads[next++ % threads.length]!.postMessage({ id, digest, signature })
-        })
-  if (cache.size >= 10_000) cache.delete(cache.keys().next().value!)
-  cache.set(key, address)
+  if (threads.length === 0) return recoverSigner(digest, signature)
+  const address = await new Promise<Address | undefined>((resolve) => {
+    const id = ++seq
+    pending.set(id, resolve)
+    threads[next++ % threads.length]!.postMessage({ id, digest, signature })
+  })
+  recoveredSigners.set(digest, signature, address)
   return address
 }
 

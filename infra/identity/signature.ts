@@ -50,21 +50,30 @@ export const signDigest = (digest: Hex, secretKey: Uint8Array): Hex => {
 }
 
 // Recovery costs ~2.5 ms in pure JS (the API's bottleneck); retried and
-// replayed commands carry the same digest and signature, so remember recent ones.
+// replayed commands carry the same digest and signature, so remember recent
+// ones. One cache, shared with the worker pool (recoverPool.ts).
 const recovered = new Map<string, Address | undefined>()
 const RECOVERED_MAX = 10_000
 
+export const recoveredSigners = {
+  has: (digest: Hex, signature: string) => recovered.has(`${digest}${signature}`),
+  get: (digest: Hex, signature: string) => recovered.get(`${digest}${signature}`),
+  set: (digest: Hex, signature: string, address: Address | undefined) => {
+    if (recovered.size >= RECOVERED_MAX) recovered.delete(recovered.keys().next().value!)
+    recovered.set(`${digest}${signature}`, address)
+  }
+}
+
 /** The address that signed `digest`, or undefined when the signature is malformed or invalid. */
 export const recoverSigner = (digest: Hex, signature: string): Address | undefined => {
-  const cacheKey = `${digest}${signature}`
-  if (recovered.has(cacheKey)) return recovered.get(cacheKey)
-  const address = recoverUncached(digest, signature)
-  if (recovered.size >= RECOVERED_MAX) recovered.delete(recovered.keys().next().value!)
-  recovered.set(cacheKey, address)
+  if (recoveredSigners.has(digest, signature)) return recoveredSigners.get(digest, signature)
+  const address = recoverSignerUncached(digest, signature)
+  recoveredSigners.set(digest, signature, address)
   return address
 }
 
-const recoverUncached = (digest: Hex, signature: string): Address | undefined => {
+/** Recovery without the cache (the worker pool's twin is checked against it). */
+export const recoverSignerUncached = (digest: Hex, signature: string): Address | undefined => {
   const hex = strip(signature)
   if (!/^[0-9a-f]{130}$/.test(hex)) return undefined
   const v = parseInt(hex.slice(128), 16)
