@@ -1,13 +1,12 @@
-import { digitRows, parseRows, rowsHash, shardRows } from "../infra/datasets/digits"
-import { buildModel, evaluate, getWeightBytes, setWeightBytes, train } from "../infra/ml/model"
+import { digitRows, parseRows, shardRows } from "../infra/datasets/digits"
+import { buildModel, evaluate, setWeightBytes, train } from "../infra/ml/model"
 import { loadTf } from "../infra/ml/tf"
-import { digitsMlp, topologyOf } from "../infra/ml/topologies"
 import { digitsLibrary } from "../nodes/infra/dataLibrary"
 import { inMemoryWeightsStore } from "../nodes/infra/WeightsStore"
 import { trainOnWork } from "../nodes/trainer/train"
 import { verifyWork } from "../nodes/validator/verify"
-import type { TrainWork } from "../nodes/workItems"
 import { networkHarness } from "../tests/support/networkHarness"
+import { sampleWork } from "../tests/support/sampleWork"
 import { compare, round, type BenchResult } from "./stats"
 
 /**
@@ -23,28 +22,8 @@ export const trainingBench = async (url: string, options = { epochs: 3, target: 
   const data = digitsLibrary()
   const weights = inMemoryWeightsStore()
   const shard = shardRows(digitRows("training"), 2, "s")[0]!
-  const init = digitsMlp(tf.tf, 3)
-  const initial = getWeightBytes(init)
-  const topology = topologyOf(init)
-  init.dispose()
-  const base = await weights.put(initial)
-  const plan = { epochsPerRound: options.epochs, batchSize: 32, learningRate: 0.01, optimizer: "adam" as const, seed: 1 }
-  const work: TrainWork = {
-    _tag: "TrainWork",
-    taskId: "B" as never,
-    round: 1,
-    slot: 0,
-    nodeId: "bench" as never,
-    modelId: "M-1" as never,
-    topology,
-    baseWeightsHash: base as never,
-    shards: [{ shardId: "s1" as never, contentHash: shard.contentHash as never }],
-    seed: 9,
-    plan,
-    validationHash: rowsHash(digitRows("validation")) as never,
-    classCount: 10,
-    deadline: new Date(Date.now() + 600_000).toISOString()
-  }
+  const { work, topology, initial, verifyFor } = await sampleWork({ tf, weights, shard, initSeed: 3, seed: 9, epochs: options.epochs, reproducibilityTolerance: 1e-4 })
+  const plan = work.plan
   // Warm up both paths once (wasm compile, kernels).
   await trainOnWork(work, { tf, weights, data })
 
@@ -61,25 +40,7 @@ export const trainingBench = async (url: string, options = { epochs: 3, target: 
   const sampleSteps = samples.count * options.epochs
 
   t = performance.now()
-  const vote = await verifyWork(
-    {
-      _tag: "VerifyWork",
-      taskId: work.taskId,
-      round: 1,
-      resultId: result.resultId as never,
-      nodeId: "v" as never,
-      trainerNodeId: work.nodeId,
-      topology,
-      proof: result.proof as never,
-      shards: work.shards,
-      plan,
-      validationHash: work.validationHash,
-      classCount: 10,
-      metricTolerance: 0.01,
-      reproducibilityTolerance: 1e-4
-    },
-    { tf, weights, data }
-  )
+  const vote = await verifyWork(verifyFor(result), { tf, weights, data })
   const validatorSeconds = (performance.now() - t) / 1000
   if (vote.verdict !== "accept") throw new Error(`bench: honest result not accepted: ${JSON.stringify(vote)}`)
 

@@ -1,13 +1,11 @@
 import { describe, expect, it } from "vitest"
-import { digitRows, rowsHash, shardRows } from "../../../infra/datasets/digits"
-import { getWeightBytes } from "../../../infra/ml/model"
+import { digitRows, shardRows } from "../../../infra/datasets/digits"
 import { loadTf, type LoadedTf } from "../../../infra/ml/tf"
-import { digitsMlp, topologyOf } from "../../../infra/ml/topologies"
 import { digitsLibrary } from "../../../nodes/infra/dataLibrary"
 import { inMemoryWeightsStore } from "../../../nodes/infra/WeightsStore"
 import { trainOnWork, type TrainerBehaviour } from "../../../nodes/trainer/train"
 import { verifyWork } from "../../../nodes/validator/verify"
-import type { TrainWork, VerifyWork } from "../../../nodes/workItems"
+import { sampleWork } from "../../support/sampleWork"
 
 /**
  * The Verifier Engine on real TF.js training: what an honest result looks
@@ -16,47 +14,11 @@ import type { TrainWork, VerifyWork } from "../../../nodes/workItems"
  */
 const data = digitsLibrary()
 const shard = shardRows(digitRows("training"), 4, "s")[0]!
-const validationHash = rowsHash(digitRows("validation")) as `0x${string}`
 
 const setup = async () => {
   const tf = await loadTf()
   const weights = inMemoryWeightsStore()
-  const init = digitsMlp(tf.tf, 5)
-  const base = await weights.put(getWeightBytes(init))
-  const topology = topologyOf(init)
-  init.dispose()
-  const work: TrainWork = {
-    _tag: "TrainWork",
-    taskId: "T" as never,
-    round: 1,
-    slot: 0,
-    nodeId: "trainer" as never,
-    modelId: "M-1" as never,
-    topology,
-    baseWeightsHash: base as never,
-    shards: [{ shardId: "s1" as never, contentHash: shard.contentHash as never }],
-    seed: 42,
-    plan: { epochsPerRound: 1, batchSize: 32, learningRate: 0.01, optimizer: "adam", seed: 1 },
-    validationHash: validationHash as never,
-    classCount: 10,
-    deadline: new Date(Date.now() + 60_000).toISOString()
-  }
-  const verifyFor = (result: Awaited<ReturnType<typeof trainOnWork>>): VerifyWork => ({
-    _tag: "VerifyWork",
-    taskId: work.taskId,
-    round: 1,
-    resultId: result.resultId as never,
-    nodeId: "validator" as never,
-    trainerNodeId: work.nodeId,
-    topology,
-    proof: result.proof as never,
-    shards: work.shards,
-    plan: work.plan,
-    validationHash: work.validationHash,
-    classCount: 10,
-    metricTolerance: 0.01,
-    reproducibilityTolerance: 1e-3
-  })
+  const { work, verifyFor } = await sampleWork({ tf, weights, shard, initSeed: 5, seed: 42, epochs: 1, reproducibilityTolerance: 1e-3 })
   const trainAs = (behaviour: TrainerBehaviour, on: LoadedTf = tf) => trainOnWork(work, { tf: on, weights, data, behaviour })
   return { tf, weights, trainAs, verifyFor }
 }
