@@ -1,5 +1,5 @@
 import { Result } from "effect"
-import type { ModelId } from "../primitives"
+import type { Address, Hash32, ModelId, ModelVersionRef } from "../primitives"
 import type {
   AllocateModelId,
   CastProposalVote,
@@ -45,30 +45,40 @@ export const allocateModelId = (c: AllocateModelId, state: CatalogState): Result
   return Result.succeed([{ _tag: "ModelIdAllocated", modelId: `M-${number}` as ModelId, number, allocatedTo: c.actor, allocatedAt: c.at }])
 }
 
+/** How every model begins: registered, with its weights as v1. */
+const genesis = (g: {
+  readonly c: { readonly modelId: ModelId; readonly name: string; readonly description?: string | undefined; readonly actor: Address; readonly at: string }
+  readonly topology: Record<string, unknown>
+  readonly topologyHash: Hash32
+  readonly weightsHash: Hash32
+  readonly parent?: ModelVersionRef
+}): Array<ModelEvent> => [
+  {
+    _tag: "ModelRegistered",
+    modelId: g.c.modelId,
+    name: g.c.name,
+    description: g.c.description ?? "",
+    owner: g.c.actor,
+    topology: g.topology,
+    topologyHash: g.topologyHash,
+    origin: g.parent ? { _tag: "Fork", parent: g.parent } : { _tag: "New" },
+    registeredAt: g.c.at
+  },
+  {
+    _tag: "ModelVersionCreated",
+    modelId: g.c.modelId,
+    version: 1,
+    weightsHash: g.weightsHash,
+    ...(g.parent ? { parent: g.parent } : {}),
+    lineage: { results: [], datasets: [], nodes: [] },
+    createdBy: g.c.actor,
+    createdAt: g.c.at
+  }
+]
+
 export const registerModel = (c: RegisterModel, state: ModelState): Decision => {
   if (state.status !== "none") return Result.fail(new ModelAlreadyRegistered({ modelId: c.modelId }))
-  return Result.succeed([
-    {
-      _tag: "ModelRegistered",
-      modelId: c.modelId,
-      name: c.name,
-      description: c.description ?? "",
-      owner: c.actor,
-      topology: c.topology,
-      topologyHash: c.topologyHash,
-      origin: { _tag: "New" },
-      registeredAt: c.at
-    },
-    {
-      _tag: "ModelVersionCreated",
-      modelId: c.modelId,
-      version: 1,
-      weightsHash: c.initialWeightsHash,
-      lineage: { results: [], datasets: [], nodes: [] },
-      createdBy: c.actor,
-      createdAt: c.at
-    }
-  ])
+  return Result.succeed(genesis({ c, topology: c.topology, topologyHash: c.topologyHash, weightsHash: c.initialWeightsHash }))
 }
 
 export const forkModel = (c: ForkModel, state: ModelState): Decision => {
@@ -80,29 +90,7 @@ export const forkModel = (c: ForkModel, state: ModelState): Decision => {
   if (!published && parent.owner !== c.actor) {
     return Result.fail(new ForkNotAllowed({ modelId: c.parent.modelId, reason: "only published versions can be forked by others" }))
   }
-  return Result.succeed([
-    {
-      _tag: "ModelRegistered",
-      modelId: c.modelId,
-      name: c.name,
-      description: c.description ?? "",
-      owner: c.actor,
-      topology: parent.topology,
-      topologyHash: parent.topologyHash,
-      origin: { _tag: "Fork", parent: c.parent },
-      registeredAt: c.at
-    },
-    {
-      _tag: "ModelVersionCreated",
-      modelId: c.modelId,
-      version: 1,
-      weightsHash: parent.weightsHash,
-      parent: c.parent,
-      lineage: { results: [], datasets: [], nodes: [] },
-      createdBy: c.actor,
-      createdAt: c.at
-    }
-  ])
+  return Result.succeed(genesis({ c, topology: parent.topology, topologyHash: parent.topologyHash, weightsHash: parent.weightsHash, parent: c.parent }))
 }
 
 export const recordFork = (c: RecordFork, state: ModelState): Decision =>
