@@ -1,47 +1,84 @@
 import { Schema } from "effect"
 import type { FastifyReply } from "fastify"
+import type * as anchorErrors from "../domain/anchor/errors"
+import type * as datasetErrors from "../domain/dataset/errors"
+import type { EscrowExceeded } from "../domain/ledger/ledger"
+import type * as modelErrors from "../domain/model/errors"
+import type * as nodeErrors from "../domain/node/errors"
+import type * as storeErrors from "../domain/ports"
+import type * as taskErrors from "../domain/task/errors"
+import type { ChainUnavailable } from "../chain-bridge/ChainClient"
+import type * as apiErrors from "./apiErrors"
+import type { NodeNotFound } from "./facts"
+import type { ConcurrencyRetriesExhausted } from "./handleCommand"
+import type * as proofErrors from "./routes/proofs"
+import type * as queryErrors from "./routes/queries"
+import type * as signatureErrors from "./signedCommand"
+
+/** The `_tag`s of every tagged-error class a module exports. */
+type TagsOf<M> = {
+  [K in keyof M]: M[K] extends abstract new (...args: any) => { readonly _tag: infer T extends string } ? T : never
+}[keyof M]
+
+/** Every error a request can end with. Adding an error class to one of these modules without a status fails `tsc`. */
+export type ApiErrorTag =
+  | TagsOf<typeof taskErrors>
+  | TagsOf<typeof modelErrors>
+  | TagsOf<typeof datasetErrors>
+  | TagsOf<typeof nodeErrors>
+  | TagsOf<typeof anchorErrors>
+  | TagsOf<typeof storeErrors>
+  | TagsOf<typeof signatureErrors>
+  | TagsOf<typeof proofErrors>
+  | TagsOf<typeof queryErrors>
+  | TagsOf<typeof apiErrors>
+  | EscrowExceeded["_tag"]
+  | NodeNotFound["_tag"]
+  | ConcurrencyRetriesExhausted["_tag"]
+  | ChainUnavailable["_tag"]
+
+type HttpStatus = 400 | 401 | 403 | 404 | 409 | 413 | 429 | 500 | 503
 
 /**
- * The only `_tag` → HTTP status table. Every error leaves the API as
- * problem-details JSON (RFC 9457) with a stable machine-readable `code`.
+ * The only `_tag` → HTTP status table. Typed over the union of all error
+ * tags: a missing tag, an unknown one or a tag listed twice fails `tsc`.
+ * Every error leaves the API as problem-details JSON (RFC 9457) with a stable
+ * machine-readable `code`.
  */
-const codes = (status: number, tags: ReadonlyArray<string>) => tags.map((tag) => [tag, status] as const)
-
-export const statusByTag: Readonly<Record<string, number>> = Object.fromEntries([
+export const statusByTag = {
   // 400: the request or the domain input is invalid
-  ...codes(400, [
-    "InvalidRequest", "InvalidEvent", "TaskConfigInvalid", "DatasetShardsInvalid", "RejectionNeedsReason",
-    "ProposalInvalid", "ProofMismatch", "UnknownShard"
-  ]),
+  InvalidRequest: 400, JsonTooDeep: 400, InvalidEvent: 400, TaskConfigInvalid: 400, DatasetShardsInvalid: 400,
+  RejectionNeedsReason: 400, ProposalInvalid: 400, ProofMismatch: 400, UnknownShard: 400, AnchorMismatch: 400,
+  WeightsHashMismatch: 400,
   // 401: the signature does not prove who is asking
-  ...codes(401, ["InvalidSignature", "SignatureExpired"]),
+  InvalidSignature: 401, SignatureExpired: 401,
   // 403: the signer is known but may not do this
-  ...codes(403, [
-    "NotTaskOwner", "NotModelOwner", "NotNodeKey", "NodeLacksRole", "NotParticipant", "NotAssignedValidator",
-    "NotDatasetOwner", "SignerIsNotNodeKey", "NotModelOwnerOrCoordinator", "ForkNotAllowed", "NotVoterKey"
-  ]),
+  NotTaskOwner: 403, NotModelOwner: 403, NotNodeKey: 403, NodeLacksRole: 403, NotParticipant: 403,
+  NotAssignedValidator: 403, NotDatasetOwner: 403, SignerIsNotNodeKey: 403, NotModelOwnerOrCoordinator: 403,
+  ForkNotAllowed: 403, NotVoterKey: 403, NotAdmin: 403, NotBridgeKey: 403, NotUploader: 403,
   // 404: something named does not exist
-  ...codes(404, [
-    "NotFound", "StreamNotFound", "NotAnchoredYet", "EventNotFound", "TaskNotFound", "NodeNotFound", "DatasetNotFound", "ModelNotFound",
-    "ModelVersionNotFound", "ResultNotFound", "SubmissionNotFound", "ProposalNotFound"
-  ]),
+  NotFound: 404, StreamNotFound: 404, NotAnchoredYet: 404, EventNotFound: 404, TaskNotFound: 404, NodeNotFound: 404,
+  DatasetNotFound: 404, ModelNotFound: 404, ModelVersionNotFound: 404, ResultNotFound: 404, SubmissionNotFound: 404,
+  ProposalNotFound: 404, AnchorNotOnChain: 404,
   // 409: conflicts with the current state
-  ...codes(409, [
-    "WrongExpectedVersion", "CommandIdReused", "ConcurrencyRetriesExhausted", "TaskAlreadyExists", "TaskClosed",
-    "AlreadyJoined", "RoundNotRunning", "RoundAlreadyRunning", "WrongRound", "RoundLimitReached",
-    "NotEnoughParticipants", "RoundDeadlinePassed", "RoundStillOpen", "ResultAlreadySubmitted", "AlreadyVoted",
-    "ResultAlreadyDecided", "NewVersionRequired", "NodeAlreadyRegistered", "DatasetAlreadyRegistered",
-    "SubmissionAlreadyExists", "SubmissionAlreadyReviewed", "ModelAlreadyRegistered", "ModelDelisted",
-    "VersionConflict", "ProposalAlreadyExists", "ProposalClosed", "ProposalStillOpen", "AlreadyVotedOnProposal",
-    "EscrowExceeded", "ModelNotUsable"
-  ]),
+  WrongExpectedVersion: 409, CommandIdReused: 409, ConcurrencyRetriesExhausted: 409, TaskAlreadyExists: 409,
+  TaskClosed: 409, AlreadyJoined: 409, RoundNotRunning: 409, RoundAlreadyRunning: 409, WrongRound: 409,
+  RoundLimitReached: 409, NotEnoughParticipants: 409, RoundDeadlinePassed: 409, RoundStillOpen: 409,
+  ResultAlreadySubmitted: 409, AlreadyVoted: 409, NewVersionRequired: 409, NodeAlreadyRegistered: 409,
+  NodeKeyAlreadyRegistered: 409, DatasetAlreadyRegistered: 409, SubmissionAlreadyExists: 409,
+  SubmissionAlreadyReviewed: 409, ModelAlreadyRegistered: 409, ModelDelisted: 409, VersionConflict: 409,
+  ProposalAlreadyExists: 409, ProposalClosed: 409, ProposalStillOpen: 409, AlreadyVotedOnProposal: 409,
+  EscrowExceeded: 409, ModelNotUsable: 409, AnchorAlreadyRecorded: 409,
+  // 413: too large to accept (the limit is in the problem)
+  PayloadTooLarge: 413, EventTooLarge: 413,
+  // 429: slow down
+  RateLimited: 429,
   // 5xx: infrastructure
-  ...codes(503, ["EventStoreUnavailable", "ProjectionBehind"]),
-  ...codes(500, ["CorruptEvent"])
-])
+  EventStoreUnavailable: 503, ProjectionBehind: 503, ChainUnavailable: 503, CorruptEvent: 500
+} as const satisfies Record<ApiErrorTag, HttpStatus>
 
-/** Bad HTTP input (body, query, headers). */
-export class InvalidRequest extends Schema.TaggedError<InvalidRequest>()("InvalidRequest", { detail: Schema.String }) {}
+/** Problem-details members that an error's own fields may never overwrite. */
+const RESERVED = new Set(["type", "title", "status", "code", "detail"])
 
 export interface Problem {
   readonly type: string
@@ -56,22 +93,18 @@ const titleOf = (code: string) => code.replace(/([a-z])([A-Z])/g, "$1 $2")
 
 export const problemOf = (error: unknown): Problem => {
   if (typeof error === "object" && error !== null && "_tag" in error) {
-    const { _tag, message, stack: _stack, ...fields } = error as { _tag: string; message?: string; stack?: string }
-    const status = statusByTag[_tag] ?? 500
+    const { _tag, message, stack: _stack, ...all } = error as { _tag: string; message?: string; stack?: string; detail?: unknown }
+    const status: number = (statusByTag as Record<string, HttpStatus>)[_tag] ?? 500
     // Tagged errors carry their facts as fields; say them in the detail too.
+    const fields = Object.fromEntries(Object.entries(all).filter(([k]) => !RESERVED.has(k)))
     const facts = Object.entries(fields)
       .filter(([, v]) => v !== undefined && typeof v !== "object")
       .map(([k, v]) => `${k}=${String(v)}`)
       .join(", ")
-    const detail = message || (facts ? `${_tag}: ${facts}` : undefined)
-    return {
-      type: `urn:neuralink:error:${_tag}`,
-      title: titleOf(_tag),
-      status,
-      code: _tag,
-      ...(detail ? { detail } : {}),
-      ...fields
-    }
+    const ownDetail = typeof all.detail === "string" ? all.detail : undefined
+    const detail = message || ownDetail || (facts ? `${_tag}: ${facts}` : undefined)
+    // Facts first: the standard members come last so no field can replace them.
+    return { ...fields, type: `urn:neuralink:error:${_tag}`, title: titleOf(_tag), status, code: _tag, ...(detail ? { detail } : {}) }
   }
   return { type: "urn:neuralink:error:Internal", title: "Internal", status: 500, code: "Internal" }
 }

@@ -37,12 +37,18 @@ export class CorruptEvent extends Schema.TaggedError<CorruptEvent>()("CorruptEve
   reason: Schema.String
 }) {}
 
+/** A commit larger than the store's message limit; nothing was stored. Not retryable as is. */
+export class EventTooLarge extends Schema.TaggedError<EventTooLarge>()("EventTooLarge", {
+  bytes: Schema.Number,
+  limitBytes: Schema.Number
+}) {}
+
 /** The store could not be reached or answered with an infrastructure error. Safe to retry. */
 export class EventStoreUnavailable extends Schema.TaggedError<EventStoreUnavailable>()("EventStoreUnavailable", {
   reason: Schema.String
 }) {}
 
-export type AppendError = WrongExpectedVersion | InvalidEvent | CommandIdReused | EventStoreUnavailable
+export type AppendError = WrongExpectedVersion | InvalidEvent | CommandIdReused | EventTooLarge | EventStoreUnavailable
 export type ReadError = EventStoreUnavailable | CorruptEvent
 
 // ---------------------------------------------------------------------------

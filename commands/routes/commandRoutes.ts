@@ -6,7 +6,7 @@ import type { CommandContext, CommandSpec } from "../commandSpec"
 import type { CommandOutcome } from "../handleCommand"
 import { runForRequest, type ApiRuntime } from "../runtime"
 import { InvalidSignature, SignatureExpired, SignedCommand, verifySignedCommand } from "../signedCommand"
-import { InvalidRequest } from "../httpErrors"
+import { InvalidRequest } from "../apiErrors"
 
 export interface CommandRouteOptions {
   readonly runtime: ApiRuntime

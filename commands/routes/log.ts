@@ -3,7 +3,7 @@ import type { FastifyPluginAsync } from "fastify"
 import { EventStore } from "../../domain/ports"
 import { RecordedEvent } from "../../domain/recordedEvent"
 import { verifyChain } from "../../infra/eventStore/hashChain"
-import { InvalidRequest } from "../httpErrors"
+import { InvalidRequest } from "../apiErrors"
 import { runForRequest, type ApiRuntime } from "../runtime"
 
 const encodeRecorded = Schema.encodeSync(RecordedEvent)

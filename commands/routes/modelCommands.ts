@@ -81,7 +81,7 @@ export const modelCommands = [
             parentFacts: {
               owner: parent.owner,
               status: parent.status,
-              ...(parent.publishedVersion === undefined ? {} : { publishedVersion: parent.publishedVersion }),
+              publishedVersions: parent.publishedVersions,
               weightsHash: version.weightsHash,
               topology: parent.topology,
               topologyHash: parent.topologyHash

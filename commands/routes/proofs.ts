@@ -4,7 +4,7 @@ import type { Hex } from "viem"
 import { buildTree, leafOf, proofFor, rootOf } from "../../chain-bridge/anchor"
 import { EventStore } from "../../domain/ports"
 import { RecordedEvent } from "../../domain/recordedEvent"
-import { InvalidRequest } from "../httpErrors"
+import { InvalidRequest } from "../apiErrors"
 import { runForRequest, type ApiRuntime } from "../runtime"
 
 export class NotAnchoredYet extends Schema.TaggedError<NotAnchoredYet>()("NotAnchoredYet", { globalPosition: Schema.Number }) {}

@@ -9,7 +9,7 @@ import { lineageGraph, type ModelDoc } from "../../projections/models"
 import type { NodeDoc } from "../../projections/nodes"
 import type { Projector } from "../../projections/projector"
 import type { TaskDoc } from "../../projections/tasks"
-import { InvalidRequest } from "../httpErrors"
+import { InvalidRequest } from "../apiErrors"
 import { runForRequest, type ApiRuntime } from "../runtime"
 
 export class ProjectionBehind extends Schema.TaggedError<ProjectionBehind>()("ProjectionBehind", {

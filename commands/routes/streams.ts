@@ -2,7 +2,7 @@ import { Effect, Fiber, Schema, Stream } from "effect"
 import type { FastifyPluginAsync } from "fastify"
 import { EventStore } from "../../domain/ports"
 import { RecordedEvent } from "../../domain/recordedEvent"
-import { InvalidRequest } from "../httpErrors"
+import { InvalidRequest } from "../apiErrors"
 import type { ApiRuntime } from "../runtime"
 
 const encode = Schema.encodeSync(RecordedEvent)

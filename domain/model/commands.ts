@@ -25,7 +25,8 @@ export class RegisterModel extends Schema.TaggedClass<RegisterModel>()("Register
 export const ParentFacts = Schema.Struct({
   owner: Address,
   status: Schema.Literals(["registered", "published", "delisted"]),
-  publishedVersion: Schema.optional(PositiveInt),
+  /** Every version the DAO published (not just the latest). */
+  publishedVersions: Schema.Array(PositiveInt),
   weightsHash: Hash32,
   topology: JsonObject,
   topologyHash: Hash32

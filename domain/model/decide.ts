@@ -85,8 +85,8 @@ export const forkModel = (c: ForkModel, state: ModelState): Decision => {
   if (state.status !== "none") return Result.fail(new ModelAlreadyRegistered({ modelId: c.modelId }))
   const parent = c.parentFacts
   if (parent.status === "delisted") return Result.fail(new ForkNotAllowed({ modelId: c.parent.modelId, reason: "parent is delisted" }))
-  // Anyone may fork a published version; unpublished work only by its owner.
-  const published = parent.status === "published" && parent.publishedVersion !== undefined && c.parent.version <= parent.publishedVersion
+  // Anyone may fork a version the DAO published; any other version only its owner.
+  const published = parent.publishedVersions.includes(c.parent.version)
   if (!published && parent.owner !== c.actor) {
     return Result.fail(new ForkNotAllowed({ modelId: c.parent.modelId, reason: "only published versions can be forked by others" }))
   }

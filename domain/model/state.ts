@@ -26,7 +26,10 @@ export type ModelState =
       readonly topology: Record<string, unknown>
       readonly topologyHash: Hash32
       readonly versions: ReadonlyArray<ModelVersion>
+      /** The latest version the DAO published. */
       readonly publishedVersion?: number
+      /** Every version the DAO published: only these may be forked by others. */
+      readonly publishedVersions: ReadonlyArray<number>
       readonly proposals: ReadonlyMap<ProposalId, Proposal>
       readonly forks: ReadonlyArray<ModelId>
     }
@@ -44,6 +47,7 @@ export const evolve = (state: ModelState, event: ModelEvent): ModelState => {
       topology: event.topology,
       topologyHash: event.topologyHash,
       versions: [],
+      publishedVersions: [],
       proposals: new Map(),
       forks: []
     }
@@ -78,7 +82,7 @@ export const evolve = (state: ModelState, event: ModelEvent): ModelState => {
         })
       }
     case "ModelPublished":
-      return { ...state, status: "published", publishedVersion: event.version, proposals: withProposal(event.proposalId, (p) => ({ ...p, status: "passed" })) }
+      return { ...state, status: "published", publishedVersion: event.version, publishedVersions: [...state.publishedVersions, event.version], proposals: withProposal(event.proposalId, (p) => ({ ...p, status: "passed" })) }
     case "ModelDelisted":
       return { ...state, status: "delisted", proposals: withProposal(event.proposalId, (p) => ({ ...p, status: "passed" })) }
     case "ModelModified":

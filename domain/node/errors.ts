@@ -10,4 +10,10 @@ export class SignerIsNotNodeKey extends Schema.TaggedError<SignerIsNotNodeKey>()
   keyAddress: Schema.String
 }) {}
 
-export type NodeError = NodeAlreadyRegistered | SignerIsNotNodeKey
+/** One key, one node: this key already identifies another node id. */
+export class NodeKeyAlreadyRegistered extends Schema.TaggedError<NodeKeyAlreadyRegistered>()("NodeKeyAlreadyRegistered", {
+  address: Schema.String,
+  nodeId: Schema.String
+}) {}
+
+export type NodeError = NodeAlreadyRegistered | SignerIsNotNodeKey | NodeKeyAlreadyRegistered

@@ -38,10 +38,13 @@ const median = (xs: ReadonlyArray<number>): number => {
 }
 
 /**
- * A result is decided as soon as `quorum` votes agree; it is rejected early
- * when too few validators are left for acceptance to reach the quorum.
+ * A result is decided once `quorum` votes agree, either way. Never earlier:
+ * a lone dissenting vote must not decide (nor veto) a result when several
+ * validators are assigned; an undecided result stays open until the round
+ * closes. `createTask` refuses configurations where one validator could
+ * decide or veto alone (see `quorumProblem`).
  */
-export const tallyVotes = (votes: ReadonlyArray<Vote>, assigned: number, quorum: number): Consensus => {
+export const tallyVotes = (votes: ReadonlyArray<Vote>, quorum: number): Consensus => {
   const accepting = votes.filter((v) => v.verdict === "accept")
   const tally = { accept: accepting.length, reject: votes.length - accepting.length }
   if (tally.accept >= quorum) {
@@ -51,9 +54,22 @@ export const tallyVotes = (votes: ReadonlyArray<Vote>, assigned: number, quorum:
       metrics: { accuracy: median(accepting.map((v) => v.measured.accuracy)), loss: median(accepting.map((v) => v.measured.loss)) }
     }
   }
-  if (tally.reject >= quorum) return { outcome: "rejected", tally, reason: `${tally.reject} of ${assigned} validators rejected it` }
-  if (tally.accept + (assigned - votes.length) < quorum) {
-    return { outcome: "rejected", tally, reason: `acceptance can no longer reach the quorum of ${quorum}` }
-  }
+  if (tally.reject >= quorum) return { outcome: "rejected", tally, reason: `${tally.reject} validators rejected it (quorum ${quorum})` }
   return { outcome: "pending" }
+}
+
+/**
+ * Why a (validatorsPerResult, quorum) pair lets one validator decide or veto,
+ * or undefined when it does not. With one validator it decides alone by
+ * definition (the owner chose that). With several: a quorum of at least 2 (no
+ * single vote decides), a strict majority (two outcomes cannot both reach it)
+ * and at most all but one (one validator withholding or dissenting cannot
+ * block acceptance).
+ */
+export const quorumProblem = (validatorsPerResult: number, quorum: number): string | undefined => {
+  if (validatorsPerResult === 1) return quorum === 1 ? undefined : "with one validator per result the quorum must be 1"
+  if (quorum < 2) return "with several validators per result a single vote must not decide: quorum must be at least 2"
+  if (2 * quorum <= validatorsPerResult) return "quorum must be a strict majority of validatorsPerResult"
+  if (quorum > validatorsPerResult - 1) return "quorum must be at most validatorsPerResult - 1, or one validator could veto every result"
+  return undefined
 }

@@ -2,7 +2,7 @@ import { Result } from "effect"
 import { pay, remaining } from "../ledger/ledger"
 import type { ResultId, TaskId } from "../primitives"
 import type { CastVerificationVote, CloseRound, CreateTask, DispatchTraining, JoinTask, StartRound, SubmitResult, TaskCommand } from "./commands"
-import { selectValidators, tallyVotes } from "./consensus"
+import { quorumProblem, selectValidators, tallyVotes } from "./consensus"
 import {
   AlreadyJoined,
   AlreadyVoted,
@@ -16,7 +16,6 @@ import {
   NotParticipant,
   NotTaskOwner,
   ProofMismatch,
-  ResultAlreadyDecided,
   ResultAlreadySubmitted,
   ResultNotFound,
   RoundAlreadyRunning,
@@ -45,7 +44,7 @@ const addSeconds = (instant: string, seconds: number): string => new Date(Date.p
 /** The task must exist and not be finished. */
 const live = (taskId: TaskId, state: TaskState): Result.Result<Live, TaskError> => {
   if (state.status === "none") return Result.fail(new TaskNotFound({ taskId }))
-  if (state.status === "completed" || state.status === "exhausted") return Result.fail(new TaskClosed({ taskId, status: state.status }))
+  if (state.status === "completed" || state.status === "exhausted") return Result.fail(new TaskClosed({ taskId, taskStatus: state.status }))
   return Result.succeed(state as Live)
 }
 
@@ -60,9 +59,8 @@ const count = (state: TaskData, role: "trainer" | "validator") => [...state.part
 export const createTask = (c: CreateTask, state: TaskState): Decision => {
   if (state.status !== "none") return Result.fail(new TaskAlreadyExists({ taskId: c.taskId }))
   const { criteria, rewardSplit: split } = c
-  if (criteria.quorum > criteria.validatorsPerResult) {
-    return Result.fail(new TaskConfigInvalid({ reason: "quorum cannot exceed validatorsPerResult" }))
-  }
+  const quorum = quorumProblem(criteria.validatorsPerResult, criteria.quorum)
+  if (quorum) return Result.fail(new TaskConfigInvalid({ reason: quorum }))
   if (split.trainersBps + split.validatorsBps + split.dataProvidersBps !== 10_000) {
     return Result.fail(new TaskConfigInvalid({ reason: "rewardSplit must add up to 10000 basis points" }))
   }
@@ -234,7 +232,6 @@ export const castVerificationVote = (c: CastVerificationVote, state: TaskState):
       const validator = s.participants.get(c.nodeId)!
       if (c.actor !== validator.address) return Result.fail(new NotNodeKey({ nodeId: c.nodeId, actor: c.actor }))
       if (result.votes.some((v) => v.nodeId === c.nodeId)) return Result.fail(new AlreadyVoted({ resultId: c.resultId, nodeId: c.nodeId }))
-      if (result.outcome) return Result.fail(new ResultAlreadyDecided({ resultId: c.resultId }))
       const voted: TaskEvent = {
         _tag: "VerificationVoted",
         taskId: c.taskId,
@@ -249,8 +246,11 @@ export const castVerificationVote = (c: CastVerificationVote, state: TaskState):
         ...(c.reason === undefined ? {} : { reason: c.reason }),
         votedAt: c.at
       }
+      // Every assigned validator may vote until the round closes; a vote after
+      // the decision is recorded (and paid if it agrees) but decides nothing.
+      if (result.outcome) return Result.succeed([voted])
       const votes = [...result.votes, { nodeId: c.nodeId, validator: validator.address, verdict: c.verdict, measured: c.measured }]
-      const consensus = tallyVotes(votes, result.validators.length, s.config.criteria.quorum)
+      const consensus = tallyVotes(votes, s.config.criteria.quorum)
       switch (consensus.outcome) {
         case "pending":
           return Result.succeed([voted])

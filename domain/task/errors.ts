@@ -3,7 +3,7 @@ import { Schema } from "effect"
 const S = Schema.String
 export class TaskAlreadyExists extends Schema.TaggedError<TaskAlreadyExists>()("TaskAlreadyExists", { taskId: S }) {}
 export class TaskNotFound extends Schema.TaggedError<TaskNotFound>()("TaskNotFound", { taskId: S }) {}
-export class TaskClosed extends Schema.TaggedError<TaskClosed>()("TaskClosed", { taskId: S, status: S }) {}
+export class TaskClosed extends Schema.TaggedError<TaskClosed>()("TaskClosed", { taskId: S, taskStatus: S }) {}
 export class TaskConfigInvalid extends Schema.TaggedError<TaskConfigInvalid>()("TaskConfigInvalid", { reason: S }) {}
 export class NotTaskOwner extends Schema.TaggedError<NotTaskOwner>()("NotTaskOwner", { taskId: S, actor: S }) {}
 export class NotModelOwner extends Schema.TaggedError<NotModelOwner>()("NotModelOwner", { modelId: S, actor: S }) {}
@@ -34,7 +34,6 @@ export class NotAssignedValidator extends Schema.TaggedError<NotAssignedValidato
   nodeId: S
 }) {}
 export class AlreadyVoted extends Schema.TaggedError<AlreadyVoted>()("AlreadyVoted", { resultId: S, nodeId: S }) {}
-export class ResultAlreadyDecided extends Schema.TaggedError<ResultAlreadyDecided>()("ResultAlreadyDecided", { resultId: S }) {}
 export class NewVersionRequired extends Schema.TaggedError<NewVersionRequired>()("NewVersionRequired", { reason: S }) {}
 
 export type TaskError =
@@ -62,6 +61,5 @@ export type TaskError =
   | ResultNotFound
   | NotAssignedValidator
   | AlreadyVoted
-  | ResultAlreadyDecided
   | NewVersionRequired
   | import("../ledger/ledger").EscrowExceeded

@@ -4,6 +4,7 @@ import {
   CorruptEvent,
   EventStore,
   EventStoreUnavailable,
+  EventTooLarge,
   InvalidEvent,
   StreamNotFound,
   WrongExpectedVersion,
@@ -33,8 +34,8 @@ export interface ValidatedReadOptions {
   readonly stream?: string
 }
 
-type Known = WrongExpectedVersion | StreamNotFound | InvalidEvent | CommandIdReused | CorruptEvent | EventStoreUnavailable
-const KNOWN = new Set(["WrongExpectedVersion", "StreamNotFound", "InvalidEvent", "CommandIdReused", "CorruptEvent", "EventStoreUnavailable"])
+type Known = WrongExpectedVersion | StreamNotFound | InvalidEvent | CommandIdReused | CorruptEvent | EventTooLarge | EventStoreUnavailable
+const KNOWN = new Set(["WrongExpectedVersion", "StreamNotFound", "InvalidEvent", "CommandIdReused", "CorruptEvent", "EventTooLarge", "EventStoreUnavailable"])
 
 const toKnown = (error: unknown): Known =>
   typeof error === "object" && error !== null && "_tag" in error && KNOWN.has(String(error._tag))

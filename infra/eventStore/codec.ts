@@ -1,6 +1,6 @@
 import { Cause, Exit, Schema } from "effect"
 import { DomainEvent, domainEventTypes } from "../../domain/events"
-import { CorruptEvent, InvalidEvent, type AppendInput, type ExpectedRevision } from "../../domain/ports"
+import { CorruptEvent, EventTooLarge, InvalidEvent, type AppendInput, type ExpectedRevision } from "../../domain/ports"
 import { Commit, type EncodedRecordedEvent, EventMetadata, type RecordedEvent } from "../../domain/recordedEvent"
 import { parseStreamName, type StreamName } from "../../domain/streamName"
 
@@ -26,6 +26,18 @@ const failureMessage = (exit: Exit.Exit<unknown, unknown>): string => {
   const error = Cause.squash(exit.cause)
   return error instanceof Error ? error.message : String(error)
 }
+
+/**
+ * The largest commit any adapter stores: JetStream's `max_msg_size` for the
+ * log (1 MiB). Checked here, before any I/O, so every adapter refuses the
+ * same commits with the same typed error (and never with "unavailable",
+ * which clients would retry forever).
+ */
+export const MAX_COMMIT_BYTES = 1024 * 1024
+/** Envelope fields a sealed event adds around its data and metadata (ids, positions, hashes), rounded up. */
+const ENVELOPE_OVERHEAD_BYTES = 600
+
+const utf8Length = (value: unknown) => Buffer.byteLength(JSON.stringify(value), "utf8")
 
 /**
  * Validate and encode an append before any I/O. Throws InvalidEvent; nothing
@@ -59,6 +71,10 @@ export const prepareAppend = (input: AppendInput): PreparedAppend => {
   })
   const metadataExit = encodeMetadata({ ...input.metadata, commandId: input.commandId })
   if (Exit.isFailure(metadataExit)) throw new InvalidEvent({ reason: `invalid metadata: ${failureMessage(metadataExit)}` })
+  // Every sealed event carries its data and the command's metadata.
+  const metadataBytes = utf8Length(metadataExit.value)
+  const bytes = events.reduce((sum, e) => sum + utf8Length(e) + metadataBytes + ENVELOPE_OVERHEAD_BYTES, 20)
+  if (bytes > MAX_COMMIT_BYTES) throw new EventTooLarge({ bytes, limitBytes: MAX_COMMIT_BYTES })
   return {
     decoded: input.events,
     stream: input.stream,

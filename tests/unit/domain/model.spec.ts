@@ -87,7 +87,7 @@ describe("Model: CreateModelVersion", () => {
 })
 
 describe("Model: ForkModel and RecordFork", () => {
-  const parentFacts = { owner, status: "registered" as const, weightsHash: hash32(0xb0), topology, topologyHash: hash32(0x70) }
+  const parentFacts = { owner, status: "registered" as const, publishedVersions: [] as Array<number>, weightsHash: hash32(0xb0), topology, topologyHash: hash32(0x70) }
   const fork = (extra: Partial<ConstructorParameters<typeof ForkModel>[0]> = {}) =>
     new ForkModel({ modelId: "M-2" as ModelId, parent: { modelId, version: 1 }, name: "my branch", parentFacts, actor: owner, at: at(1), ...extra })
   it("the owner forks unpublished work into a new model starting from the parent's weights", () =>
@@ -97,8 +97,13 @@ describe("Model: ForkModel and RecordFork", () => {
     }))
   it("others fork only published versions", () => {
     spec.given([]).when(fork({ actor: stranger })).thenFails("ForkNotAllowed")
-    spec.given([]).when(fork({ actor: stranger, parentFacts: { ...parentFacts, status: "published", publishedVersion: 1 } })).thenEvents(() => undefined)
+    spec.given([]).when(fork({ actor: stranger, parentFacts: { ...parentFacts, status: "published", publishedVersions: [1] } })).thenEvents(() => undefined)
   })
+  it("a stranger may not fork an unpublished version of a published model (the DAO published v2 only)", () =>
+    spec
+      .given([])
+      .when(fork({ actor: stranger, parent: { modelId, version: 1 }, parentFacts: { ...parentFacts, status: "published", publishedVersions: [2] } }))
+      .thenFails("ForkNotAllowed"))
   it("never a delisted model", () => spec.given([]).when(fork({ parentFacts: { ...parentFacts, status: "delisted" } })).thenFails("ForkNotAllowed"))
   it("the parent records the branch", () =>
     spec

@@ -44,6 +44,24 @@ describe("Task: CreateTask", () => {
   it("refuses an existing task id", () => spec.given(taskCreated()).when(createTask()).thenFails("TaskAlreadyExists"))
   it("refuses a quorum larger than the validators per result", () =>
     spec.given([]).when(createTask({ criteria: { ...createTask().criteria, quorum: 4 } })).thenFails("TaskConfigInvalid"))
+  it.each([
+    [2, 2, "one validator could veto"],
+    [2, 1, "one vote would decide"],
+    [3, 1, "one vote would decide"],
+    [4, 2, "not a majority: both outcomes could reach it"],
+    [3, 3, "one validator could veto"],
+    [1, 2, "more than assigned"]
+  ])("refuses %i validators with quorum %i (%s)", (validatorsPerResult, quorum) => {
+    spec.given([]).when(createTask({ criteria: { ...createTask().criteria, validatorsPerResult, quorum } })).thenFails("TaskConfigInvalid")
+  })
+  it.each([
+    [1, 1],
+    [3, 2],
+    [5, 3],
+    [5, 4]
+  ])("accepts %i validators with quorum %i", (validatorsPerResult, quorum) => {
+    spec.given([]).when(createTask({ criteria: { ...createTask().criteria, validatorsPerResult, quorum } })).thenEvents((e) => expect(e[0]!._tag).toBe("TaskCreated"))
+  })
   it("refuses a reward split that does not add up to 100%", () =>
     spec.given([]).when(createTask({ rewardSplit: { trainersBps: 7000, validatorsBps: 2000, dataProvidersBps: 999 } })).thenFails("TaskConfigInvalid"))
   it("refuses a zero budget", () => spec.given([]).when(createTask({ budget: 0n })).thenFails("TaskConfigInvalid"))
@@ -225,7 +243,16 @@ describe("Task: CastVerificationVote", () => {
       .thenFails("NotAssignedValidator"))
   it("with their own key", () => spec.given(withResultA()).when(vote("validator1", "rA", "accept", undefined, { actor: stranger })).thenFails("NotNodeKey"))
   it("once each", () => spec.given(decided(withResultA(), vote("validator1", "rA", "accept"))).when(vote("validator1", "rA", "accept")).thenFails("AlreadyVoted"))
-  it("not after the decision", () => spec.given(verifiedA()).when(vote("validator3", "rA", "accept")).thenFails("ResultAlreadyDecided"))
+  it("after the decision, a late assigned validator still votes: recorded, decides nothing", () =>
+    spec.given(verifiedA()).when(vote("validator3", "rA", "accept")).thenEvents((events) => expect(events.map((e) => e._tag)).toEqual(["VerificationVoted"])))
+  it("one dissenting vote does not decide a result judged by several validators", () =>
+    spec.given(withResultA()).when(vote("validator1", "rA", "reject")).thenEvents((events) => expect(events.map((e) => e._tag)).toEqual(["VerificationVoted"])))
+  it("every validator whose verdict matches the outcome is paid, the late one too", () => {
+    const allThree = decided(verifiedA(), vote("validator3", "rA", "accept"))
+    const closed = decided(allThree, closeRound({ newVersion: { ref: { modelId, version: 2 }, metrics: { accuracy: 0.85, loss: 0.4 } } }))
+    const paidValidators = closed.filter((e) => e._tag === "RewardAllocated" && e.role === "validator").map((e) => (e as { nodeId?: string }).nodeId)
+    expect(paidValidators.sort()).toEqual([nodes.validator1.nodeId, nodes.validator2.nodeId, nodes.validator3.nodeId].sort())
+  })
   it("on a known result", () => spec.given(running()).when(vote("validator1", "nope", "accept")).thenFails("ResultNotFound"))
 })
 

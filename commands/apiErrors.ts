@@ -1,0 +1,33 @@
+import { Schema } from "effect"
+
+/** Errors of the HTTP edge itself (not of an aggregate). Their statuses are in httpErrors.ts. */
+
+/** Bad HTTP input (body, query, headers). */
+export class InvalidRequest extends Schema.TaggedError<InvalidRequest>()("InvalidRequest", { detail: Schema.String }) {}
+
+/** JSON nested deeper than the API accepts (a parser or hasher must never recurse without bound). */
+export class JsonTooDeep extends Schema.TaggedError<JsonTooDeep>()("JsonTooDeep", { maxDepth: Schema.Number }) {}
+
+/** The request body is larger than the route accepts. Not retryable as is. */
+export class PayloadTooLarge extends Schema.TaggedError<PayloadTooLarge>()("PayloadTooLarge", {
+  limitBytes: Schema.Number,
+  detail: Schema.String
+}) {}
+
+/** Too many requests of this kind from this client; retry after `retryAfterSeconds`. */
+export class RateLimited extends Schema.TaggedError<RateLimited>()("RateLimited", {
+  retryAfterSeconds: Schema.Number,
+  detail: Schema.String
+}) {}
+
+/** The signer is not one of the API's admin identities (ADMIN_ADDRESSES). */
+export class NotAdmin extends Schema.TaggedError<NotAdmin>()("NotAdmin", { signer: Schema.String }) {}
+
+/** Only registered nodes and coordinators may upload weights. */
+export class NotUploader extends Schema.TaggedError<NotUploader>()("NotUploader", { signer: Schema.String }) {}
+
+/** Uploaded bytes do not hash to the name they were uploaded under. */
+export class WeightsHashMismatch extends Schema.TaggedError<WeightsHashMismatch>()("WeightsHashMismatch", {
+  name: Schema.String,
+  actual: Schema.String
+}) {}
