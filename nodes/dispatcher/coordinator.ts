@@ -199,7 +199,10 @@ export const startCoordinator = async (deps: CoordinatorDeps) => {
 
     const settled = [...slots.values()].every((a) => resultsFor(a).some((r) => r.outcome))
     const undecided = results.some((r) => !r.outcome)
-    if ((settled && !undecided) || nowMs > deadline) {
+    // The verification window: every assigned validator may vote (and be paid
+    // for agreeing) until the round closes, so wait for all votes, not just a quorum.
+    const votesMissing = results.some((r) => r.votes.length < r.validators.length)
+    if ((settled && !undecided && !votesMissing) || nowMs > deadline) {
       const key = `${taskId}:${round.round}`
       if (closing.has(key)) return
       closing.add(key)
