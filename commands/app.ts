@@ -12,6 +12,7 @@ import { EventStore } from "../domain/ports"
 import { startProjector, type Projector } from "../projections/projector"
 import type { SnapshotStore } from "../projections/snapshots"
 import type { ApiRuntime } from "./runtime"
+import { SIGNING_SCHEME, signingDomain } from "../infra/identity/signature"
 
 export interface ApiOptions {
   readonly logger?: boolean
@@ -21,6 +22,8 @@ export interface ApiOptions {
   readonly now?: () => Date
   /** How old (or early) a signed command may be. */
   readonly maxSkewMs?: number
+  /** Chain id of the signing domain (default 31337, the dev chain); clients read it from GET /signing. */
+  readonly chainId?: number
   /** Where the read models' checkpoint is kept across restarts (default: rebuilt at start). */
   readonly snapshots?: SnapshotStore
 }
@@ -56,8 +59,16 @@ export const build = (runtime: ApiRuntime, options: ApiOptions = {}): FastifyIns
     runtime,
     coordinators: new Set((options.coordinators ?? []).map((a) => a.toLowerCase())),
     now: options.now ?? (() => new Date()),
-    maxSkewMs: options.maxSkewMs ?? 5 * 60 * 1000
+    maxSkewMs: options.maxSkewMs ?? 5 * 60 * 1000,
+    domain: signingDomain(options.chainId)
   }
+  app.get("/signing", async () => ({
+    scheme: SIGNING_SCHEME,
+    domain: shared.domain,
+    message: "RFC 8785 (JCS) canonical JSON of { domain, type, commandId, issuedAt, signer, payload }",
+    digest: "EIP-191 personal_sign: keccak256(\"\\x19Ethereum Signed Message:\\n\" + utf8 byte length + message)",
+    signature: "0x r(32) ‖ s(32, low: s ≤ n/2) ‖ v(1: 27 or 28)"
+  }))
   // One plugin per aggregate, each registering its commands' routes.
   for (const specs of Object.values(commandsByAggregate)) app.register(commandRoutes, { ...shared, specs })
   app.register(logRoutes, { runtime })

@@ -1,13 +1,14 @@
 import { Schema } from "effect"
 import { Address, Instant } from "../domain/primitives"
 import { recoverSignerAsync } from "../infra/identity/recoverPool"
-import { commandDigest } from "../infra/identity/signature"
+import { commandDigest, type SigningDomain } from "../infra/identity/signature"
 
 /**
  * Every command arrives signed by the identity it acts for:
  * `{ commandId, issuedAt, signer, payload, signature }`, where signature is
- * secp256k1 (r‖s‖v) over keccak256 of the canonical JSON of
- * `{ type, commandId, issuedAt, signer, payload }`. The command id is the
+ * an Ethereum `personal_sign` (EIP-191, secp256k1 r‖s‖v, low s) of the
+ * RFC 8785 canonical JSON of `{ domain, type, commandId, issuedAt, signer,
+ * payload }` (infra/identity/signature.ts; README "Signing"). The command id is the
  * nonce: a retry reuses it and appends nothing; nothing else may reuse it.
  */
 export const SignedCommand = Schema.Struct({
@@ -37,15 +38,16 @@ export const verifySignedCommand = async (
   type: string,
   command: SignedCommand,
   now: Date,
-  maxSkewMs: number
+  maxSkewMs: number,
+  domain: SigningDomain
 ): Promise<{ readonly actor: Address } | InvalidSignature | SignatureExpired> => {
   const skew = Math.abs(now.getTime() - Date.parse(command.issuedAt))
   if (skew > maxSkewMs) {
     return new SignatureExpired({ issuedAt: command.issuedAt, serverTime: now.toISOString(), maxSkewSeconds: maxSkewMs / 1000 })
   }
-  const digest = commandDigest({ type, commandId: command.commandId, issuedAt: command.issuedAt, signer: command.signer, payload: command.payload })
+  const digest = commandDigest({ type, commandId: command.commandId, issuedAt: command.issuedAt, signer: command.signer, payload: command.payload }, domain)
   const recovered = await recoverSignerAsync(digest, command.signature)
-  if (recovered === undefined) return new InvalidSignature({ detail: "signature does not recover to any key" })
+  if (recovered === undefined) return new InvalidSignature({ detail: "signature does not recover to any key (malformed, not over this command and domain, or a high-s signature)" })
   if (recovered !== command.signer) return new InvalidSignature({ detail: `signed by ${recovered}, not by the claimed signer ${command.signer}` })
   return { actor: recovered }
 }

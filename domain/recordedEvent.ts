@@ -16,7 +16,15 @@ export const EventMetadata = Schema.Struct({
    * auditor can recompute the digest and re-verify `signature` against `actor`.
    */
   command: Schema.optional(
-    Schema.Struct({ type: Schema.String, id: Schema.String, issuedAt: Schema.String, payload: Schema.Unknown })
+    Schema.Struct({
+      type: Schema.String,
+      id: Schema.String,
+      issuedAt: Schema.String,
+      payload: Schema.Unknown,
+      /** How it was signed (absent: the first, raw-digest scheme) and for which chain id. */
+      scheme: Schema.optional(Schema.String),
+      chainId: Schema.optional(Schema.Number)
+    })
   )
 })
 export type EventMetadata = typeof EventMetadata.Type

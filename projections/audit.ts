@@ -1,7 +1,7 @@
 import { Exit, Schema } from "effect"
 import { RecordedEvent, type EncodedRecordedEvent } from "../domain/recordedEvent"
 import { integrityProblems } from "../infra/eventStore/hashChain"
-import { commandDigest, recoverSigner } from "../infra/identity/signature"
+import { commandDigest, legacyCommandDigest, recoverSigner, SIGNING_SCHEME, signingDomain } from "../infra/identity/signature"
 import { ReadModels } from "./projector"
 
 export interface AuditProblem {
@@ -52,7 +52,9 @@ export const auditLog = (
       commits++
       const m = e.metadata
       if (m.signature && m.command && m.actor) {
-        const digest = commandDigest({ type: m.command.type, commandId: m.command.id, issuedAt: m.command.issuedAt, signer: m.actor, payload: m.command.payload })
+        const fields = { type: m.command.type, commandId: m.command.id, issuedAt: m.command.issuedAt, signer: m.actor, payload: m.command.payload }
+        const digest =
+          m.command.scheme === SIGNING_SCHEME ? commandDigest(fields, signingDomain(m.command.chainId)) : legacyCommandDigest(fields)
         if (recoverSigner(digest, m.signature) === m.actor) signaturesVerified++
         else problems.push({ kind: "signature", ...at(e), detail: `signature does not recover to ${m.actor}` })
       } else {

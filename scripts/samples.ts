@@ -1,13 +1,13 @@
 import { createHash } from "node:crypto"
 import type { NeuraClient } from "../commands/client"
-import { keyPairFromSecret, type KeyPair } from "../infra/identity/signature"
+import type { KeyPair } from "../infra/identity/signature"
 
 /**
  * Sample identities and payloads for the demo, the README's curl examples
  * and the tests. Keys are derived from names (dev only!), so examples are
  * reproducible.
  */
-export const devKey = (name: string): KeyPair => keyPairFromSecret(createHash("sha256").update(`neuralink-dev:${name}`).digest())
+export { devKey } from "../infra/identity/devKeys"
 
 export const sha256Hex = (data: string | Uint8Array) => `0x${createHash("sha256").update(data).digest("hex")}`
 

@@ -7,6 +7,7 @@ import type { CommandOutcome } from "../handleCommand"
 import { runForRequest, type ApiRuntime } from "../runtime"
 import { InvalidSignature, SignatureExpired, SignedCommand, verifySignedCommand } from "../signedCommand"
 import { InvalidRequest } from "../apiErrors"
+import { SIGNING_SCHEME, type SigningDomain } from "../../infra/identity/signature"
 
 export interface CommandRouteOptions {
   readonly runtime: ApiRuntime
@@ -14,6 +15,7 @@ export interface CommandRouteOptions {
   readonly coordinators: ReadonlySet<string>
   readonly now: () => Date
   readonly maxSkewMs: number
+  readonly domain: SigningDomain
 }
 
 // Unknown fields are errors, not silently dropped: a typo in a field name
@@ -54,7 +56,7 @@ export const commandRoutes: FastifyPluginAsync<CommandRouteOptions> = async (app
         throw new InvalidRequest({ detail: "Idempotency-Key must equal the signed commandId" })
       }
       const now = options.now()
-      const verified = await verifySignedCommand(spec.type, envelope, now, options.maxSkewMs)
+      const verified = await verifySignedCommand(spec.type, envelope, now, options.maxSkewMs, options.domain)
       if (verified instanceof InvalidSignature || verified instanceof SignatureExpired) throw verified
       const payloadExit = decodePayload(envelope.payload)
       if (Exit.isFailure(payloadExit)) throw new InvalidRequest({ detail: `${spec.type} payload: ${issues(payloadExit)}` })
@@ -69,7 +71,14 @@ export const commandRoutes: FastifyPluginAsync<CommandRouteOptions> = async (app
           commandId: `${verified.actor}:${envelope.commandId}`,
           actor: verified.actor as Address,
           signature: envelope.signature,
-          command: { type: spec.type, id: envelope.commandId, issuedAt: envelope.issuedAt, payload: envelope.payload }
+          command: {
+            type: spec.type,
+            id: envelope.commandId,
+            issuedAt: envelope.issuedAt,
+            payload: envelope.payload,
+            scheme: SIGNING_SCHEME,
+            chainId: options.domain.chainId
+          }
         }
       }
       const handled = await runForRequest(options.runtime, spec.handle(payloadExit.value, context))

@@ -13,6 +13,8 @@ const recover = (digest, signature) => {
   if (!/^[0-9a-f]{130}$/.test(hex)) return null
   const v = parseInt(hex.slice(128), 16)
   if (v !== 27 && v !== 28) return null
+  // Low-s only, as signature.ts (EIP-2).
+  if (BigInt(`0x${hex.slice(64, 128)}`) > 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n) return null
   try {
     const recovered = new Uint8Array(65)
     recovered[0] = v - 27

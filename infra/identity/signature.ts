@@ -8,8 +8,9 @@ import { keccak256Hex } from "../keccak"
 
 /**
  * secp256k1 identities, Ethereum style: an address is the last 20 bytes of
- * keccak256 of the uncompressed public key, a signature is r‖s‖v (v = 27|28)
- * over a keccak256 digest (no sha256 prehash). Pure functions, used by the
+ * keccak256 of the uncompressed public key, a signature is r‖s‖v (v = 27|28,
+ * low s) over a keccak256 digest (no sha256 prehash). Commands are signed the
+ * way wallets sign messages: EIP-191 `personal_sign` over RFC 8785 JSON. Pure functions, used by the
  * API (verify), nodes and clients (sign) and the audit (re-verify).
  */
 
@@ -64,7 +65,7 @@ export const recoveredSigners = {
   }
 }
 
-/** The address that signed `digest`, or undefined when the signature is malformed or invalid. */
+/** The address that signed `digest`, or undefined when the signature is malformed, invalid or high-s. */
 export const recoverSigner = (digest: Hex, signature: string): Address | undefined => {
   if (recoveredSigners.has(digest, signature)) return recoveredSigners.get(digest, signature)
   const address = recoverSignerUncached(digest, signature)
@@ -72,12 +73,19 @@ export const recoverSigner = (digest: Hex, signature: string): Address | undefin
   return address
 }
 
+/** Half the secp256k1 group order: an `s` above it is the malleable twin of a valid signature. */
+export const SECP256K1_HALF_N = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n
+
 /** Recovery without the cache (the worker pool's twin is checked against it). */
 export const recoverSignerUncached = (digest: Hex, signature: string): Address | undefined => {
   const hex = strip(signature)
   if (!/^[0-9a-f]{130}$/.test(hex)) return undefined
   const v = parseInt(hex.slice(128), 16)
   if (v !== 27 && v !== 28) return undefined
+  // Low-s only (EIP-2, as Ethereum does): otherwise (r, n − s) is a second
+  // valid signature of the same command, and a "different" signature could
+  // be stored for the same intent.
+  if (BigInt(`0x${hex.slice(64, 128)}`) > SECP256K1_HALF_N) return undefined
   try {
     const recovered = new Uint8Array(65)
     recovered[0] = v - 27
@@ -103,26 +111,67 @@ export interface SignedCommandFields {
   readonly payload: unknown
 }
 
-export const commandDigest = (fields: SignedCommandFields): Hex =>
-  keccak256Hex(
-    canonicalJson({
-      type: fields.type,
-      commandId: fields.commandId,
-      issuedAt: fields.issuedAt,
-      signer: fields.signer,
-      payload: fields.payload
-    })
-  )
+/**
+ * The signing domain: binds a signature to this network (name, version) and
+ * to one chain id, so a command signed for a testnet is not valid on another
+ * deployment. Served by the API at `GET /signing`.
+ */
+export interface SigningDomain {
+  readonly name: string
+  readonly version: string
+  readonly chainId: number
+}
+export const DEFAULT_CHAIN_ID = 31337
+export const signingDomain = (chainId: number = DEFAULT_CHAIN_ID): SigningDomain => ({ name: "NeuraLink", version: "1", chainId })
+
+/**
+ * The exact text a wallet signs: RFC 8785 (JCS) canonical JSON of
+ * `{ domain, type, commandId, issuedAt, signer, payload }`.
+ */
+export const commandMessage = (fields: SignedCommandFields, domain: SigningDomain = signingDomain()): string =>
+  canonicalJson({
+    domain: { name: domain.name, version: domain.version, chainId: domain.chainId },
+    type: fields.type,
+    commandId: fields.commandId,
+    issuedAt: fields.issuedAt,
+    signer: fields.signer,
+    payload: fields.payload
+  })
+
+/** EIP-191 version 0x45 (`personal_sign`): keccak256("\x19Ethereum Signed Message:\n" + byte length + message). */
+export const personalMessageDigest = (message: string): Hex => {
+  const bytes = new TextEncoder().encode(message)
+  const prefix = new TextEncoder().encode(`\x19Ethereum Signed Message:\n${bytes.length}`)
+  const all = new Uint8Array(prefix.length + bytes.length)
+  all.set(prefix)
+  all.set(bytes, prefix.length)
+  return keccak256Hex(all)
+}
+
+/** The digest a command's signature is checked against (what `personal_sign` of `commandMessage` signs). */
+export const commandDigest = (fields: SignedCommandFields, domain: SigningDomain = signingDomain()): Hex =>
+  personalMessageDigest(commandMessage(fields, domain))
+
+/**
+ * The digest of the first, pre-wallet scheme (a raw keccak256 of the canonical
+ * JSON without a domain). Only the audit uses it, to re-verify events stored
+ * before the switch (their metadata carries no `scheme`).
+ */
+export const legacyCommandDigest = (fields: SignedCommandFields): Hex =>
+  keccak256Hex(canonicalJson({ type: fields.type, commandId: fields.commandId, issuedAt: fields.issuedAt, signer: fields.signer, payload: fields.payload }))
+
+/** The name of the signing scheme recorded with every signed command (metadata.command.scheme). */
+export const SIGNING_SCHEME = "eip191-jcs-v1"
 
 /** Build the signed HTTP body for a command (what clients and nodes send). */
 export const signCommand = (
   key: KeyPair,
   type: string,
   payload: unknown,
-  options: { commandId?: string; issuedAt?: string } = {}
+  options: { commandId?: string; issuedAt?: string; chainId?: number } = {}
 ): { commandId: string; issuedAt: string; signer: Address; payload: unknown; signature: Hex } => {
   const commandId = options.commandId ?? crypto.randomUUID()
   const issuedAt = options.issuedAt ?? new Date().toISOString()
-  const digest = commandDigest({ type, commandId, issuedAt, signer: key.address, payload })
+  const digest = commandDigest({ type, commandId, issuedAt, signer: key.address, payload }, signingDomain(options.chainId))
   return { commandId, issuedAt, signer: key.address, payload, signature: signDigest(digest, key.secretKey) }
 }

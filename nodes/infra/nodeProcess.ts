@@ -2,7 +2,7 @@ import { connect, type NatsConnection } from "@nats-io/transport-node"
 import { Effect, Exit, Fiber } from "effect"
 import { ApiError, httpTransport, NeuraClient } from "../../commands/client"
 import { keyPairFromSecret, type KeyPair } from "../../infra/identity/signature"
-import { devKey } from "../../scripts/samples"
+import { devKey } from "../../infra/identity/devKeys"
 
 /**
  * What every node process reads from its environment:

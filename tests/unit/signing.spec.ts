@@ -1,0 +1,137 @@
+import { privateKeyToAccount } from "viem/accounts"
+import { bytesToHex } from "@noble/hashes/utils.js"
+import { hashMessage } from "viem"
+import { describe, expect, it } from "vitest"
+import { canonicalJson } from "../../infra/canonicalJson"
+import { recoverSignerAsync, stopRecoverPool } from "../../infra/identity/recoverPool"
+import {
+  commandDigest,
+  commandMessage,
+  personalMessageDigest,
+  recoverSignerUncached,
+  SECP256K1_HALF_N,
+  signCommand,
+  signingDomain
+} from "../../infra/identity/signature"
+import { devKey } from "../../infra/identity/devKeys"
+import { apiHarness } from "../support/apiHarness"
+
+const N = SECP256K1_HALF_N * 2n + 1n
+/** The malleable twin of a signature: (r, n − s, v flipped). Recovers to the same key under plain ECDSA. */
+const highS = (signature: string): string => {
+  const hex = signature.slice(2)
+  const s = BigInt(`0x${hex.slice(64, 128)}`)
+  const v = parseInt(hex.slice(128), 16)
+  return `0x${hex.slice(0, 64)}${(N - s).toString(16).padStart(64, "0")}${(v === 27 ? 28 : 27).toString(16)}`
+}
+
+describe("RFC 8785 (JCS) canonical JSON: the RFC's own vectors", () => {
+  it("section 3.2.2: numbers, strings and literals", () => {
+    const input = JSON.parse(
+      '{"numbers":[333333333.33333329,1E30,4.50,2e-3,0.000000000000000000000000001],"string":"\\u20ac$\\u000F\\u000aA\'\\u0042\\u0022\\u005c\\\\\\"\\/","literals":[null,true,false]}'
+    )
+    expect(canonicalJson(input)).toBe(
+      '{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],"string":"€$\\u000f\\nA\'B\\"\\\\\\\\\\"/"}'
+    )
+  })
+  it("section 3.2.3: keys sorted by UTF-16 code units", () => {
+    const input = JSON.parse(
+      '{"\\u20ac":"Euro Sign","\\r":"Carriage Return","\\ufb33":"Hebrew Letter Dalet With Dagesh","1":"One","\\ud83d\\ude00":"Emoji: Grinning Face","\\u0080":"Control","\\u00f6":"Latin Small Letter O With Diaeresis"}'
+    )
+    const keys = [...canonicalJson(input).matchAll(/"([^"]*)":"([^"]*)"/g)].map((m) => m[2])
+    expect(keys).toEqual(["Carriage Return", "One", "Control", "Latin Small Letter O With Diaeresis", "Euro Sign", "Emoji: Grinning Face", "Hebrew Letter Dalet With Dagesh"])
+  })
+  it("appendix B: IEEE 754 numbers in ECMAScript form", () => {
+    const cases: ReadonlyArray<[number, string]> = [
+      [0, "0"],
+      [-0, "0"],
+      [5e-324, "5e-324"],
+      [1.7976931348623157e308, "1.7976931348623157e+308"],
+      [9007199254740992, "9007199254740992"],
+      [295147905179352830000, "295147905179352830000"],
+      [1e23, "1e+23"],
+      [0.000001, "0.000001"],
+      [9.999999999999997e-7, "9.999999999999997e-7"],
+      [1e-7, "1e-7"]
+    ]
+    for (const [value, text] of cases) expect(canonicalJson(value)).toBe(text)
+  })
+})
+
+describe("wallet-signable commands: EIP-191 personal_sign over the JCS text", () => {
+  const key = devKey("alice")
+  const fields = { type: "RegisterNode", commandId: "c-1", issuedAt: "2026-11-25T10:00:00.000Z", signer: key.address, payload: { nodeId: "n1", x: [1, "ü"] } }
+
+  it("the digest is EIP-191's, as viem computes it", () => {
+    const message = commandMessage(fields)
+    expect(message.startsWith('{"commandId":"c-1","domain":{"chainId":31337,"name":"NeuraLink","version":"1"},')).toBe(true)
+    expect(personalMessageDigest(message)).toBe(hashMessage(message))
+    expect(commandDigest(fields)).toBe(hashMessage(message))
+  })
+
+  it("our signer and viem's account.signMessage agree byte for byte", async () => {
+    const account = privateKeyToAccount(`0x${bytesToHex(key.secretKey)}`)
+    const viaViem = await account.signMessage({ message: commandMessage(fields) })
+    const ours = signCommand(key, fields.type, fields.payload, { commandId: fields.commandId, issuedAt: fields.issuedAt })
+    expect(ours.signature).toBe(viaViem)
+  })
+
+  it("another chain id is another domain: the signature does not carry over", () => {
+    const signed = signCommand(key, fields.type, fields.payload, { commandId: "c", issuedAt: fields.issuedAt, chainId: 1 })
+    const digest31337 = commandDigest({ ...fields, commandId: "c" })
+    expect(recoverSignerUncached(digest31337, signed.signature)).not.toBe(key.address)
+    expect(recoverSignerUncached(commandDigest({ ...fields, commandId: "c" }, signingDomain(1)), signed.signature)).toBe(key.address)
+  })
+
+  it("a high-s (malleable) signature recovers to nobody, in-process and in the worker pool", async () => {
+    const signed = signCommand(key, fields.type, fields.payload, { commandId: fields.commandId, issuedAt: fields.issuedAt })
+    const digest = commandDigest(fields)
+    expect(recoverSignerUncached(digest, signed.signature)).toBe(key.address)
+    const twin = highS(signed.signature)
+    expect(recoverSignerUncached(digest, twin)).toBeUndefined()
+    expect(await recoverSignerAsync(digest, twin)).toBeUndefined()
+    await stopRecoverPool()
+  })
+})
+
+describe("the API accepts wallet signatures and refuses malleable ones", () => {
+  const key = devKey("wallet-user")
+  const account = privateKeyToAccount(`0x${bytesToHex(key.secretKey)}`)
+  const payload = { nodeId: "w1", publicKey: key.publicKey, roles: ["trainer"], capabilities: ["ü-cap", "x"] }
+
+  it("a command signed by viem's account.signMessage is accepted (201)", async () => {
+    await using api = await apiHarness()
+    const issuedAt = new Date().toISOString()
+    const message = commandMessage({ type: "RegisterNode", commandId: "viem-1", issuedAt, signer: account.address.toLowerCase(), payload })
+    const signature = await account.signMessage({ message })
+    const r = await api.app.inject({
+      method: "POST",
+      url: "/commands/RegisterNode",
+      payload: { commandId: "viem-1", issuedAt, signer: account.address.toLowerCase(), payload, signature }
+    })
+    expect(r.statusCode).toBe(201)
+    expect(r.json().results[0].events[0].metadata.command).toMatchObject({ scheme: "eip191-jcs-v1", chainId: 31337 })
+  })
+
+  it("the same values serialised the Python way (\\u00fc escapes, 1e-07) verify: the signature is over values, not bytes", async () => {
+    await using api = await apiHarness()
+    const issuedAt = new Date().toISOString()
+    const p = { nodeId: "py1", publicKey: key.publicKey, roles: ["trainer"], capabilities: ["ü"], }
+    const signed = signCommand(key, "RegisterNode", p, { commandId: "py-1", issuedAt })
+    // What Python's json.dumps(ensure_ascii=True, separators=(", ", ": ")) sends.
+    const pythonText = JSON.stringify(signed).replace(/ü/g, "\\u00fc").replace(/,"/g, ', "').replace(/":/g, '": ')
+    expect(pythonText).toContain("\\u00fc")
+    const r = await api.app.inject({ method: "POST", url: "/commands/RegisterNode", headers: { "content-type": "application/json" }, payload: pythonText })
+    expect(r.statusCode).toBe(201)
+  })
+
+  it("the high-s twin of a valid signature is refused with 401 and appends nothing", async () => {
+    await using api = await apiHarness()
+    const body = signCommand(key, "RegisterNode", payload, { commandId: "hs-1" })
+    const before = (await api.client.get("/health")).headPosition
+    const r = await api.app.inject({ method: "POST", url: "/commands/RegisterNode", payload: { ...body, signature: highS(body.signature) } })
+    expect(r.statusCode).toBe(401)
+    expect(r.json().code).toBe("InvalidSignature")
+    expect((await api.client.get("/health")).headPosition).toBe(before)
+  })
+})
