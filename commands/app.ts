@@ -1,5 +1,7 @@
 import Fastify, { type FastifyInstance } from "fastify"
+import { InvalidRequest, PayloadTooLarge } from "./apiErrors"
 import { problemOf, sendProblem } from "./httpErrors"
+import { MAX_BODY_BYTES, parseJsonBody } from "./jsonBody"
 import { openApiDocument } from "./openapi"
 import { queryPaths } from "./queryDocs"
 import { commandRoutes } from "./routes/commandRoutes"
@@ -33,10 +35,22 @@ export interface ApiOptions {
  * tests use app.inject). Every error is problem-details with a `code`.
  */
 export const build = (runtime: ApiRuntime, options: ApiOptions = {}): FastifyInstance => {
-  const app = Fastify({ logger: options.logger ?? false })
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: MAX_BODY_BYTES })
+  app.removeContentTypeParser("application/json")
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string))
+    } catch (e) {
+      // A tagged error keeps its code; malformed JSON is a plain 400.
+      done(typeof e === "object" && e !== null && "_tag" in e ? (e as unknown as Error) : new InvalidRequest({ detail: `malformed JSON: ${(e as Error).message}` }), undefined)
+    }
+  })
   app.setErrorHandler((error, _request, reply) => {
-    // Fastify's own parsing errors (malformed JSON, wrong content type) carry a 4xx status.
-    const fastifyError = error as { validation?: unknown; statusCode?: number; message: string }
+    const fastifyError = error as { validation?: unknown; statusCode?: number; message: string; code?: string }
+    if (fastifyError.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
+      return sendProblem(reply, problemOf(new PayloadTooLarge({ limitBytes: MAX_BODY_BYTES, detail: `request bodies are limited to ${MAX_BODY_BYTES} bytes` })))
+    }
+    // Fastify's own parsing errors (wrong content type, …) carry a 4xx status.
     const tagged = typeof error === "object" && error !== null && "_tag" in error
     if (!tagged && (fastifyError.validation || (fastifyError.statusCode && fastifyError.statusCode < 500))) {
       return sendProblem(reply, {

@@ -27,3 +27,6 @@ export interface CommandSpec<P = unknown> {
 }
 
 export const commandSpec = <P>(spec: CommandSpec<P>): CommandSpec<P> => spec
+
+/** A sub-step of a multi-stream command gets its own, derived, command id (so retries stay idempotent per step). */
+export const step = (metadata: EventMetadata, name: string): EventMetadata => ({ ...metadata, commandId: `${metadata.commandId}#${name}` })

@@ -23,7 +23,8 @@ import type { TaskEvent } from "../domain/task/events"
  */
 export class NodeNotFound extends Schema.TaggedError<NodeNotFound>()("NodeNotFound", { nodeId: Schema.String }) {}
 
-const history = (stream: string) =>
+/** A stream's events, or none when it does not exist yet. */
+export const history = (stream: string) =>
   EventStore.use((store) => store.readStream(stream)).pipe(
     Effect.catchTag("StreamNotFound", () => Effect.succeed([] as ReadonlyArray<RecordedEvent>))
   )

@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import { Effect, Result } from "effect"
 import { MODEL_CATALOG_STREAM, model, modelCatalog, modelStream } from "../../domain/model"
 import {
   AllocateModelId,
@@ -18,15 +18,33 @@ import {
 } from "../../domain/model/commands"
 import { ModelVersionNotFound } from "../../domain/model/errors"
 import type { Hash32, ModelId } from "../../domain/primitives"
+import type { EventTooLarge, InvalidEvent } from "../../domain/ports"
 import type { EventMetadata } from "../../domain/recordedEvent"
+import { prepareAppend } from "../../infra/eventStore/codec"
 import { canonicalJson } from "../../infra/canonicalJson"
 import { keccak256Hex } from "../../infra/keccak"
-import { commandSpec, type CommandContext } from "../commandSpec"
+import { commandSpec, step, type CommandContext } from "../commandSpec"
 import { loadModelState, loadNodeFacts } from "../facts"
 import { handleCommand } from "../handleCommand"
 
-/** A sub-step of a multi-stream command gets its own, derived, command id (so retries stay idempotent per step). */
-const step = (metadata: EventMetadata, name: string): EventMetadata => ({ ...metadata, commandId: `${metadata.commandId}#${name}` })
+
+/**
+ * Decide a genesis (RegisterModel / ForkModel) on a fresh model before any id
+ * is allocated, and check its events would be stored (schema, size): a
+ * refused command appends nothing, not even an id allocation.
+ */
+const decideBeforeAllocating = (command: RegisterModel | ForkModel, metadata: EventMetadata) =>
+  Effect.gen(function* () {
+    const decision = model.decide(command, model.initialState)
+    if (Result.isFailure(decision)) return yield* Effect.fail(decision.failure)
+    yield* Effect.try({
+      try: () => prepareAppend({ stream: modelStream(command.modelId), expectedRevision: "no_stream", events: decision.success, commandId: metadata.commandId, metadata }),
+      catch: (e) => e as InvalidEvent | EventTooLarge
+    })
+  })
+
+/** The id a dry run uses; the real one is allocated only after the dry run passed. */
+const PROVISIONAL_ID = "M-999999999" as ModelId
 
 /**
  * Model numbers come from the catalog stream. A retried command gets the
@@ -52,13 +70,11 @@ export const modelCommands = [
     payload: RegisterModelPayload,
     handle: (p, ctx) =>
       Effect.gen(function* () {
+        const register = (modelId: ModelId) =>
+          new RegisterModel({ ...p, modelId, topologyHash: topologyHash(p.topology), actor: ctx.actor, at: ctx.at })
+        yield* decideBeforeAllocating(register(PROVISIONAL_ID), ctx.metadata)
         const modelId = yield* allocateModelId(ctx)
-        return yield* handleCommand(
-          model,
-          modelStream(modelId),
-          new RegisterModel({ ...p, modelId, topologyHash: topologyHash(p.topology), actor: ctx.actor, at: ctx.at }),
-          ctx.metadata
-        )
+        return yield* handleCommand(model, modelStream(modelId), register(modelId), ctx.metadata)
       })
   }),
   commandSpec({
@@ -71,10 +87,7 @@ export const modelCommands = [
         const parent = yield* loadModelState(p.parent.modelId)
         const version = parent.versions.find((v) => v.version === p.parent.version)
         if (!version) return yield* Effect.fail(new ModelVersionNotFound({ modelId: p.parent.modelId, version: p.parent.version }))
-        const modelId: ModelId = yield* allocateModelId(ctx)
-        const child = yield* handleCommand(
-          model,
-          modelStream(modelId),
+        const fork = (modelId: ModelId) =>
           new ForkModel({
             ...p,
             modelId,
@@ -88,9 +101,10 @@ export const modelCommands = [
             },
             actor: ctx.actor,
             at: ctx.at
-          }),
-          ctx.metadata
-        )
+          })
+        yield* decideBeforeAllocating(fork(PROVISIONAL_ID), ctx.metadata)
+        const modelId: ModelId = yield* allocateModelId(ctx)
+        const child = yield* handleCommand(model, modelStream(modelId), fork(modelId), ctx.metadata)
         const recorded = yield* handleCommand(
           model,
           modelStream(p.parent.modelId),

@@ -1,19 +1,51 @@
 import { Effect } from "effect"
+import { fold } from "../../domain/decider"
 import { node, nodeStream } from "../../domain/node"
-import { RegisterNode, RegisterNodePayload } from "../../domain/node/commands"
+import { BindNodeKey, RegisterNode, RegisterNodePayload } from "../../domain/node/commands"
+import { nodeKey, nodeKeyStream } from "../../domain/node/key"
+import type { NodeEvent } from "../../domain/node/events"
+import type { Address } from "../../domain/primitives"
 import { addressOfPublicKey } from "../../infra/identity/signature"
-import { commandSpec } from "../commandSpec"
+import { commandSpec, step } from "../commandSpec"
+import { history } from "../facts"
 import { handleCommand } from "../handleCommand"
 
+/**
+ * RegisterNode spans two streams: the key's binding (`nodeKey-<address>`,
+ * one key, one node) and the node itself. The whole decision is made first,
+ * from both streams, so a refused registration appends nothing; then the key
+ * is bound (optimistic concurrency on its stream), then the node registered.
+ */
 export const nodeCommands = [
   commandSpec({
     type: "RegisterNode",
     aggregate: "node",
-    summary: "Register a node's secp256k1 identity, roles and capabilities (signed with the key being registered).",
+    summary: "Register a node's secp256k1 identity, roles and capabilities (signed with the key being registered; one key, one node).",
     payload: RegisterNodePayload,
     handle: (p, ctx) =>
-      Effect.suspend(() =>
-        handleCommand(node, nodeStream(p.nodeId), new RegisterNode({ ...p, keyAddress: addressOfPublicKey(p.publicKey), actor: ctx.actor, at: ctx.at }), ctx.metadata)
-      )
+      Effect.gen(function* () {
+        const keyAddress = addressOfPublicKey(p.publicKey) as Address
+        const binding = fold(nodeKey, (yield* history(nodeKeyStream(keyAddress))).map((e) => e.data as NodeEvent))
+        const boundNode =
+          binding.nodeId === undefined ? undefined : fold(node, (yield* history(nodeStream(binding.nodeId))).map((e) => e.data as NodeEvent))
+        // A binding counts while its node is registered under this key.
+        const live = boundNode !== undefined && boundNode.status === "registered" && boundNode.address === keyAddress
+        const register = new RegisterNode({ ...p, keyAddress, ...(live ? { keyBoundTo: binding.nodeId } : {}), actor: ctx.actor, at: ctx.at })
+        // Decide on the node's own stream first (dry run): a refusal stops here, before any append.
+        const nodeState = fold(node, (yield* history(nodeStream(p.nodeId))).map((e) => e.data as NodeEvent))
+        const dryRun = node.decide(register, nodeState)
+        // A node already registered under this key falls through: handleCommand answers a retry idempotently.
+        const registeredHere = nodeState.status === "registered" && nodeState.address === keyAddress
+        if (dryRun._tag === "Failure" && !registeredHere) return yield* Effect.fail(dryRun.failure)
+        if (binding.nodeId !== p.nodeId) {
+          yield* handleCommand(
+            nodeKey,
+            nodeKeyStream(keyAddress),
+            new BindNodeKey({ address: keyAddress, nodeId: p.nodeId, currentBindingLive: live, actor: ctx.actor, at: ctx.at }),
+            step(ctx.metadata, "bindKey")
+          )
+        }
+        return yield* handleCommand(node, nodeStream(p.nodeId), register, ctx.metadata)
+      })
   })
 ]

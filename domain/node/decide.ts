@@ -1,6 +1,6 @@
 import { Result } from "effect"
 import type { NodeCommand, RegisterNode } from "./commands"
-import { NodeAlreadyRegistered, SignerIsNotNodeKey, type NodeError } from "./errors"
+import { NodeAlreadyRegistered, NodeKeyAlreadyRegistered, SignerIsNotNodeKey, type NodeError } from "./errors"
 import type { NodeEvent } from "./events"
 import type { NodeState } from "./state"
 
@@ -11,6 +11,10 @@ export const registerNode = (command: RegisterNode, state: NodeState): Decision 
   // A node proves it holds the key it registers by signing with it.
   if (command.actor !== command.keyAddress) {
     return Result.fail(new SignerIsNotNodeKey({ signer: command.actor, keyAddress: command.keyAddress }))
+  }
+  // One key, one node: identities are not free to multiply.
+  if (command.keyBoundTo !== undefined && command.keyBoundTo !== command.nodeId) {
+    return Result.fail(new NodeKeyAlreadyRegistered({ address: command.keyAddress, nodeId: command.keyBoundTo }))
   }
   return Result.succeed([
     {

@@ -14,5 +14,16 @@ export const NodeRegistered = Schema.TaggedStruct("NodeRegistered", {
   registeredAt: Instant
 })
 
-export const NodeEvent = Schema.Union([NodeRegistered])
+/**
+ * One key, one node: a key is bound to the node id it registered, in stream
+ * `nodeKey-<address>`. Written just before `NodeRegistered`, by the same
+ * command, and checked by every later registration with that key.
+ */
+export const NodeKeyBound = Schema.TaggedStruct("NodeKeyBound", {
+  address: Address,
+  nodeId: NodeId,
+  boundAt: Instant
+})
+
+export const NodeEvent = Schema.Union([NodeRegistered, NodeKeyBound])
 export type NodeEvent = typeof NodeEvent.Type

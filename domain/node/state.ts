@@ -25,5 +25,7 @@ export const evolve = (state: NodeState, event: NodeEvent): NodeState => {
         roles: event.roles,
         capabilities: event.capabilities
       }
+    case "NodeKeyBound":
+      return state // lives in nodeKey-<address> (see key.ts)
   }
 }

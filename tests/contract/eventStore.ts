@@ -162,6 +162,14 @@ export const eventStoreContract = (adapter: string, open: OpenStore) =>
       expect(await collect(ctx.store.readAll())).toEqual([])
     })
 
+    it("refuses a commit over the store's message limit with EventTooLarge (not a retryable failure), storing nothing", async () => {
+      await using ctx = await open()
+      const big = { ...(nodeRegistered("N1") as object), capabilities: Array.from({ length: 20 }, () => "c".repeat(60_000)) } as never
+      const exit = await runExit(ctx.store.append({ stream: "node-N1", expectedRevision: "any", events: [big], commandId: "big" }))
+      expect(failureTag(exit)).toBe("EventTooLarge")
+      expect(await run(ctx.store.headPosition)).toBe(0)
+    })
+
     it("fails reading a stream that does not exist, and reads from a revision", async () => {
       await using ctx = await open()
       expect(failureTag(await runExit(ctx.store.readStream("task-nothing")))).toBe("StreamNotFound")
