@@ -1,5 +1,6 @@
 import { Effect, Fiber, Stream } from "effect"
 import { anchorStream } from "../domain/anchor/events"
+import { readWholeLog } from "../infra/eventStore/wholeLog"
 import type { EventStore } from "../domain/ports"
 import type { Hash32 } from "../domain/primitives"
 import type { RecordedEvent } from "../domain/recordedEvent"
@@ -25,51 +26,70 @@ import { AnchorRejected, type ChainClient, type OnChainAnchor } from "./ChainCli
 export interface BridgeOptions {
   readonly store: EventStore["Service"]
   readonly chain: ChainClient
+  /**
+   * Records an anchor in the log. The bridge has no write access to the log:
+   * in production this signs `RecordAnchor` for the API, which checks it
+   * against the chain (nodes/bridge/main.ts). Recording an anchor twice is fine.
+   */
+  readonly record: (anchor: AnchorRecord) => Promise<void>
   readonly batchSize?: number
   readonly maxWaitMs?: number
   readonly log?: (line: string) => void
   readonly now?: () => Date
 }
 
+/** What RecordAnchor carries: an anchor as the chain holds it, plus the events it covers. */
+export interface AnchorRecord {
+  readonly chainId: number
+  readonly contract: string
+  readonly index: number
+  readonly fromPosition: number
+  readonly toPosition: number
+  readonly eventCount: number
+  readonly root: Hash32
+  readonly txHash: Hash32
+  readonly blockNumber: number
+}
+
 const run = <A, E>(e: Effect.Effect<A, E>) => Effect.runPromise(e)
 
-const readRange = async (store: EventStore["Service"], from: number, to: number): Promise<ReadonlyArray<RecordedEvent>> =>
-  run(Stream.runCollect(store.readAll({ fromPosition: from }).pipe(Stream.takeWhile((e) => e.globalPosition <= to))))
+const readRange = (store: EventStore["Service"], from: number, to: number) => run(readWholeLog(store, { fromPosition: from, toPosition: to }))
 
-export const recordAnchor = async (store: EventStore["Service"], chain: ChainClient, a: OnChainAnchor, eventCount: number, at: string) =>
-  run(
-    store.append({
-      stream: anchorStream(chain.chainId),
-      expectedRevision: "any",
-      // Keyed by index and root: a chain that was reset (a dev chain, say) can
-      // reuse an index for another root, and that is another anchor.
-      commandId: `anchor-${chain.chainId}-${chain.contract}-${a.index}-${a.root}`,
-      events: [
-        {
-          _tag: "BatchAnchored",
-          chainId: chain.chainId,
-          contract: chain.contract.toLowerCase() as never,
-          index: a.index,
-          fromPosition: a.fromSeq,
-          toPosition: a.toSeq,
-          eventCount,
-          root: a.root as Hash32,
-          txHash: a.txHash as Hash32,
-          blockNumber: a.blockNumber,
-          anchoredAt: at
-        }
-      ]
-    })
-  )
+export const anchorRecord = (chain: ChainClient, a: OnChainAnchor, eventCount: number): AnchorRecord => ({
+  chainId: chain.chainId,
+  contract: chain.contract.toLowerCase(),
+  index: a.index,
+  fromPosition: a.fromSeq,
+  toPosition: a.toSeq,
+  eventCount,
+  root: a.root as Hash32,
+  txHash: a.txHash as Hash32,
+  blockNumber: a.blockNumber
+})
 
-/** Why a read of [from..to] is not the whole range, or undefined when it is. */
-export const describeGaps = (events: ReadonlyArray<RecordedEvent>, from: number, to: number): string | undefined => {
-  let expected = { position: from, index: 0 }
+/**
+ * Why a read of [from..to] is not the whole range, or undefined when it is.
+ * Foreign messages (not sealed commits) hold positions too: they count as
+ * read, but are no leaves (they are outside the hash chain).
+ */
+export const describeGaps = (
+  events: ReadonlyArray<RecordedEvent>,
+  from: number,
+  to: number,
+  foreignPositions: ReadonlyArray<number> = []
+): string | undefined => {
+  const foreign = new Set(foreignPositions)
+  const skipForeign = (position: number) => {
+    while (foreign.has(position)) position++
+    return position
+  }
+  let expected = { position: skipForeign(from), index: 0 }
   for (const e of events) {
     if (e.globalPosition !== expected.position || e.indexInCommit !== expected.index) {
       return `expected ${expected.position}.${expected.index}, read ${e.globalPosition}.${e.indexInCommit}`
     }
-    expected = e.indexInCommit === e.commitSize - 1 ? { position: e.globalPosition + 1, index: 0 } : { position: e.globalPosition, index: e.indexInCommit + 1 }
+    expected =
+      e.indexInCommit === e.commitSize - 1 ? { position: skipForeign(e.globalPosition + 1), index: 0 } : { position: e.globalPosition, index: e.indexInCommit + 1 }
   }
   return expected.position === to + 1 && expected.index === 0 ? undefined : `read up to ${expected.position - 1}, range ends at ${to}`
 }
@@ -91,7 +111,7 @@ export const startBridge = async (options: BridgeOptions) => {
   for (const a of await chain.anchors()) {
     if (recorded.has(`${a.index}:${a.root}`)) continue
     log(`recording anchor #${a.index} [${a.fromSeq}..${a.toSeq}] found on chain but missing from the log`)
-    await recordAnchor(store, chain, a, (await readRange(store, a.fromSeq, a.toSeq)).length, now().toISOString())
+    await options.record(anchorRecord(chain, a, (await readRange(store, a.fromSeq, a.toSeq)).events.length))
   }
 
   let next = (await chain.lastSeq()) + 1
@@ -105,10 +125,10 @@ export const startBridge = async (options: BridgeOptions) => {
     if (highest < next) return
     const from = next
     const to = highest
-    const events = await readRange(store, from, to)
+    const { events, foreign } = await readRange(store, from, to)
     if (events.length === 0 || events.every((e) => e.data._tag === "BatchAnchored")) return
     // Never anchor a range we did not read whole: every position, every commit complete.
-    const incomplete = describeGaps(events, from, to)
+    const incomplete = describeGaps(events, from, to, foreign.map((f) => f.globalPosition))
     if (incomplete) {
       log(`not anchoring [${from}..${to}] yet: ${incomplete}`)
       return
@@ -117,7 +137,7 @@ export const startBridge = async (options: BridgeOptions) => {
     const root = rootOfEvents(events)
     try {
       const receipt = await chain.anchor(root, from, to)
-      await recordAnchor(store, chain, { index: receipt.index, root, fromSeq: from, toSeq: to, blockNumber: receipt.blockNumber, txHash: receipt.txHash }, events.length, now().toISOString())
+      await options.record(anchorRecord(chain, { index: receipt.index, root, fromSeq: from, toSeq: to, blockNumber: receipt.blockNumber, txHash: receipt.txHash }, events.length))
       next = to + 1
       seen = 0
       const latencyMs = performance.now() - started

@@ -27,7 +27,12 @@ export interface AnchorAudit {
  * event's own hash and link are re-checked, so a mismatching root can be
  * traced to the event that was changed.
  */
-export const auditAnchors = (events: ReadonlyArray<EncodedRecordedEvent>, anchors: ReadonlyArray<OnChainAnchor>): AnchorAudit => {
+export const auditAnchors = (
+  events: ReadonlyArray<EncodedRecordedEvent>,
+  anchors: ReadonlyArray<OnChainAnchor>,
+  /** Positions of foreign messages: part of an anchored range, but no leaf of it (see bridge.ts). */
+  foreignPositions: ReadonlyArray<number> = []
+): AnchorAudit => {
   // Per-event integrity first (content, links, order), so a mismatching
   // root can be traced to the event that was changed.
   const problems: Array<AnchorProblem> = integrityProblems(events).map((p) => ({
@@ -42,7 +47,7 @@ export const auditAnchors = (events: ReadonlyArray<EncodedRecordedEvent>, anchor
     if (a.fromSeq !== expectedFrom) problems.push({ anchor: a.index, fromSeq: a.fromSeq, toSeq: a.toSeq, reason: `range does not start at ${expectedFrom}` })
     expectedFrom = a.toSeq + 1
     const inRange = events.filter((e) => e.globalPosition >= a.fromSeq && e.globalPosition <= a.toSeq)
-    const positions = new Set(inRange.map((e) => e.globalPosition))
+    const positions = new Set([...inRange.map((e) => e.globalPosition), ...foreignPositions.filter((p) => p >= a.fromSeq && p <= a.toSeq)])
     if (positions.size !== a.toSeq - a.fromSeq + 1) {
       problems.push({ anchor: a.index, fromSeq: a.fromSeq, toSeq: a.toSeq, reason: `log has ${positions.size} of ${a.toSeq - a.fromSeq + 1} anchored positions` })
       continue

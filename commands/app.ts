@@ -14,6 +14,8 @@ import { EventStore } from "../domain/ports"
 import { startProjector, type Projector } from "../projections/projector"
 import type { SnapshotStore } from "../projections/snapshots"
 import type { ApiRuntime } from "./runtime"
+import { anchorLookup } from "./anchorFacts"
+import type { ChainClient } from "../chain-bridge/ChainClient"
 import { SIGNING_SCHEME, signingDomain } from "../infra/identity/signature"
 
 export interface ApiOptions {
@@ -24,6 +26,10 @@ export interface ApiOptions {
   readonly now?: () => Date
   /** How old (or early) a signed command may be. */
   readonly maxSkewMs?: number
+  /** Addresses of the chain bridge identities (may sign RecordAnchor). */
+  readonly bridges?: ReadonlyArray<string>
+  /** EventAnchor contracts the API can read, to check RecordAnchor against the chain. */
+  readonly anchorChains?: ReadonlyArray<Pick<ChainClient, "chainId" | "contract" | "anchors">>
   /** Chain id of the signing domain (default 31337, the dev chain); clients read it from GET /signing. */
   readonly chainId?: number
   /** Where the read models' checkpoint is kept across restarts (default: rebuilt at start). */
@@ -72,6 +78,8 @@ export const build = (runtime: ApiRuntime, options: ApiOptions = {}): FastifyIns
   const shared = {
     runtime,
     coordinators: new Set((options.coordinators ?? []).map((a) => a.toLowerCase())),
+    bridges: new Set((options.bridges ?? []).map((a) => a.toLowerCase())),
+    anchorAt: anchorLookup(options.anchorChains ?? []),
     now: options.now ?? (() => new Date()),
     maxSkewMs: options.maxSkewMs ?? 5 * 60 * 1000,
     domain: signingDomain(options.chainId)

@@ -1,4 +1,6 @@
 import type { Effect, Schema } from "effect"
+import type { ChainUnavailable } from "../chain-bridge/ChainClient"
+import type { OnChainAnchorFacts } from "../domain/anchor/commands"
 import type { EventStore } from "../domain/ports"
 import type { Address } from "../domain/primitives"
 import type { EventMetadata } from "../domain/recordedEvent"
@@ -9,6 +11,10 @@ export interface CommandContext {
   readonly actor: Address
   readonly at: string
   readonly actorIsCoordinator: boolean
+  /** The signer is one of the API's chain-bridge identities (BRIDGE_ADDRESSES). */
+  readonly actorIsBridge: boolean
+  /** The anchor a configured EventAnchor contract holds at an index (facts for RecordAnchor). */
+  readonly anchorAt: (chainId: number, contract: string, index: number) => Effect.Effect<typeof OnChainAnchorFacts.Type | undefined, ChainUnavailable>
   /** Store command id (`<signer>:<commandId>`), signature and the signed command itself. */
   readonly metadata: EventMetadata
 }
@@ -20,7 +26,7 @@ export interface CommandContext {
  */
 export interface CommandSpec<P = unknown> {
   readonly type: string
-  readonly aggregate: "node" | "dataset" | "task" | "model"
+  readonly aggregate: "node" | "dataset" | "task" | "model" | "anchor"
   readonly summary: string
   readonly payload: Schema.Codec<P, unknown>
   readonly handle: (payload: P, context: CommandContext) => Effect.Effect<CommandOutcome | ReadonlyArray<CommandOutcome>, unknown, EventStore>

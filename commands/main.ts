@@ -3,6 +3,8 @@ import { ManagedRuntime } from "effect"
 import { objectStoreSnapshots } from "../projections/snapshots"
 import { EventStoreFromEnv } from "../infra/eventStore"
 import { build } from "./app"
+import { chainClient } from "../chain-bridge/ChainClient"
+import { DEFAULT_CHAIN_ID } from "../infra/identity/signature"
 
 /** The command API process: one runtime, one Fastify instance, graceful stop. */
 const runtime = ManagedRuntime.make(EventStoreFromEnv("api"))
@@ -17,9 +19,20 @@ const snapshotsNats =
         ...(process.env.NATS_USER ? { user: process.env.NATS_USER, pass: process.env.NATS_PASSWORD ?? "" } : {}),
         name: "neuralink-api-snapshots"
       })
+// The chain bridge's identities, and the EventAnchor contract their RecordAnchor commands are checked against.
+const bridges = (process.env.BRIDGE_ADDRESSES ?? "").split(",").map((a) => a.trim()).filter(Boolean)
+const chainId = Number(process.env.CHAIN_ID ?? DEFAULT_CHAIN_ID)
+const anchorChains =
+  process.env.CHAIN_RPC_URL && process.env.ANCHOR_CONTRACT
+    ? // Read-only use: the key signs nothing.
+      [chainClient({ chainId, rpc: process.env.CHAIN_RPC_URL, privateKey: `0x${"01".repeat(32)}` }, process.env.ANCHOR_CONTRACT as `0x${string}`)]
+    : []
 const app = build(runtime, {
   logger: process.env.API_LOG !== "false",
   coordinators,
+  bridges,
+  anchorChains,
+  chainId,
   ...(snapshotsNats ? { snapshots: await objectStoreSnapshots(snapshotsNats) } : {})
 })
 const port = Number(process.env.API_PORT ?? 8080)

@@ -82,6 +82,17 @@ export interface AppendResult {
   readonly duplicate: boolean
 }
 
+/**
+ * One entry of the log as stored: a sealed commit, or a foreign message (bytes
+ * on the log's subjects that are not a sealed commit at that position, e.g.
+ * written around the API with stolen credentials). Foreign messages are never
+ * part of the hash chain: the next commit links over them. Readers skip them
+ * and report them; the audit lists them with their position.
+ */
+export type LogEntry =
+  | { readonly _tag: "Commit"; readonly events: ReadonlyArray<RecordedEvent> }
+  | { readonly _tag: "Foreign"; readonly globalPosition: number; readonly stream: string; readonly reason: string }
+
 export interface ReadAllOptions {
   /** First commit position to include (1 = the beginning). */
   readonly fromPosition?: number
@@ -108,6 +119,8 @@ export class EventStore extends Context.Service<
     readonly readAll: (options?: ReadAllOptions) => Stream.Stream<RecordedEvent, ReadError | InvalidEvent>
     /** Catch-up then live: history from the position, then new events as they commit. Never ends by itself. */
     readonly subscribe: (options?: ReadAllOptions) => Stream.Stream<RecordedEvent, ReadError | InvalidEvent>
+    /** The log as stored, commits and foreign messages, in order, up to its end at the time of the call (audits, the bridge). */
+    readonly readLog: (options?: ReadAllOptions) => Stream.Stream<LogEntry, ReadError | InvalidEvent>
     /** Position of the last commit (0 when the log is empty). */
     readonly headPosition: Effect.Effect<number, EventStoreUnavailable>
   }

@@ -23,6 +23,12 @@ export interface AuditReport {
   readonly rebuiltPosition: number
   readonly comparedWithLiveAt?: number
   readonly problems: ReadonlyArray<AuditProblem>
+  /**
+   * Messages on the log's subjects that are not sealed commits (written around
+   * the API, e.g. with a leaked credential), by position. Outside the hash
+   * chain, so they change no verdict above; listed so an operator sees them.
+   */
+  readonly foreignMessages: ReadonlyArray<{ readonly globalPosition: number; readonly stream: string; readonly reason: string }>
 }
 
 const decode = Schema.decodeUnknownExit(RecordedEvent)
@@ -39,7 +45,8 @@ const decode = Schema.decodeUnknownExit(RecordedEvent)
  */
 export const auditLog = (
   events: ReadonlyArray<EncodedRecordedEvent>,
-  live?: { readonly position: number; readonly collections: Record<string, Record<string, unknown>> }
+  live?: { readonly position: number; readonly collections: Record<string, Record<string, unknown>> },
+  foreign: ReadonlyArray<{ readonly globalPosition: number; readonly stream: string; readonly reason: string }> = []
 ): AuditReport => {
   const problems: Array<AuditProblem> = [...integrityProblems(events)]
   const at = (e: EncodedRecordedEvent) => ({ globalPosition: e.globalPosition, indexInCommit: e.indexInCommit, eventId: e.id })
@@ -89,6 +96,7 @@ export const auditLog = (
     unsignedCommits,
     rebuiltPosition: models.checkpoint,
     ...(live ? { comparedWithLiveAt: live.position } : {}),
-    problems
+    problems,
+    foreignMessages: foreign.map((f) => ({ globalPosition: f.globalPosition, stream: f.stream, reason: f.reason }))
   }
 }

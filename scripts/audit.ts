@@ -1,8 +1,9 @@
-import { Layer, ManagedRuntime, Schema, Stream } from "effect"
+import { Layer, ManagedRuntime, Schema } from "effect"
 import { readFileSync } from "node:fs"
 import { EventStore } from "../domain/ports"
 import { RecordedEvent, type EncodedRecordedEvent } from "../domain/recordedEvent"
 import { EventStoreFromEnv } from "../infra/eventStore"
+import { readWholeLog, type ForeignMessage } from "../infra/eventStore/wholeLog"
 import { auditLog } from "../projections/audit"
 
 /**
@@ -21,14 +22,17 @@ const file = arg("--file")
 const api = arg("--api")
 
 let events: ReadonlyArray<EncodedRecordedEvent>
+let foreign: ReadonlyArray<ForeignMessage> = []
 if (file) {
   events = JSON.parse(readFileSync(file, "utf8"))
 } else {
   const runtime = ManagedRuntime.make(EventStoreFromEnv("audit") as Layer.Layer<EventStore, unknown>)
-  events = Schema.encodeSync(Schema.Array(RecordedEvent))(await runtime.runPromise(EventStore.use((s) => Stream.runCollect(s.readAll()))))
+  const log = await runtime.runPromise(EventStore.use((s) => readWholeLog(s)))
+  events = Schema.encodeSync(Schema.Array(RecordedEvent))(log.events)
+  foreign = log.foreign
   await runtime.dispose()
 }
 const live = api ? ((await (await fetch(`${api}/audit/projections`)).json()) as Parameters<typeof auditLog>[1]) : undefined
-const report = auditLog(events, live)
+const report = auditLog(events, live, foreign)
 console.log(JSON.stringify(report, null, 2))
 process.exit(report.ok ? 0 : 1)

@@ -4,10 +4,13 @@ import { startBridge } from "../chain-bridge/bridge"
 import { chainClient, deployEventAnchor } from "../chain-bridge/ChainClient"
 import { DEV_PRIVATE_KEYS, serveJsonRpc, startLocalChain } from "../chain-bridge/localChain"
 import { auditAnchors } from "../chain-bridge/verifyAnchors"
+import { readWholeLog } from "../infra/eventStore/wholeLog"
 import { RecordedEvent } from "../domain/recordedEvent"
 import { randomBytes } from "node:crypto"
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { build } from "../commands/app"
+import { apiAnchorRecorder } from "../commands/anchorRecorder"
+import { httpTransport, NeuraClient } from "../commands/client"
 import { EventStore } from "../domain/ports"
 import { layerJetStream } from "../infra/eventStore/jetStream"
 import { NatsClient } from "../infra/nats/NatsClient"
@@ -66,18 +69,26 @@ const bridgeRuntime = ManagedRuntime.make(
   layerJetStream({ provision: false }).pipe(Layer.provide(NatsClient.layer({ servers: server.url, user: "bridge", pass: credentials.bridge, name: "neuralink-bridge" })))
 )
 const anchoring = chainClient(chainConnection, anchorContract)
+const apiNats = await connect({ servers: server.url, user: "api", pass: credentials.api, name: "neuralink-api-snapshots" })
+const app = build(runtime, {
+  coordinators: [devKey("coordinator").address],
+  // The bridge records anchors through the API, which checks them against this contract.
+  bridges: [devKey("bridge").address],
+  anchorChains: [anchoring],
+  chainId: localChain.chainId,
+  snapshots: await objectStoreSnapshots(apiNats)
+})
+const apiPort = Number(process.env.API_PORT ?? 8080)
+const apiUrl = await app.listen({ port: apiPort, host: "127.0.0.1" })
+console.log(`[dev] API ${apiUrl} (try: curl ${apiUrl}/health)`)
 const bridge = await startBridge({
   store: await bridgeRuntime.runPromise(EventStore.useSync((s) => s)),
   chain: anchoring,
+  record: apiAnchorRecorder(new NeuraClient(httpTransport(apiUrl), devKey("bridge"))),
   batchSize: 64,
   maxWaitMs: 1000,
   log: (l) => console.log(`[bridge] ${l}`)
 })
-const apiNats = await connect({ servers: server.url, user: "api", pass: credentials.api, name: "neuralink-api-snapshots" })
-const app = build(runtime, { coordinators: [devKey("coordinator").address], snapshots: await objectStoreSnapshots(apiNats) })
-const apiPort = Number(process.env.API_PORT ?? 8080)
-const apiUrl = await app.listen({ port: apiPort, host: "127.0.0.1" })
-console.log(`[dev] API ${apiUrl} (try: curl ${apiUrl}/health)`)
 
 const shutdown = async () => {
   await bridge.stop()
@@ -97,8 +108,9 @@ try {
   // Anchor what the demo wrote, then audit the log against the chain.
   await bridge.flushNow()
   const store = await runtime.runPromise(EventStore.useSync((s) => s))
-  const events = Schema.encodeSync(Schema.Array(RecordedEvent))(await runtime.runPromise(Stream.runCollect(store.readAll())))
-  const audit = auditAnchors(events, await anchoring.anchors())
+  const log = await runtime.runPromise(readWholeLog(store))
+  const events = Schema.encodeSync(Schema.Array(RecordedEvent))(log.events)
+  const audit = auditAnchors(events, await anchoring.anchors(), log.foreign.map((f) => f.globalPosition))
   console.log(
     `[dev] anchored through position ${bridge.anchoredThrough} in ${audit.anchorsChecked} batches on chain ${localChain.chainId}; audit ${audit.ok ? "OK" : "FAILED"}: ${audit.eventsCovered} events re-hashed and matched to on-chain roots`
   )

@@ -5,6 +5,7 @@ import { auditAnchors } from "../chain-bridge/verifyAnchors"
 import { EventStore } from "../domain/ports"
 import { RecordedEvent } from "../domain/recordedEvent"
 import { EventStoreFromEnv } from "../infra/eventStore"
+import { readWholeLog } from "../infra/eventStore/wholeLog"
 
 /**
  * Audit the log against the chain: replay every event, re-check every hash
@@ -21,12 +22,12 @@ if (!rpc || !contract) {
   process.exit(2)
 }
 const runtime = ManagedRuntime.make(EventStoreFromEnv("audit") as Layer.Layer<EventStore, unknown>)
-const events = await runtime.runPromise(EventStore.use((s) => Stream.runCollect(s.readAll())))
+const { events, foreign } = await runtime.runPromise(EventStore.use((s) => readWholeLog(s)))
 const chain = chainClient(
   { chainId: Number(process.env.CHAIN_ID ?? 31337), rpc, privateKey: (process.env.AUDIT_PRIVATE_KEY ?? `0x${"01".repeat(32)}`) as Hex },
   contract
 )
-const report = auditAnchors(Schema.encodeSync(Schema.Array(RecordedEvent))(events), await chain.anchors())
+const report = auditAnchors(Schema.encodeSync(Schema.Array(RecordedEvent))(events), await chain.anchors(), foreign.map((f) => f.globalPosition))
 console.log(JSON.stringify({ events: events.length, ...report }, null, 2))
 await runtime.dispose()
 process.exit(report.ok ? 0 : 1)

@@ -13,6 +13,8 @@ export interface CommandRouteOptions {
   readonly runtime: ApiRuntime
   readonly specs: ReadonlyArray<CommandSpec<any>>
   readonly coordinators: ReadonlySet<string>
+  readonly bridges: ReadonlySet<string>
+  readonly anchorAt: CommandContext["anchorAt"]
   readonly now: () => Date
   readonly maxSkewMs: number
   readonly domain: SigningDomain
@@ -65,6 +67,8 @@ export const commandRoutes: FastifyPluginAsync<CommandRouteOptions> = async (app
         actor: verified.actor,
         at: now.toISOString(),
         actorIsCoordinator: options.coordinators.has(verified.actor),
+        actorIsBridge: options.bridges.has(verified.actor),
+        anchorAt: options.anchorAt,
         metadata: {
           // Namespaced by signer: one identity can never collide with (or
           // pre-empt) another's command ids.

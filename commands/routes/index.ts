@@ -1,4 +1,5 @@
 import type { CommandSpec } from "../commandSpec"
+import { anchorCommands } from "./anchorCommands"
 import { datasetCommands } from "./datasetCommands"
 import { modelCommands } from "./modelCommands"
 import { nodeCommands } from "./nodeCommands"
@@ -9,6 +10,7 @@ export const commandsByAggregate: Readonly<Record<string, ReadonlyArray<CommandS
   node: nodeCommands,
   dataset: datasetCommands,
   task: taskCommands,
-  model: modelCommands
+  model: modelCommands,
+  anchor: anchorCommands
 }
 export const allCommands = Object.values(commandsByAggregate).flat()

@@ -2,6 +2,7 @@ import { Schema, Stream } from "effect"
 import type { FastifyPluginAsync, FastifyRequest } from "fastify"
 import { EventStore } from "../../domain/ports"
 import { RecordedEvent } from "../../domain/recordedEvent"
+import { readWholeLog } from "../../infra/eventStore/wholeLog"
 import { auditLog } from "../../projections/audit"
 import type { BalanceDoc } from "../../projections/balances"
 import type { LeaderboardDoc } from "../../projections/leaderboards"
@@ -120,8 +121,8 @@ export const queryRoutes: FastifyPluginAsync<{ runtime: ApiRuntime; projector: (
   /** Replay the whole log into fresh read models and check chain, signatures and read models. */
   app.get("/audit", async () => {
     const live = projector().models.snapshot()
-    const events = await runForRequest(runtime, EventStore.use((s) => Stream.runCollect(s.readAll())))
-    return auditLog(encodeAll(events), live)
+    const log = await runForRequest(runtime, EventStore.use((s) => readWholeLog(s)))
+    return auditLog(encodeAll(log.events), live, log.foreign)
   })
   /** Rebuild every read model from position 1 (on demand; answers while it catches up). */
   app.post("/admin/projections/rebuild", async () => {

@@ -3,8 +3,9 @@ import { Address, Hash32, Instant, NonNegativeInt, PositiveInt } from "../primit
 
 /**
  * A range of the log was anchored on an EVM chain: the Merkle root over its
- * events is stored by EventAnchor. Stream `anchor-<chainId>`; appended by the
- * chain bridge (NATS role `bridge`, which may write only `events.anchor.>`).
+ * events is stored by EventAnchor. Stream `anchor-<chainId>`; recorded by the
+ * API from the bridge's signed `RecordAnchor`, checked against the chain (the
+ * bridge has no write access to the log).
  */
 export const BatchAnchored = Schema.TaggedStruct("BatchAnchored", {
   chainId: PositiveInt,

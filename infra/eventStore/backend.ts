@@ -9,6 +9,7 @@ import {
   StreamNotFound,
   WrongExpectedVersion,
   type AppendResult,
+  type LogEntry,
   type ReadAllOptions
 } from "../../domain/ports"
 import type { RecordedEvent } from "../../domain/recordedEvent"
@@ -23,8 +24,8 @@ import { prepareAppend, type PreparedAppend } from "./codec"
 export interface LogBackend {
   append(prepared: PreparedAppend): Promise<AppendResult>
   readStream(stream: string, fromRevision: number): Promise<ReadonlyArray<RecordedEvent>>
-  /** Commits (each an array of events) in global order; finite for read, endless for subscribe. */
-  commits(options: ValidatedReadOptions, mode: "read" | "subscribe"): AsyncIterable<ReadonlyArray<RecordedEvent>>
+  /** Commits and foreign messages in global order; finite for read, endless for subscribe. */
+  entries(options: ValidatedReadOptions, mode: "read" | "subscribe"): AsyncIterable<LogEntry>
   headPosition(): Promise<number>
 }
 
@@ -58,15 +59,30 @@ const validateReadOptions = (options: ReadAllOptions = {}): ValidatedReadOptions
   return options.aggregate === undefined ? { fromPosition } : { fromPosition, aggregate: options.aggregate }
 }
 
-const commitStream = (backend: LogBackend, options: ReadAllOptions | undefined, mode: "read" | "subscribe") =>
+const entryStream = (backend: LogBackend, options: ReadAllOptions | undefined, mode: "read" | "subscribe") =>
   Stream.unwrap(
     Effect.try({ try: () => validateReadOptions(options), catch: toKnown }).pipe(
-      Effect.map((validated) =>
-        Stream.fromAsyncIterable(backend.commits(validated, mode), toKnown).pipe(
-          Stream.flattenIterable
-        )
-      )
+      Effect.map((validated) => Stream.fromAsyncIterable(backend.entries(validated, mode), toKnown))
     )
+  ) as Stream.Stream<LogEntry, CorruptEvent | EventStoreUnavailable | InvalidEvent>
+
+/** Each foreign message is reported once per process (the audit lists them all). */
+const reported = new Set<number>()
+export const reportForeign = (entry: Extract<LogEntry, { _tag: "Foreign" }>, report: (line: string) => void = console.warn) => {
+  if (reported.has(entry.globalPosition)) return
+  if (reported.size > 100_000) reported.clear()
+  reported.add(entry.globalPosition)
+  report(`[event-store] skipping foreign message at position ${entry.globalPosition} (${entry.stream}): ${entry.reason}`)
+}
+
+/** Events only: foreign messages are skipped (and reported), never fatal to a reader. */
+const commitStream = (backend: LogBackend, options: ReadAllOptions | undefined, mode: "read" | "subscribe") =>
+  entryStream(backend, options, mode).pipe(
+    Stream.flatMap((entry) => {
+      if (entry._tag === "Commit") return Stream.fromIterable(entry.events)
+      reportForeign(entry)
+      return Stream.empty
+    })
   ) as Stream.Stream<RecordedEvent, CorruptEvent | EventStoreUnavailable | InvalidEvent>
 
 /** Wrap a backend as the EventStore service (the Effect edge). */
@@ -83,6 +99,7 @@ export const toEventStore = (backend: LogBackend): EventStore["Service"] => ({
   }) as EventStore["Service"]["readStream"],
   readAll: (options) => commitStream(backend, options, "read"),
   subscribe: (options) => commitStream(backend, options, "subscribe"),
+  readLog: (options) => entryStream(backend, options, "read"),
   headPosition: Effect.tryPromise({
     try: () => backend.headPosition(),
     catch: (e) => new EventStoreUnavailable({ reason: e instanceof Error ? e.message : String(e) })

@@ -14,7 +14,7 @@ import {
 import { keccak_256 } from "@noble/hashes/sha3.js"
 import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js"
 import { Effect, Layer } from "effect"
-import { CommandIdReused, EventStore, EventStoreUnavailable, StreamNotFound, WrongExpectedVersion, type AppendResult } from "../../domain/ports"
+import { CommandIdReused, EventStore, EventStoreUnavailable, StreamNotFound, WrongExpectedVersion, type AppendResult, type LogEntry } from "../../domain/ports"
 import type { EncodedRecordedEvent, RecordedEvent } from "../../domain/recordedEvent"
 import { parseStreamName } from "../../domain/streamName"
 import { toEventStore, type LogBackend, type ValidatedReadOptions } from "./backend"
@@ -197,7 +197,7 @@ export class EventStoreDbLog implements LogBackend {
     return envelopes.map((e) => this.decodeOne(e))
   }
 
-  commits(options: ValidatedReadOptions, mode: "read" | "subscribe"): AsyncIterable<ReadonlyArray<RecordedEvent>> {
+  entries(options: ValidatedReadOptions, mode: "read" | "subscribe"): AsyncIterable<LogEntry> {
     const self = this
     const matches = (e: EncodedRecordedEvent) =>
       e.globalPosition >= options.fromPosition &&
@@ -216,7 +216,9 @@ export class EventStoreDbLog implements LogBackend {
             const event = resolved.event
             if (!event || event.type.startsWith("$") || !self.ours(event.streamId)) continue
             const envelope = (event.data as unknown as StoredEnvelopeData).envelope
-            if (envelope && matches(envelope)) yield [self.decodeOne(envelope)]
+            // (An event without our envelope was not written by this adapter:
+            // ESDB has no position of ours for it, so it is skipped here.)
+            if (envelope && matches(envelope)) yield { _tag: "Commit" as const, events: [self.decodeOne(envelope)] }
           }
         } finally {
           if ("unsubscribe" in source) await source.unsubscribe()

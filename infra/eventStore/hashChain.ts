@@ -106,9 +106,12 @@ export const chainVerifier = (from: ChainTip = EMPTY_TIP) => {
     pushEncoded(encoded: EncodedRecordedEvent): ChainBreak | undefined {
       const at = { globalPosition: encoded.globalPosition, indexInCommit: encoded.indexInCommit, eventId: encoded.id }
       const sameCommit = encoded.globalPosition === tip.globalPosition && encoded.indexInCommit === expectedIndex
-      const nextCommit = encoded.globalPosition === tip.globalPosition + 1 && encoded.indexInCommit === 0
+      // A later commit may skip positions: foreign messages (never part of the
+      // chain) take sequences too. Nothing sealed can go missing unnoticed:
+      // the next commit's prevHash still names the event before it.
+      const nextCommit = encoded.globalPosition > tip.globalPosition && encoded.indexInCommit === 0
       if (!sameCommit && !nextCommit) {
-        return { ...at, reason: `out of order: expected position ${tip.globalPosition}#${expectedIndex} or ${tip.globalPosition + 1}#0` }
+        return { ...at, reason: `out of order: expected position ${tip.globalPosition}#${expectedIndex} or a later commit's #0` }
       }
       if (encoded.prevHash !== tip.hash) return { ...at, reason: `prevHash ${encoded.prevHash} does not link to ${tip.hash}` }
       const recomputed = computeEventHash(encoded)
@@ -163,10 +166,11 @@ export const integrityProblems = (events: Iterable<EncodedRecordedEvent>): Array
     if (computeEventHash(e) !== e.hash) problems.push({ kind: "edited", ...at, detail: "content does not re-hash to the stored hash" })
     const expectedPrev = previous?.hash ?? GENESIS_HASH
     if (e.prevHash !== expectedPrev) problems.push({ kind: "link", ...at, detail: `prevHash does not link to ${expectedPrev}` })
+    // Commits may skip positions held by foreign messages (see chainVerifier).
     const inOrder = previous
       ? (e.globalPosition === previous.globalPosition && e.indexInCommit === previous.indexInCommit + 1) ||
-        (e.globalPosition === previous.globalPosition + 1 && e.indexInCommit === 0)
-      : e.globalPosition === 1 && e.indexInCommit === 0
+        (e.globalPosition > previous.globalPosition && e.indexInCommit === 0)
+      : e.indexInCommit === 0
     if (!inOrder) problems.push({ kind: "order", ...at, detail: "position out of order or missing" })
     previous = e
   }

@@ -1,5 +1,5 @@
 import { Layer } from "effect"
-import { CommandIdReused, EventStore, StreamNotFound, WrongExpectedVersion, type AppendResult } from "../../domain/ports"
+import { CommandIdReused, EventStore, StreamNotFound, WrongExpectedVersion, type AppendResult, type LogEntry } from "../../domain/ports"
 import type { RecordedEvent } from "../../domain/recordedEvent"
 import { decodeCommit, describeRevision, type PreparedAppend } from "./codec"
 import { toEventStore, type LogBackend, type ValidatedReadOptions } from "./backend"
@@ -86,7 +86,7 @@ export class InMemoryLog implements LogBackend {
     return this.tip.globalPosition
   }
 
-  commits(options: ValidatedReadOptions, mode: "read" | "subscribe"): AsyncIterable<ReadonlyArray<RecordedEvent>> {
+  entries(options: ValidatedReadOptions, mode: "read" | "subscribe"): AsyncIterable<LogEntry> {
     const matches = (c: StoredCommit) =>
       (options.stream === undefined || c.stream === options.stream) &&
       (options.aggregate === undefined || c.aggregate === options.aggregate)
@@ -101,12 +101,12 @@ export class InMemoryLog implements LogBackend {
         const listener = () => wake?.()
         listeners.add(listener)
         return {
-          async next(): Promise<IteratorResult<ReadonlyArray<RecordedEvent>>> {
+          async next(): Promise<IteratorResult<LogEntry>> {
             for (;;) {
               if (closed) return { done: true, value: undefined }
               while (index < Math.min(log.length, end)) {
                 const commit = log[index++]!
-                if (matches(commit)) return { done: false, value: commit.events }
+                if (matches(commit)) return { done: false, value: { _tag: "Commit", events: commit.events } }
               }
               if (index >= end) {
                 listeners.delete(listener)
@@ -115,7 +115,7 @@ export class InMemoryLog implements LogBackend {
               await new Promise<void>((resolve) => (wake = resolve))
             }
           },
-          async return(): Promise<IteratorResult<ReadonlyArray<RecordedEvent>>> {
+          async return(): Promise<IteratorResult<LogEntry>> {
             closed = true
             listeners.delete(listener)
             wake?.()

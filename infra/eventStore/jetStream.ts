@@ -12,7 +12,16 @@ import {
 } from "@nats-io/jetstream"
 import type { NatsConnection } from "@nats-io/transport-node"
 import { Effect, Layer } from "effect"
-import { CommandIdReused, EventStore, EventStoreUnavailable, StreamNotFound, WrongExpectedVersion, type AppendResult } from "../../domain/ports"
+import {
+  CommandIdReused,
+  CorruptEvent,
+  EventStore,
+  EventStoreUnavailable,
+  StreamNotFound,
+  WrongExpectedVersion,
+  type AppendResult,
+  type LogEntry
+} from "../../domain/ports"
 import type { RecordedEvent } from "../../domain/recordedEvent"
 import { parseStreamName, type StreamName } from "../../domain/streamName"
 import { NatsClient } from "../nats/NatsClient"
@@ -173,25 +182,63 @@ export class JetStreamLog implements LogBackend {
   // ---- reads of single messages (direct get: no consumer needed) ----------
 
   private async commitAt(seq: number): Promise<ReadonlyArray<RecordedEvent>> {
+    const entry = await this.entryAt(seq)
+    if (entry === undefined) throw new EventStoreUnavailable({ reason: `commit ${seq} not found` })
+    if (entry._tag === "Foreign") throw new CorruptEvent({ globalPosition: seq, reason: entry.reason })
+    return entry.events
+  }
+
+  /** The message at a sequence as a log entry: a sealed commit, or foreign bytes. */
+  private async entryAt(seq: number): Promise<LogEntry | undefined> {
     const msg = await this.jsm.direct.getMessage(this.config.streamName, { seq })
-    if (!msg) throw new EventStoreUnavailable({ reason: `commit ${seq} not found` })
-    return decodeCommit(parseCommitBytes(msg.data, msg.seq), msg.seq)
+    return msg ? this.toEntry(msg.subject, msg.data, msg.seq) : undefined
+  }
+
+  /**
+   * Decode a stored message. Anything that is not a sealed commit at its own
+   * position is foreign (only the API should be able to write the log, but a
+   * leaked credential must not be able to stop every writer and reader):
+   * it is skipped by readers, linked over by writers, listed by the audit.
+   */
+  private toEntry(subject: string, data: Uint8Array, seq: number): LogEntry {
+    try {
+      return { _tag: "Commit", events: decodeCommit(parseCommitBytes(data, seq), seq) }
+    } catch (e) {
+      if (!(e instanceof CorruptEvent)) throw e
+      const prefix = `${this.config.subjectPrefix}.`
+      const [aggregate, id] = subject.startsWith(prefix) ? subject.slice(prefix.length).split(".") : [subject, ""]
+      return { _tag: "Foreign", globalPosition: seq, stream: `${aggregate}-${id}`, reason: e.reason }
+    }
   }
 
   private async loadStreamHead(stream: string): Promise<StreamHead> {
     const msg = await this.jsm.direct.getMessage(this.config.streamName, { last_by_subj: this.subjectOf(stream) })
     if (!msg) return { revision: undefined, subjectSeq: 0 }
-    const events = decodeCommit(parseCommitBytes(msg.data, msg.seq), msg.seq)
-    return { revision: events[events.length - 1]!.streamPosition, subjectSeq: msg.seq }
+    const entry = this.toEntry(msg.subject, msg.data, msg.seq)
+    if (entry._tag === "Commit") return { revision: entry.events[entry.events.length - 1]!.streamPosition, subjectSeq: msg.seq }
+    // The subject's last message is foreign: the revision is that of its last
+    // sealed commit, while the server's last subject sequence is the foreign one.
+    const events = await this.collect(this.subjectOf(stream), msg.seq)
+    return { revision: events.length === 0 ? undefined : events[events.length - 1]!.streamPosition, subjectSeq: msg.seq }
   }
 
   private async loadHead(): Promise<Head> {
     const info = await this.jsm.streams.info(this.config.streamName)
     const last = info.state.last_seq
-    if (last === 0) return { ...EMPTY_TIP, msgId: undefined, optimistic: false }
-    const events = await this.commitAt(last)
-    const lastEvent = events[events.length - 1]!
-    return { globalPosition: last, hash: lastEvent.hash, msgId: lastEvent.metadata.commandId, optimistic: false }
+    // The chain's tip is the last sealed commit; foreign messages after it
+    // take positions (sequences) but no place in the chain.
+    for (let seq = last; seq > 0; seq--) {
+      const entry = await this.entryAt(seq)
+      if (entry?._tag !== "Commit") continue
+      const lastEvent = entry.events[entry.events.length - 1]!
+      return {
+        globalPosition: last,
+        hash: lastEvent.hash,
+        msgId: seq === last ? lastEvent.metadata.commandId : undefined,
+        optimistic: false
+      }
+    }
+    return { globalPosition: last, hash: EMPTY_TIP.hash, msgId: undefined, optimistic: false }
   }
 
   async headPosition(): Promise<number> {
@@ -341,14 +388,21 @@ export class JetStreamLog implements LogBackend {
     const subject = this.subjectOf(stream)
     const last = await this.jsm.direct.getMessage(this.config.streamName, { last_by_subj: subject })
     if (!last) throw new StreamNotFound({ stream })
+    const events = (await this.collect(subject, last.seq)).filter((e) => e.streamPosition >= fromRevision)
+    if (events.length === 0 && fromRevision === 0) throw new StreamNotFound({ stream })
+    return events
+  }
+
+  /** The sealed events on a subject up to a sequence (foreign messages skipped). */
+  private async collect(subject: string, endSeq: number): Promise<Array<RecordedEvent>> {
     const events: Array<RecordedEvent> = []
-    for await (const commit of this.consume(subject, 1, last.seq)) {
-      for (const e of commit) if (e.streamPosition >= fromRevision) events.push(e)
+    for await (const entry of this.consume(subject, 1, endSeq)) {
+      if (entry._tag === "Commit") events.push(...entry.events)
     }
     return events
   }
 
-  commits(options: ValidatedReadOptions, mode: "read" | "subscribe"): AsyncIterable<ReadonlyArray<RecordedEvent>> {
+  entries(options: ValidatedReadOptions, mode: "read" | "subscribe"): AsyncIterable<LogEntry> {
     const p = this.config.subjectPrefix
     const filter = options.stream
       ? this.subjectOf(options.stream)
@@ -375,8 +429,9 @@ export class JetStreamLog implements LogBackend {
    * Stops after `endSeq` (never, for a subscription). Returning early (break
    * / stream interruption) stops the consumer.
    */
-  private consume(filter: string, fromSeq: number, endSeq: number): AsyncIterable<ReadonlyArray<RecordedEvent>> {
+  private consume(filter: string, fromSeq: number, endSeq: number): AsyncIterable<LogEntry> {
     const { js, config } = this
+    const toEntry = this.toEntry.bind(this)
     return {
       [Symbol.asyncIterator]() {
         let messages: Awaited<ReturnType<Awaited<ReturnType<typeof js.consumers.get>>["consume"]>> | undefined
@@ -389,7 +444,7 @@ export class JetStreamLog implements LogBackend {
           messages?.stop()
         }
         return {
-          async next(): Promise<IteratorResult<ReadonlyArray<RecordedEvent>>> {
+          async next(): Promise<IteratorResult<LogEntry>> {
             if (finished) return { done: true, value: undefined }
             if (!iterator) {
               const consumer = await js.consumers.get(config.streamName, {
@@ -406,11 +461,11 @@ export class JetStreamLog implements LogBackend {
               return { done: true, value: undefined }
             }
             const msg = r.value
-            const events = decodeCommit(parseCommitBytes(msg.data, msg.seq), msg.seq)
+            const entry = toEntry(msg.subject, msg.data, msg.seq)
             if (msg.seq >= endSeq) stop()
-            return { done: false, value: events }
+            return { done: false, value: entry }
           },
-          async return(): Promise<IteratorResult<ReadonlyArray<RecordedEvent>>> {
+          async return(): Promise<IteratorResult<LogEntry>> {
             stop()
             return { done: true, value: undefined }
           }

@@ -10,6 +10,9 @@ import { rootOfEvents } from "../../chain-bridge/anchor"
 import { RecordedEvent } from "../../domain/recordedEvent"
 import { EventStore } from "../../domain/ports"
 import { canonicalJson } from "../../infra/canonicalJson"
+import { apiAnchorRecorder } from "../../commands/anchorRecorder"
+import { injectTransport, NeuraClient } from "../../commands/client"
+import { devKey } from "../../infra/identity/devKeys"
 import { apiHarness } from "../support/apiHarness"
 import { budgetEscrowed, nodeRegistered } from "../support/events"
 import { isolatedJetStreamLog } from "../support/jetStreamLayer"
@@ -27,14 +30,17 @@ const run = Effect.runPromise
 const encodeAll = Schema.encodeSync(Schema.Array(RecordedEvent))
 
 /** A fresh log on real JetStream, the API over it, a fresh EDR chain with EventAnchor deployed. */
+const bridgeKey = devKey("bridge")
 const setup = async () => {
   const log = isolatedJetStreamLog(server.url)
-  const api = await apiHarness(log.layer())
-  const store = await api.runtime.runPromise(EventStore.useSync((s) => s))
   const chain = await startLocalChain()
   const connection = { chainId: chain.chainId, rpc: chain.request, privateKey: DEV_PRIVATE_KEYS[0] }
   const contract = await deployEventAnchor(connection)
   const client = chainClient(connection, contract)
+  // The bridge reads the log, but records anchors only through the API, which checks them against the chain.
+  const api = await apiHarness(log.layer(), { bridges: [bridgeKey.address], anchorChains: [client] })
+  const store = await api.runtime.runPromise(EventStore.useSync((s) => s))
+  const record = apiAnchorRecorder(new NeuraClient(injectTransport(api.app), bridgeKey))
   const append = async (n: number, from = 0) => {
     for (let i = from; i < from + n; i++) {
       await run(store.append({ stream: `ledger-T${i}`, expectedRevision: "no_stream", events: [budgetEscrowed(`T${i}`, BigInt(i + 1)), nodeRegistered(`N${i}`)], commandId: `c${i}` }))
@@ -48,6 +54,7 @@ const setup = async () => {
     client,
     append,
     readAll: () => run(Stream.runCollect(store.readAll())),
+    startBridge: (options: { batchSize: number; maxWaitMs: number }) => startBridge({ store, chain: client, record, ...options }),
     async [Symbol.asyncDispose]() {
       await api[Symbol.asyncDispose]()
       await log[Symbol.asyncDispose]()
@@ -67,7 +74,7 @@ describe("chain bridge on real JetStream and a real EVM (EDR)", () => {
   it("anchors the log in contiguous batches and records BatchAnchored", async () => {
     await using t = await setup()
     await t.append(10)
-    const bridge = await startBridge({ store: t.store, chain: t.client, batchSize: 8, maxWaitMs: 200 })
+    const bridge = await t.startBridge({ batchSize: 8, maxWaitMs: 200 })
     await waitFor(async () => (await t.client.lastSeq()) >= 10)
     await t.append(3, 10)
     await waitFor(async () => (await t.client.lastSeq()) >= 13)
@@ -85,10 +92,32 @@ describe("chain bridge on real JetStream and a real EVM (EDR)", () => {
     expect(auditAnchors(encodeAll(all), onChain)).toMatchObject({ ok: true, anchorsChecked: onChain.length })
   }, 60_000)
 
+  it("records anchors only as the chain holds them, and only for the bridge's key", async () => {
+    await using t = await setup()
+    await t.append(3)
+    const bridge = await t.startBridge({ batchSize: 1000, maxWaitMs: 100 })
+    await waitFor(async () => (await t.client.lastSeq()) >= 3)
+    await waitFor(async () => (await t.readAll()).some((e) => e.data._tag === "BatchAnchored"))
+    await bridge.stop()
+    const [a] = await t.client.anchors()
+    const claim = { chainId: 31337, contract: t.client.contract.toLowerCase(), index: a!.index, fromPosition: a!.fromSeq, toPosition: a!.toSeq, eventCount: 6, root: a!.root, txHash: a!.txHash, blockNumber: a!.blockNumber }
+    const as = (key: ReturnType<typeof devKey>) => new NeuraClient(injectTransport(t.api.app), key)
+    const refused = async (key: ReturnType<typeof devKey>, payload: object) =>
+      as(key).command("RecordAnchor", payload).then(() => undefined, (e: { status: number; problem: { code: string } }) => [e.status, e.problem.code])
+    const before = await run(t.store.headPosition)
+    expect(await refused(devKey("mallory"), claim)).toEqual([403, "NotBridgeKey"])
+    expect(await refused(bridgeKey, { ...claim, root: `0x${"ab".repeat(32)}` })).toEqual([400, "AnchorMismatch"])
+    expect(await refused(bridgeKey, { ...claim, toPosition: claim.toPosition + 5 })).toEqual([400, "AnchorMismatch"])
+    expect(await refused(bridgeKey, { ...claim, index: 7 })).toEqual([404, "AnchorNotOnChain"])
+    expect(await refused(bridgeKey, claim)).toEqual([409, "AnchorAlreadyRecorded"])
+    expect(await refused(bridgeKey, { ...claim, contract: `0x${"12".repeat(20)}` })).toEqual([503, "ChainUnavailable"])
+    expect(await run(t.store.headPosition)).toBe(before)
+  }, 60_000)
+
   it("serves an inclusion proof a third party checks with viem alone, and on-chain", async () => {
     await using t = await setup()
     await t.append(5)
-    const bridge = await startBridge({ store: t.store, chain: t.client, batchSize: 1000, maxWaitMs: 100 })
+    const bridge = await t.startBridge({ batchSize: 1000, maxWaitMs: 100 })
     await waitFor(async () => (await t.client.lastSeq()) >= 5)
     await bridge.stop()
 
@@ -120,7 +149,7 @@ describe("chain bridge on real JetStream and a real EVM (EDR)", () => {
   it("restarts safely: resumes after the chain's last anchor, records an anchor the log missed, never double-anchors", async () => {
     await using t = await setup()
     await t.append(4)
-    const first = await startBridge({ store: t.store, chain: t.client, batchSize: 1000, maxWaitMs: 100 })
+    const first = await t.startBridge({ batchSize: 1000, maxWaitMs: 100 })
     await waitFor(async () => (await t.client.lastSeq()) >= 4)
     await first.stop()
 
@@ -133,7 +162,7 @@ describe("chain bridge on real JetStream and a real EVM (EDR)", () => {
     await expect(t.client.anchor(rootOfEvents(missing.filter((e) => e.globalPosition > 4)), 5, head)).rejects.toMatchObject({ _tag: "AnchorRejected" })
 
     await t.append(2, 6)
-    const second = await startBridge({ store: t.store, chain: t.client, batchSize: 1000, maxWaitMs: 100 })
+    const second = await t.startBridge({ batchSize: 1000, maxWaitMs: 100 })
     await waitFor(async () => (await t.client.lastSeq()) > head + 2)
     await second.stop()
 
@@ -149,7 +178,7 @@ describe("chain bridge on real JetStream and a real EVM (EDR)", () => {
   it("detects tampering with any anchored event in a copy of the log, and names it", async () => {
     await using t = await setup()
     await t.append(6)
-    const bridge = await startBridge({ store: t.store, chain: t.client, batchSize: 4, maxWaitMs: 100 })
+    const bridge = await t.startBridge({ batchSize: 4, maxWaitMs: 100 })
     await waitFor(async () => (await t.client.lastSeq()) >= 6)
     await bridge.stop()
     const anchors = await t.client.anchors()

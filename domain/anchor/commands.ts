@@ -1,0 +1,36 @@
+import { Schema } from "effect"
+import { Address, Hash32, Instant, NonNegativeInt, PositiveInt } from "../primitives"
+
+/** What the bridge signs: an anchor it sent, as the chain recorded it. */
+export const RecordAnchorPayload = Schema.Struct({
+  chainId: PositiveInt,
+  contract: Address,
+  index: NonNegativeInt,
+  fromPosition: PositiveInt,
+  toPosition: PositiveInt,
+  eventCount: PositiveInt,
+  root: Hash32,
+  txHash: Hash32,
+  blockNumber: NonNegativeInt
+})
+
+/** The anchor the contract holds at that index (read by the API from the chain), or undefined. */
+export const OnChainAnchorFacts = Schema.Struct({
+  index: NonNegativeInt,
+  root: Hash32,
+  fromPosition: PositiveInt,
+  toPosition: PositiveInt,
+  txHash: Hash32,
+  blockNumber: NonNegativeInt
+})
+
+export class RecordAnchor extends Schema.TaggedClass<RecordAnchor>()("RecordAnchor", {
+  ...RecordAnchorPayload.fields,
+  onChain: Schema.optional(OnChainAnchorFacts),
+  /** The signer is one of the API's configured bridge identities. */
+  actorIsBridge: Schema.Boolean,
+  actor: Address,
+  at: Instant
+}) {}
+
+export type AnchorCommand = RecordAnchor

@@ -1,0 +1,36 @@
+import { Effect, Stream } from "effect"
+import type { EventStore, LogEntry, ReadAllOptions } from "../../domain/ports"
+import type { RecordedEvent } from "../../domain/recordedEvent"
+
+export type ForeignMessage = Extract<LogEntry, { _tag: "Foreign" }>
+
+export interface LogContents {
+  readonly events: ReadonlyArray<RecordedEvent>
+  /** Messages on the log that are not sealed commits, with their positions. */
+  readonly foreign: ReadonlyArray<ForeignMessage>
+}
+
+/**
+ * The log (or a range of it) as stored, sealed events and foreign messages
+ * apart: what audits, chain verification and the bridge read. `toPosition`
+ * stops the read after that position.
+ */
+export const readWholeLog = (store: EventStore["Service"], options: ReadAllOptions & { readonly toPosition?: number } = {}) =>
+  Effect.map(
+    Stream.runCollect(
+      store.readLog(options).pipe(
+        Stream.takeWhile((entry) => options.toPosition === undefined || positionOf(entry) <= options.toPosition)
+      )
+    ),
+    (entries): LogContents => {
+      const events: Array<RecordedEvent> = []
+      const foreign: Array<ForeignMessage> = []
+      for (const entry of entries) {
+        if (entry._tag === "Commit") events.push(...entry.events)
+        else foreign.push(entry)
+      }
+      return { events, foreign }
+    }
+  )
+
+const positionOf = (entry: LogEntry): number => (entry._tag === "Commit" ? entry.events[0]!.globalPosition : entry.globalPosition)
