@@ -23,9 +23,6 @@ export class RateLimited extends Schema.TaggedError<RateLimited>()("RateLimited"
 /** The signer is not one of the API's admin identities (ADMIN_ADDRESSES). */
 export class NotAdmin extends Schema.TaggedError<NotAdmin>()("NotAdmin", { signer: Schema.String }) {}
 
-/** Only registered nodes and coordinators may upload weights. */
-export class NotUploader extends Schema.TaggedError<NotUploader>()("NotUploader", { signer: Schema.String }) {}
-
 /** Uploaded bytes do not hash to the name they were uploaded under. */
 export class WeightsHashMismatch extends Schema.TaggedError<WeightsHashMismatch>()("WeightsHashMismatch", {
   name: Schema.String,

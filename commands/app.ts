@@ -15,6 +15,8 @@ import { startProjector, type Projector } from "../projections/projector"
 import type { SnapshotStore } from "../projections/snapshots"
 import type { ApiRuntime } from "./runtime"
 import { anchorLookup } from "./anchorFacts"
+import { weightsRoutes } from "./routes/weights"
+import type { WeightsStoreShape } from "../infra/weights/WeightsStore"
 import type { ChainClient } from "../chain-bridge/ChainClient"
 import { SIGNING_SCHEME, signingDomain } from "../infra/identity/signature"
 
@@ -30,6 +32,8 @@ export interface ApiOptions {
   readonly bridges?: ReadonlyArray<string>
   /** EventAnchor contracts the API can read, to check RecordAnchor against the chain. */
   readonly anchorChains?: ReadonlyArray<Pick<ChainClient, "chainId" | "contract" | "anchors">>
+  /** The weights bucket (content-addressed, written only through PUT /weights/:name). Without it, the weights routes are absent. */
+  readonly weights?: WeightsStoreShape
   /** Chain id of the signing domain (default 31337, the dev chain); clients read it from GET /signing. */
   readonly chainId?: number
   /** Where the read models' checkpoint is kept across restarts (default: rebuilt at start). */
@@ -93,6 +97,7 @@ export const build = (runtime: ApiRuntime, options: ApiOptions = {}): FastifyIns
   }))
   // One plugin per aggregate, each registering its commands' routes.
   for (const specs of Object.values(commandsByAggregate)) app.register(commandRoutes, { ...shared, specs })
+  if (options.weights) app.register(weightsRoutes, { weights: options.weights, now: shared.now, maxSkewMs: shared.maxSkewMs, domain: shared.domain })
   app.register(logRoutes, { runtime })
   app.register(proofRoutes, { runtime })
 

@@ -7,15 +7,25 @@ import { signCommand, type KeyPair } from "../infra/identity/signature"
  * Payloads are the encoded (JSON) form: money as decimal strings.
  */
 export interface Transport {
-  request(method: "GET" | "POST", path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Record<string, unknown> }>
+  /** A JSON body, or raw bytes (sent as application/octet-stream). */
+  request(
+    method: "GET" | "POST" | "PUT",
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>
+  ): Promise<{ status: number; body: any; headers: Record<string, unknown> }>
 }
+
+const encodeBody = (body: unknown): { contentType: string; data: string | Uint8Array } =>
+  body instanceof Uint8Array ? { contentType: "application/octet-stream", data: body } : { contentType: "application/json", data: JSON.stringify(body) }
 
 export const httpTransport = (baseUrl: string): Transport => ({
   async request(method, path, body, headers = {}) {
+    const encoded = body === undefined ? undefined : encodeBody(body)
     const response = await fetch(`${baseUrl}${path}`, {
       method,
-      headers: body === undefined ? headers : { "content-type": "application/json", ...headers },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) })
+      headers: encoded === undefined ? headers : { "content-type": encoded.contentType, ...headers },
+      ...(encoded === undefined ? {} : { body: encoded.data as string })
     })
     const text = await response.text()
     return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: Object.fromEntries(response.headers) }
@@ -24,7 +34,13 @@ export const httpTransport = (baseUrl: string): Transport => ({
 
 export const injectTransport = (app: FastifyInstance): Transport => ({
   async request(method, path, body, headers = {}) {
-    const response = await app.inject({ method, url: path, headers, ...(body === undefined ? {} : { payload: body as object }) })
+    const encoded = body === undefined ? undefined : encodeBody(body)
+    const response = await app.inject({
+      method,
+      url: path,
+      headers: encoded === undefined ? headers : { "content-type": encoded.contentType, ...headers },
+      ...(encoded === undefined ? {} : { payload: typeof encoded.data === "string" ? encoded.data : Buffer.from(encoded.data) })
+    })
     return { status: response.statusCode, body: response.body ? JSON.parse(response.body) : undefined, headers: response.headers }
   }
 })

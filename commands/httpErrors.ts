@@ -55,7 +55,7 @@ export const statusByTag = {
   // 403: the signer is known but may not do this
   NotTaskOwner: 403, NotModelOwner: 403, NotNodeKey: 403, NodeLacksRole: 403, NotParticipant: 403,
   NotAssignedValidator: 403, NotDatasetOwner: 403, SignerIsNotNodeKey: 403, NotModelOwnerOrCoordinator: 403,
-  ForkNotAllowed: 403, NotVoterKey: 403, NotAdmin: 403, NotBridgeKey: 403, NotUploader: 403,
+  ForkNotAllowed: 403, NotVoterKey: 403, NotAdmin: 403, NotBridgeKey: 403,
   // 404: something named does not exist
   NotFound: 404, StreamNotFound: 404, NotAnchoredYet: 404, EventNotFound: 404, TaskNotFound: 404, NodeNotFound: 404,
   DatasetNotFound: 404, ModelNotFound: 404, ModelVersionNotFound: 404, ResultNotFound: 404, SubmissionNotFound: 404,

@@ -3,6 +3,8 @@ import { ManagedRuntime } from "effect"
 import { objectStoreSnapshots } from "../projections/snapshots"
 import { EventStoreFromEnv } from "../infra/eventStore"
 import { build } from "./app"
+import { objectStoreWeights } from "../infra/weights/WeightsStore"
+import { natsOptionsFromEnv } from "../infra/nats/NatsClient"
 import { chainClient } from "../chain-bridge/ChainClient"
 import { DEFAULT_CHAIN_ID } from "../infra/identity/signature"
 
@@ -10,15 +12,9 @@ import { DEFAULT_CHAIN_ID } from "../infra/identity/signature"
 const runtime = ManagedRuntime.make(EventStoreFromEnv("api"))
 // Coordinator identities (dispatcher/aggregator) may start and close rounds and add model versions.
 const coordinators = (process.env.COORDINATOR_ADDRESSES ?? "").split(",").map((a) => a.trim()).filter(Boolean)
-// Read-model checkpoints in the `snapshots` object store (SNAPSHOTS=off rebuilds at every start).
-const snapshotsNats =
-  process.env.SNAPSHOTS === "off"
-    ? undefined
-    : await connect({
-        servers: process.env.NATS_URL ?? "nats://127.0.0.1:4222",
-        ...(process.env.NATS_USER ? { user: process.env.NATS_USER, pass: process.env.NATS_PASSWORD ?? "" } : {}),
-        name: "neuralink-api-snapshots"
-      })
+// The object stores: content-addressed weights (the API is their only writer) and the
+// read-model checkpoints in `snapshots` (SNAPSHOTS=off rebuilds at every start).
+const objectsNats = await connect(natsOptionsFromEnv("neuralink-api-objects"))
 // The chain bridge's identities, and the EventAnchor contract their RecordAnchor commands are checked against.
 const bridges = (process.env.BRIDGE_ADDRESSES ?? "").split(",").map((a) => a.trim()).filter(Boolean)
 const chainId = Number(process.env.CHAIN_ID ?? DEFAULT_CHAIN_ID)
@@ -33,7 +29,8 @@ const app = build(runtime, {
   bridges,
   anchorChains,
   chainId,
-  ...(snapshotsNats ? { snapshots: await objectStoreSnapshots(snapshotsNats) } : {})
+  weights: await objectStoreWeights(objectsNats),
+  ...(process.env.SNAPSHOTS === "off" ? {} : { snapshots: await objectStoreSnapshots(objectsNats) })
 })
 const port = Number(process.env.API_PORT ?? 8080)
 const host = process.env.API_HOST ?? "127.0.0.1"
@@ -41,7 +38,7 @@ const host = process.env.API_HOST ?? "127.0.0.1"
 const stop = async () => {
   await app.close()
   await runtime.dispose()
-  await snapshotsNats?.drain()
+  await objectsNats.drain()
   process.exit(0)
 }
 process.once("SIGINT", stop)

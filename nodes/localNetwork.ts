@@ -6,7 +6,7 @@ import { loadTf } from "../infra/ml/tf"
 import { startCoordinator } from "./dispatcher/coordinator"
 import { digitsLibrary } from "./infra/dataLibrary"
 import type { WorkQueueConfig } from "./infra/workQueue"
-import type { WeightsStoreShape } from "./infra/WeightsStore"
+import type { WeightsStoreShape } from "../infra/weights/WeightsStore"
 import type { TrainerBehaviour } from "./trainer/train"
 import { startTrainer } from "./trainer/worker"
 import type { ValidatorBehaviour } from "./validator/verify"
@@ -28,8 +28,8 @@ export interface NodeSpec {
  */
 export const startLocalNetwork = async (options: {
   readonly nc: NatsConnection
-  /** Per-role connections (nats.conf roles); default: `nc` for all. */
-  readonly connections?: { readonly coordinator?: NatsConnection; readonly trainer?: NatsConnection; readonly validator?: NatsConnection }
+  /** The coordinator's connection and each node's own (its NATS user, `node-<id>`); default: `nc` for all. */
+  readonly connections?: { readonly coordinator?: NatsConnection; readonly node?: (node: NodeSpec) => Promise<NatsConnection> }
   readonly store: EventStore["Service"]
   /** Any client of the API; each node re-signs with its own key. */
   readonly client: NeuraClient
@@ -53,11 +53,18 @@ export const startLocalNetwork = async (options: {
     ...queue,
     log: (l) => log(`[coordinator] ${l}`)
   })
+  const own: Array<NatsConnection> = []
+  const connectionOf = async (n: NodeSpec) => {
+    if (!options.connections?.node) return options.nc
+    const nc = await options.connections.node(n)
+    own.push(nc)
+    return nc
+  }
   const workers = await Promise.all(
-    options.nodes.filter((n) => n.behaviour !== "offline").map((n) =>
+    options.nodes.filter((n) => n.behaviour !== "offline").map(async (n) =>
       n.role === "trainer"
         ? startTrainer({
-            nc: options.connections?.trainer ?? options.nc,
+            nc: await connectionOf(n),
             nodeId: n.nodeId,
             client: options.client.as(n.key),
             deps: { tf, weights: options.weights, data, behaviour: (n.behaviour as TrainerBehaviour | undefined) ?? "honest" },
@@ -65,7 +72,7 @@ export const startLocalNetwork = async (options: {
             log: (l) => log(`[trainer] ${l}`)
           })
         : startValidator({
-            nc: options.connections?.validator ?? options.nc,
+            nc: await connectionOf(n),
             nodeId: n.nodeId,
             client: options.client.as(n.key),
             deps: { tf, weights: options.weights, data, behaviour: (n.behaviour as ValidatorBehaviour | undefined) ?? "honest" },
@@ -80,6 +87,7 @@ export const startLocalNetwork = async (options: {
     async stop() {
       await Promise.all(workers.map((w) => w.stop()))
       await coordinator.stop()
+      await Promise.all(own.map((nc) => nc.close().catch(() => undefined)))
     }
   }
 }

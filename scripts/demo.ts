@@ -6,7 +6,9 @@ import type { EventStore } from "../domain/ports"
 import type { RecordedEvent } from "../domain/recordedEvent"
 import { loadTf } from "../infra/ml/tf"
 import { startLocalNetwork } from "../nodes/localNetwork"
-import { objectStoreWeights } from "../nodes/infra/WeightsStore"
+import { objectStoreWeights, splitWeightsStore } from "../infra/weights/WeightsStore"
+import { apiWeightsWriter } from "../commands/weightsClient"
+import type { NodeSpec } from "../nodes/localNetwork"
 import { createDigitsTask, optIn } from "./digitsTask"
 import { devKey } from "./samples"
 
@@ -20,13 +22,18 @@ import { devKey } from "./samples"
 export const runDemo = async (options: {
   readonly apiUrl: string
   readonly store: EventStore["Service"]
-  readonly connections: { readonly coordinator: NatsConnection; readonly trainer: NatsConnection; readonly validator: NatsConnection }
+  /** The coordinator's connection, and a connection per node as its own NATS user. */
+  readonly connections: { readonly coordinator: NatsConnection; readonly node: (node: NodeSpec) => Promise<NatsConnection> }
   readonly target?: number
 }) => {
   const run = `${Date.now().toString(36)}${randomBytes(2).toString("hex")}`
   const say = (line: string) => console.log(`[demo] ${line}`)
   const owner = new NeuraClient(httpTransport(options.apiUrl), devKey("owner"))
-  const weights = await objectStoreWeights(options.connections.coordinator)
+  // Weights are read from the object store and uploaded through the API (its only writer).
+  const weights = splitWeightsStore(
+    await objectStoreWeights(options.connections.coordinator),
+    apiWeightsWriter(httpTransport(options.apiUrl), devKey("coordinator"))
+  )
   const tf = await loadTf()
   const nodes = [
     { nodeId: `trainerA-${run}`, role: "trainer" as const },

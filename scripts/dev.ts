@@ -13,7 +13,10 @@ import { apiAnchorRecorder } from "../commands/anchorRecorder"
 import { httpTransport, NeuraClient } from "../commands/client"
 import { EventStore } from "../domain/ports"
 import { layerJetStream } from "../infra/eventStore/jetStream"
-import { NatsClient } from "../infra/nats/NatsClient"
+import { NatsClient, natsOptions } from "../infra/nats/NatsClient"
+import { nodeUser, SERVICE_ROLES, type NodeRole, type ServiceRole } from "../infra/nats/accounts"
+import { objectStoreWeights } from "../infra/weights/WeightsStore"
+import type { NodeSpec } from "../nodes/localNetwork"
 import { provisionAll } from "../infra/nats/provision"
 import { startNatsServer } from "../infra/nats/server"
 import { objectStoreSnapshots } from "../projections/snapshots"
@@ -25,16 +28,22 @@ import { devKey } from "./samples"
  * (persistent store in .data/nats, dev passwords in .data/dev-credentials.json),
  * provisioning as admin, the HTTP API as the `api` role, then the demo.
  */
-const ROLES = ["admin", "api", "coordinator", "trainer", "validator", "bridge"] as const
+const ROLES = SERVICE_ROLES
+type Role = ServiceRole
 mkdirSync(".data/nats", { recursive: true })
 const credentialsFile = ".data/dev-credentials.json"
-const stored: Partial<Record<(typeof ROLES)[number], string>> = existsSync(credentialsFile) ? JSON.parse(readFileSync(credentialsFile, "utf8")) : {}
-const credentials: Record<(typeof ROLES)[number], string> = ROLES.every((r) => stored[r])
-  ? (stored as Record<(typeof ROLES)[number], string>)
-  : // nats-server parses $VAR values as config tokens: start with a letter so a
-  // password never reads as a number.
-  (Object.fromEntries(ROLES.map((r) => [r, `pw${randomBytes(12).toString("hex")}`])) as Record<(typeof ROLES)[number], string>)
-writeFileSync(credentialsFile, JSON.stringify(credentials, null, 2), { mode: 0o600 })
+// nats-server parses $VAR values as config tokens: start with a letter so a password never reads as a number.
+const newPassword = () => `pw${randomBytes(12).toString("hex")}`
+const stored: { roles?: Partial<Record<Role, string>>; nodes?: Record<string, { role: NodeRole; password: string }> } = existsSync(credentialsFile)
+  ? JSON.parse(readFileSync(credentialsFile, "utf8"))
+  : {}
+const credentials: Record<Role, string> = Object.fromEntries(ROLES.map((r) => [r, stored.roles?.[r] ?? newPassword()])) as Record<Role, string>
+// Every node has its own NATS user (node-<id>); the dev stack creates them as nodes start.
+const nodeAccounts = new Map(Object.entries(stored.nodes ?? {}))
+const saveCredentials = () =>
+  writeFileSync(credentialsFile, JSON.stringify({ roles: credentials, nodes: Object.fromEntries(nodeAccounts) }, null, 2), { mode: 0o600 })
+saveCredentials()
+const accounts = () => [...nodeAccounts].map(([nodeId, a]) => ({ nodeId, role: a.role, password: a.password }))
 
 const natsPort = Number(process.env.NATS_PORT ?? 4222)
 const server = await startNatsServer({
@@ -42,18 +51,28 @@ const server = await startNatsServer({
   configFile: "nats.conf",
   port: natsPort,
   storeDir: ".data/nats",
+  auth: { nodes: accounts(), runDir: ".data/nats-config" },
   env: Object.fromEntries(ROLES.map((r) => [`NATS_${r.toUpperCase()}_PASSWORD`, credentials[r]]))
 })
+/** A node's own NATS connection: its user is added (and the server reloaded) the first time. */
+const connectNode = async (node: NodeSpec) => {
+  if (!nodeAccounts.has(node.nodeId)) {
+    nodeAccounts.set(node.nodeId, { role: node.role, password: newPassword() })
+    saveCredentials()
+    await server.setNodeAccounts(accounts())
+  }
+  return connect(natsOptions({ servers: server.url, user: nodeUser(node.nodeId), pass: nodeAccounts.get(node.nodeId)!.password, name: `neuralink-${node.nodeId}` }))
+}
 console.log(`[dev] nats-server ${server.url} (store .data/nats, roles: ${ROLES.join(", ")})`)
 
-const admin = await connect({ servers: server.url, user: "admin", pass: credentials.admin })
+const admin = await connect(natsOptions({ servers: server.url, user: "admin", pass: credentials.admin }))
 await provisionAll(admin)
 await admin.close()
 console.log("[dev] provisioned EVENTS (log), CMDS (work queue), weights (object store)")
 console.log(`[dev] dev roles' passwords in ${credentialsFile}; reset everything with: rm -rf .data`)
 
 const apiLayer = layerJetStream({ provision: false }).pipe(
-  Layer.provide(NatsClient.layer({ servers: server.url, user: "api", pass: credentials.api, name: "neuralink-api" }))
+  Layer.provide(NatsClient.layer(natsOptions({ servers: server.url, user: "api", pass: credentials.api, name: "neuralink-api" })))
 )
 const runtime = ManagedRuntime.make(apiLayer)
 
@@ -66,16 +85,17 @@ const chainConnection = { chainId: localChain.chainId, rpc: rpc.url, privateKey:
 const anchorContract = await deployEventAnchor(chainConnection)
 console.log(`[dev] EVM (EDR) JSON-RPC ${rpc.url}, chain ${localChain.chainId}; EventAnchor at ${anchorContract}`)
 const bridgeRuntime = ManagedRuntime.make(
-  layerJetStream({ provision: false }).pipe(Layer.provide(NatsClient.layer({ servers: server.url, user: "bridge", pass: credentials.bridge, name: "neuralink-bridge" })))
+  layerJetStream({ provision: false }).pipe(Layer.provide(NatsClient.layer(natsOptions({ servers: server.url, user: "bridge", pass: credentials.bridge, name: "neuralink-bridge" }))))
 )
 const anchoring = chainClient(chainConnection, anchorContract)
-const apiNats = await connect({ servers: server.url, user: "api", pass: credentials.api, name: "neuralink-api-snapshots" })
+const apiNats = await connect(natsOptions({ servers: server.url, user: "api", pass: credentials.api, name: "neuralink-api-snapshots" }))
 const app = build(runtime, {
   coordinators: [devKey("coordinator").address],
   // The bridge records anchors through the API, which checks them against this contract.
   bridges: [devKey("bridge").address],
   anchorChains: [anchoring],
   chainId: localChain.chainId,
+  weights: await objectStoreWeights(apiNats),
   snapshots: await objectStoreSnapshots(apiNats)
 })
 const apiPort = Number(process.env.API_PORT ?? 8080)
@@ -101,10 +121,9 @@ const shutdown = async () => {
 }
 
 try {
-  const as = (role: (typeof ROLES)[number]) => connect({ servers: server.url, user: role, pass: credentials[role], name: `neuralink-${role}` })
-  const connections = { coordinator: await as("coordinator"), trainer: await as("trainer"), validator: await as("validator") }
-  await runDemo({ apiUrl, store: await runtime.runPromise(EventStore.useSync((s) => s)), connections })
-  await Promise.all(Object.values(connections).map((nc) => nc.close()))
+  const coordinatorNats = await connect(natsOptions({ servers: server.url, user: "coordinator", pass: credentials.coordinator, name: "neuralink-coordinator" }))
+  await runDemo({ apiUrl, store: await runtime.runPromise(EventStore.useSync((s) => s)), connections: { coordinator: coordinatorNats, node: connectNode } })
+  await coordinatorNats.close()
   // Anchor what the demo wrote, then audit the log against the chain.
   await bridge.flushNow()
   const store = await runtime.runPromise(EventStore.useSync((s) => s))

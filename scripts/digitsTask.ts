@@ -4,7 +4,7 @@ import { getWeightBytes } from "../infra/ml/model"
 import type { LoadedTf } from "../infra/ml/tf"
 import { digitsCnn, digitsMlp, topologyOf } from "../infra/ml/topologies"
 import type { KeyPair } from "../infra/identity/signature"
-import type { WeightsStoreShape } from "../nodes/infra/WeightsStore"
+import type { WeightsStoreShape } from "../infra/weights/WeightsStore"
 import { registerNode } from "./samples"
 
 /**

@@ -9,7 +9,7 @@ import type { Tf } from "./tf"
  * little-endian float32, concatenated. Their SHA-256 is the weights hash.
  */
 
-export const weightsHash = (bytes: Uint8Array): `0x${string}` => `0x${createHash("sha256").update(bytes).digest("hex")}`
+export { weightsHash } from "../weights/WeightsStore"
 
 export const buildModel = async (tf: Tf, topology: Record<string, unknown>): Promise<LayersModel> =>
   tf.models.modelFromJSON({ modelTopology: topology } as never)

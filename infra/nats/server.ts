@@ -1,8 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process"
-import { mkdtempSync, rmSync } from "node:fs"
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
+import { renderAuthorization, type NodeAccount } from "./accounts"
 
 /**
  * A real nats-server with JetStream, started (for a test file, a benchmark or
@@ -16,6 +17,8 @@ export interface NatsServer extends AsyncDisposable {
   readonly port: number
   /** The store dir, or undefined for an external NATS_URL server. */
   readonly storeDir: string | undefined
+  /** Replace the node users (a config file with `auth` only) and reload the server's configuration. */
+  setNodeAccounts(nodes: ReadonlyArray<NodeAccount>): Promise<void>
   stop(): Promise<void>
 }
 
@@ -53,6 +56,12 @@ export interface StartOptions {
   readonly port?: number
   /** Persistent store dir, kept on stop (dev stack); default: a temp dir, removed on stop. */
   readonly storeDir?: string
+  /**
+   * With `configFile`: the node users to render into the `auth.conf` it
+   * includes (infra/nats/accounts.ts). The config is copied into `runDir`
+   * (default: a temp dir) beside the rendered auth.conf.
+   */
+  readonly auth?: { readonly nodes: ReadonlyArray<NodeAccount>; readonly runDir?: string }
 }
 
 export const startNatsServer = async (options: StartOptions = {}): Promise<NatsServer> => {
@@ -62,6 +71,9 @@ export const startNatsServer = async (options: StartOptions = {}): Promise<NatsS
       url,
       port: Number(new URL(url.replace(/^nats:/, "http:")).port || 4222),
       storeDir: undefined,
+      setNodeAccounts: async () => {
+        throw new Error("an external NATS_URL server's users are not ours to change")
+      },
       stop: async () => undefined,
       [Symbol.asyncDispose]: async () => undefined
     }
@@ -71,15 +83,28 @@ export const startNatsServer = async (options: StartOptions = {}): Promise<NatsS
   // Absolute: nats-server parses $NATS_STORE_DIR as a config token, and a
   // relative ".data/…" would not read as a string.
   const storeDir = options.storeDir ? resolve(options.storeDir) : mkdtempSync(join(tmpdir(), "neuralink-nats-"))
+  // A config with generated users runs from its own directory: nats.conf's
+  // `include "auth.conf"` resolves beside the copy.
+  const runDir = options.auth ? (options.auth.runDir ? resolve(options.auth.runDir) : mkdtempSync(join(tmpdir(), "neuralink-natsconf-"))) : undefined
+  const configFile = options.configFile && runDir ? join(runDir, "nats.conf") : options.configFile
+  const writeAuth = (nodes: ReadonlyArray<NodeAccount>) => {
+    if (runDir) writeFileSync(join(runDir, "auth.conf"), renderAuthorization(nodes), { mode: 0o600 })
+  }
+  if (runDir && options.configFile) {
+    mkdirSync(runDir, { recursive: true })
+    copyFileSync(options.configFile, configFile!)
+    writeAuth(options.auth!.nodes)
+  }
   const removeStore = () => {
     if (!keepStore) rmSync(storeDir, { recursive: true, force: true })
+    if (runDir && !options.auth?.runDir) rmSync(runDir, { recursive: true, force: true })
   }
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = options.port ?? (await freePort())
     // A config file names its store dir through $NATS_STORE_DIR (nats-server
     // refuses -sd on top of a configured store_dir); plain servers get -sd.
-    const args = options.configFile
-      ? ["-c", options.configFile, "-a", "127.0.0.1", "-p", String(port)]
+    const args = configFile
+      ? ["-c", configFile, "-a", "127.0.0.1", "-p", String(port)]
       : ["-js", "-a", "127.0.0.1", "-p", String(port), "-sd", storeDir]
     const env = { ...process.env, ...options.env, NATS_STORE_DIR: storeDir }
     const child = spawn(bin, args, { env, stdio: ["ignore", "pipe", "pipe"] })
@@ -94,7 +119,14 @@ export const startNatsServer = async (options: StartOptions = {}): Promise<NatsS
         }
         removeStore()
       }
-      return { url: `nats://127.0.0.1:${port}`, port, storeDir, stop, [Symbol.asyncDispose]: stop }
+      const setNodeAccounts = async (nodes: ReadonlyArray<NodeAccount>) => {
+        if (!runDir) throw new Error("setNodeAccounts needs a server started with `auth`")
+        writeAuth(nodes)
+        // nats-server reloads its configuration (users included) on SIGHUP;
+        // connected clients keep their connections.
+        await reloadConfig(child)
+      }
+      return { url: `nats://127.0.0.1:${port}`, port, storeDir, setNodeAccounts, stop, [Symbol.asyncDispose]: stop }
     }
     child.kill("SIGKILL")
     // A port taken between freePort() and bind is worth another try; anything else is fatal.
@@ -106,6 +138,26 @@ export const startNatsServer = async (options: StartOptions = {}): Promise<NatsS
   removeStore()
   throw new Error("nats-server: no free port after 5 attempts")
 }
+
+/** Send SIGHUP and wait until the server logs that it reloaded (or why it did not). */
+const reloadConfig = (child: ChildProcess): Promise<void> =>
+  new Promise((resolve, reject) => {
+    let log = ""
+    const timer = setTimeout(() => done(new Error(`no reload confirmation\n${log}`)), 10_000)
+    const done = (error?: Error) => {
+      clearTimeout(timer)
+      child.stderr?.off("data", onData)
+      if (error) reject(error)
+      else resolve()
+    }
+    const onData = (chunk: Buffer) => {
+      log += chunk.toString()
+      if (/Reloaded server configuration/i.test(log)) done()
+      else if (/Failed to reload|error/i.test(log)) done(new Error(`reload failed: ${log}`))
+    }
+    child.stderr?.on("data", onData)
+    child.kill("SIGHUP")
+  })
 
 /** Resolves true once the server says it is ready, or the log that explains why not. */
 const waitForReady = (child: ChildProcess): Promise<true | string> =>

@@ -15,7 +15,7 @@ import { buildModel, evaluate, fedAvg, predictionsDigest, setWeightBytes } from 
 import type { LoadedTf } from "../../infra/ml/tf"
 import type { DataLibrary } from "../infra/dataLibrary"
 import { ensureNodeConsumer, publishWork, defaultWorkQueue, type WorkQueueConfig } from "../infra/workQueue"
-import type { WeightsStoreShape } from "../infra/WeightsStore"
+import type { WeightsStoreShape } from "../../infra/weights/WeightsStore"
 import { workSubject, type TrainWork, type VerifyWork } from "../workItems"
 import { planRound, reassignee } from "./plan"
 

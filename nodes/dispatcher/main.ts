@@ -3,8 +3,7 @@ import { EventStore } from "../../domain/ports"
 import { EventStoreFromEnv } from "../../infra/eventStore"
 import { loadTf } from "../../infra/ml/tf"
 import { digitsLibrary } from "../infra/dataLibrary"
-import { apiClient, nodeEnvironment, runNodeMain } from "../infra/nodeProcess"
-import { objectStoreWeights } from "../infra/WeightsStore"
+import { apiClient, nodeEnvironment, runNodeMain, nodeWeights } from "../infra/nodeProcess"
 import { startCoordinator } from "./coordinator"
 
 /**
@@ -24,7 +23,7 @@ runNodeMain(
       nc,
       store,
       client: apiClient(env.apiUrl, env.key),
-      weights: await objectStoreWeights(nc),
+      weights: await nodeWeights(nc, env.apiUrl, env.key),
       data: digitsLibrary(),
       tf: () => loadTf(),
       log: (l) => console.log(`[coordinator] ${l}`)

@@ -1,6 +1,6 @@
 import type { LoadedTf } from "../../infra/ml/tf"
 import type { DataLibrary } from "./dataLibrary"
-import type { WeightsStoreShape } from "./WeightsStore"
+import type { WeightsStoreShape } from "../../infra/weights/WeightsStore"
 
 /** What a trainer or validator needs to do its ML work, and how it reports while doing it. */
 export interface MlNodeDeps<Behaviour extends string> {

@@ -2,7 +2,10 @@ import { connect, type NatsConnection } from "@nats-io/transport-node"
 import { Effect, Exit, Fiber } from "effect"
 import { ApiError, httpTransport, NeuraClient } from "../../commands/client"
 import { keyPairFromSecret, type KeyPair } from "../../infra/identity/signature"
+import { objectStoreWeights, splitWeightsStore, type WeightsStoreShape } from "../../infra/weights/WeightsStore"
+import { apiWeightsWriter } from "../../commands/weightsClient"
 import { devKey } from "../../infra/identity/devKeys"
+import { natsOptionsFromEnv } from "../../infra/nats/NatsClient"
 
 /**
  * What every node process reads from its environment:
@@ -25,12 +28,7 @@ export const nodeEnvironment = () => {
     key,
     apiUrl: process.env.API_URL ?? "http://127.0.0.1:8080",
     capabilities: (process.env.NODE_CAPABILITIES ?? "tfjs").split(",").filter(Boolean),
-    connectNats: (): Promise<NatsConnection> =>
-      connect({
-        servers: process.env.NATS_URL ?? "nats://127.0.0.1:4222",
-        ...(process.env.NATS_USER ? { user: process.env.NATS_USER, pass: process.env.NATS_PASSWORD ?? "" } : {}),
-        name: `neuralink-${nodeId}`
-      })
+    connectNats: (): Promise<NatsConnection> => connect(natsOptionsFromEnv(`neuralink-${nodeId}`))
   }
 }
 
@@ -44,6 +42,13 @@ export const registerSelf = async (client: NeuraClient, nodeId: string, roles: R
 }
 
 export const apiClient = (apiUrl: string, key: KeyPair) => new NeuraClient(httpTransport(apiUrl), key)
+
+/**
+ * A node's weights: read straight from the object store (read-only for
+ * nodes), uploaded through the API, the bucket's only writer.
+ */
+export const nodeWeights = async (nc: NatsConnection, apiUrl: string, key: KeyPair): Promise<WeightsStoreShape> =>
+  splitWeightsStore(await objectStoreWeights(nc), apiWeightsWriter(httpTransport(apiUrl), key))
 
 /**
  * Run a node until SIGINT/SIGTERM: the resource is acquired, the process

@@ -1,7 +1,6 @@
 import { loadTf } from "../../infra/ml/tf"
 import { digitsLibrary } from "../infra/dataLibrary"
-import { apiClient, nodeEnvironment, registerSelf, runNodeMain } from "../infra/nodeProcess"
-import { objectStoreWeights } from "../infra/WeightsStore"
+import { apiClient, nodeEnvironment, registerSelf, runNodeMain, nodeWeights } from "../infra/nodeProcess"
 import type { ValidatorBehaviour } from "./verify"
 import { startValidator } from "./worker"
 
@@ -19,7 +18,7 @@ runNodeMain(
       nc,
       nodeId: env.nodeId,
       client,
-      deps: { tf, weights: await objectStoreWeights(nc), data: digitsLibrary(), behaviour: (process.env.NODE_BEHAVIOUR as ValidatorBehaviour) ?? "honest" },
+      deps: { tf, weights: await nodeWeights(nc, env.apiUrl, env.key), data: digitsLibrary(), behaviour: (process.env.NODE_BEHAVIOUR as ValidatorBehaviour) ?? "honest" },
       log: (l) => console.log(`[validator] ${l}`)
     })
     return { nc, worker }

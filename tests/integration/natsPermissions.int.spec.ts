@@ -5,124 +5,167 @@ import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { toEventStore } from "../../infra/eventStore/backend"
 import { defaultJetStreamConfig, JetStreamLog } from "../../infra/eventStore/jetStream"
+import { nodeUser, type NodeAccount } from "../../infra/nats/accounts"
+import { natsOptions } from "../../infra/nats/NatsClient"
 import { provisionAll, WEIGHTS_BUCKET } from "../../infra/nats/provision"
 import { ensureNodeConsumer } from "../../nodes/infra/workQueue"
 import { budgetEscrowed } from "../support/events"
 import { startNatsServer, type NatsServer } from "../support/natsServer"
 
 /**
- * The repo's own nats.conf, loaded by a private server: each role can do its
+ * The repo's own nats.conf with the users rendered by infra/nats/accounts.ts,
+ * loaded by a private server: each role, and each node as itself, can do its
  * job and nothing else. Each denial is paired with an allowed action of the
- * same role, so a test cannot pass just because the role is broken.
+ * same identity, so a test cannot pass just because the identity is broken.
  */
-const passwords = {
-  admin: "admin-secret",
-  api: "api-secret",
-  trainer: "trainer-secret",
-  validator: "validator-secret",
-  bridge: "bridge-secret",
-  coordinator: "coordinator-secret"
-} as const
-type Role = keyof typeof passwords
+const passwords = { admin: "admin-secret", api: "api-secret", bridge: "bridge-secret", coordinator: "coordinator-secret" } as const
+const nodes: ReadonlyArray<NodeAccount> = [
+  { nodeId: "trainer1", role: "trainer", password: "trainerOnePassword1" },
+  { nodeId: "trainer2", role: "trainer", password: "trainerTwoPassword2" },
+  { nodeId: "validator1", role: "validator", password: "validatorOnePassword" }
+]
 
 let server: NatsServer
 const connections: Array<NatsConnection> = []
-const as = async (role: Role) => {
-  const nc = await connect({ servers: server.url, user: role, pass: passwords[role], timeout: 3000 })
+const as = async (user: string, pass: string) => {
+  const nc = await connect({ ...natsOptions({ servers: server.url, user, pass }), timeout: 3000 })
   connections.push(nc)
   return nc
 }
+const asRole = (role: keyof typeof passwords) => as(role, passwords[role])
+const asNode = (nodeId: string) => as(nodeUser(nodeId), nodes.find((n) => n.nodeId === nodeId)!.password)
 const enc = (s: string) => new TextEncoder().encode(s)
+const DENIED = /permission|authorization/i
+
+/** Resolves with the server's refusal of a subscription (it arrives asynchronously). */
+const subscriptionRefused = async (nc: NatsConnection, subject: string): Promise<boolean> => {
+  const sub = nc.subscribe(subject)
+  const refused = (async () => {
+    try {
+      for await (const _ of sub) return false
+      return false
+    } catch (e) {
+      return DENIED.test(String(e))
+    }
+  })()
+  await nc.flush()
+  return Promise.race([refused, new Promise<boolean>((r) => setTimeout(() => r(false), 3000))])
+}
 
 beforeAll(async () => {
   server = await startNatsServer({
     private: true,
     configFile: "nats.conf",
-    env: {
-      NATS_ADMIN_PASSWORD: passwords.admin,
-      NATS_API_PASSWORD: passwords.api,
-      NATS_TRAINER_PASSWORD: passwords.trainer,
-      NATS_VALIDATOR_PASSWORD: passwords.validator,
-      NATS_BRIDGE_PASSWORD: passwords.bridge,
-      NATS_COORDINATOR_PASSWORD: passwords.coordinator
-    }
+    auth: { nodes },
+    env: Object.fromEntries(Object.entries(passwords).map(([role, pw]) => [`NATS_${role.toUpperCase()}_PASSWORD`, pw]))
   })
-  await provisionAll(await as("admin"))
+  const admin = await asRole("admin")
+  await provisionAll(admin)
+  for (const n of nodes) await ensureNodeConsumer(admin, n.nodeId)
 })
 afterAll(async () => {
   await Promise.all(connections.map((nc) => nc.close().catch(() => undefined)))
   await server?.stop()
 })
 
-describe("nats.conf role permissions", () => {
-  it("refuses a wrong password", async () => {
-    await expect(connect({ servers: server.url, user: "api", pass: "nope", timeout: 3000 })).rejects.toThrow(/Authorization/i)
+describe("NATS identities and permissions (nats.conf + infra/nats/accounts.ts)", () => {
+  it("refuses a wrong password, and the retired shared node users", async () => {
+    await expect(connect({ servers: server.url, user: "api", pass: "nope", timeout: 3000 })).rejects.toThrow(DENIED)
+    await expect(connect({ servers: server.url, user: "trainer", pass: "trainer-secret", timeout: 3000 })).rejects.toThrow(DENIED)
   })
 
-  it("api: appends to and reads the event log, cannot delete or purge it, cannot create streams", async () => {
-    const nc = await as("api")
+  it("api: the only writer of the log and of weights; cannot delete or purge them, cannot create streams", async () => {
+    const nc = await asRole("api")
     const store = toEventStore(await JetStreamLog.open(nc, { ...defaultJetStreamConfig, provision: false }))
     const r = await Effect.runPromise(
       store.append({ stream: "ledger-T1", expectedRevision: "no_stream", events: [budgetEscrowed("T1", 100n)], commandId: "perm-1" })
     )
     expect(r.globalPosition).toBeGreaterThan(0)
     expect((await Effect.runPromise(store.readStream("ledger-T1"))).length).toBe(1)
+    const bucket = await new Objm(nc).open(WEIGHTS_BUCKET)
+    expect((await bucket.putBlob({ name: "sha256-api" }, new Uint8Array([1, 2, 3]))).size).toBe(3)
     const jsm = await jetstreamManager(nc, { timeout: 2000 })
-    await expect(jsm.streams.delete("EVENTS")).rejects.toThrow(/permission/i)
-    await expect(jsm.streams.purge("EVENTS")).rejects.toThrow(/permission/i)
-    await expect(jsm.streams.add({ name: "ROGUE", subjects: ["rogue.>"] })).rejects.toThrow(/permission/i)
+    await expect(jsm.streams.delete("EVENTS")).rejects.toThrow(DENIED)
+    await expect(jsm.streams.purge("EVENTS")).rejects.toThrow(DENIED)
+    await expect(jsm.streams.purge(`OBJ_${WEIGHTS_BUCKET}`)).rejects.toThrow(DENIED)
+    await expect(jsm.streams.add({ name: "ROGUE", subjects: ["rogue.>"] })).rejects.toThrow(DENIED)
   })
 
-  it("coordinator: creates a node's work queue and routes work to it, but cannot append events", async () => {
-    const nc = await as("coordinator")
+  it("coordinator: creates a node's work queue and routes work to it, reads weights, but cannot append events or write weights", async () => {
+    const nc = await asRole("coordinator")
     await ensureNodeConsumer(nc, "trainer9")
     const js = jetstream(nc, { timeout: 2000 })
     expect((await js.publish("cmd.train.tfjs.trainer9", enc(JSON.stringify({ task: "T9" })), { msgID: "train-9" })).stream).toBe("CMDS")
-    await expect(js.publish("events.task.T1", enc("{}"), { timeout: 2000 })).rejects.toThrow(/permission/i)
+    await expect(js.publish("events.task.T1", enc("{}"), { timeout: 2000 })).rejects.toThrow(DENIED)
+    const bucket = await new Objm(nc).open(WEIGHTS_BUCKET)
+    expect([...(await bucket.getBlob("sha256-api"))!]).toEqual([1, 2, 3])
+    await expect(bucket.putBlob({ name: "sha256-forged" }, new Uint8Array([9]))).rejects.toThrow(DENIED)
     const jsm = await jetstreamManager(nc, { timeout: 2000 })
-    await expect(jsm.streams.delete("CMDS")).rejects.toThrow(/permission/i)
+    await expect(jsm.streams.delete("CMDS")).rejects.toThrow(DENIED)
   })
 
-  it("trainer: pulls its work queue and writes weights, but cannot publish events or commands", async () => {
-    const admin = await as("admin")
-    await ensureNodeConsumer(admin, "trainer1")
-    await jetstream(admin).publish("cmd.train.tfjs.trainer1", enc(JSON.stringify({ task: "T1" })), { msgID: "train-1" })
-    const nc = await as("trainer")
+  it("bridge: reads the log but cannot publish anything on it (no poison messages) nor work", async () => {
+    const nc = await asRole("bridge")
+    const jsm = await jetstreamManager(nc, { timeout: 2000 })
+    expect((await jsm.direct.getMessage("EVENTS", { seq: 1 }))?.seq).toBe(1)
     const js = jetstream(nc, { timeout: 2000 })
-    const consumer = await js.consumers.get("CMDS", "node-trainer1")
-    const msg = await consumer.next({ expires: 2000 })
+    await expect(js.publish("events.anchor.x", enc("garbage"), { timeout: 2000 })).rejects.toThrow(DENIED)
+    await expect(js.publish("events.task.T1", enc("{}"), { timeout: 2000 })).rejects.toThrow(DENIED)
+    await expect(js.publish("cmd.train.tfjs", enc("{}"), { timeout: 2000 })).rejects.toThrow(DENIED)
+  })
+
+  it("a node pulls its own work queue only, and cannot publish events or commands", async () => {
+    const admin = await asRole("admin")
+    await jetstream(admin).publish("cmd.train.tfjs.trainer1", enc(JSON.stringify({ task: "T1" })), { msgID: "train-1" })
+    await jetstream(admin).publish("cmd.train.tfjs.trainer2", enc(JSON.stringify({ task: "T2" })), { msgID: "train-2" })
+    const nc = await asNode("trainer1")
+    const js = jetstream(nc, { timeout: 2000 })
+    const own = await js.consumers.get("CMDS", "node-trainer1")
+    const msg = await own.next({ expires: 2000 })
     expect(msg?.subject).toBe("cmd.train.tfjs.trainer1")
     msg!.ack()
-    const bucket = await new Objm(nc).open(WEIGHTS_BUCKET)
-    const put = await bucket.putBlob({ name: "sha256-abc" }, new Uint8Array([1, 2, 3]))
-    expect(put.size).toBe(3)
-
-    await expect(js.publish("events.task.T1", enc("{}"), { timeout: 2000 })).rejects.toThrow(/permission/i)
-    await expect(js.publish("cmd.verify.tfjs", enc("{}"), { timeout: 2000 })).rejects.toThrow(/permission/i)
-    const jsm = await jetstreamManager(nc, { timeout: 2000 })
-    await expect(jsm.consumers.add("CMDS", { durable_name: "rogue", filter_subject: "cmd.*.*.rogue" })).rejects.toThrow(/permission/i)
+    // The rival's queue: neither its info nor its messages.
+    await expect(js.consumers.get("CMDS", "node-trainer2")).rejects.toThrow(DENIED)
+    await expect(js.publish("events.task.T1", enc("{}"), { timeout: 2000 })).rejects.toThrow(DENIED)
+    await expect(js.publish("cmd.verify.tfjs.trainer2", enc("{}"), { timeout: 2000 })).rejects.toThrow(DENIED)
+    const jsm = await jetstreamManager(nc, { timeout: 2000 }).catch((e: unknown) => e)
+    if (!(jsm instanceof Error)) await expect(jsm.consumers.add("CMDS", { durable_name: "rogue", filter_subject: "cmd.*.*.rogue" })).rejects.toThrow(DENIED)
+    // The rival's work is still there for the rival.
+    const rival = await (await jetstream(await asNode("trainer2"), { timeout: 2000 }).consumers.get("CMDS", "node-trainer2")).next({ expires: 2000 })
+    expect(rival?.subject).toBe("cmd.train.tfjs.trainer2")
+    rival!.ack()
   })
 
-  it("validator: reads weights, cannot write them or touch the log", async () => {
-    const admin = await as("admin")
-    await ensureNodeConsumer(admin, "validator1")
-    await (await new Objm(admin).open(WEIGHTS_BUCKET)).putBlob({ name: "sha256-def" }, new Uint8Array([4, 5, 6]))
-    const nc = await as("validator")
-    expect(await (await jetstream(nc).consumers.get("CMDS", "node-validator1")).info()).toMatchObject({ name: "node-validator1" })
-    const bucket = await new Objm(nc).open(WEIGHTS_BUCKET)
-    const blob = await bucket.getBlob("sha256-def")
-    expect([...blob!]).toEqual([4, 5, 6])
-    await expect(bucket.putBlob({ name: "forged" }, new Uint8Array([9]))).rejects.toThrow(/permission/i)
-    const js = jetstream(nc, { timeout: 2000 })
-    await expect(js.publish("events.model.M-1", enc("{}"), { timeout: 2000 })).rejects.toThrow(/permission/i)
+  it("a node reads weights but can neither write nor delete them (no sabotage of a rival's weights)", async () => {
+    const api = await new Objm(await asRole("api")).open(WEIGHTS_BUCKET)
+    await api.putBlob({ name: "sha256-rival" }, new Uint8Array([4, 5, 6]))
+    for (const nodeId of ["trainer1", "validator1"]) {
+      const bucket = await new Objm(await asNode(nodeId)).open(WEIGHTS_BUCKET)
+      expect([...(await bucket.getBlob("sha256-rival"))!]).toEqual([4, 5, 6])
+      await expect(bucket.putBlob({ name: "sha256-rival" }, new Uint8Array([6, 6, 6]))).rejects.toThrow(DENIED)
+      await expect(bucket.delete("sha256-rival")).rejects.toThrow(DENIED)
+    }
+    expect([...(await api.getBlob("sha256-rival"))!]).toEqual([4, 5, 6])
   })
 
-  it("bridge: appends only its anchor events", async () => {
-    const nc = await as("bridge")
-    const js = jetstream(nc, { timeout: 2000 })
-    const ok = await js.publish("events.anchor.chain-31337", enc("{}"), { timeout: 2000 })
-    expect(ok.stream).toBe("EVENTS")
-    await expect(js.publish("events.task.T1", enc("{}"), { timeout: 2000 })).rejects.toThrow(/permission/i)
-    await expect(js.publish("cmd.train.tfjs", enc("{}"), { timeout: 2000 })).rejects.toThrow(/permission/i)
+  it("no identity can read another's replies: each may subscribe only to its own inbox prefix", async () => {
+    for (const nc of [await asNode("trainer1"), await asNode("validator1"), await asRole("coordinator"), await asRole("bridge")]) {
+      expect(await subscriptionRefused(nc, "_INBOX.>")).toBe(true)
+      expect(await subscriptionRefused(nc, "_INBOX_api.>")).toBe(true)
+    }
+    expect(await subscriptionRefused(await asNode("trainer1"), "_INBOX_node-trainer2.>")).toBe(true)
+    // Its own requests still get their replies.
+    const own = await asNode("trainer1")
+    expect((await jetstreamManager(own, { timeout: 2000 }).then((m) => m.getAccountInfo()).catch((e: unknown) => e)) instanceof Error).toBe(false)
+  })
+
+  it("a node added while the server runs gets its identity after a reload, without restarting anyone", async () => {
+    const before = await asNode("trainer1")
+    await server.setNodeAccounts([...nodes, { nodeId: "late", role: "trainer", password: "lateNodePassword1" }])
+    const late = await as(nodeUser("late"), "lateNodePassword1")
+    const admin = await asRole("admin")
+    await ensureNodeConsumer(admin, "late")
+    expect(await (await jetstream(late).consumers.get("CMDS", "node-late")).info()).toMatchObject({ name: "node-late" })
+    expect(before.isClosed()).toBe(false)
   })
 })

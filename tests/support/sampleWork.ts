@@ -2,7 +2,7 @@ import { digitRows, rowsHash, type Shard } from "../../infra/datasets/digits"
 import { getWeightBytes } from "../../infra/ml/model"
 import type { LoadedTf } from "../../infra/ml/tf"
 import { digitsMlp, topologyOf } from "../../infra/ml/topologies"
-import type { WeightsStoreShape } from "../../nodes/infra/WeightsStore"
+import type { WeightsStoreShape } from "../../infra/weights/WeightsStore"
 import type { trainOnWork } from "../../nodes/trainer/train"
 import type { TrainWork, VerifyWork } from "../../nodes/workItems"
 

@@ -1,23 +1,30 @@
 import { Objm } from "@nats-io/obj"
 import type { NatsConnection } from "@nats-io/transport-node"
 import { Context, Effect, Layer, Schema } from "effect"
-import { weightsHash } from "../../infra/ml/model"
-import { WEIGHTS_BUCKET } from "../../infra/nats/provision"
+import { createHash } from "node:crypto"
+import { WEIGHTS_BUCKET } from "../nats/provision"
 
 export class WeightsUnavailable extends Schema.TaggedError<WeightsUnavailable>()("WeightsUnavailable", {
   hash: Schema.String,
   reason: Schema.String
 }) {}
 
+/** The content address of weights: SHA-256 of the bytes, 0x-prefixed hex. */
+export const weightsHash = (bytes: Uint8Array): `0x${string}` => `0x${createHash("sha256").update(bytes).digest("hex")}`
+
 /**
  * Model weights by content: the key is the SHA-256 of the bytes, so what
  * you get is what was hashed (checked on every read), and identical weights
- * are stored once. JetStream Object Store bucket `weights` in production.
+ * are stored once. JetStream Object Store bucket `weights` in production,
+ * written only by the API (PUT /weights/:name checks the hash and never
+ * overwrites); nodes read it directly and upload through the API.
  */
 export interface WeightsStoreShape {
   readonly put: (bytes: Uint8Array) => Promise<`0x${string}`>
   /** The bytes for a hash; fails when missing or when the stored bytes do not hash to it. */
   readonly get: (hash: string) => Promise<Uint8Array>
+  /** Whether the bytes for a hash are stored. */
+  readonly has: (hash: string) => Promise<boolean>
 }
 
 export class WeightsStore extends Context.Service<WeightsStore, WeightsStoreShape>()("WeightsStore") {
@@ -26,32 +33,37 @@ export class WeightsStore extends Context.Service<WeightsStore, WeightsStoreShap
     Layer.effect(WeightsStore, Effect.promise(() => objectStoreWeights(nc, bucket)))
 }
 
-const objectName = (hash: string) => `sha256-${hash.replace(/^0x/, "")}`
+/** `sha256-<64 hex>`: the object name of a hash (and the name uploads use). */
+export const objectName = (hash: string) => `sha256-${hash.replace(/^0x/, "")}`
+export const hashOfObjectName = (name: string): `0x${string}` | undefined => (/^sha256-[0-9a-f]{64}$/.test(name) ? `0x${name.slice(7)}` : undefined)
 
 export const inMemoryWeightsStore = (): WeightsStoreShape => {
   const blobs = new Map<string, Uint8Array>()
   return {
     async put(bytes) {
       const hash = weightsHash(bytes)
-      blobs.set(hash, bytes.slice())
+      if (!blobs.has(hash)) blobs.set(hash, bytes.slice())
       return hash
     },
     async get(hash) {
       const bytes = blobs.get(hash)
       if (!bytes) throw new WeightsUnavailable({ hash, reason: "not stored" })
       return bytes.slice()
+    },
+    async has(hash) {
+      return blobs.has(hash)
     }
   }
 }
 
 export const objectStoreWeights = async (nc: NatsConnection, bucket = WEIGHTS_BUCKET): Promise<WeightsStoreShape> => {
   const store = await new Objm(nc).open(bucket)
+  const has = async (hash: string) => (await store.info(objectName(hash)).catch(() => null)) !== null
   return {
     async put(bytes) {
       const hash = weightsHash(bytes)
-      // Content addressed: if it is there, it is these bytes already.
-      const existing = await store.info(objectName(hash)).catch(() => null)
-      if (!existing) await store.putBlob({ name: objectName(hash) }, bytes)
+      // Content addressed and write-once: if it is there, it is these bytes already.
+      if (!(await has(hash))) await store.putBlob({ name: objectName(hash) }, bytes)
       return hash
     },
     async get(hash) {
@@ -62,6 +74,14 @@ export const objectStoreWeights = async (nc: NatsConnection, bucket = WEIGHTS_BU
       const actual = weightsHash(bytes)
       if (actual !== hash) throw new WeightsUnavailable({ hash, reason: `stored bytes hash to ${actual}` })
       return bytes
-    }
+    },
+    has
   }
 }
+
+/** Reads from one store, writes through another (a node: reads NATS, uploads via the API). */
+export const splitWeightsStore = (reads: WeightsStoreShape, writes: Pick<WeightsStoreShape, "put">): WeightsStoreShape => ({
+  put: writes.put,
+  get: reads.get,
+  has: reads.has
+})

@@ -1,0 +1,23 @@
+import { signCommand, type KeyPair } from "../infra/identity/signature"
+import { objectName, weightsHash, type WeightsStoreShape } from "../infra/weights/WeightsStore"
+import { ApiError, type Transport } from "./client"
+
+/**
+ * Upload weights through the API (the only writer of the weights bucket):
+ * the `put` half of a node's WeightsStore. Idempotent: the same bytes are
+ * stored once, under their hash.
+ */
+export const apiWeightsWriter = (transport: Transport, key: KeyPair, options: { chainId?: number } = {}): Pick<WeightsStoreShape, "put"> => ({
+  async put(bytes) {
+    const hash = weightsHash(bytes)
+    const name = objectName(hash)
+    const signed = signCommand(key, "UploadWeights", { name, bytes: bytes.length }, { commandId: name, ...(options.chainId ? { chainId: options.chainId } : {}) })
+    const response = await transport.request("PUT", `/weights/${name}`, bytes, {
+      "neura-signer": signed.signer,
+      "neura-issued-at": signed.issuedAt,
+      "neura-signature": signed.signature
+    })
+    if (response.status >= 400) throw new ApiError(response.status, response.body)
+    return hash
+  }
+})
