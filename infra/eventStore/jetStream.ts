@@ -207,7 +207,9 @@ export class JetStreamLog implements LogBackend {
       if (!(e instanceof CorruptEvent)) throw e
       const prefix = `${this.config.subjectPrefix}.`
       const [aggregate, id] = subject.startsWith(prefix) ? subject.slice(prefix.length).split(".") : [subject, ""]
-      return { _tag: "Foreign", globalPosition: seq, stream: `${aggregate}-${id}`, reason: e.reason }
+      // The reason quotes attacker-chosen bytes: keep it printable and short.
+      const reason = e.reason.replace(/[^\x20-\x7e]/g, "?").slice(0, 200)
+      return { _tag: "Foreign", globalPosition: seq, stream: `${aggregate}-${id}`, reason }
     }
   }
 
@@ -324,7 +326,10 @@ export class JetStreamLog implements LogBackend {
       // so one slow lookup does not hold every other append.
       let fetched: StreamHead | undefined
       if (!this.heads.has(p.stream)) {
-        fetched = p.expectedRevision === "no_stream" ? { revision: undefined, subjectSeq: 0 } : await this.loadStreamHead(p.stream)
+        // A new stream is assumed empty on the first try (no read); a retry
+        // asks the store (a foreign message may hold the subject's last sequence).
+        fetched =
+          p.expectedRevision === "no_stream" && attempt === 1 ? { revision: undefined, subjectSeq: 0 } : await this.loadStreamHead(p.stream)
       }
       const sealed = await this.seal(p, fetched)
       try {

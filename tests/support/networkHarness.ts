@@ -41,6 +41,9 @@ export const networkHarness = async (url: string, nodes: ReadonlyArray<Omit<Node
   })
   return {
     api,
+    /** The isolated log's stream and subject prefix (for tests that write around the API). */
+    eventLog: eventLog.config,
+    nc,
     weights,
     network,
     log,
