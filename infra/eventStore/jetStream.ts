@@ -441,24 +441,36 @@ export class JetStreamLog implements LogBackend {
       [Symbol.asyncIterator]() {
         let messages: Awaited<ReturnType<Awaited<ReturnType<typeof js.consumers.get>>["consume"]>> | undefined
         let iterator: AsyncIterator<import("@nats-io/jetstream").JsMsg> | undefined
+        let consumer: Awaited<ReturnType<typeof js.consumers.get>> | undefined
         let finished = false
         const stop = () => {
           finished = true
           // Never await close() here: in nats.js 3 it can wait on the very
           // iteration we are inside of.
           messages?.stop()
+          // An ordered consumer outlives stop() on the server (5 minutes of
+          // inactivity): delete it now, or every short-lived reader (an SSE
+          // client that connects and leaves) leaves one behind.
+          const done = consumer
+          consumer = undefined
+          if (done && "delete" in done) void (done as unknown as { delete(): Promise<unknown> }).delete().catch(() => undefined)
         }
         return {
           async next(): Promise<IteratorResult<LogEntry>> {
             if (finished) return { done: true, value: undefined }
             if (!iterator) {
-              const consumer = await js.consumers.get(config.streamName, {
+              consumer = await js.consumers.get(config.streamName, {
                 filter_subjects: filter,
                 deliver_policy: DeliverPolicy.StartSequence,
                 opt_start_seq: fromSeq
               })
               messages = await consumer.consume({ max_messages: 1024 })
               iterator = messages[Symbol.asyncIterator]()
+              // Stopped while the consumer was being created: release it at once.
+              if (finished) {
+                stop()
+                return { done: true, value: undefined }
+              }
             }
             const r = await iterator.next()
             if (r.done) {
