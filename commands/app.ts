@@ -1,5 +1,7 @@
 import Fastify, { type FastifyInstance } from "fastify"
-import { InvalidRequest, PayloadTooLarge } from "./apiErrors"
+import rateLimit from "@fastify/rate-limit"
+import { InvalidRequest, PayloadTooLarge, RateLimited } from "./apiErrors"
+import { adminRoutes } from "./routes/admin"
 import { problemOf, sendProblem } from "./httpErrors"
 import { MAX_BODY_BYTES, parseJsonBody } from "./jsonBody"
 import { openApiDocument } from "./openapi"
@@ -34,6 +36,10 @@ export interface ApiOptions {
   readonly anchorChains?: ReadonlyArray<Pick<ChainClient, "chainId" | "contract" | "anchors">>
   /** The weights bucket (content-addressed, written only through PUT /weights/:name). Without it, the weights routes are absent. */
   readonly weights?: WeightsStoreShape
+  /** Addresses allowed to administer the API (rebuild read models): ADMIN_ADDRESSES. */
+  readonly admins?: ReadonlyArray<string>
+  /** Requests per client (IP) and window to each whole-log route (/audit, /events/verify, rebuild). Default 10 a minute. */
+  readonly wholeLogRateLimit?: { readonly max: number; readonly timeWindowMs: number }
   /** Chain id of the signing domain (default 31337, the dev chain); clients read it from GET /signing. */
   readonly chainId?: number
   /** Where the read models' checkpoint is kept across restarts (default: rebuilt at start). */
@@ -98,7 +104,14 @@ export const build = (runtime: ApiRuntime, options: ApiOptions = {}): FastifyIns
   // One plugin per aggregate, each registering its commands' routes.
   for (const specs of Object.values(commandsByAggregate)) app.register(commandRoutes, { ...shared, specs })
   if (options.weights) app.register(weightsRoutes, { weights: options.weights, now: shared.now, maxSkewMs: shared.maxSkewMs, domain: shared.domain })
-  app.register(logRoutes, { runtime })
+  // Whole-log reads replay everything: rate-limited per client, answered 429 RateLimited.
+  const wholeLog = { max: options.wholeLogRateLimit?.max ?? 10, timeWindow: options.wholeLogRateLimit?.timeWindowMs ?? 60_000 }
+  app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) =>
+      new RateLimited({ retryAfterSeconds: Math.ceil(context.ttl / 1000), detail: `at most ${context.max} requests per ${context.after} to this route` })
+  })
+  app.register(logRoutes, { runtime, wholeLog })
   app.register(proofRoutes, { runtime })
 
   // Read models: one projector per API process, started when the app is ready.
@@ -109,12 +122,18 @@ export const build = (runtime: ApiRuntime, options: ApiOptions = {}): FastifyIns
   app.addHook("onClose", async () => {
     await projector?.stop()
   })
-  app.register(queryRoutes, {
-    runtime,
-    projector: () => {
-      if (!projector) throw new Error("projector not started")
-      return projector
-    }
+  const currentProjector = () => {
+    if (!projector) throw new Error("projector not started")
+    return projector
+  }
+  app.register(queryRoutes, { runtime, projector: currentProjector, wholeLog })
+  app.register(adminRoutes, {
+    projector: currentProjector,
+    admins: new Set((options.admins ?? []).map((a) => a.toLowerCase())),
+    now: shared.now,
+    maxSkewMs: shared.maxSkewMs,
+    domain: shared.domain,
+    rateLimit: wholeLog
   })
   app.register(streamRoutes, { runtime })
 

@@ -23,9 +23,12 @@ const anchorChains =
     ? // Read-only use: the key signs nothing.
       [chainClient({ chainId, rpc: process.env.CHAIN_RPC_URL, privateKey: `0x${"01".repeat(32)}` }, process.env.ANCHOR_CONTRACT as `0x${string}`)]
     : []
+// Admin identities: may rebuild the read models (POST /admin/projections/rebuild).
+const admins = (process.env.ADMIN_ADDRESSES ?? "").split(",").map((a) => a.trim()).filter(Boolean)
 const app = build(runtime, {
   logger: process.env.API_LOG !== "false",
   coordinators,
+  admins,
   bridges,
   anchorChains,
   chainId,

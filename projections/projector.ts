@@ -114,6 +114,7 @@ export const startProjector = async (
   }
   const follow = () => Effect.runFork(Stream.runForEach(store.subscribe({ fromPosition: models.checkpoint + 1 }), (e) => Effect.sync(() => onEvent(e))))
   let fiber = follow()
+  let rebuilding: Promise<number> | undefined
   return {
     get models() {
       return models
@@ -138,10 +139,23 @@ export const startProjector = async (
         waiters.push(waiter)
       })
     },
-    async rebuild() {
-      await Effect.runPromise(Fiber.interrupt(fiber))
-      models = new ReadModels()
-      fiber = follow()
+    /**
+     * Rebuild every read model from position 1. Single-flight: a call while a
+     * rebuild runs joins it. The current read models keep serving (and
+     * following) until the fresh ones have caught up with the log; then they
+     * are swapped in and follow from there, so readers never see them behind.
+     */
+    rebuild(): Promise<number> {
+      rebuilding ??= (async () => {
+        const fresh = new ReadModels()
+        await Effect.runPromise(Stream.runForEach(store.readAll(), (e) => Effect.sync(() => void fresh.push(e))))
+        await Effect.runPromise(Fiber.interrupt(fiber))
+        // The old fiber may have applied events beyond `fresh`: follow picks them up from fresh's checkpoint.
+        models = fresh
+        fiber = follow()
+        return fresh.checkpoint
+      })().finally(() => (rebuilding = undefined))
+      return rebuilding
     },
     async stop() {
       await Effect.runPromise(Fiber.interrupt(fiber))

@@ -91,6 +91,7 @@ const anchoring = chainClient(chainConnection, anchorContract)
 const apiNats = await connect(natsOptions({ servers: server.url, user: "api", pass: credentials.api, name: "neuralink-api-snapshots" }))
 const app = build(runtime, {
   coordinators: [devKey("coordinator").address],
+  admins: [devKey("admin").address],
   // The bridge records anchors through the API, which checks them against this contract.
   bridges: [devKey("bridge").address],
   anchorChains: [anchoring],

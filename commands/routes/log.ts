@@ -26,7 +26,7 @@ const parseCursor = (value: string | undefined): { position: number; index: numb
 }
 
 /** Reading the raw log: health, a page of events in global order, the hash chain's verdict. */
-export const logRoutes: FastifyPluginAsync<{ runtime: ApiRuntime }> = async (app, { runtime }) => {
+export const logRoutes: FastifyPluginAsync<{ runtime: ApiRuntime; wholeLog: { max: number; timeWindow: number } }> = async (app, { runtime, wholeLog }) => {
   app.get("/health", async () => {
     const head = await runForRequest(runtime, EventStore.use((s) => s.headPosition))
     return { ok: true, headPosition: head }
@@ -58,7 +58,7 @@ export const logRoutes: FastifyPluginAsync<{ runtime: ApiRuntime }> = async (app
     return { events: encoded, next: last ? `${last.globalPosition}.${last.indexInCommit + 1}` : `${from.position}.${from.index}` }
   })
 
-  app.get("/events/verify", async () => {
+  app.get("/events/verify", { config: { rateLimit: wholeLog } }, async () => {
     const log = await runForRequest(runtime, EventStore.use((store) => readWholeLog(store)))
     // Foreign messages are outside the chain (the next commit links over them); listed, not fatal.
     return { ...verifyChain(log.events), foreignMessages: log.foreign }

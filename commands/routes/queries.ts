@@ -40,7 +40,13 @@ const intParam = (value: string | undefined, name: string, fallback: number, min
  * models have applied position n — pass a command response's
  * `globalPosition` to read your own write. Lists page by id: `?limit=&after=`.
  */
-export const queryRoutes: FastifyPluginAsync<{ runtime: ApiRuntime; projector: () => Projector }> = async (app, { runtime, projector }) => {
+export const queryRoutes: FastifyPluginAsync<{
+  runtime: ApiRuntime
+  projector: () => Projector
+  /** Rate limit of the whole-log routes (/audit, /audit/projections). */
+  wholeLog: { max: number; timeWindow: number }
+}> = async (app, { runtime, projector, wholeLog }) => {
+  const limited = { config: { rateLimit: wholeLog } }
   const at = async (request: FastifyRequest<{ Querystring: Page }>) => {
     const p = projector()
     const min = request.query.minPosition === undefined ? 0 : intParam(request.query.minPosition, "minPosition", 0, 0, Number.MAX_SAFE_INTEGER)
@@ -117,16 +123,11 @@ export const queryRoutes: FastifyPluginAsync<{ runtime: ApiRuntime; projector: (
   })
 
   /** The live read models as JSON (what the audit compares a replay with). */
-  app.get("/audit/projections", async () => projector().models.snapshot())
+  app.get("/audit/projections", limited, async () => projector().models.snapshot())
   /** Replay the whole log into fresh read models and check chain, signatures and read models. */
-  app.get("/audit", async () => {
+  app.get("/audit", limited, async () => {
     const live = projector().models.snapshot()
     const log = await runForRequest(runtime, EventStore.use((s) => readWholeLog(s)))
     return auditLog(encodeAll(log.events), live, log.foreign)
-  })
-  /** Rebuild every read model from position 1 (on demand; answers while it catches up). */
-  app.post("/admin/projections/rebuild", async () => {
-    await projector().rebuild()
-    return { rebuilding: true }
   })
 }

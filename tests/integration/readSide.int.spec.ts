@@ -9,6 +9,7 @@ import { EventStore } from "../../domain/ports"
 import { RecordedEvent } from "../../domain/recordedEvent"
 import { auditLog } from "../../projections/audit"
 import { devKey, proofPayload, registerDatasets, registerModel, registerNode, taskPayload } from "../../scripts/samples"
+import { signCommand } from "../../infra/identity/signature"
 import { apiHarness } from "../support/apiHarness"
 import { isolatedJetStreamLog } from "../support/jetStreamLayer"
 import { startNatsServer, type NatsServer } from "../support/natsServer"
@@ -158,13 +159,40 @@ describe("read side on real JetStream: queries, live streams, audit", () => {
 
   it("rebuilds every read model from zero on demand, to the same state", async () => {
     await using log = isolatedJetStreamLog(server.url)
-    await using api = await apiHarness(log.layer())
+    await using api = await apiHarness(log.layer(), { wholeLogRateLimit: { max: 100, timeWindowMs: 60_000 } })
     const { submitted } = await lifecycle(api)
     await api.client.get(`/tasks/T1?minPosition=${submitted.globalPosition}`)
     const before = await api.client.get("/audit/projections")
-    const r = await api.app.inject({ method: "POST", url: "/admin/projections/rebuild" })
-    expect(r.statusCode).toBe(200)
-    await api.client.get(`/tasks/T1?minPosition=${before.position}`)
+    const rebuild = (key = api.keys.admin) =>
+      api.app.inject({ method: "POST", url: "/admin/projections/rebuild", payload: signCommand(key, "RebuildProjections", {}) })
+    // Only a signed admin command: not anonymous, not another identity.
+    expect((await api.app.inject({ method: "POST", url: "/admin/projections/rebuild" })).json().code).toBe("InvalidRequest")
+    expect([(await rebuild(api.keys.owner)).statusCode, (await rebuild(api.keys.owner)).json().code]).toEqual([403, "NotAdmin"])
+    // 50 concurrent rebuilds: one runs, the others join it; the read models are never behind.
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, async () => {
+        const r = await rebuild()
+        const now = await api.client.get("/tasks/T1")
+        return { status: r.statusCode, position: r.json().position as number, seen: now.position as number }
+      })
+    )
+    expect(answers.every((a) => a.status === 200 && a.position === before.position && a.seen >= before.position)).toBe(true)
     expect(await api.client.get("/audit/projections")).toEqual(before)
+  }, 30_000)
+
+  it("answers 429 RateLimited past the whole-log routes' limit, with Retry-After", async () => {
+    await using log = isolatedJetStreamLog(server.url)
+    await using api = await apiHarness(log.layer(), { wholeLogRateLimit: { max: 2, timeWindowMs: 60_000 } })
+    const statuses = []
+    for (let i = 0; i < 3; i++) statuses.push((await api.app.inject({ method: "GET", url: "/audit" })).statusCode)
+    expect(statuses).toEqual([200, 200, 429])
+    const limited = await api.app.inject({ method: "GET", url: "/events/verify" })
+    expect(limited.statusCode).toBe(200)
+    await api.app.inject({ method: "GET", url: "/events/verify" })
+    const refused = await api.app.inject({ method: "GET", url: "/events/verify" })
+    expect([refused.statusCode, refused.json().code]).toEqual([429, "RateLimited"])
+    expect(Number(refused.headers["retry-after"])).toBeGreaterThan(0)
+    // Other reads are not limited.
+    expect((await api.app.inject({ method: "GET", url: "/health" })).statusCode).toBe(200)
   }, 30_000)
 })

@@ -73,7 +73,7 @@ describe("SSE streams on real JetStream", () => {
       ["/models/M-404/events", "ModelNotFound"]
     ]) {
       const r = await fetch(`${t.address}${path}`)
-      expect([r.status, (await r.json()).code]).toEqual([404, code])
+      expect([r.status, ((await r.json()) as { code: string }).code]).toEqual([404, code])
     }
   })
 

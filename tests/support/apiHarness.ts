@@ -3,7 +3,7 @@ import { build, type ApiOptions } from "../../commands/app"
 import { injectTransport, NeuraClient } from "../../commands/client"
 import type { EventStore } from "../../domain/ports"
 import { layerInMemory } from "../../infra/eventStore/inMemory"
-import { devKey } from "../../scripts/samples"
+import { devKey } from "../../infra/identity/devKeys"
 
 /**
  * The API in-process (app.inject), over any EventStore layer: in-memory for
@@ -11,8 +11,8 @@ import { devKey } from "../../scripts/samples"
  */
 export const apiHarness = async (layer: Layer.Layer<EventStore, unknown> = layerInMemory(), options: ApiOptions = {}) => {
   const runtime = ManagedRuntime.make(layer)
-  const keys = { owner: devKey("owner"), coordinator: devKey("coordinator"), stranger: devKey("stranger") }
-  const app = build(runtime, { coordinators: [keys.coordinator.address], ...options })
+  const keys = { owner: devKey("owner"), coordinator: devKey("coordinator"), stranger: devKey("stranger"), admin: devKey("admin") }
+  const app = build(runtime, { coordinators: [keys.coordinator.address], admins: [keys.admin.address], ...options })
   await app.ready()
   const client = new NeuraClient(injectTransport(app), keys.owner)
   return {
