@@ -9,6 +9,8 @@ import { nodeUser, type NodeAccount } from "../../infra/nats/accounts"
 import { natsOptions } from "../../infra/nats/NatsClient"
 import { provisionAll, WEIGHTS_BUCKET } from "../../infra/nats/provision"
 import { ensureNodeConsumer } from "../../nodes/infra/workQueue"
+import { startProjector } from "../../projections/projector"
+import { objectStoreSnapshots, READ_MODELS_VERSION } from "../../projections/snapshots"
 import { budgetEscrowed } from "../support/events"
 import { startNatsServer, type NatsServer } from "../support/natsServer"
 
@@ -160,6 +162,25 @@ describe("NATS identities and permissions (nats.conf + infra/nats/accounts.ts)",
     const own = await asNode("trainer1")
     expect((await jetstreamManager(own, { timeout: 2000 }).then((m) => m.getAccountInfo()).catch((e: unknown) => e)) instanceof Error).toBe(false)
   })
+
+  it("api: saves a 20 MB read-model snapshot and restarts from it (object-store flow control is allowed)", async () => {
+    const nc = await asRole("api")
+    const snapshots = await objectStoreSnapshots(nc)
+    const docs = Object.fromEntries(Array.from({ length: 21_000 }, (_, i) => [`n${i}`, { nodeId: `n${i}`, note: "x".repeat(1_000) }]))
+    const snapshot = { version: READ_MODELS_VERSION, position: 12_345, collections: { nodes: docs } }
+    expect(JSON.stringify(snapshot).length).toBeGreaterThan(20 * 1024 * 1024)
+    await snapshots.save(snapshot)
+    // A restarted API: a new connection of the same role loads it back whole.
+    const restarted = await objectStoreSnapshots(await asRole("api"))
+    const loaded = await restarted.load()
+    expect(loaded?.position).toBe(12_345)
+    expect(Object.keys(loaded!.collections.nodes!).length).toBe(21_000)
+    // And the projector resumes from it instead of replaying the log.
+    const store = toEventStore(await JetStreamLog.open(nc, { ...defaultJetStreamConfig, provision: false }))
+    const projector = await startProjector(store, { snapshots: restarted })
+    expect(projector.resumedFrom).toBe(12_345)
+    await projector.stop()
+  }, 120_000)
 
   it("a node added while the server runs gets its identity after a reload, without restarting anyone", async () => {
     const before = await asNode("trainer1")
