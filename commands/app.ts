@@ -1,11 +1,12 @@
 import Fastify, { type FastifyInstance } from "fastify"
 import rateLimit from "@fastify/rate-limit"
+import swagger from "@fastify/swagger"
+import swaggerUi from "@fastify/swagger-ui"
 import { InvalidRequest, PayloadTooLarge, RateLimited } from "./apiErrors"
 import { adminRoutes } from "./routes/admin"
 import { problemOf, sendProblem } from "./httpErrors"
 import { MAX_BODY_BYTES, parseJsonBody } from "./jsonBody"
 import { openApiDocument } from "./openapi"
-import { queryPaths } from "./queryDocs"
 import { commandRoutes } from "./routes/commandRoutes"
 import { allCommands, commandsByAggregate } from "./routes"
 import { logRoutes } from "./routes/log"
@@ -46,12 +47,21 @@ export interface ApiOptions {
   readonly snapshots?: SnapshotStore
 }
 
+const routesOf = new WeakMap<FastifyInstance, ReadonlyArray<{ readonly method: string; readonly url: string }>>()
+/** Every route the app registered (the OpenAPI test checks each is documented). */
+export const registeredRoutes = (app: FastifyInstance) => routesOf.get(app) ?? []
+
 /**
  * The HTTP API as a Fastify instance, not yet listening (main.ts listens;
  * tests use app.inject). Every error is problem-details with a `code`.
  */
 export const build = (runtime: ApiRuntime, options: ApiOptions = {}): FastifyInstance => {
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: MAX_BODY_BYTES })
+  const routes: Array<{ readonly method: string; readonly url: string }> = []
+  routesOf.set(app, routes)
+  app.addHook("onRoute", (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url })
+  })
   app.removeContentTypeParser("application/json")
   app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) => {
     try {
@@ -137,16 +147,10 @@ export const build = (runtime: ApiRuntime, options: ApiOptions = {}): FastifyIns
   })
   app.register(streamRoutes, { runtime })
 
-  const document = openApiDocument(allCommands, queryPaths)
+  // The document (generated from the Schemas) and Swagger UI over it, its assets served from the package (offline).
+  const document = openApiDocument(allCommands)
   app.get("/openapi.json", async () => document)
-  app.get("/docs", async (_request, reply) =>
-    reply
-      .type("text/html")
-      .send(
-        `<!doctype html><title>NeuraLink API</title><h1>NeuraLink API</h1><p><a href="/openapi.json">OpenAPI 3.1 document</a></p><ul>${allCommands
-          .map((c) => `<li><code>POST /commands/${c.type}</code> — ${c.summary}</li>`)
-          .join("")}</ul>`
-      )
-  )
+  app.register(swagger, { mode: "static", specification: { document: document as never } })
+  app.register(swaggerUi, { routePrefix: "/docs", staticCSP: true })
   return app
 }

@@ -1,44 +1,32 @@
-import { Schema } from "effect"
 import type { CommandSpec } from "./commandSpec"
-import { SignedCommand as SignedCommandForDocs } from "./signedCommand"
+import { MAX_BODY_BYTES, MAX_JSON_DEPTH } from "./jsonBody"
+import { jsonSchema, problems, recordedEventJson, type Json } from "./openapiParts"
+import { queryPaths } from "./queryDocs"
+import { CommandAccepted, Problem } from "./responses"
+import { SignedCommand } from "./signedCommand"
 
 /**
  * The OpenAPI 3.1 document, generated from the same Effect Schemas the API
- * decodes with (payloads) — nothing here is hand-written JSON Schema.
+ * decodes requests with and answers with (commands/responses.ts) — nothing
+ * here is hand-written JSON Schema. Every status a route can return is
+ * declared, with the error codes it carries (from the one status table).
+ * Effect's JSON Schema output does not carry `Schema.check` patterns (they
+ * appear as descriptions) nor bigint-as-string semantics: money is a decimal
+ * string of integer base units.
  */
-const jsonSchema = (schema: Schema.Top) => {
-  const doc = Schema.toJsonSchemaDocument(schema)
-  return Object.keys(doc.definitions ?? {}).length > 0 ? { ...doc.schema, $defs: doc.definitions } : doc.schema
-}
+const envelope = jsonSchema(SignedCommand, { closed: true }) as { properties: Json }
 
-const problem = {
-  type: "object",
-  required: ["type", "title", "status", "code"],
-  properties: {
-    type: { type: "string" },
-    title: { type: "string" },
-    status: { type: "integer" },
-    code: { type: "string", description: "stable machine-readable error code (the error's _tag)" },
-    detail: { type: "string" }
-  }
-}
-
-const errorResponses = {
-  "400": { description: "invalid body or payload (InvalidRequest) or invalid domain input", content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } } },
-  "401": { description: "InvalidSignature / SignatureExpired", content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } } },
-  "403": { description: "the signer may not do this", content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } } },
-  "404": { description: "unknown task, node, model, dataset, …", content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } } },
-  "409": { description: "conflict or wrong state", content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } } }
-}
-
-export const openApiDocument = (specs: ReadonlyArray<CommandSpec<any>>, extraPaths: Record<string, unknown> = {}) => ({
+export const openApiDocument = (specs: ReadonlyArray<CommandSpec<any>>) => ({
   openapi: "3.1.0",
   info: {
     title: "NeuraLink Simulation Engine API",
-    version: "0.1.0",
+    version: "0.2.0",
     description:
-      "Commands are POSTed as signed envelopes: secp256k1 (r‖s‖v) over keccak256(canonicalJSON({type, commandId, issuedAt, signer, payload})). " +
-      "Money is a decimal string of integer Neura base units."
+      "Commands are POSTed as signed envelopes { commandId, issuedAt, signer, payload, signature }. The signature is an Ethereum " +
+      "personal_sign (EIP-191, secp256k1 r‖s‖v with v = 27|28 and low s) of the RFC 8785 (JCS) canonical JSON of " +
+      "{ domain: { name: 'NeuraLink', version: '1', chainId }, type, commandId, issuedAt, signer, payload }; GET /signing answers the domain. " +
+      `Bodies are at most ${MAX_BODY_BYTES} bytes and ${MAX_JSON_DEPTH} levels deep. Money is a decimal string of integer Neura base units. ` +
+      "Errors are application/problem+json with a stable `code`."
   },
   paths: {
     ...Object.fromEntries(
@@ -53,38 +41,28 @@ export const openApiDocument = (specs: ReadonlyArray<CommandSpec<any>>, extraPat
             requestBody: {
               required: true,
               content: {
-                "application/json": {
-                  schema: {
-                    ...(jsonSchema(SignedCommandForDocs) as object),
-                    properties: { ...(jsonSchema(SignedCommandForDocs) as { properties: object }).properties, payload: jsonSchema(spec.payload) }
-                  }
-                }
+                "application/json": { schema: { ...envelope, properties: { ...envelope.properties, payload: jsonSchema(spec.payload, { closed: true }) } } }
               }
             },
             responses: {
               "201": { description: "events appended", content: { "application/json": { schema: { $ref: "#/components/schemas/CommandAccepted" } } } },
-              "200": { description: "already handled (idempotent replay): nothing appended", content: { "application/json": { schema: { $ref: "#/components/schemas/CommandAccepted" } } } },
-              ...errorResponses
+              "200": {
+                description: "already handled (idempotent replay, header Idempotent-Replayed: true): nothing appended",
+                content: { "application/json": { schema: { $ref: "#/components/schemas/CommandAccepted" } } }
+              },
+              ...problems([400, 401, 403, 404, 409, 413, 500, 503])
             }
           }
         }
       ])
     ),
-    ...extraPaths
+    ...queryPaths
   },
   components: {
     schemas: {
-      Problem: problem,
-      CommandAccepted: {
-        type: "object",
-        properties: {
-          commandId: { type: "string" },
-          type: { type: "string" },
-          duplicate: { type: "boolean" },
-          globalPosition: { type: "integer", description: "read models at or past this position reflect the command" },
-          results: { type: "array", items: { type: "object" } }
-        }
-      }
+      Problem: jsonSchema(Problem),
+      RecordedEvent: JSON.parse(recordedEventJson) as Json,
+      CommandAccepted: jsonSchema(CommandAccepted)
     }
   }
 })

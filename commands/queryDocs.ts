@@ -1,44 +1,141 @@
+import { Schema } from "effect"
+import { jsonResponse, jsonSchema, problems } from "./openapiParts"
+import {
+  AuditReport,
+  ChainVerification,
+  EventsPage,
+  Health,
+  ReadModelAnswer,
+  ReadModelDoc,
+  ReadModelPage,
+  Rebuilt,
+  SigningInfo,
+  WeightsStored
+} from "./responses"
+import { SignedCommand } from "./signedCommand"
+import { MAX_WEIGHTS_BYTES } from "./routes/weights"
+
 /**
- * OpenAPI entries for the read side (queries, log, proofs, streams, audit).
- * Their answers are read-model documents (projections/*.ts define them);
- * every answer carries `position`, the global position it reflects.
+ * OpenAPI entries for everything that is not a command: queries, the log,
+ * proofs, streams, audit, admin, weights, signing. Answers come from the
+ * schemas in commands/responses.ts; read-model documents are the projections'
+ * documents (projections/*.ts), typed there.
  */
-const problem = { $ref: "#/components/schemas/Problem" }
-const json = (description: string, properties: Record<string, unknown> = {}) => ({
-  description,
-  content: { "application/json": { schema: { type: "object", properties: { position: { type: "integer", description: "global position the answer reflects" }, ...properties } } } }
-})
-const errors = {
-  "400": { description: "invalid query parameter", content: { "application/problem+json": { schema: problem } } },
-  "404": { description: "not found", content: { "application/problem+json": { schema: problem } } },
-  "503": { description: "ProjectionBehind: minPosition not reached within 5 s", content: { "application/problem+json": { schema: problem } } }
-}
 const q = (name: string, description: string, schema: Record<string, unknown> = { type: "string" }) => ({ name, in: "query", required: false, schema, description })
 const p = (name: string) => ({ name, in: "path", required: true, schema: { type: "string" } })
-const minPosition = q("minPosition", "wait until the read models reflect this global position (read your own write)", { type: "integer", minimum: 0 })
+const minPosition = q("minPosition", "wait up to 5 s until the read models reflect this global position (read your own write)", { type: "integer", minimum: 0 })
 const paging = [q("limit", "page size (1..500, default 50)", { type: "integer" }), q("after", "return items after this id (the previous page's `next`)")]
+const sse = { description: "text/event-stream: `id: <globalPosition>.<indexInCommit>`, `event: <type>`, `data: <envelope>`", content: { "text/event-stream": { schema: { type: "string" } } } }
 
-const get = (operationId: string, summary: string, tag: string, parameters: Array<unknown>, ok: unknown) => ({
-  get: { operationId, summary, tags: [tag], parameters, responses: { "200": ok, ...errors } }
+const op = (operationId: string, summary: string, tag: string, parameters: Array<unknown>, responses: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+  operationId,
+  summary,
+  tags: [tag],
+  parameters,
+  responses,
+  ...extra
 })
+/** A read-model query: 200, or 400 (bad parameter), 404, 503 ProjectionBehind, 500. */
+const query = (operationId: string, summary: string, parameters: Array<unknown>, ok: Schema.Top) => ({
+  get: op(operationId, summary, "queries", [...parameters, minPosition], { "200": jsonResponse("the answer", ok), ...problems([400, 404, 500, 503]) })
+})
+const doc = (name: string) => ReadModelAnswer({ [name]: ReadModelDoc })
 
 export const queryPaths: Record<string, unknown> = {
-  "/tasks": get("listTasks", "Tasks: status, rounds, budget left, participants", "queries", [q("status", "open | running | completed | exhausted"), ...paging, minPosition], json("a page of tasks", { items: { type: "array" }, next: { type: ["string", "null"] } })),
-  "/tasks/{taskId}": get("getTask", "One task", "queries", [p("taskId"), minPosition], json("the task", { task: { type: "object" } })),
-  "/tasks/{taskId}/leaderboard": get("getLeaderboard", "Who earned what in a task, whose results were verified", "queries", [p("taskId"), minPosition], json("the leaderboard", { leaderboard: { type: "object" } })),
-  "/models": get("listModels", "Models", "queries", [...paging, minPosition], json("a page of models", { items: { type: "array" }, next: { type: ["string", "null"] } })),
-  "/models/{modelId}": get("getModel", "A model: versions with lineage, forks, datasets, participants, metric log, governance", "queries", [p("modelId"), minPosition], json("the model", { model: { type: "object" } })),
-  "/models/{modelId}/lineage": get("getLineage", "Lineage graph of a model, its fork ancestors and descendants", "queries", [p("modelId"), minPosition], json("the graph", { nodes: { type: "array" }, edges: { type: "array" } })),
-  "/nodes": get("listNodes", "Nodes with reputation (sort=reputation for the best first)", "queries", [q("sort", "id (default) | reputation"), ...paging, minPosition], json("a page of nodes", { items: { type: "array" }, next: { type: ["string", "null"] } })),
-  "/nodes/{nodeId}": get("getNode", "A node: results, votes, earnings, reputation", "queries", [p("nodeId"), minPosition], json("the node", { node: { type: "object" } })),
-  "/balances": get("listBalances", "Neura balances and payouts per address", "queries", [...paging, minPosition], json("a page of balances", { items: { type: "array" }, next: { type: ["string", "null"] } })),
-  "/balances/{address}": get("getBalance", "One address: earned, refunded, escrowed, net, payouts", "queries", [p("address"), minPosition], json("the balance", { balance: { type: "object" } })),
-  "/health": get("health", "Liveness and the log's head position", "log", [], json("ok", { ok: { type: "boolean" }, headPosition: { type: "integer" } })),
-  "/events": get("readLog", "The log in global order (encoded envelopes)", "log", [q("from", "first global position", { type: "integer" }), q("limit", "1..1000", { type: "integer" }), q("aggregate", "only this aggregate's events")], json("a page of events", { events: { type: "array" }, next: { type: "integer" } })),
-  "/events/verify": get("verifyChain", "Verify the hash chain over the whole log", "log", [], json("verification", { ok: { type: "boolean" }, verified: { type: "integer" } })),
-  "/events/{position}/proof": get("proveEvent", "Merkle inclusion proof of an anchored event (checkable with viem alone and on-chain)", "chain", [p("position"), q("index", "index in commit (default 0)", { type: "integer" })], json("the proof", { event: { type: "object" }, leaf: { type: "string" }, proof: { type: "array" }, root: { type: "string" }, anchor: { type: "object" } })),
-  "/models/{modelId}/events": get("streamModel", "Server-Sent Events of a model's stream: catch-up then live; resume with Last-Event-ID (<globalPosition>.<indexInCommit>)", "streams", [p("modelId"), q("lastEventId", "same as the Last-Event-ID header")], { description: "text/event-stream", content: { "text/event-stream": { schema: { type: "string" } } } }),
-  "/tasks/{taskId}/events": get("streamTask", "Server-Sent Events of a task's stream: catch-up then live; resume with Last-Event-ID", "streams", [p("taskId"), q("lastEventId", "same as the Last-Event-ID header")], { description: "text/event-stream", content: { "text/event-stream": { schema: { type: "string" } } } }),
-  "/audit": get("audit", "Replay the whole log into fresh read models; check chain, signatures, decoding; diff with the live read models", "audit", [], json("the audit report", { ok: { type: "boolean" }, problems: { type: "array" } })),
-  "/audit/projections": get("liveReadModels", "The live read models and the position they reflect", "audit", [], json("snapshot", { collections: { type: "object" } }))
+  "/tasks": query("listTasks", "Tasks: status, rounds, budget left, participants", [q("status", "open | running | completed | exhausted"), ...paging], ReadModelPage),
+  "/tasks/{taskId}": query("getTask", "One task", [p("taskId")], doc("task")),
+  "/tasks/{taskId}/leaderboard": query("getLeaderboard", "Who earned what in a task, whose results were verified", [p("taskId")], doc("leaderboard")),
+  "/models": query("listModels", "Models", paging, ReadModelPage),
+  "/models/{modelId}": query("getModel", "A model: versions with lineage, forks, datasets, participants, metric log, governance", [p("modelId")], doc("model")),
+  "/models/{modelId}/lineage": query(
+    "getLineage",
+    "Lineage graph of a model, its fork ancestors and descendants",
+    [p("modelId")],
+    ReadModelAnswer({ nodes: Schema.Array(ReadModelDoc), edges: Schema.Array(ReadModelDoc) })
+  ),
+  "/nodes": query("listNodes", "Nodes with reputation (sort=reputation for the best first)", [q("sort", "id (default) | reputation"), ...paging], ReadModelPage),
+  "/nodes/{nodeId}": query("getNode", "A node: results, votes, earnings, reputation", [p("nodeId")], doc("node")),
+  "/balances": query("listBalances", "Neura balances and payouts per address", paging, ReadModelPage),
+  "/balances/{address}": query("getBalance", "One address: earned, refunded, escrowed, net, payouts", [p("address")], doc("balance")),
+  "/health": { get: op("health", "Liveness and the log's head position", "log", [], { "200": jsonResponse("ok", Health), ...problems([500, 503]) }) },
+  "/signing": { get: op("signing", "How commands are signed: scheme, domain (chain id), message, digest, signature encoding", "log", [], { "200": jsonResponse("the signing rules", SigningInfo) }) },
+  "/events": {
+    get: op(
+      "readLog",
+      "The log in global order (encoded envelopes), paged by cursor",
+      "log",
+      [
+        q("from", "a commit position (649) or the previous page's `next` cursor (648.4)", { type: "string", pattern: "^[1-9][0-9]*(\\.[0-9]+)?$" }),
+        q("limit", "1..1000 (default 100)", { type: "integer" }),
+        q("aggregate", "only this aggregate's events")
+      ],
+      { "200": jsonResponse("a page of events", EventsPage), ...problems([400, 500, 503]) }
+    )
+  },
+  "/events/verify": {
+    get: op("verifyChain", "Verify the hash chain over the whole log (foreign messages listed); rate-limited", "log", [], {
+      "200": jsonResponse("verification", ChainVerification),
+      ...problems([429, 500, 503])
+    })
+  },
+  "/events/{position}/proof": {
+    get: op("proveEvent", "Merkle inclusion proof of an anchored event (checkable with viem alone and on-chain)", "chain", [p("position"), q("index", "index in commit (default 0)", { type: "integer" })], {
+      "200": jsonResponse("the proof", Schema.Record(Schema.String, Schema.Unknown)),
+      ...problems([400, 404, 500, 503])
+    })
+  },
+  "/models/{modelId}/events": {
+    get: op("streamModel", "Server-Sent Events of a model's stream: catch-up then live; resume with Last-Event-ID (<globalPosition>.<indexInCommit>)", "streams", [p("modelId"), q("lastEventId", "same as the Last-Event-ID header")], {
+      "200": sse,
+      ...problems([400, 404, 500, 503])
+    })
+  },
+  "/tasks/{taskId}/events": {
+    get: op("streamTask", "Server-Sent Events of a task's stream: catch-up then live; resume with Last-Event-ID", "streams", [p("taskId"), q("lastEventId", "same as the Last-Event-ID header")], {
+      "200": sse,
+      ...problems([400, 404, 500, 503])
+    })
+  },
+  "/audit": {
+    get: op("audit", "Replay the whole log into fresh read models; check chain, signatures, decoding; diff with the live read models; rate-limited", "audit", [], {
+      "200": jsonResponse("the audit report", AuditReport),
+      ...problems([429, 500, 503])
+    })
+  },
+  "/audit/projections": {
+    get: op("liveReadModels", "The live read models and the position they reflect; rate-limited", "audit", [], {
+      "200": jsonResponse("snapshot", Schema.Struct({ position: Schema.Number, collections: Schema.Record(Schema.String, Schema.Unknown) })),
+      ...problems([429, 500])
+    })
+  },
+  "/admin/projections/rebuild": {
+    post: op(
+      "rebuildProjections",
+      "Rebuild every read model from the log (signed RebuildProjections command, payload {}, by an ADMIN_ADDRESSES identity); single-flight; rate-limited",
+      "admin",
+      [],
+      { "200": jsonResponse("rebuilt and serving", Rebuilt), ...problems([400, 401, 403, 429, 500, 503]) },
+      { requestBody: { required: true, content: { "application/json": { schema: jsonSchema(SignedCommand, { closed: true }) } } } }
+    )
+  },
+  "/weights/{name}": {
+    put: op(
+      "uploadWeights",
+      `Store weights under sha256-<hex of their SHA-256> (application/octet-stream, at most ${MAX_WEIGHTS_BYTES} bytes); never overwrites. Signed like a command (type UploadWeights, commandId = name, payload { name, bytes }) in the headers neura-signer, neura-issued-at, neura-signature`,
+      "weights",
+      [p("name"), ...["neura-signer", "neura-issued-at", "neura-signature"].map((h) => ({ name: h, in: "header", required: true, schema: { type: "string" } }))],
+      {
+        "201": jsonResponse("stored", WeightsStored),
+        "200": jsonResponse("already stored (same name, hence same bytes)", WeightsStored),
+        ...problems([400, 401, 413, 500, 503])
+      },
+      { requestBody: { required: true, content: { "application/octet-stream": { schema: { type: "string", contentMediaType: "application/octet-stream" } } } } }
+    ),
+    get: op("getWeights", "Weights by content address", "weights", [p("name")], {
+      "200": { description: "the bytes (their SHA-256 is the name)", content: { "application/octet-stream": { schema: { type: "string", contentMediaType: "application/octet-stream" } } } },
+      ...problems([400, 404, 500, 503])
+    })
+  },
+  "/openapi.json": { get: op("openapi", "This document", "docs", [], { "200": { description: "OpenAPI 3.1", content: { "application/json": { schema: { type: "object" } } } } }) },
+  "/docs": { get: op("docs", "Interactive API documentation (Swagger UI, served offline)", "docs", [], { "200": { description: "HTML", content: { "text/html": { schema: { type: "string" } } } } }) }
 }

@@ -9,8 +9,8 @@ import { startLocalNetwork } from "../nodes/localNetwork"
 import { objectStoreWeights, splitWeightsStore } from "../infra/weights/WeightsStore"
 import { apiWeightsWriter } from "../commands/weightsClient"
 import type { NodeSpec } from "../nodes/localNetwork"
-import { createDigitsTask, optIn } from "./digitsTask"
-import { devKey } from "./samples"
+import { createDigitsTask, optIn } from "../nodes/digitsTask"
+import { devKey } from "../commands/samples"
 
 /**
  * The demo the main command runs: a digits classifier trained by the

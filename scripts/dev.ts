@@ -21,7 +21,7 @@ import { provisionAll } from "../infra/nats/provision"
 import { startNatsServer } from "../infra/nats/server"
 import { objectStoreSnapshots } from "../projections/snapshots"
 import { runDemo } from "./demo"
-import { devKey } from "./samples"
+import { devKey } from "../commands/samples"
 
 /**
  * The dev stack in one process tree: nats-server with the repo's nats.conf

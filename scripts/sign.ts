@@ -1,4 +1,4 @@
-import { devKey } from "./samples"
+import { devKey } from "../commands/samples"
 import { keyPairFromSecret, signCommand } from "../infra/identity/signature"
 
 /**

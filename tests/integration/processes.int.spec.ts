@@ -7,8 +7,8 @@ import { DEV_PRIVATE_KEYS, serveJsonRpc, startLocalChain } from "../../chain-bri
 import { loadTf } from "../../infra/ml/tf"
 import { provisionAll } from "../../infra/nats/provision"
 import { objectStoreWeights } from "../../infra/weights/WeightsStore"
-import { createDigitsTask, optIn } from "../../scripts/digitsTask"
-import { devKey } from "../../scripts/samples"
+import { createDigitsTask, optIn } from "../../nodes/digitsTask"
+import { devKey } from "../../commands/samples"
 import { taskEvents } from "../support/networkHarness"
 import { freePort, startNatsServer, type NatsServer } from "../support/natsServer"
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest"
 import { ApiError, type NeuraClient } from "../../../commands/client"
 import { signCommand } from "../../../infra/identity/signature"
-import { devKey, proofPayload, registerDatasets, registerModel, registerNode, sha256Hex, taskPayload } from "../../../scripts/samples"
+import { devKey, proofPayload, registerDatasets, registerModel, registerNode, sha256Hex, taskPayload } from "../../../commands/samples"
 import { apiHarness } from "../../support/apiHarness"
 
 const failure = async (p: Promise<unknown>) => {

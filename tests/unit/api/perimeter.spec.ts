@@ -3,7 +3,7 @@ import { ApiError, type NeuraClient } from "../../../commands/client"
 import { jsonDepth, MAX_BODY_BYTES, MAX_JSON_DEPTH } from "../../../commands/jsonBody"
 import { devKey } from "../../../infra/identity/devKeys"
 import { signCommand } from "../../../infra/identity/signature"
-import { registerModel, registerNode, sampleTopology, sha256Hex } from "../../../scripts/samples"
+import { registerModel, registerNode, sampleTopology, sha256Hex } from "../../../commands/samples"
 import { apiHarness } from "../../support/apiHarness"
 
 const head = async (client: NeuraClient) => (await client.get("/health")).headPosition as number

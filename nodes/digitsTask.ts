@@ -5,7 +5,7 @@ import type { LoadedTf } from "../infra/ml/tf"
 import { digitsCnn, digitsMlp, topologyOf } from "../infra/ml/topologies"
 import type { KeyPair } from "../infra/identity/signature"
 import type { WeightsStoreShape } from "../infra/weights/WeightsStore"
-import { registerNode } from "./samples"
+import { registerNode } from "../commands/samples"
 
 /**
  * What a task owner does to put the digits problem on the network: upload

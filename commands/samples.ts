@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto"
-import type { NeuraClient } from "../commands/client"
+import type { NeuraClient } from "./client"
 import type { KeyPair } from "../infra/identity/signature"
 
 /**
