@@ -2,6 +2,7 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream"
 import { connect } from "@nats-io/transport-node"
 import { Layer, ManagedRuntime } from "effect"
 import Fastify from "fastify"
+import { inMemoryWeightsStore } from "../infra/weights/WeightsStore"
 import { build } from "../commands/app"
 import { defaultJetStreamConfig, eventStreamConfig, layerJetStream } from "../infra/eventStore/jetStream"
 import { generateKeyPair, signCommand } from "../infra/identity/signature"
@@ -17,7 +18,7 @@ import { compare, latencySummary, type BenchResult } from "./stats"
 export const apiBench = async (url: string, sizes = { requests: 600, concurrency: 16 }): Promise<Array<BenchResult>> => {
   const config = { ...defaultJetStreamConfig, streamName: "BENCH_API", subjectPrefix: "benchapi.events" }
   const runtime = ManagedRuntime.make(layerJetStream(config).pipe(Layer.provide(NatsClient.layer({ servers: url }))))
-  const api = build(runtime)
+  const api = build(runtime, { weights: inMemoryWeightsStore() })
   const apiUrl = await api.listen({ port: 0, host: "127.0.0.1" })
 
   const nc = await connect({ servers: url })

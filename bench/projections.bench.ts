@@ -1,6 +1,7 @@
 import { DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream"
 import { connect } from "@nats-io/transport-node"
 import { Effect, Layer, ManagedRuntime, Stream } from "effect"
+import { inMemoryWeightsStore } from "../infra/weights/WeightsStore"
 import { build } from "../commands/app"
 import type { DomainEvent } from "../domain/events"
 import { EventStore } from "../domain/ports"
@@ -65,7 +66,7 @@ export const projectionsBench = async (url: string, sizes = { commits: 20_000, r
   // Lag under steady load: the API appends, a projector follows.
   const lagConfig = { ...defaultJetStreamConfig, streamName: "BENCH_LAG", subjectPrefix: "benchlag.events" }
   const runtime = ManagedRuntime.make(layerJetStream(lagConfig).pipe(Layer.provide(NatsClient.layer({ servers: url }))))
-  const app = build(runtime)
+  const app = build(runtime, { weights: inMemoryWeightsStore() })
   await app.ready()
   const projector = await startProjector(await runtime.runPromise(EventStore.useSync((s) => s)))
   const total = sizes.rate * sizes.seconds

@@ -35,8 +35,8 @@ export interface ApiOptions {
   readonly bridges?: ReadonlyArray<string>
   /** EventAnchor contracts the API can read, to check RecordAnchor against the chain. */
   readonly anchorChains?: ReadonlyArray<Pick<ChainClient, "chainId" | "contract" | "anchors">>
-  /** The weights bucket (content-addressed, written only through PUT /weights/:name). Without it, the weights routes are absent. */
-  readonly weights?: WeightsStoreShape
+  /** The weights bucket (content-addressed, written only through PUT /weights/:name). */
+  readonly weights: WeightsStoreShape
   /** Addresses allowed to administer the API (rebuild read models): ADMIN_ADDRESSES. */
   readonly admins?: ReadonlyArray<string>
   /** Requests per client (IP) and window to each whole-log route (/audit, /events/verify, rebuild). Default 10 a minute. */
@@ -55,7 +55,7 @@ export const registeredRoutes = (app: FastifyInstance) => routesOf.get(app) ?? [
  * The HTTP API as a Fastify instance, not yet listening (main.ts listens;
  * tests use app.inject). Every error is problem-details with a `code`.
  */
-export const build = (runtime: ApiRuntime, options: ApiOptions = {}): FastifyInstance => {
+export const build = (runtime: ApiRuntime, options: ApiOptions): FastifyInstance => {
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: MAX_BODY_BYTES })
   const routes: Array<{ readonly method: string; readonly url: string }> = []
   routesOf.set(app, routes)
@@ -113,7 +113,7 @@ export const build = (runtime: ApiRuntime, options: ApiOptions = {}): FastifyIns
   }))
   // One plugin per aggregate, each registering its commands' routes.
   for (const specs of Object.values(commandsByAggregate)) app.register(commandRoutes, { ...shared, specs })
-  if (options.weights) app.register(weightsRoutes, { weights: options.weights, now: shared.now, maxSkewMs: shared.maxSkewMs, domain: shared.domain })
+  app.register(weightsRoutes, { weights: options.weights, now: shared.now, maxSkewMs: shared.maxSkewMs, domain: shared.domain })
   // Whole-log reads replay everything: rate-limited per client, answered 429 RateLimited.
   const wholeLog = { max: options.wholeLogRateLimit?.max ?? 10, timeWindow: options.wholeLogRateLimit?.timeWindowMs ?? 60_000 }
   app.register(rateLimit, {

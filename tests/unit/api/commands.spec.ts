@@ -142,17 +142,15 @@ describe("Command API: signatures, idempotency, errors", () => {
     const createTask = doc.paths["/commands/CreateTask"].post.requestBody.content["application/json"].schema
     expect(createTask.properties.payload.properties.budget.type).toBe("string")
     expect(createTask.properties.payload.required).toContain("criteria")
-    expect((await api.app.inject({ method: "GET", url: "/docs" })).body).toContain("/commands/CreateTask")
+    // Swagger UI, its assets served from the package (no network), over this document.
+    expect((await api.app.inject({ method: "GET", url: "/docs" })).body).toContain("Swagger UI")
+    expect((await api.app.inject({ method: "GET", url: "/docs/json" })).json().paths["/commands/CreateTask"]).toBeDefined()
+    expect((await api.app.inject({ method: "GET", url: "/docs/static/swagger-ui-bundle.js" })).statusCode).toBe(200)
     // The read side is documented too, and every documented GET path is a real route.
     for (const path of ["/tasks", "/tasks/{taskId}", "/models/{modelId}/lineage", "/nodes", "/balances/{address}", "/events/{position}/proof", "/tasks/{taskId}/events", "/audit"]) {
       expect(doc.paths[path]?.get?.operationId, path).toBeDefined()
     }
-    for (const path of Object.keys(doc.paths).filter((p) => doc.paths[p].get && !p.endsWith("/events") && !p.includes("proof"))) {
-      const url = path.replace(/\{[^}]+\}/g, "x")
-      const r = await api.app.inject({ method: "GET", url })
-      // 200, or a read model's 404 (it names the resource); never the router's "no such route".
-      expect(r.statusCode === 200 || (r.statusCode === 404 && r.json().resource !== undefined), `${path} → ${r.statusCode} ${r.body.slice(0, 120)}`).toBe(true)
-    }
+    // That every documented operation is a real route, answering as documented: openapiContract.spec.ts.
   })
 })
 
