@@ -3,7 +3,7 @@ import { ApiError, type NeuraClient } from "../../../commands/client"
 import { jsonDepth, MAX_BODY_BYTES, MAX_JSON_DEPTH } from "../../../commands/jsonBody"
 import { devKey } from "../../../infra/identity/devKeys"
 import { signCommand } from "../../../infra/identity/signature"
-import { registerModel, registerNode, sampleTopology, sha256Hex } from "../../../commands/samples"
+import { registerDatasets, registerModel, registerNode, taskPayload } from "../../../commands/samples"
 import { apiHarness } from "../../support/apiHarness"
 
 const head = async (client: NeuraClient) => (await client.get("/health")).headPosition as number
@@ -42,6 +42,38 @@ describe("API perimeter: refused commands append nothing", () => {
     expect(await head(api.client)).toBe(before)
     // The same registration again is still an idempotent no-op, and another key may take another id.
     await registerNode(api.client, devKey("honest"), "sybil-2", ["validator"])
+  })
+})
+
+describe("API perimeter: finished tasks", () => {
+  it("a command on an exhausted task answers 409 TaskClosed (not 500 'invalid status code')", async () => {
+    await using api = await apiHarness()
+    const modelId = await registerModel(api.client)
+    await registerDatasets(api.client)
+    const base = taskPayload("T1", modelId)
+    await api.client.command("CreateTask", { ...base, criteria: { ...base.criteria, minTrainers: 1, validatorsPerResult: 1, quorum: 1, maxRounds: 1 } })
+    const trainer = devKey("t-trainer")
+    const validator = devKey("t-validator")
+    await registerNode(api.client, trainer, "t-trainer", ["trainer"])
+    await registerNode(api.client, validator, "t-validator", ["validator"])
+    await api.client.as(trainer).command("JoinTask", { taskId: "T1", nodeId: "t-trainer", role: "trainer" })
+    await api.client.as(validator).command("JoinTask", { taskId: "T1", nodeId: "t-validator", role: "validator" })
+    await api.client.command("StartRound", { taskId: "T1", round: 1 })
+    const closed = await api.client.command("CloseRound", { taskId: "T1", round: 1 })
+    expect(closed.results[0]!.events.map((e) => e.type)).toContain("TaskExhausted")
+    const before = await head(api.client)
+    for (const attempt of [
+      () => api.client.command("StartRound", { taskId: "T1", round: 2 }),
+      () => api.client.as(devKey("late")).command("JoinTask", { taskId: "T1", nodeId: "t-trainer", role: "trainer" })
+    ]) {
+      const r = await failure(attempt())
+      expect(r.status).toBe(409)
+      expect(r.code).toBe("TaskClosed")
+    }
+    const r = await failure(api.client.command("StartRound", { taskId: "T1", round: 2 }))
+    expect(r).toMatchObject({ status: 409, code: "TaskClosed" })
+    expect(r.problem.taskStatus).toBe("exhausted")
+    expect(await head(api.client)).toBe(before)
   })
 })
 
