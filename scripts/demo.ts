@@ -19,14 +19,30 @@ import { devKey } from "../commands/samples"
  * the coordinator runs rounds; progress is printed round by round from the
  * live event log; at the end, the payouts and the hash chain's verdict.
  */
+/** A fresh run id and the demo's nodes: two trainers, three validators, each with its own key. */
+export const demoNodes = (): { run: string; nodes: ReadonlyArray<NodeSpec> } => {
+  const run = `${Date.now().toString(36)}${randomBytes(2).toString("hex")}`
+  const nodes = [
+    { nodeId: `trainerA-${run}`, role: "trainer" as const },
+    { nodeId: `trainerB-${run}`, role: "trainer" as const },
+    { nodeId: `validator1-${run}`, role: "validator" as const },
+    { nodeId: `validator2-${run}`, role: "validator" as const },
+    { nodeId: `validator3-${run}`, role: "validator" as const }
+  ].map((n) => ({ ...n, key: devKey(n.nodeId) }))
+  return { run, nodes }
+}
+
 export const runDemo = async (options: {
   readonly apiUrl: string
   readonly store: EventStore["Service"]
   /** The coordinator's connection, and a connection per node as its own NATS user. */
   readonly connections: { readonly coordinator: NatsConnection; readonly node: (node: NodeSpec) => Promise<NatsConnection> }
   readonly target?: number
+  /** This run's id and its nodes (see demoNodes): the caller gives each its NATS identity first. */
+  readonly run: string
+  readonly nodes: ReadonlyArray<NodeSpec>
 }) => {
-  const run = `${Date.now().toString(36)}${randomBytes(2).toString("hex")}`
+  const run = options.run
   const say = (line: string) => console.log(`[demo] ${line}`)
   const owner = new NeuraClient(httpTransport(options.apiUrl), devKey("owner"))
   // Weights are read from the object store and uploaded through the API (its only writer).
@@ -35,13 +51,7 @@ export const runDemo = async (options: {
     apiWeightsWriter(httpTransport(options.apiUrl), devKey("coordinator"))
   )
   const tf = await loadTf()
-  const nodes = [
-    { nodeId: `trainerA-${run}`, role: "trainer" as const },
-    { nodeId: `trainerB-${run}`, role: "trainer" as const },
-    { nodeId: `validator1-${run}`, role: "validator" as const },
-    { nodeId: `validator2-${run}`, role: "validator" as const },
-    { nodeId: `validator3-${run}`, role: "validator" as const }
-  ].map((n) => ({ ...n, key: devKey(n.nodeId) }))
+  const nodes = options.nodes
 
   const network = await startLocalNetwork({
     nc: options.connections.coordinator,

@@ -1,3 +1,4 @@
+import { jetstreamManager } from "@nats-io/jetstream"
 import { connect } from "@nats-io/transport-node"
 import { Layer, ManagedRuntime, Schema, Stream } from "effect"
 import { startBridge } from "../chain-bridge/bridge"
@@ -20,7 +21,7 @@ import type { NodeSpec } from "../nodes/localNetwork"
 import { provisionAll } from "../infra/nats/provision"
 import { startNatsServer } from "../infra/nats/server"
 import { objectStoreSnapshots } from "../projections/snapshots"
-import { runDemo } from "./demo"
+import { demoNodes, runDemo } from "./demo"
 import { devKey } from "../commands/samples"
 
 /**
@@ -54,13 +55,28 @@ const server = await startNatsServer({
   auth: { nodes: accounts(), runDir: ".data/nats-config" },
   env: Object.fromEntries(ROLES.map((r) => [`NATS_${r.toUpperCase()}_PASSWORD`, credentials[r]]))
 })
-/** A node's own NATS connection: its user is added (and the server reloaded) the first time. */
-const connectNode = async (node: NodeSpec) => {
-  if (!nodeAccounts.has(node.nodeId)) {
-    nodeAccounts.set(node.nodeId, { role: node.role, password: newPassword() })
-    saveCredentials()
-    await server.setNodeAccounts(accounts())
+/**
+ * Give nodes their NATS users: one configuration reload for all of them, then
+ * wait until JetStream answers again (it is briefly unavailable during a reload).
+ */
+const addNodeAccounts = async (nodes: ReadonlyArray<{ nodeId: string; role: NodeRole }>) => {
+  const fresh = nodes.filter((n) => !nodeAccounts.has(n.nodeId))
+  if (fresh.length === 0) return
+  for (const n of fresh) nodeAccounts.set(n.nodeId, { role: n.role, password: newPassword() })
+  saveCredentials()
+  await server.setNodeAccounts(accounts())
+  const probe = await connect(natsOptions({ servers: server.url, user: "admin", pass: credentials.admin }))
+  for (let attempt = 0; ; attempt++) {
+    const ok = await jetstreamManager(probe, { timeout: 1000 }).then(() => true, () => false)
+    if (ok) break
+    if (attempt > 50) throw new Error("JetStream did not come back after the configuration reload")
+    await new Promise((r) => setTimeout(r, 100))
   }
+  await probe.close()
+}
+/** A node's own NATS connection (its user must exist: addNodeAccounts). */
+const connectNode = async (node: NodeSpec) => {
+  await addNodeAccounts([node])
   return connect(natsOptions({ servers: server.url, user: nodeUser(node.nodeId), pass: nodeAccounts.get(node.nodeId)!.password, name: `neuralink-${node.nodeId}` }))
 }
 console.log(`[dev] nats-server ${server.url} (store .data/nats, roles: ${ROLES.join(", ")})`)
@@ -123,7 +139,9 @@ const shutdown = async () => {
 
 try {
   const coordinatorNats = await connect(natsOptions({ servers: server.url, user: "coordinator", pass: credentials.coordinator, name: "neuralink-coordinator" }))
-  await runDemo({ apiUrl, store: await runtime.runPromise(EventStore.useSync((s) => s)), connections: { coordinator: coordinatorNats, node: connectNode } })
+  const demo = demoNodes()
+  await addNodeAccounts(demo.nodes)
+  await runDemo({ apiUrl, store: await runtime.runPromise(EventStore.useSync((s) => s)), connections: { coordinator: coordinatorNats, node: connectNode }, ...demo })
   await coordinatorNats.close()
   // Anchor what the demo wrote, then audit the log against the chain.
   await bridge.flushNow()

@@ -110,6 +110,8 @@ export const startNatsServer = async (options: StartOptions = {}): Promise<NatsS
     const child = spawn(bin, args, { env, stdio: ["ignore", "pipe", "pipe"] })
     const ready = await waitForReady(child)
     if (ready === true) {
+      // NATS_SERVER_LOG=1 forwards the server's log (permission violations show up there).
+      if (process.env.NATS_SERVER_LOG === "1") child.stderr?.on("data", (c: Buffer) => process.stderr.write(`[nats-server] ${c}`))
       const stop = async () => {
         if (child.exitCode === null) {
           const exited = new Promise((r) => child.once("exit", r))
@@ -119,12 +121,18 @@ export const startNatsServer = async (options: StartOptions = {}): Promise<NatsS
         }
         removeStore()
       }
-      const setNodeAccounts = async (nodes: ReadonlyArray<NodeAccount>) => {
-        if (!runDir) throw new Error("setNodeAccounts needs a server started with `auth`")
-        writeAuth(nodes)
-        // nats-server reloads its configuration (users included) on SIGHUP;
-        // connected clients keep their connections.
-        await reloadConfig(child)
+      // One reload at a time: each waits for the server's own confirmation.
+      let reloading: Promise<void> = Promise.resolve()
+      const setNodeAccounts = (nodes: ReadonlyArray<NodeAccount>) => {
+        if (!runDir) return Promise.reject(new Error("setNodeAccounts needs a server started with `auth`"))
+        const next = reloading.then(() => {
+          writeAuth(nodes)
+          // nats-server reloads its configuration (users included) on SIGHUP;
+          // connected clients keep their connections.
+          return reloadConfig(child)
+        })
+        reloading = next.catch(() => undefined)
+        return next
       }
       return { url: `nats://127.0.0.1:${port}`, port, storeDir, setNodeAccounts, stop, [Symbol.asyncDispose]: stop }
     }

@@ -21,12 +21,14 @@ export const startNodeWorker = async (options: {
   let stopped = false
   let loop: Awaited<ReturnType<typeof runWorkLoop>> | undefined
   const started = (async () => {
-    const jsm = await jetstreamManager(options.nc)
     while (!stopped) {
-      const exists = await jsm.consumers.info(queue.streamName, nodeConsumerName(options.nodeId)).then(
-        () => true,
-        () => false
-      )
+      // Any failure here (no queue yet, JetStream briefly unavailable) means: look again shortly.
+      const exists = await jetstreamManager(options.nc)
+        .then((jsm) => jsm.consumers.info(queue.streamName, nodeConsumerName(options.nodeId)))
+        .then(
+          () => true,
+          () => false
+        )
       if (exists) break
       await new Promise((r) => setTimeout(r, 300))
     }
@@ -52,6 +54,8 @@ export const startNodeWorker = async (options: {
       }
     })
   })()
+  // Never an unhandled rejection: a worker that cannot start says so.
+  started.catch((e: unknown) => options.log(`${options.nodeId}: work loop failed to start: ${e instanceof Error ? e.message : String(e)}`))
   return {
     async stop() {
       stopped = true
