@@ -1,18 +1,11 @@
 import { Schema } from "effect"
 import { Address, Hash32, Instant, NonNegativeInt, PositiveInt } from "../primitives"
+import { BatchAnchored } from "./events"
 
-/** What the bridge signs: an anchor it sent, as the chain recorded it. */
-export const RecordAnchorPayload = Schema.Struct({
-  chainId: PositiveInt,
-  contract: Address,
-  index: NonNegativeInt,
-  fromPosition: PositiveInt,
-  toPosition: PositiveInt,
-  eventCount: PositiveInt,
-  root: Hash32,
-  txHash: Hash32,
-  blockNumber: NonNegativeInt
-})
+const { _tag: _event, anchoredAt: _recordedByTheApi, ...anchorFields } = BatchAnchored.fields
+
+/** What the bridge signs: an anchor it sent, as the chain recorded it (BatchAnchored less the time the API records it). */
+export const RecordAnchorPayload = Schema.Struct(anchorFields)
 
 /** The anchor the contract holds at that index (read by the API from the chain), or undefined. */
 export const OnChainAnchorFacts = Schema.Struct({

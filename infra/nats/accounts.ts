@@ -32,29 +32,8 @@ export const nodeUser = (nodeId: string) => `node-${nodeId}`
 /** Where a user's request replies arrive; clients must connect with it (`inboxPrefix`). */
 export const inboxPrefixOf = (user: string) => `_INBOX_${user}`
 
-/** Read-only use of an object store bucket (get, info, list, watch), flow control included. */
-const readBucket = (bucket: string): Array<string> => {
-  const stream = `OBJ_${bucket}`
-  return [
-    `$JS.API.STREAM.INFO.${stream}`,
-    `$JS.API.STREAM.MSG.GET.${stream}`,
-    `$JS.API.DIRECT.GET.${stream}`,
-    `$JS.API.DIRECT.GET.${stream}.>`,
-    `$JS.API.CONSUMER.CREATE.${stream}`,
-    `$JS.API.CONSUMER.CREATE.${stream}.>`,
-    `$JS.API.CONSUMER.MSG.NEXT.${stream}.>`,
-    `$JS.API.CONSUMER.INFO.${stream}.>`,
-    `$JS.API.CONSUMER.DELETE.${stream}.>`,
-    // Large objects arrive with flow control; a reader must answer it.
-    `$JS.FC.${stream}.>`
-  ]
-}
-
-/** Writing new objects into a bucket (chunks and metadata); no purge, no delete of the stream. */
-const writeBucket = (bucket: string): Array<string> => [`$O.${bucket}.>`]
-
-/** Reading the event log: direct gets and (ordered) consumers. */
-const readLog = (stream: string): Array<string> => [
+/** Reading a stream: direct gets and (ordered) consumers, flow control included (large messages and objects). */
+const readStream = (stream: string): Array<string> => [
   `$JS.API.STREAM.INFO.${stream}`,
   `$JS.API.DIRECT.GET.${stream}`,
   `$JS.API.DIRECT.GET.${stream}.>`,
@@ -65,6 +44,12 @@ const readLog = (stream: string): Array<string> => [
   `$JS.API.CONSUMER.DELETE.${stream}.>`,
   `$JS.FC.${stream}.>`
 ]
+
+/** Read-only use of an object store bucket (get, info, list, watch): a stream read, plus message gets. */
+const readBucket = (bucket: string): Array<string> => [...readStream(`OBJ_${bucket}`), `$JS.API.STREAM.MSG.GET.OBJ_${bucket}`]
+
+/** Writing new objects into a bucket (chunks and metadata); no purge, no delete of the stream. */
+const writeBucket = (bucket: string): Array<string> => [`$O.${bucket}.>`]
 
 export interface Names {
   readonly events: string
@@ -86,7 +71,7 @@ export const servicePermissions = (role: ServiceRole, n: Names = defaultNames): 
         publish: [
           "$JS.API.INFO",
           `${n.eventsPrefix}.>`,
-          ...readLog(n.events),
+          ...readStream(n.events),
           ...readBucket(n.weights),
           ...writeBucket(n.weights),
           ...readBucket(n.snapshots),
@@ -105,13 +90,13 @@ export const servicePermissions = (role: ServiceRole, n: Names = defaultNames): 
           `$JS.API.CONSUMER.CREATE.${n.commands}.>`,
           `$JS.API.CONSUMER.DURABLE.CREATE.${n.commands}.>`,
           `$JS.API.CONSUMER.INFO.${n.commands}.>`,
-          ...readLog(n.events),
+          ...readStream(n.events),
           ...readBucket(n.weights)
         ],
         subscribe: [inbox]
       }
     case "bridge":
-      return { publish: ["$JS.API.INFO", ...readLog(n.events)], subscribe: [inbox] }
+      return { publish: ["$JS.API.INFO", ...readStream(n.events)], subscribe: [inbox] }
   }
 }
 

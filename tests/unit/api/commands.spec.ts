@@ -1,18 +1,10 @@
 import { describe, expect, it } from "vitest"
-import { ApiError, type NeuraClient } from "../../../commands/client"
+import type { NeuraClient } from "../../../commands/client"
 import { signCommand } from "../../../infra/identity/signature"
 import { devKey, proofPayload, registerDatasets, registerModel, registerNode, sha256Hex, taskPayload } from "../../../commands/samples"
+import { failure } from "../../support/apiFailure"
 import { apiHarness } from "../../support/apiHarness"
 
-const failure = async (p: Promise<unknown>) => {
-  try {
-    await p
-  } catch (e) {
-    if (e instanceof ApiError) return { status: e.status, code: e.problem.code, problem: e.problem }
-    throw e
-  }
-  throw new Error("expected an API error")
-}
 const head = async (client: NeuraClient) => (await client.get("/health")).headPosition as number
 
 const trainers = [devKey("trainerA"), devKey("trainerB")]

@@ -1,21 +1,13 @@
 import { describe, expect, it } from "vitest"
-import { ApiError, type NeuraClient } from "../../../commands/client"
+import type { NeuraClient } from "../../../commands/client"
 import { jsonDepth, MAX_BODY_BYTES, MAX_JSON_DEPTH } from "../../../commands/jsonBody"
 import { devKey } from "../../../infra/identity/devKeys"
 import { signCommand } from "../../../infra/identity/signature"
 import { registerDatasets, registerModel, registerNode, taskPayload } from "../../../commands/samples"
+import { failure } from "../../support/apiFailure"
 import { apiHarness } from "../../support/apiHarness"
 
 const head = async (client: NeuraClient) => (await client.get("/health")).headPosition as number
-const failure = async (p: Promise<unknown>) => {
-  try {
-    await p
-  } catch (e) {
-    if (e instanceof ApiError) return { status: e.status, code: e.problem.code, problem: e.problem }
-    throw e
-  }
-  throw new Error("expected an API error")
-}
 
 describe("API perimeter: refused commands append nothing", () => {
   it("a stranger's ForkModel of unpublished work is 403 and allocates no model id", async () => {
