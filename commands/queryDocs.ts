@@ -7,19 +7,19 @@ import {
   Health,
   ReadModelAnswer,
   ReadModelDoc,
-  ReadModelPage,
   Rebuilt,
   SigningInfo,
   WeightsStored
 } from "./responses"
 import { SignedCommand } from "./signedCommand"
+import { BalanceDoc, LeaderboardDoc, ModelDoc, NodeDoc, TaskDoc } from "../projections/documents"
 import { MAX_WEIGHTS_BYTES } from "./routes/weights"
 
 /**
  * OpenAPI entries for everything that is not a command: queries, the log,
  * proofs, streams, audit, admin, weights, signing. Answers come from the
- * schemas in commands/responses.ts; read-model documents are the projections'
- * documents (projections/*.ts), typed there.
+ * schemas in commands/responses.ts; read-model documents are the schemas the
+ * projections' own types derive from (projections/documents.ts).
  */
 const q = (name: string, description: string, schema: Record<string, unknown> = { type: "string" }) => ({ name, in: "query", required: false, schema, description })
 const p = (name: string) => ({ name, in: "path", required: true, schema: { type: "string" } })
@@ -39,24 +39,25 @@ const op = (operationId: string, summary: string, tag: string, parameters: Array
 const query = (operationId: string, summary: string, parameters: Array<unknown>, ok: Schema.Top) => ({
   get: op(operationId, summary, "queries", [...parameters, minPosition], { "200": jsonResponse("the answer", ok), ...problems([400, 404, 500, 503]) })
 })
-const doc = (name: string) => ReadModelAnswer({ [name]: ReadModelDoc })
+const doc = (name: string, schema: Schema.Top) => ReadModelAnswer({ [name]: schema })
+const page = (item: Schema.Top) => ReadModelAnswer({ items: Schema.Array(item), next: Schema.NullOr(Schema.String) })
 
 export const queryPaths: Record<string, unknown> = {
-  "/tasks": query("listTasks", "Tasks: status, rounds, budget left, participants", [q("status", "open | running | completed | exhausted"), ...paging], ReadModelPage),
-  "/tasks/{taskId}": query("getTask", "One task", [p("taskId")], doc("task")),
-  "/tasks/{taskId}/leaderboard": query("getLeaderboard", "Who earned what in a task, whose results were verified", [p("taskId")], doc("leaderboard")),
-  "/models": query("listModels", "Models", paging, ReadModelPage),
-  "/models/{modelId}": query("getModel", "A model: versions with lineage, forks, datasets, participants, metric log, governance", [p("modelId")], doc("model")),
+  "/tasks": query("listTasks", "Tasks: status, rounds, budget left, participants", [q("status", "open | running | completed | exhausted"), ...paging], page(TaskDoc)),
+  "/tasks/{taskId}": query("getTask", "One task", [p("taskId")], doc("task", TaskDoc)),
+  "/tasks/{taskId}/leaderboard": query("getLeaderboard", "Who earned what in a task, whose results were verified", [p("taskId")], doc("leaderboard", LeaderboardDoc)),
+  "/models": query("listModels", "Models", paging, page(ModelDoc)),
+  "/models/{modelId}": query("getModel", "A model: versions with lineage, forks, datasets, participants, metric log, governance", [p("modelId")], doc("model", ModelDoc)),
   "/models/{modelId}/lineage": query(
     "getLineage",
     "Lineage graph of a model, its fork ancestors and descendants",
     [p("modelId")],
     ReadModelAnswer({ nodes: Schema.Array(ReadModelDoc), edges: Schema.Array(ReadModelDoc) })
   ),
-  "/nodes": query("listNodes", "Nodes with reputation (sort=reputation for the best first)", [q("sort", "id (default) | reputation"), ...paging], ReadModelPage),
-  "/nodes/{nodeId}": query("getNode", "A node: results, votes, earnings, reputation", [p("nodeId")], doc("node")),
-  "/balances": query("listBalances", "Neura balances and payouts per address", paging, ReadModelPage),
-  "/balances/{address}": query("getBalance", "One address: earned, refunded, escrowed, net, payouts", [p("address")], doc("balance")),
+  "/nodes": query("listNodes", "Nodes with reputation (sort=reputation for the best first)", [q("sort", "id (default) | reputation"), ...paging], page(NodeDoc)),
+  "/nodes/{nodeId}": query("getNode", "A node: results, votes, earnings, reputation", [p("nodeId")], doc("node", NodeDoc)),
+  "/balances": query("listBalances", "Neura balances and payouts per address", paging, page(BalanceDoc)),
+  "/balances/{address}": query("getBalance", "One address: earned, refunded, escrowed, net, payouts", [p("address")], doc("balance", BalanceDoc)),
   "/health": { get: op("health", "Liveness and the log's head position", "log", [], { "200": jsonResponse("ok", Health), ...problems([500, 503]) }) },
   "/signing": { get: op("signing", "How commands are signed: scheme, domain (chain id), message, digest, signature encoding", "log", [], { "200": jsonResponse("the signing rules", SigningInfo) }) },
   "/events": {

@@ -79,8 +79,4 @@ export const Rebuilt = Schema.Struct({ rebuilt: Schema.Boolean, position: Int })
 /** A read-model answer: the position it reflects plus the named document(s). */
 export const ReadModelAnswer = (fields: Record<string, Schema.Top>) =>
   Schema.Struct({ position: Int.annotate({ description: "global position the answer reflects" }), ...fields })
-export const ReadModelPage = ReadModelAnswer({
-  items: Schema.Array(Schema.Record(Schema.String, Schema.Unknown)),
-  next: Schema.NullOr(Schema.String)
-})
 export const ReadModelDoc = Schema.Record(Schema.String, Schema.Unknown)

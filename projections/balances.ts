@@ -1,28 +1,7 @@
 import type { RecordedEvent } from "../domain/recordedEvent"
 import { alreadyApplied, positionOf, type Projection } from "./projection"
-
-export interface Payout {
-  readonly taskId: string
-  readonly round: number
-  readonly role: string
-  readonly amount: string
-  readonly reason: string
-  readonly position: string
-}
-
-export interface BalanceDoc {
-  readonly position: string
-  readonly address: string
-  /** Received as rewards (decimal base units). */
-  readonly earned: string
-  /** Received back from escrow as a task owner. */
-  readonly refunded: string
-  /** Put into escrow as a task owner. */
-  readonly escrowed: string
-  /** earned + refunded − escrowed: the net flow through the network. */
-  readonly net: string
-  readonly payouts: ReadonlyArray<Payout>
-}
+import type { Payout, BalanceDoc } from "./documents"
+export type { Payout, BalanceDoc } from "./documents"
 
 const blank = (address: string): BalanceDoc => ({ position: "0.0", address, earned: "0", refunded: "0", escrowed: "0", net: "0", payouts: [] })
 const withNet = (d: Omit<BalanceDoc, "net">): BalanceDoc => ({ ...d, net: (BigInt(d.earned) + BigInt(d.refunded) - BigInt(d.escrowed)).toString() })

@@ -1,20 +1,7 @@
 import type { RecordedEvent } from "../domain/recordedEvent"
 import { alreadyApplied, positionOf, type Projection } from "./projection"
-
-export interface LeaderboardEntry {
-  readonly participant: string
-  readonly role: string
-  readonly earned: string
-  readonly verifiedResults: number
-  readonly bestAccuracy?: number
-}
-
-export interface LeaderboardDoc {
-  readonly position: string
-  readonly taskId: string
-  /** Sorted: most earned first, then most verified results, then name. */
-  readonly entries: ReadonlyArray<LeaderboardEntry>
-}
+import type { LeaderboardEntry, LeaderboardDoc } from "./documents"
+export type { LeaderboardEntry, LeaderboardDoc } from "./documents"
 
 const sort = (entries: ReadonlyArray<LeaderboardEntry>) =>
   [...entries].sort((a, b) => {

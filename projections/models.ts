@@ -1,38 +1,7 @@
 import type { RecordedEvent } from "../domain/recordedEvent"
 import { alreadyApplied, positionOf, type Projection } from "./projection"
-
-export interface ModelVersionDoc {
-  readonly version: number
-  readonly weightsHash: string
-  readonly parent?: { readonly modelId: string; readonly version: number }
-  readonly taskId?: string
-  readonly round?: number
-  readonly results: ReadonlyArray<string>
-  readonly datasets: ReadonlyArray<string>
-  readonly nodes: ReadonlyArray<string>
-  readonly metrics?: { readonly accuracy: number; readonly loss: number }
-  readonly createdBy: string
-  readonly createdAt: string
-}
-
-export interface ModelDoc {
-  readonly position: string
-  readonly modelId: string
-  readonly name: string
-  readonly description: string
-  readonly owner: string
-  readonly status: "registered" | "published" | "delisted"
-  readonly publishedVersion?: number
-  readonly origin: { readonly kind: "new" } | { readonly kind: "fork"; readonly parent: { readonly modelId: string; readonly version: number } }
-  readonly versions: ReadonlyArray<ModelVersionDoc>
-  readonly forks: ReadonlyArray<{ readonly modelId: string; readonly fromVersion: number }>
-  /** Every dataset and node that contributed to any version (lineage, flattened). */
-  readonly datasets: ReadonlyArray<string>
-  readonly participants: ReadonlyArray<string>
-  /** One entry per version with metrics: the model's progress, iteration by iteration. */
-  readonly metricLog: ReadonlyArray<{ readonly version: number; readonly taskId?: string; readonly round?: number; readonly accuracy: number; readonly loss: number; readonly at: string }>
-  readonly proposals: ReadonlyArray<{ readonly proposalId: string; readonly action: string; readonly status: "open" | "passed" | "rejected"; readonly votesFor: number; readonly votesAgainst: number }>
-}
+import type { ModelVersionDoc, ModelDoc } from "./documents"
+export type { ModelVersionDoc, ModelDoc } from "./documents"
 
 const union = (a: ReadonlyArray<string>, b: ReadonlyArray<string>) => [...new Set([...a, ...b])]
 

@@ -1,5 +1,7 @@
 import type { RecordedEvent } from "../domain/recordedEvent"
 import { alreadyApplied, positionOf, type Projection } from "./projection"
+import type { NodeDoc } from "./documents"
+export type { NodeDoc } from "./documents"
 
 /** Votes per result, kept until the verdict lands (internal: reputation reads it). */
 export interface ResultVotesDoc {
@@ -25,20 +27,6 @@ export const resultVotesProjection: Projection<ResultVotesDoc> = {
   }
 }
 
-export interface NodeDoc {
-  readonly position: string
-  readonly nodeId: string
-  readonly address: string
-  readonly roles: ReadonlyArray<string>
-  readonly capabilities: ReadonlyArray<string>
-  readonly registeredAt: string
-  readonly tasks: ReadonlyArray<string>
-  readonly results: { readonly submitted: number; readonly verified: number; readonly rejected: number }
-  readonly votes: { readonly cast: number; readonly agreeing: number; readonly disagreeing: number; readonly disputed: number }
-  readonly earned: string
-  /** verified×2 − rejected×3 + agreeing − disagreeing×2 − disputed×3 */
-  readonly reputation: number
-}
 
 const score = (d: Pick<NodeDoc, "results" | "votes">) =>
   d.results.verified * 2 - d.results.rejected * 3 + d.votes.agreeing - d.votes.disagreeing * 2 - d.votes.disputed * 3

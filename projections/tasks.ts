@@ -1,27 +1,7 @@
 import type { RecordedEvent } from "../domain/recordedEvent"
 import { alreadyApplied, positionOf, type Projection } from "./projection"
-
-export interface TaskDoc {
-  readonly position: string
-  readonly taskId: string
-  readonly title: string
-  readonly owner: string
-  readonly status: "open" | "running" | "completed" | "exhausted"
-  readonly modelId: string
-  readonly target: number
-  readonly maxRounds: number
-  readonly rounds: number
-  readonly latestVersion: number
-  readonly latestAccuracy?: number
-  /** Decimal strings of Neura base units. */
-  readonly budget: string
-  readonly paidOut: string
-  readonly refunded: string
-  readonly budgetLeft: string
-  readonly participants: ReadonlyArray<{ readonly nodeId: string; readonly role: string; readonly address: string }>
-  readonly createdAt: string
-  readonly updatedAt: string
-}
+import type { TaskDoc } from "./documents"
+export type { TaskDoc } from "./documents"
 
 const left = (d: Pick<TaskDoc, "budget" | "paidOut" | "refunded">) => (BigInt(d.budget) - BigInt(d.paidOut) - BigInt(d.refunded)).toString()
 

@@ -1,0 +1,116 @@
+import { Schema } from "effect"
+
+/**
+ * The read-model documents, as Effect Schemas: the projections' types derive
+ * from them and the API's OpenAPI document is generated from them, so what a
+ * client is promised is what the projections build. Money is a decimal
+ * string of Neura base units; `position` is the `<globalPosition>.<index>`
+ * of the last event applied to the document.
+ */
+const S = Schema.String
+const N = Schema.Number
+const Ref = Schema.Struct({ modelId: S, version: N })
+
+export const TaskDoc = Schema.Struct({
+  position: S,
+  taskId: S,
+  title: S,
+  owner: S,
+  status: Schema.Literals(["open", "running", "completed", "exhausted"]),
+  modelId: S,
+  target: N,
+  maxRounds: N,
+  rounds: N,
+  latestVersion: N,
+  latestAccuracy: Schema.optional(N),
+  budget: S,
+  paidOut: S,
+  refunded: S,
+  budgetLeft: S,
+  participants: Schema.Array(Schema.Struct({ nodeId: S, role: S, address: S })),
+  createdAt: S,
+  updatedAt: S
+})
+export type TaskDoc = typeof TaskDoc.Type
+
+export const ModelVersionDoc = Schema.Struct({
+  version: N,
+  weightsHash: S,
+  parent: Schema.optional(Ref),
+  taskId: Schema.optional(S),
+  round: Schema.optional(N),
+  results: Schema.Array(S),
+  datasets: Schema.Array(S),
+  nodes: Schema.Array(S),
+  metrics: Schema.optional(Schema.Struct({ accuracy: N, loss: N })),
+  createdBy: S,
+  createdAt: S
+})
+export type ModelVersionDoc = typeof ModelVersionDoc.Type
+
+export const ModelDoc = Schema.Struct({
+  position: S,
+  modelId: S,
+  name: S,
+  description: S,
+  owner: S,
+  status: Schema.Literals(["registered", "published", "delisted"]),
+  publishedVersion: Schema.optional(N),
+  origin: Schema.Union([Schema.Struct({ kind: Schema.Literal("new") }), Schema.Struct({ kind: Schema.Literal("fork"), parent: Ref })]),
+  versions: Schema.Array(ModelVersionDoc),
+  forks: Schema.Array(Schema.Struct({ modelId: S, fromVersion: N })),
+  /** Every dataset and node that contributed to any version (lineage, flattened). */
+  datasets: Schema.Array(S),
+  participants: Schema.Array(S),
+  /** One entry per version with metrics: the model's progress, iteration by iteration. */
+  metricLog: Schema.Array(Schema.Struct({ version: N, taskId: Schema.optional(S), round: Schema.optional(N), accuracy: N, loss: N, at: S })),
+  proposals: Schema.Array(
+    Schema.Struct({ proposalId: S, action: S, status: Schema.Literals(["open", "passed", "rejected"]), votesFor: N, votesAgainst: N })
+  )
+})
+export type ModelDoc = typeof ModelDoc.Type
+
+export const NodeDoc = Schema.Struct({
+  position: S,
+  nodeId: S,
+  address: S,
+  roles: Schema.Array(S),
+  capabilities: Schema.Array(S),
+  registeredAt: S,
+  tasks: Schema.Array(S),
+  results: Schema.Struct({ submitted: N, verified: N, rejected: N }),
+  votes: Schema.Struct({ cast: N, agreeing: N, disagreeing: N, disputed: N }),
+  earned: S,
+  /** verified×2 − rejected×3 + agreeing − disagreeing×2 − disputed×3 */
+  reputation: N
+})
+export type NodeDoc = typeof NodeDoc.Type
+
+export const Payout = Schema.Struct({ taskId: S, round: N, role: S, amount: S, reason: S, position: S })
+export type Payout = typeof Payout.Type
+
+export const BalanceDoc = Schema.Struct({
+  position: S,
+  address: S,
+  /** Received as rewards. */
+  earned: S,
+  /** Received back from escrow as a task owner. */
+  refunded: S,
+  /** Put into escrow as a task owner. */
+  escrowed: S,
+  /** earned + refunded − escrowed: the net flow through the network. */
+  net: S,
+  payouts: Schema.Array(Payout)
+})
+export type BalanceDoc = typeof BalanceDoc.Type
+
+export const LeaderboardEntry = Schema.Struct({ participant: S, role: S, earned: S, verifiedResults: N, bestAccuracy: Schema.optional(N) })
+export type LeaderboardEntry = typeof LeaderboardEntry.Type
+
+export const LeaderboardDoc = Schema.Struct({
+  position: S,
+  taskId: S,
+  /** Sorted: most earned first, then most verified results, then name. */
+  entries: Schema.Array(LeaderboardEntry)
+})
+export type LeaderboardDoc = typeof LeaderboardDoc.Type
