@@ -1,14 +1,37 @@
 #!/usr/bin/env bash
 # Installs what the project needs on a fresh Debian machine with Node 20 (run as root):
-# nats-server from Debian when it is missing, then the locked npm dependencies.
+# a current nats-server (>= 2.10.27, project-local under .tools/), then the locked npm dependencies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! command -v nats-server >/dev/null 2>&1; then
-  echo "[install] nats-server missing: installing it from Debian"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nats-server >/dev/null
+
+# nats-server >= 2.10: `sync_interval: always` (an audit log must not lose acknowledged events on
+# power loss) and `+TERM` reasons. Debian bookworm ships 2.9.10; trixie's 2.10.27 package runs on
+# bookworm. It is fetched with apt from a trixie source used for this one download (nothing is
+# installed system-wide) and unpacked into .tools/nats-server/.
+NATS_BIN=.tools/nats-server/usr/sbin/nats-server
+version_ok() { "$1" --version 2>/dev/null | grep -Eq 'v(2\.(1[0-9]|[2-9][0-9])|[3-9])\.'; }
+if ! version_ok "$NATS_BIN"; then
+  echo "[install] fetching nats-server 2.10 (Debian trixie package) into .tools/"
+  apt_dir=$(mktemp -d)
+  mkdir -p "$apt_dir/etc" "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" .tools
+  cat > "$apt_dir/etc/trixie.sources" <<'SRC'
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: trixie
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+  apt_opts=(-o Dir::Etc::SourceList=/dev/null -o "Dir::Etc::SourceParts=$apt_dir/etc" -o "Dir::State::Lists=$apt_dir/lists"
+            -o "Dir::Cache=$apt_dir/cache" -o APT::Get::List-Cleanup=0 -o APT::Sandbox::User=root)
+  apt-get "${apt_opts[@]}" update -qq
+  (cd "$apt_dir" && apt-get "${apt_opts[@]}" download -qq nats-server)
+  rm -rf .tools/nats-server
+  dpkg -x "$apt_dir"/nats-server_*.deb .tools/nats-server
+  rm -rf "$apt_dir"
 fi
-echo "[install] $(nats-server --version)"
+version_ok "$NATS_BIN" || { echo "[install] could not provide nats-server >= 2.10 in $NATS_BIN" >&2; exit 1; }
+echo "[install] $("$NATS_BIN" --version) ($NATS_BIN)"
+
 # Reinstall only when the lockfile changed since the last install.
 stamp=node_modules/.install-stamp
 if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then

@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process"
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { fileURLToPath } from "node:url"
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
@@ -34,13 +35,16 @@ export const freePort = (): Promise<number> =>
     })
   })
 
+/** The nats-server the install step provides (>= 2.10, scripts/install.sh), else one on PATH. */
+const PROJECT_NATS_SERVER = fileURLToPath(new URL("../../.tools/nats-server/usr/sbin/nats-server", import.meta.url))
+
 export const natsServerBinary = (): string => {
-  const bin = process.env.NATS_SERVER_BIN ?? "nats-server"
+  const bin = process.env.NATS_SERVER_BIN ?? (existsSync(PROJECT_NATS_SERVER) ? PROJECT_NATS_SERVER : "nats-server")
   const probe = spawnSync(bin, ["--version"], { encoding: "utf8" })
   if (probe.error || probe.status !== 0) {
     // Never skip silently: a missing server is a broken test environment.
     throw new Error(
-      `nats-server not found (${bin}). Install it (apt-get install -y nats-server) or set NATS_URL to a JetStream server.`
+      `nats-server not found (${bin}). Run scripts/install.sh (it provides nats-server 2.10 in .tools/), set NATS_SERVER_BIN, or set NATS_URL to a JetStream server.`
     )
   }
   return bin
