@@ -374,6 +374,14 @@ export class JetStreamLog implements LogBackend {
         const streamMismatch =
           (expected === "no_stream" && actual.revision !== undefined) || (typeof expected === "number" && expected !== actual.revision)
         if (streamMismatch) {
+          // nats-server 2.11+ answers a retried msgID whose expectations no longer
+          // hold with "wrong last sequence", not with the duplicate ack 2.10 gives:
+          // the stream itself says whether this command is already stored.
+          const stored =
+            actual.subjectSeq === 0 ? [] : (await this.collect(this.subjectOf(p.stream), actual.subjectSeq)).filter((e) => e.metadata.commandId === p.commandId)
+          if (stored.length > 0) {
+            return { globalPosition: stored[0]!.globalPosition, nextExpectedRevision: stored[stored.length - 1]!.streamPosition, events: stored, duplicate: true }
+          }
           throw new WrongExpectedVersion({
             stream: p.stream,
             expected: String(p.expectedRevision),
