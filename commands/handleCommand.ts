@@ -18,7 +18,7 @@ export interface CommandOutcome {
   readonly duplicate: boolean
 }
 
-const MAX_ATTEMPTS = 5
+const MAX_ATTEMPTS = 8
 
 /**
  * Emmett's command-handling loop: read the stream, fold it, decide, append
@@ -63,15 +63,19 @@ export const handleCommand = Effect.fn("handleCommand")(function* <C, E extends 
         Effect.map((r): AppendResult | undefined => r),
         Effect.catchTag("WrongExpectedVersion", () => Effect.succeed(undefined))
       )
-    if (appended) {
-      return {
-        stream,
-        globalPosition: appended.globalPosition,
-        nextExpectedRevision: appended.nextExpectedRevision,
-        events: appended.events,
-        duplicate: appended.duplicate
-      } satisfies CommandOutcome
+    if (!appended) {
+      // Another writer got there first: back off a little (jittered, growing)
+      // so concurrent writers on one hot stream stop colliding in lockstep.
+      yield* Effect.sleep(Math.floor(Math.random() * 10 * attempt))
+      continue
     }
+    return {
+      stream,
+      globalPosition: appended.globalPosition,
+      nextExpectedRevision: appended.nextExpectedRevision,
+      events: appended.events,
+      duplicate: appended.duplicate
+    } satisfies CommandOutcome
   }
   return yield* Effect.fail(new ConcurrencyRetriesExhausted({ stream, attempts: MAX_ATTEMPTS }))
 })

@@ -1,7 +1,9 @@
 import { Schema } from "effect"
 import { jsonResponse, jsonSchema, problems } from "./openapiParts"
 import {
+  Alive,
   AuditReport,
+  Ready,
   ChainVerification,
   EventsPage,
   Health,
@@ -59,6 +61,13 @@ export const queryPaths: Record<string, unknown> = {
   "/balances": query("listBalances", "Neura balances and payouts per address", paging, page(BalanceDoc)),
   "/balances/{address}": query("getBalance", "One address: earned, refunded, escrowed, net, payouts", [p("address")], doc("balance", BalanceDoc)),
   "/health": { get: op("health", "Liveness and the log's head position", "log", [], { "200": jsonResponse("ok", Health), ...problems([500, 503]) }) },
+  "/healthz": { get: op("healthz", "Liveness: the process answers", "log", [], { "200": jsonResponse("alive", Alive) }) },
+  "/readyz": {
+    get: op("readyz", "Readiness: the log answers (within 2 s) and the read models trail it by at most 1,000 commits", "log", [], {
+      "200": jsonResponse("ready", Ready),
+      ...problems([500, 503], { 503: ["EventStoreUnavailable", "ProjectionBehind"] })
+    })
+  },
   "/signing": { get: op("signing", "How commands are signed: scheme, domain (chain id), message, digest, signature encoding", "log", [], { "200": jsonResponse("the signing rules", SigningInfo) }) },
   "/events": {
     get: op(

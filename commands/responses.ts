@@ -42,6 +42,8 @@ export const EventsPage = Schema.Struct({
 })
 
 export const Health = Schema.Struct({ ok: Schema.Boolean, headPosition: Int })
+export const Alive = Schema.Struct({ ok: Schema.Boolean })
+export const Ready = Schema.Struct({ ready: Schema.Boolean, headPosition: Int, projectedPosition: Int })
 
 const ForeignMessage = Schema.Struct({ globalPosition: Int, stream: Schema.String, reason: Schema.String })
 

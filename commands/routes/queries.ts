@@ -1,6 +1,6 @@
-import { Schema, Stream } from "effect"
+import { Effect, Schema, Stream } from "effect"
 import type { FastifyPluginAsync, FastifyRequest } from "fastify"
-import { EventStore } from "../../domain/ports"
+import { EventStore, EventStoreUnavailable } from "../../domain/ports"
 import { RecordedEvent } from "../../domain/recordedEvent"
 import { readWholeLog } from "../../infra/eventStore/wholeLog"
 import { auditLog } from "../../projections/audit"
@@ -12,6 +12,9 @@ import type { Projector } from "../../projections/projector"
 import type { TaskDoc } from "../../projections/tasks"
 import { InvalidRequest } from "../apiErrors"
 import { runForRequest, type ApiRuntime } from "../runtime"
+
+/** How far (in commits) the read models may trail the log for the API to call itself ready. */
+const READY_LAG = 1_000
 
 export class ProjectionBehind extends Schema.TaggedError<ProjectionBehind>()("ProjectionBehind", {
   minPosition: Schema.Number,
@@ -122,6 +125,19 @@ export const queryRoutes: FastifyPluginAsync<{
     return { position: models.checkpoint, balance: one(models.read<BalanceDoc>("balances", address), "balance", address) }
   })
 
+  /** Liveness: the process answers. */
+  app.get("/healthz", async () => ({ ok: true }))
+  /**
+   * Readiness: the log answers and the read models are at most READY_LAG
+   * commits behind it; else 503 (EventStoreUnavailable / ProjectionBehind).
+   * Recovers by itself when NATS comes back (connections reconnect forever).
+   */
+  app.get("/readyz", async () => {
+    const headPosition = await runForRequest(runtime, EventStore.use((s) => s.headPosition).pipe(Effect.timeout("2 seconds"), Effect.catchTag("TimeoutError", () => Effect.fail(new EventStoreUnavailable({ reason: "the log did not answer within 2 s" })))))
+    const projectedPosition = projector().models.checkpoint
+    if (headPosition - projectedPosition > READY_LAG) throw new ProjectionBehind({ minPosition: headPosition, position: projectedPosition })
+    return { ready: true, headPosition, projectedPosition }
+  })
   /** The live read models as JSON (what the audit compares a replay with). */
   app.get("/audit/projections", limited, async () => projector().models.snapshot())
   /** Replay the whole log into fresh read models and check chain, signatures and read models. */

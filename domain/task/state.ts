@@ -28,6 +28,8 @@ export interface ResultState {
   readonly validators: ReadonlyArray<NodeId>
   readonly votes: ReadonlyArray<Vote>
   readonly outcome?: "verified" | "rejected"
+  /** When the outcome was decided (the verification window for late votes runs from here). */
+  readonly decidedAt?: string
   readonly consensusMetrics?: Metrics
   readonly penalized?: boolean
 }
@@ -133,10 +135,10 @@ export const evolve = (state: TaskState, event: TaskEvent): TaskState => {
     case "ResultVerified":
       return {
         ...state,
-        ...updateResult(state, event.resultId, (r) => ({ ...r, outcome: "verified", consensusMetrics: event.consensusMetrics }))
+        ...updateResult(state, event.resultId, (r) => ({ ...r, outcome: "verified", decidedAt: event.verifiedAt, consensusMetrics: event.consensusMetrics }))
       }
     case "ResultRejected":
-      return { ...state, ...updateResult(state, event.resultId, (r) => ({ ...r, outcome: "rejected", penalized: event.penalized })) }
+      return { ...state, ...updateResult(state, event.resultId, (r) => ({ ...r, outcome: "rejected", decidedAt: event.rejectedAt, penalized: event.penalized })) }
     case "RewardAllocated":
       return { ...state, escrow: { ...state.escrow, allocated: state.escrow.allocated + event.amount } }
     case "RoundClosed":

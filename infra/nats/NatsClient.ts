@@ -14,6 +14,10 @@ export class NatsConnectFailed extends Schema.TaggedError<NatsConnectFailed>()("
  */
 export const natsOptions = (options: { servers: string; user?: string; pass?: string; name?: string }): ConnectionOptions => ({
   servers: options.servers,
+  // Ride out an outage of any length: reconnect forever, every second (with
+  // jitter), and keep publishes issued meanwhile in the reconnect buffer.
+  maxReconnectAttempts: -1,
+  reconnectTimeWait: 1_000,
   ...(options.user ? { user: options.user, pass: options.pass ?? "", inboxPrefix: inboxPrefixOf(options.user) } : {}),
   ...(options.name ? { name: options.name } : {})
 })
@@ -26,6 +30,22 @@ export const natsOptionsFromEnv = (name: string): ConnectionOptions =>
     name
   })
 
+/**
+ * Log a connection's outages and recoveries (a process must never die
+ * silently). Resolves when the connection closes for good; `onClosed` runs
+ * then unless the process is shutting down (see nodes/infra/nodeProcess.ts).
+ */
+export const watchConnection = (nc: NatsConnection, name: string, log: (line: string) => void = console.log) => {
+  void (async () => {
+    for await (const s of nc.status()) {
+      if (s.type === "disconnect") log(`[${name}] NATS connection lost (${s.server}); reconnecting`)
+      else if (s.type === "reconnect") log(`[${name}] NATS connection restored (${s.server})`)
+      else if (s.type === "error") log(`[${name}] NATS error: ${String(s.error)}`)
+    }
+  })()
+  return nc.closed()
+}
+
 /** One NATS connection per process, drained on shutdown so in-flight publishes land. */
 export class NatsClient extends Context.Service<NatsClient, { readonly connection: NatsConnection }>()("NatsClient") {
   static readonly layer = (options: ConnectionOptions) =>
@@ -33,7 +53,11 @@ export class NatsClient extends Context.Service<NatsClient, { readonly connectio
       NatsClient,
       Effect.acquireRelease(
         Effect.tryPromise({
-          try: () => connect(options),
+          try: () =>
+            connect(options).then((nc) => {
+              void watchConnection(nc, String(options.name ?? "nats"))
+              return nc
+            }),
           catch: (e) =>
             new NatsConnectFailed({ servers: String(options.servers ?? ""), reason: e instanceof Error ? e.message : String(e) })
         }),

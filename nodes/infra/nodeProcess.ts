@@ -5,7 +5,10 @@ import { keyPairFromSecret, type KeyPair } from "../../infra/identity/signature"
 import { objectStoreWeights, splitWeightsStore, type WeightsStoreShape } from "../../infra/weights/WeightsStore"
 import { apiWeightsWriter } from "../../commands/weightsClient"
 import { devKey } from "../../infra/identity/devKeys"
-import { natsOptionsFromEnv } from "../../infra/nats/NatsClient"
+import { natsOptionsFromEnv, watchConnection } from "../../infra/nats/NatsClient"
+
+/** Set once a stop signal arrived: a connection closing then is expected. */
+let stopping = false
 
 /**
  * What every node process reads from its environment:
@@ -28,7 +31,20 @@ export const nodeEnvironment = () => {
     key,
     apiUrl: process.env.API_URL ?? "http://127.0.0.1:8080",
     capabilities: (process.env.NODE_CAPABILITIES ?? "tfjs").split(",").filter(Boolean),
-    connectNats: (): Promise<NatsConnection> => connect(natsOptionsFromEnv(`neuralink-${nodeId}`))
+    /**
+     * The node's NATS connection: it reconnects forever and logs outages; if it
+     * ever closes while the process is not stopping, the process exits 1 (never
+     * a silent exit 0 that a supervisor would take for a clean stop).
+     */
+    connectNats: async (): Promise<NatsConnection> => {
+      const nc = await connect(natsOptionsFromEnv(`neuralink-${nodeId}`))
+      void watchConnection(nc, nodeId).then((error) => {
+        if (stopping) return
+        console.error(`[${nodeId}] NATS connection closed${error ? `: ${error.message}` : ""}; exiting`)
+        process.exit(1)
+      })
+      return nc
+    }
   }
 }
 
@@ -63,6 +79,7 @@ export const runNodeMain = <A>(name: string, acquire: () => Promise<A>, release:
   )
   const fiber = Effect.runFork(program)
   const stop = () => {
+    stopping = true
     console.log(`[${name}] stopping`)
     Effect.runFork(Fiber.interrupt(fiber))
   }

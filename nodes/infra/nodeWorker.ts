@@ -45,7 +45,9 @@ export const startNodeWorker = async (options: {
           await options.handle(item, control)
           return { ack: true }
         } catch (e) {
-          if (e instanceof ApiError && e.status < 500) {
+          // A 4xx is a domain refusal (retrying cannot help), except contention:
+          // ConcurrencyRetriesExhausted says "try again later", so the item is nak'ed.
+          if (e instanceof ApiError && e.status < 500 && e.problem.code !== "ConcurrencyRetriesExhausted") {
             options.log(`${options.nodeId}: refused (${e.problem.code}): ${e.problem.detail ?? ""}`)
             return { term: e.problem.code }
           }

@@ -93,7 +93,7 @@ describe("the OpenAPI document matches the server", () => {
     for (const url of ["/tasks", "/tasks?status=bogus", "/tasks/T1", "/tasks/nope", "/tasks/T1/leaderboard", "/models", `/models/${modelId}`, `/models/${modelId}/lineage`, "/models/M-404", "/nodes", "/nodes?sort=reputation", "/nodes/trainer0", "/balances", `/balances/${owner.address}`, "/balances/0xnope", "/tasks/T1?minPosition=1", "/tasks?limit=0"]) {
       await check("GET", url)
     }
-    for (const url of ["/health", "/signing", "/events", "/events?from=2.1&limit=3", "/events?from=x", "/events/verify", "/events/verify", "/events/1/proof", "/events/x/proof", "/audit", "/audit", "/audit/projections", "/audit/projections", "/tasks/nope/events", "/models/nope/events", "/tasks/T1/events?lastEventId=bad", "/openapi.json"]) {
+    for (const url of ["/health", "/healthz", "/readyz", "/signing", "/events", "/events?from=2.1&limit=3", "/events?from=x", "/events/verify", "/events/verify", "/events/1/proof", "/events/x/proof", "/audit", "/audit", "/audit/projections", "/audit/projections", "/tasks/nope/events", "/models/nope/events", "/tasks/T1/events?lastEventId=bad", "/openapi.json"]) {
       await check("GET", url)
     }
     await check("POST", "/admin/projections/rebuild", signCommand(api.keys.admin, "RebuildProjections", {}))
