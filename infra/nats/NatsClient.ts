@@ -54,7 +54,8 @@ export class NatsClient extends Context.Service<NatsClient, { readonly connectio
       Effect.acquireRelease(
         Effect.tryPromise({
           try: () =>
-            connect(options).then((nc) => {
+            // Reconnect forever unless the caller says otherwise.
+            connect({ maxReconnectAttempts: -1, reconnectTimeWait: 1_000, ...options }).then((nc) => {
               void watchConnection(nc, String(options.name ?? "nats"))
               return nc
             }),

@@ -20,6 +20,10 @@ export interface NatsServer extends AsyncDisposable {
   readonly storeDir: string | undefined
   /** Replace the node users (a config file with `auth` only) and reload the server's configuration. */
   setNodeAccounts(nodes: ReadonlyArray<NodeAccount>): Promise<void>
+  /** Stop the server process (SIGKILL by default: a crash), keeping its store. */
+  kill(signal?: NodeJS.Signals): Promise<void>
+  /** Start the server again on the same port with the same store (after `kill`). */
+  restart(): Promise<void>
   stop(): Promise<void>
 }
 
@@ -78,6 +82,12 @@ export const startNatsServer = async (options: StartOptions = {}): Promise<NatsS
       setNodeAccounts: async () => {
         throw new Error("an external NATS_URL server's users are not ours to change")
       },
+      kill: async () => {
+        throw new Error("an external NATS_URL server is not ours to stop")
+      },
+      restart: async () => {
+        throw new Error("an external NATS_URL server is not ours to start")
+      },
       stop: async () => undefined,
       [Symbol.asyncDispose]: async () => undefined
     }
@@ -103,26 +113,50 @@ export const startNatsServer = async (options: StartOptions = {}): Promise<NatsS
     if (!keepStore) rmSync(storeDir, { recursive: true, force: true })
     if (runDir && !options.auth?.runDir) rmSync(runDir, { recursive: true, force: true })
   }
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const port = options.port ?? (await freePort())
+  const spawnOn = (port: number) => {
     // A config file names its store dir through $NATS_STORE_DIR (nats-server
     // refuses -sd on top of a configured store_dir); plain servers get -sd.
     const args = configFile
       ? ["-c", configFile, "-a", "127.0.0.1", "-p", String(port)]
       : ["-js", "-a", "127.0.0.1", "-p", String(port), "-sd", storeDir]
     const env = { ...process.env, ...options.env, NATS_STORE_DIR: storeDir }
-    const child = spawn(bin, args, { env, stdio: ["ignore", "pipe", "pipe"] })
+    return spawn(bin, args, { env, stdio: ["ignore", "pipe", "pipe"] })
+  }
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const port = options.port ?? (await freePort())
+    let child = spawnOn(port)
     const ready = await waitForReady(child)
     if (ready === true) {
       // NATS_SERVER_LOG=1 forwards the server's log (permission violations show up there).
-      if (process.env.NATS_SERVER_LOG === "1") child.stderr?.on("data", (c: Buffer) => process.stderr.write(`[nats-server] ${c}`))
-      const stop = async () => {
-        if (child.exitCode === null) {
-          const exited = new Promise((r) => child.once("exit", r))
-          child.kill("SIGTERM")
-          await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))])
-          if (child.exitCode === null) child.kill("SIGKILL")
+      const forwardLog = (c: ChildProcess) => {
+        if (process.env.NATS_SERVER_LOG === "1") c.stderr?.on("data", (chunk: Buffer) => process.stderr.write(`[nats-server] ${chunk}`))
+      }
+      forwardLog(child)
+      const kill = async (signal: NodeJS.Signals = "SIGKILL") => {
+        if (child.exitCode !== null || child.signalCode !== null) return
+        const exited = new Promise((r) => child.once("exit", r))
+        child.kill(signal)
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))])
+        if (child.exitCode === null && child.signalCode === null) {
+          child.kill("SIGKILL")
+          await exited
         }
+      }
+      const restart = async () => {
+        await kill("SIGTERM")
+        for (let tries = 0; ; tries++) {
+          child = spawnOn(port)
+          const up = await waitForReady(child)
+          if (up === true) break
+          child.kill("SIGKILL")
+          // The port can linger a moment after a kill.
+          if (tries >= 20 || !/address already in use/i.test(up)) throw new Error(`nats-server failed to restart: ${up}`)
+          await new Promise((r) => setTimeout(r, 250))
+        }
+        forwardLog(child)
+      }
+      const stop = async () => {
+        await kill("SIGTERM")
         removeStore()
       }
       // One reload at a time: each waits for the server's own confirmation.
@@ -138,7 +172,7 @@ export const startNatsServer = async (options: StartOptions = {}): Promise<NatsS
         reloading = next.catch(() => undefined)
         return next
       }
-      return { url: `nats://127.0.0.1:${port}`, port, storeDir, setNodeAccounts, stop, [Symbol.asyncDispose]: stop }
+      return { url: `nats://127.0.0.1:${port}`, port, storeDir, setNodeAccounts, kill, restart, stop, [Symbol.asyncDispose]: stop }
     }
     child.kill("SIGKILL")
     // A port taken between freePort() and bind is worth another try; anything else is fatal.

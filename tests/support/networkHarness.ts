@@ -4,6 +4,7 @@ import { connect } from "@nats-io/transport-node"
 import type { NeuraClient } from "../../commands/client"
 import { EventStore } from "../../domain/ports"
 import { loadTf } from "../../infra/ml/tf"
+import { natsOptions } from "../../infra/nats/NatsClient"
 import { provisionAll } from "../../infra/nats/provision"
 import { startLocalNetwork, type NodeSpec } from "../../nodes/localNetwork"
 import { objectStoreWeights } from "../../infra/weights/WeightsStore"
@@ -22,7 +23,7 @@ export const networkHarness = async (url: string, nodes: ReadonlyArray<Omit<Node
   const id = uniqueSuffix()
   const eventLog = isolatedJetStreamLog(url)
   const api = await apiHarness(eventLog.layer())
-  const nc = await connect({ servers: url })
+  const nc = await connect(natsOptions({ servers: url }))
   const queue = { streamName: `CMDS_${id}`, subjectPrefix: `c${id}` }
   const bucket = `w${id}`
   await provisionAll(nc, eventLog.config, { commands: queue.streamName, commandPrefix: queue.subjectPrefix, weightsBucket: bucket })
