@@ -8,13 +8,8 @@ export type TrainerBehaviour = "honest" | "forgeMetrics" | "fakeWeights"
 
 export type TrainerDeps = MlNodeDeps<TrainerBehaviour>
 
-/**
- * The Model Executor's job for one work item: load the base weights (hash
- * checked), train on the named shards (hashes checked) with the task's plan
- * and the slot's seed, upload the new weights, measure them on the held-out
- * set, and return the proof to sign.
- */
-export const trainOnWork = async (work: TrainWork, deps: TrainerDeps) => {
+/** Train one work item: load the base weights (hash checked), train on the named shards (hashes checked) with the plan and the slot's seed, measure on the held-out set. */
+const trainLocally = async (work: TrainWork, deps: TrainerDeps): Promise<Trained> => {
   const { tf } = deps.tf
   const base = await deps.weights.get(work.baseWeightsHash)
   const samples = deps.data.samples(work.shards.map((s) => s.contentHash))
@@ -38,13 +33,45 @@ export const trainOnWork = async (work: TrainWork, deps: TrainerDeps) => {
     bytes = new Uint8Array(floats.buffer)
     setWeightBytes(tf, model, bytes)
   }
-  const weightsHash = await deps.weights.put(bytes)
   const heldOut = evaluate(tf, model, deps.data.samples([work.validationHash]), work.classCount)
   model.dispose()
-  const claimed = deps.behaviour === "forgeMetrics" ? { accuracy: Math.min(1, heldOut.accuracy + 0.15), loss: heldOut.loss / 2 } : { accuracy: heldOut.accuracy, loss: heldOut.loss }
   deps.progress?.(
     `${work.taskId} r${work.round} s${work.slot}: trained ${samples.count} samples × ${work.plan.epochsPerRound} epochs in ${((performance.now() - started) / 1000).toFixed(2)} s, held-out accuracy ${heldOut.accuracy.toFixed(4)}`
   )
+  return { bytes, steps, sampleCount: samples.count, heldOut: { accuracy: heldOut.accuracy, loss: heldOut.loss } }
+}
+
+const FINISHED_MAX = 32
+interface Trained {
+  readonly bytes: Uint8Array
+  readonly steps: number
+  readonly sampleCount: number
+  readonly heldOut: { readonly accuracy: number; readonly loss: number }
+}
+const workKey = (w: TrainWork) => `${w.nodeId}|${w.taskId}|${w.round}|${w.slot}|${w.baseWeightsHash}|${w.seed}`
+
+/**
+ * Trainings a trainer finished, by work item: a redelivered item (its upload
+ * or its command failed in a NATS or API outage, or its ack was lost) is
+ * uploaded and submitted again without training again. One per worker,
+ * bounded; a restarted process trains anew.
+ */
+export type FinishedTrainings = Map<string, Trained>
+
+/**
+ * The Model Executor's job for one work item: train it (or take the finished
+ * training from `finished`), upload the new weights, and return the proof to sign.
+ */
+export const trainOnWork = async (work: TrainWork, deps: TrainerDeps, finished: FinishedTrainings = new Map()) => {
+  const key = workKey(work)
+  const done = finished.get(key) ?? (await trainLocally(work, deps))
+  if (!finished.has(key)) {
+    if (finished.size >= FINISHED_MAX) finished.delete(finished.keys().next().value!)
+    finished.set(key, done)
+  }
+  const { bytes, steps, heldOut } = done
+  const weightsHash = await deps.weights.put(bytes)
+  const claimed = deps.behaviour === "forgeMetrics" ? { accuracy: Math.min(1, heldOut.accuracy + 0.15), loss: heldOut.loss / 2 } : { accuracy: heldOut.accuracy, loss: heldOut.loss }
   return {
     resultId: `${work.taskId}-r${work.round}-s${work.slot}-${work.nodeId}`,
     proof: {
@@ -54,7 +81,7 @@ export const trainOnWork = async (work: TrainWork, deps: TrainerDeps) => {
       shardHashes: work.shards.map((s) => s.contentHash),
       epochs: work.plan.epochsPerRound,
       steps,
-      sampleCount: samples.count,
+      sampleCount: done.sampleCount,
       weightsHash,
       metrics: claimed,
       backend: deps.tf.backend

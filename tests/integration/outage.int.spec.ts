@@ -53,5 +53,14 @@ describe("a NATS outage in the middle of a task", () => {
     expect(events.find((e) => e.type === "TaskCompleted"), net.log.slice(-20).join("\n")).toBeDefined()
     const audit = await net.api.client.get("/audit")
     expect(audit.ok, JSON.stringify(audit.problems.slice(0, 3))).toBe(true)
+    // How often each work item was trained (a restart must not lose the consumers' acks).
+    const trainings = new Map<string, number>()
+    for (const line of net.log) {
+      const m = /\] (\S+): OUT1 r(\d+) s(\d+): trained/.exec(line)
+      if (m) trainings.set(`${m[1]} r${m[2]} s${m[3]}`, (trainings.get(`${m[1]} r${m[2]} s${m[3]}`) ?? 0) + 1)
+    }
+    // A trainer whose upload or submit failed in the outage resubmits its finished training.
+    expect(trainings.size).toBeGreaterThan(0)
+    expect([...trainings].filter(([, n]) => n > 1)).toEqual([])
   }, 360_000)
 })
