@@ -1,5 +1,4 @@
 import {
-  DeliverPolicy,
   DiscardPolicy,
   JetStreamApiError,
   jetstream,
@@ -26,7 +25,8 @@ import type { RecordedEvent } from "../../domain/recordedEvent"
 import { parseStreamName, type StreamName } from "../../domain/streamName"
 import { NatsClient } from "../nats/NatsClient"
 import { toEventStore, type LogBackend, type ValidatedReadOptions } from "./backend"
-import { decodeCommit, describeRevision, sealedToRecorded, encodeCommitBytes, parseCommitBytes, type PreparedAppend } from "./codec"
+import { describeRevision, sealedToRecorded, encodeCommitBytes, type PreparedAppend } from "./codec"
+import { consumeLog, toLogEntry } from "./jetStreamReader"
 import { EMPTY_TIP, sealCommit, type ChainTip } from "./hashChain"
 
 export interface JetStreamEventStoreConfig {
@@ -194,23 +194,8 @@ export class JetStreamLog implements LogBackend {
     return msg ? this.toEntry(msg.subject, msg.data, msg.seq) : undefined
   }
 
-  /**
-   * Decode a stored message. Anything that is not a sealed commit at its own
-   * position is foreign (only the API should be able to write the log, but a
-   * leaked credential must not be able to stop every writer and reader):
-   * it is skipped by readers, linked over by writers, listed by the audit.
-   */
   private toEntry(subject: string, data: Uint8Array, seq: number): LogEntry {
-    try {
-      return { _tag: "Commit", events: decodeCommit(parseCommitBytes(data, seq), seq) }
-    } catch (e) {
-      if (!(e instanceof CorruptEvent)) throw e
-      const prefix = `${this.config.subjectPrefix}.`
-      const [aggregate, id] = subject.startsWith(prefix) ? subject.slice(prefix.length).split(".") : [subject, ""]
-      // The reason quotes attacker-chosen bytes: keep it printable and short.
-      const reason = e.reason.replace(/[^\x20-\x7e]/g, "?").slice(0, 200)
-      return { _tag: "Foreign", globalPosition: seq, stream: `${aggregate}-${id}`, reason }
-    }
+    return toLogEntry(this.config.subjectPrefix, subject, data, seq)
   }
 
   private async loadStreamHead(stream: string): Promise<StreamHead> {
@@ -437,66 +422,9 @@ export class JetStreamLog implements LogBackend {
     }
   }
 
-  /**
-   * Ordered consumer from `fromSeq`, decoding each message into its commit.
-   * Stops after `endSeq` (never, for a subscription). Returning early (break
-   * / stream interruption) stops the consumer.
-   */
+  /** The log's entries on `filter` from `fromSeq` through `endSeq` (never ending for Infinity). */
   private consume(filter: string, fromSeq: number, endSeq: number): AsyncIterable<LogEntry> {
-    const { js, config } = this
-    const toEntry = this.toEntry.bind(this)
-    return {
-      [Symbol.asyncIterator]() {
-        let messages: Awaited<ReturnType<Awaited<ReturnType<typeof js.consumers.get>>["consume"]>> | undefined
-        let iterator: AsyncIterator<import("@nats-io/jetstream").JsMsg> | undefined
-        let consumer: Awaited<ReturnType<typeof js.consumers.get>> | undefined
-        let finished = false
-        const stop = () => {
-          finished = true
-          // Never await close() here: in nats.js 3 it can wait on the very
-          // iteration we are inside of.
-          messages?.stop()
-          // An ordered consumer outlives stop() on the server (5 minutes of
-          // inactivity): delete it now, or every short-lived reader (an SSE
-          // client that connects and leaves) leaves one behind.
-          const done = consumer
-          consumer = undefined
-          if (done && "delete" in done) void (done as unknown as { delete(): Promise<unknown> }).delete().catch(() => undefined)
-        }
-        return {
-          async next(): Promise<IteratorResult<LogEntry>> {
-            if (finished) return { done: true, value: undefined }
-            if (!iterator) {
-              consumer = await js.consumers.get(config.streamName, {
-                filter_subjects: filter,
-                deliver_policy: DeliverPolicy.StartSequence,
-                opt_start_seq: fromSeq
-              })
-              messages = await consumer.consume({ max_messages: 1024 })
-              iterator = messages[Symbol.asyncIterator]()
-              // Stopped while the consumer was being created: release it at once.
-              if (finished) {
-                stop()
-                return { done: true, value: undefined }
-              }
-            }
-            const r = await iterator.next()
-            if (r.done) {
-              finished = true
-              return { done: true, value: undefined }
-            }
-            const msg = r.value
-            const entry = toEntry(msg.subject, msg.data, msg.seq)
-            if (msg.seq >= endSeq) stop()
-            return { done: false, value: entry }
-          },
-          async return(): Promise<IteratorResult<LogEntry>> {
-            stop()
-            return { done: true, value: undefined }
-          }
-        }
-      }
-    }
+    return consumeLog(this.js, this.config, filter, fromSeq, endSeq)
   }
 }
 

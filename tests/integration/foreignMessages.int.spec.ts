@@ -1,6 +1,6 @@
 import { jetstream } from "@nats-io/jetstream"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { networkHarness, taskEvents } from "../support/networkHarness"
+import { honestNodes, networkHarness, taskEvents } from "../support/networkHarness"
 import { startNatsServer, type NatsServer } from "../support/natsServer"
 
 /**
@@ -18,18 +18,11 @@ afterAll(async () => {
   await server?.stop()
 })
 
-const nodes = [
-  { nodeId: "trainerA", role: "trainer" as const },
-  { nodeId: "trainerB", role: "trainer" as const },
-  { nodeId: "validator1", role: "validator" as const },
-  { nodeId: "validator2", role: "validator" as const },
-  { nodeId: "validator3", role: "validator" as const }
-]
 const enc = (s: string) => new TextEncoder().encode(s)
 
 describe("foreign messages on the log", () => {
   it("garbage on the log stops nothing: a whole task completes, the chain verifies over it, the audit lists it", async () => {
-    await using net = await networkHarness(server.url, nodes)
+    await using net = await networkHarness(server.url, honestNodes)
     const js = jetstream(net.nc)
     const p = net.eventLog.subjectPrefix
     // Before anything: garbage on an anchor subject (the original attack), on the

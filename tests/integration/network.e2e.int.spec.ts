@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { networkHarness } from "../support/networkHarness"
+import { honestNodes, networkHarness } from "../support/networkHarness"
 import { startNatsServer, type NatsServer } from "../support/natsServer"
 
 /**
@@ -17,13 +17,6 @@ afterAll(async () => {
   await server?.stop()
 })
 
-const honestNodes = [
-  { nodeId: "trainerA", role: "trainer" as const },
-  { nodeId: "trainerB", role: "trainer" as const },
-  { nodeId: "validator1", role: "validator" as const },
-  { nodeId: "validator2", role: "validator" as const },
-  { nodeId: "validator3", role: "validator" as const }
-]
 
 const sum = (events: Array<any>, predicate: (e: any) => boolean) =>
   events.filter((e) => e.type === "RewardAllocated" && predicate(e)).reduce((s, e) => s + BigInt(e.data.amount), 0n)

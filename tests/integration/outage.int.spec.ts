@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { networkHarness, taskEvents } from "../support/networkHarness"
+import { honestNodes, networkHarness, taskEvents } from "../support/networkHarness"
 import { startNatsServer, type NatsServer } from "../support/natsServer"
 
 /**
@@ -17,18 +17,11 @@ afterAll(async () => {
   await server?.stop()
 })
 
-const nodes = [
-  { nodeId: "trainerA", role: "trainer" as const },
-  { nodeId: "trainerB", role: "trainer" as const },
-  { nodeId: "validator1", role: "validator" as const },
-  { nodeId: "validator2", role: "validator" as const },
-  { nodeId: "validator3", role: "validator" as const }
-]
 const OUTAGE_MS = 25_000
 
 describe("a NATS outage in the middle of a task", () => {
   it("is ridden out by the API, projector, coordinator and nodes; the task completes and audits clean", async () => {
-    await using net = await networkHarness(server.url, nodes)
+    await using net = await networkHarness(server.url, honestNodes)
     await net.createTask("OUT1", { target: 0.93, maxRounds: 6 })
     // Wait for work in flight: the first result of round 1.
     for (let i = 0; i < 600 && !(await taskEvents(net.api.client, "OUT1")).some((e) => e.type === "ResultSubmitted"); i++) {

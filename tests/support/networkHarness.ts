@@ -76,6 +76,15 @@ export const networkHarness = async (url: string, nodes: ReadonlyArray<Omit<Node
   }
 }
 
+/** The usual network: two trainers and three validators, all honest. */
+export const honestNodes: ReadonlyArray<Omit<NodeSpec, "key">> = [
+  { nodeId: "trainerA", role: "trainer" },
+  { nodeId: "trainerB", role: "trainer" },
+  { nodeId: "validator1", role: "validator" },
+  { nodeId: "validator2", role: "validator" },
+  { nodeId: "validator3", role: "validator" }
+]
+
 export const taskEvents = async (client: NeuraClient, taskId: string): Promise<Array<any>> => {
   const all: Array<any> = []
   let from = 1
