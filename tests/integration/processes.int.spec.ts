@@ -119,10 +119,22 @@ describe("node processes (nodes/*/main.ts)", () => {
       const recorded = (await owner.get("/events?aggregate=anchor&limit=10")).events[0]
       expect(recorded.metadata.actor).toBe(devKey("p-bridge").address)
 
-      // SIGTERM: every process drains and exits 0.
+      // SIGTERM: every process drains and exits 0, the API too with live SSE clients connected.
+      const sse = await Promise.all(
+        [1, 2].map(async () => {
+          const response = await fetch(`${apiUrl}/tasks/PROC1/events`)
+          const reader = response.body!.getReader()
+          await reader.read()
+          return reader
+        })
+      )
       for (const s of started) s.child.kill("SIGTERM")
       const codes = await Promise.all(started.map((s) => exitCode(s.child)))
       expect(codes, started.map((s) => `${s.name}: ${s.output.join("").slice(-300)}`).join("\n")).toEqual(started.map(() => 0))
+      // The server ended those streams rather than waiting on them.
+      for (const reader of sse) {
+        for (;;) if ((await reader.read().catch(() => ({ done: true }))).done) break
+      }
     } finally {
       for (const s of started) if (s.child.exitCode === null) s.child.kill("SIGKILL")
       rpc.server.close()
