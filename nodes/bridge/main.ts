@@ -1,10 +1,11 @@
 import { Layer, ManagedRuntime } from "effect"
-import type { Address, Hex } from "viem"
+import type { Address } from "viem"
 import { startBridge } from "../../chain-bridge/bridge"
 import { chainClient, deployEventAnchor } from "../../chain-bridge/ChainClient"
 import { apiAnchorRecorder } from "../../commands/anchorRecorder"
 import { EventStore } from "../../domain/ports"
 import { EventStoreFromEnv } from "../../infra/eventStore"
+import { address, flag, hex32, integer, orExit, readConfig, url } from "../../infra/config"
 import { apiClient, nodeEnvironment, runNodeMain } from "../infra/nodeProcess"
 
 /**
@@ -17,16 +18,25 @@ import { apiClient, nodeEnvironment, runNodeMain } from "../infra/nodeProcess"
  * BATCH_MAX_WAIT_MS, API_URL, NODE_ID + NODE_SECRET (or NODE_DEV_KEY) for its
  * signing identity, and NATS_URL / NATS_USER / NATS_PASSWORD.
  */
+/** The bridge's own settings (besides its node identity, nodeSettings). */
+export const bridgeSettings = {
+  CHAIN_RPC_URL: url("JSON-RPC URL of the chain"),
+  CHAIN_ID: integer("chain id", 31337, 1),
+  BRIDGE_PRIVATE_KEY: hex32("the chain account that sends anchors"),
+  ANCHOR_CONTRACT: address("the EventAnchor contract"),
+  DEPLOY_ANCHOR: flag("deploy an EventAnchor when ANCHOR_CONTRACT is unset", false),
+  BATCH_SIZE: integer("events per anchor batch", 1000, 1),
+  BATCH_MAX_WAIT_MS: integer("longest wait before a partial batch is anchored (ms)", 5000, 1)
+}
+
 runNodeMain(
   "bridge",
   async () => {
-    const rpc = process.env.CHAIN_RPC_URL
-    const privateKey = process.env.BRIDGE_PRIVATE_KEY as Hex | undefined
-    if (!rpc || !privateKey) throw new Error("CHAIN_RPC_URL and BRIDGE_PRIVATE_KEY are required")
+    const config = orExit(() => readConfig(bridgeSettings, { required: ["CHAIN_RPC_URL", "BRIDGE_PRIVATE_KEY"] }))
     const env = nodeEnvironment()
-    const connection = { chainId: Number(process.env.CHAIN_ID ?? 31337), rpc, privateKey }
-    let contract = process.env.ANCHOR_CONTRACT as Address | undefined
-    if (!contract && process.env.DEPLOY_ANCHOR === "true") {
+    const connection = { chainId: config.CHAIN_ID, rpc: config.CHAIN_RPC_URL!, privateKey: config.BRIDGE_PRIVATE_KEY! }
+    let contract: Address | undefined = config.ANCHOR_CONTRACT
+    if (!contract && config.DEPLOY_ANCHOR) {
       contract = await deployEventAnchor(connection)
       console.log(`[bridge] deployed EventAnchor at ${contract}`)
     }
@@ -37,8 +47,8 @@ runNodeMain(
       store,
       chain: chainClient(connection, contract),
       record: apiAnchorRecorder(apiClient(env.apiUrl, env.key)),
-      batchSize: Number(process.env.BATCH_SIZE ?? 1000),
-      maxWaitMs: Number(process.env.BATCH_MAX_WAIT_MS ?? 5000),
+      batchSize: config.BATCH_SIZE,
+      maxWaitMs: config.BATCH_MAX_WAIT_MS,
       log: (l) => console.log(`[bridge] ${l}`)
     })
     console.log(`[bridge] anchoring the log to ${contract} on chain ${connection.chainId}, recording as ${env.key.address}`)

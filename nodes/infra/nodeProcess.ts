@@ -6,31 +6,41 @@ import { objectStoreWeights, splitWeightsStore, type WeightsStoreShape } from ".
 import { apiWeightsWriter } from "../../commands/weightsClient"
 import { devKey } from "../../infra/identity/devKeys"
 import { natsOptionsFromEnv, watchConnection } from "../../infra/nats/NatsClient"
+import { ConfigInvalid, hex32, orExit, readConfig, text, url } from "../../infra/config"
 
 /** Set once a stop signal arrived: a connection closing then is expected. */
 let stopping = false
 
 /**
- * What every node process reads from its environment:
- * NATS_URL / NATS_USER / NATS_PASSWORD (its nats.conf role), API_URL,
- * NODE_ID, and its key: NODE_SECRET=0x<32 bytes> (or NODE_DEV_KEY=<name> for
- * a dev key derived from a name), NODE_ROLES, NODE_CAPABILITIES.
+ * What every node process reads from its environment (validated at start, a
+ * clear message names a missing or malformed variable): NATS_URL / NATS_USER /
+ * NATS_PASSWORD (its NATS identity, `node-<id>` for a trainer or validator),
+ * API_URL, NODE_ID, and its key: NODE_SECRET=0x<32 bytes> (or NODE_DEV_KEY=<name>
+ * for a dev key derived from a name), NODE_CAPABILITIES.
  */
+export const nodeSettings = {
+  NODE_ID: text("this node's id", undefined, /^[A-Za-z0-9_-]{1,64}$/),
+  NODE_SECRET: hex32("this node's secp256k1 secret key"),
+  NODE_DEV_KEY: text("development only: derive the key from this name instead of NODE_SECRET"),
+  API_URL: url("the command API", "http://127.0.0.1:8080"),
+  NODE_CAPABILITIES: text("comma-separated capabilities", "tfjs")
+}
+
 export const nodeEnvironment = () => {
-  const nodeId = process.env.NODE_ID
-  if (!nodeId) throw new Error("NODE_ID is required")
-  const key: KeyPair = process.env.NODE_SECRET
-    ? keyPairFromSecret(process.env.NODE_SECRET)
-    : process.env.NODE_DEV_KEY
-      ? devKey(process.env.NODE_DEV_KEY)
-      : (() => {
-          throw new Error("NODE_SECRET (or NODE_DEV_KEY for development) is required")
-        })()
+  const config = orExit(() => readConfig(nodeSettings, { required: ["NODE_ID"] }))
+  const nodeId = config.NODE_ID!
+  const key: KeyPair = config.NODE_SECRET
+    ? keyPairFromSecret(config.NODE_SECRET)
+    : config.NODE_DEV_KEY
+      ? devKey(config.NODE_DEV_KEY)
+      : orExit(() => {
+          throw new ConfigInvalid(["NODE_SECRET is required (or NODE_DEV_KEY for development)"])
+        })
   return {
     nodeId,
     key,
-    apiUrl: process.env.API_URL ?? "http://127.0.0.1:8080",
-    capabilities: (process.env.NODE_CAPABILITIES ?? "tfjs").split(",").filter(Boolean),
+    apiUrl: config.API_URL,
+    capabilities: config.NODE_CAPABILITIES.split(",").filter(Boolean),
     /**
      * The node's NATS connection: it reconnects forever and logs outages; if it
      * ever closes while the process is not stopping, the process exits 1 (never
