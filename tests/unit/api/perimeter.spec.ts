@@ -3,7 +3,8 @@ import type { NeuraClient } from "../../../commands/client"
 import { jsonDepth, MAX_BODY_BYTES, MAX_JSON_DEPTH } from "../../../commands/jsonBody"
 import { devKey } from "../../../infra/identity/devKeys"
 import { signCommand } from "../../../infra/identity/signature"
-import { registerDatasets, registerModel, registerNode, taskPayload } from "../../../commands/samples"
+import { registerDatasets, registerModel, registerNode, sha256Hex, taskPayload } from "../../../commands/samples"
+import { inMemoryWeightsStore } from "../../../infra/weights/WeightsStore"
 import { failure } from "../../support/apiFailure"
 import { apiHarness } from "../../support/apiHarness"
 
@@ -66,6 +67,36 @@ describe("API perimeter: finished tasks", () => {
     expect(r).toMatchObject({ status: 409, code: "TaskClosed" })
     expect(r.problem.taskStatus).toBe("exhausted")
     expect(await head(api.client)).toBe(before)
+  })
+})
+
+describe("API perimeter: weights are content-addressed and write-once", () => {
+  it("stores bytes only under their own hash, never replaces them, and refuses a mismatch", async () => {
+    const weights = inMemoryWeightsStore()
+    await using api = await apiHarness(undefined, { weights })
+    const key = devKey("uploader")
+    const good = new Uint8Array([1, 2, 3])
+    const name = `sha256-${sha256Hex(good).slice(2)}`
+    const put = (bytes: Uint8Array, as = key) => {
+      const signed = signCommand(as, "UploadWeights", { name, bytes: bytes.length }, { commandId: name })
+      return api.app.inject({
+        method: "PUT",
+        url: `/weights/${name}`,
+        headers: { "content-type": "application/octet-stream", "neura-signer": signed.signer, "neura-issued-at": signed.issuedAt, "neura-signature": signed.signature },
+        payload: Buffer.from(bytes)
+      })
+    }
+    // Other bytes under this name, correctly signed: refused, nothing stored.
+    const forged = await put(new Uint8Array([9, 9, 9]))
+    expect([forged.statusCode, forged.json().code]).toEqual([400, "WeightsHashMismatch"])
+    expect(await weights.has(sha256Hex(good))).toBe(false)
+    expect((await put(good)).statusCode).toBe(201)
+    // A second upload (by anyone) changes nothing.
+    const again = await put(good, devKey("someone-else"))
+    expect([again.statusCode, again.json().stored]).toEqual([200, false])
+    expect([...(await weights.get(sha256Hex(good)))]).toEqual([1, 2, 3])
+    const read = await api.app.inject({ method: "GET", url: `/weights/${name}` })
+    expect([...read.rawPayload]).toEqual([1, 2, 3])
   })
 })
 
