@@ -78,11 +78,13 @@ export const reportForeign = (entry: Extract<LogEntry, { _tag: "Foreign" }>, rep
 /** Events only: foreign messages are skipped (and reported), never fatal to a reader. */
 const commitStream = (backend: LogBackend, options: ReadAllOptions | undefined, mode: "read" | "subscribe") =>
   entryStream(backend, options, mode).pipe(
-    Stream.flatMap((entry) => {
-      if (entry._tag === "Commit") return Stream.fromIterable(entry.events)
+    // map + flatten, not flatMap: one inner stream per commit costs more than the decoding.
+    Stream.map((entry): ReadonlyArray<RecordedEvent> => {
+      if (entry._tag === "Commit") return entry.events
       reportForeign(entry)
-      return Stream.empty
-    })
+      return []
+    }),
+    Stream.flattenIterable
   ) as Stream.Stream<RecordedEvent, CorruptEvent | EventStoreUnavailable | InvalidEvent>
 
 /** Wrap a backend as the EventStore service (the Effect edge). */
