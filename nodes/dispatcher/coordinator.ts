@@ -17,7 +17,7 @@ import type { DataLibrary } from "../infra/dataLibrary"
 import { ensureNodeConsumer, publishWork, defaultWorkQueue, type WorkQueueConfig } from "../infra/workQueue"
 import type { WeightsStoreShape } from "../../infra/weights/WeightsStore"
 import { workSubject, type TrainWork, type VerifyWork } from "../workItems"
-import { planRound, reassignee } from "./plan"
+import { planRound, reassignee, roundCanClose } from "./plan"
 
 /**
  * The coordinator: Task Dispatcher (a process manager) and round aggregator.
@@ -51,9 +51,6 @@ interface World {
   readonly models: Map<string, ModelState>
   readonly classCounts: Map<string, number>
 }
-
-/** Late votes are awaited for this fraction of the round's time after a result is decided (at least 5 s). */
-const VERIFICATION_WINDOW = 0.05
 
 export const startCoordinator = async (deps: CoordinatorDeps) => {
   const queue = deps.queue ?? defaultWorkQueue
@@ -200,15 +197,7 @@ export const startCoordinator = async (deps: CoordinatorDeps) => {
       }
     }
 
-    const settled = [...slots.values()].every((a) => resultsFor(a).some((r) => r.outcome))
-    const undecided = results.some((r) => !r.outcome)
-    // The verification window: every assigned validator may vote (and be paid
-    // for agreeing) until the round closes, so wait for all votes, not just a
-    // quorum, but only for a while after the decision (a validator that never
-    // votes must not hold the round to its deadline).
-    const windowMs = Math.max(5_000, c.roundDeadlineSeconds * 1000 * VERIFICATION_WINDOW)
-    const votesMissing = results.some((r) => r.votes.length < r.validators.length && (!r.decidedAt || nowMs < Date.parse(r.decidedAt) + windowMs))
-    if ((settled && !undecided && !votesMissing) || nowMs > deadline) {
+    if (roundCanClose(round, results, c.roundDeadlineSeconds, nowMs)) {
       const key = `${taskId}:${round.round}`
       if (closing.has(key)) return
       closing.add(key)

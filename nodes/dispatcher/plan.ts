@@ -1,5 +1,6 @@
 import type { Assignment, TrainingShard } from "../../domain/task/events"
-import type { TaskData } from "../../domain/task/state"
+import type { ResultState, RoundState, TaskData } from "../../domain/task/state"
+import { sameWork } from "../../domain/task/work"
 
 /**
  * Pure planning for the dispatcher: who trains what this round. Slots =
@@ -25,3 +26,26 @@ export const reassignee = (task: TaskData, slot: Assignment, load: ReadonlyMap<s
     .filter((p) => p.role === "trainer" && p.nodeId !== slot.nodeId)
     .map((p) => p.nodeId)
     .sort((a, b) => (load.get(a) ?? 0) - (load.get(b) ?? 0) || (a < b ? -1 : 1))[0]
+
+/** Late votes are awaited for this fraction of the round's time after a result is decided (at least 5 s). */
+export const VERIFICATION_WINDOW = 0.05
+
+/**
+ * Whether the round can close now: past its deadline; or every slot settled
+ * (a decided result for its work), no result undecided, and every assigned
+ * validator voted, or the verification window after the decision has passed
+ * (every assigned validator may vote, and be paid for agreeing, until the
+ * round closes; one that never votes must not hold the round to its deadline).
+ */
+export const roundCanClose = (
+  round: Pick<RoundState, "assignments" | "deadline">,
+  results: ReadonlyArray<Pick<ResultState, "proof" | "outcome" | "votes" | "validators" | "decidedAt">>,
+  roundDeadlineSeconds: number,
+  nowMs: number
+): boolean => {
+  if (nowMs > Date.parse(round.deadline)) return true
+  const settled = round.assignments.every((a) => results.some((r) => sameWork(r.proof, a) && r.outcome))
+  if (!settled || results.some((r) => !r.outcome)) return false
+  const windowMs = Math.max(5_000, roundDeadlineSeconds * 1000 * VERIFICATION_WINDOW)
+  return results.every((r) => r.votes.length >= r.validators.length || (r.decidedAt !== undefined && nowMs >= Date.parse(r.decidedAt) + windowMs))
+}
