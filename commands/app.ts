@@ -47,6 +47,9 @@ export interface ApiOptions {
   readonly snapshots?: SnapshotStore
 }
 
+/** Identities as the API compares them (recovered signers are lower-case). */
+const addressSet = (addresses: ReadonlyArray<string> = []): ReadonlySet<string> => new Set(addresses.map((a) => a.toLowerCase()))
+
 const routesOf = new WeakMap<FastifyInstance, ReadonlyArray<{ readonly method: string; readonly url: string }>>()
 /** Every route the app registered (the OpenAPI test checks each is documented). */
 export const registeredRoutes = (app: FastifyInstance) => routesOf.get(app) ?? []
@@ -97,8 +100,8 @@ export const build = (runtime: ApiRuntime, options: ApiOptions): FastifyInstance
 
   const shared = {
     runtime,
-    coordinators: new Set((options.coordinators ?? []).map((a) => a.toLowerCase())),
-    bridges: new Set((options.bridges ?? []).map((a) => a.toLowerCase())),
+    coordinators: addressSet(options.coordinators),
+    bridges: addressSet(options.bridges),
     anchorAt: anchorLookup(options.anchorChains ?? []),
     now: options.now ?? (() => new Date()),
     maxSkewMs: options.maxSkewMs ?? 5 * 60 * 1000,
@@ -113,7 +116,7 @@ export const build = (runtime: ApiRuntime, options: ApiOptions): FastifyInstance
   }))
   // One plugin per aggregate, each registering its commands' routes.
   for (const specs of Object.values(commandsByAggregate)) app.register(commandRoutes, { ...shared, specs })
-  app.register(weightsRoutes, { weights: options.weights, now: shared.now, maxSkewMs: shared.maxSkewMs, domain: shared.domain })
+  app.register(weightsRoutes, { ...shared, weights: options.weights })
   // Whole-log reads replay everything: rate-limited per client, answered 429 RateLimited.
   const wholeLog = { max: options.wholeLogRateLimit?.max ?? 10, timeWindow: options.wholeLogRateLimit?.timeWindowMs ?? 60_000 }
   app.register(rateLimit, {
@@ -137,14 +140,7 @@ export const build = (runtime: ApiRuntime, options: ApiOptions): FastifyInstance
     return projector
   }
   app.register(queryRoutes, { runtime, projector: currentProjector, wholeLog })
-  app.register(adminRoutes, {
-    projector: currentProjector,
-    admins: new Set((options.admins ?? []).map((a) => a.toLowerCase())),
-    now: shared.now,
-    maxSkewMs: shared.maxSkewMs,
-    domain: shared.domain,
-    rateLimit: wholeLog
-  })
+  app.register(adminRoutes, { ...shared, projector: currentProjector, admins: addressSet(options.admins), rateLimit: wholeLog })
   app.register(streamRoutes, { runtime })
 
   // The document (generated from the Schemas) and Swagger UI over it, its assets served from the package (offline).

@@ -29,25 +29,35 @@ export class SignatureExpired extends Schema.TaggedError<SignatureExpired>()("Si
   maxSkewSeconds: Schema.Number
 }) {}
 
+/** When a signature is acceptable: the server's clock, how far `issuedAt` may be from it, the signing domain. */
+export interface SigningRules {
+  readonly now: () => Date
+  readonly maxSkewMs: number
+  readonly domain: SigningDomain
+}
+
+/** A signed envelope from an HTTP body, decoded strictly: unknown members are errors. */
+export const decodeSignedCommand = Schema.decodeUnknownExit(SignedCommand, { errors: "all", onExcessProperty: "error" })
+
 /**
  * Check a signed command: fresh enough (replays older than the window are
  * refused; newer ones are caught by command-id idempotency) and signed by the
- * claimed signer. Returns the verified actor.
+ * claimed signer. Returns the verified actor and the instant it was checked
+ * at; fails with InvalidSignature or SignatureExpired.
  */
-export const verifySignedCommand = async (
+export const requireSignature = async (
   type: string,
   command: SignedCommand,
-  now: Date,
-  maxSkewMs: number,
-  domain: SigningDomain
-): Promise<{ readonly actor: Address } | InvalidSignature | SignatureExpired> => {
+  rules: SigningRules
+): Promise<{ readonly actor: Address; readonly at: Date }> => {
+  const now = rules.now()
   const skew = Math.abs(now.getTime() - Date.parse(command.issuedAt))
-  if (skew > maxSkewMs) {
-    return new SignatureExpired({ issuedAt: command.issuedAt, serverTime: now.toISOString(), maxSkewSeconds: maxSkewMs / 1000 })
+  if (skew > rules.maxSkewMs) {
+    throw new SignatureExpired({ issuedAt: command.issuedAt, serverTime: now.toISOString(), maxSkewSeconds: rules.maxSkewMs / 1000 })
   }
-  const digest = commandDigest({ type, commandId: command.commandId, issuedAt: command.issuedAt, signer: command.signer, payload: command.payload }, domain)
+  const digest = commandDigest({ type, commandId: command.commandId, issuedAt: command.issuedAt, signer: command.signer, payload: command.payload }, rules.domain)
   const recovered = await recoverSignerAsync(digest, command.signature)
-  if (recovered === undefined) return new InvalidSignature({ detail: "signature does not recover to any key (malformed, not over this command and domain, or a high-s signature)" })
-  if (recovered !== command.signer) return new InvalidSignature({ detail: `signed by ${recovered}, not by the claimed signer ${command.signer}` })
-  return { actor: recovered }
+  if (recovered === undefined) throw new InvalidSignature({ detail: "signature does not recover to any key (malformed, not over this command and domain, or a high-s signature)" })
+  if (recovered !== command.signer) throw new InvalidSignature({ detail: `signed by ${recovered}, not by the claimed signer ${command.signer}` })
+  return { actor: recovered, at: now }
 }

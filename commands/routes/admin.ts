@@ -1,22 +1,16 @@
-import { Exit, Schema } from "effect"
+import { Exit } from "effect"
 import type { FastifyPluginAsync } from "fastify"
-import type { SigningDomain } from "../../infra/identity/signature"
 import type { Projector } from "../../projections/projector"
 import { InvalidRequest, NotAdmin } from "../apiErrors"
-import { InvalidSignature, SignatureExpired, SignedCommand, verifySignedCommand } from "../signedCommand"
+import { decodeSignedCommand, requireSignature, type SigningRules } from "../signedCommand"
 
-export interface AdminRouteOptions {
+export interface AdminRouteOptions extends SigningRules {
   readonly projector: () => Projector
   /** Addresses allowed to administer the API (ADMIN_ADDRESSES). */
   readonly admins: ReadonlySet<string>
-  readonly now: () => Date
-  readonly maxSkewMs: number
-  readonly domain: SigningDomain
   /** Per-route rate limit (the rebuild replays the whole log). */
   readonly rateLimit: { readonly max: number; readonly timeWindow: number }
 }
-
-const decodeEnvelope = Schema.decodeUnknownExit(SignedCommand, { errors: "all", onExcessProperty: "error" })
 
 /**
  * `POST /admin/projections/rebuild`: rebuild every read model from the log.
@@ -27,10 +21,9 @@ const decodeEnvelope = Schema.decodeUnknownExit(SignedCommand, { errors: "all", 
  */
 export const adminRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, options) => {
   app.post("/admin/projections/rebuild", { config: { rateLimit: options.rateLimit } }, async (request) => {
-    const envelope = decodeEnvelope(request.body)
+    const envelope = decodeSignedCommand(request.body)
     if (Exit.isFailure(envelope)) throw new InvalidRequest({ detail: "the body must be a signed RebuildProjections command (payload {})" })
-    const verified = await verifySignedCommand("RebuildProjections", envelope.value, options.now(), options.maxSkewMs, options.domain)
-    if (verified instanceof InvalidSignature || verified instanceof SignatureExpired) throw verified
+    const verified = await requireSignature("RebuildProjections", envelope.value, options)
     if (!options.admins.has(verified.actor)) throw new NotAdmin({ signer: verified.actor })
     const position = await options.projector().rebuild()
     return { rebuilt: true, position }

@@ -5,25 +5,21 @@ import type { Address } from "../../domain/primitives"
 import type { CommandContext, CommandSpec } from "../commandSpec"
 import type { CommandOutcome } from "../handleCommand"
 import { runForRequest, type ApiRuntime } from "../runtime"
-import { InvalidSignature, SignatureExpired, SignedCommand, verifySignedCommand } from "../signedCommand"
+import { decodeSignedCommand, requireSignature, type SigningRules } from "../signedCommand"
 import { InvalidRequest } from "../apiErrors"
-import { SIGNING_SCHEME, type SigningDomain } from "../../infra/identity/signature"
+import { SIGNING_SCHEME } from "../../infra/identity/signature"
 
-export interface CommandRouteOptions {
+export interface CommandRouteOptions extends SigningRules {
   readonly runtime: ApiRuntime
   readonly specs: ReadonlyArray<CommandSpec<any>>
   readonly coordinators: ReadonlySet<string>
   readonly bridges: ReadonlySet<string>
   readonly anchorAt: CommandContext["anchorAt"]
-  readonly now: () => Date
-  readonly maxSkewMs: number
-  readonly domain: SigningDomain
 }
 
 // Unknown fields are errors, not silently dropped: a typo in a field name
 // must not turn into "field missing" somewhere else or, worse, a default.
 const strict = { errors: "all", onExcessProperty: "error" } as const
-const decodeEnvelope = Schema.decodeUnknownExit(SignedCommand, strict)
 const encodeRecorded = Schema.encodeSync(RecordedEvent)
 const issues = (exit: Exit.Exit<unknown, unknown>) => {
   if (Exit.isSuccess(exit)) return ""
@@ -50,22 +46,20 @@ export const commandRoutes: FastifyPluginAsync<CommandRouteOptions> = async (app
   for (const spec of options.specs) {
     const decodePayload = Schema.decodeUnknownExit(spec.payload, strict)
     app.post(`/commands/${spec.type}`, async (request, reply) => {
-      const envelopeExit = decodeEnvelope(request.body)
+      const envelopeExit = decodeSignedCommand(request.body)
       if (Exit.isFailure(envelopeExit)) throw new InvalidRequest({ detail: `signed command envelope: ${issues(envelopeExit)}` })
       const envelope = envelopeExit.value
       const idempotencyKey = request.headers["idempotency-key"]
       if (idempotencyKey !== undefined && idempotencyKey !== envelope.commandId) {
         throw new InvalidRequest({ detail: "Idempotency-Key must equal the signed commandId" })
       }
-      const now = options.now()
-      const verified = await verifySignedCommand(spec.type, envelope, now, options.maxSkewMs, options.domain)
-      if (verified instanceof InvalidSignature || verified instanceof SignatureExpired) throw verified
+      const verified = await requireSignature(spec.type, envelope, options)
       const payloadExit = decodePayload(envelope.payload)
       if (Exit.isFailure(payloadExit)) throw new InvalidRequest({ detail: `${spec.type} payload: ${issues(payloadExit)}` })
 
       const context: CommandContext = {
         actor: verified.actor,
-        at: now.toISOString(),
+        at: verified.at.toISOString(),
         actorIsCoordinator: options.coordinators.has(verified.actor),
         actorIsBridge: options.bridges.has(verified.actor),
         anchorAt: options.anchorAt,

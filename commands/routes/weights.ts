@@ -1,18 +1,14 @@
 import type { FastifyPluginAsync } from "fastify"
 import { hashOfObjectName, weightsHash, type WeightsStoreShape } from "../../infra/weights/WeightsStore"
 import { InvalidRequest, WeightsHashMismatch } from "../apiErrors"
-import type { SigningDomain } from "../../infra/identity/signature"
-import { InvalidSignature, SignatureExpired, verifySignedCommand } from "../signedCommand"
+import { requireSignature, type SigningRules } from "../signedCommand"
 import { NotFoundInReadModel } from "./queries"
 
 /** Largest weights upload (a model's whole weights; bigger models belong in sharded artefacts). */
 export const MAX_WEIGHTS_BYTES = 64 * 1024 * 1024
 
-export interface WeightsRouteOptions {
+export interface WeightsRouteOptions extends SigningRules {
   readonly weights: WeightsStoreShape
-  readonly now: () => Date
-  readonly maxSkewMs: number
-  readonly domain: SigningDomain
 }
 
 /**
@@ -40,14 +36,11 @@ export const weightsRoutes: FastifyPluginAsync<WeightsRouteOptions> = async (app
     const issuedAt = header("neura-issued-at")
     const signature = header("neura-signature")
     if (!/^0x[0-9a-f]{40}$/.test(signer) || Number.isNaN(Date.parse(issuedAt))) throw new InvalidRequest({ detail: "neura-signer must be an address, neura-issued-at an ISO instant" })
-    const verified = await verifySignedCommand(
+    await requireSignature(
       "UploadWeights",
       { commandId: request.params.name, issuedAt, signer: signer as never, payload: { name: request.params.name, bytes: request.body.length }, signature },
-      options.now(),
-      options.maxSkewMs,
-      options.domain
+      options
     )
-    if (verified instanceof InvalidSignature || verified instanceof SignatureExpired) throw verified
     const actual = weightsHash(request.body)
     if (actual !== hash) throw new WeightsHashMismatch({ name: request.params.name, actual })
     const existed = await options.weights.has(hash)
