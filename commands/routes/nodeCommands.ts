@@ -25,14 +25,15 @@ export const nodeCommands = [
     handle: (p, ctx) =>
       Effect.gen(function* () {
         const keyAddress = addressOfPublicKey(p.publicKey) as Address
+        const nodeStateOf = (nodeId: string) => Effect.map(history(nodeStream(nodeId)), (events) => fold(node, events.map((e) => e.data as NodeEvent)))
+        const nodeState = yield* nodeStateOf(p.nodeId)
         const binding = fold(nodeKey, (yield* history(nodeKeyStream(keyAddress))).map((e) => e.data as NodeEvent))
         const boundNode =
-          binding.nodeId === undefined ? undefined : fold(node, (yield* history(nodeStream(binding.nodeId))).map((e) => e.data as NodeEvent))
+          binding.nodeId === undefined ? undefined : binding.nodeId === p.nodeId ? nodeState : yield* nodeStateOf(binding.nodeId)
         // A binding counts while its node is registered under this key.
         const live = boundNode !== undefined && boundNode.status === "registered" && boundNode.address === keyAddress
         const register = new RegisterNode({ ...p, keyAddress, ...(live ? { keyBoundTo: binding.nodeId } : {}), actor: ctx.actor, at: ctx.at })
         // Decide on the node's own stream first (dry run): a refusal stops here, before any append.
-        const nodeState = fold(node, (yield* history(nodeStream(p.nodeId))).map((e) => e.data as NodeEvent))
         const dryRun = node.decide(register, nodeState)
         // A node already registered under this key falls through: handleCommand answers a retry idempotently.
         const registeredHere = nodeState.status === "registered" && nodeState.address === keyAddress
