@@ -96,6 +96,14 @@ export const ensureEventStream = async (jsm: JetStreamManager, config: JetStream
   }
 }
 
+/** The answer to a command id stored before: its own commit, nothing new appended. */
+const alreadyStored = (stored: ReadonlyArray<RecordedEvent>): AppendResult => ({
+  globalPosition: stored[0]!.globalPosition,
+  nextExpectedRevision: stored[stored.length - 1]!.streamPosition,
+  events: stored,
+  duplicate: true
+})
+
 interface StreamHead {
   /** Revision (stream position of the last event), undefined when the stream is empty. */
   readonly revision: number | undefined
@@ -334,7 +342,7 @@ export class JetStreamLog implements LogBackend {
           if (stored[0]!.stream !== p.stream) {
             throw new CommandIdReused({ commandId: p.commandId, stream: p.stream, storedStream: stored[0]!.stream })
           }
-          return { globalPosition: ack.seq, nextExpectedRevision: stored[stored.length - 1]!.streamPosition, events: stored, duplicate: true }
+          return alreadyStored(stored)
         }
         if (ack.seq !== sealed.tip.globalPosition) {
           // Cannot happen while the server honours Expected-Last-Sequence; if it
@@ -365,7 +373,7 @@ export class JetStreamLog implements LogBackend {
           const stored =
             actual.subjectSeq === 0 ? [] : (await this.collect(this.subjectOf(p.stream), actual.subjectSeq)).filter((e) => e.metadata.commandId === p.commandId)
           if (stored.length > 0) {
-            return { globalPosition: stored[0]!.globalPosition, nextExpectedRevision: stored[stored.length - 1]!.streamPosition, events: stored, duplicate: true }
+            return alreadyStored(stored)
           }
           throw new WrongExpectedVersion({
             stream: p.stream,
