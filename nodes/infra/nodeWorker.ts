@@ -1,4 +1,4 @@
-import { jetstreamManager } from "@nats-io/jetstream"
+import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream"
 import type { NatsConnection } from "@nats-io/transport-node"
 import { ApiError, type NeuraClient } from "../../commands/client"
 import { nodeConsumerName, type WorkItem } from "../workItems"
@@ -21,14 +21,14 @@ export const startNodeWorker = async (options: {
   let stopped = false
   let loop: Awaited<ReturnType<typeof runWorkLoop>> | undefined
   const started = (async () => {
+    let jsm: JetStreamManager | undefined
     while (!stopped) {
       // Any failure here (no queue yet, JetStream briefly unavailable) means: look again shortly.
-      const exists = await jetstreamManager(options.nc)
-        .then((jsm) => jsm.consumers.info(queue.streamName, nodeConsumerName(options.nodeId)))
-        .then(
-          () => true,
-          () => false
-        )
+      const exists = await (async () => {
+        jsm ??= await jetstreamManager(options.nc)
+        await jsm.consumers.info(queue.streamName, nodeConsumerName(options.nodeId))
+        return true
+      })().catch(() => false)
       if (exists) break
       await new Promise((r) => setTimeout(r, 300))
     }
