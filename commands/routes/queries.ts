@@ -133,7 +133,13 @@ export const queryRoutes: FastifyPluginAsync<{
    * Recovers by itself when NATS comes back (connections reconnect forever).
    */
   app.get("/readyz", async () => {
-    const headPosition = await runForRequest(runtime, EventStore.use((s) => s.headPosition).pipe(Effect.timeout("2 seconds"), Effect.catchTag("TimeoutError", () => Effect.fail(new EventStoreUnavailable({ reason: "the log did not answer within 2 s" })))))
+    const headPosition = await runForRequest(
+      runtime,
+      EventStore.use((s) => s.headPosition).pipe(
+        Effect.timeout("2 seconds"),
+        Effect.catchTag("TimeoutError", () => Effect.fail(new EventStoreUnavailable({ reason: "the log did not answer within 2 s" })))
+      )
+    )
     const projectedPosition = projector().models.checkpoint
     if (headPosition - projectedPosition > READY_LAG) throw new ProjectionBehind({ minPosition: headPosition, position: projectedPosition })
     return { ready: true, headPosition, projectedPosition }
