@@ -64,7 +64,7 @@ export const statusByTag = {
   WrongExpectedVersion: 409, CommandIdReused: 409, ConcurrencyRetriesExhausted: 409, TaskAlreadyExists: 409,
   TaskClosed: 409, AlreadyJoined: 409, RoundNotRunning: 409, RoundAlreadyRunning: 409, WrongRound: 409,
   RoundLimitReached: 409, NotEnoughParticipants: 409, RoundDeadlinePassed: 409, RoundStillOpen: 409,
-  ResultAlreadySubmitted: 409, AlreadyVoted: 409, NewVersionRequired: 409, NodeAlreadyRegistered: 409,
+  ResultAlreadySubmitted: 409, AlreadyVoted: 409, ValidatorNotReplaceable: 409, NewVersionRequired: 409, NodeAlreadyRegistered: 409,
   NodeKeyAlreadyRegistered: 409, DatasetAlreadyRegistered: 409, SubmissionAlreadyExists: 409,
   SubmissionAlreadyReviewed: 409, ModelAlreadyRegistered: 409, ModelDelisted: 409, VersionConflict: 409,
   ProposalAlreadyExists: 409, ProposalClosed: 409, ProposalStillOpen: 409, AlreadyVotedOnProposal: 409,

@@ -38,6 +38,8 @@ export const startLocalNetwork = async (options: {
   readonly nodes: ReadonlyArray<NodeSpec>
   readonly queue?: WorkQueueConfig
   readonly log?: (line: string) => void
+  /** The coordinator's clock (tests move it to make nodes look silent without waiting). */
+  readonly coordinatorClock?: () => Date
 }) => {
   const tf = await loadTf()
   const data = digitsLibrary()
@@ -51,6 +53,7 @@ export const startLocalNetwork = async (options: {
     data,
     tf: async () => tf,
     ...queue,
+    ...(options.coordinatorClock ? { now: options.coordinatorClock } : {}),
     log: (l) => log(`[coordinator] ${l}`)
   })
   const own: Array<NatsConnection> = []

@@ -11,6 +11,8 @@ import {
   DispatchTrainingPayload,
   JoinTask,
   JoinTaskPayload,
+  ReplaceValidator,
+  ReplaceValidatorPayload,
   StartRound,
   StartRoundPayload,
   SubmitResult,
@@ -93,6 +95,19 @@ export const taskCommands = [
     summary: "An assigned validator votes on a result with its own measurements; a quorum decides it.",
     payload: CastVerificationVotePayload,
     handle: (p, ctx) => handleCommand(task, taskStream(p.taskId), new CastVerificationVote({ ...p, actor: ctx.actor, at: ctx.at }), ctx.metadata)
+  }),
+  commandSpec({
+    type: "ReplaceValidator",
+    aggregate: "task",
+    summary: "Put another validator on an undecided result in place of an assigned one that went silent (coordinator or owner).",
+    payload: ReplaceValidatorPayload,
+    handle: (p, ctx) =>
+      handleCommand(
+        task,
+        taskStream(p.taskId),
+        new ReplaceValidator({ ...p, actor: ctx.actor, at: ctx.at, actorIsCoordinator: ctx.actorIsCoordinator }),
+        ctx.metadata
+      )
   }),
   commandSpec({
     type: "CloseRound",

@@ -120,6 +120,21 @@ export class CastVerificationVote extends Schema.TaggedClass<CastVerificationVot
   ...actorAndTime
 }) {}
 
+export const ReplaceValidatorPayload = Schema.Struct({
+  taskId: TaskId,
+  round: PositiveInt,
+  resultId: ResultId,
+  /** The assigned validator that went silent before voting. */
+  nodeId: NodeId,
+  /** A live validator of the task that may judge this result. */
+  replacement: NodeId
+})
+export class ReplaceValidator extends Schema.TaggedClass<ReplaceValidator>()("ReplaceValidator", {
+  ...ReplaceValidatorPayload.fields,
+  ...actorAndTime,
+  ...coordinatorFlag
+}) {}
+
 export const CloseRoundPayload = Schema.Struct({
   taskId: TaskId,
   round: PositiveInt,
@@ -134,4 +149,4 @@ export class CloseRound extends Schema.TaggedClass<CloseRound>()("CloseRound", {
   ...coordinatorFlag
 }) {}
 
-export type TaskCommand = CreateTask | JoinTask | StartRound | DispatchTraining | SubmitResult | CastVerificationVote | CloseRound
+export type TaskCommand = CreateTask | JoinTask | StartRound | DispatchTraining | SubmitResult | CastVerificationVote | ReplaceValidator | CloseRound

@@ -32,6 +32,7 @@ import {
   type TaskError
 } from "./errors"
 import type { TaskEvent, TrainingShard } from "./events"
+import { replaceValidator } from "./replaceValidator"
 import { roundPayouts } from "./rewards"
 import type { ResultState, TaskData, TaskState } from "./state"
 import { sameWork } from "./work"
@@ -393,6 +394,8 @@ export const decide = (command: TaskCommand, state: TaskState): Decision => {
       return submitResult(command, state)
     case "CastVerificationVote":
       return castVerificationVote(command, state)
+    case "ReplaceValidator":
+      return replaceValidator(command, state)
     case "CloseRound":
       return closeRound(command, state)
     default: {

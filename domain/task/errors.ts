@@ -34,6 +34,11 @@ export class NotAssignedValidator extends Schema.TaggedError<NotAssignedValidato
   nodeId: S
 }) {}
 export class AlreadyVoted extends Schema.TaggedError<AlreadyVoted>()("AlreadyVoted", { resultId: S, nodeId: S }) {}
+export class ValidatorNotReplaceable extends Schema.TaggedError<ValidatorNotReplaceable>()("ValidatorNotReplaceable", {
+  resultId: S,
+  nodeId: S,
+  reason: S
+}) {}
 export class NewVersionRequired extends Schema.TaggedError<NewVersionRequired>()("NewVersionRequired", { reason: S }) {}
 
 export type TaskError =
@@ -61,5 +66,6 @@ export type TaskError =
   | ResultNotFound
   | NotAssignedValidator
   | AlreadyVoted
+  | ValidatorNotReplaceable
   | NewVersionRequired
   | import("../ledger/ledger").EscrowExceeded

@@ -151,6 +151,20 @@ export const VerificationRequested = Schema.TaggedStruct("VerificationRequested"
   requestedAt: Instant
 })
 
+/**
+ * An assigned validator went silent (no heartbeat for the liveness timeout)
+ * before voting: another validator takes its place on this result. The
+ * replaced one may no longer vote on it.
+ */
+export const ValidatorReplaced = Schema.TaggedStruct("ValidatorReplaced", {
+  taskId: TaskId,
+  round: PositiveInt,
+  resultId: ResultId,
+  replaced: NodeId,
+  replacement: NodeId,
+  replacedAt: Instant
+})
+
 export const Verdict = Schema.Literals(["accept", "reject"])
 export type Verdict = typeof Verdict.Type
 
@@ -251,6 +265,7 @@ export const TaskEvent = Schema.Union([
   TrainingDispatched,
   ResultSubmitted,
   VerificationRequested,
+  ValidatorReplaced,
   VerificationVoted,
   ResultVerified,
   ResultRejected,

@@ -26,6 +26,10 @@ export interface ResultState {
   readonly trainer: Address
   readonly proof: TrainingProof
   readonly validators: ReadonlyArray<NodeId>
+  /** When the current validators were assigned (liveness is measured from here). */
+  readonly requestedAt?: string
+  /** Validators taken off this result for going silent; they may not judge it again. */
+  readonly replaced?: ReadonlyArray<NodeId>
   readonly votes: ReadonlyArray<Vote>
   readonly outcome?: "verified" | "rejected"
   /** When the outcome was decided (the verification window for late votes runs from here). */
@@ -34,12 +38,16 @@ export interface ResultState {
   readonly penalized?: boolean
 }
 
+/** An assignment and when it was dispatched (liveness of its trainer is measured from then). */
+export type DispatchedAssignment = Assignment & { readonly dispatchedAt?: string }
+
 export interface RoundState {
   readonly round: number
   readonly base: ModelVersionRef & { readonly weightsHash: Hash32 }
   readonly pot: bigint
   readonly deadline: string
-  readonly assignments: ReadonlyArray<Assignment>
+  /** Every dispatch of the round in order; a slot dispatched again (reassigned) appears once per dispatch. */
+  readonly assignments: ReadonlyArray<DispatchedAssignment>
   readonly results: ReadonlyMap<ResultId, ResultState>
 }
 
@@ -99,7 +107,9 @@ export const evolve = (state: TaskState, event: TaskEvent): TaskState => {
         round: { round: event.round, base: event.base, pot: event.pot, deadline: event.deadline, assignments: [], results: new Map() }
       }
     case "TrainingDispatched":
-      return state.round ? { ...state, round: { ...state.round, assignments: [...state.round.assignments, ...event.assignments] } } : state
+      return state.round
+        ? { ...state, round: { ...state.round, assignments: [...state.round.assignments, ...event.assignments.map((a) => ({ ...a, dispatchedAt: event.dispatchedAt }))] } }
+        : state
     case "ResultSubmitted": {
       if (!state.round) return state
       const results = new Map(state.round.results)
@@ -114,7 +124,17 @@ export const evolve = (state: TaskState, event: TaskEvent): TaskState => {
       return { ...state, round: { ...state.round, results } }
     }
     case "VerificationRequested":
-      return { ...state, ...updateResult(state, event.resultId, (r) => ({ ...r, validators: event.validators })) }
+      return { ...state, ...updateResult(state, event.resultId, (r) => ({ ...r, validators: event.validators, requestedAt: event.requestedAt })) }
+    case "ValidatorReplaced":
+      return {
+        ...state,
+        ...updateResult(state, event.resultId, (r) => ({
+          ...r,
+          validators: r.validators.map((v) => (v === event.replaced ? event.replacement : v)),
+          replaced: [...(r.replaced ?? []), event.replaced],
+          requestedAt: event.replacedAt
+        }))
+      }
     case "VerificationVoted":
       return {
         ...state,

@@ -10,7 +10,9 @@
  *   through the API, which checks the content hash and never overwrites), pull
  *   another node's queue, or read another client's replies: every user's
  *   replies arrive on its own inbox prefix `_INBOX_<user>` and it may
- *   subscribe to nothing else.
+ *   subscribe to nothing else. A node publishes its heartbeat on
+ *   `heartbeat.<cmd prefix>.<its id>` and nowhere else; only the coordinator
+ *   listens to heartbeats.
  */
 export type ServiceRole = "admin" | "api" | "coordinator" | "bridge"
 export type NodeRole = "trainer" | "validator"
@@ -93,7 +95,8 @@ export const servicePermissions = (role: ServiceRole, n: Names = defaultNames): 
           ...readStream(n.events),
           ...readBucket(n.weights)
         ],
-        subscribe: [inbox]
+        // Every node's heartbeat (failure detection).
+        subscribe: [inbox, `heartbeat.${n.commandsPrefix}.*`]
       }
     case "bridge":
       return { publish: ["$JS.API.INFO", ...readStream(n.events)], subscribe: [inbox] }
@@ -109,6 +112,8 @@ export const nodePermissions = (nodeId: string, n: Names = defaultNames): Permis
       `$JS.API.CONSUMER.INFO.${n.commands}.${consumer}`,
       `$JS.API.CONSUMER.MSG.NEXT.${n.commands}.${consumer}`,
       `$JS.ACK.${n.commands}.${consumer}.>`,
+      // Its own heartbeat subject only: a node cannot speak for another.
+      `heartbeat.${n.commandsPrefix}.${nodeId}`,
       ...readBucket(n.weights)
     ],
     subscribe: [`${inboxPrefixOf(nodeUser(nodeId))}.>`]

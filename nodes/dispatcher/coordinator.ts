@@ -17,7 +17,9 @@ import type { DataLibrary } from "../infra/dataLibrary"
 import { ensureNodeConsumer, publishWork, defaultWorkQueue, type WorkQueueConfig } from "../infra/workQueue"
 import type { WeightsStoreShape } from "../../infra/weights/WeightsStore"
 import { workSubject, type TrainWork, type VerifyWork } from "../workItems"
-import { planRound, reassignee, roundCanClose } from "./plan"
+import { heartbeatWildcard } from "../infra/heartbeat"
+import { slotsToReassign, validatorsToReplace, type Sightings } from "./liveness"
+import { planRound, roundCanClose } from "./plan"
 
 /**
  * The coordinator: Task Dispatcher (a process manager) and round aggregator.
@@ -40,8 +42,9 @@ export interface CoordinatorDeps {
   readonly tf: () => Promise<LoadedTf>
   readonly queue?: WorkQueueConfig
   readonly capability?: string
+  /** The coordinator's clock (heartbeat sightings, silence, round closing); injected by tests. */
   readonly now?: () => Date
-  /** Fraction of the round's time after which an undelivered slot is reassigned. */
+  /** Fraction of the round's time after which an undelivered slot of a live trainer is reassigned once. */
   readonly reassignAfter?: number
   readonly log?: (line: string) => void
 }
@@ -61,6 +64,15 @@ export const startCoordinator = async (deps: CoordinatorDeps) => {
   const consumersEnsured = new Set<string>()
   const published = new Set<string>()
   const closing = new Set<string>()
+  // Failure detection: the last heartbeat of every node, in our clock.
+  const lastSeen = new Map<string, number>()
+  const watchingSince = now().getTime()
+  const heartbeats = deps.nc.subscribe(heartbeatWildcard(queue), {
+    callback: (error, msg) => {
+      if (!error) lastSeen.set(msg.subject.slice(msg.subject.lastIndexOf(".") + 1), now().getTime())
+    }
+  })
+  const sightings = (): Sightings => ({ lastSeen, watchingSince, nowMs: now().getTime() })
 
   const apply = (e: RecordedEvent) => {
     const [aggregate] = e.stream.split("-", 1)
@@ -123,9 +135,12 @@ export const startCoordinator = async (deps: CoordinatorDeps) => {
 
     const shardHash = new Map(t.config.trainingShards.map((s) => [s.shardId as string, s.contentHash]))
     const plan = t.config.training
+    const results = [...round.results.values()]
     for (const a of round.assignments) {
       const msgID = `train-${taskId}-r${round.round}-s${a.slot}-${a.nodeId}`
-      if (published.has(msgID)) continue
+      // Delivered work is never routed again (a restarted coordinator past the
+      // queue's duplicate window would otherwise have it trained twice).
+      if (published.has(msgID) || results.some((r) => r.nodeId === a.nodeId && sameWork(r.proof, a))) continue
       const work: TrainWork = {
         _tag: "TrainWork",
         taskId: t.taskId,
@@ -146,7 +161,6 @@ export const startCoordinator = async (deps: CoordinatorDeps) => {
       published.add(msgID)
     }
 
-    const results = [...round.results.values()]
     for (const r of results) {
       if (r.outcome) continue
       for (const validator of r.validators) {
@@ -174,28 +188,19 @@ export const startCoordinator = async (deps: CoordinatorDeps) => {
       }
     }
 
-    // Which slots are done? A slot is settled by a decided result for its work.
-    const slots = new Map<number, (typeof round.assignments)[number]>()
-    for (const a of round.assignments) if (!slots.has(a.slot)) slots.set(a.slot, a)
-    const resultsFor = (a: { seed: number; shardIds: ReadonlyArray<string> }) =>
-      results.filter((r) => sameWork(r.proof, a))
-    const deadline = Date.parse(round.deadline)
-    const startedAt = deadline - c.roundDeadlineSeconds * 1000
-    const nowMs = now().getTime()
-
-    // Reassign slots whose trainer has not delivered after a while.
-    if (nowMs > startedAt + (deps.reassignAfter ?? 0.5) * (deadline - startedAt)) {
-      const load = new Map<string, number>()
-      for (const a of round.assignments) load.set(a.nodeId, (load.get(a.nodeId) ?? 0) + 1)
-      for (const a of slots.values()) {
-        const tries = round.assignments.filter((x) => x.slot === a.slot).length
-        if (tries > 1 || resultsFor(a).some((r) => r.outcome !== "rejected")) continue
-        const to = reassignee(t, a, load)
-        if (!to) continue
-        log(`${taskId} r${round.round}: slot ${a.slot} not delivered by ${a.nodeId}; reassigning to ${to}`)
-        await send("DispatchTraining", { taskId, round: round.round, assignments: [{ ...a, nodeId: to }] }, `reassign-${taskId}-r${round.round}-s${a.slot}`)
-      }
+    // Failure detection: hand a silent (or, at half the round, late) trainer's
+    // slot to a live trainer, and a silent validator's judgement to a live one.
+    const seen = sightings()
+    for (const h of slotsToReassign(t, round, results, seen, c.roundDeadlineSeconds, deps.reassignAfter ?? 0.5)) {
+      const from = round.assignments.filter((a) => a.slot === h.assignment.slot).at(-1)!.nodeId
+      log(`${taskId} r${round.round}: slot ${h.assignment.slot} not delivered by ${from} (${h.why}); reassigning to ${h.to}`)
+      await send("DispatchTraining", { taskId, round: round.round, assignments: [h.assignment] }, `reassign-${taskId}-r${round.round}-s${h.assignment.slot}-${h.attempt}`)
     }
+    for (const h of validatorsToReplace(t, results, seen)) {
+      log(`${taskId} r${round.round}: validator ${h.nodeId} silent on ${h.resultId}; replacing it with ${h.replacement}`)
+      await send("ReplaceValidator", { taskId, round: round.round, resultId: h.resultId, nodeId: h.nodeId, replacement: h.replacement }, `replace-${h.resultId}-${h.nodeId}`)
+    }
+    const nowMs = seen.nowMs
 
     if (roundCanClose(round, results, c.roundDeadlineSeconds, nowMs)) {
       const key = `${taskId}:${round.round}`
@@ -325,8 +330,11 @@ export const startCoordinator = async (deps: CoordinatorDeps) => {
   reconcile()
   return {
     world,
+    /** Last heartbeat per node in the coordinator's clock (read-only view, for tests and diagnostics). */
+    lastSeen: lastSeen as ReadonlyMap<string, number>,
     async stop() {
       clearInterval(timer)
+      heartbeats.unsubscribe()
       await Effect.runPromise(Fiber.interrupt(fiber))
       await running
     }

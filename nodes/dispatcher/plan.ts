@@ -20,13 +20,6 @@ export const planRound = (task: TaskData, round: number): ReadonlyArray<Assignme
   }))
 }
 
-/** The trainer to take over a slot its assignee did not deliver: another trainer, least loaded first. */
-export const reassignee = (task: TaskData, slot: Assignment, load: ReadonlyMap<string, number>) =>
-  [...task.participants.values()]
-    .filter((p) => p.role === "trainer" && p.nodeId !== slot.nodeId)
-    .map((p) => p.nodeId)
-    .sort((a, b) => (load.get(a) ?? 0) - (load.get(b) ?? 0) || (a < b ? -1 : 1))[0]
-
 /** Late votes are awaited for this fraction of the round's time after a result is decided (at least 5 s). */
 export const VERIFICATION_WINDOW = 0.05
 

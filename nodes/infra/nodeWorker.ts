@@ -2,6 +2,7 @@ import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream"
 import type { NatsConnection } from "@nats-io/transport-node"
 import { ApiError, type NeuraClient } from "../../commands/client"
 import { nodeConsumerName, type WorkItem } from "../workItems"
+import { startHeartbeat } from "./heartbeat"
 import { defaultWorkQueue, runWorkLoop, type WorkControl, type WorkOutcome, type WorkQueueConfig } from "./workQueue"
 
 /**
@@ -19,6 +20,8 @@ export const startNodeWorker = async (options: {
 }) => {
   const queue = options.queue ?? defaultWorkQueue
   let stopped = false
+  // Alive from the start: the coordinator measures silence from the last beat.
+  const heartbeat = startHeartbeat(options.nc, options.nodeId, queue)
   let loop: Awaited<ReturnType<typeof runWorkLoop>> | undefined
   const started = (async () => {
     let jsm: JetStreamManager | undefined
@@ -61,6 +64,7 @@ export const startNodeWorker = async (options: {
   return {
     async stop() {
       stopped = true
+      heartbeat.stop()
       await started.catch(() => undefined)
       await loop?.stop()
     }

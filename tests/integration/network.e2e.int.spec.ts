@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { honestNodes, networkHarness } from "../support/networkHarness"
+import { heardFrom, honestNodes, jumpingClock, networkHarness } from "../support/networkHarness"
 import { startNatsServer, type NatsServer } from "../support/natsServer"
 
 /**
@@ -96,17 +96,25 @@ describe("digits task end to end (real NATS, real TF.js)", () => {
     expect(end.type, net.log.slice(-20).join("\n")).toBe("TaskCompleted")
   }, 180_000)
 
-  it("reassigns the slot of a trainer that never delivers, and the round still completes", async () => {
+  it("a trainer and a validator that never heartbeat lose their work to live nodes, and the task completes", async () => {
     const nodes = [
       { nodeId: "awol", role: "trainer" as const, behaviour: "offline" as const },
       { nodeId: "steady", role: "trainer" as const },
       { nodeId: "validator1", role: "validator" as const },
       { nodeId: "validator2", role: "validator" as const },
-      { nodeId: "validator3", role: "validator" as const }
+      { nodeId: "validator3", role: "validator" as const },
+      // Drawn for both round-1 results (E2E3-r1-s0/s1-steady): selection is a pure function of result and node ids.
+      { nodeId: "mute", role: "validator" as const, behaviour: "offline" as const }
     ]
-    await using net = await networkHarness(server.url, nodes)
-    // A short round: the coordinator reassigns an undelivered slot after half of it.
-    await net.createTask("E2E3", { target: 0.85, maxRounds: 3, roundDeadlineSeconds: 6 })
+    const clock = jumpingClock()
+    await using net = await networkHarness(server.url, nodes, [], { coordinatorClock: clock.now })
+    // The coordinator's clock moves 20 s ahead: a node it has never heard from
+    // is silent from the moment work is routed to it. Wait (for heartbeats, not
+    // for time) until every live node was heard after the jump.
+    const jumpedTo = clock.jump(20_000)
+    await heardFrom(net.network.coordinator, ["steady", "validator1", "validator2", "validator3"], jumpedTo)
+    // A long round: nothing here may depend on the half-round rule.
+    await net.createTask("E2E3", { target: 0.85, maxRounds: 3, roundDeadlineSeconds: 3_600 })
     const events = await net.waitForEnd("E2E3", 120_000)
 
     const dispatches = events.filter((e) => e.type === "TrainingDispatched" && e.data.round === 1)
@@ -116,8 +124,18 @@ describe("digits task end to end (real NATS, real TF.js)", () => {
     const submitted = events.filter((e) => e.type === "ResultSubmitted" && e.data.round === 1)
     expect(submitted.map((e) => e.data.nodeId)).toEqual(["steady", "steady"])
     expect(submitted.some((e) => e.data.proof.seed === awolSlot.seed)).toBe(true)
+    expect(net.log.some((l) => /slot \d+ not delivered by awol \(silent\); reassigning to steady/.test(l))).toBe(true)
+
+    // The mute validator was replaced on every round-1 result it was drawn for, by the one validator left.
+    const replaced = events.filter((e) => e.type === "ValidatorReplaced" && e.data.round === 1)
+    expect(replaced.map((e) => [e.data.resultId, e.data.replaced, e.data.replacement]).sort()).toEqual([
+      ["E2E3-r1-s0-steady", "mute", "validator2"],
+      ["E2E3-r1-s1-steady", "mute", "validator3"]
+    ])
+    const round1Votes = events.filter((e) => e.type === "VerificationVoted" && e.data.round === 1)
+    expect(round1Votes.map((e) => e.data.nodeId)).not.toContain("mute")
+    expect(round1Votes).toHaveLength(6)
     expect(events.find((e) => e.type === "TaskCompleted"), net.log.slice(-20).join("\n")).toBeDefined()
-    expect(sum(events, (e) => e.data.nodeId === "awol")).toBe(0n)
-    expect(net.log.some((l) => /slot \d+ not delivered by awol; reassigning to steady/.test(l))).toBe(true)
+    expect(sum(events, (e) => e.data.nodeId === "awol" || e.data.nodeId === "mute")).toBe(0n)
   }, 180_000)
 })

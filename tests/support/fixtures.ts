@@ -20,7 +20,9 @@ export const nodes = {
   trainerB: { nodeId: "trainerB" as NodeId, address: address(0x12) },
   validator1: { nodeId: "validator1" as NodeId, address: address(0x21) },
   validator2: { nodeId: "validator2" as NodeId, address: address(0x22) },
-  validator3: { nodeId: "validator3" as NodeId, address: address(0x23) }
+  validator3: { nodeId: "validator3" as NodeId, address: address(0x23) },
+  /** Not in allJoined(): a spare validator for replacements. */
+  validator4: { nodeId: "validator4" as NodeId, address: address(0x24) }
 }
 export const publicKeyOf = (n: number) => `0x02${n.toString(16).padStart(64, "0")}` as PublicKey
 

@@ -19,7 +19,12 @@ import { isolatedJetStreamLog } from "./jetStreamLayer"
  * queue stream and weights bucket (unique names), the API in-process, the
  * coordinator, and the given nodes. `await using` tears it all down.
  */
-export const networkHarness = async (url: string, nodes: ReadonlyArray<Omit<NodeSpec, "key">>, log: Array<string> = []) => {
+export const networkHarness = async (
+  url: string,
+  nodes: ReadonlyArray<Omit<NodeSpec, "key">>,
+  log: Array<string> = [],
+  options: { readonly coordinatorClock?: () => Date } = {}
+) => {
   const id = uniqueSuffix()
   const eventLog = isolatedJetStreamLog(url)
   const api = await apiHarness(eventLog.layer())
@@ -38,7 +43,8 @@ export const networkHarness = async (url: string, nodes: ReadonlyArray<Omit<Node
     weights,
     nodes: specs,
     queue,
-    log: (l) => log.push(l)
+    log: (l) => log.push(l),
+    ...(options.coordinatorClock ? { coordinatorClock: options.coordinatorClock } : {})
   })
   return {
     api,
@@ -74,6 +80,28 @@ export const networkHarness = async (url: string, nodes: ReadonlyArray<Omit<Node
       await eventLog[Symbol.asyncDispose]()
     }
   }
+}
+
+/**
+ * A clock that runs with the real one until `jump(ms)` moves it ahead: the
+ * coordinator then sees every node's last heartbeat as that much older, so a
+ * node that never beats is silent at once, without a test waiting 15 s.
+ */
+export const jumpingClock = () => {
+  let offset = 0
+  return {
+    now: () => new Date(Date.now() + offset),
+    jump: (ms: number) => {
+      offset += ms
+      return Date.now() + offset
+    }
+  }
+}
+
+/** Resolve once the coordinator has heard every one of these nodes at or after `since` (its clock). */
+export const heardFrom = async (coordinator: { readonly lastSeen: ReadonlyMap<string, number> }, nodeIds: ReadonlyArray<string>, since: number) => {
+  for (let i = 0; i < 2_000 && !nodeIds.every((n) => (coordinator.lastSeen.get(n) ?? -Infinity) >= since); i++) await new Promise((r) => setTimeout(r, 20))
+  if (!nodeIds.every((n) => (coordinator.lastSeen.get(n) ?? -Infinity) >= since)) throw new Error(`no heartbeat from ${nodeIds.join(", ")}`)
 }
 
 /** The usual network: two trainers and three validators, all honest. */
