@@ -140,6 +140,24 @@ describe("NATS identities and permissions (nats.conf + infra/nats/accounts.ts)",
     rival!.ack()
   })
 
+  it("a node heartbeats on its own subject only, and only the coordinator hears heartbeats", async () => {
+    const coordinator = await asRole("coordinator")
+    const heard: Array<string> = []
+    const sub = coordinator.subscribe("heartbeat.cmd.*")
+    await coordinator.flush()
+    const trainer1 = await asNode("trainer1")
+    // Forged first, own second, on one connection: had the forgery passed, it would arrive first.
+    trainer1.publish("heartbeat.cmd.trainer2", "{}")
+    trainer1.publish("heartbeat.cmd.trainer1", "{}")
+    for await (const m of sub) {
+      heard.push(m.subject)
+      if (m.subject === "heartbeat.cmd.trainer1") break
+    }
+    expect(heard).toEqual(["heartbeat.cmd.trainer1"])
+    // Nodes cannot listen to each other's liveness.
+    expect(await subscriptionRefused(await asNode("validator1"), "heartbeat.cmd.*")).toBe(true)
+  })
+
   it("a node reads weights but can neither write nor delete them (no sabotage of a rival's weights)", async () => {
     const api = await new Objm(await asRole("api")).open(WEIGHTS_BUCKET)
     await api.putBlob({ name: "sha256-rival" }, new Uint8Array([4, 5, 6]))
