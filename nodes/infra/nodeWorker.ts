@@ -96,6 +96,11 @@ export const startCommandingWorker = <Tag extends WorkItem["_tag"], Deps>(
   ) => Promise<{ readonly type: string; readonly payload: unknown; readonly commandId: string; readonly summary: string }>
 ) => {
   const log = options.log ?? (() => undefined)
+  // Commands this worker computed, by work item: a redelivered item (its
+  // ack lost with a crashed server, or its command refused by an API that was
+  // down) is answered by sending the same command again, not by redoing the
+  // work. Bounded; a restarted process starts empty.
+  const computed = new Map<string, { readonly type: string; readonly payload: unknown; readonly commandId: string; readonly summary: string }>()
   return startNodeWorker({
     nc: options.nc,
     nodeId: options.nodeId,
@@ -103,11 +108,18 @@ export const startCommandingWorker = <Tag extends WorkItem["_tag"], Deps>(
     log,
     handle: async (item, control) => {
       if (item._tag !== kind) throw new Error(`${options.nodeId} handles ${kind}, got ${item._tag}`)
-      const command = await work(item as Extract<WorkItem, { _tag: Tag }>, {
-        ...options.deps,
-        working: control.working,
-        progress: (l) => log(`${options.nodeId}: ${l}`)
-      })
+      const key = JSON.stringify(item)
+      const command =
+        computed.get(key) ??
+        (await work(item as Extract<WorkItem, { _tag: Tag }>, {
+          ...options.deps,
+          working: control.working,
+          progress: (l) => log(`${options.nodeId}: ${l}`)
+        }))
+      if (!computed.has(key)) {
+        if (computed.size >= 64) computed.delete(computed.keys().next().value!)
+        computed.set(key, command)
+      }
       // Deterministic command ids: a redelivered item re-sends as a no-op.
       await options.client.command(command.type, command.payload, { commandId: command.commandId })
       log(`${options.nodeId}: ${command.summary}`)

@@ -16,18 +16,36 @@ export const defaultWorkQueue: WorkQueueConfig = { streamName: COMMANDS_STREAM, 
  * requires that), and work routed to a node waits for it across restarts.
  * The coordinator creates the consumer when the node joins a task.
  */
+/**
+ * How long an item handed to a node stays its own without a sign of progress.
+ * The node's work loop sends `working()` every WORKING_INTERVAL_MS while it
+ * holds an item, so only an ack or nak lost with a crashed server or node
+ * waits this long before the item comes back.
+ */
+export const ACK_WAIT_MS = 10_000
+export const WORKING_INTERVAL_MS = 2_000
+
 export const ensureNodeConsumer = async (nc: NatsConnection, nodeId: string, queue = defaultWorkQueue) => {
   const jsm = await jetstreamManager(nc)
-  await jsm.consumers.add(queue.streamName, {
-    durable_name: nodeConsumerName(nodeId),
-    filter_subject: `${queue.subjectPrefix}.*.*.${nodeId}`,
-    ack_policy: AckPolicy.Explicit,
-    deliver_policy: DeliverPolicy.All,
-    // Long training extends this with working(); a dead node's work comes back.
-    ack_wait: 30 * 1_000_000_000,
+  const durable = nodeConsumerName(nodeId)
+  const tunable = {
+    ack_wait: ACK_WAIT_MS * 1_000_000,
     // Bounded: a poison message does not loop forever.
     max_deliver: 5
-  })
+  }
+  try {
+    await jsm.consumers.add(queue.streamName, {
+      durable_name: durable,
+      filter_subject: `${queue.subjectPrefix}.*.*.${nodeId}`,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      ...tunable
+    })
+  } catch (e) {
+    // A queue created by an older release keeps its position; only its timings move.
+    if (!/already exists/i.test(String(e))) throw e
+    await jsm.consumers.update(queue.streamName, durable, tunable)
+  }
 }
 
 const encodeItem = Schema.encodeSync(WorkItem)
@@ -95,10 +113,15 @@ const handleOne = async (
   }
   const decoded = decodeItem(raw)
   if (Exit.isFailure(decoded)) return { term: "work item does not match the schema" }
+  // Hold the item while any step runs (download, training, upload, the
+  // command's retries), not only while training reports progress.
+  const holding = setInterval(() => msg.working(), WORKING_INTERVAL_MS)
   try {
     return await handle(decoded.value, { working: () => msg.working(), redelivered: msg.redelivered })
   } catch (e) {
     log(`work failed (will retry): ${e instanceof Error ? e.message : String(e)}`)
     return { nak: 2_000 }
+  } finally {
+    clearInterval(holding)
   }
 }

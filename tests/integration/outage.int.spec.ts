@@ -1,13 +1,24 @@
+import { connect } from "@nats-io/transport-node"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { honestNodes, networkHarness, taskEvents } from "../support/networkHarness"
-import { startNatsServer, type NatsServer } from "../support/natsServer"
+import { devKey } from "../../commands/samples"
+import { httpTransport, NeuraClient } from "../../commands/client"
+import { loadTf } from "../../infra/ml/tf"
+import { provisionAll } from "../../infra/nats/provision"
+import { objectStoreWeights } from "../../infra/weights/WeightsStore"
+import { createDigitsTask, optIn } from "../../nodes/digitsTask"
+import { taskEvents } from "../support/networkHarness"
+import { freePort, startNatsServer, type NatsServer } from "../support/natsServer"
+import { countBy, processGroup } from "../support/processes"
 
 /**
- * A NATS outage longer than any client's old reconnect budget (10 tries ×
- * 2 s): the server is killed (-9) in the middle of a task and comes back 25 s
- * later on the same port and store. The API, the projector, the coordinator
- * and every node ride it out: /health and /readyz report the outage and
- * recover by themselves, the task completes, the audit is clean.
+ * Crashes of nats-server in the middle of a task, with every role its own OS
+ * process: first kill -9 and 45 s down (longer than any client's old
+ * reconnect budget), then kill -9 and straight back. The API, coordinator,
+ * trainers and validators ride both out (no process exits), /health and
+ * /readyz report the outage and recover by themselves, the task completes,
+ * the audit is clean, and no work item is executed twice: consumer state
+ * survives the crash (sync_interval: always) and a redelivered item is
+ * answered from the node's memory of the command it computed.
  */
 let server: NatsServer
 beforeAll(async () => {
@@ -17,43 +28,78 @@ afterAll(async () => {
   await server?.stop()
 })
 
-const OUTAGE_MS = 25_000
+const OUTAGE_MS = 45_000
+const nodes = [
+  { nodeId: "o-trainerA", role: "trainer" as const },
+  { nodeId: "o-trainerB", role: "trainer" as const },
+  { nodeId: "o-validator1", role: "validator" as const },
+  { nodeId: "o-validator2", role: "validator" as const },
+  { nodeId: "o-validator3", role: "validator" as const }
+]
 
-describe("a NATS outage in the middle of a task", () => {
-  it("is ridden out by the API, projector, coordinator and nodes; the task completes and audits clean", async () => {
-    await using net = await networkHarness(server.url, honestNodes)
-    await net.createTask("OUT1", { target: 0.93, maxRounds: 6 })
-    // Wait for work in flight: the first result of round 1.
-    for (let i = 0; i < 600 && !(await taskEvents(net.api.client, "OUT1")).some((e) => e.type === "ResultSubmitted"); i++) {
-      await new Promise((r) => setTimeout(r, 100))
-    }
+describe("nats-server crashes in the middle of a task (every role its own process)", () => {
+  it("are ridden out: no process exits, readiness recovers, the task completes, audits clean, no work is done twice", async () => {
+    const nc = await connect({ servers: server.url })
+    await provisionAll(nc)
+    const group = processGroup(server.url)
+    try {
+      const apiUrl = await group.api(await freePort())
+      group.network(apiUrl, nodes)
+      const owner = new NeuraClient(httpTransport(apiUrl), devKey("o-owner"))
+      await group.waitFor("node registration", async () => (await owner.get("/events?aggregate=node&limit=100")).events.length >= nodes.length, 60_000)
+      await createDigitsTask({ owner, weights: await objectStoreWeights(nc), tf: await loadTf(), taskId: "OUT1", suffix: "o", target: 0.95, maxRounds: 8 })
+      await nc.close()
+      await optIn(owner, "OUT1", nodes.map((n) => ({ ...n, key: devKey(n.nodeId) })))
+      await group.waitFor("a first result", async () => (await taskEvents(owner, "OUT1")).some((e) => e.type === "ResultSubmitted"), 90_000)
 
-    await server.kill("SIGKILL")
-    const during = await net.api.app.inject({ method: "GET", url: "/health" })
-    expect(during.statusCode).toBe(503)
-    expect((await net.api.app.inject({ method: "GET", url: "/readyz" })).statusCode).toBe(503)
-    await new Promise((r) => setTimeout(r, OUTAGE_MS))
-    await server.restart()
+      // Crash 1: down for 45 s.
+      await server.kill("SIGKILL")
+      expect((await fetch(`${apiUrl}/health`)).status).toBe(503)
+      expect((await fetch(`${apiUrl}/readyz`)).status).toBe(503)
+      await new Promise((r) => setTimeout(r, OUTAGE_MS))
+      expect(group.started.filter((s) => s.child.exitCode !== null).map((s) => s.name), group.dump()).toEqual([])
+      await server.restart()
+      await group.waitFor("readiness after the outage", async () => (await fetch(`${apiUrl}/readyz`)).status === 200, 120_000)
 
-    // Readiness comes back by itself.
-    let ready = 0
-    for (let i = 0; i < 600 && ready !== 200; i++) {
-      ready = (await net.api.app.inject({ method: "GET", url: "/readyz" })).statusCode
-      if (ready !== 200) await new Promise((r) => setTimeout(r, 100))
+      // Crash 2: as soon as more work was done, down and straight back.
+      const before = (await taskEvents(owner, "OUT1")).length
+      await group.waitFor("progress after the outage", async () => (await taskEvents(owner, "OUT1")).length > before + 3, 120_000)
+      await server.kill("SIGKILL")
+      await server.restart()
+
+      let events: Array<any> = []
+      await group.waitFor(
+        "the task's end",
+        async () => (events = await taskEvents(owner, "OUT1")).some((e) => e.type === "TaskCompleted" || e.type === "TaskExhausted"),
+        240_000
+      )
+      expect(events.some((e) => e.type === "TaskCompleted"), group.dump()).toBe(true)
+      const audit = await owner.get("/audit")
+      expect(audit.ok, JSON.stringify(audit.problems.slice(0, 3))).toBe(true)
+      // Every process logged the outages and its recoveries, and none exited.
+      for (const s of group.started) {
+        const out = s.output.join("")
+        expect(s.child.exitCode, `${s.name}: ${out.slice(-500)}`).toBe(null)
+        expect(out, s.name).toMatch(/NATS connection lost/)
+        expect(out, s.name).toMatch(/NATS connection restored/)
+      }
+
+      // Executions per work item: trainings ("OUT1 r1 s0: trained …") and verifications ("<result>: measured …").
+      const trainings = new Map<string, number>()
+      const verifications = new Map<string, number>()
+      for (const s of group.started) {
+        for (const [k, n] of countBy(s.output, /: (OUT1 r\d+ s\d+): trained/)) trainings.set(`${s.name} ${k}`, n)
+        for (const [k, n] of countBy(s.output, /: (OUT1-r\d+-s\d+-\S+): measured accuracy/)) verifications.set(`${s.name} ${k}`, n)
+      }
+      expect(trainings.size).toBe(events.filter((e) => e.type === "ResultSubmitted").length)
+      expect(verifications.size).toBe(events.filter((e) => e.type === "VerificationVoted").length)
+      expect([...trainings, ...verifications].filter(([, n]) => n > 1)).toEqual([])
+
+      for (const s of group.started) s.child.kill("SIGTERM")
+      expect(await Promise.all(group.started.map((s) => group.exitCode(s.child))), group.dump(300)).toEqual(group.started.map(() => 0))
+    } finally {
+      group.killAll()
+      await nc.close().catch(() => undefined)
     }
-    expect(ready).toBe(200)
-    const events = await net.waitForEnd("OUT1", 240_000)
-    expect(events.find((e) => e.type === "TaskCompleted"), net.log.slice(-20).join("\n")).toBeDefined()
-    const audit = await net.api.client.get("/audit")
-    expect(audit.ok, JSON.stringify(audit.problems.slice(0, 3))).toBe(true)
-    // How often each work item was trained (a restart must not lose the consumers' acks).
-    const trainings = new Map<string, number>()
-    for (const line of net.log) {
-      const m = /\] (\S+): OUT1 r(\d+) s(\d+): trained/.exec(line)
-      if (m) trainings.set(`${m[1]} r${m[2]} s${m[3]}`, (trainings.get(`${m[1]} r${m[2]} s${m[3]}`) ?? 0) + 1)
-    }
-    // A trainer whose upload or submit failed in the outage resubmits its finished training.
-    expect(trainings.size).toBeGreaterThan(0)
-    expect([...trainings].filter(([, n]) => n > 1)).toEqual([])
-  }, 360_000)
+  }, 540_000)
 })
