@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from "node:child_process"
 import { connect } from "@nats-io/transport-node"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { httpTransport, NeuraClient } from "../../commands/client"
@@ -11,6 +10,7 @@ import { createDigitsTask, optIn } from "../../nodes/digitsTask"
 import { devKey } from "../../commands/samples"
 import { taskEvents } from "../support/networkHarness"
 import { freePort, startNatsServer, type NatsServer } from "../support/natsServer"
+import { processGroup } from "../support/processes"
 
 /**
  * The deployable shape: the API and every node are their own OS processes
@@ -27,46 +27,24 @@ afterAll(async () => {
   await server?.stop()
 })
 
-const started: Array<{ name: string; child: ChildProcess; output: Array<string> }> = []
-const launch = (name: string, script: string, env: Record<string, string>) => {
-  // node itself (not an npx wrapper), so SIGTERM reaches the process's own drain handler.
-  const child = spawn(process.execPath, ["--import", "tsx", script], { env: { ...process.env, NATS_URL: server.url, ...env }, stdio: ["ignore", "pipe", "pipe"] })
-  const output: Array<string> = []
-  child.stdout!.on("data", (c) => output.push(String(c)))
-  child.stderr!.on("data", (c) => output.push(String(c)))
-  started.push({ name, child, output })
-  return { child, output }
-}
-const exitCode = (child: ChildProcess) =>
-  new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once("exit", (code) => resolve(code))))
-
 describe("node processes (nodes/*/main.ts)", () => {
   it("run a task end to end as separate processes and stop cleanly", async () => {
+    const group = processGroup(server.url)
+    const { started, launch } = group
     const nc = await connect({ servers: server.url })
     await provisionAll(nc)
-    const apiPort = await freePort()
-    const apiUrl = `http://127.0.0.1:${apiPort}`
     const chain = await startLocalChain()
     const rpc = await serveJsonRpc(chain)
     const contract = await deployEventAnchor({ chainId: chain.chainId, rpc: rpc.url, privateKey: DEV_PRIVATE_KEYS[0] })
-    launch("api", "commands/main.ts", {
-      API_PORT: String(apiPort),
-      API_LOG: "false",
-      COORDINATOR_ADDRESSES: devKey("p-coordinator").address,
+    const apiUrl = await group.api(await freePort(), {
       // The bridge records anchors through the API, which checks them against this contract.
       BRIDGE_ADDRESSES: devKey("p-bridge").address,
       CHAIN_RPC_URL: rpc.url,
       CHAIN_ID: String(chain.chainId),
       ANCHOR_CONTRACT: contract
     })
-    const apiUp = Date.now() + 30_000
-    while (!(await fetch(`${apiUrl}/health`).then((r) => r.ok).catch(() => false))) {
-      if (Date.now() > apiUp) throw new Error(`API did not start: ${started[0]?.output.join("")}`)
-      await new Promise((r) => setTimeout(r, 200))
-    }
     try {
       const common = { API_URL: apiUrl }
-      launch("coordinator", "nodes/dispatcher/main.ts", { ...common, NODE_ID: "coordinator", NODE_DEV_KEY: "p-coordinator" })
       const nodes = [
         { nodeId: "p-trainerA", role: "trainer" as const },
         { nodeId: "p-trainerB", role: "trainer" as const },
@@ -74,9 +52,7 @@ describe("node processes (nodes/*/main.ts)", () => {
         { nodeId: "p-validator2", role: "validator" as const },
         { nodeId: "p-validator3", role: "validator" as const }
       ].map((n) => ({ ...n, key: devKey(n.nodeId) }))
-      for (const n of nodes) {
-        launch(n.nodeId, `nodes/${n.role}/main.ts`, { ...common, NODE_ID: n.nodeId, NODE_DEV_KEY: n.nodeId })
-      }
+      group.network(apiUrl, nodes)
       const bridge = launch("bridge", "nodes/bridge/main.ts", {
         ...common,
         NODE_ID: "bridge",
@@ -129,14 +105,14 @@ describe("node processes (nodes/*/main.ts)", () => {
         })
       )
       for (const s of started) s.child.kill("SIGTERM")
-      const codes = await Promise.all(started.map((s) => exitCode(s.child)))
+      const codes = await Promise.all(started.map((s) => group.exitCode(s.child)))
       expect(codes, started.map((s) => `${s.name}: ${s.output.join("").slice(-300)}`).join("\n")).toEqual(started.map(() => 0))
       // The server ended those streams rather than waiting on them.
       for (const reader of sse) {
         for (;;) if ((await reader.read().catch(() => ({ done: true }))).done) break
       }
     } finally {
-      for (const s of started) if (s.child.exitCode === null) s.child.kill("SIGKILL")
+      group.killAll()
       rpc.server.close()
       await nc.close()
     }
