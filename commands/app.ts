@@ -10,6 +10,7 @@ import { openApiDocument } from "./openapi"
 import { commandRoutes } from "./routes/commandRoutes"
 import { allCommands, commandsByAggregate } from "./routes"
 import { logRoutes } from "./routes/log"
+import { metricsRoutes } from "./routes/metrics"
 import { proofRoutes } from "./routes/proofs"
 import { queryRoutes } from "./routes/queries"
 import { streamRoutes } from "./routes/streams"
@@ -114,6 +115,7 @@ export const build = (runtime: ApiRuntime, options: ApiOptions): FastifyInstance
     digest: "EIP-191 personal_sign: keccak256(\"\\x19Ethereum Signed Message:\\n\" + utf8 byte length + message)",
     signature: "0x r(32) ‖ s(32, low: s ≤ n/2) ‖ v(1: 27 or 28)"
   }))
+  metricsRoutes(app)
   // One plugin per aggregate, each registering its commands' routes.
   for (const specs of Object.values(commandsByAggregate)) app.register(commandRoutes, { ...shared, specs })
   app.register(weightsRoutes, { ...shared, weights: options.weights })

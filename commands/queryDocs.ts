@@ -61,6 +61,11 @@ export const queryPaths: Record<string, unknown> = {
   "/balances": query("listBalances", "Neura balances and payouts per address", paging, page(BalanceDoc)),
   "/balances/{address}": query("getBalance", "One address: earned, refunded, escrowed, net, payouts", [p("address")], doc("balance", BalanceDoc)),
   "/health": { get: op("health", "Liveness and the log's head position", "log", [], { "200": jsonResponse("ok", Health), ...problems([500, 503]) }) },
+  "/metrics": {
+    get: op("metrics", "Prometheus metrics of this API process: commands by type and status, append latency, appends, hash-chain reseals", "log", [], {
+      "200": { description: "Prometheus text exposition format 0.0.4", content: { "text/plain": { schema: { type: "string" } } } }
+    })
+  },
   "/healthz": { get: op("healthz", "Liveness: the process answers", "log", [], { "200": jsonResponse("alive", Alive) }) },
   "/readyz": {
     get: op("readyz", "Readiness: the log answers (within 2 s) and the read models trail it by at most 1,000 commits", "log", [], {

@@ -46,6 +46,24 @@ export const url = (doc: string, fallback?: string) =>
     },
     fallback
   )
+/** Comma-separated server URLs (`nats://host:port,nats://host:port`): the seeds of one cluster. */
+export const serverList = (doc: string, schemes: ReadonlyArray<string>, fallback?: ReadonlyArray<string>) =>
+  setting<ReadonlyArray<string>>(
+    doc,
+    (raw) => {
+      const list = raw.split(",").map((u) => u.trim()).filter(Boolean)
+      const bad = list.find((u) => {
+        try {
+          const parsed = new URL(u)
+          return !schemes.includes(parsed.protocol.replace(/:$/, "")) || parsed.hostname === ""
+        } catch {
+          return true
+        }
+      })
+      return list.length === 0 ? { invalid: "must name at least one server" } : bad ? { invalid: `${bad} is not a ${schemes.join("/")}:// URL` } : list
+    },
+    fallback
+  )
 export const flag = (doc: string, fallback: boolean) =>
   setting<boolean>(doc, (raw) => (raw === "true" || raw === "1" ? true : raw === "false" || raw === "0" ? false : { invalid: "must be true or false" }), fallback)
 /** Comma-separated 0x addresses (lower-cased). */

@@ -1,3 +1,4 @@
+import { appendReseals, appendSeconds, appendsTotal } from "../metrics"
 import {
   DiscardPolicy,
   JetStreamApiError,
@@ -312,6 +313,14 @@ export class JetStreamLog implements LogBackend {
   }
 
   async append(p: PreparedAppend): Promise<AppendResult> {
+    const timer = appendSeconds.startTimer()
+    const result = await this.appendOnce(p)
+    timer()
+    appendsTotal.inc({ outcome: result.duplicate ? "duplicate" : "committed" })
+    return result
+  }
+
+  private async appendOnce(p: PreparedAppend): Promise<AppendResult> {
     // Already validated and parsed by prepareAppend.
     const subject = this.subjectFor(p.streamName)
     for (let attempt = 1; attempt <= this.config.maxAppendAttempts; attempt++) {
@@ -382,6 +391,7 @@ export class JetStreamLog implements LogBackend {
           })
         }
         // Another writer moved the log head (or, for "any", this stream): reseal.
+        appendReseals.inc()
         if (attempt > 3) await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, attempt * 2)))
       }
     }

@@ -1,5 +1,6 @@
 import { connect, type ConnectionOptions, type NatsConnection } from "@nats-io/transport-node"
 import { Context, Effect, Layer, Schema } from "effect"
+import { orExit, readConfig, serverList, text } from "../config"
 import { inboxPrefixOf } from "./accounts"
 
 export class NatsConnectFailed extends Schema.TaggedError<NatsConnectFailed>()("NatsConnectFailed", {
@@ -12,8 +13,9 @@ export class NatsConnectFailed extends Schema.TaggedError<NatsConnectFailed>()("
  * prefix, the only inbox its permissions let it subscribe to
  * (infra/nats/accounts.ts), so no client can read another's replies.
  */
-export const natsOptions = (options: { servers: string; user?: string; pass?: string; name?: string }): ConnectionOptions => ({
-  servers: options.servers,
+export const natsOptions = (options: { servers: string | ReadonlyArray<string>; user?: string; pass?: string; name?: string }): ConnectionOptions => ({
+  // Several seeds (a cluster): the client connects to any and fails over to the others.
+  servers: typeof options.servers === "string" ? options.servers.split(",").map((s) => s.trim()).filter(Boolean) : [...options.servers],
   // Ride out an outage of any length: reconnect forever, every second (with
   // jitter), and keep publishes issued meanwhile in the reconnect buffer.
   maxReconnectAttempts: -1,
@@ -22,13 +24,22 @@ export const natsOptions = (options: { servers: string; user?: string; pass?: st
   ...(options.name ? { name: options.name } : {})
 })
 
-/** NATS_URL (default nats://127.0.0.1:4222), NATS_USER / NATS_PASSWORD from the environment. */
-export const natsOptionsFromEnv = (name: string): ConnectionOptions =>
-  natsOptions({
-    servers: process.env.NATS_URL ?? "nats://127.0.0.1:4222",
-    ...(process.env.NATS_USER ? { user: process.env.NATS_USER, pass: process.env.NATS_PASSWORD ?? "" } : {}),
+/** How every process reaches NATS (validated at start, like every other setting). */
+export const natsSettings = {
+  NATS_URL: serverList("NATS server(s); a cluster's seeds comma-separated", ["nats", "tls"], ["nats://127.0.0.1:4222"]),
+  NATS_USER: text("NATS user of this process (its role, or node-<id>)"),
+  NATS_PASSWORD: text("that user's password")
+}
+
+/** NATS_URL (default nats://127.0.0.1:4222, or a cluster's seeds), NATS_USER / NATS_PASSWORD; a malformed value stops the process (exit 2). */
+export const natsOptionsFromEnv = (name: string, env: Record<string, string | undefined> = process.env): ConnectionOptions => {
+  const config = orExit(() => readConfig(natsSettings, { env }))
+  return natsOptions({
+    servers: config.NATS_URL,
+    ...(config.NATS_USER ? { user: config.NATS_USER, pass: config.NATS_PASSWORD ?? "" } : {}),
     name
   })
+}
 
 /**
  * Log a connection's outages and recoveries (a process must never die

@@ -18,8 +18,9 @@ import { defaultJetStreamConfig, ensureEventStream, type JetStreamEventStoreConf
 export const COMMANDS_STREAM = "CMDS"
 export const WEIGHTS_BUCKET = "weights"
 
-export const commandsStreamConfig = (name = COMMANDS_STREAM, prefix = "cmd"): Partial<StreamConfig> & { name: string } => ({
+export const commandsStreamConfig = (name = COMMANDS_STREAM, prefix = "cmd", replicas = 1): Partial<StreamConfig> & { name: string } => ({
   name,
+  num_replicas: replicas,
   // `<prefix>.<train|verify>.<capability>.<nodeId>`; one wildcard so that the
   // per-node consumer filters `<prefix>.*.*.<nodeId>` are subsets of it.
   subjects: [`${prefix}.>`],
@@ -33,7 +34,7 @@ export const commandsStreamConfig = (name = COMMANDS_STREAM, prefix = "cmd"): Pa
 
 const NOT_FOUND = 10059
 
-export const ensureCommandsStream = async (nc: NatsConnection, name = COMMANDS_STREAM, prefix = "cmd"): Promise<void> => {
+export const ensureCommandsStream = async (nc: NatsConnection, name = COMMANDS_STREAM, prefix = "cmd", replicas = 1): Promise<void> => {
   const jsm = await jetstreamManager(nc)
   const exists = await jsm.streams.info(name).then(
     () => true,
@@ -44,19 +45,25 @@ export const ensureCommandsStream = async (nc: NatsConnection, name = COMMANDS_S
   )
   // Consumers are per node (`node-<nodeId>`, filter `<prefix>.*.*.<nodeId>`),
   // created by the coordinator when a node joins a task (nodes/infra/workQueue.ts).
-  if (!exists) await jsm.streams.add(commandsStreamConfig(name, prefix))
+  if (!exists) await jsm.streams.add(commandsStreamConfig(name, prefix, replicas))
   else await jsm.streams.update(name, { subjects: [`${prefix}.>`] })
 }
 
+/**
+ * `replicas`: 1 on a single server; 3 on a three-node cluster, so the log,
+ * the work queue and both buckets survive the loss of any one member (every
+ * acknowledged write is on a majority of members, each fsynced).
+ */
 export const provisionAll = async (
   nc: NatsConnection,
   eventLog: JetStreamEventStoreConfig = defaultJetStreamConfig,
-  names: { commands?: string; commandPrefix?: string; weightsBucket?: string; snapshotsBucket?: string } = {}
+  names: { commands?: string; commandPrefix?: string; weightsBucket?: string; snapshotsBucket?: string; replicas?: number } = {}
 ): Promise<void> => {
+  const replicas = names.replicas ?? eventLog.replicas
   const jsm = await jetstreamManager(nc)
-  await ensureEventStream(jsm, { ...eventLog, provision: true })
-  await ensureCommandsStream(nc, names.commands ?? COMMANDS_STREAM, names.commandPrefix ?? "cmd")
-  await new Objm(nc).create(names.weightsBucket ?? WEIGHTS_BUCKET, { storage: StorageType.File })
+  await ensureEventStream(jsm, { ...eventLog, replicas, provision: true })
+  await ensureCommandsStream(nc, names.commands ?? COMMANDS_STREAM, names.commandPrefix ?? "cmd", replicas)
+  await new Objm(nc).create(names.weightsBucket ?? WEIGHTS_BUCKET, { storage: StorageType.File, replicas })
   // The API's read-model checkpoints (projections/snapshots.ts).
-  await new Objm(nc).create(names.snapshotsBucket ?? "snapshots", { storage: StorageType.File })
+  await new Objm(nc).create(names.snapshotsBucket ?? "snapshots", { storage: StorageType.File, replicas })
 }

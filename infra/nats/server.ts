@@ -70,6 +70,8 @@ export interface StartOptions {
    * (default: a temp dir) beside the rendered auth.conf.
    */
   readonly auth?: { readonly nodes: ReadonlyArray<NodeAccount>; readonly runDir?: string }
+  /** More command-line flags (a cluster member's name, cluster listen address and routes). */
+  readonly args?: ReadonlyArray<string>
 }
 
 export const startNatsServer = async (options: StartOptions = {}): Promise<NatsServer> => {
@@ -116,9 +118,10 @@ export const startNatsServer = async (options: StartOptions = {}): Promise<NatsS
   const spawnOn = (port: number) => {
     // A config file names its store dir through $NATS_STORE_DIR (nats-server
     // refuses -sd on top of a configured store_dir); plain servers get -sd.
-    const args = configFile
-      ? ["-c", configFile, "-a", "127.0.0.1", "-p", String(port)]
-      : ["-js", "-a", "127.0.0.1", "-p", String(port), "-sd", storeDir]
+    const args = [
+      ...(configFile ? ["-c", configFile, "-a", "127.0.0.1", "-p", String(port)] : ["-js", "-a", "127.0.0.1", "-p", String(port), "-sd", storeDir]),
+      ...(options.args ?? [])
+    ]
     const env = { ...process.env, ...options.env, NATS_STORE_DIR: storeDir }
     return spawn(bin, args, { env, stdio: ["ignore", "pipe", "pipe"] })
   }

@@ -89,11 +89,11 @@ describe("the OpenAPI document matches the server", () => {
     await check("POST", "/commands/RegisterNode", { x: "y".repeat(200_000) }) // 413
     await command(devKey("bridge-impostor"), "RecordAnchor", { chainId: 31337, contract: `0x${"12".repeat(20)}`, index: 0, fromPosition: 1, toPosition: 2, eventCount: 2, root: sha256Hex("r"), txHash: sha256Hex("t"), blockNumber: 1 }) // 503: no chain configured
 
-    // Read side, log, proofs, streams, audit (second call: 429), admin, weights, signing, docs.
+    // Read side, log, proofs, streams, audit (second call: 429), admin, weights, signing, metrics, docs.
     for (const url of ["/tasks", "/tasks?status=bogus", "/tasks/T1", "/tasks/nope", "/tasks/T1/leaderboard", "/models", `/models/${modelId}`, `/models/${modelId}/lineage`, "/models/M-404", "/nodes", "/nodes?sort=reputation", "/nodes/trainer0", "/balances", `/balances/${owner.address}`, "/balances/0xnope", "/tasks/T1?minPosition=1", "/tasks?limit=0"]) {
       await check("GET", url)
     }
-    for (const url of ["/health", "/healthz", "/readyz", "/signing", "/events", "/events?from=2.1&limit=3", "/events?from=x", "/events/verify", "/events/verify", "/events/1/proof", "/events/x/proof", "/audit", "/audit", "/audit/projections", "/audit/projections", "/tasks/nope/events", "/models/nope/events", "/tasks/T1/events?lastEventId=bad", "/openapi.json"]) {
+    for (const url of ["/health", "/healthz", "/readyz", "/metrics", "/signing", "/events", "/events?from=2.1&limit=3", "/events?from=x", "/events/verify", "/events/verify", "/events/1/proof", "/events/x/proof", "/audit", "/audit", "/audit/projections", "/audit/projections", "/tasks/nope/events", "/models/nope/events", "/tasks/T1/events?lastEventId=bad", "/openapi.json"]) {
       await check("GET", url)
     }
     await check("POST", "/admin/projections/rebuild", signCommand(api.keys.admin, "RebuildProjections", {}))
