@@ -8,7 +8,7 @@ import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client
  * several API processes).
  */
 export const registry = new Registry()
-collectDefaultMetrics({ register: registry, prefix: "neuralink_process_" })
+collectDefaultMetrics({ register: registry, prefix: "neuralink_" })
 
 export const appendsTotal = new Counter({
   name: "neuralink_appends_total",
