@@ -2,6 +2,7 @@ import { cpus } from "node:os"
 import { startNatsServer } from "../infra/nats/server"
 import { apiBench } from "./api.bench"
 import { chainBench } from "./chain.bench"
+import { clusterBench } from "./cluster.bench"
 import { durabilityBench } from "./durability.bench"
 import { eventStoreBench } from "./eventStore.bench"
 import { projectionsBench } from "./projections.bench"
@@ -22,6 +23,7 @@ try {
   )
   results.push(...(await durabilityBench(quick ? { sequential: 200, pipelined: 1000, inFlight: 100 } : undefined)))
   results.push(...(await apiBench(server.url, quick ? { requests: 100, concurrency: 8 } : undefined)))
+  results.push(...(await clusterBench(quick ? { stallCommands: 600, rate: 100, perApiRun: 300, concurrency: 16 } : undefined)))
   results.push(...(await projectionsBench(server.url, quick ? { commits: 3000, rate: 50, seconds: 2 } : undefined)))
   results.push(...(await chainBench(server.url, quick ? [64, 1024] : undefined)))
   results.push(...(await trainingBench(server.url, quick ? { epochs: 1, target: 0.93 } : undefined)))

@@ -197,9 +197,21 @@ export class JetStreamLog implements LogBackend {
     return entry.events
   }
 
+  /**
+   * A message as the stream's leader has it. Direct gets may be answered by
+   * any replica of a clustered stream, and a follower can lag: a missing
+   * sequence read as "foreign" would seal a commit onto the wrong hash, and a
+   * stale subject head would decide on old state. Everything the write path
+   * and command handling read goes to the leader; read-side scans may use
+   * direct gets (they only end earlier).
+   */
+  private fromLeader(query: { seq: number } | { last_by_subj: string }) {
+    return this.jsm.streams.getMessage(this.config.streamName, query)
+  }
+
   /** The message at a sequence as a log entry: a sealed commit, or foreign bytes. */
   private async entryAt(seq: number): Promise<LogEntry | undefined> {
-    const msg = await this.jsm.direct.getMessage(this.config.streamName, { seq })
+    const msg = await this.fromLeader({ seq })
     return msg ? this.toEntry(msg.subject, msg.data, msg.seq) : undefined
   }
 
@@ -208,7 +220,7 @@ export class JetStreamLog implements LogBackend {
   }
 
   private async loadStreamHead(stream: string): Promise<StreamHead> {
-    const msg = await this.jsm.direct.getMessage(this.config.streamName, { last_by_subj: this.subjectOf(stream) })
+    const msg = await this.fromLeader({ last_by_subj: this.subjectOf(stream) })
     if (!msg) return { revision: undefined, subjectSeq: 0 }
     const entry = this.toEntry(msg.subject, msg.data, msg.seq)
     if (entry._tag === "Commit") return { revision: entry.events[entry.events.length - 1]!.streamPosition, subjectSeq: msg.seq }
@@ -262,7 +274,7 @@ export class JetStreamLog implements LogBackend {
     return run
   }
 
-  private seal(p: PreparedAppend, fetched: StreamHead | undefined): Promise<Sealed> {
+  private seal(p: PreparedAppend, fetched: StreamHead | undefined, msgId: string): Promise<Sealed> {
     return this.withSealLock(async () => {
       const generation = this.generation
       const head = (this.head ??= await this.loadHead())
@@ -292,7 +304,7 @@ export class JetStreamLog implements LogBackend {
       })
       const events = sealedToRecorded(sealed.events, p.decoded)
       if (!doomed) {
-        this.head = { ...sealed.tip, msgId: p.commandId, optimistic: true }
+        this.head = { ...sealed.tip, msgId, optimistic: true }
         this.heads.set(p.stream, {
           revision: events[events.length - 1]!.streamPosition,
           subjectSeq: sealed.tip.globalPosition,
@@ -323,6 +335,12 @@ export class JetStreamLog implements LogBackend {
   private async appendOnce(p: PreparedAppend): Promise<AppendResult> {
     // Already validated and parsed by prepareAppend.
     const subject = this.subjectFor(p.streamName)
+    // The message id is the command id, so the server answers a resent
+    // command as a duplicate. A clustered stream (nats-server 2.10) may keep
+    // remembering an id whose message it then refused on an expectation; a
+    // reseal after that publishes under `<commandId>~<attempt>` (the stream
+    // lookup, not the id, is what answers a retried command then).
+    let msgId = p.commandId
     for (let attempt = 1; attempt <= this.config.maxAppendAttempts; attempt++) {
       // Resolve the stream's head outside the seal lock when we do not know it,
       // so one slow lookup does not hold every other append.
@@ -333,10 +351,10 @@ export class JetStreamLog implements LogBackend {
         fetched =
           p.expectedRevision === "no_stream" && attempt === 1 ? { revision: undefined, subjectSeq: 0 } : await this.loadStreamHead(p.stream)
       }
-      const sealed = await this.seal(p, fetched)
+      const sealed = await this.seal(p, fetched, msgId)
       try {
         const ack = await this.js.publish(subject, sealed.payload, {
-          msgID: p.commandId,
+          msgID: msgId,
           expect: {
             lastSequence: sealed.expectedLastSeq,
             lastSubjectSequence: sealed.expectedSubjectSeq,
@@ -347,11 +365,19 @@ export class JetStreamLog implements LogBackend {
           // The command was stored before (a retry): nothing new was appended,
           // so the head we advanced optimistically is wrong.
           this.forget(p.stream, sealed.generation)
-          const stored = await this.commitAt(ack.seq)
-          if (stored[0]!.stream !== p.stream) {
-            throw new CommandIdReused({ commandId: p.commandId, stream: p.stream, storedStream: stored[0]!.stream })
+          // The commit the server points at, if it is this command's (a
+          // clustered stream may answer without a sequence, or remember an id
+          // it never stored: then the stream itself says).
+          const atSeq = ack.seq > 0 ? await this.commitAt(ack.seq).catch(() => [] as ReadonlyArray<RecordedEvent>) : []
+          if (atSeq.length > 0 && atSeq[0]!.metadata.commandId === p.commandId) {
+            if (atSeq[0]!.stream !== p.stream) throw new CommandIdReused({ commandId: p.commandId, stream: p.stream, storedStream: atSeq[0]!.stream })
+            return alreadyStored(atSeq)
           }
-          return alreadyStored(stored)
+          const stored = await this.storedOnStream(p.stream, p.commandId)
+          if (stored.length > 0) return alreadyStored(stored)
+          // Remembered by the server but stored nowhere on this stream: reseal under a fresh id.
+          msgId = `${p.commandId}~${attempt}`
+          continue
         }
         if (ack.seq !== sealed.tip.globalPosition) {
           // Cannot happen while the server honours Expected-Last-Sequence; if it
@@ -360,7 +386,7 @@ export class JetStreamLog implements LogBackend {
           throw new EventStoreUnavailable({ reason: `stored at ${ack.seq}, sealed for ${sealed.tip.globalPosition}` })
         }
         // Acknowledged: if nothing was sealed on top meanwhile, the head is now confirmed.
-        if (this.head && this.head.globalPosition === ack.seq && this.head.msgId === p.commandId) this.head = { ...this.head, optimistic: false }
+        if (this.head && this.head.globalPosition === ack.seq && this.head.msgId === msgId) this.head = { ...this.head, optimistic: false }
         return {
           globalPosition: ack.seq,
           nextExpectedRevision: sealed.events[sealed.events.length - 1]!.streamPosition,
@@ -379,8 +405,7 @@ export class JetStreamLog implements LogBackend {
           // nats-server 2.11+ answers a retried msgID whose expectations no longer
           // hold with "wrong last sequence", not with the duplicate ack 2.10 gives:
           // the stream itself says whether this command is already stored.
-          const stored =
-            actual.subjectSeq === 0 ? [] : (await this.collect(this.subjectOf(p.stream), actual.subjectSeq)).filter((e) => e.metadata.commandId === p.commandId)
+          const stored = await this.storedOnStream(p.stream, p.commandId, actual)
           if (stored.length > 0) {
             return alreadyStored(stored)
           }
@@ -398,11 +423,17 @@ export class JetStreamLog implements LogBackend {
     throw new EventStoreUnavailable({ reason: `append to ${p.stream} gave up after ${this.config.maxAppendAttempts} attempts (contention)` })
   }
 
+  /** The events a command id stored on a stream (empty when none), read from the leader. */
+  private async storedOnStream(stream: string, commandId: string, head?: StreamHead): Promise<ReadonlyArray<RecordedEvent>> {
+    const { subjectSeq } = head ?? (await this.loadStreamHead(stream))
+    return subjectSeq === 0 ? [] : (await this.collect(this.subjectOf(stream), subjectSeq)).filter((e) => e.metadata.commandId === commandId)
+  }
+
   // ---- streams of commits --------------------------------------------------
 
   async readStream(stream: string, fromRevision: number): Promise<ReadonlyArray<RecordedEvent>> {
     const subject = this.subjectOf(stream)
-    const last = await this.jsm.direct.getMessage(this.config.streamName, { last_by_subj: subject })
+    const last = await this.fromLeader({ last_by_subj: subject })
     if (!last) throw new StreamNotFound({ stream })
     const events = (await this.collect(subject, last.seq)).filter((e) => e.streamPosition >= fromRevision)
     if (events.length === 0 && fromRevision === 0) throw new StreamNotFound({ stream })

@@ -34,9 +34,10 @@ export const nodeUser = (nodeId: string) => `node-${nodeId}`
 /** Where a user's request replies arrive; clients must connect with it (`inboxPrefix`). */
 export const inboxPrefixOf = (user: string) => `_INBOX_${user}`
 
-/** Reading a stream: direct gets and (ordered) consumers, flow control included (large messages and objects). */
+/** Reading a stream: direct gets, gets from the leader (current reads on a cluster) and (ordered) consumers, flow control included (large messages and objects). */
 const readStream = (stream: string): Array<string> => [
   `$JS.API.STREAM.INFO.${stream}`,
+  `$JS.API.STREAM.MSG.GET.${stream}`,
   `$JS.API.DIRECT.GET.${stream}`,
   `$JS.API.DIRECT.GET.${stream}.>`,
   `$JS.API.CONSUMER.CREATE.${stream}`,
@@ -48,7 +49,7 @@ const readStream = (stream: string): Array<string> => [
 ]
 
 /** Read-only use of an object store bucket (get, info, list, watch): a stream read, plus message gets. */
-const readBucket = (bucket: string): Array<string> => [...readStream(`OBJ_${bucket}`), `$JS.API.STREAM.MSG.GET.OBJ_${bucket}`]
+const readBucket = (bucket: string): Array<string> => readStream(`OBJ_${bucket}`)
 
 /** Writing new objects into a bucket (chunks and metadata); no purge, no delete of the stream. */
 const writeBucket = (bucket: string): Array<string> => [`$O.${bucket}.>`]

@@ -14,6 +14,8 @@ export interface NatsCluster extends AsyncDisposable {
   readonly url: string
   readonly members: ReadonlyArray<NatsServer & { readonly name: string }>
   readonly member: (name: string) => NatsServer & { readonly name: string }
+  /** Resolves once every running member's /healthz says JetStream is current (meta leader known, assets caught up). */
+  healthy(timeoutMs?: number): Promise<void>
   setNodeAccounts(nodes: ReadonlyArray<NodeAccount>): Promise<void>
   stop(): Promise<void>
 }
@@ -32,6 +34,7 @@ export const startNatsCluster = async (
   const size = options.size ?? 3
   const names = Array.from({ length: size }, (_, i) => `n${i + 1}`)
   const clusterPorts = await Promise.all(names.map(() => freePort()))
+  const monitorPorts = await Promise.all(names.map(() => freePort()))
   const routes = clusterPorts.map((p) => `nats://127.0.0.1:${p}`).join(",")
   // Members start together: JetStream needs a quorum before any of them is usable.
   const members = await Promise.all(
@@ -42,7 +45,7 @@ export const startNatsCluster = async (
         ...(options.ports ? { port: options.ports[i]! } : {}),
         ...(options.storeRoot ? { storeDir: `${options.storeRoot}/${name}` } : {}),
         ...(options.auth ? { auth: { nodes: options.auth.nodes, ...(options.auth.runDir ? { runDir: `${options.auth.runDir}/${name}` } : {}) } } : {}),
-        args: ["--server_name", name, "--cluster_name", CLUSTER_NAME, "--cluster", `nats://127.0.0.1:${clusterPorts[i]}`, "--routes", routes]
+        args: ["--server_name", name, "--cluster_name", CLUSTER_NAME, "--cluster", `nats://127.0.0.1:${clusterPorts[i]}`, "--routes", routes, "-m", String(monitorPorts[i])]
       })
       return Object.assign(server, { name })
     })
@@ -50,6 +53,28 @@ export const startNatsCluster = async (
   const stop = async () => {
     await Promise.all(members.map((m) => m.stop()))
   }
+  // Healthy: every running member says so (/healthz), and the meta leader
+  // sees every other running member as a current peer (/jsz): before that,
+  // creating an R3 stream fails with "no suitable peers for placement".
+  const healthy = async (timeoutMs = 60_000) => {
+    const until = Date.now() + timeoutMs
+    const ask = (port: number, path: string) =>
+      fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(2_000) }).then(
+        async (r) => ({ status: r.status, body: (await r.json().catch(() => ({}))) as { meta_cluster?: { replicas?: Array<{ current: boolean }> } } }),
+        () => ({ status: 0, body: {} as { meta_cluster?: { replicas?: Array<{ current: boolean }> } } })
+      )
+    for (;;) {
+      const health = await Promise.all(monitorPorts.map((port) => ask(port, "/healthz")))
+      const running = health.filter((h) => h.status !== 0).length
+      const views = await Promise.all(monitorPorts.map((port) => ask(port, "/jsz")))
+      const leaderView = views.find((v) => v.body.meta_cluster?.replicas !== undefined)?.body.meta_cluster?.replicas ?? []
+      const peersCurrent = leaderView.filter((r) => r.current).length + 1
+      if (running > 0 && health.every((h) => h.status === 200 || h.status === 0) && peersCurrent >= running) return
+      if (Date.now() > until) throw new Error(`cluster not healthy after ${timeoutMs} ms: /healthz ${health.map((h) => h.status).join(", ")}, ${peersCurrent} current peers`)
+      await new Promise((r) => setTimeout(r, 200))
+    }
+  }
+  await healthy()
   return {
     url: members.map((m) => m.url).join(","),
     members,
@@ -58,6 +83,7 @@ export const startNatsCluster = async (
       if (!found) throw new Error(`no cluster member ${name} (members: ${names.join(", ")})`)
       return found
     },
+    healthy,
     setNodeAccounts: async (nodes) => {
       await Promise.all(members.map((m) => m.setNodeAccounts(nodes)))
     },

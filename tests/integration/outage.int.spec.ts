@@ -8,7 +8,7 @@ import { objectStoreWeights } from "../../infra/weights/WeightsStore"
 import { createDigitsTask, optIn } from "../../nodes/digitsTask"
 import { taskEvents } from "../support/networkHarness"
 import { freePort, startNatsServer, type NatsServer } from "../support/natsServer"
-import { countBy, processGroup } from "../support/processes"
+import { countBy, processGroup } from "../../infra/processGroup"
 
 /**
  * Crashes of nats-server in the middle of a task, with every role its own OS

@@ -10,7 +10,7 @@ import { createDigitsTask, optIn } from "../../nodes/digitsTask"
 import { devKey } from "../../commands/samples"
 import { taskEvents } from "../support/networkHarness"
 import { freePort, startNatsServer, type NatsServer } from "../support/natsServer"
-import { processGroup } from "../support/processes"
+import { processGroup } from "../../infra/processGroup"
 
 /**
  * The deployable shape: the API and every node are their own OS processes

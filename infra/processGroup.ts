@@ -1,10 +1,12 @@
 import { spawn, type ChildProcess } from "node:child_process"
-import { devKey } from "../../commands/samples"
+import { devKey } from "./identity/devKeys"
 
 /**
- * The deployable shape in tests: each role its own OS process started from its
- * `main.ts` (node itself, not an npx wrapper, so signals reach the process's
- * own handlers), output captured for assertions and failure messages.
+ * The deployable shape, for tests and benchmarks: each role its own OS
+ * process started from its `main.ts` (node itself, not an npx wrapper, so
+ * signals reach the process's own handlers), output captured for assertions
+ * and failure messages. Entry points are named by path only: nothing here
+ * imports the layers above.
  */
 export interface Launched {
   readonly name: string

@@ -1,0 +1,137 @@
+import { jetstreamManager } from "@nats-io/jetstream"
+import { connect, type NatsConnection } from "@nats-io/transport-node"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { driveLoad, registrations } from "../../commands/load"
+import { startNatsCluster, type NatsCluster } from "../../infra/nats/cluster"
+import { natsOptions } from "../../infra/nats/NatsClient"
+import { provisionAll } from "../../infra/nats/provision"
+import { defaultJetStreamConfig } from "../../infra/eventStore/jetStream"
+import { freePort } from "../support/natsServer"
+import { processGroup } from "../../infra/processGroup"
+
+/**
+ * A three-node JetStream cluster on loopback (nats.conf with its users, fsync
+ * always, each member its own process) with the log, the work queue and the
+ * buckets at R3. The API runs as its own process with all three seeds. Under
+ * a steady load of signed commands, the member leading the log's stream is
+ * killed with -9: every command the API acknowledged is in the log exactly
+ * once, the hash chain and the audit verify, and the stall is printed (its
+ * goal, < 5 s, is measured by `npm run bench`, not asserted here).
+ */
+const passwords = { admin: "adminClusterPw", api: "apiClusterPw", coordinator: "coordinatorClusterPw", bridge: "bridgeClusterPw" }
+let cluster: NatsCluster
+let admin: NatsConnection
+beforeAll(async () => {
+  cluster = await startNatsCluster({
+    size: 3,
+    configFile: "nats.conf",
+    auth: { nodes: [] },
+    env: Object.fromEntries(Object.entries(passwords).map(([role, pw]) => [`NATS_${role.toUpperCase()}_PASSWORD`, pw]))
+  })
+  admin = await connect(natsOptions({ servers: cluster.url, user: "admin", pass: passwords.admin }))
+  await provisionAll(admin, defaultJetStreamConfig, { replicas: 3 })
+})
+afterAll(async () => {
+  await admin?.close()
+  await cluster?.stop()
+})
+
+const pageAll = async (apiUrl: string) => {
+  const events: Array<{ globalPosition: number; stream: string; metadata: { commandId: string } }> = []
+  for (let from = 1; ; ) {
+    let page: { events: typeof events; next: number } | undefined
+    // A read may be refused (503) while the stream elects its leader: ask again.
+    for (let attempt = 0; !page?.events; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, 500))
+      if (attempt > 60) throw new Error(`GET /events kept failing: ${JSON.stringify(page)}`)
+      page = (await fetch(`${apiUrl}/events?from=${from}&limit=1000`, { signal: AbortSignal.timeout(30_000) })
+        .then((r) => r.json())
+        .catch((e: unknown) => ({ error: String(e) }))) as typeof page
+    }
+    events.push(...page.events)
+    if (page.events.length < 1000) return events
+    from = page.next
+  }
+}
+
+/** A whole-log GET, asked again while the cluster answers 503 (a read during an election); any other answer is returned. */
+const answered = async (url: string) => {
+  let last = ""
+  for (let attempt = 0; attempt < 60; attempt++) {
+    const r = await fetch(url, { signal: AbortSignal.timeout(60_000) })
+    if (r.status !== 503) return r.json()
+    last = await r.text()
+    await new Promise((resolve) => setTimeout(resolve, 500))
+  }
+  throw new Error(`${url} kept answering 503: ${last}`)
+}
+
+describe("a 3-node JetStream cluster (R3)", () => {
+  it("loses no acknowledged command when the log's stream leader is killed under load; chain and audit verify", async () => {
+    const jsm = await jetstreamManager(admin)
+    const info = await jsm.streams.info("EVENTS")
+    expect(info.config.num_replicas).toBe(3)
+    for (const stream of ["CMDS", "OBJ_weights", "OBJ_snapshots"]) expect((await jsm.streams.info(stream)).config.num_replicas).toBe(3)
+
+    const group = processGroup(cluster.url)
+    try {
+      const apiUrl = await group.api(await freePort(), { NATS_USER: "api", NATS_PASSWORD: passwords.api, EVENTS_PROVISION: "false" })
+      const commands = registrations(1_200, "cl")
+      let killed: string | undefined
+      let killedAt = 0
+      const load = await driveLoad({
+        urls: [apiUrl],
+        commands,
+        ratePerSecond: 100,
+        concurrency: 200,
+        giveUpAfterMs: 60_000,
+        onAck: (count, atMs) => {
+          // A third of the way in: kill -9 whichever member leads the log now.
+          if (count !== 400) return
+          killedAt = atMs
+          void jsm.streams.info("EVENTS").then(async (i) => {
+            killed = i.cluster!.leader!
+            await cluster.member(killed).kill("SIGKILL")
+          })
+        }
+      })
+      expect(killed, "the leader was killed").toBeDefined()
+      console.log(
+        JSON.stringify({
+          cluster: { killedLeader: killed, killedAtS: +(killedAt / 1000).toFixed(1), stallMs: Math.round(load.stallMs), ackRate: +load.rate.toFixed(1), attempts: load.attempts, ...load.latencyMs }
+        })
+      )
+      expect(load.refused).toEqual([])
+      expect(load.unanswered).toEqual([])
+      expect(load.acknowledged.size).toBe(commands.length)
+
+      // On the surviving majority: nothing acknowledged is missing, nothing is stored twice.
+      const stored = await pageAll(apiUrl)
+      const commits = new Map<string, Set<number>>()
+      for (const e of stored) commits.set(`${e.metadata.commandId}|${e.stream}`, (commits.get(`${e.metadata.commandId}|${e.stream}`) ?? new Set()).add(e.globalPosition))
+      // Store command ids are `<signer>:<commandId>` (with `#<step>` for a command's later commits).
+      const storedIds = new Set(stored.map((e) => e.metadata.commandId.split(":")[1]!.split("#")[0]!))
+      expect([...load.acknowledged.keys()].filter((id) => !storedIds.has(id))).toEqual([])
+      expect([...commits].filter(([, positions]) => positions.size > 1)).toEqual([])
+      const chain = (await answered(`${apiUrl}/events/verify`)) as { ok: boolean }
+      expect(chain.ok).toBe(true)
+      const audit = (await answered(`${apiUrl}/audit`)) as { ok: boolean; problems: Array<unknown> }
+      expect(audit.ok, JSON.stringify(audit.problems?.slice(0, 3))).toBe(true)
+      // The API process rode the failover out.
+      expect(group.started[0]!.child.exitCode).toBe(null)
+
+      // The killed member comes back and catches up with the log (its replica reports current).
+      await cluster.member(killed!).restart()
+      await group.waitFor(
+        "the restarted member to catch up",
+        async () => {
+          const replicas = (await jsm.streams.info("EVENTS")).cluster?.replicas ?? []
+          return replicas.some((r) => r.name === killed && r.current)
+        },
+        60_000
+      )
+    } finally {
+      group.killAll()
+    }
+  }, 240_000)
+})
