@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The main job (README): install, start the dev stack (NATS with nats.conf,
 # provisioning, the HTTP API) and run the demo end to end. DEMO_EXIT=1 stops
-# the stack after the demo instead of serving until Ctrl-C.
+# the stack after the demo instead of serving until Ctrl-C; --cluster runs a
+# 3-node JetStream cluster (R3) instead of one nats-server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
-exec npx tsx scripts/dev.ts
+exec npx tsx scripts/dev.ts "$@"

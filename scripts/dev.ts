@@ -13,7 +13,8 @@ import { build } from "../commands/app"
 import { apiAnchorRecorder } from "../commands/anchorRecorder"
 import { httpTransport, NeuraClient } from "../commands/client"
 import { EventStore } from "../domain/ports"
-import { layerJetStream } from "../infra/eventStore/jetStream"
+import { defaultJetStreamConfig, layerJetStream } from "../infra/eventStore/jetStream"
+import { startNatsCluster } from "../infra/nats/cluster"
 import { NatsClient, natsOptions } from "../infra/nats/NatsClient"
 import { nodeUser, SERVICE_ROLES, type NodeRole, type ServiceRole } from "../infra/nats/accounts"
 import { objectStoreWeights } from "../infra/weights/WeightsStore"
@@ -47,14 +48,27 @@ saveCredentials()
 const accounts = () => [...nodeAccounts].map(([nodeId, a]) => ({ nodeId, role: a.role, password: a.password }))
 
 const natsPort = Number(process.env.NATS_PORT ?? 4222)
-const server = await startNatsServer({
-  private: true,
-  configFile: "nats.conf",
-  port: natsPort,
-  storeDir: ".data/nats",
-  auth: { nodes: accounts(), runDir: ".data/nats-config" },
-  env: Object.fromEntries(ROLES.map((r) => [`NATS_${r.toUpperCase()}_PASSWORD`, credentials[r]]))
-})
+// `--cluster`: three nats-server members on NATS_PORT..NATS_PORT+2 (stores in
+// .data/nats-cluster/n1..n3), the log, work queue and buckets at R3.
+const clustered = process.argv.includes("--cluster")
+const natsEnv = Object.fromEntries(ROLES.map((r) => [`NATS_${r.toUpperCase()}_PASSWORD`, credentials[r]]))
+const server = clustered
+  ? await startNatsCluster({
+      size: 3,
+      configFile: "nats.conf",
+      ports: [natsPort, natsPort + 1, natsPort + 2],
+      storeRoot: ".data/nats-cluster",
+      auth: { nodes: accounts(), runDir: ".data/nats-cluster-config" },
+      env: natsEnv
+    })
+  : await startNatsServer({
+      private: true,
+      configFile: "nats.conf",
+      port: natsPort,
+      storeDir: ".data/nats",
+      auth: { nodes: accounts(), runDir: ".data/nats-config" },
+      env: natsEnv
+    })
 /**
  * Give nodes their NATS users: one configuration reload for all of them, then
  * wait until JetStream answers again (it is briefly unavailable during a reload).
@@ -79,12 +93,16 @@ const connectNode = async (node: NodeSpec) => {
   await addNodeAccounts([node])
   return connect(natsOptions({ servers: server.url, user: nodeUser(node.nodeId), pass: nodeAccounts.get(node.nodeId)!.password, name: `neuralink-${node.nodeId}` }))
 }
-console.log(`[dev] nats-server ${server.url} (store .data/nats, roles: ${ROLES.join(", ")})`)
+console.log(
+  clustered
+    ? `[dev] 3-node nats-server cluster ${server.url} (stores .data/nats-cluster, roles: ${ROLES.join(", ")})`
+    : `[dev] nats-server ${server.url} (store .data/nats, roles: ${ROLES.join(", ")})`
+)
 
 const admin = await connect(natsOptions({ servers: server.url, user: "admin", pass: credentials.admin }))
-await provisionAll(admin)
+await provisionAll(admin, defaultJetStreamConfig, { replicas: clustered ? 3 : 1 })
 await admin.close()
-console.log("[dev] provisioned EVENTS (log), CMDS (work queue), weights (object store)")
+console.log(`[dev] provisioned EVENTS (log), CMDS (work queue), weights and snapshots (object stores) at R${clustered ? 3 : 1}`)
 console.log(`[dev] dev roles' passwords in ${credentialsFile}; reset everything with: rm -rf .data`)
 
 const apiLayer = layerJetStream({ provision: false }).pipe(
