@@ -9,6 +9,14 @@ export class WeightsUnavailable extends Schema.TaggedError<WeightsUnavailable>()
   reason: Schema.String
 }) {}
 
+/**
+ * Whether a failed read is an answer (the store has no such bytes, or bytes
+ * that do not hash to the name) rather than an outage. Only an answer may
+ * become a verdict: a validator that cannot reach the store retries later.
+ */
+export const weightsMissing = (e: unknown): boolean =>
+  e instanceof WeightsUnavailable && (e.reason === "not stored" || e.reason.startsWith("stored bytes hash to"))
+
 /** The content address of weights: SHA-256 of the bytes, 0x-prefixed hex. */
 export const weightsHash = (bytes: Uint8Array): `0x${string}` => `0x${createHash("sha256").update(bytes).digest("hex")}`
 

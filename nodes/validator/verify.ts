@@ -1,6 +1,7 @@
 import { buildModel, evaluate, getWeightBytes, maxAbsDiff, predictionsDigest, setWeightBytes, train, weightsHash } from "../../infra/ml/model"
 import type { MlNodeDeps } from "../infra/mlDeps"
 import type { VerifyWork } from "../workItems"
+import { weightsMissing } from "../../infra/weights/WeightsStore"
 
 /** "lazy" copies the trainer's claims without computing: the coordinator's digest check must catch it. */
 export type ValidatorBehaviour = "honest" | "lazy"
@@ -40,6 +41,8 @@ export const verifyWork = async (work: VerifyWork, deps: ValidatorDeps) => {
   try {
     submitted = await deps.weights.get(work.proof.weightsHash)
   } catch (e) {
+    // Missing weights are the trainer's fault; an unreachable store is nobody's verdict (retried).
+    if (!weightsMissing(e)) throw e
     return reject(`submitted weights unavailable: ${e instanceof Error ? e.message : String(e)}`)
   }
   const model = await buildModel(tf, work.topology)

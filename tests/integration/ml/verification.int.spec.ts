@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest"
 import { digitRows, shardRows } from "../../../infra/datasets/digits"
 import { loadTf, type LoadedTf } from "../../../infra/ml/tf"
 import { digitsLibrary } from "../../../nodes/infra/dataLibrary"
-import { inMemoryWeightsStore } from "../../../infra/weights/WeightsStore"
+import { inMemoryWeightsStore, WeightsUnavailable } from "../../../infra/weights/WeightsStore"
 import { trainOnWork, type TrainerBehaviour } from "../../../nodes/trainer/train"
 import { verifyWork } from "../../../nodes/validator/verify"
 import { sampleWork } from "../../support/sampleWork"
@@ -59,6 +59,18 @@ describe("Verifier Engine on real training", () => {
     const vote = await verifyWork({ ...work, proof: { ...work.proof, weightsHash: `0x${"11".repeat(32)}` as never } }, { tf, weights, data })
     expect(vote.verdict).toBe("reject")
     expect("reason" in vote && vote.reason).toMatch(/unavailable/)
+  }, 60_000)
+
+  it("an unreachable weights store is no verdict: the item fails (and is retried), no vote is cast", async () => {
+    const { tf, weights, trainAs, verifyFor } = await setup()
+    const result = await trainAs("honest")
+    const outage = {
+      ...weights,
+      get: async (hash: string) => {
+        throw new WeightsUnavailable({ hash, reason: "CONNECTION_CLOSED" })
+      }
+    }
+    await expect(verifyWork(verifyFor(result), { tf, weights: outage, data })).rejects.toMatchObject({ _tag: "WeightsUnavailable", reason: "CONNECTION_CLOSED" })
   }, 60_000)
 
   it("the predictions digest is salted per validator: a copied digest does not match", async () => {
