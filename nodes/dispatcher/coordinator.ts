@@ -18,7 +18,7 @@ import { ensureNodeConsumer, publishWork, defaultWorkQueue, type WorkQueueConfig
 import type { WeightsStoreShape } from "../../infra/weights/WeightsStore"
 import { workSubject, type TrainWork, type VerifyWork } from "../workItems"
 import { heartbeatWildcard } from "../infra/heartbeat"
-import { slotsToReassign, validatorsToReplace, type Sightings } from "./liveness"
+import { isSilent, slotsToReassign, validatorsToReplace, type Sightings } from "./liveness"
 import { planRound, roundCanClose } from "./plan"
 
 /**
@@ -202,7 +202,7 @@ export const startCoordinator = async (deps: CoordinatorDeps) => {
     }
     const nowMs = seen.nowMs
 
-    if (roundCanClose(round, results, c.roundDeadlineSeconds, nowMs)) {
+    if (roundCanClose(round, results, c.roundDeadlineSeconds, nowMs, (n) => isSilent(n, -Infinity, seen))) {
       const key = `${taskId}:${round.round}`
       if (closing.has(key)) return
       closing.add(key)

@@ -34,11 +34,13 @@ export const roundCanClose = (
   round: Pick<RoundState, "assignments" | "deadline">,
   results: ReadonlyArray<Pick<ResultState, "proof" | "outcome" | "votes" | "validators" | "decidedAt">>,
   roundDeadlineSeconds: number,
-  nowMs: number
+  nowMs: number,
+  silent: (nodeId: string) => boolean = () => false
 ): boolean => {
   if (nowMs > Date.parse(round.deadline)) return true
   const settled = round.assignments.every((a) => results.some((r) => sameWork(r.proof, a) && r.outcome))
   if (!settled || results.some((r) => !r.outcome)) return false
   const windowMs = Math.max(5_000, roundDeadlineSeconds * 1000 * VERIFICATION_WINDOW)
-  return results.every((r) => r.votes.length >= r.validators.length || (r.decidedAt !== undefined && nowMs >= Date.parse(r.decidedAt) + windowMs))
+  const allAwaitedVoted = (r: (typeof results)[number]) => r.validators.every((v) => r.votes.some((x) => x.nodeId === v) || silent(v))
+  return results.every((r) => allAwaitedVoted(r) || (r.decidedAt !== undefined && nowMs >= Date.parse(r.decidedAt) + windowMs))
 }

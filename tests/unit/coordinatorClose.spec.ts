@@ -35,5 +35,10 @@ describe("roundCanClose", () => {
     expect(roundCanClose(short, results, 20, at(14))).toBe(false)
     expect(roundCanClose(short, results, 20, at(15))).toBe(true)
   })
+  it("does not wait for a validator known to be silent", () => {
+    const results = [result(0, { outcome: "verified", votes: 2, decidedAt: 10 }), result(1, { outcome: "verified", votes: 3, decidedAt: 12 })]
+    expect(roundCanClose(round, results, 600, at(13), (n) => n === "v1")).toBe(false)
+    expect(roundCanClose(round, results, 600, at(13), (n) => n === "v3")).toBe(true)
+  })
   it("always past the deadline", () => expect(roundCanClose(round, [], 600, at(601))).toBe(true))
 })
