@@ -75,8 +75,8 @@ describe("a 3-node JetStream cluster (R3)", () => {
 
     const group = processGroup(cluster.url)
     try {
-      const apiUrl = await group.api(await freePort(), { NATS_USER: "api", NATS_PASSWORD: passwords.api, EVENTS_PROVISION: "false" })
-      const commands = registrations(1_200, "cl")
+      const apiUrl = await group.api(await freePort(), { NATS_USER: "api", NATS_PASSWORD: passwords.api, EVENTS_PROVISION: "false", API_LOG: process.env.CLUSTER_API_LOG ?? "false" })
+      const commands = registrations(900, "cl")
       let killed: string | undefined
       let killedAt = 0
       const load = await driveLoad({
@@ -84,10 +84,12 @@ describe("a 3-node JetStream cluster (R3)", () => {
         commands,
         ratePerSecond: 100,
         concurrency: 200,
-        giveUpAfterMs: 60_000,
+        // Generous: CI runs other test files beside this one on 2 cores, and this
+        // test is about loss, not latency (the bench measures the stall).
+        giveUpAfterMs: 150_000,
         onAck: (count, atMs) => {
           // A third of the way in: kill -9 whichever member leads the log now.
-          if (count !== 400) return
+          if (count !== 300) return
           killedAt = atMs
           void jsm.streams.info("EVENTS").then(async (i) => {
             killed = i.cluster!.leader!
@@ -102,6 +104,10 @@ describe("a 3-node JetStream cluster (R3)", () => {
         })
       )
       expect(load.refused).toEqual([])
+      if (load.unanswered.length > 0 && process.env.CLUSTER_API_LOG) {
+        const out = group.started[0]!.output.join("").split("\n")
+        console.log(out.filter((l) => load.unanswered.some((id) => l.includes(id)) || /"level":50/.test(l)).slice(0, 30).join("\n"))
+      }
       expect(load.unanswered).toEqual([])
       expect(load.acknowledged.size).toBe(commands.length)
 
@@ -133,5 +139,5 @@ describe("a 3-node JetStream cluster (R3)", () => {
     } finally {
       group.killAll()
     }
-  }, 240_000)
+  }, 400_000)
 })
