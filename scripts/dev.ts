@@ -100,7 +100,19 @@ console.log(
 )
 
 const admin = await connect(natsOptions({ servers: server.url, user: "admin", pass: credentials.admin }))
-await provisionAll(admin, defaultJetStreamConfig, { replicas: clustered ? 3 : 1 })
+// A cluster restarted on its stores elects a leader per stream (4–9 s each) before they answer.
+for (let attempt = 1; ; attempt++) {
+  const done = await provisionAll(admin, defaultJetStreamConfig, { replicas: clustered ? 3 : 1 }).then(
+    () => true,
+    (e: unknown) => {
+      if (!clustered || attempt >= 30) throw e
+      console.log(`[dev] streams not answering yet (${e instanceof Error ? e.message : String(e)}); retrying`)
+      return false
+    }
+  )
+  if (done) break
+  await new Promise((r) => setTimeout(r, 1_000))
+}
 await admin.close()
 console.log(`[dev] provisioned EVENTS (log), CMDS (work queue), weights and snapshots (object stores) at R${clustered ? 3 : 1}`)
 console.log(`[dev] dev roles' passwords in ${credentialsFile}; reset everything with: rm -rf .data`)

@@ -4,9 +4,9 @@ import type { NodeAccount } from "./accounts"
 /**
  * A JetStream cluster of `size` nats-server processes on loopback (tests, the
  * bench, and `scripts/dev.sh --cluster`). Each member loads the same config
- * as a single server (nats.conf: fsync always, the generated users) plus its
- * own name, cluster port and the routes to all members, as command-line
- * flags. Clients get every member as a seed (`url` is comma-separated) and
+ * as a single server (nats.conf: fsync always, the generated users) through
+ * its own `member.conf`, which adds its name, cluster port and the routes to
+ * all members. Clients get every member as a seed (`url` is comma-separated) and
  * fail over between them; streams and buckets are created with replicas = size.
  */
 export interface NatsCluster extends AsyncDisposable {
@@ -45,7 +45,17 @@ export const startNatsCluster = async (
         ...(options.ports ? { port: options.ports[i]! } : {}),
         ...(options.storeRoot ? { storeDir: `${options.storeRoot}/${name}` } : {}),
         ...(options.auth ? { auth: { nodes: options.auth.nodes, ...(options.auth.runDir ? { runDir: `${options.auth.runDir}/${name}` } : {}) } } : {}),
-        args: ["--server_name", name, "--cluster_name", CLUSTER_NAME, "--cluster", `nats://127.0.0.1:${clusterPorts[i]}`, "--routes", routes, "-m", String(monitorPorts[i])]
+        // With a config file the member's name and routes go into its own config
+        // (a reload must see the same name); a bare server gets them as flags.
+        ...(options.configFile && options.auth
+          ? {
+              overrides: [
+                `server_name: ${name}`,
+                `cluster { name: ${CLUSTER_NAME}, listen: "127.0.0.1:${clusterPorts[i]}", routes: [${clusterPorts.map((p) => `"nats://127.0.0.1:${p}"`).join(", ")}] }`
+              ].join("\n"),
+              args: ["-m", String(monitorPorts[i])]
+            }
+          : { args: ["--server_name", name, "--cluster_name", CLUSTER_NAME, "--cluster", `nats://127.0.0.1:${clusterPorts[i]}`, "--routes", routes, "-m", String(monitorPorts[i])] })
       })
       return Object.assign(server, { name })
     })

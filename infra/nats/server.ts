@@ -72,6 +72,14 @@ export interface StartOptions {
   readonly auth?: { readonly nodes: ReadonlyArray<NodeAccount>; readonly runDir?: string }
   /** More command-line flags (a cluster member's name, cluster listen address and routes). */
   readonly args?: ReadonlyArray<string>
+  /**
+   * With `configFile` and `auth`: config text that overrides the file's
+   * (a cluster member's `server_name` and `cluster {}` block). It is written
+   * to `member.conf` beside the copy (`include "nats.conf"` then these lines),
+   * so a reload (SIGHUP) reads the same name and routes: nats-server refuses a
+   * reload whose server name differs from the running one.
+   */
+  readonly overrides?: string
 }
 
 export const startNatsServer = async (options: StartOptions = {}): Promise<NatsServer> => {
@@ -102,13 +110,14 @@ export const startNatsServer = async (options: StartOptions = {}): Promise<NatsS
   // A config with generated users runs from its own directory: nats.conf's
   // `include "auth.conf"` resolves beside the copy.
   const runDir = options.auth ? (options.auth.runDir ? resolve(options.auth.runDir) : mkdtempSync(join(tmpdir(), "neuralink-natsconf-"))) : undefined
-  const configFile = options.configFile && runDir ? join(runDir, "nats.conf") : options.configFile
+  const configFile = options.configFile && runDir ? join(runDir, options.overrides ? "member.conf" : "nats.conf") : options.configFile
   const writeAuth = (nodes: ReadonlyArray<NodeAccount>) => {
     if (runDir) writeFileSync(join(runDir, "auth.conf"), renderAuthorization(nodes), { mode: 0o600 })
   }
   if (runDir && options.configFile) {
     mkdirSync(runDir, { recursive: true })
-    copyFileSync(options.configFile, configFile!)
+    copyFileSync(options.configFile, join(runDir, "nats.conf"))
+    if (options.overrides) writeFileSync(join(runDir, "member.conf"), `include "nats.conf"\n${options.overrides}\n`)
     writeAuth(options.auth!.nodes)
   }
   const removeStore = () => {
