@@ -33,6 +33,13 @@ const app = build(runtime, {
 })
 
 const stop = async () => {
+  // Drain in order; during a NATS outage the drain cannot finish, so it is
+  // bounded: a stop that did not drain exits 1 (never a silent hang).
+  const bound = setTimeout(() => {
+    console.error("[api] shutdown did not drain in 15 s (NATS unreachable?); exiting 1")
+    process.exit(1)
+  }, 15_000)
+  bound.unref()
   await app.close()
   await runtime.dispose()
   await objectsNats.drain()

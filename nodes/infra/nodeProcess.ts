@@ -91,6 +91,11 @@ export const runNodeMain = <A>(name: string, acquire: () => Promise<A>, release:
   const stop = () => {
     stopping = true
     console.log(`[${name}] stopping`)
+    // The drain needs NATS; during an outage it is bounded (exit 1: it did not drain).
+    setTimeout(() => {
+      console.error(`[${name}] shutdown did not drain in 15 s (NATS unreachable?); exiting 1`)
+      process.exit(1)
+    }, 15_000).unref()
     Effect.runFork(Fiber.interrupt(fiber))
   }
   process.once("SIGINT", stop)
