@@ -13,17 +13,25 @@ import { generateKeyPair, signCommand } from "../infra/identity/signature"
  */
 export interface SignedBody {
   readonly type: string
-  readonly body: ReturnType<typeof signCommand>
+  /** Signed when first offered (its `issuedAt` is then), the same body for every retry. */
+  readonly body: () => ReturnType<typeof signCommand>
 }
 
-/** `count` RegisterNode commands, each by a fresh key (one key, one node), signed up front. */
+const once = <A>(f: () => A): (() => A) => {
+  let value: { a: A } | undefined
+  return () => (value ??= { a: f() }).a
+}
+
+/** `count` RegisterNode commands, each by a fresh key (one key, one node), signed when first offered. */
 export const registrations = (count: number, prefix: string): ReadonlyArray<SignedBody> =>
   Array.from({ length: count }, (_, i) => {
     const key = generateKeyPair()
     const nodeId = `${prefix}${i}`
     return {
       type: "RegisterNode",
-      body: signCommand(key, "RegisterNode", { nodeId, publicKey: key.publicKey, roles: ["trainer"], capabilities: ["tfjs"] }, { commandId: `${prefix}-register-${i}` })
+      body: once(() =>
+        signCommand(key, "RegisterNode", { nodeId, publicKey: key.publicKey, roles: ["trainer"], capabilities: ["tfjs"] }, { commandId: `${prefix}-register-${i}` })
+      )
     }
   })
 
@@ -67,7 +75,8 @@ export const driveLoad = async (options: {
   let attempts = 0
   let next = 0
   const one = async (i: number) => {
-    const { type, body } = options.commands[i]!
+    const { type } = options.commands[i]!
+    const body = options.commands[i]!.body()
     const url = `${options.urls[i % options.urls.length]}/commands/${type}`
     const offeredAt = since()
     for (;;) {

@@ -76,7 +76,7 @@ describe("a 3-node JetStream cluster (R3)", () => {
     const group = processGroup(cluster.url)
     try {
       const apiUrl = await group.api(await freePort(), { NATS_USER: "api", NATS_PASSWORD: passwords.api, EVENTS_PROVISION: "false", API_LOG: process.env.CLUSTER_API_LOG ?? "false" })
-      const commands = registrations(900, "cl")
+      const commands = registrations(450, "cl")
       let killed: string | undefined
       let killedAt = 0
       const load = await driveLoad({
@@ -89,7 +89,7 @@ describe("a 3-node JetStream cluster (R3)", () => {
         giveUpAfterMs: 150_000,
         onAck: (count, atMs) => {
           // A third of the way in: kill -9 whichever member leads the log now.
-          if (count !== 300) return
+          if (count !== 150) return
           killedAt = atMs
           void jsm.streams.info("EVENTS").then(async (i) => {
             killed = i.cluster!.leader!
