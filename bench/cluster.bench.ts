@@ -2,6 +2,7 @@ import { jetstreamManager } from "@nats-io/jetstream"
 import { connect } from "@nats-io/transport-node"
 import { driveLoad, registrations } from "../commands/load"
 import { defaultJetStreamConfig } from "../infra/eventStore/jetStream"
+import { passwordEnvironment } from "../infra/nats/accounts"
 import { startNatsCluster } from "../infra/nats/cluster"
 import { natsOptions } from "../infra/nats/NatsClient"
 import { provisionAll } from "../infra/nats/provision"
@@ -33,7 +34,7 @@ export const clusterBench = async (sizes = { stallCommands: 1_000, rate: 100, pe
     size: 3,
     configFile: "nats.conf",
     auth: { nodes: [] },
-    env: Object.fromEntries(Object.entries(passwords).map(([role, pw]) => [`NATS_${role.toUpperCase()}_PASSWORD`, pw]))
+    env: passwordEnvironment(passwords)
   })
   const admin = await connect(natsOptions({ servers: cluster.url, user: "admin", pass: passwords.admin }))
   const results: Array<BenchResult> = []

@@ -16,7 +16,7 @@ import { EventStore } from "../domain/ports"
 import { defaultJetStreamConfig, layerJetStream } from "../infra/eventStore/jetStream"
 import { startNatsCluster } from "../infra/nats/cluster"
 import { NatsClient, natsOptions } from "../infra/nats/NatsClient"
-import { nodeUser, SERVICE_ROLES, type NodeRole, type ServiceRole } from "../infra/nats/accounts"
+import { nodeUser, passwordEnvironment, SERVICE_ROLES, type NodeRole, type ServiceRole } from "../infra/nats/accounts"
 import { objectStoreWeights } from "../infra/weights/WeightsStore"
 import type { NodeSpec } from "../nodes/localNetwork"
 import { provisionAll } from "../infra/nats/provision"
@@ -51,7 +51,7 @@ const natsPort = Number(process.env.NATS_PORT ?? 4222)
 // `--cluster`: three nats-server members on NATS_PORT..NATS_PORT+2 (stores in
 // .data/nats-cluster/n1..n3), the log, work queue and buckets at R3.
 const clustered = process.argv.includes("--cluster")
-const natsEnv = Object.fromEntries(ROLES.map((r) => [`NATS_${r.toUpperCase()}_PASSWORD`, credentials[r]]))
+const natsEnv = passwordEnvironment(credentials)
 const server = clustered
   ? await startNatsCluster({
       size: 3,

@@ -192,8 +192,7 @@ export const startCoordinator = async (deps: CoordinatorDeps) => {
     // slot to a live trainer, and a silent validator's judgement to a live one.
     const seen = sightings()
     for (const h of slotsToReassign(t, round, results, seen, c.roundDeadlineSeconds, deps.reassignAfter ?? 0.5)) {
-      const from = round.assignments.filter((a) => a.slot === h.assignment.slot).at(-1)!.nodeId
-      log(`${taskId} r${round.round}: slot ${h.assignment.slot} not delivered by ${from} (${h.why}); reassigning to ${h.to}`)
+      log(`${taskId} r${round.round}: slot ${h.assignment.slot} not delivered by ${h.from} (${h.why}); reassigning to ${h.to}`)
       await send("DispatchTraining", { taskId, round: round.round, assignments: [h.assignment] }, `reassign-${taskId}-r${round.round}-s${h.assignment.slot}-${h.attempt}`)
     }
     for (const h of validatorsToReplace(t, results, seen)) {

@@ -33,6 +33,8 @@ export interface SlotHandover {
   readonly assignment: Assignment
   /** The dispatch number of this slot (1 = first reassignment): part of the command id. */
   readonly attempt: number
+  /** The assignee it is taken from (the slot's latest). */
+  readonly from: string
   readonly to: string
   readonly why: "silent" | "late"
 }
@@ -70,7 +72,7 @@ export const slotsToReassign = (
       .sort((a, b) => (load.get(a) ?? 0) - (load.get(b) ?? 0) || (a < b ? -1 : 1))[0]
     if (!to) continue
     load.set(to, (load.get(to) ?? 0) + 1)
-    handovers.push({ assignment: { slot, nodeId: to, shardIds: latest.shardIds, seed: latest.seed }, attempt: tries.length, to, why })
+    handovers.push({ assignment: { slot, nodeId: to, shardIds: latest.shardIds, seed: latest.seed }, attempt: tries.length, from: latest.nodeId, to, why })
   }
   return handovers
 }

@@ -2,6 +2,7 @@ import { jetstreamManager } from "@nats-io/jetstream"
 import { connect, type NatsConnection } from "@nats-io/transport-node"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { driveLoad, registrations } from "../../commands/load"
+import { passwordEnvironment } from "../../infra/nats/accounts"
 import { startNatsCluster, type NatsCluster } from "../../infra/nats/cluster"
 import { natsOptions } from "../../infra/nats/NatsClient"
 import { provisionAll } from "../../infra/nats/provision"
@@ -26,7 +27,7 @@ beforeAll(async () => {
     size: 3,
     configFile: "nats.conf",
     auth: { nodes: [] },
-    env: Object.fromEntries(Object.entries(passwords).map(([role, pw]) => [`NATS_${role.toUpperCase()}_PASSWORD`, pw]))
+    env: passwordEnvironment(passwords)
   })
   admin = await connect(natsOptions({ servers: cluster.url, user: "admin", pass: passwords.admin }))
   await provisionAll(admin, defaultJetStreamConfig, { replicas: 3 })

@@ -5,7 +5,7 @@ import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { toEventStore } from "../../infra/eventStore/backend"
 import { defaultJetStreamConfig, JetStreamLog } from "../../infra/eventStore/jetStream"
-import { nodeUser, type NodeAccount } from "../../infra/nats/accounts"
+import { nodeUser, passwordEnvironment, type NodeAccount } from "../../infra/nats/accounts"
 import { natsOptions } from "../../infra/nats/NatsClient"
 import { provisionAll, WEIGHTS_BUCKET } from "../../infra/nats/provision"
 import { ensureNodeConsumer } from "../../nodes/infra/workQueue"
@@ -59,7 +59,7 @@ beforeAll(async () => {
     private: true,
     configFile: "nats.conf",
     auth: { nodes },
-    env: Object.fromEntries(Object.entries(passwords).map(([role, pw]) => [`NATS_${role.toUpperCase()}_PASSWORD`, pw]))
+    env: passwordEnvironment(passwords)
   })
   const admin = await asRole("admin")
   await provisionAll(admin)

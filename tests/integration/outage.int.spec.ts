@@ -6,7 +6,7 @@ import { loadTf } from "../../infra/ml/tf"
 import { provisionAll } from "../../infra/nats/provision"
 import { objectStoreWeights } from "../../infra/weights/WeightsStore"
 import { createDigitsTask, optIn } from "../../nodes/digitsTask"
-import { taskEvents } from "../support/networkHarness"
+import { honestNodes, taskEvents } from "../support/networkHarness"
 import { freePort, startNatsServer, type NatsServer } from "../support/natsServer"
 import { countBy, processGroup } from "../../infra/processGroup"
 
@@ -29,13 +29,7 @@ afterAll(async () => {
 })
 
 const OUTAGE_MS = 45_000
-const nodes = [
-  { nodeId: "o-trainerA", role: "trainer" as const },
-  { nodeId: "o-trainerB", role: "trainer" as const },
-  { nodeId: "o-validator1", role: "validator" as const },
-  { nodeId: "o-validator2", role: "validator" as const },
-  { nodeId: "o-validator3", role: "validator" as const }
-]
+const nodes = honestNodes.map((n) => ({ ...n, nodeId: `o-${n.nodeId}` }))
 
 describe("nats-server crashes in the middle of a task (every role its own process)", () => {
   it("are ridden out: no process exits, readiness recovers, the task completes, audits clean, no work is done twice", async () => {

@@ -8,7 +8,7 @@ import { provisionAll } from "../../infra/nats/provision"
 import { objectStoreWeights } from "../../infra/weights/WeightsStore"
 import { createDigitsTask, optIn } from "../../nodes/digitsTask"
 import { devKey } from "../../commands/samples"
-import { taskEvents } from "../support/networkHarness"
+import { honestNodes, taskEvents } from "../support/networkHarness"
 import { freePort, startNatsServer, type NatsServer } from "../support/natsServer"
 import { processGroup } from "../../infra/processGroup"
 
@@ -45,13 +45,7 @@ describe("node processes (nodes/*/main.ts)", () => {
     })
     try {
       const common = { API_URL: apiUrl }
-      const nodes = [
-        { nodeId: "p-trainerA", role: "trainer" as const },
-        { nodeId: "p-trainerB", role: "trainer" as const },
-        { nodeId: "p-validator1", role: "validator" as const },
-        { nodeId: "p-validator2", role: "validator" as const },
-        { nodeId: "p-validator3", role: "validator" as const }
-      ].map((n) => ({ ...n, key: devKey(n.nodeId) }))
+      const nodes = honestNodes.map((n) => ({ ...n, nodeId: `p-${n.nodeId}`, key: devKey(`p-${n.nodeId}`) }))
       group.network(apiUrl, nodes)
       const bridge = launch("bridge", "nodes/bridge/main.ts", {
         ...common,

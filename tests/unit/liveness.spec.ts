@@ -46,7 +46,7 @@ describe("slotsToReassign", () => {
   it("given a trainer silent for 15 s after its last heartbeat, when nothing was delivered, then its slot goes to a live trainer", () => {
     const beats = { ...allBeating(20), tA: 4 }
     expect(slotsToReassign(task, twoSlots, [], seen(19, beats), 600)).toEqual([])
-    expect(slotsToReassign(task, twoSlots, [], seen(20, beats), 600)).toEqual([{ assignment: { slot: 0, nodeId: "tC", shardIds: ["s0"], seed: 0 }, attempt: 1, to: "tC", why: "silent" }])
+    expect(slotsToReassign(task, twoSlots, [], seen(20, beats), 600)).toEqual([{ assignment: { slot: 0, nodeId: "tC", shardIds: ["s0"], seed: 0 }, attempt: 1, from: "tA", to: "tC", why: "silent" }])
   })
   it("not a slot that was delivered, even by a node gone silent since", () =>
     expect(slotsToReassign(task, twoSlots, [delivered(0)], seen(100, { ...allBeating(100), tA: 4 }), 600)).toEqual([]))
@@ -61,7 +61,7 @@ describe("slotsToReassign", () => {
   it("a second silent assignee: the slot moves again, numbered by its dispatches", () => {
     const handedOver = round([{ slot: 0, nodeId: "tA", at: 0 }, { slot: 1, nodeId: "tB", at: 0 }, { slot: 0, nodeId: "tC", at: 20 }])
     expect(slotsToReassign(task, handedOver, [delivered(1)], seen(40, { ...allBeating(40), tA: 4, tC: 21 }), 600)).toEqual([
-      { assignment: { slot: 0, nodeId: "tB", shardIds: ["s0"], seed: 0 }, attempt: 2, to: "tB", why: "silent" }
+      { assignment: { slot: 0, nodeId: "tB", shardIds: ["s0"], seed: 0 }, attempt: 2, from: "tC", to: "tB", why: "silent" }
     ])
   })
   it("never to a silent trainer: with no live one the slot waits", () =>
