@@ -23,6 +23,7 @@ import { weightsRoutes } from "./routes/weights"
 import type { WeightsStoreShape } from "../infra/weights/WeightsStore"
 import type { ChainClient } from "../chain-bridge/ChainClient"
 import { SIGNING_SCHEME, signingDomain } from "../infra/identity/signature"
+import { defaultProtocol, type ProtocolParams } from "../domain/protocol"
 
 export interface ApiOptions {
   readonly logger?: boolean
@@ -36,6 +37,8 @@ export interface ApiOptions {
   readonly bridges?: ReadonlyArray<string>
   /** EventAnchor contracts the API can read, to check RecordAnchor against the chain. */
   readonly anchorChains?: ReadonlyArray<Pick<ChainClient, "chainId" | "contract" | "anchors">>
+  /** Protocol parameters (stake minimums, checkpoints, commit window, slashing); the defaults otherwise. */
+  readonly protocol?: ProtocolParams
   /** The weights bucket (content-addressed, written only through PUT /weights/:name). */
   readonly weights: WeightsStoreShape
   /** Addresses allowed to administer the API (rebuild read models): ADMIN_ADDRESSES. */
@@ -104,6 +107,7 @@ export const build = (runtime: ApiRuntime, options: ApiOptions): FastifyInstance
     coordinators: addressSet(options.coordinators),
     bridges: addressSet(options.bridges),
     anchorAt: anchorLookup(options.anchorChains ?? []),
+    protocol: options.protocol ?? defaultProtocol,
     now: options.now ?? (() => new Date()),
     maxSkewMs: options.maxSkewMs ?? 5 * 60 * 1000,
     domain: signingDomain(options.chainId)

@@ -3,6 +3,7 @@ import type { ChainUnavailable } from "../chain-bridge/ChainClient"
 import type { OnChainAnchorFacts } from "../domain/anchor/commands"
 import type { EventStore } from "../domain/ports"
 import type { Address } from "../domain/primitives"
+import type { ProtocolParams } from "../domain/protocol"
 import type { EventMetadata } from "../domain/recordedEvent"
 import type { CommandOutcome } from "./handleCommand"
 
@@ -15,6 +16,8 @@ export interface CommandContext {
   readonly actorIsBridge: boolean
   /** The anchor a configured EventAnchor contract holds at an index (facts for RecordAnchor). */
   readonly anchorAt: (chainId: number, contract: string, index: number) => Effect.Effect<typeof OnChainAnchorFacts.Type | undefined, ChainUnavailable>
+  /** The network's protocol parameters (stake minimums, unbonding delay, ...). */
+  readonly protocol: ProtocolParams
   /** Store command id (`<signer>:<commandId>`), signature and the signed command itself. */
   readonly metadata: EventMetadata
 }

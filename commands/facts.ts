@@ -12,7 +12,7 @@ import { EventStore } from "../domain/ports"
 import type { RecordedEvent } from "../domain/recordedEvent"
 import { task, taskStream } from "../domain/task"
 import type { DatasetFacts, ModelVersionFacts, NodeFacts } from "../domain/task/commands"
-import { TaskNotFound } from "../domain/task/errors"
+import { ResultNotFound, TaskNotFound } from "../domain/task/errors"
 import type { TaskEvent } from "../domain/task/events"
 
 /**
@@ -77,4 +77,21 @@ export const loadDatasetFacts = Effect.fn("facts.dataset")(function* (datasetId:
     sampleCount: state.sampleCount,
     shards: state.shards
   } satisfies typeof DatasetFacts.Type
+})
+
+/** A node's state (its stake included), unregistered when it does not exist. */
+export const loadNodeState = Effect.fn("facts.nodeState")(function* (nodeId: string) {
+  return fold(node, (yield* history(nodeStream(nodeId))).map((e) => e.data as NodeEvent))
+})
+
+/** A task's state, "none" when it does not exist. */
+export const loadTaskState = Effect.fn("facts.taskState")(function* (taskId: string) {
+  return fold(task, (yield* history(taskStream(taskId))).map((e) => e.data as TaskEvent))
+})
+
+/** The hash of the log entry that recorded a result: the seed of its validator draw. */
+export const loadResultCommitHash = Effect.fn("facts.resultCommitHash")(function* (taskId: string, resultId: string) {
+  const recorded = (yield* history(taskStream(taskId))).find((e) => e.data._tag === "ResultSubmitted" && (e.data as { resultId: string }).resultId === resultId)
+  if (!recorded) return yield* Effect.fail(new ResultNotFound({ resultId }))
+  return recorded.hash
 })

@@ -49,17 +49,17 @@ export const statusByTag = {
   // 400: the request or the domain input is invalid
   InvalidRequest: 400, JsonTooDeep: 400, InvalidEvent: 400, TaskConfigInvalid: 400, DatasetShardsInvalid: 400,
   RejectionNeedsReason: 400, ProposalInvalid: 400, ProofMismatch: 400, UnknownShard: 400, AnchorMismatch: 400,
-  WeightsHashMismatch: 400,
+  WeightsHashMismatch: 400, ResultIdNotDerived: 400, CommitmentMismatch: 400, VoteInconsistent: 400, InvalidAmount: 400,
   // 401: the signature does not prove who is asking
   InvalidSignature: 401, SignatureExpired: 401,
   // 403: the signer is known but may not do this
   NotTaskOwner: 403, NotModelOwner: 403, NotNodeKey: 403, NodeLacksRole: 403, NotParticipant: 403,
   NotAssignedValidator: 403, NotDatasetOwner: 403, SignerIsNotNodeKey: 403, NotModelOwnerOrCoordinator: 403,
-  ForkNotAllowed: 403, NotVoterKey: 403, NotAdmin: 403, NotBridgeKey: 403,
+  ForkNotAllowed: 403, NotVoterKey: 403, NotAdmin: 403, NotBridgeKey: 403, NotNodeSigner: 403,
   // 404: something named does not exist
   NotFound: 404, StreamNotFound: 404, NotAnchoredYet: 404, EventNotFound: 404, TaskNotFound: 404, NodeNotFound: 404,
   DatasetNotFound: 404, ModelNotFound: 404, ModelVersionNotFound: 404, ResultNotFound: 404, SubmissionNotFound: 404,
-  ProposalNotFound: 404, AnchorNotOnChain: 404,
+  ProposalNotFound: 404, AnchorNotOnChain: 404, NodeNotRegistered: 404,
   // 409: conflicts with the current state
   WrongExpectedVersion: 409, CommandIdReused: 409, ConcurrencyRetriesExhausted: 409, TaskAlreadyExists: 409,
   TaskClosed: 409, AlreadyJoined: 409, RoundNotRunning: 409, RoundAlreadyRunning: 409, WrongRound: 409,
@@ -68,7 +68,8 @@ export const statusByTag = {
   NodeKeyAlreadyRegistered: 409, DatasetAlreadyRegistered: 409, SubmissionAlreadyExists: 409,
   SubmissionAlreadyReviewed: 409, ModelAlreadyRegistered: 409, ModelDelisted: 409, VersionConflict: 409,
   ProposalAlreadyExists: 409, ProposalClosed: 409, ProposalStillOpen: 409, AlreadyVotedOnProposal: 409,
-  EscrowExceeded: 409, ModelNotUsable: 409, AnchorAlreadyRecorded: 409,
+  EscrowExceeded: 409, ModelNotUsable: 409, AnchorAlreadyRecorded: 409, ValidatorsAlreadyDrawn: 409, VoteNotCommitted: 409,
+  VoteAlreadyCommitted: 409, RevealNotOpen: 409, StakeTooLow: 409, NothingToWithdraw: 409, StakeStillNeeded: 409,
   // 413: too large to accept (the limit is in the problem)
   PayloadTooLarge: 413, EventTooLarge: 413,
   // 429: slow down

@@ -15,6 +15,7 @@ export interface CommandRouteOptions extends SigningRules {
   readonly coordinators: ReadonlySet<string>
   readonly bridges: ReadonlySet<string>
   readonly anchorAt: CommandContext["anchorAt"]
+  readonly protocol: CommandContext["protocol"]
 }
 
 // Unknown fields are errors, not silently dropped: a typo in a field name
@@ -63,6 +64,7 @@ export const commandRoutes: FastifyPluginAsync<CommandRouteOptions> = async (app
         actorIsCoordinator: options.coordinators.has(verified.actor),
         actorIsBridge: options.bridges.has(verified.actor),
         anchorAt: options.anchorAt,
+        protocol: options.protocol,
         metadata: {
           // Namespaced by signer: one identity can never collide with (or
           // pre-empt) another's command ids.

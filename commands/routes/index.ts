@@ -3,11 +3,12 @@ import { anchorCommands } from "./anchorCommands"
 import { datasetCommands } from "./datasetCommands"
 import { modelCommands } from "./modelCommands"
 import { nodeCommands } from "./nodeCommands"
+import { stakeCommands } from "./stakeCommands"
 import { taskCommands } from "./taskCommands"
 
 /** Every public command, grouped by aggregate (one file each). */
 export const commandsByAggregate: Readonly<Record<string, ReadonlyArray<CommandSpec<any>>>> = {
-  node: nodeCommands,
+  node: [...nodeCommands, ...stakeCommands],
   dataset: datasetCommands,
   task: taskCommands,
   model: modelCommands,

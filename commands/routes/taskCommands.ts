@@ -5,6 +5,10 @@ import {
   CastVerificationVotePayload,
   CloseRound,
   CloseRoundPayload,
+  CommitVote,
+  CommitVotePayload,
+  DrawValidators,
+  DrawValidatorsPayload,
   CreateTask,
   CreateTaskPayload,
   DispatchTraining,
@@ -18,8 +22,10 @@ import {
   SubmitResult,
   SubmitResultPayload
 } from "../../domain/task/commands"
-import { commandSpec } from "../commandSpec"
-import { loadDatasetFacts, loadModelVersionFacts, loadNodeFacts, loadTaskModelId } from "../facts"
+import { nodeStakeDecider, nodeStream } from "../../domain/node"
+import { CommitStake } from "../../domain/node/stake"
+import { commandSpec, step } from "../commandSpec"
+import { loadDatasetFacts, loadModelVersionFacts, loadNodeFacts, loadNodeState, loadResultCommitHash, loadTaskState, loadTaskModelId } from "../facts"
 import { handleCommand } from "../handleCommand"
 
 export const taskCommands = [
@@ -36,7 +42,7 @@ export const taskCommands = [
         return yield* handleCommand(
           task,
           taskStream(p.taskId),
-          new CreateTask({ ...p, actor: ctx.actor, at: ctx.at, baseModel, trainingDatasets, validationDataset }),
+          new CreateTask({ ...p, actor: ctx.actor, at: ctx.at, baseModel, trainingDatasets, validationDataset, protocol: ctx.protocol }),
           ctx.metadata
         )
       })
@@ -44,12 +50,31 @@ export const taskCommands = [
   commandSpec({
     type: "JoinTask",
     aggregate: "task",
-    summary: "A registered node opts into a task as trainer or validator (signed by the node).",
+    summary: "A registered node opts into a task as trainer or validator (signed by the node), committing the task's minimum stake for the role.",
     payload: JoinTaskPayload,
     handle: (p, ctx) =>
       Effect.gen(function* () {
         const facts = yield* loadNodeFacts(p.nodeId)
-        return yield* handleCommand(task, taskStream(p.taskId), new JoinTask({ ...p, actor: ctx.actor, at: ctx.at, node: facts }), ctx.metadata)
+        const taskState = yield* loadTaskState(p.taskId)
+        const join = (stakeCommitted: bigint) => new JoinTask({ ...p, actor: ctx.actor, at: ctx.at, node: facts, stakeCommitted })
+        // Decide on the task first with the stake the node could commit (dry
+        // run): a refused join locks no stake.
+        const nodeState = yield* loadNodeState(p.nodeId)
+        const needed = taskState.status === "none" ? 0n : taskState.config.protocol.minStake[p.role]
+        const already = nodeState.status === "registered" ? nodeState.stake.committed.get(p.taskId) : undefined
+        const free = nodeState.status === "registered" ? nodeState.stake.free : 0n
+        const dryRun = task.decide(join(already ?? (free < needed ? free : needed)), taskState)
+        const joinedHere = taskState.status !== "none" && taskState.participants.has(p.nodeId)
+        if (dryRun._tag === "Failure" && !joinedHere) return yield* Effect.fail(dryRun.failure)
+        yield* handleCommand(
+          nodeStakeDecider,
+          nodeStream(p.nodeId),
+          new CommitStake({ nodeId: p.nodeId, taskId: p.taskId, amount: needed, actor: ctx.actor, at: ctx.at }),
+          step(ctx.metadata, "commitStake")
+        )
+        const after = yield* loadNodeState(p.nodeId)
+        const committed = after.status === "registered" ? (after.stake.committed.get(p.taskId) ?? 0n) : 0n
+        return yield* handleCommand(task, taskStream(p.taskId), join(committed), ctx.metadata)
       })
   }),
   commandSpec({
@@ -90,9 +115,27 @@ export const taskCommands = [
     handle: (p, ctx) => handleCommand(task, taskStream(p.taskId), new SubmitResult({ ...p, actor: ctx.actor, at: ctx.at }), ctx.metadata)
   }),
   commandSpec({
+    type: "DrawValidators",
+    aggregate: "task",
+    summary: "Draw a result's validators (by stake) and its audited segment from the hash of the log entry that recorded it (anyone may ask; nobody chooses).",
+    payload: DrawValidatorsPayload,
+    handle: (p, ctx) =>
+      Effect.gen(function* () {
+        const resultCommitHash = yield* loadResultCommitHash(p.taskId, p.resultId)
+        return yield* handleCommand(task, taskStream(p.taskId), new DrawValidators({ ...p, actor: ctx.actor, at: ctx.at, resultCommitHash }), ctx.metadata)
+      })
+  }),
+  commandSpec({
+    type: "CommitVote",
+    aggregate: "task",
+    summary: "A drawn validator commits its hidden vote: sha256 of its verdict, segment evidence and a salt (see voteCommitment).",
+    payload: CommitVotePayload,
+    handle: (p, ctx) => handleCommand(task, taskStream(p.taskId), new CommitVote({ ...p, actor: ctx.actor, at: ctx.at }), ctx.metadata)
+  }),
+  commandSpec({
     type: "CastVerificationVote",
     aggregate: "task",
-    summary: "An assigned validator votes on a result with its own measurements; a quorum decides it.",
+    summary: "A validator reveals its committed vote (verdict, measurements, segment evidence, salt) once every judge committed or the commit window passed; a quorum of agreeing, uncontested reveals decides.",
     payload: CastVerificationVotePayload,
     handle: (p, ctx) => handleCommand(task, taskStream(p.taskId), new CastVerificationVote({ ...p, actor: ctx.actor, at: ctx.at }), ctx.metadata)
   }),

@@ -16,4 +16,13 @@ export class NodeKeyAlreadyRegistered extends Schema.TaggedError<NodeKeyAlreadyR
   nodeId: Schema.String
 }) {}
 
+const S = Schema.String
+export class StakeTooLow extends Schema.TaggedError<StakeTooLow>()("StakeTooLow", { nodeId: S, needed: S, free: S }) {}
+export class NothingToWithdraw extends Schema.TaggedError<NothingToWithdraw>()("NothingToWithdraw", { nodeId: S, nextAvailableAt: Schema.optional(S) }) {}
+export class StakeStillNeeded extends Schema.TaggedError<StakeStillNeeded>()("StakeStillNeeded", { nodeId: S, taskId: S, reason: S }) {}
+export class NodeNotRegistered extends Schema.TaggedError<NodeNotRegistered>()("NodeNotRegistered", { nodeId: S }) {}
+export class NotNodeSigner extends Schema.TaggedError<NotNodeSigner>()("NotNodeSigner", { nodeId: S, actor: S }) {}
+export class InvalidAmount extends Schema.TaggedError<InvalidAmount>()("InvalidAmount", { reason: S }) {}
+export type StakeError = StakeTooLow | NothingToWithdraw | StakeStillNeeded | NodeNotRegistered | NotNodeSigner | InvalidAmount
+
 export type NodeError = NodeAlreadyRegistered | SignerIsNotNodeKey | NodeKeyAlreadyRegistered

@@ -1,5 +1,6 @@
 import { Schema } from "effect"
 import { Address, Instant, NodeId, PublicKey } from "../primitives"
+import { StakeEvent } from "./stakeEvents"
 
 export const NodeRole = Schema.Literals(["trainer", "validator", "dataProvider", "owner"])
 export type NodeRole = typeof NodeRole.Type
@@ -25,5 +26,5 @@ export const NodeKeyBound = Schema.TaggedStruct("NodeKeyBound", {
   boundAt: Instant
 })
 
-export const NodeEvent = Schema.Union([NodeRegistered, NodeKeyBound])
+export const NodeEvent = Schema.Union([NodeRegistered, NodeKeyBound, ...StakeEvent.members])
 export type NodeEvent = typeof NodeEvent.Type

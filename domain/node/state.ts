@@ -1,5 +1,6 @@
 import type { Address, NodeId, PublicKey } from "../primitives"
 import type { NodeEvent, NodeRole } from "./events"
+import { evolveStake, noStake, type Stake } from "./stake"
 
 export type NodeState =
   | { readonly status: "unregistered" }
@@ -10,6 +11,7 @@ export type NodeState =
       readonly publicKey: PublicKey
       readonly roles: ReadonlyArray<NodeRole>
       readonly capabilities: ReadonlyArray<string>
+      readonly stake: Stake
     }
 
 export const initialState: NodeState = { status: "unregistered" }
@@ -23,9 +25,12 @@ export const evolve = (state: NodeState, event: NodeEvent): NodeState => {
         address: event.address,
         publicKey: event.publicKey,
         roles: event.roles,
-        capabilities: event.capabilities
+        capabilities: event.capabilities,
+        stake: noStake
       }
     case "NodeKeyBound":
       return state // lives in nodeKey-<address> (see key.ts)
+    default:
+      return state.status === "registered" ? { ...state, stake: evolveStake(state.stake, event) } : state
   }
 }

@@ -15,7 +15,8 @@ import {
   ResultId,
   TaskId
 } from "../primitives"
-import { Assignment, Criteria, DisputedVote, Objective, ParticipantRole, Reproduction, RewardSplit, TrainingPlan, TrainingProof, Verdict } from "./events"
+import { ProtocolParams } from "../protocol"
+import { Assignment, Criteria, Objective, ParticipantRole, RewardSplit, Ruling, SegmentEvidence, TrainingPlan, TrainingProof, Verdict } from "./events"
 
 /** Facts the API loads from other aggregates and hands to the decider. */
 export const NodeFacts = Schema.Struct({
@@ -62,14 +63,18 @@ export class CreateTask extends Schema.TaggedClass<CreateTask>()("CreateTask", {
   ...actorAndTime,
   baseModel: ModelVersionFacts,
   trainingDatasets: Schema.Array(DatasetFacts),
-  validationDataset: DatasetFacts
+  validationDataset: DatasetFacts,
+  /** The network's protocol parameters now (the API's configuration). */
+  protocol: ProtocolParams
 }) {}
 
 export const JoinTaskPayload = Schema.Struct({ taskId: TaskId, nodeId: NodeId, role: ParticipantRole })
 export class JoinTask extends Schema.TaggedClass<JoinTask>()("JoinTask", {
   ...JoinTaskPayload.fields,
   ...actorAndTime,
-  node: NodeFacts
+  node: NodeFacts,
+  /** Stake the node has committed to this task (the API commits it on the node's stream first). */
+  stakeCommitted: NeuraAmount
 }) {}
 
 export const StartRoundPayload = Schema.Struct({ taskId: TaskId, round: PositiveInt })
@@ -104,6 +109,27 @@ export class SubmitResult extends Schema.TaggedClass<SubmitResult>()("SubmitResu
   ...actorAndTime
 }) {}
 
+export const DrawValidatorsPayload = Schema.Struct({ taskId: TaskId, round: PositiveInt, resultId: ResultId })
+export class DrawValidators extends Schema.TaggedClass<DrawValidators>()("DrawValidators", {
+  ...DrawValidatorsPayload.fields,
+  ...actorAndTime,
+  /** Hash of the log entry that recorded the result (loaded by the API from the log): the draw's seed. */
+  resultCommitHash: Hash32
+}) {}
+
+export const CommitVotePayload = Schema.Struct({
+  taskId: TaskId,
+  round: PositiveInt,
+  resultId: ResultId,
+  nodeId: NodeId,
+  commitment: Hash32
+})
+export class CommitVote extends Schema.TaggedClass<CommitVote>()("CommitVote", {
+  ...CommitVotePayload.fields,
+  ...actorAndTime
+}) {}
+
+/** The reveal of a committed vote. */
 export const CastVerificationVotePayload = Schema.Struct({
   taskId: TaskId,
   round: PositiveInt,
@@ -111,8 +137,8 @@ export const CastVerificationVotePayload = Schema.Struct({
   nodeId: NodeId,
   verdict: Verdict,
   measured: Metrics,
-  reproduction: Reproduction,
-  predictionsDigest: Schema.optional(Hash32),
+  evidence: SegmentEvidence,
+  salt: Hash32,
   reason: Schema.optional(Schema.String.pipe(Schema.check(Schema.isMaxLength(500))))
 })
 export class CastVerificationVote extends Schema.TaggedClass<CastVerificationVote>()("CastVerificationVote", {
@@ -124,10 +150,8 @@ export const ReplaceValidatorPayload = Schema.Struct({
   taskId: TaskId,
   round: PositiveInt,
   resultId: ResultId,
-  /** The assigned validator that went silent before voting. */
-  nodeId: NodeId,
-  /** A live validator of the task that may judge this result. */
-  replacement: NodeId
+  /** The assigned validator that went silent before committing its vote. */
+  nodeId: NodeId
 })
 export class ReplaceValidator extends Schema.TaggedClass<ReplaceValidator>()("ReplaceValidator", {
   ...ReplaceValidatorPayload.fields,
@@ -140,8 +164,8 @@ export const CloseRoundPayload = Schema.Struct({
   round: PositiveInt,
   /** The aggregated version (already created on the model) and its held-out metrics. */
   newVersion: Schema.optional(Schema.Struct({ ref: ModelVersionRef, metrics: Metrics })),
-  /** Votes the coordinator re-checked and found not computed: they earn nothing. */
-  disputedVotes: Schema.optional(Schema.Array(DisputedVote))
+  /** The referee's re-execution of every contested result's audited segment. */
+  rulings: Schema.optional(Schema.Array(Ruling))
 })
 export class CloseRound extends Schema.TaggedClass<CloseRound>()("CloseRound", {
   ...CloseRoundPayload.fields,
@@ -149,4 +173,14 @@ export class CloseRound extends Schema.TaggedClass<CloseRound>()("CloseRound", {
   ...coordinatorFlag
 }) {}
 
-export type TaskCommand = CreateTask | JoinTask | StartRound | DispatchTraining | SubmitResult | CastVerificationVote | ReplaceValidator | CloseRound
+export type TaskCommand =
+  | CreateTask
+  | JoinTask
+  | StartRound
+  | DispatchTraining
+  | SubmitResult
+  | DrawValidators
+  | CommitVote
+  | CastVerificationVote
+  | ReplaceValidator
+  | CloseRound

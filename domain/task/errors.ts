@@ -39,6 +39,14 @@ export class ValidatorNotReplaceable extends Schema.TaggedError<ValidatorNotRepl
   nodeId: S,
   reason: S
 }) {}
+/** A result's id is derived from its unit of work (see `resultIdFor`): a trainer cannot choose it. */
+export class ResultIdNotDerived extends Schema.TaggedError<ResultIdNotDerived>()("ResultIdNotDerived", { resultId: S, expected: S }) {}
+export class ValidatorsAlreadyDrawn extends Schema.TaggedError<ValidatorsAlreadyDrawn>()("ValidatorsAlreadyDrawn", { resultId: S }) {}
+export class VoteNotCommitted extends Schema.TaggedError<VoteNotCommitted>()("VoteNotCommitted", { resultId: S, nodeId: S }) {}
+export class VoteAlreadyCommitted extends Schema.TaggedError<VoteAlreadyCommitted>()("VoteAlreadyCommitted", { resultId: S, nodeId: S }) {}
+export class RevealNotOpen extends Schema.TaggedError<RevealNotOpen>()("RevealNotOpen", { resultId: S, opensAt: S, waitingFor: Schema.Number }) {}
+export class CommitmentMismatch extends Schema.TaggedError<CommitmentMismatch>()("CommitmentMismatch", { resultId: S, nodeId: S }) {}
+export class VoteInconsistent extends Schema.TaggedError<VoteInconsistent>()("VoteInconsistent", { resultId: S, reason: S }) {}
 export class NewVersionRequired extends Schema.TaggedError<NewVersionRequired>()("NewVersionRequired", { reason: S }) {}
 
 export type TaskError =
@@ -68,4 +76,12 @@ export type TaskError =
   | AlreadyVoted
   | ValidatorNotReplaceable
   | NewVersionRequired
+  | ResultIdNotDerived
+  | ValidatorsAlreadyDrawn
+  | VoteNotCommitted
+  | VoteAlreadyCommitted
+  | RevealNotOpen
+  | CommitmentMismatch
+  | VoteInconsistent
   | import("../ledger/ledger").EscrowExceeded
+  | import("../node/errors").StakeTooLow

@@ -1,6 +1,7 @@
 import { Schema } from "effect"
 import { Shard } from "../dataset/events"
 import { BudgetEscrowed, BudgetRefunded, RewardAllocated } from "../ledger/events"
+import { ProtocolParams } from "../protocol"
 import {
   Address,
   BasisPoints,
@@ -37,8 +38,6 @@ export const Criteria = Schema.Struct({
   validatorsPerResult: PositiveInt,
   /** Matching votes needed to decide a result (accept or reject). */
   quorum: PositiveInt,
-  /** Max absolute weight difference accepted when a validator replays a chunk on another backend. */
-  reproducibilityTolerance: Schema.Number.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(0))),
   /** Max |claimed - measured| accuracy a validator accepts. */
   metricTolerance: Schema.Number.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(0), Schema.isLessThanOrEqualTo(1))),
   maxRounds: PositiveInt,
@@ -73,6 +72,8 @@ export const TaskCreated = Schema.TaggedStruct("TaskCreated", {
   criteria: Criteria,
   rewardSplit: RewardSplit,
   budget: NeuraAmount,
+  /** The protocol parameters this task lives under (stake, checkpoints, commit window, slashing). */
+  protocol: ProtocolParams,
   createdAt: Instant
 })
 
@@ -85,6 +86,8 @@ export const NodeJoinedTask = Schema.TaggedStruct("NodeJoinedTask", {
   address: Address,
   role: ParticipantRole,
   capabilities: Schema.Array(Schema.String),
+  /** Stake the node committed to this task (its weight in validator draws; what rulings can slash). */
+  stake: NeuraAmount,
   joinedAt: Instant
 })
 
@@ -118,6 +121,23 @@ export const TrainingDispatched = Schema.TaggedStruct("TrainingDispatched", {
   dispatchedAt: Instant
 })
 
+/** One committed training state: the weights and the optimizer state, each by its content hash. */
+export const CheckpointState = Schema.Struct({ weights: Hash32, optimizer: Hash32 })
+export type CheckpointState = typeof CheckpointState.Type
+
+/**
+ * The trainer's commitment to its whole run: the state every `interval` steps
+ * (state 0 is the base, the last one the submitted weights) and the Merkle
+ * root of their leaves, sha256(weightsHash ":" optimizerHash). Validators
+ * re-execute segments chosen after this commitment is recorded.
+ */
+export const CheckpointCommitment = Schema.Struct({
+  interval: PositiveInt,
+  states: Schema.Array(CheckpointState).pipe(Schema.check(Schema.isMinLength(2), Schema.isMaxLength(65))),
+  root: Hash32
+})
+export type CheckpointCommitment = typeof CheckpointCommitment.Type
+
 /** What a trainer claims and signs: enough for a validator to re-check it. */
 export const TrainingProof = Schema.Struct({
   baseWeightsHash: Hash32,
@@ -129,7 +149,8 @@ export const TrainingProof = Schema.Struct({
   sampleCount: PositiveInt,
   weightsHash: Hash32,
   metrics: Metrics,
-  backend: Schema.String.pipe(Schema.check(Schema.isMinLength(1), Schema.isMaxLength(64)))
+  backend: Schema.String.pipe(Schema.check(Schema.isMinLength(1), Schema.isMaxLength(64))),
+  checkpoints: CheckpointCommitment
 })
 export type TrainingProof = typeof TrainingProof.Type
 
@@ -143,12 +164,35 @@ export const ResultSubmitted = Schema.TaggedStruct("ResultSubmitted", {
   submittedAt: Instant
 })
 
+/** The segment every judge of a result re-executes, and the step inside it whose state they report. */
+export const Audit = Schema.Struct({ segment: NonNegativeInt, probeStep: PositiveInt })
+export type Audit = typeof Audit.Type
+
+/**
+ * The judges of a result, drawn by stake from randomness nobody chose: the
+ * hash of the commit that recorded the result (`seed`). The same seed picks
+ * the audited segment. Votes are committed (hidden) until `commitDeadline`
+ * or until every judge has committed, then revealed.
+ */
 export const VerificationRequested = Schema.TaggedStruct("VerificationRequested", {
   taskId: TaskId,
   round: PositiveInt,
   resultId: ResultId,
   validators: Schema.Array(NodeId),
+  seed: Hash32,
+  audit: Audit,
+  commitDeadline: Instant,
   requestedAt: Instant
+})
+
+/** A judge's hidden vote: sha256 of its verdict, evidence and a salt (see `voteCommitment`). */
+export const VoteCommitted = Schema.TaggedStruct("VoteCommitted", {
+  taskId: TaskId,
+  round: PositiveInt,
+  resultId: ResultId,
+  nodeId: NodeId,
+  commitment: Hash32,
+  committedAt: Instant
 })
 
 /**
@@ -168,12 +212,13 @@ export const ValidatorReplaced = Schema.TaggedStruct("ValidatorReplaced", {
 export const Verdict = Schema.Literals(["accept", "reject"])
 export type Verdict = typeof Verdict.Type
 
-export const Reproduction = Schema.Struct({
-  method: Schema.Literals(["bitExact", "replayedChunk", "notReproduced"]),
-  /** Hash of the weights the validator obtained by re-training. */
-  weightsHash: Schema.optional(Hash32),
-  maxAbsDiff: Schema.optional(Schema.Number.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(0))))
-})
+/**
+ * What only re-execution produces: the leaf of the state at the audit's
+ * probe step (inside the segment, never committed by the trainer) and at the
+ * segment's end (to compare with the trainer's committed leaf).
+ */
+export const SegmentEvidence = Schema.Struct({ probeHash: Hash32, endHash: Hash32 })
+export type SegmentEvidence = typeof SegmentEvidence.Type
 
 export const VerificationVoted = Schema.TaggedStruct("VerificationVoted", {
   taskId: TaskId,
@@ -183,9 +228,8 @@ export const VerificationVoted = Schema.TaggedStruct("VerificationVoted", {
   validator: Address,
   verdict: Verdict,
   measured: Metrics,
-  reproduction: Reproduction,
-  /** sha256(nodeId ":" predicted classes on the held-out set): evidence the validator computed. */
-  predictionsDigest: Schema.optional(Hash32),
+  evidence: SegmentEvidence,
+  salt: Hash32,
   reason: Schema.optional(Schema.String),
   votedAt: Instant
 })
@@ -214,9 +258,33 @@ export const ResultRejected = Schema.TaggedStruct("ResultRejected", {
   rejectedAt: Instant
 })
 
-/** A vote the coordinator found not to be backed by computation (e.g. a copied verdict). */
+/** A vote a ruling proved wrong (not computed, or computed wrongly): it earns nothing and its stake is slashed. */
 export const DisputedVote = Schema.Struct({ resultId: ResultId, nodeId: NodeId, reason: Schema.String })
 export type DisputedVote = typeof DisputedVote.Type
+
+/**
+ * A referee's re-execution of a contested result's audited segment: the
+ * leaves it obtained at the probe step and at the segment's end. Whoever
+ * disagrees with it (the trainer's committed leaf, a judge's evidence) is
+ * proven wrong.
+ */
+export const Ruling = Schema.Struct({ resultId: ResultId, evidence: SegmentEvidence })
+export type Ruling = typeof Ruling.Type
+
+/** Stake a ruling took: part to the referee who proved it, the rest burned. */
+export const StakeSlashed = Schema.TaggedStruct("StakeSlashed", {
+  taskId: TaskId,
+  round: PositiveInt,
+  resultId: ResultId,
+  nodeId: NodeId,
+  address: Address,
+  amount: NeuraAmount,
+  referee: Address,
+  refereeReward: NeuraAmount,
+  burned: NeuraAmount,
+  reason: Schema.String,
+  slashedAt: Instant
+})
 
 export const RoundClosed = Schema.TaggedStruct("RoundClosed", {
   taskId: TaskId,
@@ -226,8 +294,10 @@ export const RoundClosed = Schema.TaggedStruct("RoundClosed", {
   /** The aggregated model version and its held-out metrics, when any result was verified. */
   newVersion: Schema.optional(ModelVersionRef),
   metrics: Schema.optional(Metrics),
-  /** Votes that earn nothing because they were not computed. */
+  /** Votes a ruling proved wrong: they earn nothing (and were slashed). */
   disputedVotes: Schema.optional(Schema.Array(DisputedVote)),
+  /** Judges that committed a vote but never revealed it: not paid. */
+  unrevealed: Schema.optional(Schema.Array(Schema.Struct({ resultId: ResultId, nodeId: NodeId }))),
   paidOut: NeuraAmount,
   closedAt: Instant
 })
@@ -266,6 +336,7 @@ export const TaskEvent = Schema.Union([
   ResultSubmitted,
   VerificationRequested,
   ValidatorReplaced,
+  VoteCommitted,
   VerificationVoted,
   ResultVerified,
   ResultRejected,
@@ -273,6 +344,7 @@ export const TaskEvent = Schema.Union([
   TaskContinued,
   TaskCompleted,
   TaskExhausted,
+  StakeSlashed,
   BudgetEscrowed,
   RewardAllocated,
   BudgetRefunded

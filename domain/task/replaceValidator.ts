@@ -1,5 +1,6 @@
 import { Result } from "effect"
 import type { ReplaceValidator } from "./commands"
+import { drawValidators } from "./draw"
 import { NotEnoughParticipants, NotTaskOwner, ResultNotFound, ValidatorNotReplaceable, type TaskError } from "./errors"
 import type { TaskEvent } from "./events"
 import type { TaskState } from "./state"
@@ -7,12 +8,12 @@ import type { TaskState } from "./state"
 type Decision = Result.Result<ReadonlyArray<TaskEvent>, TaskError>
 
 /**
- * Take a silent validator off a result it has not judged yet. Only the
- * coordinator (which watches the nodes' heartbeats) or the task owner may;
- * the replacement must be a validator of the task that could have been drawn
- * for this result in the first place: not the trainer's node or address, not
- * already judging it, never taken off it before. The result must still be
- * undecided: a decided result needs no more judges.
+ * Take a silent validator off a result it has not committed a vote on yet.
+ * Only the coordinator (which watches the nodes' heartbeats) or the task
+ * owner may say who is silent; who replaces it is not theirs to choose: the
+ * result's draw continues from its seed among the validators not judging it
+ * and never taken off it (never the trainer's node or address). The result
+ * must still be undecided: a decided result needs no more judges.
  */
 export const replaceValidator = (c: ReplaceValidator, state: TaskState): Decision => {
   if (state.status === "none") return Result.fail(new ResultNotFound({ resultId: c.resultId }))
@@ -24,12 +25,11 @@ export const replaceValidator = (c: ReplaceValidator, state: TaskState): Decisio
   if (result.outcome) return refuse(`the result is already ${result.outcome}`)
   if (!result.validators.includes(c.nodeId)) return refuse("it is not judging this result")
   if (result.votes.some((v) => v.nodeId === c.nodeId)) return refuse("it has already voted")
-  const candidate = state.participants.get(c.replacement)
-  if (candidate?.role !== "validator") return Result.fail(new NotEnoughParticipants({ role: "validator", needed: 1, have: 0 }))
-  if (candidate.nodeId === result.nodeId || candidate.address === result.trainer) return refuse(`${c.replacement} belongs to the trainer`)
-  if (result.validators.includes(c.replacement)) return refuse(`${c.replacement} already judges this result`)
-  if ((result.replaced ?? []).includes(c.replacement) || c.replacement === c.nodeId) return refuse(`${c.replacement} was taken off this result before`)
+  if (result.commitments.has(c.nodeId)) return refuse("it has committed its vote")
+  const candidates = [...state.participants.values()].filter((p) => p.role === "validator")
+  const [replacement] = drawValidators(result.seed!, { nodeId: result.nodeId, address: result.trainer }, candidates, 1, [...result.validators, ...(result.replaced ?? [])])
+  if (!replacement) return Result.fail(new NotEnoughParticipants({ role: "validator", needed: 1, have: 0 }))
   return Result.succeed([
-    { _tag: "ValidatorReplaced", taskId: c.taskId, round: c.round, resultId: c.resultId, replaced: c.nodeId, replacement: c.replacement, replacedAt: c.at }
+    { _tag: "ValidatorReplaced", taskId: c.taskId, round: c.round, resultId: c.resultId, replaced: c.nodeId, replacement, replacedAt: c.at }
   ])
 }

@@ -1,7 +1,7 @@
 import type { Escrow } from "../ledger/ledger"
 import { emptyEscrow } from "../ledger/ledger"
 import type { Address, Hash32, Metrics, ModelVersionRef, NodeId, ResultId, TaskId } from "../primitives"
-import type { Assignment, ParticipantRole, TaskEvent, TrainingProof, Verdict } from "./events"
+import type { Assignment, Audit, ParticipantRole, SegmentEvidence, TaskEvent, TrainingProof, Verdict } from "./events"
 
 type Created = Extract<TaskEvent, { _tag: "TaskCreated" }>
 
@@ -9,6 +9,8 @@ export interface Participant {
   readonly nodeId: NodeId
   readonly address: Address
   readonly role: ParticipantRole
+  /** Stake committed to this task. */
+  readonly stake: bigint
 }
 
 export interface Vote {
@@ -16,7 +18,7 @@ export interface Vote {
   readonly validator: Address
   readonly verdict: Verdict
   readonly measured: Metrics
-  readonly predictionsDigest?: string
+  readonly evidence: SegmentEvidence
   readonly disputed?: boolean
 }
 
@@ -26,6 +28,12 @@ export interface ResultState {
   readonly trainer: Address
   readonly proof: TrainingProof
   readonly validators: ReadonlyArray<NodeId>
+  /** The draw's seed (the hash of the commit that recorded the result) and the audited segment. */
+  readonly seed?: string
+  readonly audit?: Audit
+  readonly commitDeadline?: string
+  /** Hidden votes by judge, until revealed. */
+  readonly commitments: ReadonlyMap<NodeId, string>
   /** When the current validators were assigned (liveness is measured from here). */
   readonly requestedAt?: string
   /** Validators taken off this result for going silent; they may not judge it again. */
@@ -56,6 +64,8 @@ export interface TaskData {
   readonly config: Created
   readonly participants: ReadonlyMap<NodeId, Participant>
   readonly escrow: Escrow
+  /** Stake the task's rulings took, per node. */
+  readonly slashed: ReadonlyMap<NodeId, bigint>
   readonly roundsStarted: number
   /** The current round while running; the last one after. */
   readonly round?: RoundState
@@ -86,6 +96,7 @@ export const evolve = (state: TaskState, event: TaskEvent): TaskState => {
       config: event,
       participants: new Map(),
       escrow: emptyEscrow,
+      slashed: new Map(),
       roundsStarted: 0,
       latest: { ref: { modelId: event.base.modelId, version: event.base.version } }
     }
@@ -96,7 +107,7 @@ export const evolve = (state: TaskState, event: TaskEvent): TaskState => {
       return { ...state, escrow: { ...state.escrow, escrowed: state.escrow.escrowed + event.amount } }
     case "NodeJoinedTask": {
       const participants = new Map(state.participants)
-      participants.set(event.nodeId, { nodeId: event.nodeId, address: event.address, role: event.role })
+      participants.set(event.nodeId, { nodeId: event.nodeId, address: event.address, role: event.role, stake: event.stake })
       return { ...state, participants }
     }
     case "RoundStarted":
@@ -119,12 +130,30 @@ export const evolve = (state: TaskState, event: TaskEvent): TaskState => {
         trainer: event.trainer,
         proof: event.proof,
         validators: [],
+        commitments: new Map(),
         votes: []
       })
       return { ...state, round: { ...state.round, results } }
     }
     case "VerificationRequested":
-      return { ...state, ...updateResult(state, event.resultId, (r) => ({ ...r, validators: event.validators, requestedAt: event.requestedAt })) }
+      return {
+        ...state,
+        ...updateResult(state, event.resultId, (r) => ({
+          ...r,
+          validators: event.validators,
+          seed: event.seed,
+          audit: event.audit,
+          commitDeadline: event.commitDeadline,
+          requestedAt: event.requestedAt
+        }))
+      }
+    case "VoteCommitted":
+      return {
+        ...state,
+        ...updateResult(state, event.resultId, (r) => ({ ...r, commitments: new Map(r.commitments).set(event.nodeId, event.commitment) }))
+      }
+    case "StakeSlashed":
+      return { ...state, slashed: new Map(state.slashed).set(event.nodeId, (state.slashed.get(event.nodeId) ?? 0n) + event.amount) }
     case "ValidatorReplaced":
       return {
         ...state,
@@ -147,7 +176,7 @@ export const evolve = (state: TaskState, event: TaskEvent): TaskState => {
               validator: event.validator,
               verdict: event.verdict,
               measured: event.measured,
-              ...(event.predictionsDigest === undefined ? {} : { predictionsDigest: event.predictionsDigest })
+              evidence: event.evidence
             }
           ]
         }))

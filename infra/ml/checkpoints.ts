@@ -1,0 +1,164 @@
+import type { LayersModel, Optimizer, Variable } from "@tensorflow/tfjs"
+import type { Samples } from "../datasets/digits"
+import { sha256Hex } from "../datasets/digits"
+import { getWeightBytes, seededRandom, setWeightBytes, type TrainPlan } from "./model"
+import type { Tf } from "./tf"
+
+/**
+ * Training as a sequence of steps that can be stopped and resumed bit-exactly
+ * (the basis of segment re-execution, docs/protocol.md §4).
+ *
+ * Step s of a plan trains batch `s mod B` of epoch `⌊s / B⌋`, where B is the
+ * number of batches per epoch and the epoch's order is a permutation drawn
+ * from the plan's seed. A checkpoint is the complete training state between
+ * two steps: the weights and the optimizer's state (for Adam its moments and
+ * its running β-powers, taken as they are rather than recomputed, because
+ * β^t computed with pow() differs in the last bits from the product the
+ * optimizer accumulates). Resuming from a checkpoint and running steps a..b
+ * gives the same bytes as the uninterrupted run, on the same backend build.
+ */
+
+export const batchesPerEpoch = (sampleCount: number, batchSize: number) => Math.ceil(sampleCount / batchSize)
+export const totalSteps = (sampleCount: number, plan: Pick<TrainPlan, "epochs" | "batchSize">) => plan.epochs * batchesPerEpoch(sampleCount, plan.batchSize)
+
+const permutation = (n: number, seed: number): Int32Array => {
+  const rand = seededRandom(seed)
+  const p = Int32Array.from({ length: n }, (_, i) => i)
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1))
+    const t = p[i]!
+    p[i] = p[j]!
+    p[j] = t
+  }
+  return p
+}
+
+/** The state between two steps, as bytes: weights and optimizer state (float32 little-endian). */
+export interface Checkpoint {
+  readonly weights: Uint8Array
+  readonly optimizer: Uint8Array
+}
+
+/** A checkpoint's leaf in the trainer's commitment: H(weightsHash ‖ optimizerHash). */
+export const checkpointLeaf = (weightsHash: string, optimizerHash: string): `0x${string}` => sha256Hex(`${weightsHash}:${optimizerHash}`)
+export const checkpointHashes = (c: Checkpoint) => {
+  const weights = sha256Hex(c.weights)
+  const optimizer = sha256Hex(c.optimizer)
+  return { weights, optimizer, leaf: checkpointLeaf(weights, optimizer) }
+}
+
+type AdamInternals = {
+  accBeta1: Variable
+  accBeta2: Variable
+  accumulatedFirstMoment: Array<{ originalName: string; variable: Variable }>
+  accumulatedSecondMoment: Array<{ originalName: string; variable: Variable }>
+}
+
+const floatsOf = (bytes: Uint8Array) => new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength))
+
+/**
+ * A trainer that can run any range of steps of a plan on a model: the
+ * trainer runs them all (saving checkpoints), a validator one segment.
+ */
+export const stepTrainer = (tf: Tf, model: LayersModel, samples: Samples, plan: TrainPlan, classes: number) => {
+  const optimizer: Optimizer = plan.optimizer === "adam" ? tf.train.adam(plan.learningRate) : tf.train.sgd(plan.learningRate)
+  model.compile({ optimizer, loss: "categoricalCrossentropy" })
+  const features = samples.features.length / samples.count
+  const perEpoch = batchesPerEpoch(samples.count, plan.batchSize)
+  const orders = new Map<number, Int32Array>()
+  const orderOf = (epoch: number) => {
+    let o = orders.get(epoch)
+    if (!o) {
+      orders.clear()
+      o = permutation(samples.count, plan.seed * 1000 + epoch)
+      orders.set(epoch, o)
+    }
+    return o
+  }
+  const adam = (): AdamInternals | undefined => (plan.optimizer === "adam" ? (optimizer as unknown as AdamInternals) : undefined)
+
+  const step = async (s: number): Promise<number> => {
+    const epoch = Math.floor(s / perEpoch)
+    const b = s % perEpoch
+    const order = orderOf(epoch)
+    const from = b * plan.batchSize
+    const size = Math.min(plan.batchSize, samples.count - from)
+    const x = new Float32Array(size * features)
+    const y = new Float32Array(size * classes)
+    for (let i = 0; i < size; i++) {
+      const src = order[from + i]!
+      x.set(samples.features.subarray(src * features, (src + 1) * features), i * features)
+      y[i * classes + samples.labels[src]!] = 1
+    }
+    const xs = tf.tensor2d(x, [size, features])
+    const ys = tf.tensor2d(y, [size, classes])
+    const loss = await model.trainOnBatch(xs, ys)
+    xs.dispose()
+    ys.dispose()
+    return Array.isArray(loss) ? loss[0]! : loss
+  }
+
+  const optimizerBytes = (): Uint8Array => {
+    const a = adam()
+    if (!a) return new Uint8Array(0)
+    const parts: Array<Float32Array> = [a.accBeta1.dataSync() as Float32Array, a.accBeta2.dataSync() as Float32Array]
+    // Before the first step Adam has not created its moments yet: they are zeros.
+    const sizes = model.trainableWeights.map((w) => w.shape.reduce((x: number, y) => x * (y ?? 1), 1))
+    const moment = (list: AdamInternals["accumulatedFirstMoment"] | undefined, i: number) =>
+      (list?.[i]?.variable.dataSync() as Float32Array | undefined) ?? new Float32Array(sizes[i]!)
+    for (let i = 0; i < sizes.length; i++) parts.push(moment(a.accumulatedFirstMoment, i))
+    for (let i = 0; i < sizes.length; i++) parts.push(moment(a.accumulatedSecondMoment, i))
+    const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0))
+    let o = 0
+    for (const p of parts) {
+      out.set(p, o)
+      o += p.length
+    }
+    return new Uint8Array(out.buffer)
+  }
+
+  const restoreOptimizer = (bytes: Uint8Array) => {
+    const a = adam()
+    if (!a || bytes.byteLength === 0) return // a fresh optimizer is the state before step 0
+    const f = floatsOf(bytes)
+    const weights = model.trainableWeights
+    const need = 2 + 2 * weights.reduce((n, w) => n + w.shape.reduce((x: number, y) => x * (y ?? 1), 1), 0)
+    if (f.length !== need) throw new Error(`optimizer state has ${f.length} values, this model and optimizer need ${need}`)
+    a.accBeta1.assign(tf.scalar(f[0]!))
+    a.accBeta2.assign(tf.scalar(f[1]!))
+    let o = 2
+    const moments = (): Array<{ originalName: string; variable: Variable }> =>
+      weights.map((w) => {
+        const size = w.shape.reduce((x: number, y) => x * (y ?? 1), 1)
+        const t = tf.tensor(f.subarray(o, o + size), w.shape as Array<number>, "float32")
+        o += size
+        const v = t.variable(false)
+        t.dispose()
+        return { originalName: `${w.originalName}/m`, variable: v }
+      })
+    for (const m of a.accumulatedFirstMoment ?? []) m.variable.dispose()
+    a.accumulatedFirstMoment = moments()
+    for (const m of a.accumulatedSecondMoment ?? []) m.variable.dispose()
+    a.accumulatedSecondMoment = moments()
+  }
+
+  return {
+    stepsTotal: totalSteps(samples.count, plan),
+    /** The current state. */
+    checkpoint: (): Checkpoint => ({ weights: getWeightBytes(model), optimizer: optimizerBytes() }),
+    restore: (c: Checkpoint) => {
+      setWeightBytes(tf, model, c.weights)
+      restoreOptimizer(c.optimizer)
+    },
+    /** Run steps [from, to); `after` runs after each step (progress, checkpoints). */
+    run: async (from: number, to: number, after?: (stepDone: number, loss: number) => void | Promise<void>) => {
+      let loss = NaN
+      for (let s = from; s < to; s++) {
+        loss = await step(s)
+        await after?.(s + 1, loss)
+      }
+      return loss
+    },
+    dispose: () => optimizer.dispose()
+  }
+}
