@@ -25,6 +25,15 @@ export const sampleTopology = {
 export const registerNode = (client: NeuraClient, key: KeyPair, nodeId: string, roles: ReadonlyArray<string>) =>
   client.as(key).command("RegisterNode", { nodeId, publicKey: key.publicKey, roles, capabilities: ["tfjs-wasm"] })
 
+/** The stake a sample node bonds before joining a task: enough for the default protocol's minimum. */
+export const SAMPLE_STAKE = 10_000n
+
+/** Bond stake for one task (a deterministic command id: a repeat bonds once) and join it. */
+export const joinTask = async (client: NeuraClient, key: KeyPair, taskId: string, nodeId: string, role: "trainer" | "validator", stake = SAMPLE_STAKE) => {
+  await client.as(key).command("BondStake", { nodeId, amount: stake.toString() }, { commandId: `bond-${nodeId}-${taskId}` })
+  return client.as(key).command("JoinTask", { taskId, nodeId, role })
+}
+
 export const registerModel = async (client: NeuraClient, initialWeightsHash = sha256Hex("initial weights")) => {
   const r = await client.command("RegisterModel", { name: "digits-mlp", description: "64-32-10 MLP", topology: sampleTopology, initialWeightsHash })
   return r.results[0]!.events[0]!.data.modelId as string
@@ -70,7 +79,6 @@ export const taskPayload = (taskId: string, modelId: string, suffix = "", overri
     minTrainers: 2,
     validatorsPerResult: 3,
     quorum: 2,
-    reproducibilityTolerance: 0.0001,
     metricTolerance: 0.02,
     maxRounds: 3,
     roundDeadlineSeconds: 600,

@@ -5,7 +5,7 @@ import type { LoadedTf } from "../infra/ml/tf"
 import { digitsCnn, digitsMlp, topologyOf } from "../infra/ml/topologies"
 import type { KeyPair } from "../infra/identity/signature"
 import type { WeightsStoreShape } from "../infra/weights/WeightsStore"
-import { registerNode } from "../commands/samples"
+import { joinTask, registerNode } from "../commands/samples"
 
 /**
  * What a task owner does to put the digits problem on the network: upload
@@ -77,7 +77,6 @@ export const createDigitsTask = async (options: {
       minTrainers: options.minTrainers ?? 2,
       validatorsPerResult: 3,
       quorum: 2,
-      reproducibilityTolerance: 1e-4,
       metricTolerance: 0.01,
       maxRounds: options.maxRounds ?? 5,
       roundDeadlineSeconds: options.roundDeadlineSeconds ?? 300,
@@ -89,12 +88,16 @@ export const createDigitsTask = async (options: {
   return { modelId, taskId: options.taskId, budget }
 }
 
-/** Nodes opt in: register their key (once) and join the task in their role. */
-export const optIn = async (owner: NeuraClient, taskId: string, nodes: ReadonlyArray<{ nodeId: string; key: KeyPair; role: "trainer" | "validator" }>) => {
+/** Nodes opt in: register their key (once), bond stake and join the task in their role. */
+export const optIn = async (
+  owner: NeuraClient,
+  taskId: string,
+  nodes: ReadonlyArray<{ nodeId: string; key: KeyPair; role: "trainer" | "validator"; stake?: bigint }>
+) => {
   for (const n of nodes) {
     await registerNode(owner, n.key, n.nodeId, [n.role]).catch((e: { status?: number }) => {
       if (e.status !== 409) throw e
     })
-    await owner.as(n.key).command("JoinTask", { taskId, nodeId: n.nodeId, role: n.role })
+    await joinTask(owner, n.key, taskId, n.nodeId, n.role, n.stake)
   }
 }

@@ -1,6 +1,6 @@
 import { Schema } from "effect"
 import { Hash32, JsonObject, ModelId, NodeId, NonNegativeInt, PositiveInt, ResultId, ShardId, TaskId } from "../domain/primitives"
-import { TrainingPlan, TrainingProof } from "../domain/task/events"
+import { Audit, TrainingPlan, TrainingProof } from "../domain/task/events"
 
 /**
  * What the dispatcher puts on the CMDS work queue, addressed to one node:
@@ -24,24 +24,32 @@ export const TrainWork = Schema.TaggedStruct("TrainWork", {
   plan: TrainingPlan,
   validationHash: Hash32,
   classCount: PositiveInt,
+  /** How many checkpoints the protocol asks the trainer to commit. */
+  checkpoints: PositiveInt,
   deadline: Schema.String
 })
 export type TrainWork = typeof TrainWork.Type
 
+/**
+ * Judge a result: re-execute its audited segment and evaluate its weights.
+ * Sent twice: to commit the hidden vote, then (once reveals are open) to
+ * reveal it; the node computes the same vote both times.
+ */
 export const VerifyWork = Schema.TaggedStruct("VerifyWork", {
   taskId: TaskId,
   round: PositiveInt,
   resultId: ResultId,
   nodeId: NodeId,
   trainerNodeId: NodeId,
+  phase: Schema.Literals(["commit", "reveal"]),
   topology: JsonObject,
   proof: TrainingProof,
+  audit: Audit,
   shards: Schema.Array(ShardRef),
   plan: TrainingPlan,
   validationHash: Hash32,
   classCount: PositiveInt,
-  metricTolerance: Schema.Number,
-  reproducibilityTolerance: Schema.Number
+  metricTolerance: Schema.Number
 })
 export type VerifyWork = typeof VerifyWork.Type
 

@@ -3,20 +3,60 @@ import { alreadyApplied, positionOf, type Projection } from "./projection"
 import type { Payout, BalanceDoc } from "./documents"
 export type { Payout, BalanceDoc } from "./documents"
 
-const blank = (address: string): BalanceDoc => ({ position: "0.0", address, earned: "0", refunded: "0", escrowed: "0", net: "0", payouts: [] })
-const withNet = (d: Omit<BalanceDoc, "net">): BalanceDoc => ({ ...d, net: (BigInt(d.earned) + BigInt(d.refunded) - BigInt(d.escrowed)).toString() })
+const blank = (address: string): BalanceDoc => ({
+  position: "0.0",
+  address,
+  earned: "0",
+  refunded: "0",
+  escrowed: "0",
+  bonded: "0",
+  withdrawn: "0",
+  slashed: "0",
+  net: "0",
+  payouts: []
+})
+const withNet = (d: Omit<BalanceDoc, "net">): BalanceDoc => ({
+  ...d,
+  net: (BigInt(d.earned) + BigInt(d.refunded) + BigInt(d.withdrawn) - BigInt(d.escrowed) - BigInt(d.bonded)).toString()
+})
+const plus = (a: string, b: bigint) => (BigInt(a) + b).toString()
 
-/** Balances and payouts per address (the Neura ledger, read side). */
+/**
+ * Balances and payouts per address (the Neura ledger, read side): escrow and
+ * rewards, stake bonded and withdrawn, slashes (the slashed node's loss; the
+ * referee's share is a payout to it, the rest is burned).
+ */
 export const balancesProjection: Projection<BalanceDoc> = {
   name: "balances",
-  canHandle: ["BudgetEscrowed", "RewardAllocated", "BudgetRefunded"],
+  canHandle: ["BudgetEscrowed", "RewardAllocated", "BudgetRefunded", "StakeBonded", "StakeWithdrawn", "StakeSlashed"],
   evolve: (read, e: RecordedEvent) => {
     const d = e.data
     const position = positionOf(e)
+    const docOf = (address: string) => {
+      const doc = read<BalanceDoc>("balances", address) ?? blank(address)
+      return alreadyApplied(doc, e) ? undefined : doc
+    }
+    if (d._tag === "StakeSlashed") {
+      const loser = docOf(d.address)
+      const out: Array<readonly [string, BalanceDoc]> = loser ? [[d.address, withNet({ ...loser, position, slashed: plus(loser.slashed, d.amount) })]] : []
+      const refereeDoc = d.refereeReward > 0n ? (d.referee === d.address && out[0] ? out[0][1] : docOf(d.referee)) : undefined
+      if (refereeDoc) {
+        const payout = { taskId: d.taskId, round: d.round, role: "referee", amount: d.refereeReward.toString(), reason: `share of ${d.nodeId}'s slash on ${d.resultId}`, position }
+        const next = withNet({ ...refereeDoc, position, earned: plus(refereeDoc.earned, d.refereeReward), payouts: [...refereeDoc.payouts, payout] })
+        if (d.referee === d.address) out[0] = [d.address, next]
+        else out.push([d.referee, next])
+      }
+      return out
+    }
+    if (d._tag === "StakeBonded" || d._tag === "StakeWithdrawn") {
+      const doc = docOf(d.address)
+      if (!doc) return []
+      return [[d.address, withNet(d._tag === "StakeBonded" ? { ...doc, position, bonded: plus(doc.bonded, d.amount) } : { ...doc, position, withdrawn: plus(doc.withdrawn, d.amount) })]]
+    }
     const address = d._tag === "RewardAllocated" ? d.recipient : d._tag === "BudgetEscrowed" || d._tag === "BudgetRefunded" ? d.owner : undefined
     if (!address) return []
-    const doc = read<BalanceDoc>("balances", address) ?? blank(address)
-    if (alreadyApplied(doc, e)) return []
+    const doc = docOf(address)
+    if (!doc) return []
     switch (d._tag) {
       case "BudgetEscrowed":
         return [[address, withNet({ ...doc, position, escrowed: (BigInt(doc.escrowed) + d.amount).toString() })]]

@@ -79,9 +79,12 @@ export const NodeDoc = Schema.Struct({
   registeredAt: S,
   tasks: Schema.Array(S),
   results: Schema.Struct({ submitted: N, verified: N, rejected: N }),
-  votes: Schema.Struct({ cast: N, agreeing: N, disagreeing: N, disputed: N }),
+  /** disputed: proven wrong by a ruling; unrevealed: committed and never revealed. */
+  votes: Schema.Struct({ cast: N, agreeing: N, disagreeing: N, disputed: N, unrevealed: N }),
   earned: S,
-  /** verified×2 − rejected×3 + agreeing − disagreeing×2 − disputed×3 */
+  /** Stake bonded to the node, withdrawn from it, and taken by rulings (Neura base units). */
+  stake: Schema.Struct({ bonded: S, withdrawn: S, slashed: S }),
+  /** verified×2 − rejected×3 + agreeing − disagreeing×2 − disputed×3 − unrevealed×2 */
   reputation: N
 })
 export type NodeDoc = typeof NodeDoc.Type
@@ -98,7 +101,11 @@ export const BalanceDoc = Schema.Struct({
   refunded: S,
   /** Put into escrow as a task owner. */
   escrowed: S,
-  /** earned + refunded − escrowed: the net flow through the network. */
+  /** Bonded as node stake, withdrawn from it, and slashed from it. */
+  bonded: S,
+  withdrawn: S,
+  slashed: S,
+  /** earned + refunded + withdrawn − escrowed − bonded: the net flow through the network. */
   net: S,
   payouts: Schema.Array(Payout)
 })

@@ -29,12 +29,25 @@ export const resultVotesProjection: Projection<ResultVotesDoc> = {
 
 
 const score = (d: Pick<NodeDoc, "results" | "votes">) =>
-  d.results.verified * 2 - d.results.rejected * 3 + d.votes.agreeing - d.votes.disagreeing * 2 - d.votes.disputed * 3
+  d.results.verified * 2 - d.results.rejected * 3 + d.votes.agreeing - d.votes.disagreeing * 2 - d.votes.disputed * 3 - d.votes.unrevealed * 2
+const plus = (a: string, b: bigint) => (BigInt(a) + b).toString()
 
 /** Nodes with their reputation: results accepted/rejected, votes agreeing/disagreeing with consensus. */
 export const nodesProjection: Projection<NodeDoc> = {
   name: "nodes",
-  canHandle: ["NodeRegistered", "NodeJoinedTask", "ResultSubmitted", "ResultVerified", "ResultRejected", "VerificationVoted", "RoundClosed", "RewardAllocated"],
+  canHandle: [
+    "NodeRegistered",
+    "NodeJoinedTask",
+    "ResultSubmitted",
+    "ResultVerified",
+    "ResultRejected",
+    "VerificationVoted",
+    "RoundClosed",
+    "RewardAllocated",
+    "StakeBonded",
+    "StakeWithdrawn",
+    "StakeSlashed"
+  ],
   evolve: (read, e: RecordedEvent) => {
     const d = e.data
     const position = positionOf(e)
@@ -59,8 +72,9 @@ export const nodesProjection: Projection<NodeDoc> = {
               registeredAt: d.registeredAt,
               tasks: [],
               results: { submitted: 0, verified: 0, rejected: 0 },
-              votes: { cast: 0, agreeing: 0, disagreeing: 0, disputed: 0 },
+              votes: { cast: 0, agreeing: 0, disagreeing: 0, disputed: 0, unrevealed: 0 },
               earned: "0",
+              stake: { bonded: "0", withdrawn: "0", slashed: "0" },
               reputation: 0
             }
           ]
@@ -87,8 +101,21 @@ export const nodesProjection: Projection<NodeDoc> = {
         )
         return [...trainer, ...voters]
       }
-      case "RoundClosed":
-        return (d.disputedVotes ?? []).flatMap((v) => update(v.nodeId, (n) => ({ ...n, votes: { ...n.votes, disputed: n.votes.disputed + 1 } })))
+      case "RoundClosed": {
+        // One update per node, however many of its votes the round names.
+        const marks = new Map<string, { disputed: number; unrevealed: number }>()
+        for (const v of d.disputedVotes ?? []) marks.set(v.nodeId, { disputed: (marks.get(v.nodeId)?.disputed ?? 0) + 1, unrevealed: marks.get(v.nodeId)?.unrevealed ?? 0 })
+        for (const v of d.unrevealed ?? []) marks.set(v.nodeId, { disputed: marks.get(v.nodeId)?.disputed ?? 0, unrevealed: (marks.get(v.nodeId)?.unrevealed ?? 0) + 1 })
+        return [...marks.entries()].flatMap(([nodeId, m]) =>
+          update(nodeId, (n) => ({ ...n, votes: { ...n.votes, disputed: n.votes.disputed + m.disputed, unrevealed: n.votes.unrevealed + m.unrevealed } }))
+        )
+      }
+      case "StakeBonded":
+        return update(d.nodeId, (n) => ({ ...n, stake: { ...n.stake, bonded: plus(n.stake.bonded, d.amount) } }))
+      case "StakeWithdrawn":
+        return update(d.nodeId, (n) => ({ ...n, stake: { ...n.stake, withdrawn: plus(n.stake.withdrawn, d.amount) } }))
+      case "StakeSlashed":
+        return update(d.nodeId, (n) => ({ ...n, stake: { ...n.stake, slashed: plus(n.stake.slashed, d.amount) } }))
       case "RewardAllocated":
         return d.nodeId ? update(d.nodeId, (n) => ({ ...n, earned: (BigInt(n.earned) + d.amount).toString() })) : []
       default:

@@ -51,7 +51,8 @@ export const settleRound = (round: RoundState, rulings: ReadonlyArray<Ruling>, a
   for (const r of round.results.values()) {
     const contest = contestOf(r)
     const ruling = byResult.get(r.resultId)
-    byResult.delete(r.resultId)
+    // A ruling on an uncontested result stays unmatched: the decider refuses it.
+    if (contest) byResult.delete(r.resultId)
     if (!contest) {
       if (!r.outcome) {
         const after = decided(r, "rejected", false, at)

@@ -3,6 +3,8 @@ import type { Samples } from "../datasets/digits"
 import { sha256Hex } from "../datasets/digits"
 import { getWeightBytes, seededRandom, setWeightBytes, type TrainPlan } from "./model"
 import type { Tf } from "./tf"
+import { checkpointLeaf } from "../../domain/task/commitments"
+import type { Hash32 } from "../../domain/primitives"
 
 /**
  * Training as a sequence of steps that can be stopped and resumed bit-exactly
@@ -39,12 +41,11 @@ export interface Checkpoint {
   readonly optimizer: Uint8Array
 }
 
-/** A checkpoint's leaf in the trainer's commitment: H(weightsHash ‖ optimizerHash). */
-export const checkpointLeaf = (weightsHash: string, optimizerHash: string): `0x${string}` => sha256Hex(`${weightsHash}:${optimizerHash}`)
+/** A checkpoint's content hashes and its leaf in the trainer's commitment (domain/task/commitments.ts). */
 export const checkpointHashes = (c: Checkpoint) => {
-  const weights = sha256Hex(c.weights)
-  const optimizer = sha256Hex(c.optimizer)
-  return { weights, optimizer, leaf: checkpointLeaf(weights, optimizer) }
+  const weights = sha256Hex(c.weights) as Hash32
+  const optimizer = sha256Hex(c.optimizer) as Hash32
+  return { weights, optimizer, leaf: checkpointLeaf({ weights, optimizer }) }
 }
 
 type AdamInternals = {
@@ -100,7 +101,8 @@ export const stepTrainer = (tf: Tf, model: LayersModel, samples: Samples, plan: 
 
   const optimizerBytes = (): Uint8Array => {
     const a = adam()
-    if (!a) return new Uint8Array(0)
+    // SGD keeps no state: one zero float stands for it (the store holds no empty objects).
+    if (!a) return new Uint8Array(4)
     const parts: Array<Float32Array> = [a.accBeta1.dataSync() as Float32Array, a.accBeta2.dataSync() as Float32Array]
     // Before the first step Adam has not created its moments yet: they are zeros.
     const sizes = model.trainableWeights.map((w) => w.shape.reduce((x: number, y) => x * (y ?? 1), 1))
@@ -119,7 +121,7 @@ export const stepTrainer = (tf: Tf, model: LayersModel, samples: Samples, plan: 
 
   const restoreOptimizer = (bytes: Uint8Array) => {
     const a = adam()
-    if (!a || bytes.byteLength === 0) return // a fresh optimizer is the state before step 0
+    if (!a) return
     const f = floatsOf(bytes)
     const weights = model.trainableWeights
     const need = 2 + 2 * weights.reduce((n, w) => n + w.shape.reduce((x: number, y) => x * (y ?? 1), 1), 0)

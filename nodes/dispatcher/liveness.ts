@@ -80,42 +80,21 @@ export const slotsToReassign = (
 export interface ValidatorHandover {
   readonly resultId: string
   readonly nodeId: string
-  readonly replacement: string
 }
 
 /**
- * Validators to take off undecided results: assigned, not voted, silent
- * since they were assigned. The replacement is a live validator that may
- * judge the result (not the trainer's node or address, not already on it,
- * never taken off it), the one with fewest pending judgements first.
+ * Validators to take off undecided results: drawn, not committed, silent
+ * since they were drawn. Who replaces them is not ours to say: the decider
+ * continues the result's seeded draw.
  */
 export const validatorsToReplace = (
-  task: TaskData,
-  results: ReadonlyArray<Pick<ResultState, "resultId" | "nodeId" | "trainer" | "outcome" | "validators" | "votes" | "requestedAt" | "replaced">>,
+  results: ReadonlyArray<Pick<ResultState, "resultId" | "outcome" | "validators" | "votes" | "commitments" | "requestedAt">>,
   seen: Sightings
-): ReadonlyArray<ValidatorHandover> => {
-  const pending = new Map<string, number>()
-  for (const r of results) {
-    if (r.outcome) continue
-    for (const v of r.validators) if (!r.votes.some((x) => x.nodeId === v)) pending.set(v, (pending.get(v) ?? 0) + 1)
-  }
-  const validators = [...task.participants.values()].filter((p) => p.role === "validator")
-  const handovers: Array<ValidatorHandover> = []
-  for (const r of results) {
-    if (r.outcome) continue
-    const onIt = new Set(r.validators)
-    for (const v of r.validators) {
-      if (r.votes.some((x) => x.nodeId === v) || !isSilent(v, instant(r.requestedAt), seen)) continue
-      const replacement = validators
-        .filter((p) => p.nodeId !== r.nodeId && p.address !== r.trainer && !onIt.has(p.nodeId) && !(r.replaced ?? []).includes(p.nodeId))
-        .filter((p) => !isSilent(p.nodeId, -Infinity, seen))
-        .map((p) => p.nodeId)
-        .sort((a, b) => (pending.get(a) ?? 0) - (pending.get(b) ?? 0) || (a < b ? -1 : 1))[0]
-      if (!replacement) continue
-      onIt.add(replacement)
-      pending.set(replacement, (pending.get(replacement) ?? 0) + 1)
-      handovers.push({ resultId: r.resultId, nodeId: v, replacement })
-    }
-  }
-  return handovers
-}
+): ReadonlyArray<ValidatorHandover> =>
+  results.flatMap((r) =>
+    r.outcome
+      ? []
+      : r.validators
+          .filter((v) => !r.commitments.has(v) && !r.votes.some((x) => x.nodeId === v) && isSilent(v, instant(r.requestedAt), seen))
+          .map((nodeId) => ({ resultId: r.resultId, nodeId }))
+  )

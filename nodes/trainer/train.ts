@@ -1,53 +1,76 @@
 import type { LayersModel } from "@tensorflow/tfjs"
-import { buildModel, evaluate, getWeightBytes, setWeightBytes, train } from "../../infra/ml/model"
+import { checkpointLeaf, merkleRoot } from "../../domain/task/commitments"
+import { checkpointInterval } from "../../domain/task/draw"
+import { resultIdFor } from "../../domain/task/guards"
+import type { CheckpointState } from "../../domain/task/events"
+import type { Hash32 } from "../../domain/primitives"
+import { stepTrainer, totalSteps, type Checkpoint } from "../../infra/ml/checkpoints"
+import { buildModel, evaluate, setWeightBytes } from "../../infra/ml/model"
 import type { MlNodeDeps } from "../infra/mlDeps"
 import type { TrainWork } from "../workItems"
 
-/** How a trainer behaves; anything but "honest" exists to prove validators catch it. */
-export type TrainerBehaviour = "honest" | "forgeMetrics" | "fakeWeights"
+/**
+ * How a trainer behaves; anything but "honest" exists to prove the protocol catches it:
+ * - forgeMetrics: trains honestly, claims a better accuracy than it measured;
+ * - forgeRun: does not train: ships the base weights as its result with
+ *   made-up checkpoints, claiming a high accuracy (the Sybil attack's forger).
+ */
+export type TrainerBehaviour = "honest" | "forgeMetrics" | "forgeRun"
 
 export type TrainerDeps = MlNodeDeps<TrainerBehaviour>
 
-/** Train one work item: load the base weights (hash checked), train on the named shards (hashes checked) with the plan and the slot's seed, measure on the held-out set. */
-const trainLocally = async (work: TrainWork, deps: TrainerDeps): Promise<Trained> => {
-  const { tf } = deps.tf
-  const base = await deps.weights.get(work.baseWeightsHash)
-  const samples = deps.data.samples(work.shards.map((s) => s.contentHash))
-  const model: LayersModel = await buildModel(tf, work.topology)
-  setWeightBytes(tf, model, base)
-  let lastBeat = 0
-  const started = performance.now()
-  const { steps } = await train(tf, model, samples, { ...work.plan, epochs: work.plan.epochsPerRound, seed: work.seed }, work.classCount, async ({ epoch, batch, loss }) => {
-    const now = performance.now()
-    if (now - lastBeat > 1_000) {
-      lastBeat = now
-      deps.working?.()
-      deps.progress?.(`${work.taskId} r${work.round} s${work.slot}: epoch ${epoch + 1}/${work.plan.epochsPerRound} batch ${batch} loss ${loss.toFixed(4)}`)
-    }
-  })
-  let bytes = getWeightBytes(model)
-  if (deps.behaviour === "fakeWeights") {
-    // Claims the training but ships other weights (a perturbed copy).
-    const floats = new Float32Array(bytes.buffer.slice(0))
-    for (let i = 0; i < floats.length; i += 7) floats[i] = floats[i]! * 0.5
-    bytes = new Uint8Array(floats.buffer)
-    setWeightBytes(tf, model, bytes)
-  }
-  const heldOut = evaluate(tf, model, deps.data.samples([work.validationHash]), work.classCount)
-  model.dispose()
-  deps.progress?.(
-    `${work.taskId} r${work.round} s${work.slot}: trained ${samples.count} samples × ${work.plan.epochsPerRound} epochs in ${((performance.now() - started) / 1000).toFixed(2)} s, held-out accuracy ${heldOut.accuracy.toFixed(4)}`
-  )
-  return { bytes, steps, sampleCount: samples.count, heldOut: { accuracy: heldOut.accuracy, loss: heldOut.loss } }
-}
-
-const FINISHED_MAX = 32
 interface Trained {
-  readonly bytes: Uint8Array
+  /** Every committed state, first (the base) to last (the result). */
+  readonly states: ReadonlyArray<Checkpoint>
+  readonly interval: number
   readonly steps: number
   readonly sampleCount: number
   readonly heldOut: { readonly accuracy: number; readonly loss: number }
 }
+
+/**
+ * Train one work item step by step from the base weights (hash checked) on
+ * the named shards (hashes checked), keeping the state every `interval`
+ * steps: the commitment validators audit.
+ */
+const trainLocally = async (work: TrainWork, deps: TrainerDeps): Promise<Trained> => {
+  const { tf } = deps.tf
+  const base = await deps.weights.get(work.baseWeightsHash)
+  const samples = deps.data.samples(work.shards.map((s) => s.contentHash))
+  const plan = { ...work.plan, epochs: work.plan.epochsPerRound, seed: work.seed }
+  const steps = totalSteps(samples.count, plan)
+  const interval = checkpointInterval(steps, work.checkpoints)
+  const model: LayersModel = await buildModel(tf, work.topology)
+  setWeightBytes(tf, model, base)
+  const trainer = stepTrainer(tf, model, samples, plan, work.classCount)
+  const states: Array<Checkpoint> = [trainer.checkpoint()]
+  const started = performance.now()
+  let lastBeat = 0
+  if (deps.behaviour === "forgeRun") {
+    // No training at all: every "checkpoint" is the base state.
+    for (let s = interval; s < steps + interval; s += interval) states.push(states[0]!)
+  } else {
+    await trainer.run(0, steps, (done, loss) => {
+      if (done % interval === 0 || done === steps) states.push(trainer.checkpoint())
+      const now = performance.now()
+      if (now - lastBeat > 1_000) {
+        lastBeat = now
+        deps.working?.()
+        deps.progress?.(`${work.taskId} r${work.round} s${work.slot}: step ${done}/${steps} loss ${loss.toFixed(4)}`)
+      }
+    })
+  }
+  trainer.dispose()
+  setWeightBytes(tf, model, states[states.length - 1]!.weights)
+  const heldOut = evaluate(tf, model, deps.data.samples([work.validationHash]), work.classCount)
+  model.dispose()
+  deps.progress?.(
+    `${work.taskId} r${work.round} s${work.slot}: trained ${samples.count} samples × ${work.plan.epochsPerRound} epochs (${steps} steps, ${states.length} checkpoints) in ${((performance.now() - started) / 1000).toFixed(2)} s, held-out accuracy ${heldOut.accuracy.toFixed(4)}`
+  )
+  return { states, interval, steps, sampleCount: samples.count, heldOut: { accuracy: heldOut.accuracy, loss: heldOut.loss } }
+}
+
+const FINISHED_MAX = 32
 const workKey = (w: TrainWork) => `${w.nodeId}|${w.taskId}|${w.round}|${w.slot}|${w.baseWeightsHash}|${w.seed}`
 
 /**
@@ -60,7 +83,8 @@ export type FinishedTrainings = Map<string, Trained>
 
 /**
  * The Model Executor's job for one work item: train it (or take the finished
- * training from `finished`), upload the new weights, and return the proof to sign.
+ * training from `finished`), upload every committed state, and return the
+ * proof to sign.
  */
 export const trainOnWork = async (work: TrainWork, deps: TrainerDeps, finished: FinishedTrainings = new Map()) => {
   const key = workKey(work)
@@ -69,22 +93,29 @@ export const trainOnWork = async (work: TrainWork, deps: TrainerDeps, finished: 
     if (finished.size >= FINISHED_MAX) finished.delete(finished.keys().next().value!)
     finished.set(key, done)
   }
-  const { bytes, steps, heldOut } = done
-  const weightsHash = await deps.weights.put(bytes)
-  const claimed = deps.behaviour === "forgeMetrics" ? { accuracy: Math.min(1, heldOut.accuracy + 0.15), loss: heldOut.loss / 2 } : { accuracy: heldOut.accuracy, loss: heldOut.loss }
+  const states: Array<CheckpointState> = []
+  for (const s of done.states) states.push({ weights: (await deps.weights.put(s.weights)) as Hash32, optimizer: (await deps.weights.put(s.optimizer)) as Hash32 })
+  const final = states[states.length - 1]!
+  const claimed =
+    deps.behaviour === "forgeMetrics"
+      ? { accuracy: Math.min(1, done.heldOut.accuracy + 0.15), loss: done.heldOut.loss / 2 }
+      : deps.behaviour === "forgeRun"
+        ? { accuracy: 0.99, loss: 0.01 }
+        : done.heldOut
   return {
-    resultId: `${work.taskId}-r${work.round}-s${work.slot}-${work.nodeId}`,
+    resultId: resultIdFor(work.taskId, work.round, work.slot, work.nodeId),
     proof: {
       baseWeightsHash: work.baseWeightsHash,
       seed: work.seed,
       shardIds: work.shards.map((s) => s.shardId),
       shardHashes: work.shards.map((s) => s.contentHash),
       epochs: work.plan.epochsPerRound,
-      steps,
+      steps: done.steps,
       sampleCount: done.sampleCount,
-      weightsHash,
-      metrics: claimed,
-      backend: deps.tf.backend
+      weightsHash: final.weights,
+      metrics: { accuracy: claimed.accuracy, loss: claimed.loss },
+      backend: deps.tf.backend,
+      checkpoints: { interval: done.interval, states, root: merkleRoot(states.map(checkpointLeaf)) }
     }
   }
 }

@@ -1,76 +1,107 @@
-import { buildModel, evaluate, getWeightBytes, maxAbsDiff, predictionsDigest, setWeightBytes, train, weightsHash } from "../../infra/ml/model"
+import { createHash } from "node:crypto"
+import { checkpointLeaf } from "../../domain/task/commitments"
+import { segmentBounds } from "../../domain/task/draw"
+import type { SegmentEvidence } from "../../domain/task/events"
+import { checkpointHashes, stepTrainer } from "../../infra/ml/checkpoints"
+import { buildModel, evaluate, setWeightBytes } from "../../infra/ml/model"
+import { weightsMissing } from "../../infra/weights/WeightsStore"
 import type { MlNodeDeps } from "../infra/mlDeps"
 import type { VerifyWork } from "../workItems"
-import { weightsMissing } from "../../infra/weights/WeightsStore"
 
-/** "lazy" copies the trainer's claims without computing: the coordinator's digest check must catch it. */
+/**
+ * "lazy" does no re-execution: it copies the trainer's committed end leaf and
+ * claims, and makes up the probe. The other judges' probes and the referee
+ * catch it.
+ */
 export type ValidatorBehaviour = "honest" | "lazy"
 
 export type ValidatorDeps = MlNodeDeps<ValidatorBehaviour>
 
+const NOTHING = `0x${"00".repeat(32)}` as SegmentEvidence["endHash"]
+
+/** What a judge found, before it is committed and revealed. */
+export interface Judgement {
+  readonly verdict: "accept" | "reject"
+  readonly measured: { readonly accuracy: number; readonly loss: number }
+  readonly evidence: SegmentEvidence
+  readonly reason?: string
+}
+
 /**
- * The Verifier Engine's job for one result: re-measure the submitted weights
- * on the held-out set, and reproduce the training from the base weights with
- * the same shards, seed and plan. On the trainer's backend build the
- * reproduction must be bit-exact (same weights hash); on another backend the
- * weights must agree within the task's reproducibility tolerance. Accept only
- * if reproduced and the claimed accuracy is within the metric tolerance.
+ * Re-execute the audited segment of a result: restore the committed state at
+ * the segment's start (weights and optimizer, by hash), run to the probe step
+ * (its leaf is the probe hash) and on to the segment's end (its leaf must be
+ * the trainer's committed one). Any referee runs exactly this. A state that
+ * cannot be fetched is the trainer's failure to open its commitment: the
+ * evidence is then all zeros.
  */
-export const verifyWork = async (work: VerifyWork, deps: ValidatorDeps) => {
-  const claimed = work.proof.metrics
-  if (deps.behaviour === "lazy") {
-    return {
-      verdict: "accept" as const,
-      measured: claimed,
-      reproduction: { method: "bitExact" as const, weightsHash: work.proof.weightsHash },
-      predictionsDigest: `0x${"ab".repeat(32)}` as `0x${string}`,
-      reason: "looks fine"
-    }
-  }
+export const reexecuteSegment = async (work: Pick<VerifyWork, "proof" | "audit" | "topology" | "shards" | "plan" | "classCount">, deps: Omit<ValidatorDeps, "behaviour">): Promise<SegmentEvidence> => {
   const { tf } = deps.tf
-  const heldOut = deps.data.samples([work.validationHash])
-  const reject = (reason: string, measured = { accuracy: 0, loss: 0 }, digest?: `0x${string}`) => ({
-    verdict: "reject" as const,
-    measured,
-    reproduction: { method: "notReproduced" as const },
-    ...(digest ? { predictionsDigest: digest } : {}),
-    reason
-  })
-
-  let submitted: Uint8Array
+  const start = work.proof.checkpoints.states[work.audit.segment]!
+  let weights: Uint8Array, optimizer: Uint8Array
   try {
-    submitted = await deps.weights.get(work.proof.weightsHash)
+    weights = await deps.weights.get(start.weights)
+    optimizer = await deps.weights.get(start.optimizer)
   } catch (e) {
-    // Missing weights are the trainer's fault; an unreachable store is nobody's verdict (retried).
+    // Missing bytes are the trainer's fault; an unreachable store is nobody's verdict (retried).
     if (!weightsMissing(e)) throw e
-    return reject(`submitted weights unavailable: ${e instanceof Error ? e.message : String(e)}`)
+    return { probeHash: NOTHING, endHash: NOTHING }
   }
-  const model = await buildModel(tf, work.topology)
-  setWeightBytes(tf, model, submitted)
-  const measuredEval = evaluate(tf, model, heldOut, work.classCount)
-  const measured = { accuracy: measuredEval.accuracy, loss: measuredEval.loss }
-  const digest = predictionsDigest(work.nodeId, measuredEval.predicted)
-
-  // Reproduce the claimed training.
-  const base = await deps.weights.get(work.proof.baseWeightsHash)
-  setWeightBytes(tf, model, base)
   const samples = deps.data.samples(work.shards.map((s) => s.contentHash))
-  await train(tf, model, samples, { ...work.plan, epochs: work.proof.epochs, seed: work.proof.seed }, work.classCount, () => deps.working?.())
-  const reproduced = getWeightBytes(model)
-  model.dispose()
-  const sameBackend = work.proof.backend === deps.tf.backend
-  const diff = maxAbsDiff(reproduced, submitted)
-  const reproduction = sameBackend
-    ? { method: "bitExact" as const, weightsHash: weightsHash(reproduced), maxAbsDiff: diff }
-    : { method: "replayedChunk" as const, maxAbsDiff: diff }
-  const reproducedOk = sameBackend ? reproduction.weightsHash === work.proof.weightsHash : diff <= work.reproducibilityTolerance
+  const model = await buildModel(tf, work.topology)
+  const trainer = stepTrainer(tf, model, samples, { ...work.plan, epochs: work.proof.epochs, seed: work.proof.seed }, work.classCount)
+  try {
+    trainer.restore({ weights, optimizer })
+    const { from, to } = segmentBounds(work.audit.segment, work.proof.checkpoints.interval, work.proof.steps)
+    await trainer.run(from, work.audit.probeStep, () => deps.working?.())
+    const probeHash = checkpointHashes(trainer.checkpoint()).leaf
+    await trainer.run(work.audit.probeStep, to, () => deps.working?.())
+    return { probeHash, endHash: checkpointHashes(trainer.checkpoint()).leaf }
+  } catch (e) {
+    // A state that does not fit the model (wrong size) cannot be resumed: the trainer's failure too.
+    if (e instanceof Error && /values, (this )?model/.test(e.message)) return { probeHash: NOTHING, endHash: NOTHING }
+    throw e
+  } finally {
+    trainer.dispose()
+    model.dispose()
+  }
+}
+
+/**
+ * The Verifier Engine's job for one result: measure the submitted weights on
+ * the held-out set and re-execute the audited segment. Accept only if the
+ * segment ends in the trainer's committed state and the claimed accuracy is
+ * within the metric tolerance of the measured one.
+ */
+export const verifyWork = async (work: VerifyWork, deps: ValidatorDeps): Promise<Judgement> => {
+  const claimed = work.proof.metrics
+  const committedEnd = checkpointLeafOf(work)
+  if (deps.behaviour === "lazy") {
+    const made = `0x${createHash("sha256").update(`lazy:${work.resultId}`).digest("hex")}` as SegmentEvidence["probeHash"]
+    return { verdict: "accept", measured: claimed, evidence: { probeHash: made, endHash: committedEnd } }
+  }
+  const evidence = await reexecuteSegment(work, deps)
+  const { tf } = deps.tf
+  let measured = { accuracy: 0, loss: 0 }
+  try {
+    const submitted = await deps.weights.get(work.proof.weightsHash)
+    const model = await buildModel(tf, work.topology)
+    setWeightBytes(tf, model, submitted)
+    const m = evaluate(tf, model, deps.data.samples([work.validationHash]), work.classCount)
+    model.dispose()
+    measured = { accuracy: m.accuracy, loss: m.loss }
+  } catch (e) {
+    if (!weightsMissing(e)) throw e
+    return { verdict: "reject", measured, evidence, reason: "submitted weights unavailable" }
+  }
+  const reproduced = evidence.endHash === committedEnd
   const metricOk = Math.abs(claimed.accuracy - measured.accuracy) <= work.metricTolerance
   deps.progress?.(
-    `${work.resultId}: measured accuracy ${measured.accuracy.toFixed(4)} (claimed ${claimed.accuracy.toFixed(4)}), reproduction ${sameBackend ? "bit-exact" : "tolerance"} ${reproducedOk ? "ok" : `FAILED (max |Δw| ${diff.toExponential(2)})`}`
+    `${work.resultId}: segment ${work.audit.segment} ${reproduced ? "reproduced" : "DOES NOT reproduce"}, measured accuracy ${measured.accuracy.toFixed(4)} (claimed ${claimed.accuracy.toFixed(4)})`
   )
-  if (!reproducedOk) return { ...reject(`weights do not reproduce the claimed training (max |Δw| ${diff.toExponential(3)})`, measured, digest), reproduction }
-  if (!metricOk) {
-    return { ...reject(`claimed accuracy ${claimed.accuracy.toFixed(4)} but measured ${measured.accuracy.toFixed(4)}`, measured, digest), reproduction }
-  }
-  return { verdict: "accept" as const, measured, reproduction, predictionsDigest: digest }
+  if (!reproduced) return { verdict: "reject", measured, evidence, reason: `segment ${work.audit.segment} does not reproduce the committed state` }
+  if (!metricOk) return { verdict: "reject", measured, evidence, reason: `claimed accuracy ${claimed.accuracy.toFixed(4)} but measured ${measured.accuracy.toFixed(4)}` }
+  return { verdict: "accept", measured, evidence }
 }
+
+const checkpointLeafOf = (work: VerifyWork) => checkpointLeaf(work.proof.checkpoints.states[work.audit.segment + 1]!)

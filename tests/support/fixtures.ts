@@ -1,8 +1,11 @@
 import { RegisterDataset } from "../../domain/dataset/commands"
 import type { DatasetEvent } from "../../domain/dataset/events"
 import type { Address, DatasetId, Hash32, Metrics, ModelId, NodeId, PublicKey, ResultId, ShardId, TaskId } from "../../domain/primitives"
-import { CastVerificationVote, CloseRound, CreateTask, JoinTask, StartRound, SubmitResult } from "../../domain/task/commands"
-import type { TaskEvent, TrainingProof } from "../../domain/task/events"
+import { CastVerificationVote, CloseRound, CommitVote, CreateTask, DrawValidators, JoinTask, StartRound, SubmitResult } from "../../domain/task/commands"
+import type { CheckpointState, SegmentEvidence, TaskEvent, TrainingProof, Verdict } from "../../domain/task/events"
+import { defaultProtocol } from "../../domain/protocol"
+import { checkpointLeaf, merkleRoot, voteCommitment } from "../../domain/task/commitments"
+import { auditOf } from "../../domain/task/draw"
 import { address, hash32 } from "./events"
 
 /** Named actors and facts shared by the domain specs. */
@@ -35,7 +38,6 @@ export const criteria = {
   minTrainers: 2,
   validatorsPerResult: 3,
   quorum: 2,
-  reproducibilityTolerance: 1e-4,
   metricTolerance: 0.02,
   maxRounds: 3,
   roundDeadlineSeconds: 600,
@@ -66,6 +68,7 @@ export const createTask = (overrides: Partial<ConstructorParameters<typeof Creat
       }
     ],
     validationDataset: { datasetId: "digits-val" as DatasetId, split: "validation", contentHash: hash32(0x60), sampleCount: 500, shards: [] },
+    protocol: defaultProtocol,
     ...overrides
   })
 
@@ -86,19 +89,22 @@ export const taskCreated = (): ReadonlyArray<TaskEvent> => {
       criteria: c.criteria,
       rewardSplit: c.rewardSplit,
       budget: c.budget,
+      protocol: defaultProtocol,
       createdAt: T0
     },
     { _tag: "BudgetEscrowed", taskId, owner, amount: 3_000_000n, escrowedAt: T0 }
   ]
 }
 
-export const joined = (name: keyof typeof nodes, role: "trainer" | "validator", joinedAt = T0): TaskEvent => ({
+export const STAKE = 10_000n
+export const joined = (name: keyof typeof nodes, role: "trainer" | "validator", joinedAt = T0, stake = STAKE): TaskEvent => ({
   _tag: "NodeJoinedTask",
   taskId,
   nodeId: nodes[name].nodeId,
   address: nodes[name].address,
   role,
   capabilities: ["tfjs-wasm"],
+  stake,
   joinedAt
 })
 
@@ -128,7 +134,7 @@ export const nodeFacts = (name: keyof typeof nodes, roles: ReadonlyArray<"traine
 })
 
 export const joinTask = (name: keyof typeof nodes, role: "trainer" | "validator", overrides: Partial<ConstructorParameters<typeof JoinTask>[0]> = {}) =>
-  new JoinTask({ taskId, nodeId: nodes[name].nodeId, role, actor: nodes[name].address, at: at(1), node: nodeFacts(name, [role]), ...overrides })
+  new JoinTask({ taskId, nodeId: nodes[name].nodeId, role, actor: nodes[name].address, at: at(1), node: nodeFacts(name, [role]), stakeCommitted: STAKE, ...overrides })
 
 export const startRound = (round = 1, overrides: Partial<ConstructorParameters<typeof StartRound>[0]> = {}) =>
   new StartRound({
@@ -141,6 +147,22 @@ export const startRound = (round = 1, overrides: Partial<ConstructorParameters<t
     ...overrides
   })
 
+/** Derived result ids (undispatched round 1). */
+export const rA = "T1-r1-trainerA" as ResultId
+export const rB = "T1-r1-trainerB" as ResultId
+/** The seed the specs' draws use (in the system: the hash of the commit that recorded the result). */
+export const SEED = hash32(0x5eed)
+
+/** A checkpoint commitment from `base` to `final` over `steps` steps (interval 4 for 64 steps under the default protocol). */
+export const checkpoints = (base: Hash32 = hash32(0xb0), final: Hash32 = hash32(0xf1), steps = 64, interval = 4) => {
+  const count = Math.ceil(steps / interval) + 1
+  const states: Array<CheckpointState> = Array.from({ length: count }, (_, i) => ({
+    weights: i === 0 ? base : i === count - 1 ? final : hash32(0x1000 + i),
+    optimizer: hash32(0x2000 + i)
+  }))
+  return { interval, states, root: merkleRoot(states.map(checkpointLeaf)) }
+}
+
 export const proof = (overrides: Partial<TrainingProof> = {}): TrainingProof => ({
   baseWeightsHash: hash32(0xb0),
   seed: 7,
@@ -152,14 +174,15 @@ export const proof = (overrides: Partial<TrainingProof> = {}): TrainingProof => 
   weightsHash: hash32(0xf1),
   metrics: { accuracy: 0.8, loss: 0.6 },
   backend: "wasm",
+  checkpoints: checkpoints(overrides.baseWeightsHash, overrides.weightsHash),
   ...overrides
 })
 
-export const submitResult = (name: "trainerA" | "trainerB", resultId: string, overrides: Partial<ConstructorParameters<typeof SubmitResult>[0]> = {}) =>
+export const submitResult = (name: "trainerA" | "trainerB", resultId?: string, overrides: Partial<ConstructorParameters<typeof SubmitResult>[0]> = {}) =>
   new SubmitResult({
     taskId,
     round: 1,
-    resultId: resultId as ResultId,
+    resultId: (resultId ?? `T1-r1-${nodes[name].nodeId}`) as ResultId,
     nodeId: nodes[name].nodeId,
     proof: proof(),
     actor: nodes[name].address,
@@ -167,10 +190,35 @@ export const submitResult = (name: "trainerA" | "trainerB", resultId: string, ov
     ...overrides
   })
 
+export const drawValidators = (resultId: string, overrides: Partial<ConstructorParameters<typeof DrawValidators>[0]> = {}) =>
+  new DrawValidators({ taskId, round: 1, resultId: resultId as ResultId, actor: stranger, at: at(100), resultCommitHash: SEED, ...overrides })
+
+/** The audit the specs' seed picks for the default proof, and what an honest judge reports for it. */
+export const audit = () => auditOf(SEED, 4, 64)!
+export const honestEvidence = (p: TrainingProof = proof()): SegmentEvidence => ({
+  probeHash: hash32(0x9000 + audit().probeStep),
+  endHash: checkpointLeaf(p.checkpoints.states[audit().segment + 1]!)
+})
+export const saltOf = (name: string) => hash32(0x5a17 + name.length * 7 + name.charCodeAt(name.length - 1))
+
+type Judge = "validator1" | "validator2" | "validator3" | "validator4"
+export const commitVote = (name: Judge, resultId: string, verdict: Verdict, evidence: SegmentEvidence = honestEvidence(), overrides: Partial<ConstructorParameters<typeof CommitVote>[0]> = {}) =>
+  new CommitVote({
+    taskId,
+    round: 1,
+    resultId: resultId as ResultId,
+    nodeId: nodes[name].nodeId,
+    commitment: voteCommitment({ resultId, nodeId: nodes[name].nodeId, verdict, evidence, salt: saltOf(name) }),
+    actor: nodes[name].address,
+    at: at(110),
+    ...overrides
+  })
+
+/** The reveal of the vote `commitVote` committed (same verdict and evidence); it opens at the commit deadline (at(160)) at the latest. */
 export const vote = (
-  name: "validator1" | "validator2" | "validator3",
+  name: Judge,
   resultId: string,
-  verdict: "accept" | "reject",
+  verdict: Verdict,
   measured: Metrics = { accuracy: 0.8, loss: 0.6 },
   overrides: Partial<ConstructorParameters<typeof CastVerificationVote>[0]> = {}
 ) =>
@@ -181,7 +229,8 @@ export const vote = (
     nodeId: nodes[name].nodeId,
     verdict,
     measured,
-    reproduction: { method: "bitExact", weightsHash: hash32(0xf1) },
+    evidence: honestEvidence(),
+    salt: saltOf(name),
     actor: nodes[name].address,
     at: at(200),
     ...overrides

@@ -5,10 +5,13 @@ import { fold } from "../../../domain/decider"
 import { emptyEscrow, pay, remaining, splitProportionally, type Payout } from "../../../domain/ledger/ledger"
 import type { Address, NodeId, ResultId, ShardId } from "../../../domain/primitives"
 import { task } from "../../../domain/task"
-import { CastVerificationVote, CloseRound, JoinTask, StartRound, SubmitResult } from "../../../domain/task/commands"
+import { CastVerificationVote, CloseRound, CommitVote, DrawValidators, JoinTask, StartRound, SubmitResult } from "../../../domain/task/commands"
+import { checkpointLeaf, voteCommitment } from "../../../domain/task/commitments"
+import { contestOf } from "../../../domain/task/votes"
+import { settleRound } from "../../../domain/task/settle"
 import type { TaskEvent } from "../../../domain/task/events"
 import { address, hash32 } from "../../support/events"
-import { T0, at, createTask, criteria, modelId, owner, proof, shards, taskId } from "../../support/fixtures"
+import { STAKE, T0, at, createTask, criteria, modelId, owner, proof, shards, taskId } from "../../support/fixtures"
 
 const payout = (amount: bigint): Payout => ({ recipient: address(1), role: "trainer", amount, reason: "t" })
 
@@ -35,15 +38,18 @@ describe("Neura ledger", () => {
 
   /**
    * The whole lifecycle, driven by random behaviour: any number of rounds,
-   * trainers, results, votes and outcomes, any budget and split. Whatever
-   * happens, the task's payouts plus refunds never exceed what was escrowed,
-   * and a finished task has paid out or refunded exactly all of it.
+   * trainers, results, votes (honest or made-up evidence) and rulings, any
+   * budget and split. Whatever happens, the task's payouts plus refunds never
+   * exceed what was escrowed, a finished task has paid out or refunded
+   * exactly all of it, no node loses more stake than it committed, and every
+   * slash is exactly its referee's share plus what was burned.
    */
-  it("the sum of payouts never exceeds the escrow, whatever the lifecycle (property)", () => {
+  it("payouts + refunds = escrow and slashes stay within stake, whatever the lifecycle (property)", async () => {
+    let runsWithSlashes = 0
     const trainers = [0, 1, 2, 3].map((i) => ({ nodeId: `tr${i}` as NodeId, address: address(0x100 + i) }))
     const validators = [0, 1, 2, 3].map((i) => ({ nodeId: `va${i}` as NodeId, address: address(0x200 + i) }))
-    fc.assert(
-      fc.property(
+    await fc.assert(
+      fc.asyncProperty(
         fc.record({
           budget: fc.bigInt({ min: 1n, max: 10n ** 21n }),
           maxRounds: fc.integer({ min: 1, max: 4 }),
@@ -55,12 +61,16 @@ describe("Neura ledger", () => {
             fc.record({
               submitters: fc.subarray([0, 1, 2, 3]),
               votes: fc.array(fc.boolean(), { minLength: 12, maxLength: 12 }),
+              /** Per vote: report the honest evidence, or made-up evidence. */
+              lies: fc.array(fc.boolean(), { minLength: 12, maxLength: 12 }),
+              /** Per result: the referee's ruling says the trainer's run reproduces, or not. */
+              trainerHonest: fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }),
               accuracy: fc.double({ min: 0, max: 1, noNaN: true })
             }),
             { minLength: 1, maxLength: 4 }
           )
         }),
-        ({ budget, maxRounds, split, rounds }) => {
+        async ({ budget, maxRounds, split, rounds }) => {
           const history: Array<TaskEvent> = []
           const apply = (command: Parameters<typeof task.decide>[0]) => {
             const r = task.decide(command, fold(task, history))
@@ -69,7 +79,9 @@ describe("Neura ledger", () => {
           }
           apply(createTask({ budget, rewardSplit: split, criteria: { ...criteria, maxRounds, minTrainers: 1, validatorsPerResult: 3, quorum: 2 } }))
           for (const n of [...trainers.map((t) => ({ ...t, role: "trainer" as const })), ...validators.map((v) => ({ ...v, role: "validator" as const }))]) {
-            apply(new JoinTask({ taskId, nodeId: n.nodeId, role: n.role, actor: n.address, at: T0, node: { nodeId: n.nodeId, address: n.address, roles: [n.role], capabilities: [] } }))
+            apply(
+              new JoinTask({ taskId, nodeId: n.nodeId, role: n.role, actor: n.address, at: T0, node: { nodeId: n.nodeId, address: n.address, roles: [n.role], capabilities: [] }, stakeCommitted: STAKE })
+            )
           }
           let version = 1
           for (const [i, plan] of rounds.entries()) {
@@ -86,40 +98,52 @@ describe("Neura ledger", () => {
             )
             if (Result.isFailure(started)) break
             for (const t of plan.submitters) {
-              const resultId = `r${round}-${t}` as ResultId
+              const resultId = `T1-r${round}-${trainers[t]!.nodeId}` as ResultId
               const shard = shards[t % 2]!
-              apply(
-                new SubmitResult({
-                  taskId,
-                  round,
-                  resultId,
-                  nodeId: trainers[t]!.nodeId,
-                  proof: proof({ baseWeightsHash: hash32(version), shardIds: [shard.shardId as ShardId], shardHashes: [shard.contentHash] }),
-                  actor: trainers[t]!.address,
-                  at: at(round * 10_000 + 1)
-                })
-              )
+              const p = proof({ baseWeightsHash: hash32(version), weightsHash: hash32(0xf000 + round * 10 + t), shardIds: [shard.shardId as ShardId], shardHashes: [shard.contentHash] })
+              apply(new SubmitResult({ taskId, round, resultId, nodeId: trainers[t]!.nodeId, proof: p, actor: trainers[t]!.address, at: at(round * 10_000 + 1) }))
+              apply(new DrawValidators({ taskId, round, resultId, actor: owner, at: at(round * 10_000 + 1), resultCommitHash: hash32(0x5eed + round * 10 + t) }))
               const state = fold(task, history)
-              const assigned = state.status === "running" ? state.round?.results.get(resultId)?.validators ?? [] : []
+              const result = state.status === "running" ? state.round?.results.get(resultId) : undefined
+              const assigned = result?.validators ?? []
+              const truth = result?.audit ? checkpointLeaf(p.checkpoints.states[result.audit.segment + 1]!) : hash32(0)
               for (const [k, nodeId] of assigned.entries()) {
                 const v = validators.find((x) => x.nodeId === nodeId)!
+                const lie = plan.lies[t * 3 + k]!
+                const verdict = plan.votes[t * 3 + k] && !lie ? "accept" : "reject"
+                const evidence = { probeHash: lie ? hash32(0xbad0 + k) : hash32(0x9000), endHash: lie ? hash32(0xbad0 + k) : truth }
+                const salt = hash32(0x5a17 + k)
+                const commitment = voteCommitment({ resultId, nodeId, verdict, evidence, salt })
+                apply(new CommitVote({ taskId, round, resultId, nodeId, commitment, actor: v.address as Address, at: at(round * 10_000 + 2) }))
                 apply(
                   new CastVerificationVote({
                     taskId,
                     round,
                     resultId,
                     nodeId,
-                    verdict: plan.votes[t * 3 + k] ? "accept" : "reject",
+                    verdict,
                     measured: { accuracy: plan.accuracy, loss: 1 },
-                    reproduction: { method: "bitExact" },
+                    evidence,
+                    salt,
                     actor: v.address as Address,
-                    at: at(round * 10_000 + 2)
+                    at: at(round * 10_000 + 100)
                   })
                 )
               }
             }
-            const state = fold(task, history)
-            const anyVerified = state.status === "running" && [...(state.round?.results.values() ?? [])].some((r) => r.outcome === "verified")
+            const open = fold(task, history)
+            const rulings =
+              open.status === "running"
+                ? [...(open.round?.results.values() ?? [])]
+                    .filter((r) => contestOf(r))
+                    .map((r) => {
+                      const honest = plan.trainerHonest[trainers.findIndex((x) => x.nodeId === r.nodeId)]
+                      const truth = checkpointLeaf(r.proof.checkpoints.states[r.audit!.segment + 1]!)
+                      return { resultId: r.resultId, evidence: { probeHash: hash32(0x9000), endHash: honest ? truth : hash32(0x7777) } }
+                    })
+                : []
+            const settled = open.status === "running" && open.round ? settleRound(open.round, rulings, at(round * 10_000 + 5_000), true) : undefined
+            const anyVerified = settled !== undefined && [...settled.results.values()].some((r) => r.outcome === "verified")
             if (anyVerified) version++
             apply(
               new CloseRound({
@@ -128,6 +152,7 @@ describe("Neura ledger", () => {
                 actor: owner,
                 at: at(round * 10_000 + 5_000),
                 actorIsCoordinator: false,
+                ...(rulings.length > 0 ? { rulings } : {}),
                 ...(anyVerified ? { newVersion: { ref: { modelId, version }, metrics: { accuracy: plan.accuracy, loss: 1 } } } : {})
               })
             )
@@ -138,9 +163,19 @@ describe("Neura ledger", () => {
           for (const e of history) if (e._tag === "RewardAllocated") expect(e.amount > 0n).toBe(true)
           const final = fold(task, history)
           if (final.status === "completed" || final.status === "exhausted") expect(paid + refunded).toBe(budget)
+          const slashes = history.filter((e) => e._tag === "StakeSlashed")
+          const byNode = new Map<string, bigint>()
+          for (const e of slashes) {
+            expect(e.amount > 0n && e.refereeReward + e.burned === e.amount).toBe(true)
+            byNode.set(e.nodeId, (byNode.get(e.nodeId) ?? 0n) + e.amount)
+          }
+          for (const taken of byNode.values()) expect(taken <= STAKE).toBe(true)
+          if (slashes.length > 0) runsWithSlashes++
         }
       ),
       { numRuns: 200 }
     )
+    // The generator does reach rulings and slashes (the checks above are not vacuous).
+    expect(runsWithSlashes).toBeGreaterThan(10)
   })
 })

@@ -4,7 +4,6 @@ import { fold } from "../../../domain/decider"
 import type { ModelId, NodeId, ResultId, ShardId } from "../../../domain/primitives"
 import { task } from "../../../domain/task"
 import { DispatchTraining } from "../../../domain/task/commands"
-import { selectValidators } from "../../../domain/task/consensus"
 import type { TaskEvent } from "../../../domain/task/events"
 import { deciderSpec } from "../../support/deciderSpec"
 import { hash32 } from "../../support/events"
@@ -12,7 +11,9 @@ import {
   allJoined,
   at,
   closeRound,
+  commitVote,
   coordinator,
+  drawValidators,
   createTask,
   joinTask,
   joined,
@@ -20,6 +21,8 @@ import {
   nodes,
   owner,
   proof,
+  rA,
+  rB,
   roundStarted,
   startRound,
   stranger,
@@ -36,8 +39,12 @@ const decided = (history: ReadonlyArray<TaskEvent>, command: Parameters<typeof t
   return [...history, ...r.success]
 }
 const running = () => [...taskCreated(), ...allJoined(), roundStarted()]
-const withResultA = () => decided(running(), submitResult("trainerA", "rA"))
-const verifiedA = () => decided(decided(withResultA(), vote("validator1", "rA", "accept")), vote("validator2", "rA", "accept"))
+type Judge = "validator1" | "validator2" | "validator3"
+/** A judge's commit and reveal of the same vote. */
+const judged = (h: ReadonlyArray<TaskEvent>, name: Judge, resultId: string, verdict: "accept" | "reject", measured?: { accuracy: number; loss: number }) =>
+  decided(decided(h, commitVote(name, resultId, verdict)), vote(name, resultId, verdict, measured))
+const withResultA = () => decided(decided(running(), submitResult("trainerA")), drawValidators(rA))
+const verifiedA = () => judged(judged(withResultA(), "validator1", rA, "accept"), "validator2", rA, "accept")
 
 describe("Task: CreateTask", () => {
   it("creates the task and escrows its budget in one decision", () => spec.given([]).when(createTask()).then(taskCreated()))
@@ -148,43 +155,41 @@ describe("Task: DispatchTraining", () => {
 })
 
 describe("Task: SubmitResult", () => {
-  it("records the signed result and asks three validators, never the trainer", () =>
+  it("records the signed result; its validators are drawn afterwards, from the hash of the commit that recorded it", () =>
     spec
       .given(running())
-      .when(submitResult("trainerA", "rA"))
-      .then([
-        { _tag: "ResultSubmitted", taskId, round: 1, resultId: "rA" as ResultId, nodeId: nodes.trainerA.nodeId, trainer: nodes.trainerA.address, proof: proof(), submittedAt: at(100) },
-        {
-          _tag: "VerificationRequested",
-          taskId,
-          round: 1,
-          resultId: "rA" as ResultId,
-          validators: selectValidators("rA", nodes.trainerA, [nodes.validator1, nodes.validator2, nodes.validator3], 3),
-          requestedAt: at(100)
-        }
-      ]))
-  it("validator choice is deterministic and excludes the trainer's address", () => {
-    const pool = [nodes.validator1, nodes.validator2, nodes.validator3, { nodeId: "sameKey" as NodeId, address: nodes.trainerA.address }]
-    const chosen = selectValidators("rX", nodes.trainerA, pool, 3)
-    expect(chosen).toEqual(selectValidators("rX", nodes.trainerA, [...pool].reverse(), 3))
-    expect(chosen).not.toContain("sameKey")
-    // Spread: with more eligible validators than needed, different results get different panels.
-    const panels = new Set(["r1", "r2", "r3", "r4", "r5", "r6"].map((id) => selectValidators(id, nodes.trainerA, pool, 2).join(",")))
-    expect(panels.size).toBeGreaterThan(1)
+      .when(submitResult("trainerA"))
+      .then([{ _tag: "ResultSubmitted", taskId, round: 1, resultId: rA, nodeId: nodes.trainerA.nodeId, trainer: nodes.trainerA.address, proof: proof(), submittedAt: at(100) }]))
+  it("the result id is derived from the unit of work: a trainer cannot choose (or grind) it", () =>
+    spec.given(running()).when(submitResult("trainerA", "my-lucky-id")).thenFails("ResultIdNotDerived", { expected: rA }))
+  it("claims exactly the samples of its shards and the steps the plan implies", () => {
+    spec.given(running()).when(submitResult("trainerA", undefined, { proof: proof({ sampleCount: 1_000_000_000 }) })).thenFails("ProofMismatch")
+    spec.given(running()).when(submitResult("trainerA", undefined, { proof: proof({ steps: 63 }) })).thenFails("ProofMismatch")
+    spec.given(running()).when(submitResult("trainerA", undefined, { proof: proof({ epochs: 1 }) })).thenFails("ProofMismatch")
+  })
+  it("commits its checkpoints: from the base to the submitted weights, at the protocol's interval, under their Merkle root", () => {
+    const good = proof()
+    spec.given(running()).when(submitResult("trainerA", undefined, { proof: { ...good, checkpoints: { ...good.checkpoints, root: hash32(0xdead) } } })).thenFails("ProofMismatch")
+    spec.given(running()).when(submitResult("trainerA", undefined, { proof: { ...good, checkpoints: { ...good.checkpoints, interval: 8 } } })).thenFails("ProofMismatch")
+    spec.given(running()).when(submitResult("trainerA", undefined, { proof: { ...good, weightsHash: hash32(0xf2) } })).thenFails("ProofMismatch")
+    spec
+      .given(running())
+      .when(submitResult("trainerA", undefined, { proof: { ...good, checkpoints: { ...good.checkpoints, states: good.checkpoints.states.slice(0, -1) } } }))
+      .thenFails("ProofMismatch")
   })
   it("only from a trainer of the task", () =>
-    spec.given(running()).when(submitResult("trainerA", "rA", { nodeId: nodes.validator1.nodeId, actor: nodes.validator1.address })).thenFails("NotParticipant"))
-  it("signed by that trainer's key", () => spec.given(running()).when(submitResult("trainerA", "rA", { actor: nodes.trainerB.address })).thenFails("NotNodeKey"))
-  it("before the round deadline", () => spec.given(running()).when(submitResult("trainerA", "rA", { at: at(601) })).thenFails("RoundDeadlinePassed"))
+    spec.given(running()).when(submitResult("trainerA", rA, { nodeId: nodes.validator1.nodeId, actor: nodes.validator1.address })).thenFails("NotParticipant"))
+  it("signed by that trainer's key", () => spec.given(running()).when(submitResult("trainerA", rA, { actor: nodes.trainerB.address })).thenFails("NotNodeKey"))
+  it("before the round deadline", () => spec.given(running()).when(submitResult("trainerA", rA, { at: at(601) })).thenFails("RoundDeadlinePassed"))
   it("from the round's base weights", () =>
-    spec.given(running()).when(submitResult("trainerA", "rA", { proof: proof({ baseWeightsHash: hash32(0xbad) }) })).thenFails("ProofMismatch"))
+    spec.given(running()).when(submitResult("trainerA", rA, { proof: proof({ baseWeightsHash: hash32(0xbad) }) })).thenFails("ProofMismatch"))
   it("on the task's shards with their registered hashes", () => {
-    spec.given(running()).when(submitResult("trainerA", "rA", { proof: proof({ shardIds: ["s9" as ShardId] }) })).thenFails("UnknownShard")
-    spec.given(running()).when(submitResult("trainerA", "rA", { proof: proof({ shardHashes: [hash32(0x99)] }) })).thenFails("ProofMismatch")
+    spec.given(running()).when(submitResult("trainerA", rA, { proof: proof({ shardIds: ["s9" as ShardId] }) })).thenFails("UnknownShard")
+    spec.given(running()).when(submitResult("trainerA", rA, { proof: proof({ shardHashes: [hash32(0x99)] }) })).thenFails("ProofMismatch")
   })
   it("one result per trainer per round, unique ids", () => {
     spec.given(withResultA()).when(submitResult("trainerA", "rA2")).thenFails("ResultAlreadySubmitted")
-    spec.given(withResultA()).when(submitResult("trainerB", "rA")).thenFails("ResultAlreadySubmitted")
+    spec.given(withResultA()).when(submitResult("trainerB", rA)).thenFails("ResultAlreadySubmitted")
   })
   it("in a dispatched round, a result is a dispatched unit of work, delivered by its assignee, once", () => {
     const dispatched = decided(
@@ -204,51 +209,54 @@ describe("Task: SubmitResult", () => {
     const slot1 = { proof: proof({ shardIds: ["s2" as ShardId], shardHashes: [hash32(0x52)], seed: 8 }) }
     spec.given(dispatched).when(submitResult("trainerA", "rX", { proof: proof({ seed: 99 }) })).thenFails("ProofMismatch")
     spec.given(dispatched).when(submitResult("trainerA", "rX", slot1)).thenFails("NotParticipant")
-    const a = decided(dispatched, submitResult("trainerA", "rA"))
-    const b = decided(a, submitResult("trainerB", "rB", slot1))
+    const a = decided(dispatched, submitResult("trainerA", "T1-r1-s0-trainerA"))
+    const b = decided(a, submitResult("trainerB", "T1-r1-s1-trainerB", slot1))
     // Reassigned slot 1 to trainerA: still refused while trainerB's result for it is live.
     const reassigned = decided(b, new DispatchTraining({ taskId, round: 1, assignments: [{ slot: 1, nodeId: nodes.trainerA.nodeId, shardIds: ["s2" as ShardId], seed: 8 }], actor: coordinator, at: at(6), actorIsCoordinator: true }))
-    spec.given(reassigned).when(submitResult("trainerA", "rA2", slot1)).thenFails("ResultAlreadySubmitted")
+    spec.given(reassigned).when(submitResult("trainerA", "T1-r1-s1-trainerA", slot1)).thenFails("ResultAlreadySubmitted")
     // A trainer may deliver several slots of a round.
     const reassignedEarly = decided(a, new DispatchTraining({ taskId, round: 1, assignments: [{ slot: 1, nodeId: nodes.trainerA.nodeId, shardIds: ["s2" as ShardId], seed: 8 }], actor: coordinator, at: at(6), actorIsCoordinator: true }))
-    spec.given(reassignedEarly).when(submitResult("trainerA", "rA2", slot1)).thenEvents((e) => expect(e[0]!._tag).toBe("ResultSubmitted"))
+    spec.given(reassignedEarly).when(submitResult("trainerA", "T1-r1-s1-trainerA", slot1)).thenEvents((e) => expect(e[0]!._tag).toBe("ResultSubmitted"))
+    spec.given(reassignedEarly).when(submitResult("trainerA", "T1-r1-s7-trainerA", slot1)).thenFails("ResultIdNotDerived")
   })
-  it("for the running round only", () => spec.given(running()).when(submitResult("trainerA", "rA", { round: 2 })).thenFails("RoundNotRunning"))
+  it("for the running round only", () => spec.given(running()).when(submitResult("trainerA", rA, { round: 2 })).thenFails("RoundNotRunning"))
 })
 
-describe("Task: CastVerificationVote", () => {
+describe("Task: CastVerificationVote (the reveal)", () => {
+  const committed = (h: ReadonlyArray<TaskEvent>, ...votes: Array<[Judge, "accept" | "reject"]>) =>
+    votes.reduce((acc, [name, verdict]) => decided(acc, commitVote(name, rA, verdict)), h)
   it("records a vote; the quorum of accepts verifies the result with the median measurement", () => {
-    const afterOne = decided(withResultA(), vote("validator1", "rA", "accept", { accuracy: 0.8, loss: 0.5 }))
+    const afterOne = judged(withResultA(), "validator1", rA, "accept", { accuracy: 0.8, loss: 0.5 })
     spec
-      .given(afterOne)
-      .when(vote("validator2", "rA", "accept", { accuracy: 0.82, loss: 0.7 }))
+      .given(committed(afterOne, ["validator2", "accept"]))
+      .when(vote("validator2", rA, "accept", { accuracy: 0.82, loss: 0.7 }))
       .thenEvents((events) => {
         expect(events.map((e) => e._tag)).toEqual(["VerificationVoted", "ResultVerified"])
         expect(events[1]).toMatchObject({ consensusMetrics: { accuracy: 0.81, loss: 0.6 }, tally: { accept: 2, reject: 0 } })
       })
   })
   it("a single vote below quorum decides nothing", () =>
-    spec.given(withResultA()).when(vote("validator1", "rA", "accept")).thenEvents((events) => expect(events.map((e) => e._tag)).toEqual(["VerificationVoted"])))
-  it("the quorum of rejects rejects it, with the task's penalty", () => {
-    const afterOne = decided(withResultA(), vote("validator1", "rA", "reject"))
+    spec.given(committed(withResultA(), ["validator1", "accept"])).when(vote("validator1", rA, "accept")).thenEvents((events) => expect(events.map((e) => e._tag)).toEqual(["VerificationVoted"])))
+  it("the quorum of rejects (segment reproduced, claim wrong) rejects it, with the task's penalty", () => {
+    const afterOne = judged(withResultA(), "validator1", rA, "reject")
     spec
-      .given(afterOne)
-      .when(vote("validator3", "rA", "reject"))
+      .given(committed(afterOne, ["validator3", "reject"]))
+      .when(vote("validator3", rA, "reject"))
       .thenEvents((events) => expect(events[1]).toMatchObject({ _tag: "ResultRejected", penalized: true, tally: { accept: 0, reject: 2 } }))
   })
-  it("only assigned validators vote", () =>
+  it("only drawn validators vote", () =>
     spec
       .given(withResultA())
-      .when(vote("validator1", "rA", "accept", undefined, { nodeId: nodes.trainerB.nodeId, actor: nodes.trainerB.address }))
+      .when(vote("validator1", rA, "accept", undefined, { nodeId: nodes.trainerB.nodeId, actor: nodes.trainerB.address }))
       .thenFails("NotAssignedValidator"))
-  it("with their own key", () => spec.given(withResultA()).when(vote("validator1", "rA", "accept", undefined, { actor: stranger })).thenFails("NotNodeKey"))
-  it("once each", () => spec.given(decided(withResultA(), vote("validator1", "rA", "accept"))).when(vote("validator1", "rA", "accept")).thenFails("AlreadyVoted"))
-  it("after the decision, a late assigned validator still votes: recorded, decides nothing", () =>
-    spec.given(verifiedA()).when(vote("validator3", "rA", "accept")).thenEvents((events) => expect(events.map((e) => e._tag)).toEqual(["VerificationVoted"])))
+  it("with their own key", () => spec.given(committed(withResultA(), ["validator1", "accept"])).when(vote("validator1", rA, "accept", undefined, { actor: stranger })).thenFails("NotNodeKey"))
+  it("once each", () => spec.given(judged(withResultA(), "validator1", rA, "accept")).when(vote("validator1", rA, "accept")).thenFails("AlreadyVoted"))
+  it("after the decision, a late drawn validator still votes: recorded, decides nothing", () =>
+    spec.given(committed(verifiedA(), ["validator3", "accept"])).when(vote("validator3", rA, "accept")).thenEvents((events) => expect(events.map((e) => e._tag)).toEqual(["VerificationVoted"])))
   it("one dissenting vote does not decide a result judged by several validators", () =>
-    spec.given(withResultA()).when(vote("validator1", "rA", "reject")).thenEvents((events) => expect(events.map((e) => e._tag)).toEqual(["VerificationVoted"])))
+    spec.given(committed(withResultA(), ["validator1", "reject"])).when(vote("validator1", rA, "reject")).thenEvents((events) => expect(events.map((e) => e._tag)).toEqual(["VerificationVoted"])))
   it("every validator whose verdict matches the outcome is paid, the late one too", () => {
-    const allThree = decided(verifiedA(), vote("validator3", "rA", "accept"))
+    const allThree = judged(verifiedA(), "validator3", rA, "accept")
     const closed = decided(allThree, closeRound({ newVersion: { ref: { modelId, version: 2 }, metrics: { accuracy: 0.85, loss: 0.4 } } }))
     const paidValidators = closed.filter((e) => e._tag === "RewardAllocated" && e.role === "validator").map((e) => (e as { nodeId?: string }).nodeId)
     expect(paidValidators.sort()).toEqual([nodes.validator1.nodeId, nodes.validator2.nodeId, nodes.validator3.nodeId].sort())
@@ -271,7 +279,7 @@ describe("Task: CloseRound", () => {
         expect(byRole[`validator:${nodes.validator1.address}`]).toBe(100_000n)
         expect(byRole[`validator:${nodes.validator2.address}`]).toBe(100_000n)
         expect(byRole[`dataProvider:${owner}`]).toBe(100_000n)
-        expect(events[4]).toMatchObject({ _tag: "RoundClosed", paidOut: 1_000_000n, verifiedResults: ["rA"], newVersion: { modelId, version: 2 } })
+        expect(events[4]).toMatchObject({ _tag: "RoundClosed", paidOut: 1_000_000n, verifiedResults: [rA], newVersion: { modelId, version: 2 } })
         expect(events[5]).toMatchObject({ _tag: "TaskContinued", nextRound: 2 })
       }))
   it("completes when the held-out metric reaches the target, refunding the rest", () =>
@@ -296,35 +304,35 @@ describe("Task: CloseRound", () => {
     })
   })
   it("waits for undecided results until the deadline", () => spec.given(withResultA()).when(closeRound()).thenFails("RoundStillOpen"))
+  it("a judge that committed but never revealed is listed, and not paid", () =>
+    spec
+      .given(decided(verifiedA(), commitVote("validator3", rA, "accept")))
+      .when(closeRound({ newVersion: v2 }))
+      .thenEvents((events) => {
+        expect(events.find((e) => e._tag === "RoundClosed")).toMatchObject({ unrevealed: [{ resultId: rA, nodeId: nodes.validator3.nodeId }] })
+        expect(events.some((e) => e._tag === "RewardAllocated" && e.nodeId === nodes.validator3.nodeId)).toBe(false)
+      }))
   it("after the deadline, undecided results are rejected without penalty and earn nothing", () =>
     spec.given(withResultA()).when(closeRound({ at: at(700) })).thenEvents((events) => {
       expect(events.map((e) => e._tag)).toEqual(["ResultRejected", "RoundClosed", "TaskContinued"])
-      expect(events[0]).toMatchObject({ penalized: false, resultId: "rA" })
+      expect(events[0]).toMatchObject({ penalized: false, resultId: rA })
     }))
   it("needs the aggregated version when results were verified, and none otherwise", () => {
     spec.given(verifiedA()).when(closeRound()).thenFails("NewVersionRequired")
     spec.given(running()).when(closeRound({ newVersion: v2 })).thenFails("NewVersionRequired")
   })
   it("a penalised trainer forfeits its round rewards", () => {
-    let h = decided(verifiedA(), submitResult("trainerB", "rB", { proof: proof({ shardIds: ["s2" as ShardId], shardHashes: [hash32(0x52)] }) }))
-    h = decided(h, vote("validator1", "rB", "reject"))
-    h = decided(h, vote("validator2", "rB", "reject"))
+    let h = decided(verifiedA(), submitResult("trainerB", rB, { proof: proof({ shardIds: ["s2" as ShardId], shardHashes: [hash32(0x52)] }) }))
+    h = decided(h, drawValidators(rB))
+    for (const name of ["validator1", "validator2"] as const) {
+      h = decided(h, commitVote(name, rB, "reject"))
+      h = decided(h, vote(name, rB, "reject", undefined, { resultId: rB }))
+    }
     spec.given(h).when(closeRound({ newVersion: v2 })).thenEvents((events) => {
       const trainers = events.filter((e) => e._tag === "RewardAllocated" && e.role === "trainer")
       expect(trainers.map((e) => (e._tag === "RewardAllocated" ? e.recipient : ""))).toEqual([nodes.trainerA.address])
     })
   })
-  it("disputed (uncomputed) votes earn nothing and are recorded", () =>
-    spec
-      .given(verifiedA())
-      .when(closeRound({ newVersion: v2, disputedVotes: [{ resultId: "rA" as ResultId, nodeId: nodes.validator2.nodeId, reason: "predictions digest does not match" }] }))
-      .thenEvents((events) => {
-        const validators = events.filter((e) => e._tag === "RewardAllocated" && e.role === "validator")
-        expect(validators.map((e) => (e._tag === "RewardAllocated" ? [e.nodeId, e.amount] : []))).toEqual([[nodes.validator1.nodeId, 200_000n]])
-        expect(events.find((e) => e._tag === "RoundClosed")).toMatchObject({ disputedVotes: [{ nodeId: nodes.validator2.nodeId }] })
-      }))
-  it("only existing votes can be disputed", () =>
-    spec.given(verifiedA()).when(closeRound({ newVersion: v2, disputedVotes: [{ resultId: "rA" as ResultId, nodeId: nodes.validator3.nodeId, reason: "x" }] })).thenFails("TaskConfigInvalid"))
   it("only the owner or a coordinator closes", () => spec.given(verifiedA()).when(closeRound({ actor: stranger, newVersion: v2 })).thenFails("NotTaskOwner"))
   it("the new version must be of the task's model", () =>
     spec.given(verifiedA()).when(closeRound({ newVersion: { ...v2, ref: { modelId: "M-9" as ModelId, version: 2 } } })).thenFails("TaskConfigInvalid"))

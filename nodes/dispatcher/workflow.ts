@@ -1,0 +1,172 @@
+import type { ResultState, TaskData } from "../../domain/task/state"
+import { contestOf } from "../../domain/task/votes"
+import { sameWork } from "../../domain/task/work"
+import { workSubject, type TrainWork, type VerifyWork } from "../workItems"
+import { isSilent, slotsToReassign, validatorsToReplace, type Sightings } from "./liveness"
+import { planRound, roundCanClose } from "./plan"
+
+/**
+ * The coordinator's decisions as a pure workflow (emmett's workflow shape):
+ * given a task's state as the log says, what it has already done, and the
+ * sightings of the nodes, `reconcileTask` returns what to do next. The
+ * executor (coordinator.ts) performs the actions in order and feeds the log
+ * back in. Level-triggered: a repeat of any action is harmless (commands
+ * carry deterministic ids, work items deterministic message ids).
+ */
+export type Action =
+  | { readonly _tag: "EnsureQueue"; readonly nodeId: string }
+  | { readonly _tag: "Send"; readonly type: string; readonly payload: unknown; readonly commandId: string; readonly log: string }
+  | { readonly _tag: "Publish"; readonly subject: string; readonly work: TrainWork | VerifyWork; readonly msgID: string }
+  /** Referee contested results, aggregate the verified ones, close the round (I/O heavy: the executor's job). */
+  | { readonly _tag: "CloseRound"; readonly taskId: string; readonly round: number }
+
+export interface WorkflowContext {
+  readonly task: TaskData & { readonly status: string }
+  /** The base model's topology and the validation set's class count (from other streams). */
+  readonly topology: Record<string, unknown> | undefined
+  readonly classCount: number
+  /** Queues already made sure of, and work items already published, by this coordinator. */
+  readonly queues: ReadonlySet<string>
+  readonly published: ReadonlySet<string>
+  readonly seen: Sightings
+  readonly capability: string
+  readonly subjectPrefix: string
+  /** Fraction of the round's time after which an undelivered slot of a live trainer is reassigned once. */
+  readonly reassignAfter: number
+}
+
+/** Reveals open when every judge committed, or (with a margin for clock skew against the API) the commit window passed. */
+export const REVEAL_MARGIN_MS = 2_000
+export const revealOpen = (r: Pick<ResultState, "validators" | "commitments" | "commitDeadline">, nowMs: number) =>
+  r.validators.every((v) => r.commitments.has(v)) || (r.commitDeadline !== undefined && nowMs >= Date.parse(r.commitDeadline) + REVEAL_MARGIN_MS)
+
+const trainWork = (ctx: WorkflowContext, a: TaskData["round"] extends infer R ? (R extends { assignments: ReadonlyArray<infer A> } ? A : never) : never): TrainWork => {
+  const t = ctx.task
+  const round = t.round!
+  const shardHash = new Map(t.config.trainingShards.map((s) => [s.shardId as string, s.contentHash]))
+  return {
+    _tag: "TrainWork",
+    taskId: t.taskId,
+    round: round.round,
+    slot: a.slot,
+    nodeId: a.nodeId,
+    modelId: t.config.base.modelId,
+    topology: ctx.topology!,
+    baseWeightsHash: round.base.weightsHash,
+    shards: a.shardIds.map((shardId) => ({ shardId, contentHash: shardHash.get(shardId)! })),
+    seed: a.seed,
+    plan: t.config.training,
+    validationHash: t.config.validation.contentHash,
+    classCount: ctx.classCount,
+    checkpoints: t.config.protocol.checkpoints,
+    deadline: round.deadline
+  }
+}
+
+const verifyWork = (ctx: WorkflowContext, r: ResultState, validator: string, phase: "commit" | "reveal"): VerifyWork => ({
+  _tag: "VerifyWork",
+  taskId: ctx.task.taskId,
+  round: ctx.task.round!.round,
+  resultId: r.resultId,
+  nodeId: validator as never,
+  trainerNodeId: r.nodeId,
+  phase,
+  topology: ctx.topology!,
+  proof: r.proof,
+  audit: r.audit!,
+  shards: r.proof.shardIds.map((shardId, i) => ({ shardId, contentHash: r.proof.shardHashes[i]! })),
+  plan: ctx.task.config.training,
+  validationHash: ctx.task.config.validation.contentHash,
+  classCount: ctx.classCount,
+  metricTolerance: ctx.task.config.criteria.metricTolerance
+})
+
+export const reconcileTask = (ctx: WorkflowContext): ReadonlyArray<Action> => {
+  const t = ctx.task
+  const taskId = t.taskId
+  const c = t.config.criteria
+  const actions: Array<Action> = []
+  for (const p of t.participants.values()) if (!ctx.queues.has(p.nodeId)) actions.push({ _tag: "EnsureQueue", nodeId: p.nodeId })
+  const participants = [...t.participants.values()]
+  const trainers = participants.filter((p) => p.role === "trainer").length
+  const validators = participants.filter((p) => p.role === "validator").length
+
+  if (t.status === "open") {
+    if (t.roundsStarted < c.maxRounds && trainers >= c.minTrainers && validators >= c.validatorsPerResult) {
+      const round = t.roundsStarted + 1
+      actions.push({ _tag: "Send", type: "StartRound", payload: { taskId, round }, commandId: `start-${taskId}-r${round}`, log: `${taskId}: starting round ${round}` })
+    }
+    return actions
+  }
+  if (t.status !== "running" || !t.round || !ctx.topology) return actions
+  const round = t.round
+  const r = round.round
+
+  if (round.assignments.length === 0) {
+    const assignments = planRound(t, r)
+    actions.push({
+      _tag: "Send",
+      type: "DispatchTraining",
+      payload: { taskId, round: r, assignments },
+      commandId: `dispatch-${taskId}-r${r}`,
+      log: `${taskId} r${r}: dispatching ${assignments.length} slots to ${[...new Set(assignments.map((a) => a.nodeId))].join(", ")}`
+    })
+    return actions
+  }
+
+  const results = [...round.results.values()]
+  for (const a of round.assignments) {
+    const msgID = `train-${taskId}-r${r}-s${a.slot}-${a.nodeId}`
+    // Delivered work is never routed again (a restarted coordinator past the
+    // queue's duplicate window would otherwise have it trained twice).
+    if (ctx.published.has(msgID) || results.some((x) => x.nodeId === a.nodeId && sameWork(x.proof, a))) continue
+    actions.push({ _tag: "Publish", subject: workSubject("train", ctx.capability, a.nodeId, ctx.subjectPrefix), work: trainWork(ctx, a), msgID })
+  }
+
+  const nowMs = ctx.seen.nowMs
+  for (const x of results) {
+    if (x.seed === undefined) {
+      actions.push({ _tag: "Send", type: "DrawValidators", payload: { taskId, round: r, resultId: x.resultId }, commandId: `draw-${x.resultId}`, log: `${x.resultId}: drawing its validators` })
+      continue
+    }
+    const open = revealOpen(x, nowMs)
+    for (const v of x.validators) {
+      if (x.votes.some((vote) => vote.nodeId === v)) continue
+      const phase = x.commitments.has(v) ? (open ? "reveal" : undefined) : "commit"
+      if (!phase) continue
+      const msgID = `verify-${phase}-${x.resultId}-${v}`
+      if (ctx.published.has(msgID)) continue
+      actions.push({ _tag: "Publish", subject: workSubject("verify", ctx.capability, v, ctx.subjectPrefix), work: verifyWork(ctx, x, v, phase), msgID })
+    }
+  }
+
+  // Failure detection: hand a silent (or, at half the round, late) trainer's
+  // slot to a live trainer; take a silent judge off a result (the decider
+  // draws its replacement).
+  for (const h of slotsToReassign(t, round, results, ctx.seen, c.roundDeadlineSeconds, ctx.reassignAfter)) {
+    actions.push({
+      _tag: "Send",
+      type: "DispatchTraining",
+      payload: { taskId, round: r, assignments: [h.assignment] },
+      commandId: `reassign-${taskId}-r${r}-s${h.assignment.slot}-${h.attempt}`,
+      log: `${taskId} r${r}: slot ${h.assignment.slot} not delivered by ${h.from} (${h.why}); reassigning to ${h.to}`
+    })
+  }
+  for (const h of validatorsToReplace(results, ctx.seen)) {
+    actions.push({
+      _tag: "Send",
+      type: "ReplaceValidator",
+      payload: { taskId, round: r, resultId: h.resultId, nodeId: h.nodeId },
+      commandId: `replace-${h.resultId}-${h.nodeId}`,
+      log: `${taskId} r${r}: validator ${h.nodeId} silent on ${h.resultId}; the draw replaces it`
+    })
+  }
+
+  // A contested result can close once all its judges have revealed (or gone
+  // silent): the referee's ruling at close settles it.
+  const closable = results.map((x) => (x.outcome || !contestOf(x) ? x : { ...x, outcome: "rejected" as const }))
+  if (roundCanClose(round, closable, c.roundDeadlineSeconds, nowMs, (n) => isSilent(n, -Infinity, ctx.seen))) {
+    actions.push({ _tag: "CloseRound", taskId, round: r })
+  }
+  return actions
+}
