@@ -59,7 +59,7 @@ export interface CommandResponse {
   readonly type: string
   readonly duplicate: boolean
   readonly globalPosition: number
-  readonly results: ReadonlyArray<{ stream: string; globalPosition: number; events: ReadonlyArray<{ type: string; data: any; globalPosition: number }> }>
+  readonly results: ReadonlyArray<{ stream: string; globalPosition: number; events: ReadonlyArray<{ type: string; data: any; globalPosition: number; hash: string }> }>
 }
 
 export class NeuraClient {

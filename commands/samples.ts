@@ -1,6 +1,10 @@
 import { createHash } from "node:crypto"
 import type { NeuraClient } from "./client"
 import type { KeyPair } from "../infra/identity/signature"
+import type { Hash32 } from "../domain/primitives"
+import { defaultProtocol } from "../domain/protocol"
+import { checkpointLeaf, merkleRoot, voteCommitment } from "../domain/task/commitments"
+import { checkpointInterval } from "../domain/task/draw"
 
 /**
  * Sample identities and payloads for the demo, the README's curl examples
@@ -89,6 +93,21 @@ export const taskPayload = (taskId: string, modelId: string, suffix = "", overri
   ...overrides
 })
 
+/**
+ * A made-up checkpoint commitment from `base` to `final` (64 steps under the
+ * default protocol: a state every 4 steps): what a trainer commits, for
+ * examples and tests that do not train.
+ */
+export const sampleCheckpoints = (base: string, final: string, steps = 64) => {
+  const interval = checkpointInterval(steps, defaultProtocol.checkpoints)
+  const count = Math.ceil(steps / interval) + 1
+  const states = Array.from({ length: count }, (_, i) => ({
+    weights: (i === 0 ? base : i === count - 1 ? final : sha256Hex(`weights ${i}`)) as Hash32,
+    optimizer: sha256Hex(`optimizer ${i}`) as Hash32
+  }))
+  return { interval, states, root: merkleRoot(states.map(checkpointLeaf)) }
+}
+
 export const proofPayload = (baseWeightsHash: string, suffix = "", overrides: Record<string, unknown> = {}) => ({
   baseWeightsHash,
   seed: 7,
@@ -100,5 +119,25 @@ export const proofPayload = (baseWeightsHash: string, suffix = "", overrides: Re
   weightsHash: sha256Hex("trained weights"),
   metrics: { accuracy: 0.86, loss: 0.45 },
   backend: "wasm",
+  checkpoints: sampleCheckpoints(baseWeightsHash, (overrides.weightsHash as string | undefined) ?? sha256Hex("trained weights")),
   ...overrides
 })
+
+/** The evidence an honest judge of `proof` reports for `audit`: a probe leaf (made up here) and the committed end leaf. */
+export const sampleEvidence = (proof: { checkpoints: { states: ReadonlyArray<{ weights: string; optimizer: string }> } }, audit: { segment: number; probeStep: number }) => ({
+  probeHash: sha256Hex(`probe ${audit.probeStep}`),
+  endHash: checkpointLeaf(proof.checkpoints.states[audit.segment + 1]! as never)
+})
+
+/** A judge's vote over the API: commit it, then (once reveals are open) reveal it. */
+export const commitAndReveal = async (
+  client: NeuraClient,
+  key: KeyPair,
+  vote: { taskId: string; round: number; resultId: string; nodeId: string; verdict: "accept" | "reject"; measured: { accuracy: number; loss: number }; evidence: { probeHash: string; endHash: string } },
+  reveal = true
+) => {
+  const salt = sha256Hex(`salt ${vote.nodeId} ${vote.resultId}`)
+  const ids = { taskId: vote.taskId, round: vote.round, resultId: vote.resultId, nodeId: vote.nodeId }
+  await client.as(key).command("CommitVote", { ...ids, commitment: voteCommitment({ ...ids, verdict: vote.verdict, evidence: vote.evidence as never, salt }) })
+  return reveal ? () => client.as(key).command("CastVerificationVote", { ...vote, salt }) : undefined
+}

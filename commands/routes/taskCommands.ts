@@ -64,8 +64,9 @@ export const taskCommands = [
         const already = nodeState.status === "registered" ? nodeState.stake.committed.get(p.taskId) : undefined
         const free = nodeState.status === "registered" ? nodeState.stake.free : 0n
         const dryRun = task.decide(join(already ?? (free < needed ? free : needed)), taskState)
-        const joinedHere = taskState.status !== "none" && taskState.participants.has(p.nodeId)
-        if (dryRun._tag === "Failure" && !joinedHere) return yield* Effect.fail(dryRun.failure)
+        // Already joined: a retry is answered from the log (or AlreadyJoined), without touching stake.
+        if (dryRun._tag === "Failure" && dryRun.failure._tag === "AlreadyJoined") return yield* handleCommand(task, taskStream(p.taskId), join(already ?? 0n), ctx.metadata)
+        if (dryRun._tag === "Failure") return yield* Effect.fail(dryRun.failure)
         yield* handleCommand(
           nodeStakeDecider,
           nodeStream(p.nodeId),

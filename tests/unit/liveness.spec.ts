@@ -71,28 +71,26 @@ describe("slotsToReassign", () => {
 })
 
 describe("validatorsToReplace", () => {
-  const result = (o: { validators: Array<string>; votes?: Array<string>; outcome?: "verified"; requestedAt?: number; replaced?: Array<string> }) =>
+  const result = (o: { validators: Array<string>; votes?: Array<string>; committed?: Array<string>; outcome?: "verified"; requestedAt?: number; replaced?: Array<string> }) =>
     ({
       resultId: "r1",
       nodeId: "tA",
       trainer: "0xtA",
       validators: o.validators,
       votes: (o.votes ?? []).map((nodeId) => ({ nodeId })),
+      commitments: new Map((o.committed ?? []).map((n) => [n, "0x"])),
       requestedAt: iso(o.requestedAt ?? 0),
       ...(o.outcome ? { outcome: o.outcome } : {}),
       ...(o.replaced ? { replaced: o.replaced } : {})
     }) as never
-  it("given a judge silent for 15 s that has not voted, then a live validator not on the result takes its place", () => {
+  it("given a judge silent for 15 s that has neither committed nor voted, then it is taken off (the draw picks who replaces it)", () => {
     const r = result({ validators: ["v1", "v2", "v3"] })
-    expect(validatorsToReplace(task, [r], seen(15, { ...allBeating(15), v2: 0 }))).toEqual([])
-    expect(validatorsToReplace(task, [r], seen(16, { ...allBeating(16), v2: 0 }))).toEqual([{ resultId: "r1", nodeId: "v2", replacement: "v4" }])
+    expect(validatorsToReplace([r], seen(15, { ...allBeating(15), v2: 0 }))).toEqual([])
+    expect(validatorsToReplace([r], seen(16, { ...allBeating(16), v2: 0 }))).toEqual([{ resultId: "r1", nodeId: "v2" }])
   })
-  it("not one that voted, nor on a decided result", () => {
-    expect(validatorsToReplace(task, [result({ validators: ["v1", "v2", "v3"], votes: ["v2"] })], seen(100, { ...allBeating(100), v2: 0 }))).toEqual([])
-    expect(validatorsToReplace(task, [result({ validators: ["v1", "v2", "v3"], outcome: "verified" })], seen(100, { ...allBeating(100), v2: 0 }))).toEqual([])
-  })
-  it("never a validator taken off before, nor a silent one: then it waits", () => {
-    expect(validatorsToReplace(task, [result({ validators: ["v1", "v2", "v3"], replaced: ["v4"] })], seen(100, { ...allBeating(100), v2: 0 }))).toEqual([])
-    expect(validatorsToReplace(task, [result({ validators: ["v1", "v2", "v3"] })], seen(100, { ...allBeating(100), v2: 0, v4: 0 }))).toEqual([])
+  it("not one that voted or committed, nor on a decided result", () => {
+    expect(validatorsToReplace([result({ validators: ["v1", "v2", "v3"], votes: ["v2"] })], seen(100, { ...allBeating(100), v2: 0 }))).toEqual([])
+    expect(validatorsToReplace([result({ validators: ["v1", "v2", "v3"], committed: ["v2"] })], seen(100, { ...allBeating(100), v2: 0 }))).toEqual([])
+    expect(validatorsToReplace([result({ validators: ["v1", "v2", "v3"], outcome: "verified" })], seen(100, { ...allBeating(100), v2: 0 }))).toEqual([])
   })
 })

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest"
 import type { NeuraClient } from "../../../commands/client"
 import { signCommand } from "../../../infra/identity/signature"
-import { devKey, proofPayload, registerDatasets, registerModel, registerNode, sha256Hex, taskPayload } from "../../../commands/samples"
+import { commitAndReveal, devKey, joinTask, proofPayload, registerDatasets, registerModel, registerNode, sampleEvidence, sha256Hex, taskPayload } from "../../../commands/samples"
 import { failure } from "../../support/apiFailure"
 import { apiHarness } from "../../support/apiHarness"
 
@@ -17,11 +17,11 @@ const readyTask = async (client: NeuraClient) => {
   await client.command("CreateTask", taskPayload("T1", modelId))
   for (const [i, key] of trainers.entries()) {
     await registerNode(client, key, `trainer${i}`, ["trainer"])
-    await client.as(key).command("JoinTask", { taskId: "T1", nodeId: `trainer${i}`, role: "trainer" })
+    await joinTask(client, key, "T1", `trainer${i}`, "trainer")
   }
   for (const [i, key] of validators.entries()) {
     await registerNode(client, key, `validator${i}`, ["validator"])
-    await client.as(key).command("JoinTask", { taskId: "T1", nodeId: `validator${i}`, role: "validator" })
+    await joinTask(client, key, "T1", `validator${i}`, "validator")
   }
   return modelId
 }
@@ -120,7 +120,7 @@ describe("Command API: signatures, idempotency, errors", () => {
     await api.client.command("CreateTask", taskPayload("T1", modelId))
     const keys = [0, 1, 2, 3, 4].map((i) => devKey(`p${i}`))
     for (const [i, k] of keys.entries()) await registerNode(api.client, k, `p${i}`, ["trainer"])
-    await Promise.all(keys.map((k, i) => api.client.as(k).command("JoinTask", { taskId: "T1", nodeId: `p${i}`, role: "trainer" })))
+    await Promise.all(keys.map((k, i) => joinTask(api.client, k, "T1", `p${i}`, "trainer")))
     const events = (await api.client.get("/events?aggregate=task")).events
     expect(events.filter((e: any) => e.type === "NodeJoinedTask").length).toBe(5)
   })
@@ -153,27 +153,31 @@ describe("Command API: the task lifecycle over HTTP", () => {
     expect(modelId).toBe("M-1")
     const base = (await api.client.get("/events?aggregate=model")).events.find((e: any) => e.type === "ModelVersionCreated").data.weightsHash
     await api.client.command("StartRound", { taskId: "T1", round: 1 })
-    const submitted = await api.client.as(trainers[0]!).command("SubmitResult", { taskId: "T1", round: 1, resultId: "r1", nodeId: "trainer0", proof: proofPayload(base) })
-    const requested = submitted.results[0]!.events[1]!.data
+    const proof = proofPayload(base)
+    const r1 = "T1-r1-trainer0"
+    expect(await failure(api.client.as(trainers[0]!).command("SubmitResult", { taskId: "T1", round: 1, resultId: "lucky", nodeId: "trainer0", proof }))).toMatchObject({
+      status: 400,
+      code: "ResultIdNotDerived"
+    })
+    const submitted = await api.client.as(trainers[0]!).command("SubmitResult", { taskId: "T1", round: 1, resultId: r1, nodeId: "trainer0", proof })
+    // Anyone may ask for the draw; its seed is the hash of the entry that recorded the result.
+    const drawn = await api.client.as(api.keys.stranger).command("DrawValidators", { taskId: "T1", round: 1, resultId: r1 })
+    const requested = drawn.results[0]!.events[0]!.data
+    expect(requested.seed).toBe(submitted.results[0]!.events[0]!.hash)
     expect(requested.validators).toHaveLength(3)
     expect(requested.validators).not.toContain("trainer0")
-    for (const nodeId of requested.validators.slice(0, 2)) {
+    const evidence = sampleEvidence(proof, requested.audit)
+    const reveals = []
+    for (const nodeId of requested.validators) {
       const key = validators[Number(String(nodeId).replace("validator", ""))]!
-      await api.client.as(key).command("CastVerificationVote", {
-        taskId: "T1",
-        round: 1,
-        resultId: "r1",
-        nodeId,
-        verdict: "accept",
-        measured: { accuracy: 0.85, loss: 0.5 },
-        reproduction: { method: "bitExact", weightsHash: sha256Hex("trained weights") }
-      })
+      reveals.push(await commitAndReveal(api.client, key, { taskId: "T1", round: 1, resultId: r1, nodeId, verdict: "accept", measured: { accuracy: 0.85, loss: 0.5 }, evidence }))
     }
+    for (const reveal of reveals.slice(0, 2)) await reveal!()
     const version = await api.client.as(api.keys.coordinator).command("CreateModelVersion", {
       modelId,
       parentVersion: 1,
       weightsHash: sha256Hex("aggregated v2"),
-      lineage: { taskId: "T1", round: 1, results: ["r1"], datasets: ["digits-train"], nodes: ["trainer0"] },
+      lineage: { taskId: "T1", round: 1, results: [r1], datasets: ["digits-train"], nodes: ["trainer0"] },
       metrics: { accuracy: 0.85, loss: 0.5 }
     })
     expect(version.results[0]!.events[0]!.data.version).toBe(2)
@@ -184,6 +188,8 @@ describe("Command API: the task lifecycle over HTTP", () => {
     })
     const types = closed.results[0]!.events.map((e) => e.type)
     expect(types.filter((t) => t === "RewardAllocated").length).toBe(4)
+    // The third judge committed and never revealed: listed, unpaid.
+    expect(closed.results[0]!.events.find((e) => e.type === "RoundClosed")!.data.unrevealed).toHaveLength(1)
     expect(types.slice(-2)).toEqual(["RoundClosed", "TaskContinued"])
     const paid = closed.results[0]!.events.filter((e) => e.type === "RewardAllocated").map((e) => BigInt(e.data.amount))
     expect(paid.reduce((a, b) => a + b, 0n)).toBe(1_000_000n)
@@ -199,12 +205,12 @@ describe("Command API: the task lifecycle over HTTP", () => {
     await readyTask(api.client)
     const base = sha256Hex("initial weights")
     expect(
-      await failure(api.client.as(trainers[0]!).command("SubmitResult", { taskId: "T1", round: 1, resultId: "r1", nodeId: "trainer0", proof: proofPayload(base) }))
+      await failure(api.client.as(trainers[0]!).command("SubmitResult", { taskId: "T1", round: 1, resultId: "T1-r1-trainer0", nodeId: "trainer0", proof: proofPayload(base) }))
     ).toMatchObject({ status: 409, code: "RoundNotRunning" })
     expect(await failure(api.client.as(api.keys.stranger).command("StartRound", { taskId: "T1", round: 1 }))).toMatchObject({ status: 403, code: "NotTaskOwner" })
     await api.client.as(api.keys.coordinator).command("StartRound", { taskId: "T1", round: 1 })
     expect(
-      await failure(api.client.as(trainers[1]!).command("SubmitResult", { taskId: "T1", round: 1, resultId: "r1", nodeId: "trainer0", proof: proofPayload(base) }))
+      await failure(api.client.as(trainers[1]!).command("SubmitResult", { taskId: "T1", round: 1, resultId: "T1-r1-trainer0", nodeId: "trainer0", proof: proofPayload(base) }))
     ).toMatchObject({ status: 403, code: "NotNodeKey" })
     expect(await failure(api.client.as(api.keys.stranger).command("CloseRound", { taskId: "T1", round: 1 }))).toMatchObject({ status: 403, code: "NotTaskOwner" })
   })

@@ -70,11 +70,13 @@ describe("the OpenAPI document matches the server", () => {
     const nodes = ["trainer0", "trainer1", "validator0", "validator1", "validator2"].map((id) => ({ id, key: devKey(`oa-${id}`) }))
     for (const n of nodes) {
       await registerNode(client, n.key, n.id, [n.id.startsWith("trainer") ? "trainer" : "validator"])
+      await command(n.key, "BondStake", { nodeId: n.id, amount: "10000" })
       await command(n.key, "JoinTask", { taskId: "T1", nodeId: n.id, role: n.id.startsWith("trainer") ? "trainer" : "validator" })
     }
     await command(owner, "StartRound", { taskId: "T1", round: 1 })
     const base = (await client.get("/events?aggregate=model")).events.find((e: { type: string }) => e.type === "ModelVersionCreated").data.weightsHash
-    await command(nodes[0]!.key, "SubmitResult", { taskId: "T1", round: 1, resultId: "r1", nodeId: "trainer0", proof: proofPayload(base) })
+    await command(nodes[0]!.key, "SubmitResult", { taskId: "T1", round: 1, resultId: "T1-r1-trainer0", nodeId: "trainer0", proof: proofPayload(base) })
+    await command(owner, "DrawValidators", { taskId: "T1", round: 1, resultId: "T1-r1-trainer0" })
     for (const spec of Object.keys(doc.paths).filter((p) => p.startsWith("/commands/"))) {
       const type = spec.slice("/commands/".length)
       await check("POST", spec, { nope: true }) // 400: not an envelope

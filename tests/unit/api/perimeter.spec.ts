@@ -3,7 +3,7 @@ import type { NeuraClient } from "../../../commands/client"
 import { jsonDepth, MAX_BODY_BYTES, MAX_JSON_DEPTH } from "../../../commands/jsonBody"
 import { devKey } from "../../../infra/identity/devKeys"
 import { signCommand } from "../../../infra/identity/signature"
-import { registerDatasets, registerModel, registerNode, sha256Hex, taskPayload } from "../../../commands/samples"
+import { joinTask, registerDatasets, registerModel, registerNode, sha256Hex, taskPayload } from "../../../commands/samples"
 import { inMemoryWeightsStore } from "../../../infra/weights/WeightsStore"
 import { failure } from "../../support/apiFailure"
 import { apiHarness } from "../../support/apiHarness"
@@ -49,8 +49,8 @@ describe("API perimeter: finished tasks", () => {
     const validator = devKey("t-validator")
     await registerNode(api.client, trainer, "t-trainer", ["trainer"])
     await registerNode(api.client, validator, "t-validator", ["validator"])
-    await api.client.as(trainer).command("JoinTask", { taskId: "T1", nodeId: "t-trainer", role: "trainer" })
-    await api.client.as(validator).command("JoinTask", { taskId: "T1", nodeId: "t-validator", role: "validator" })
+    await joinTask(api.client, trainer, "T1", "t-trainer", "trainer")
+    await joinTask(api.client, validator, "T1", "t-validator", "validator")
     await api.client.command("StartRound", { taskId: "T1", round: 1 })
     const closed = await api.client.command("CloseRound", { taskId: "T1", round: 1 })
     expect(closed.results[0]!.events.map((e) => e.type)).toContain("TaskExhausted")

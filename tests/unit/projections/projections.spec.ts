@@ -13,7 +13,7 @@ import { ReadModels, rebuild } from "../../../projections/projector"
 import type { TaskDoc } from "../../../projections/tasks"
 import { recorded } from "../../support/envelopes"
 import { hash32 } from "../../support/events"
-import { allJoined, at, closeRound, modelId, nodes, owner, roundStarted, submitResult, taskCreated, vote } from "../../support/fixtures"
+import { STAKE, allJoined, at, closeRound, commitVote, drawValidators, honestEvidence, modelId, nodes, owner, rA, rB, roundStarted, submitResult, taskCreated, vote } from "../../support/fixtures"
 
 /** A full round through the real decider, as commits (one per command). */
 const roundCommits = (): Array<ReadonlyArray<DomainEvent>> => {
@@ -23,16 +23,23 @@ const roundCommits = (): Array<ReadonlyArray<DomainEvent>> => {
     if (Result.isFailure(r)) throw new Error(JSON.stringify(r.failure))
     commits.push(r.success)
   }
-  decide(submitResult("trainerA", "rA"))
-  decide(vote("validator1", "rA", "accept"))
-  decide(vote("validator2", "rA", "accept"))
-  decide(submitResult("trainerB", "rB", { proof: { ...submitResult("trainerA", "x").proof, shardIds: ["s2" as never], shardHashes: [hash32(0x52)] } }))
-  decide(vote("validator1", "rB", "reject"))
-  decide(vote("validator3", "rB", "reject"))
+  const judge = (name: "validator1" | "validator2" | "validator3", resultId: string, verdict: "accept" | "reject", evidence = honestEvidence()) => {
+    decide(commitVote(name, resultId, verdict, evidence))
+    decide(vote(name, resultId, verdict, undefined, { resultId: resultId as ResultId, evidence }))
+  }
+  decide(submitResult("trainerA"))
+  decide(drawValidators(rA))
+  judge("validator1", rA, "accept")
+  // validator2 is lazy: the trainer's end leaf copied, the probe made up. The referee's ruling slashes it.
+  judge("validator2", rA, "accept", { ...honestEvidence(), probeHash: hash32(0x1a2) })
+  decide(submitResult("trainerB", rB, { proof: { ...submitResult("trainerA").proof, shardIds: ["s2" as never], shardHashes: [hash32(0x52)] } }))
+  decide(drawValidators(rB))
+  judge("validator1", rB, "reject")
+  judge("validator3", rB, "reject")
   decide(
     closeRound({
       newVersion: { ref: { modelId, version: 2 }, metrics: { accuracy: 0.86, loss: 0.4 } },
-      disputedVotes: [{ resultId: "rA" as ResultId, nodeId: nodes.validator2.nodeId, reason: "digest" }],
+      rulings: [{ resultId: rA, evidence: honestEvidence() }],
       at: at(700)
     })
   )
@@ -64,8 +71,9 @@ describe("read models", () => {
     const get = (id: string) => models.read<NodeDoc>("nodes", id)!
     expect(get("trainerA").results).toEqual({ submitted: 1, verified: 1, rejected: 0 })
     expect(get("trainerB").results).toEqual({ submitted: 1, verified: 0, rejected: 1 })
-    expect(get("validator1").votes).toEqual({ cast: 2, agreeing: 2, disagreeing: 0, disputed: 0 })
-    expect(get("validator2").votes).toEqual({ cast: 1, agreeing: 1, disagreeing: 0, disputed: 1 })
+    expect(get("validator1").votes).toEqual({ cast: 2, agreeing: 2, disagreeing: 0, disputed: 0, unrevealed: 0 })
+    expect(get("validator2").votes).toEqual({ cast: 1, agreeing: 1, disagreeing: 0, disputed: 1, unrevealed: 0 })
+    expect(get("validator2").stake.slashed).toBe(STAKE.toString())
     expect(get("trainerA").reputation).toBeGreaterThan(get("trainerB").reputation)
     expect(get("validator1").reputation).toBeGreaterThan(get("validator2").reputation)
     expect(BigInt(get("trainerA").earned)).toBeGreaterThan(0n)
@@ -77,7 +85,9 @@ describe("read models", () => {
     expect(ownerBalance.escrowed).toBe("3000000")
     const all = models.list<BalanceDoc>("balances")
     const totalEarned = all.reduce((s, b) => s + BigInt(b.earned), 0n)
-    expect(totalEarned).toBe(BigInt(models.read<TaskDoc>("tasks", "T1")!.paidOut))
+    // Rewards from escrow, plus the referee's share of validator2's slash.
+    expect(totalEarned).toBe(BigInt(models.read<TaskDoc>("tasks", "T1")!.paidOut) + STAKE / 2n)
+    expect(models.read<BalanceDoc>("balances", nodes.validator2.address)!.slashed).toBe(STAKE.toString())
     const board = models.read<LeaderboardDoc>("leaderboards", "T1")!
     expect(board.entries[0]!.participant).toBe("trainerA")
     for (let i = 1; i < board.entries.length; i++) expect(BigInt(board.entries[i - 1]!.earned) >= BigInt(board.entries[i]!.earned)).toBe(true)
