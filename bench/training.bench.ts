@@ -22,7 +22,7 @@ export const trainingBench = async (url: string, options = { epochs: 3, target: 
   const data = digitsLibrary()
   const weights = inMemoryWeightsStore()
   const shard = shardRows(digitRows("training"), 2, "s")[0]!
-  const { work, topology, initial, verifyFor } = await sampleWork({ tf, weights, shard, initSeed: 3, seed: 9, epochs: options.epochs, reproducibilityTolerance: 1e-4 })
+  const { work, topology, initial, verifyFor } = await sampleWork({ tf, weights, shard, initSeed: 3, seed: 9, epochs: options.epochs })
   const plan = work.plan
   // Warm up both paths once (wasm compile, kernels).
   await trainOnWork(work, { tf, weights, data })

@@ -18,6 +18,8 @@ export interface NodeSpec {
   readonly role: "trainer" | "validator"
   /** "offline": the node opted in but no process works its queue (a node that went away). */
   readonly behaviour?: TrainerBehaviour | ValidatorBehaviour | "offline"
+  /** Neura it bonds before joining a task (its weight in validator draws); the sample default otherwise. */
+  readonly stake?: bigint
 }
 
 /**

@@ -44,6 +44,7 @@ export class ResultIdNotDerived extends Schema.TaggedError<ResultIdNotDerived>()
 export class ValidatorsAlreadyDrawn extends Schema.TaggedError<ValidatorsAlreadyDrawn>()("ValidatorsAlreadyDrawn", { resultId: S }) {}
 export class VoteNotCommitted extends Schema.TaggedError<VoteNotCommitted>()("VoteNotCommitted", { resultId: S, nodeId: S }) {}
 export class VoteAlreadyCommitted extends Schema.TaggedError<VoteAlreadyCommitted>()("VoteAlreadyCommitted", { resultId: S, nodeId: S }) {}
+export class CommitWindowClosed extends Schema.TaggedError<CommitWindowClosed>()("CommitWindowClosed", { resultId: S, nodeId: S }) {}
 export class RevealNotOpen extends Schema.TaggedError<RevealNotOpen>()("RevealNotOpen", { resultId: S, opensAt: S, waitingFor: Schema.Number }) {}
 export class CommitmentMismatch extends Schema.TaggedError<CommitmentMismatch>()("CommitmentMismatch", { resultId: S, nodeId: S }) {}
 export class VoteInconsistent extends Schema.TaggedError<VoteInconsistent>()("VoteInconsistent", { resultId: S, reason: S }) {}
@@ -81,6 +82,7 @@ export type TaskError =
   | VoteNotCommitted
   | VoteAlreadyCommitted
   | RevealNotOpen
+  | CommitWindowClosed
   | CommitmentMismatch
   | VoteInconsistent
   | import("../ledger/ledger").EscrowExceeded

@@ -4,6 +4,7 @@ import { checkpointLeaf, voteCommitment } from "./commitments"
 import { tallyVotes } from "./consensus"
 import {
   AlreadyVoted,
+  CommitWindowClosed,
   CommitmentMismatch,
   NotAssignedValidator,
   NotNodeKey,
@@ -62,6 +63,8 @@ const judgeOf = (c: CommitVote | CastVerificationVote, state: TaskState): Result
 export const commitVote = (c: CommitVote, state: TaskState): Decision =>
   Result.flatMap(judgeOf(c, state), ({ result }): Decision => {
     if (result.commitments.has(c.nodeId)) return Result.fail(new VoteAlreadyCommitted({ resultId: c.resultId, nodeId: c.nodeId }))
+    // Once votes are being revealed a commitment could copy them: too late.
+    if (result.votes.length > 0) return Result.fail(new CommitWindowClosed({ resultId: c.resultId, nodeId: c.nodeId }))
     return Result.succeed([{ _tag: "VoteCommitted", taskId: c.taskId, round: c.round, resultId: c.resultId, nodeId: c.nodeId, commitment: c.commitment, committedAt: c.at }])
   })
 

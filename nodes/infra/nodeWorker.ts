@@ -5,6 +5,8 @@ import { nodeConsumerName, type WorkItem } from "../workItems"
 import { startHeartbeat } from "./heartbeat"
 import { defaultWorkQueue, runWorkLoop, type WorkControl, type WorkOutcome, type WorkQueueConfig } from "./workQueue"
 
+const LATER = new Set(["ConcurrencyRetriesExhausted", "RevealNotOpen"])
+
 /**
  * Shared shape of a node process: wait until the coordinator has created this
  * node's queue (it does so when the node joins a task), then work the queue.
@@ -49,8 +51,9 @@ export const startNodeWorker = async (options: {
           return { ack: true }
         } catch (e) {
           // A 4xx is a domain refusal (retrying cannot help), except contention:
-          // ConcurrencyRetriesExhausted says "try again later", so the item is nak'ed.
-          if (e instanceof ApiError && e.status < 500 && e.problem.code !== "ConcurrencyRetriesExhausted") {
+          // ConcurrencyRetriesExhausted and RevealNotOpen say "try again later" (contention; a
+          // reveal routed by a coordinator whose clock runs ahead of the API's), so the item is nak'ed.
+          if (e instanceof ApiError && e.status < 500 && !LATER.has(e.problem.code)) {
             options.log(`${options.nodeId}: refused (${e.problem.code}): ${e.problem.detail ?? ""}`)
             return { term: e.problem.code }
           }

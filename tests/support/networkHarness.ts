@@ -10,6 +10,7 @@ import { startLocalNetwork, type NodeSpec } from "../../nodes/localNetwork"
 import { objectStoreWeights } from "../../infra/weights/WeightsStore"
 import { createDigitsTask, optIn } from "../../nodes/digitsTask"
 import { devKey } from "../../commands/samples"
+import { defaultProtocol } from "../../domain/protocol"
 import { apiHarness } from "./apiHarness"
 import { uniqueSuffix } from "./jetStreamFixture"
 import { isolatedJetStreamLog } from "./jetStreamLayer"
@@ -27,7 +28,8 @@ export const networkHarness = async (
 ) => {
   const id = uniqueSuffix()
   const eventLog = isolatedJetStreamLog(url)
-  const api = await apiHarness(eventLog.layer())
+  // A short commit window: a judge that never commits holds reveals back 10 s, not the default minute.
+  const api = await apiHarness(eventLog.layer(), { protocol: { ...defaultProtocol, commitSeconds: 10 } })
   const nc = await connect(natsOptions({ servers: url }))
   const queue = { streamName: `CMDS_${id}`, subjectPrefix: `c${id}` }
   const bucket = `w${id}`

@@ -5,6 +5,8 @@ import { digitsMlp, topologyOf } from "../../infra/ml/topologies"
 import type { WeightsStoreShape } from "../../infra/weights/WeightsStore"
 import type { trainOnWork } from "../../nodes/trainer/train"
 import type { TrainWork, VerifyWork } from "../../nodes/workItems"
+import { defaultProtocol } from "../../domain/protocol"
+import { auditOf } from "../../domain/task/draw"
 
 /**
  * One digits work item outside any network (Verifier Engine tests, the
@@ -18,7 +20,6 @@ export const sampleWork = async (options: {
   readonly initSeed: number
   readonly seed: number
   readonly epochs: number
-  readonly reproducibilityTolerance: number
 }) => {
   const init = digitsMlp(options.tf.tf, options.initSeed)
   const initial = getWeightBytes(init)
@@ -38,23 +39,26 @@ export const sampleWork = async (options: {
     plan: { epochsPerRound: options.epochs, batchSize: 32, learningRate: 0.01, optimizer: "adam", seed: 1 },
     validationHash: rowsHash(digitRows("validation")) as never,
     classCount: 10,
+    checkpoints: defaultProtocol.checkpoints,
     deadline: new Date(Date.now() + 600_000).toISOString()
   }
-  const verifyFor = (result: Awaited<ReturnType<typeof trainOnWork>>): VerifyWork => ({
+  /** The judging work for a result, auditing the segment `drawSeed` picks (the system's seed is the result's commit hash). */
+  const verifyFor = (result: Awaited<ReturnType<typeof trainOnWork>>, drawSeed = "0x5eed", audit = auditOf(drawSeed, result.proof.checkpoints.interval, result.proof.steps)!): VerifyWork => ({
     _tag: "VerifyWork",
     taskId: work.taskId,
     round: 1,
     resultId: result.resultId as never,
     nodeId: "validator" as never,
     trainerNodeId: work.nodeId,
+    phase: "commit",
     topology,
+    audit,
     proof: result.proof as never,
     shards: work.shards,
     plan: work.plan,
     validationHash: work.validationHash,
     classCount: 10,
-    metricTolerance: 0.01,
-    reproducibilityTolerance: options.reproducibilityTolerance
+    metricTolerance: 0.01
   })
   return { work, topology, initial, verifyFor }
 }

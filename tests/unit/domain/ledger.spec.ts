@@ -107,26 +107,30 @@ describe("Neura ledger", () => {
               const result = state.status === "running" ? state.round?.results.get(resultId) : undefined
               const assigned = result?.validators ?? []
               const truth = result?.audit ? checkpointLeaf(p.checkpoints.states[result.audit.segment + 1]!) : hash32(0)
-              for (const [k, nodeId] of assigned.entries()) {
-                const v = validators.find((x) => x.nodeId === nodeId)!
+              const ballots = assigned.map((nodeId, k) => {
                 const lie = plan.lies[t * 3 + k]!
-                const verdict = plan.votes[t * 3 + k] && !lie ? "accept" : "reject"
+                const verdict: "accept" | "reject" = plan.votes[t * 3 + k] && !lie ? "accept" : "reject"
                 const evidence = { probeHash: lie ? hash32(0xbad0 + k) : hash32(0x9000), endHash: lie ? hash32(0xbad0 + k) : truth }
-                const salt = hash32(0x5a17 + k)
-                const commitment = voteCommitment({ resultId, nodeId, verdict, evidence, salt })
-                apply(new CommitVote({ taskId, round, resultId, nodeId, commitment, actor: v.address as Address, at: at(round * 10_000 + 2) }))
+                return { nodeId, verdict, evidence, salt: hash32(0x5a17 + k), actor: validators.find((x) => x.nodeId === nodeId)!.address as Address }
+              })
+              // Every judge commits, then every judge reveals.
+              for (const b of ballots) {
+                const commitment = voteCommitment({ resultId, nodeId: b.nodeId, verdict: b.verdict, evidence: b.evidence, salt: b.salt })
+                apply(new CommitVote({ taskId, round, resultId, nodeId: b.nodeId, commitment, actor: b.actor, at: at(round * 10_000 + 2) }))
+              }
+              for (const b of ballots) {
                 apply(
                   new CastVerificationVote({
                     taskId,
                     round,
                     resultId,
-                    nodeId,
-                    verdict,
+                    nodeId: b.nodeId,
+                    verdict: b.verdict,
                     measured: { accuracy: plan.accuracy, loss: 1 },
-                    evidence,
-                    salt,
-                    actor: v.address as Address,
-                    at: at(round * 10_000 + 100)
+                    evidence: b.evidence,
+                    salt: b.salt,
+                    actor: b.actor,
+                    at: at(round * 10_000 + 3)
                   })
                 )
               }

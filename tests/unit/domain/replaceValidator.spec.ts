@@ -21,7 +21,9 @@ type Judge = "validator1" | "validator2" | "validator3" | "validator4"
 const submitted = () => decide(decide([...taskCreated(), ...allJoined(), joined("validator4", "validator"), roundStarted()], submitResult("trainerA")), drawValidators(rA))
 const judges = (history: ReadonlyArray<TaskEvent>) => (fold(task, history) as TaskData).round!.results.get(rA)!.validators as ReadonlyArray<Judge>
 const spare = (history: ReadonlyArray<TaskEvent>) => (["validator1", "validator2", "validator3", "validator4"] as const).find((v) => !judges(history).includes(v))!
-const judged = (h: ReadonlyArray<TaskEvent>, name: Judge) => decide(decide(h, commitVote(name, rA, "accept")), vote(name, rA, "accept"))
+/** Judges commit first, then reveal (reveals open at the commit deadline at the latest). */
+const judged = (h: ReadonlyArray<TaskEvent>, ...names: Array<Judge>) =>
+  names.reduce((acc, n) => decide(acc, vote(n, rA, "accept")), names.reduce((acc, n) => decide(acc, commitVote(n, rA, "accept")), h))
 
 const replace = (nodeId: string, overrides: Partial<ConstructorParameters<typeof ReplaceValidator>[0]> = {}) =>
   new ReplaceValidator({ taskId, round: 1, resultId: rA, nodeId: nodeId as NodeId, actor: coordinator, at: at(130), actorIsCoordinator: true, ...overrides })
@@ -58,7 +60,7 @@ describe("Task: ReplaceValidator", () => {
   it("not on a decided result", () => {
     const history = submitted()
     const [a, b, c] = judges(history)
-    const verified = judged(judged(history, a!), b!)
+    const verified = judged(history, a!, b!)
     spec.given(verified).when(replace(c!)).thenFails("ValidatorNotReplaceable", { reason: "the result is already verified" })
   })
   it("not by a node that does not judge it", () => spec.given(submitted()).when(replace(spare(submitted()))).thenFails("ValidatorNotReplaceable"))

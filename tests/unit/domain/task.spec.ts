@@ -40,11 +40,14 @@ const decided = (history: ReadonlyArray<TaskEvent>, command: Parameters<typeof t
 }
 const running = () => [...taskCreated(), ...allJoined(), roundStarted()]
 type Judge = "validator1" | "validator2" | "validator3"
-/** A judge's commit and reveal of the same vote. */
-const judged = (h: ReadonlyArray<TaskEvent>, name: Judge, resultId: string, verdict: "accept" | "reject", measured?: { accuracy: number; loss: number }) =>
-  decided(decided(h, commitVote(name, resultId, verdict)), vote(name, resultId, verdict, measured))
+type Ballot = readonly [Judge, "accept" | "reject", { accuracy: number; loss: number }?]
+/** Judges commit (all of them first: no commitment once a vote is revealed), then reveal in order; `hold` commits without revealing. */
+const panel = (h: ReadonlyArray<TaskEvent>, resultId: string, ballots: ReadonlyArray<Ballot>, hold: ReadonlyArray<Ballot> = []) => {
+  const committed = [...ballots, ...hold].reduce((acc, [name, verdict]) => decided(acc, commitVote(name, resultId, verdict)), h)
+  return ballots.reduce((acc, [name, verdict, measured]) => decided(acc, vote(name, resultId, verdict, measured, { resultId: resultId as ResultId })), committed)
+}
 const withResultA = () => decided(decided(running(), submitResult("trainerA")), drawValidators(rA))
-const verifiedA = () => judged(judged(withResultA(), "validator1", rA, "accept"), "validator2", rA, "accept")
+const verifiedA = (hold: ReadonlyArray<Ballot> = []) => panel(withResultA(), rA, [["validator1", "accept"], ["validator2", "accept"]], hold)
 
 describe("Task: CreateTask", () => {
   it("creates the task and escrows its budget in one decision", () => spec.given([]).when(createTask()).then(taskCreated()))
@@ -223,12 +226,10 @@ describe("Task: SubmitResult", () => {
 })
 
 describe("Task: CastVerificationVote (the reveal)", () => {
-  const committed = (h: ReadonlyArray<TaskEvent>, ...votes: Array<[Judge, "accept" | "reject"]>) =>
-    votes.reduce((acc, [name, verdict]) => decided(acc, commitVote(name, rA, verdict)), h)
   it("records a vote; the quorum of accepts verifies the result with the median measurement", () => {
-    const afterOne = judged(withResultA(), "validator1", rA, "accept", { accuracy: 0.8, loss: 0.5 })
+    const afterOne = panel(withResultA(), rA, [["validator1", "accept", { accuracy: 0.8, loss: 0.5 }]], [["validator2", "accept"]])
     spec
-      .given(committed(afterOne, ["validator2", "accept"]))
+      .given(afterOne)
       .when(vote("validator2", rA, "accept", { accuracy: 0.82, loss: 0.7 }))
       .thenEvents((events) => {
         expect(events.map((e) => e._tag)).toEqual(["VerificationVoted", "ResultVerified"])
@@ -236,11 +237,11 @@ describe("Task: CastVerificationVote (the reveal)", () => {
       })
   })
   it("a single vote below quorum decides nothing", () =>
-    spec.given(committed(withResultA(), ["validator1", "accept"])).when(vote("validator1", rA, "accept")).thenEvents((events) => expect(events.map((e) => e._tag)).toEqual(["VerificationVoted"])))
+    spec.given(panel(withResultA(), rA, [], [["validator1", "accept"]])).when(vote("validator1", rA, "accept")).thenEvents((events) => expect(events.map((e) => e._tag)).toEqual(["VerificationVoted"])))
   it("the quorum of rejects (segment reproduced, claim wrong) rejects it, with the task's penalty", () => {
-    const afterOne = judged(withResultA(), "validator1", rA, "reject")
+    const afterOne = panel(withResultA(), rA, [["validator1", "reject"]], [["validator3", "reject"]])
     spec
-      .given(committed(afterOne, ["validator3", "reject"]))
+      .given(afterOne)
       .when(vote("validator3", rA, "reject"))
       .thenEvents((events) => expect(events[1]).toMatchObject({ _tag: "ResultRejected", penalized: true, tally: { accept: 0, reject: 2 } }))
   })
@@ -249,14 +250,14 @@ describe("Task: CastVerificationVote (the reveal)", () => {
       .given(withResultA())
       .when(vote("validator1", rA, "accept", undefined, { nodeId: nodes.trainerB.nodeId, actor: nodes.trainerB.address }))
       .thenFails("NotAssignedValidator"))
-  it("with their own key", () => spec.given(committed(withResultA(), ["validator1", "accept"])).when(vote("validator1", rA, "accept", undefined, { actor: stranger })).thenFails("NotNodeKey"))
-  it("once each", () => spec.given(judged(withResultA(), "validator1", rA, "accept")).when(vote("validator1", rA, "accept")).thenFails("AlreadyVoted"))
+  it("with their own key", () => spec.given(panel(withResultA(), rA, [], [["validator1", "accept"]])).when(vote("validator1", rA, "accept", undefined, { actor: stranger })).thenFails("NotNodeKey"))
+  it("once each", () => spec.given(panel(withResultA(), rA, [["validator1", "accept"]])).when(vote("validator1", rA, "accept")).thenFails("AlreadyVoted"))
   it("after the decision, a late drawn validator still votes: recorded, decides nothing", () =>
-    spec.given(committed(verifiedA(), ["validator3", "accept"])).when(vote("validator3", rA, "accept")).thenEvents((events) => expect(events.map((e) => e._tag)).toEqual(["VerificationVoted"])))
+    spec.given(verifiedA([["validator3", "accept"]])).when(vote("validator3", rA, "accept")).thenEvents((events) => expect(events.map((e) => e._tag)).toEqual(["VerificationVoted"])))
   it("one dissenting vote does not decide a result judged by several validators", () =>
-    spec.given(committed(withResultA(), ["validator1", "reject"])).when(vote("validator1", rA, "reject")).thenEvents((events) => expect(events.map((e) => e._tag)).toEqual(["VerificationVoted"])))
+    spec.given(panel(withResultA(), rA, [], [["validator1", "reject"]])).when(vote("validator1", rA, "reject")).thenEvents((events) => expect(events.map((e) => e._tag)).toEqual(["VerificationVoted"])))
   it("every validator whose verdict matches the outcome is paid, the late one too", () => {
-    const allThree = judged(verifiedA(), "validator3", rA, "accept")
+    const allThree = panel(withResultA(), rA, [["validator1", "accept"], ["validator2", "accept"], ["validator3", "accept"]])
     const closed = decided(allThree, closeRound({ newVersion: { ref: { modelId, version: 2 }, metrics: { accuracy: 0.85, loss: 0.4 } } }))
     const paidValidators = closed.filter((e) => e._tag === "RewardAllocated" && e.role === "validator").map((e) => (e as { nodeId?: string }).nodeId)
     expect(paidValidators.sort()).toEqual([nodes.validator1.nodeId, nodes.validator2.nodeId, nodes.validator3.nodeId].sort())
@@ -306,7 +307,7 @@ describe("Task: CloseRound", () => {
   it("waits for undecided results until the deadline", () => spec.given(withResultA()).when(closeRound()).thenFails("RoundStillOpen"))
   it("a judge that committed but never revealed is listed, and not paid", () =>
     spec
-      .given(decided(verifiedA(), commitVote("validator3", rA, "accept")))
+      .given(verifiedA([["validator3", "accept"]]))
       .when(closeRound({ newVersion: v2 }))
       .thenEvents((events) => {
         expect(events.find((e) => e._tag === "RoundClosed")).toMatchObject({ unrevealed: [{ resultId: rA, nodeId: nodes.validator3.nodeId }] })
@@ -323,11 +324,7 @@ describe("Task: CloseRound", () => {
   })
   it("a penalised trainer forfeits its round rewards", () => {
     let h = decided(verifiedA(), submitResult("trainerB", rB, { proof: proof({ shardIds: ["s2" as ShardId], shardHashes: [hash32(0x52)] }) }))
-    h = decided(h, drawValidators(rB))
-    for (const name of ["validator1", "validator2"] as const) {
-      h = decided(h, commitVote(name, rB, "reject"))
-      h = decided(h, vote(name, rB, "reject", undefined, { resultId: rB }))
-    }
+    h = panel(decided(h, drawValidators(rB)), rB, [["validator1", "reject"], ["validator2", "reject"]])
     spec.given(h).when(closeRound({ newVersion: v2 })).thenEvents((events) => {
       const trainers = events.filter((e) => e._tag === "RewardAllocated" && e.role === "trainer")
       expect(trainers.map((e) => (e._tag === "RewardAllocated" ? e.recipient : ""))).toEqual([nodes.trainerA.address])

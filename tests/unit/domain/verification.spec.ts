@@ -44,9 +44,12 @@ type Judge = "validator1" | "validator2" | "validator3"
 const v2 = { ref: { modelId, version: 2 }, metrics: { accuracy: 0.85, loss: 0.4 } }
 const closeWith = (overrides: Partial<ConstructorParameters<typeof CloseRound>[0]> = {}) =>
   new CloseRound({ taskId: "T1" as never, round: 1, actor: coordinator, at: at(300), actorIsCoordinator: true, ...overrides })
-/** Commit then reveal, with the given evidence. */
-const judged = (h: ReadonlyArray<TaskEvent>, name: Judge, verdict: "accept" | "reject", evidence = honestEvidence()) =>
-  decided(decided(h, commitVote(name, rA, verdict, evidence)), vote(name, rA, verdict, undefined, { evidence }))
+type Ballot = readonly [Judge, "accept" | "reject", ReturnType<typeof honestEvidence>?]
+/** Every judge commits first (no commitment once a vote is revealed), then each reveals, in order. */
+const panel = (h: ReadonlyArray<TaskEvent>, ballots: ReadonlyArray<Ballot>) => {
+  const committed = ballots.reduce((acc, [name, verdict, evidence]) => decided(acc, commitVote(name, rA, verdict, evidence ?? honestEvidence())), h)
+  return ballots.reduce((acc, [name, verdict, evidence]) => decided(acc, vote(name, rA, verdict, undefined, { evidence: evidence ?? honestEvidence() })), committed)
+}
 
 describe("Unbiased assignment: DrawValidators", () => {
   it("draws the judges and the audited segment from the hash of the result's commit, with a commit window", () =>
@@ -151,7 +154,7 @@ describe("Disputes, rulings and slashing", () => {
   const truth = honestEvidence()
   const lazy = { probeHash: hash32(0x1a2), endHash: truth.endHash }
   it("a lazy judge (copied end leaf, made-up probe) contests the result; the ruling slashes it and the result stands", () => {
-    const h = judged(judged(judged(drawn(), "validator1", "accept"), "validator2", "accept"), "validator3", "accept", lazy)
+    const h = panel(drawn(), [["validator1", "accept"], ["validator2", "accept"], ["validator3", "accept", lazy]])
     spec.given(h).when(closeWith()).thenFails("RoundStillOpen")
     spec.given(h).when(closeWith({ newVersion: v2, rulings: [{ resultId: rA, evidence: truth }] })).thenEvents((events) => {
       const slashed = events.filter((e) => e._tag === "StakeSlashed")
@@ -165,7 +168,11 @@ describe("Disputes, rulings and slashing", () => {
     // validator1 and validator2 are the attacker's: they accept the forged run (its committed leaf); validator3 re-executes.
     const forgedEnd = checkpointLeaf(proof().checkpoints.states[audit().segment + 1]!)
     const realRun = { probeHash: truth.probeHash, endHash: hash32(0x7e57) }
-    const h = judged(judged(judged(drawn(), "validator1", "accept", { probeHash: hash32(0xa1), endHash: forgedEnd }), "validator2", "accept", { probeHash: hash32(0xa1), endHash: forgedEnd }), "validator3", "reject", realRun)
+    const h = panel(drawn(), [
+      ["validator1", "accept", { probeHash: hash32(0xa1), endHash: forgedEnd }],
+      ["validator2", "accept", { probeHash: hash32(0xa1), endHash: forgedEnd }],
+      ["validator3", "reject", realRun]
+    ])
     const state = fold(task, h)
     // Two accepts reached the quorum, but the honest judge's reveal contests it.
     expect(state.status === "running" && state.round!.results.get(rA)!.outcome).toBe("verified")
@@ -179,23 +186,35 @@ describe("Disputes, rulings and slashing", () => {
     })
   })
   it("a contested result without a ruling is rejected without penalty once the deadline passes", () => {
-    const h = judged(judged(drawn(), "validator1", "accept"), "validator3", "accept", lazy)
+    const h = panel(drawn(), [["validator1", "accept"], ["validator3", "accept", lazy]])
     spec.given(h).when(closeWith({ at: at(700) })).thenEvents((events) => {
       expect(events[0]).toMatchObject({ _tag: "ResultRejected", penalized: false })
       expect(events.some((e) => e._tag === "StakeSlashed")).toBe(false)
     })
   })
   it("a ruling must concern a contested result of the round", () => {
-    const h = judged(judged(drawn(), "validator1", "accept"), "validator2", "accept")
+    const h = panel(drawn(), [["validator1", "accept"], ["validator2", "accept"]])
     spec.given(h).when(closeWith({ newVersion: v2, rulings: [{ resultId: rA, evidence: truth }] })).thenFails("TaskConfigInvalid")
     spec.given(h).when(closeWith({ newVersion: v2, rulings: [{ resultId: "other" as ResultId, evidence: truth }] })).thenFails("TaskConfigInvalid")
   })
   it("a node is never slashed beyond the stake it committed to the task", () => {
     const forgedEnd = checkpointLeaf(proof().checkpoints.states[audit().segment + 1]!)
-    const h = judged(judged(drawn(), "validator1", "accept", { probeHash: hash32(0xa1), endHash: forgedEnd }), "validator3", "reject", { ...truth, endHash: hash32(0x7e57) })
+    const h = panel(drawn(), [
+      ["validator1", "accept", { probeHash: hash32(0xa1), endHash: forgedEnd }],
+      ["validator3", "reject", { ...truth, endHash: hash32(0x7e57) }]
+    ])
     spec.given(h).when(closeWith({ rulings: [{ resultId: rA, evidence: { ...truth, endHash: hash32(0x7e57) } }] })).thenEvents((events) => {
       for (const e of events) if (e._tag === "StakeSlashed") expect(e.amount <= STAKE).toBe(true)
       expect(events.filter((e) => e._tag === "StakeSlashed").map((e) => (e as { address: Address }).address)).toContain(nodes.trainerA.address)
     })
+  })
+})
+
+describe("Commit window", () => {
+  it("closes for a judge once any vote on the result is revealed (a late commitment could copy it)", () => {
+    const h = decided(panel(decided(drawn(), commitVote("validator2", rA, "accept")), []), commitVote("validator1", rA, "accept"))
+    const revealed = decided(h, vote("validator1", rA, "accept", undefined, { at: at(161) }))
+    spec.given(revealed).when(commitVote("validator3", rA, "accept", undefined, { at: at(162) })).thenFails("CommitWindowClosed")
+    spec.given(h).when(commitVote("validator3", rA, "accept")).thenEvents((e) => expect(e[0]!._tag).toBe("VoteCommitted"))
   })
 })

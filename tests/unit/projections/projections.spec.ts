@@ -23,19 +23,19 @@ const roundCommits = (): Array<ReadonlyArray<DomainEvent>> => {
     if (Result.isFailure(r)) throw new Error(JSON.stringify(r.failure))
     commits.push(r.success)
   }
-  const judge = (name: "validator1" | "validator2" | "validator3", resultId: string, verdict: "accept" | "reject", evidence = honestEvidence()) => {
-    decide(commitVote(name, resultId, verdict, evidence))
-    decide(vote(name, resultId, verdict, undefined, { resultId: resultId as ResultId, evidence }))
+  type Ballot = readonly ["validator1" | "validator2" | "validator3", "accept" | "reject", ReturnType<typeof honestEvidence>?]
+  // Every judge commits before any reveals (no commitment once a vote is revealed).
+  const judge = (resultId: string, ...ballots: Array<Ballot>) => {
+    for (const [name, verdict, evidence] of ballots) decide(commitVote(name, resultId, verdict, evidence ?? honestEvidence()))
+    for (const [name, verdict, evidence] of ballots) decide(vote(name, resultId, verdict, undefined, { resultId: resultId as ResultId, evidence: evidence ?? honestEvidence() }))
   }
   decide(submitResult("trainerA"))
   decide(drawValidators(rA))
-  judge("validator1", rA, "accept")
   // validator2 is lazy: the trainer's end leaf copied, the probe made up. The referee's ruling slashes it.
-  judge("validator2", rA, "accept", { ...honestEvidence(), probeHash: hash32(0x1a2) })
+  judge(rA, ["validator1", "accept"], ["validator2", "accept", { ...honestEvidence(), probeHash: hash32(0x1a2) }])
   decide(submitResult("trainerB", rB, { proof: { ...submitResult("trainerA").proof, shardIds: ["s2" as never], shardHashes: [hash32(0x52)] } }))
   decide(drawValidators(rB))
-  judge("validator1", rB, "reject")
-  judge("validator3", rB, "reject")
+  judge(rB, ["validator1", "reject"], ["validator3", "reject"])
   decide(
     closeRound({
       newVersion: { ref: { modelId, version: 2 }, metrics: { accuracy: 0.86, loss: 0.4 } },
