@@ -59,7 +59,7 @@ export const queryPaths: Record<string, unknown> = {
   "/nodes": query("listNodes", "Nodes with reputation (sort=reputation for the best first)", [q("sort", "id (default) | reputation"), ...paging], page(NodeDoc)),
   "/nodes/{nodeId}": query("getNode", "A node: results, votes, earnings, reputation", [p("nodeId")], doc("node", NodeDoc)),
   "/balances": query("listBalances", "Neura balances and payouts per address", paging, page(BalanceDoc)),
-  "/balances/{address}": query("getBalance", "One address: earned, refunded, escrowed, net, payouts", [p("address")], doc("balance", BalanceDoc)),
+  "/balances/{address}": query("getBalance", "One address: earned, refunded, escrowed, bonded, withdrawn, slashed, net, payouts", [p("address")], doc("balance", BalanceDoc)),
   "/health": { get: op("health", "Liveness and the log's head position", "log", [], { "200": jsonResponse("ok", Health), ...problems([500, 503]) }) },
   "/metrics": {
     get: op("metrics", "Prometheus metrics of this API process: commands by type and status, append latency, appends, hash-chain reseals", "log", [], {

@@ -37,6 +37,7 @@ export interface WorkflowContext {
 
 /** Reveals open when every judge committed, or (with a margin for clock skew against the API) the commit window passed. */
 export const REVEAL_MARGIN_MS = 2_000
+export const REVEAL_REPEAT_MS = 15_000
 export const revealOpen = (r: Pick<ResultState, "validators" | "commitments" | "commitDeadline">, nowMs: number) =>
   r.validators.every((v) => r.commitments.has(v)) || (r.commitDeadline !== undefined && nowMs >= Date.parse(r.commitDeadline) + REVEAL_MARGIN_MS)
 
@@ -134,7 +135,9 @@ export const reconcileTask = (ctx: WorkflowContext): ReadonlyArray<Action> => {
       if (x.votes.some((vote) => vote.nodeId === v)) continue
       const phase = x.commitments.has(v) ? (open ? "reveal" : undefined) : "commit"
       if (!phase) continue
-      const msgID = `verify-${phase}-${x.resultId}-${v}`
+      // A reveal is routed again every REVEAL_REPEAT_MS until it lands: one sent
+      // early (our clock ahead of the API's) may have run out of retries.
+      const msgID = phase === "commit" ? `verify-commit-${x.resultId}-${v}` : `verify-reveal-${x.resultId}-${v}-${Math.floor(nowMs / REVEAL_REPEAT_MS)}`
       if (ctx.published.has(msgID)) continue
       actions.push({ _tag: "Publish", subject: workSubject("verify", ctx.capability, v, ctx.subjectPrefix), work: verifyWork(ctx, x, v, phase), msgID })
     }
@@ -152,7 +155,10 @@ export const reconcileTask = (ctx: WorkflowContext): ReadonlyArray<Action> => {
       log: `${taskId} r${r}: slot ${h.assignment.slot} not delivered by ${h.from} (${h.why}); reassigning to ${h.to}`
     })
   }
-  for (const h of validatorsToReplace(results, ctx.seen)) {
+  // Only while the draw has someone left to take the place (never the trainer's node or key).
+  const drawable = (x: ResultState) =>
+    participants.some((p) => p.role === "validator" && p.stake > 0n && p.nodeId !== x.nodeId && p.address !== x.trainer && !x.validators.includes(p.nodeId) && !(x.replaced ?? []).includes(p.nodeId))
+  for (const h of validatorsToReplace(results.filter(drawable), ctx.seen)) {
     actions.push({
       _tag: "Send",
       type: "ReplaceValidator",

@@ -61,7 +61,7 @@ describe("digits task end to end (real NATS, real TF.js)", () => {
     expect((await net.api.client.get("/events/verify")).ok).toBe(true)
   }, 180_000)
 
-  it("a trainer forging its metrics is rejected and penalised; a validator copying verdicts is disputed and unpaid", async () => {
+  it("a trainer forging its metrics is rejected and penalised; a lazy validator (no re-execution) is proven wrong by the referee, slashed and unpaid", async () => {
     const nodes = [
       { nodeId: "honest", role: "trainer" as const },
       { nodeId: "forger", role: "trainer" as const, behaviour: "forgeMetrics" as const },
@@ -83,7 +83,8 @@ describe("digits task end to end (real NATS, real TF.js)", () => {
     expect(sum(events, (e) => e.data.nodeId === "forger")).toBe(0n)
     expect(sum(events, (e) => e.data.nodeId === "honest")).toBeGreaterThan(0n)
 
-    // The lazy validator voted on results without computing: every one of its votes is disputed, it earns nothing.
+    // The lazy validator voted without re-executing: its probe state never matches, every one of its
+    // votes is proven wrong by the coordinator's ruling, its stake is slashed and it earns nothing.
     const lazyVotes = events.filter((e) => e.type === "VerificationVoted" && e.data.nodeId === "lazy")
     const disputed = events.flatMap((e) => (e.type === "RoundClosed" ? e.data.disputedVotes ?? [] : []))
     expect(lazyVotes.length).toBeGreaterThan(0)
@@ -91,6 +92,9 @@ describe("digits task end to end (real NATS, real TF.js)", () => {
     expect(disputed.every((d: any) => d.nodeId === "lazy")).toBe(true)
     expect(sum(events, (e) => e.data.nodeId === "lazy")).toBe(0n)
     expect(sum(events, (e) => e.data.nodeId === "validator1")).toBeGreaterThan(0n)
+    const slashed = events.filter((e) => e.type === "StakeSlashed")
+    expect(slashed.length).toBeGreaterThan(0)
+    expect(slashed.every((e) => e.data.nodeId === "lazy")).toBe(true)
 
     const end = events.find((e) => e.type === "TaskCompleted" || e.type === "TaskExhausted")
     expect(end.type, net.log.slice(-20).join("\n")).toBe("TaskCompleted")
@@ -102,9 +106,7 @@ describe("digits task end to end (real NATS, real TF.js)", () => {
       { nodeId: "steady", role: "trainer" as const },
       { nodeId: "validator1", role: "validator" as const },
       { nodeId: "validator2", role: "validator" as const },
-      // Two silent validators. Selection is a pure function of result and node ids: E2E3-r1-s0-steady
-      // draws mute2, mute and validator1, so it cannot be decided unless one mute is replaced
-      // (by validator2, the only live validator not on it).
+      // Two silent validators: three of the four judge each result, so every draw holds a mute.
       { nodeId: "mute", role: "validator" as const, behaviour: "offline" as const },
       { nodeId: "mute2", role: "validator" as const, behaviour: "offline" as const }
     ]
@@ -128,14 +130,11 @@ describe("digits task end to end (real NATS, real TF.js)", () => {
     expect(submitted.some((e) => e.data.proof.seed === awolSlot.seed)).toBe(true)
     expect(net.log.some((l) => /slot \d+ not delivered by awol \(silent\); reassigning to steady/.test(l))).toBe(true)
 
-    // The result two mutes were drawn for got a live judge in place of the first; any other
-    // replacement (a result the live validators had not decided yet) also puts a live one in.
+    // Every draw holds at least one mute (two of four validators). A mute drawn is taken off its result
+    // and the draw continues; the result is decided by the live judges.
     const replaced = events.filter((e) => e.type === "ValidatorReplaced").map((e) => [e.data.resultId, e.data.replaced, e.data.replacement])
-    expect(replaced.filter(([resultId]) => resultId === "E2E3-r1-s0-steady")).toEqual([["E2E3-r1-s0-steady", "mute2", "validator2"]])
-    for (const [, out, into] of replaced) {
-      expect(["mute", "mute2"]).toContain(out)
-      expect(["validator1", "validator2"]).toContain(into)
-    }
+    expect(replaced.length).toBeGreaterThan(0)
+    for (const [, out] of replaced) expect(["mute", "mute2"]).toContain(out)
     const votes = events.filter((e) => e.type === "VerificationVoted")
     expect(votes.map((e) => e.data.nodeId).filter((n) => n.startsWith("mute"))).toEqual([])
     expect(events.filter((e) => e.type === "ResultVerified" && e.data.round === 1)).toHaveLength(2)

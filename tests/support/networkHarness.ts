@@ -56,6 +56,8 @@ export const networkHarness = async (
     weights,
     network,
     log,
+    /** A node's signing key (to act as it around its worker, e.g. an attacker's extra attempts). */
+    keyOf: (nodeId: string) => specs.find((n) => n.nodeId === nodeId)!.key,
     createTask: async (taskId: string, options: Partial<Parameters<typeof createDigitsTask>[0]> = {}) => {
       const created = await createDigitsTask({ owner: api.client, weights, tf: await loadTf(), taskId, suffix: id, ...options })
       await optIn(api.client, taskId, specs)
