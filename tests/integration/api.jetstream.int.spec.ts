@@ -2,7 +2,7 @@ import { jetstreamManager } from "@nats-io/jetstream"
 import { connect } from "@nats-io/transport-node"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { signCommand } from "../../infra/identity/signature"
-import { devKey, proofPayload, registerDatasets, registerModel, registerNode, taskPayload } from "../../commands/samples"
+import { devKey, joinTask, proofPayload, registerDatasets, registerModel, registerNode, taskPayload } from "../../commands/samples"
 import { apiHarness } from "../support/apiHarness"
 import { isolatedJetStreamLog } from "../support/jetStreamLayer"
 import { startNatsServer, type NatsServer } from "../support/natsServer"
@@ -31,17 +31,18 @@ describe("Command API on real JetStream", () => {
     ] as const
     // Joins race each other on the task stream: the server retries the conflicts.
     await Promise.all(nodes.map(([id, role]) => registerNode(api.client, devKey(id), id, [role])))
-    await Promise.all(nodes.map(([id, role]) => api.client.as(devKey(id)).command("JoinTask", { taskId: "T1", nodeId: id, role })))
+    await Promise.all(nodes.map(([id, role]) => joinTask(api.client, devKey(id), "T1", id, role)))
     await api.client.command("StartRound", { taskId: "T1", round: 1 })
     const base = (await api.client.get("/events?aggregate=model")).events[1].data.weightsHash
     const submitted = await api.client.as(devKey("trainer0")).command("SubmitResult", {
       taskId: "T1",
       round: 1,
-      resultId: "r1",
+      resultId: "T1-r1-trainer0",
       nodeId: "trainer0",
       proof: proofPayload(base)
     })
-    expect(submitted.results[0]!.events.map((e) => e.type)).toEqual(["ResultSubmitted", "VerificationRequested"])
+    expect(submitted.results[0]!.events.map((e) => e.type)).toEqual(["ResultSubmitted"])
+    await api.client.command("DrawValidators", { taskId: "T1", round: 1, resultId: "T1-r1-trainer0" })
 
     const nc = await connect({ servers: server.url })
     const jsm = await jetstreamManager(nc)
@@ -52,6 +53,8 @@ describe("Command API on real JetStream", () => {
     const all = (await api.client.get("/events?limit=1000")).events
     const types = all.filter((e: any) => e.stream === "task-T1").map((e: any) => e.type)
     expect(types).toEqual(["TaskCreated", "BudgetEscrowed", ...nodes.map(() => "NodeJoinedTask"), "RoundStarted", "ResultSubmitted", "VerificationRequested"])
+    // Joining bonded and committed each node's stake on its own stream.
+    expect(all.filter((e: any) => e.type === "StakeCommitted")).toHaveLength(nodes.length)
     expect((await api.client.get("/events/verify")).ok).toBe(true)
   })
 

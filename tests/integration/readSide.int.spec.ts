@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { EventStore } from "../../domain/ports"
 import { RecordedEvent } from "../../domain/recordedEvent"
 import { auditLog } from "../../projections/audit"
-import { devKey, proofPayload, registerDatasets, registerModel, registerNode, taskPayload } from "../../commands/samples"
+import { commitAndReveal, devKey, joinTask, proofPayload, sampleEvidence, registerDatasets, registerModel, registerNode, taskPayload } from "../../commands/samples"
 import { signCommand } from "../../infra/identity/signature"
 import { apiHarness } from "../support/apiHarness"
 import { isolatedJetStreamLog } from "../support/jetStreamLayer"
@@ -29,12 +29,14 @@ const lifecycle = async (api: Awaited<ReturnType<typeof apiHarness>>) => {
   await api.client.command("CreateTask", taskPayload("T1", modelId))
   for (const [id, role] of [["t0", "trainer"], ["t1", "trainer"], ["v0", "validator"], ["v1", "validator"], ["v2", "validator"]] as const) {
     await registerNode(api.client, devKey(id), id, [role])
-    await api.client.as(devKey(id)).command("JoinTask", { taskId: "T1", nodeId: id, role })
+    await joinTask(api.client, devKey(id), "T1", id, role)
   }
   await api.client.command("StartRound", { taskId: "T1", round: 1 })
   const base = (await api.client.get(`/models/${modelId}`)).model.versions[0].weightsHash
-  const submitted = await api.client.as(devKey("t0")).command("SubmitResult", { taskId: "T1", round: 1, resultId: "r1", nodeId: "t0", proof: proofPayload(base) })
-  return { modelId, submitted }
+  const proof = proofPayload(base)
+  const submitted = await api.client.as(devKey("t0")).command("SubmitResult", { taskId: "T1", round: 1, resultId: "T1-r1-t0", nodeId: "t0", proof })
+  const drawn = await api.client.command("DrawValidators", { taskId: "T1", round: 1, resultId: "T1-r1-t0" })
+  return { modelId, submitted, proof, audit: drawn.results[0]!.events[0]!.data.audit }
 }
 
 const readSse = async (url: string, headers: Record<string, string>, count: number) => {
@@ -93,19 +95,21 @@ describe("read side on real JetStream: queries, live streams, audit", () => {
     await using log = isolatedJetStreamLog(server.url)
     await using api = await apiHarness(log.layer())
     const url = await api.app.listen({ port: 0, host: "127.0.0.1" })
-    await lifecycle(api)
+    const { proof, audit } = await lifecycle(api)
     const all = (await api.client.get("/events?aggregate=task&limit=1000")).events.filter((e: any) => e.stream === "task-T1")
     const firstPart = await readSse(`${url}/tasks/T1/events`, {}, 4)
     expect(firstPart.map((e) => e.id)).toEqual(all.slice(0, 4).map((e: any) => `${e.globalPosition}.${e.indexInCommit}`))
     // Resume after the 4th event; meanwhile more happens (live).
-    const resumed = readSse(`${url}/tasks/T1/events`, { "last-event-id": firstPart[3]!.id }, all.length - 4 + 2)
+    // Then three commitments and two reveals arrive live.
+    const resumed = readSse(`${url}/tasks/T1/events`, { "last-event-id": firstPart[3]!.id }, all.length - 4 + 5)
     await new Promise((r) => setTimeout(r, 200))
     const validators: Array<string> = all.find((e: any) => e.type === "VerificationRequested").data.validators
-    for (const v of validators.slice(0, 2)) {
-      await api.client
-        .as(devKey(v))
-        .command("CastVerificationVote", { taskId: "T1", round: 1, resultId: "r1", nodeId: v, verdict: "accept", measured: { accuracy: 0.86, loss: 0.45 }, reproduction: { method: "bitExact" } })
+    const reveals = []
+    for (const v of validators) {
+      const vote = { taskId: "T1", round: 1, resultId: "T1-r1-t0", nodeId: v, verdict: "accept" as const, measured: { accuracy: 0.86, loss: 0.45 }, evidence: sampleEvidence(proof, audit) }
+      reveals.push(await commitAndReveal(api.client, devKey(v), vote))
     }
+    for (const reveal of reveals.slice(0, 2)) await reveal!()
     const rest = await resumed
     const expected = (await api.client.get("/events?aggregate=task&limit=1000")).events.filter((e: any) => e.stream === "task-T1").map((e: any) => `${e.globalPosition}.${e.indexInCommit}`)
     const seen = [...firstPart, ...rest].map((e) => e.id)

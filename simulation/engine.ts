@@ -1,0 +1,256 @@
+import { createHash } from "node:crypto"
+import { Result, Schema } from "effect"
+import type { Address, DatasetId, Hash32, ModelId, NodeId, ResultId, ShardId, TaskId } from "../domain/primitives"
+import { defaultProtocol, type ProtocolParams } from "../domain/protocol"
+import { task } from "../domain/task"
+import { CastVerificationVote, CloseRound, CommitVote, CreateTask, DrawValidators, JoinTask, StartRound, SubmitResult } from "../domain/task/commands"
+import { checkpointLeaf, merkleRoot, voteCommitment } from "../domain/task/commitments"
+import { checkpointInterval } from "../domain/task/draw"
+import { TaskEvent, type CheckpointState, type Ruling } from "../domain/task/events"
+import type { TaskState } from "../domain/task/state"
+import { settleRound } from "../domain/task/settle"
+import { contestOf } from "../domain/task/votes"
+import { EMPTY_TIP, sealCommit, type ChainTip } from "../infra/eventStore/hashChain"
+import type { SimNode } from "./population"
+
+/**
+ * The network's protocol run for real on simulated nodes: every command goes
+ * through the task decider, every decision is sealed onto a hash chain with
+ * the event store's own `sealCommit` (so each draw's seed is a real commit
+ * hash), and only the training is replaced by a deterministic model of it:
+ * re-executing segment i from committed state s is H(s, i). A forger commits
+ * made-up states for the segments it skipped; an honest judge re-executes the
+ * audited segment; a lazy judge copies the committed end state and invents
+ * the probe; the attacker's Sybil judges do the same on the attacker's
+ * results, in agreement. The coordinator referees contested results.
+ */
+const encodeEvent = Schema.encodeSync(TaskEvent)
+const h = (...parts: ReadonlyArray<string | number>) => `0x${createHash("sha256").update(parts.join("|")).digest("hex")}` as Hash32
+const T0 = Date.parse("2026-01-01T00:00:00.000Z")
+const at = (seconds: number) => new Date(T0 + seconds * 1000).toISOString()
+
+const STEPS = 64 // 1000 samples, batches of 32, 2 epochs
+const SHARD = { datasetId: "sim-train" as DatasetId, shardId: "sim-s1" as ShardId, contentHash: h("shard"), sampleCount: 1000 }
+
+/** Re-executing segment i from a committed state: what an honest run commits next. */
+const next = (s: CheckpointState, i: number): CheckpointState => ({ weights: h(s.weights, s.optimizer, i, "w"), optimizer: h(s.weights, s.optimizer, i, "o") })
+const probeOf = (s: CheckpointState, i: number) => checkpointLeaf({ weights: h(s.weights, i, "probe"), optimizer: h(s.optimizer, i, "probe") })
+
+export interface Tally {
+  results: number
+  forged: number
+  forgedCaught: number
+  forgedAccepted: number
+  /** Per forged result: the chance the protocol predicts it is caught (audit hits a skipped segment, and not every judge is the attacker's). */
+  predictedCatch: number
+  allJudgesAttacker: number
+  lazyVotes: number
+  lazyProvenWrong: number
+  paid: Map<Address, bigint>
+  slashed: Map<Address, bigint>
+  refereeEarned: bigint
+  events: number
+  /** Compute units: a trainer's run is STEPS units; re-executing a segment is its length; evaluating is `evalCost`. */
+  trainerUnits: number
+  judgeUnits: number
+  refereeUnits: number
+}
+
+export const emptyTally = (): Tally => ({
+  results: 0,
+  forged: 0,
+  forgedCaught: 0,
+  forgedAccepted: 0,
+  predictedCatch: 0,
+  allJudgesAttacker: 0,
+  lazyVotes: 0,
+  lazyProvenWrong: 0,
+  paid: new Map(),
+  slashed: new Map(),
+  refereeEarned: 0n,
+  events: 0,
+  trainerUnits: 0,
+  judgeUnits: 0,
+  refereeUnits: 0
+})
+
+export interface TaskRun {
+  readonly taskId: string
+  readonly trainers: ReadonlyArray<SimNode>
+  readonly validators: ReadonlyArray<SimNode>
+  readonly rounds: number
+  readonly validatorsPerResult: number
+  readonly quorum: number
+  readonly stake: bigint
+  readonly evalCost: number
+  readonly random: () => number
+  readonly protocol?: ProtocolParams
+}
+
+const owner = h("owner").slice(0, 42) as Address
+const coordinator = h("coordinator").slice(0, 42) as Address
+
+export const runTask = (run: TaskRun, chain: { tip: ChainTip }, tally: Tally) => {
+  const protocol = run.protocol ?? defaultProtocol
+  let state: TaskState = task.initialState
+  let clock = 0
+  const byNode = new Map([...run.trainers, ...run.validators].map((n) => [n.nodeId as string, n]))
+  const attacker = (nodeId: string) => ["forger", "sybil"].includes(byNode.get(nodeId)?.kind ?? "")
+  /** Decide, seal onto the chain, evolve; the commit's last hash is returned. */
+  const apply = (command: Parameters<typeof task.decide>[0]): { events: ReadonlyArray<TaskEvent>; hash?: Hash32 } => {
+    const decision = task.decide(command, state)
+    if (Result.isFailure(decision)) throw new Error(`${command._tag} refused: ${JSON.stringify(decision.failure)}`)
+    const events = decision.success
+    if (events.length === 0) return { events }
+    const sealed = sealCommit({
+      tip: chain.tip,
+      stream: `task-${run.taskId}`,
+      firstStreamPosition: tally.events,
+      events: events.map((e) => encodeEvent(e)),
+      metadata: { commandId: `sim-${tally.events}`, actor: owner, issuedAt: at(clock) } as never,
+      recordedAt: at(clock)
+    })
+    chain.tip = sealed.tip
+    tally.events += events.length
+    for (const e of events) state = task.evolve(state, e)
+    return { events, hash: sealed.events[0]!.hash as Hash32 }
+  }
+  const taskId = run.taskId as TaskId
+  const modelId = "M-1" as ModelId
+  apply(
+    new CreateTask({
+      taskId,
+      title: "simulated",
+      base: { modelId, version: 1 },
+      datasets: { training: [SHARD.datasetId], validation: "sim-val" as DatasetId },
+      objective: { metric: "accuracy", target: 1 },
+      training: { epochsPerRound: 2, batchSize: 32, learningRate: 0.01, optimizer: "sgd", seed: 1 },
+      criteria: {
+        minTrainers: 1,
+        validatorsPerResult: run.validatorsPerResult,
+        quorum: run.quorum,
+        metricTolerance: 1,
+        maxRounds: run.rounds,
+        roundDeadlineSeconds: 3600,
+        penalizeRejected: true
+      },
+      rewardSplit: { trainersBps: 7000, validatorsBps: 3000, dataProvidersBps: 0 },
+      budget: 1_000_000n * BigInt(run.rounds),
+      actor: owner,
+      at: at(clock),
+      baseModel: { modelId, version: 1, weightsHash: h("base", 1), owner, status: "registered" },
+      trainingDatasets: [{ datasetId: SHARD.datasetId, split: "training", contentHash: h("train"), sampleCount: 1000, shards: [{ shardId: SHARD.shardId, contentHash: SHARD.contentHash, sampleCount: 1000, provider: owner }] }],
+      validationDataset: { datasetId: "sim-val" as DatasetId, split: "validation", contentHash: h("val"), sampleCount: 500, shards: [] },
+      protocol
+    })
+  )
+  for (const n of [...run.trainers, ...run.validators]) {
+    apply(new JoinTask({ taskId, nodeId: n.nodeId, role: n.role, actor: n.address, at: at(clock), node: { nodeId: n.nodeId, address: n.address, roles: [n.role], capabilities: [] }, stakeCommitted: run.stake }))
+  }
+  const interval = checkpointInterval(STEPS, protocol.checkpoints)
+  const segments = Math.ceil(STEPS / interval)
+  let version = 1
+  for (let round = 1; round <= run.rounds; round++) {
+    clock += 10_000
+    const base: CheckpointState = { weights: h("base", version), optimizer: h("opt0") }
+    apply(new StartRound({ taskId, round, actor: owner, at: at(clock), actorIsCoordinator: false, latestVersion: { modelId, version, weightsHash: base.weights, owner, status: "registered" } }))
+    const truths = new Map<string, ReadonlyArray<CheckpointState>>()
+    for (const t of run.trainers) {
+      if (t.kind === "offline") continue
+      // The run: honest states, or (a forger) made-up states for a random set of skipped segments.
+      const skipped = new Set<number>()
+      if (t.kind === "forger") {
+        const k = 1 + Math.floor(run.random() * segments)
+        while (skipped.size < k) skipped.add(Math.floor(run.random() * segments))
+      }
+      const states: Array<CheckpointState> = [base]
+      for (let i = 0; i < segments; i++) states.push(skipped.has(i) ? { weights: h("fake", t.nodeId, round, i), optimizer: h("fake-o", t.nodeId, round, i) } : next(states[i]!, i))
+      if (t.kind !== "forger") tally.trainerUnits += STEPS
+      const resultId = `${run.taskId}-r${round}-${t.nodeId}` as ResultId
+      const proof = {
+        baseWeightsHash: base.weights,
+        seed: 1,
+        shardIds: [SHARD.shardId],
+        shardHashes: [SHARD.contentHash],
+        epochs: 2,
+        steps: STEPS,
+        sampleCount: 1000,
+        weightsHash: states[segments]!.weights,
+        metrics: { accuracy: 0.9, loss: 0.3 },
+        backend: "sim",
+        checkpoints: { interval, states, root: merkleRoot(states.map(checkpointLeaf)) }
+      }
+      const submitted = apply(new SubmitResult({ taskId, round, resultId, nodeId: t.nodeId, proof, actor: t.address, at: at(clock + 1) }))
+      apply(new DrawValidators({ taskId, round, resultId, actor: coordinator, at: at(clock + 1), resultCommitHash: submitted.hash! }))
+      const result = state.status === "running" ? state.round!.results.get(resultId)! : undefined
+      if (!result?.audit) continue
+      truths.set(resultId, states)
+      tally.results++
+      const seg = result.audit.segment
+      const start = states[seg]!
+      const truth = { probeHash: probeOf(start, seg), endHash: checkpointLeaf(next(start, seg)) }
+      const committedEnd = checkpointLeaf(states[seg + 1]!)
+      if (t.kind === "forger") {
+        tally.forged++
+        const judgesAllAttacker = result.validators.every((v) => attacker(v))
+        if (judgesAllAttacker) tally.allJudgesAttacker++
+        tally.predictedCatch += (skipped.size / segments) * (judgesAllAttacker ? 0 : 1)
+      }
+      const ballots = result.validators.flatMap((v) => {
+        const judge = byNode.get(v)!
+        if (judge.kind === "offline") return []
+        const colluding = judge.kind === "sybil" && t.kind === "forger"
+        if (judge.kind === "lazy") tally.lazyVotes++
+        const evidence = judge.kind === "lazy" || colluding ? { probeHash: colluding ? h("collude", resultId) : h("lazy", v, resultId), endHash: committedEnd } : truth
+        if (judge.kind === "honest" || (judge.kind === "sybil" && !colluding)) tally.judgeUnits += interval + run.evalCost
+        const verdict = evidence.endHash === committedEnd ? ("accept" as const) : ("reject" as const)
+        return [{ judge, evidence, verdict, salt: h("salt", v, resultId) }]
+      })
+      for (const b of ballots) {
+        const commitment = voteCommitment({ resultId, nodeId: b.judge.nodeId, verdict: b.verdict, evidence: b.evidence, salt: b.salt })
+        apply(new CommitVote({ taskId, round, resultId, nodeId: b.judge.nodeId, commitment, actor: b.judge.address, at: at(clock + 2) }))
+      }
+      for (const b of ballots) {
+        apply(
+          new CastVerificationVote({
+            taskId, round, resultId, nodeId: b.judge.nodeId, verdict: b.verdict, measured: { accuracy: 0.9, loss: 0.3 }, evidence: b.evidence, salt: b.salt, actor: b.judge.address,
+            at: at(clock + 2 + protocol.commitSeconds)
+          })
+        )
+      }
+    }
+    // The referee: re-execute every contested result's audited segment.
+    const open = state.status === "running" ? [...state.round!.results.values()] : []
+    const rulings: Array<Ruling> = open.filter((r) => contestOf(r)).map((r) => {
+      const s = truths.get(r.resultId)![r.audit!.segment]!
+      tally.refereeUnits += interval
+      return { resultId: r.resultId, evidence: { probeHash: probeOf(s, r.audit!.segment), endHash: checkpointLeaf(next(s, r.audit!.segment)) } }
+    })
+    const settled = settleRound(state.status === "running" ? state.round! : (undefined as never), rulings, at(clock + 5000), true)
+    const verified = [...settled.results.values()].filter((r) => r.outcome === "verified")
+    for (const r of [...settled.results.values()]) {
+      if (!byNode.get(r.nodeId) || byNode.get(r.nodeId)!.kind !== "forger") continue
+      if (r.outcome === "verified") tally.forgedAccepted++
+      else tally.forgedCaught++
+    }
+    if (verified.length > 0) version++
+    const closed = apply(
+      new CloseRound({
+        taskId, round, actor: coordinator, at: at(clock + 5000), actorIsCoordinator: true,
+        ...(rulings.length > 0 ? { rulings } : {}),
+        ...(verified.length > 0 ? { newVersion: { ref: { modelId, version }, metrics: { accuracy: 0.9, loss: 0.3 } } } : {})
+      })
+    )
+    for (const e of closed.events) {
+      if (e._tag === "RewardAllocated") tally.paid.set(e.recipient, (tally.paid.get(e.recipient) ?? 0n) + e.amount)
+      if (e._tag === "StakeSlashed") {
+        tally.slashed.set(e.address, (tally.slashed.get(e.address) ?? 0n) + e.amount)
+        tally.refereeEarned += e.refereeReward
+      }
+      if (e._tag === "RoundClosed") for (const d of e.disputedVotes ?? []) if (byNode.get(d.nodeId)?.kind === "lazy") tally.lazyProvenWrong++
+    }
+  }
+}
+
+export const newChain = () => ({ tip: EMPTY_TIP })
+export type { NodeId }

@@ -1,0 +1,97 @@
+import { Schema } from "effect"
+import { defaultProtocol } from "../domain/protocol"
+import { emptyTally, newChain, runTask, type Tally } from "./engine"
+import { parseAdversary, population, type Adversary } from "./population"
+
+/** The simulation's knobs (CLI flags of `npm run simulate`). */
+export const SimulationOptions = Schema.Struct({
+  nodes: Schema.Number.pipe(Schema.check(Schema.isInt(), Schema.isBetween({ minimum: 10, maximum: 100_000 }))),
+  tasks: Schema.Number.pipe(Schema.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 1_000 }))),
+  results: Schema.Number.pipe(Schema.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 1_000_000 }))),
+  validatorsPerResult: Schema.Number.pipe(Schema.check(Schema.isInt(), Schema.isBetween({ minimum: 3, maximum: 15 }))),
+  seed: Schema.Number.pipe(Schema.check(Schema.isInt()))
+})
+export type SimulationOptions = typeof SimulationOptions.Type
+
+/** mulberry32: the run is reproducible from its seed. */
+const seeded = (seed: number) => {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+const ratio = (a: number, b: number) => (b === 0 ? 0 : Math.round((a / b) * 10_000) / 10_000)
+
+/**
+ * Run the protocol over a population with an adversary mix and report: how
+ * many forged results were accepted, the catch rate beside the protocol's
+ * prediction, the attacker's share of rewards and its profit (rewards minus
+ * slashes), what lazy judges got, validator compute per honest result, and
+ * the decision throughput.
+ */
+export const simulate = (options: SimulationOptions, adversary: Adversary) => {
+  const random = seeded(options.seed)
+  const nodes = population(options.nodes, adversary)
+  const trainers = nodes.filter((n) => n.role === "trainer")
+  const validators = nodes.filter((n) => n.role === "validator")
+  const stake = defaultProtocol.minStake.validator
+  const perTask = Math.ceil(trainers.length / options.tasks)
+  const q = options.validatorsPerResult
+  const quorum = Math.floor(q / 2) + 1
+  const tally: Tally = emptyTally()
+  const chain = newChain()
+  const started = performance.now()
+  for (let i = 0; i < options.tasks; i++) {
+    const mine = trainers.slice(i * perTask, (i + 1) * perTask)
+    if (mine.length === 0) break
+    const working = mine.filter((t) => t.kind !== "offline").length || 1
+    const rounds = Math.max(1, Math.ceil(options.results / options.tasks / working))
+    runTask({ taskId: `SIM${i}`, trainers: mine, validators, rounds, validatorsPerResult: q, quorum, stake, evalCost: 1, random }, chain, tally)
+  }
+  const seconds = (performance.now() - started) / 1000
+  const attacker = new Set(nodes.filter((n) => n.kind === "forger" || n.kind === "sybil").map((n) => n.address as string))
+  const lazy = new Set(nodes.filter((n) => n.kind === "lazy").map((n) => n.address as string))
+  const sum = (m: Map<string, bigint>, who: Set<string>) => [...m.entries()].filter(([a]) => who.has(a)).reduce((s, [, v]) => s + v, 0n)
+  const totalPaid = [...tally.paid.values()].reduce((s, v) => s + v, 0n)
+  const attackerPaid = sum(tally.paid, attacker)
+  const attackerSlashed = sum(tally.slashed, attacker)
+  const validatorStake = validators.length
+  const a = validators.filter((v) => v.kind === "sybil").length / (validatorStake || 1)
+  const honestResults = tally.results - tally.forged
+  return {
+    configuration: { ...options, adversary, quorum, validators: validators.length, trainers: trainers.length, stakePerNode: String(stake), checkpoints: defaultProtocol.checkpoints },
+    results: tally.results,
+    forged: {
+      submitted: tally.forged,
+      acceptedAtClose: tally.forgedAccepted,
+      caught: tally.forgedCaught,
+      catchRate: ratio(tally.forgedCaught, tally.forged),
+      predictedCatchRate: ratio(tally.predictedCatch, tally.forged),
+      allJudgesAttacker: { measured: ratio(tally.allJudgesAttacker, tally.forged), predictedAq: Math.round(a ** q * 10_000) / 10_000, attackerStakeShare: ratio(a * 10_000, 10_000) },
+      note: "no challenge window yet: a forgery whose audited segment is genuine (or whose judges are all the attacker's) is accepted at close"
+    },
+    rewards: {
+      total: String(totalPaid),
+      attackerShare: ratio(Number(attackerPaid), Number(totalPaid)),
+      attackerPaid: String(attackerPaid),
+      attackerSlashed: String(attackerSlashed),
+      attackerProfit: String(attackerPaid - attackerSlashed),
+      lazy: { votes: tally.lazyVotes, provenWrong: tally.lazyProvenWrong, paid: String(sum(tally.paid, lazy)), slashed: String(sum(tally.slashed, lazy)) },
+      refereeEarned: String(tally.refereeEarned)
+    },
+    validatorCost: {
+      perHonestResult: ratio(tally.judgeUnits, honestResults * 64),
+      refereePerResult: ratio(tally.refereeUnits, tally.results * 64),
+      fullReplayBaseline: q,
+      unit: "compute per result / the trainer's compute (baseline: every judge replays the whole training)"
+    },
+    throughput: { events: tally.events, seconds: Math.round(seconds * 100) / 100, eventsPerSecond: Math.round(tally.events / seconds) }
+  }
+}
+
+export { parseAdversary }
