@@ -69,7 +69,7 @@ export const statusByTag = {
   SubmissionAlreadyReviewed: 409, ModelAlreadyRegistered: 409, ModelDelisted: 409, VersionConflict: 409,
   ProposalAlreadyExists: 409, ProposalClosed: 409, ProposalStillOpen: 409, AlreadyVotedOnProposal: 409,
   EscrowExceeded: 409, ModelNotUsable: 409, AnchorAlreadyRecorded: 409, ValidatorsAlreadyDrawn: 409, VoteNotCommitted: 409,
-  VoteAlreadyCommitted: 409, RevealNotOpen: 409, CommitWindowClosed: 409, StakeTooLow: 409, NothingToWithdraw: 409, StakeStillNeeded: 409,
+  VoteAlreadyCommitted: 409, RevealNotOpen: 409, CommitWindowClosed: 409, NotChallengeable: 409, NotFinalYet: 409, StakeTooLow: 409, NothingToWithdraw: 409, StakeStillNeeded: 409,
   // 413: too large to accept (the limit is in the problem)
   PayloadTooLarge: 413, EventTooLarge: 413,
   // 429: slow down

@@ -15,6 +15,12 @@ export const ProtocolParams = Schema.Struct({
   checkpoints: PositiveInt,
   /** Seconds validators have to commit their vote before reveals open anyway. */
   commitSeconds: PositiveInt,
+  /**
+   * Seconds after a round closes during which any staked node of the task may
+   * challenge a verified result by re-executing any segment; trainer rewards
+   * are held until then. 0: no window (rewards paid at close).
+   */
+  challengeSeconds: Schema.Number.pipe(Schema.check(Schema.isInt(), Schema.isGreaterThanOrEqualTo(0))),
   /** Share of a node's task stake taken when a ruling proves its result or vote wrong. */
   slashBps: BasisPoints,
   /** Share of a slash paid to whoever proved it (the referee); the rest is burned. */
@@ -27,6 +33,7 @@ export const defaultProtocol: ProtocolParams = {
   unbondingSeconds: 3_600,
   checkpoints: 16,
   commitSeconds: 60,
+  challengeSeconds: 300,
   slashBps: 10_000,
   refereeRewardBps: 5_000
 }

@@ -3,8 +3,14 @@ import { task, taskStream } from "../../domain/task"
 import {
   CastVerificationVote,
   CastVerificationVotePayload,
+  ChallengeResult,
+  ChallengeResultPayload,
   CloseRound,
   CloseRoundPayload,
+  FinalizeResult,
+  FinalizeResultPayload,
+  ResolveChallenge,
+  ResolveChallengePayload,
   CommitVote,
   CommitVotePayload,
   DrawValidators,
@@ -165,6 +171,27 @@ export const taskCommands = [
         new CloseRound({ ...p, actor: ctx.actor, at: ctx.at, actorIsCoordinator: ctx.actorIsCoordinator }),
         ctx.metadata
       )
+  }),
+  commandSpec({
+    type: "ChallengeResult",
+    aggregate: "task",
+    summary: "Inside a verified result's challenge window, a staked node of the task that re-executed one of its segments to another state disputes it.",
+    payload: ChallengeResultPayload,
+    handle: (p, ctx) => handleCommand(task, taskStream(p.taskId), new ChallengeResult({ ...p, actor: ctx.actor, at: ctx.at }), ctx.metadata)
+  }),
+  commandSpec({
+    type: "ResolveChallenge",
+    aggregate: "task",
+    summary: "The referee's re-execution of a challenged segment (coordinator or owner): the side it proves wrong is slashed.",
+    payload: ResolveChallengePayload,
+    handle: (p, ctx) =>
+      handleCommand(task, taskStream(p.taskId), new ResolveChallenge({ ...p, actor: ctx.actor, at: ctx.at, actorIsCoordinator: ctx.actorIsCoordinator }), ctx.metadata)
+  }),
+  commandSpec({
+    type: "FinalizeResult",
+    aggregate: "task",
+    summary: "Once a verified result's challenge window has passed unchallenged (anyone may ask): it is final and its held reward is paid.",
+    payload: FinalizeResultPayload,
+    handle: (p, ctx) => handleCommand(task, taskStream(p.taskId), new FinalizeResult({ ...p, actor: ctx.actor, at: ctx.at }), ctx.metadata)
   })
 ]
-

@@ -1,5 +1,5 @@
 import { Schema } from "effect"
-import { Address, Instant, NeuraAmount, NodeId, TaskId } from "../primitives"
+import { Address, Instant, NeuraAmount, NodeId, ResultId, TaskId } from "../primitives"
 
 /**
  * The Neura ledger's facts. They live in the task's stream (the task owns its
@@ -28,6 +28,30 @@ export const RewardAllocated = Schema.TaggedStruct("RewardAllocated", {
   amount: NeuraAmount,
   reason: Schema.String,
   allocatedAt: Instant
+})
+
+/**
+ * A verified result's trainer reward, set aside in escrow until the result
+ * is final (its challenge window passed without a successful challenge).
+ */
+export const RewardHeld = Schema.TaggedStruct("RewardHeld", {
+  taskId: TaskId,
+  round: Schema.Number,
+  resultId: ResultId,
+  recipient: Address,
+  nodeId: NodeId,
+  amount: NeuraAmount,
+  finalAt: Instant,
+  heldAt: Instant
+})
+
+/** A held reward of a result a challenge overturned: back to the escrow (refunded if the task has ended). */
+export const RewardForfeited = Schema.TaggedStruct("RewardForfeited", {
+  taskId: TaskId,
+  resultId: ResultId,
+  recipient: Address,
+  amount: NeuraAmount,
+  forfeitedAt: Instant
 })
 
 /** What was left in escrow went back to the owner when the task ended. */

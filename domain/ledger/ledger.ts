@@ -7,14 +7,18 @@ export interface Escrow {
   readonly escrowed: bigint
   readonly allocated: bigint
   readonly refunded: bigint
+  /** Rewards set aside for results still inside their challenge window. */
+  readonly held: bigint
 }
 
-export const emptyEscrow: Escrow = { escrowed: 0n, allocated: 0n, refunded: 0n }
-export const remaining = (escrow: Escrow): bigint => escrow.escrowed - escrow.allocated - escrow.refunded
+export const emptyEscrow: Escrow = { escrowed: 0n, allocated: 0n, refunded: 0n, held: 0n }
+export const remaining = (escrow: Escrow): bigint => escrow.escrowed - escrow.allocated - escrow.refunded - escrow.held
 
 export interface Payout {
   readonly recipient: Address
   readonly nodeId?: NodeId
+  /** The verified result a trainer's payout is for (held through its challenge window). */
+  readonly resultId?: string
   readonly role: PayeeRole
   readonly amount: bigint
   readonly reason: string

@@ -3,7 +3,7 @@ import { basisPointsOf, pay, remaining } from "../ledger/ledger"
 import type { CloseRound } from "./commands"
 import { NewVersionRequired, NotTaskOwner, RoundStillOpen, TaskConfigInvalid } from "./errors"
 import type { TaskEvent } from "./events"
-import { live, mayCoordinate, runningRound, type Decision, type Live } from "./guards"
+import { addSeconds, live, mayCoordinate, runningRound, type Decision, type Live } from "./guards"
 import { roundPayouts } from "./rewards"
 import { settleRound, type Settlement } from "./settle"
 import type { RoundState } from "./state"
@@ -113,20 +113,38 @@ export const closeRound = (c: CloseRound, state: import("./state").TaskState): D
       const unrevealed = results.flatMap((r) => r.validators.filter((v) => r.commitments.has(v) && !r.votes.some((x) => x.nodeId === v)).map((nodeId) => ({ resultId: r.resultId, nodeId })))
       return Result.flatMap(pay(s.escrow, payouts), (afterPayouts): Decision => {
         const latest = c.newVersion ? { ref: c.newVersion.ref, metrics: c.newVersion.metrics } : s.latest
+        // With a challenge window, a trainer's reward waits in escrow until its result is final.
+        const window = s.config.protocol.challengeSeconds
+        const holds = (p: (typeof payouts)[number]) => window > 0 && p.role === "trainer" && p.resultId !== undefined
+        const held = payouts.filter(holds).reduce((sum, p) => sum + p.amount, 0n)
         return Result.succeed([
           ...settlementEvents(c, settled),
           ...slashes(c, s, settled),
-          ...payouts.map((p): TaskEvent => ({
-            _tag: "RewardAllocated",
-            taskId: c.taskId,
-            round: c.round,
-            recipient: p.recipient,
-            ...(p.nodeId === undefined ? {} : { nodeId: p.nodeId }),
-            role: p.role,
-            amount: p.amount,
-            reason: p.reason,
-            allocatedAt: c.at
-          })),
+          ...payouts.map((p): TaskEvent =>
+            holds(p)
+              ? {
+                  _tag: "RewardHeld",
+                  taskId: c.taskId,
+                  round: c.round,
+                  resultId: p.resultId as never,
+                  recipient: p.recipient,
+                  nodeId: p.nodeId!,
+                  amount: p.amount,
+                  finalAt: addSeconds(c.at, window),
+                  heldAt: c.at
+                }
+              : {
+                  _tag: "RewardAllocated",
+                  taskId: c.taskId,
+                  round: c.round,
+                  recipient: p.recipient,
+                  ...(p.nodeId === undefined ? {} : { nodeId: p.nodeId }),
+                  role: p.role,
+                  amount: p.amount,
+                  reason: p.reason,
+                  allocatedAt: c.at
+                }
+          ),
           {
             _tag: "RoundClosed",
             taskId: c.taskId,
@@ -136,7 +154,8 @@ export const closeRound = (c: CloseRound, state: import("./state").TaskState): D
             ...(c.newVersion ? { newVersion: c.newVersion.ref, metrics: c.newVersion.metrics } : {}),
             ...(settled.disputedVotes.length > 0 ? { disputedVotes: settled.disputedVotes } : {}),
             ...(unrevealed.length > 0 ? { unrevealed } : {}),
-            paidOut: payouts.reduce((sum, p) => sum + p.amount, 0n),
+            paidOut: payouts.reduce((sum, p) => sum + p.amount, 0n) - held,
+            ...(held > 0n ? { held } : {}),
             closedAt: c.at
           },
           ...taskFate(c, s, latest, remaining(afterPayouts))

@@ -11,6 +11,7 @@ import {
   ModelVersionRef,
   NeuraAmount,
   NodeId,
+  NonNegativeInt,
   PositiveInt,
   ResultId,
   TaskId
@@ -173,6 +174,34 @@ export class CloseRound extends Schema.TaggedClass<CloseRound>()("CloseRound", {
   ...coordinatorFlag
 }) {}
 
+/** A staked node of the task disputes a verified result inside its window: it re-executed `segment` and got `endHash`. */
+export const ChallengeResultPayload = Schema.Struct({
+  taskId: TaskId,
+  resultId: ResultId,
+  nodeId: NodeId,
+  segment: NonNegativeInt,
+  endHash: Hash32
+})
+export class ChallengeResult extends Schema.TaggedClass<ChallengeResult>()("ChallengeResult", {
+  ...ChallengeResultPayload.fields,
+  ...actorAndTime
+}) {}
+
+/** The referee's re-execution of a challenged segment (coordinator or owner). */
+export const ResolveChallengePayload = Schema.Struct({ taskId: TaskId, resultId: ResultId, endHash: Hash32 })
+export class ResolveChallenge extends Schema.TaggedClass<ResolveChallenge>()("ResolveChallenge", {
+  ...ResolveChallengePayload.fields,
+  ...actorAndTime,
+  ...coordinatorFlag
+}) {}
+
+/** Anyone, once a result's window has passed unchallenged: it becomes final and its held reward is paid. */
+export const FinalizeResultPayload = Schema.Struct({ taskId: TaskId, resultId: ResultId })
+export class FinalizeResult extends Schema.TaggedClass<FinalizeResult>()("FinalizeResult", {
+  ...FinalizeResultPayload.fields,
+  ...actorAndTime
+}) {}
+
 export type TaskCommand =
   | CreateTask
   | JoinTask
@@ -184,3 +213,6 @@ export type TaskCommand =
   | CastVerificationVote
   | ReplaceValidator
   | CloseRound
+  | ChallengeResult
+  | ResolveChallenge
+  | FinalizeResult

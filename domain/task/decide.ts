@@ -1,5 +1,6 @@
 import { Result } from "effect"
 import type { CreateTask, DispatchTraining, JoinTask, StartRound, TaskCommand } from "./commands"
+import { challengeResult, finalizeResult, resolveChallenge } from "./challenge"
 import { closeRound } from "./closeRound"
 import { quorumProblem } from "./consensus"
 import {
@@ -180,6 +181,12 @@ export const decide = (command: TaskCommand, state: TaskState): Decision => {
       return replaceValidator(command, state)
     case "CloseRound":
       return closeRound(command, state)
+    case "ChallengeResult":
+      return challengeResult(command, state)
+    case "ResolveChallenge":
+      return resolveChallenge(command, state)
+    case "FinalizeResult":
+      return finalizeResult(command, state)
     default: {
       const unhandled: never = command
       throw new Error(`unhandled command ${JSON.stringify(unhandled)}`)

@@ -48,6 +48,8 @@ export class CommitWindowClosed extends Schema.TaggedError<CommitWindowClosed>()
 export class RevealNotOpen extends Schema.TaggedError<RevealNotOpen>()("RevealNotOpen", { resultId: S, opensAt: S, waitingFor: Schema.Number }) {}
 export class CommitmentMismatch extends Schema.TaggedError<CommitmentMismatch>()("CommitmentMismatch", { resultId: S, nodeId: S }) {}
 export class VoteInconsistent extends Schema.TaggedError<VoteInconsistent>()("VoteInconsistent", { resultId: S, reason: S }) {}
+export class NotChallengeable extends Schema.TaggedError<NotChallengeable>()("NotChallengeable", { resultId: S, reason: S }) {}
+export class NotFinalYet extends Schema.TaggedError<NotFinalYet>()("NotFinalYet", { resultId: S, reason: S }) {}
 export class NewVersionRequired extends Schema.TaggedError<NewVersionRequired>()("NewVersionRequired", { reason: S }) {}
 
 export type TaskError =
@@ -83,6 +85,8 @@ export type TaskError =
   | VoteAlreadyCommitted
   | RevealNotOpen
   | CommitWindowClosed
+  | NotChallengeable
+  | NotFinalYet
   | CommitmentMismatch
   | VoteInconsistent
   | import("../ledger/ledger").EscrowExceeded

@@ -1,6 +1,6 @@
 import { Schema } from "effect"
 import { Shard } from "../dataset/events"
-import { BudgetEscrowed, BudgetRefunded, RewardAllocated } from "../ledger/events"
+import { BudgetEscrowed, BudgetRefunded, RewardAllocated, RewardForfeited, RewardHeld } from "../ledger/events"
 import { ProtocolParams } from "../protocol"
 import {
   Address,
@@ -299,7 +299,47 @@ export const RoundClosed = Schema.TaggedStruct("RoundClosed", {
   /** Judges that committed a vote but never revealed it: not paid. */
   unrevealed: Schema.optional(Schema.Array(Schema.Struct({ resultId: ResultId, nodeId: NodeId }))),
   paidOut: NeuraAmount,
+  /** Trainer rewards held until their results are final (the challenge window). */
+  held: Schema.optional(NeuraAmount),
   closedAt: Instant
+})
+
+/**
+ * A staked node re-executed a segment of a verified result inside its
+ * challenge window and got another state than the trainer committed.
+ */
+export const ResultChallenged = Schema.TaggedStruct("ResultChallenged", {
+  taskId: TaskId,
+  round: PositiveInt,
+  resultId: ResultId,
+  challenger: NodeId,
+  address: Address,
+  segment: NonNegativeInt,
+  endHash: Hash32,
+  challengedAt: Instant
+})
+
+/**
+ * The referee re-executed the challenged segment: `upheld` when the trainer's
+ * committed state is wrong (the result is overturned, the trainer slashed,
+ * the challenger paid from it); otherwise the challenger is slashed.
+ */
+export const ChallengeResolved = Schema.TaggedStruct("ChallengeResolved", {
+  taskId: TaskId,
+  round: PositiveInt,
+  resultId: ResultId,
+  challenger: NodeId,
+  upheld: Schema.Boolean,
+  refereeEndHash: Hash32,
+  resolvedAt: Instant
+})
+
+/** The challenge window passed without a successful challenge: the result is final and its held reward paid. */
+export const ResultFinalized = Schema.TaggedStruct("ResultFinalized", {
+  taskId: TaskId,
+  round: PositiveInt,
+  resultId: ResultId,
+  finalizedAt: Instant
 })
 
 export const TaskContinued = Schema.TaggedStruct("TaskContinued", {
@@ -345,6 +385,11 @@ export const TaskEvent = Schema.Union([
   TaskCompleted,
   TaskExhausted,
   StakeSlashed,
+  ResultChallenged,
+  ChallengeResolved,
+  ResultFinalized,
+  RewardHeld,
+  RewardForfeited,
   BudgetEscrowed,
   RewardAllocated,
   BudgetRefunded

@@ -31,7 +31,7 @@ export const roundPayouts = (input: {
     .filter((r) => !penalizedNodes.has(r.nodeId))
     .map((r) => {
       const gainBps = Math.max(0, Math.round(((r.consensusMetrics?.accuracy ?? 0) - input.baseAccuracy) * 10_000))
-      return { key: { address: r.trainer, nodeId: r.nodeId }, weight: BigInt(r.proof.sampleCount) * BigInt(10_000 + gainBps) }
+      return { key: { address: r.trainer, nodeId: r.nodeId, resultId: r.resultId }, weight: BigInt(r.proof.sampleCount) * BigInt(10_000 + gainBps) }
     })
 
   const validatorWeights = new Map<NodeId, { address: Address; weight: bigint }>()
@@ -56,7 +56,7 @@ export const roundPayouts = (input: {
 
   const payouts: Array<Payout> = []
   for (const { key, amount } of splitProportionally(basisPointsOf(round.pot, split.trainersBps), trainerWeights)) {
-    payouts.push({ recipient: key.address, nodeId: key.nodeId, role: "trainer", amount, reason: `verified training in round ${round.round}` })
+    payouts.push({ recipient: key.address, nodeId: key.nodeId, resultId: key.resultId, role: "trainer", amount, reason: `verified training in round ${round.round}` })
   }
   const validators = [...validatorWeights.entries()].map(([nodeId, v]) => ({ key: { nodeId, address: v.address }, weight: v.weight }))
   for (const { key, amount } of splitProportionally(basisPointsOf(round.pot, split.validatorsBps), validators)) {

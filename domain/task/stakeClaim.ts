@@ -11,5 +11,8 @@ export const stakeClaim = (state: TaskState, nodeId: NodeId): { heldBecause?: st
   if (!state.participants.has(nodeId)) return { slashed: 0n }
   const slashed = state.slashed.get(nodeId) ?? 0n
   if (state.status === "open" || state.status === "running") return { heldBecause: `task ${state.taskId} is still ${state.status}`, slashed }
+  // A result not final yet can still be challenged: its trainer's stake (and a challenger's) backs it.
+  const pending = [...state.challengeable.values()].find((c) => c.nodeId === nodeId || c.challenge?.challenger === nodeId)
+  if (pending) return { heldBecause: `result ${pending.resultId} is not final until ${pending.finalAt}`, slashed }
   return { slashed }
 }

@@ -46,6 +46,18 @@ export interface ResultState {
   readonly penalized?: boolean
 }
 
+/** A verified result inside its challenge window: what a challenge needs, and its held rewards. */
+export interface Challengeable {
+  readonly resultId: ResultId
+  readonly round: number
+  readonly nodeId: NodeId
+  readonly trainer: Address
+  readonly proof: TrainingProof
+  readonly finalAt: string
+  readonly held: ReadonlyArray<{ readonly recipient: Address; readonly nodeId: NodeId; readonly amount: bigint }>
+  readonly challenge?: { readonly challenger: NodeId; readonly address: Address; readonly segment: number; readonly endHash: string }
+}
+
 /** An assignment and when it was dispatched (liveness of its trainer is measured from then). */
 export type DispatchedAssignment = Assignment & { readonly dispatchedAt?: string }
 
@@ -66,6 +78,8 @@ export interface TaskData {
   readonly escrow: Escrow
   /** Stake the task's rulings took, per node. */
   readonly slashed: ReadonlyMap<NodeId, bigint>
+  /** Verified results not final yet (inside their challenge window), by id. */
+  readonly challengeable: ReadonlyMap<ResultId, Challengeable>
   readonly roundsStarted: number
   /** The current round while running; the last one after. */
   readonly round?: RoundState
@@ -97,6 +111,7 @@ export const evolve = (state: TaskState, event: TaskEvent): TaskState => {
       participants: new Map(),
       escrow: emptyEscrow,
       slashed: new Map(),
+      challengeable: new Map(),
       roundsStarted: 0,
       latest: { ref: { modelId: event.base.modelId, version: event.base.version } }
     }
@@ -190,6 +205,41 @@ export const evolve = (state: TaskState, event: TaskEvent): TaskState => {
       return { ...state, ...updateResult(state, event.resultId, (r) => ({ ...r, outcome: "rejected", decidedAt: event.rejectedAt, penalized: event.penalized })) }
     case "RewardAllocated":
       return { ...state, escrow: { ...state.escrow, allocated: state.escrow.allocated + event.amount } }
+    case "RewardHeld": {
+      const r = state.round?.results.get(event.resultId)
+      const before = state.challengeable.get(event.resultId)
+      const entry: Challengeable = before
+        ? { ...before, held: [...before.held, { recipient: event.recipient, nodeId: event.nodeId, amount: event.amount }] }
+        : { resultId: event.resultId, round: event.round, nodeId: event.nodeId, trainer: r?.trainer ?? event.recipient, proof: r!.proof, finalAt: event.finalAt, held: [{ recipient: event.recipient, nodeId: event.nodeId, amount: event.amount }] }
+      return { ...state, escrow: { ...state.escrow, held: state.escrow.held + event.amount }, challengeable: new Map(state.challengeable).set(event.resultId, entry) }
+    }
+    case "ResultChallenged": {
+      const c = state.challengeable.get(event.resultId)
+      if (!c) return state
+      const challenge = { challenger: event.challenger, address: event.address, segment: event.segment, endHash: event.endHash }
+      return { ...state, challengeable: new Map(state.challengeable).set(event.resultId, { ...c, challenge }) }
+    }
+    case "ChallengeResolved": {
+      const c = state.challengeable.get(event.resultId)
+      if (!c) return state
+      const { challenge: _resolved, ...rest } = c
+      return { ...state, challengeable: new Map(state.challengeable).set(event.resultId, rest) }
+    }
+    case "ResultFinalized": {
+      // Its held rewards leave `held` here; the RewardAllocated events that follow pay them.
+      const released = (state.challengeable.get(event.resultId)?.held ?? []).reduce((s, x) => s + x.amount, 0n)
+      const challengeable = new Map(state.challengeable)
+      challengeable.delete(event.resultId)
+      return { ...state, escrow: { ...state.escrow, held: state.escrow.held - released }, challengeable }
+    }
+    case "RewardForfeited": {
+      const c = state.challengeable.get(event.resultId)
+      const challengeable = new Map(state.challengeable)
+      const held = (c?.held ?? []).filter((x) => !(x.recipient === event.recipient && x.amount === event.amount))
+      if (c && held.length > 0) challengeable.set(event.resultId, { ...c, held })
+      else challengeable.delete(event.resultId)
+      return { ...state, escrow: { ...state.escrow, held: state.escrow.held - event.amount }, challengeable }
+    }
     case "RoundClosed":
       return {
         ...state,

@@ -187,12 +187,16 @@ describe("Command API: the task lifecycle over HTTP", () => {
       newVersion: { ref: { modelId, version: 2 }, metrics: { accuracy: 0.85, loss: 0.5 } }
     })
     const types = closed.results[0]!.events.map((e) => e.type)
-    expect(types.filter((t) => t === "RewardAllocated").length).toBe(4)
+    // Validators and the data provider now; the trainer's reward is held through the challenge window.
+    expect(types.filter((t) => t === "RewardAllocated").length).toBe(3)
+    expect(types.filter((t) => t === "RewardHeld").length).toBe(1)
     // The third judge committed and never revealed: listed, unpaid.
     expect(closed.results[0]!.events.find((e) => e.type === "RoundClosed")!.data.unrevealed).toHaveLength(1)
     expect(types.slice(-2)).toEqual(["RoundClosed", "TaskContinued"])
     const paid = closed.results[0]!.events.filter((e) => e.type === "RewardAllocated").map((e) => BigInt(e.data.amount))
-    expect(paid.reduce((a, b) => a + b, 0n)).toBe(1_000_000n)
+    const held = closed.results[0]!.events.filter((e) => e.type === "RewardHeld").map((e) => BigInt(e.data.amount))
+    expect([...paid, ...held].reduce((a, b) => a + b, 0n)).toBe(1_000_000n)
+    expect(await failure(api.client.command("FinalizeResult", { taskId: "T1", resultId: r1 }))).toMatchObject({ status: 409, code: "NotFinalYet" })
 
     // Everything is in the log, in order, and the chain verifies.
     const all = (await api.client.get("/events?limit=1000")).events

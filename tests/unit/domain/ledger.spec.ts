@@ -5,7 +5,7 @@ import { fold } from "../../../domain/decider"
 import { emptyEscrow, pay, remaining, splitProportionally, type Payout } from "../../../domain/ledger/ledger"
 import type { Address, NodeId, ResultId, ShardId } from "../../../domain/primitives"
 import { task } from "../../../domain/task"
-import { CastVerificationVote, CloseRound, CommitVote, DrawValidators, JoinTask, StartRound, SubmitResult } from "../../../domain/task/commands"
+import { CastVerificationVote, ChallengeResult, CloseRound, CommitVote, DrawValidators, FinalizeResult, JoinTask, ResolveChallenge, StartRound, SubmitResult } from "../../../domain/task/commands"
 import { checkpointLeaf, voteCommitment } from "../../../domain/task/commitments"
 import { contestOf } from "../../../domain/task/votes"
 import { settleRound } from "../../../domain/task/settle"
@@ -13,6 +13,7 @@ import type { TaskEvent } from "../../../domain/task/events"
 import { address, hash32 } from "../../support/events"
 import { STAKE, T0, at, createTask, criteria, modelId, owner, proof, shards, taskId } from "../../support/fixtures"
 
+const round0 = (round: number) => round * 10_000
 const payout = (amount: bigint): Payout => ({ recipient: address(1), role: "trainer", amount, reason: "t" })
 
 describe("Neura ledger", () => {
@@ -46,6 +47,7 @@ describe("Neura ledger", () => {
    */
   it("payouts + refunds = escrow and slashes stay within stake, whatever the lifecycle (property)", async () => {
     let runsWithSlashes = 0
+    let runsWithUpheldChallenges = 0
     const trainers = [0, 1, 2, 3].map((i) => ({ nodeId: `tr${i}` as NodeId, address: address(0x100 + i) }))
     const validators = [0, 1, 2, 3].map((i) => ({ nodeId: `va${i}` as NodeId, address: address(0x200 + i) }))
     await fc.assert(
@@ -68,9 +70,11 @@ describe("Neura ledger", () => {
               accuracy: fc.double({ min: 0, max: 1, noNaN: true })
             }),
             { minLength: 1, maxLength: 4 }
-          )
+          ),
+          /** Per result awaiting finality, in order: 0 finalize it, 1 a challenge the referee refutes, 2 one it upholds. */
+          fates: fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 16, maxLength: 16 })
         }),
-        async ({ budget, maxRounds, split, rounds }) => {
+        async ({ budget, maxRounds, split, rounds, fates }) => {
           const history: Array<TaskEvent> = []
           const apply = (command: Parameters<typeof task.decide>[0]) => {
             const r = task.decide(command, fold(task, history))
@@ -161,11 +165,35 @@ describe("Neura ledger", () => {
               })
             )
           }
+          // The challenge windows: every result awaiting finality is finalized, or challenged and ruled on.
+          const waiting = fold(task, history)
+          const pendingResults = waiting.status === "none" ? [] : [...waiting.challengeable.values()]
+          for (const [i, c] of pendingResults.entries()) {
+            const fate = fates[i % fates.length]!
+            const late = at(100_000 + i)
+            if (fate === 0) {
+              apply(new FinalizeResult({ taskId, resultId: c.resultId, actor: owner, at: late }))
+              continue
+            }
+            const now = fold(task, history)
+            const stakeLeft = (v: (typeof validators)[number]) => now.status !== "none" && STAKE - (now.slashed.get(v.nodeId) ?? 0n) > 0n
+            const challenger = validators.find((v) => v.address !== c.trainer && stakeLeft(v))
+            if (!challenger) {
+              apply(new FinalizeResult({ taskId, resultId: c.resultId, actor: owner, at: late }))
+              continue
+            }
+            const committed = checkpointLeaf(c.proof.checkpoints.states[1]!)
+            apply(new ChallengeResult({ taskId, resultId: c.resultId, nodeId: challenger.nodeId, segment: 0, endHash: hash32(0xc0ffee), actor: challenger.address, at: at(round0(c.round) + 5_001) }))
+            apply(new ResolveChallenge({ taskId, resultId: c.resultId, endHash: fate === 2 ? hash32(0xc0ffee) : committed, actor: owner, at: at(round0(c.round) + 5_002), actorIsCoordinator: false }))
+            if (fate === 1) apply(new FinalizeResult({ taskId, resultId: c.resultId, actor: owner, at: late }))
+          }
           const paid = history.reduce((s, e) => s + (e._tag === "RewardAllocated" ? e.amount : 0n), 0n)
           const refunded = history.reduce((s, e) => s + (e._tag === "BudgetRefunded" ? e.amount : 0n), 0n)
+          const settledAll = fold(task, history)
+          expect(settledAll.status === "none" || settledAll.challengeable.size === 0).toBe(true)
           expect(paid + refunded <= budget).toBe(true)
           for (const e of history) if (e._tag === "RewardAllocated") expect(e.amount > 0n).toBe(true)
-          const final = fold(task, history)
+          const final = settledAll
           if (final.status === "completed" || final.status === "exhausted") expect(paid + refunded).toBe(budget)
           const slashes = history.filter((e) => e._tag === "StakeSlashed")
           const byNode = new Map<string, bigint>()
@@ -175,11 +203,13 @@ describe("Neura ledger", () => {
           }
           for (const taken of byNode.values()) expect(taken <= STAKE).toBe(true)
           if (slashes.length > 0) runsWithSlashes++
+          if (history.some((e) => e._tag === "ChallengeResolved" && e.upheld)) runsWithUpheldChallenges++
         }
       ),
       { numRuns: 200 }
     )
     // The generator does reach rulings and slashes (the checks above are not vacuous).
     expect(runsWithSlashes).toBeGreaterThan(10)
+    expect(runsWithUpheldChallenges).toBeGreaterThan(5)
   })
 })

@@ -267,20 +267,20 @@ describe("Task: CastVerificationVote (the reveal)", () => {
 
 describe("Task: CloseRound", () => {
   const v2 = { ref: { modelId, version: 2 }, metrics: { accuracy: 0.85, loss: 0.4 } }
-  it("pays the round, records the new version and continues below target", () =>
+  it("pays the round (the trainer's reward held for the challenge window), records the new version and continues below target", () =>
     spec
       .given(verifiedA())
       .when(closeRound({ newVersion: v2 }))
       .thenEvents((events) => {
-        expect(events.map((e) => e._tag)).toEqual(["RewardAllocated", "RewardAllocated", "RewardAllocated", "RewardAllocated", "RoundClosed", "TaskContinued"])
+        expect(events.map((e) => e._tag)).toEqual(["RewardHeld", "RewardAllocated", "RewardAllocated", "RewardAllocated", "RoundClosed", "TaskContinued"])
         const paid = events.filter((e) => e._tag === "RewardAllocated")
         const byRole = Object.fromEntries(paid.map((e) => [e._tag === "RewardAllocated" ? `${e.role}:${e.recipient}` : "", e._tag === "RewardAllocated" ? e.amount : 0n]))
-        // Pot 1,000,000: 70% to the only verified trainer, 20% split by the two agreeing votes, 10% to shard s1's provider.
-        expect(byRole[`trainer:${nodes.trainerA.address}`]).toBe(700_000n)
+        // Pot 1,000,000: 70% to the only verified trainer (held until final), 20% split by the two agreeing votes, 10% to shard s1's provider.
+        expect(events[0]).toMatchObject({ _tag: "RewardHeld", resultId: rA, recipient: nodes.trainerA.address, amount: 700_000n, finalAt: at(600) })
         expect(byRole[`validator:${nodes.validator1.address}`]).toBe(100_000n)
         expect(byRole[`validator:${nodes.validator2.address}`]).toBe(100_000n)
         expect(byRole[`dataProvider:${owner}`]).toBe(100_000n)
-        expect(events[4]).toMatchObject({ _tag: "RoundClosed", paidOut: 1_000_000n, verifiedResults: [rA], newVersion: { modelId, version: 2 } })
+        expect(events[4]).toMatchObject({ _tag: "RoundClosed", paidOut: 300_000n, held: 700_000n, verifiedResults: [rA], newVersion: { modelId, version: 2 } })
         expect(events[5]).toMatchObject({ _tag: "TaskContinued", nextRound: 2 })
       }))
   it("completes when the held-out metric reaches the target, refunding the rest", () =>
@@ -326,8 +326,8 @@ describe("Task: CloseRound", () => {
     let h = decided(verifiedA(), submitResult("trainerB", rB, { proof: proof({ shardIds: ["s2" as ShardId], shardHashes: [hash32(0x52)] }) }))
     h = panel(decided(h, drawValidators(rB)), rB, [["validator1", "reject"], ["validator2", "reject"]])
     spec.given(h).when(closeRound({ newVersion: v2 })).thenEvents((events) => {
-      const trainers = events.filter((e) => e._tag === "RewardAllocated" && e.role === "trainer")
-      expect(trainers.map((e) => (e._tag === "RewardAllocated" ? e.recipient : ""))).toEqual([nodes.trainerA.address])
+      const trainers = events.filter((e) => e._tag === "RewardHeld")
+      expect(trainers.map((e) => (e._tag === "RewardHeld" ? e.recipient : ""))).toEqual([nodes.trainerA.address])
     })
   })
   it("only the owner or a coordinator closes", () => spec.given(verifiedA()).when(closeRound({ actor: stranger, newVersion: v2 })).thenFails("NotTaskOwner"))

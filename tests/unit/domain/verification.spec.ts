@@ -4,7 +4,8 @@ import { describe, expect, it } from "vitest"
 import { fold } from "../../../domain/decider"
 import type { Address, NodeId, ResultId } from "../../../domain/primitives"
 import { task } from "../../../domain/task"
-import { CloseRound, ReplaceValidator } from "../../../domain/task/commands"
+import { ChallengeResult, CloseRound, FinalizeResult, ReplaceValidator, ResolveChallenge } from "../../../domain/task/commands"
+import { stakeClaim } from "../../../domain/task/stakeClaim"
 import { checkpointLeaf } from "../../../domain/task/commitments"
 import { drawValidators, type Candidate } from "../../../domain/task/draw"
 import type { TaskEvent } from "../../../domain/task/events"
@@ -23,9 +24,11 @@ import {
   joined,
   modelId,
   nodes,
+  owner,
   proof,
   rA,
   roundStarted,
+  stranger,
   submitResult,
   taskCreated,
   vote
@@ -216,5 +219,62 @@ describe("Commit window", () => {
     const revealed = decided(h, vote("validator1", rA, "accept", undefined, { at: at(161) }))
     spec.given(revealed).when(commitVote("validator3", rA, "accept", undefined, { at: at(162) })).thenFails("CommitWindowClosed")
     spec.given(h).when(commitVote("validator3", rA, "accept")).thenEvents((e) => expect(e[0]!._tag).toBe("VoteCommitted"))
+  })
+})
+
+describe("Challenge window and finality", () => {
+  const closedVerified = () => decided(panel(drawn(), [["validator1", "accept"], ["validator2", "accept"]]), closeWith({ newVersion: v2 }))
+  const challenge = (overrides: Partial<ConstructorParameters<typeof ChallengeResult>[0]> = {}) =>
+    new ChallengeResult({ taskId: "T1" as never, resultId: rA, nodeId: nodes.validator3.nodeId, segment: 5, endHash: hash32(0xc0ffee), actor: nodes.validator3.address, at: at(400), ...overrides })
+  const resolve = (endHash: string) => new ResolveChallenge({ taskId: "T1" as never, resultId: rA, endHash: endHash as never, actor: coordinator, at: at(450), actorIsCoordinator: true })
+  const committedEnd = (segment: number) => checkpointLeaf(proof().checkpoints.states[segment + 1]!)
+
+  it("a verified result's trainer reward is held; it is final, and paid, only after the window", () => {
+    const h = closedVerified()
+    expect(h.filter((e) => e._tag === "RewardHeld")).toEqual([expect.objectContaining({ resultId: rA, amount: 700_000n, finalAt: at(600) })])
+    spec.given(h).when(new FinalizeResult({ taskId: "T1" as never, resultId: rA, actor: nodes.trainerA.address, at: at(600) })).thenFails("NotFinalYet")
+    spec.given(h).when(new FinalizeResult({ taskId: "T1" as never, resultId: rA, actor: nodes.trainerA.address, at: at(601) })).thenEvents((events) => {
+      expect(events.map((e) => e._tag)).toEqual(["ResultFinalized", "RewardAllocated"])
+      expect(events[1]).toMatchObject({ recipient: nodes.trainerA.address, amount: 700_000n, role: "trainer" })
+    })
+    // While it may still be challenged, the trainer's stake stays with the task.
+    expect(stakeClaim(fold(task, h), nodes.trainerA.nodeId).heldBecause).toMatch(/still open|not final/)
+  })
+  it("a staked node that re-executed a segment to another state challenges it; the referee's ruling upholds it: overturned, the trainer slashed, the challenger paid", () => {
+    const h = decided(closedVerified(), challenge())
+    spec.given(h).when(new FinalizeResult({ taskId: "T1" as never, resultId: rA, actor: owner, at: at(700) })).thenFails("NotFinalYet")
+    spec.given(h).when(resolve(hash32(0xc0ffee))).thenEvents((events) => {
+      expect(events.map((e) => e._tag)).toEqual(["ChallengeResolved", "ResultRejected", "StakeSlashed", "RewardForfeited"])
+      expect(events[0]).toMatchObject({ upheld: true })
+      expect(events[2]).toMatchObject({ nodeId: nodes.trainerA.nodeId, amount: STAKE, referee: nodes.validator3.address, refereeReward: STAKE / 2n })
+      expect(events[3]).toMatchObject({ recipient: nodes.trainerA.address, amount: 700_000n })
+      const after = fold(task, [...h, ...events])
+      expect(after.status !== "none" && after.challengeable.size).toBe(0)
+      expect(after.status !== "none" && after.escrow.held).toBe(0n)
+    })
+  })
+  it("a challenge the referee refutes slashes the challenger; the result can then become final", () => {
+    const h = decided(closedVerified(), challenge())
+    const refuted = decided(h, resolve(committedEnd(5)))
+    expect(refuted.filter((e) => e._tag === "StakeSlashed")).toEqual([expect.objectContaining({ nodeId: nodes.validator3.nodeId, referee: coordinator })])
+    spec.given(refuted).when(new FinalizeResult({ taskId: "T1" as never, resultId: rA, actor: owner, at: at(601) })).thenEvents((e) => expect(e[0]!._tag).toBe("ResultFinalized"))
+  })
+  it("only inside the window, only by a staked participant other than the trainer, only with a state that differs, one at a time", () => {
+    const h = closedVerified()
+    spec.given(h).when(challenge({ at: at(601) })).thenFails("NotChallengeable")
+    spec.given(h).when(challenge({ nodeId: nodes.trainerA.nodeId, actor: nodes.trainerA.address })).thenFails("NotChallengeable")
+    spec.given(h).when(challenge({ nodeId: "ghost" as NodeId })).thenFails("NotParticipant")
+    spec.given(h).when(challenge({ actor: stranger })).thenFails("NotNodeKey")
+    spec.given(h).when(challenge({ endHash: committedEnd(5) })).thenFails("NotChallengeable")
+    spec.given(h).when(challenge({ segment: 99 })).thenFails("NotChallengeable")
+    spec.given(decided(h, challenge())).when(challenge({ nodeId: nodes.validator1.nodeId, actor: nodes.validator1.address })).thenFails("NotChallengeable")
+    spec.given(decided(h, challenge())).when(new ResolveChallenge({ taskId: "T1" as never, resultId: rA, endHash: hash32(1), actor: stranger, at: at(450), actorIsCoordinator: false })).thenFails("NotTaskOwner")
+  })
+  it("a result overturned after the task ended: its held reward goes back to the owner", () => {
+    const done = decided(panel(drawn(), [["validator1", "accept"], ["validator2", "accept"]]), closeWith({ newVersion: { ...v2, metrics: { accuracy: 0.95, loss: 0.1 } } }))
+    expect(done.some((e) => e._tag === "TaskCompleted")).toBe(true)
+    spec.given(decided(done, challenge())).when(resolve(hash32(0xc0ffee))).thenEvents((events) => {
+      expect(events.at(-1)).toMatchObject({ _tag: "BudgetRefunded", owner, amount: 700_000n })
+    })
   })
 })

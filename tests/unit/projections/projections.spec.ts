@@ -5,6 +5,7 @@ import type { DomainEvent } from "../../../domain/events"
 import type { ResultId } from "../../../domain/primitives"
 import { task } from "../../../domain/task"
 import type { TaskEvent } from "../../../domain/task/events"
+import { FinalizeResult } from "../../../domain/task/commands"
 import type { BalanceDoc } from "../../../projections/balances"
 import type { LeaderboardDoc } from "../../../projections/leaderboards"
 import { lineageGraph, type ModelDoc } from "../../../projections/models"
@@ -43,6 +44,8 @@ const roundCommits = (): Array<ReadonlyArray<DomainEvent>> => {
       at: at(700)
     })
   )
+  // The challenge window passes: rA is final and its trainer paid.
+  decide(new FinalizeResult({ taskId: "T1" as never, resultId: rA, actor: owner, at: at(1001) }))
   const registrations: Array<ReadonlyArray<DomainEvent>> = Object.values(nodes).map((n, i) => [
     {
       _tag: "NodeRegistered",
