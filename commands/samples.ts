@@ -32,10 +32,10 @@ export const registerNode = (client: NeuraClient, key: KeyPair, nodeId: string, 
 /** The stake a sample node bonds before joining a task: enough for the default protocol's minimum. */
 export const SAMPLE_STAKE = 10_000n
 
-/** Bond stake for one task (a deterministic command id: a repeat bonds once) and join it. */
-export const joinTask = async (client: NeuraClient, key: KeyPair, taskId: string, nodeId: string, role: "trainer" | "validator", stake = SAMPLE_STAKE) => {
+/** Bond stake for one task (a deterministic command id: a repeat bonds once) and join it; `commit` is the stake committed to it (the minimum by default). */
+export const joinTask = async (client: NeuraClient, key: KeyPair, taskId: string, nodeId: string, role: "trainer" | "validator", stake = SAMPLE_STAKE, commit?: bigint) => {
   await client.as(key).command("BondStake", { nodeId, amount: stake.toString() }, { commandId: `bond-${nodeId}-${taskId}` })
-  return client.as(key).command("JoinTask", { taskId, nodeId, role })
+  return client.as(key).command("JoinTask", { taskId, nodeId, role, ...(commit === undefined ? {} : { stake: commit.toString() }) })
 }
 
 export const registerModel = async (client: NeuraClient, initialWeightsHash = sha256Hex("initial weights")) => {

@@ -98,6 +98,6 @@ export const optIn = async (
     await registerNode(owner, n.key, n.nodeId, [n.role]).catch((e: { status?: number }) => {
       if (e.status !== 409) throw e
     })
-    await joinTask(owner, n.key, taskId, n.nodeId, n.role, n.stake)
+    await joinTask(owner, n.key, taskId, n.nodeId, n.role, n.stake, n.stake)
   }
 }

@@ -11,6 +11,7 @@ import type { TrainerBehaviour } from "./trainer/train"
 import { startTrainer } from "./trainer/worker"
 import type { ValidatorBehaviour } from "./validator/verify"
 import { startValidator } from "./validator/worker"
+import { startWatcher } from "./watcher/watcher"
 
 export interface NodeSpec {
   readonly nodeId: string
@@ -20,6 +21,8 @@ export interface NodeSpec {
   readonly behaviour?: TrainerBehaviour | ValidatorBehaviour | "offline"
   /** Neura it bonds before joining a task (its weight in validator draws); the sample default otherwise. */
   readonly stake?: bigint
+  /** A validator that also watches verified results through their challenge window (nodes/watcher). */
+  readonly watch?: boolean
 }
 
 /**
@@ -86,10 +89,18 @@ export const startLocalNetwork = async (options: {
           })
     )
   )
+  const watchers = await Promise.all(
+    options.nodes
+      .filter((n) => n.watch && n.behaviour !== "offline")
+      .map((n) =>
+        startWatcher({ nodeId: n.nodeId, client: options.client.as(n.key), store: options.store, weights: options.weights, data, tf: async () => tf, log: (l) => log(`[watcher] ${l}`) })
+      )
+  )
   return {
     backend: tf.backend,
     coordinator,
     async stop() {
+      await Promise.all(watchers.map((w) => w.stop()))
       await Promise.all(workers.map((w) => w.stop()))
       await coordinator.stop()
       await Promise.all(own.map((nc) => nc.close().catch(() => undefined)))

@@ -66,7 +66,8 @@ export const taskCommands = [
         // Decide on the task first with the stake the node could commit (dry
         // run): a refused join locks no stake.
         const nodeState = yield* loadNodeState(p.nodeId)
-        const needed = taskState.status === "none" ? 0n : taskState.config.protocol.minStake[p.role]
+        const minimum = taskState.status === "none" ? 0n : taskState.config.protocol.minStake[p.role]
+        const needed = p.stake !== undefined && p.stake > minimum ? p.stake : minimum
         const already = nodeState.status === "registered" ? nodeState.stake.committed.get(p.taskId) : undefined
         const free = nodeState.status === "registered" ? nodeState.stake.free : 0n
         const dryRun = task.decide(join(already ?? (free < needed ? free : needed)), taskState)

@@ -69,7 +69,13 @@ export class CreateTask extends Schema.TaggedClass<CreateTask>()("CreateTask", {
   protocol: ProtocolParams
 }) {}
 
-export const JoinTaskPayload = Schema.Struct({ taskId: TaskId, nodeId: NodeId, role: ParticipantRole })
+export const JoinTaskPayload = Schema.Struct({
+  taskId: TaskId,
+  nodeId: NodeId,
+  role: ParticipantRole,
+  /** Stake to commit to the task (at least the protocol's minimum for the role, which is the default): its weight in validator draws. */
+  stake: Schema.optional(NeuraAmount)
+})
 export class JoinTask extends Schema.TaggedClass<JoinTask>()("JoinTask", {
   ...JoinTaskPayload.fields,
   ...actorAndTime,

@@ -11,6 +11,7 @@ import { task as taskDecider } from "../../domain/task"
 import type { Ruling, TaskEvent } from "../../domain/task/events"
 import { settleRound } from "../../domain/task/settle"
 import type { TaskData, TaskState } from "../../domain/task/state"
+import { segmentBounds } from "../../domain/task/draw"
 import { contestOf } from "../../domain/task/votes"
 import { buildModel, evaluate, fedAvg, setWeightBytes } from "../../infra/ml/model"
 import type { LoadedTf } from "../../infra/ml/tf"
@@ -113,6 +114,27 @@ export const startCoordinator = async (deps: CoordinatorDeps) => {
         await publishWork(deps.nc, action.subject, action.work, action.msgID)
         published.add(action.msgID)
         return
+      case "RefereeChallenge": {
+        const c = t.challengeable.get(action.resultId as never)
+        if (!c?.challenge) return
+        const loaded = await deps.tf()
+        const segment = c.challenge.segment
+        const { from, to } = segmentBounds(segment, c.proof.checkpoints.interval, c.proof.steps)
+        const evidence = await reexecuteSegment(
+          {
+            proof: c.proof,
+            audit: { segment, probeStep: to - from >= 2 ? from + 1 : to },
+            topology: topologyOf(t)!,
+            shards: c.proof.shardIds.map((shardId, i) => ({ shardId, contentHash: c.proof.shardHashes[i]! })),
+            plan: t.config.training,
+            classCount: classCountOf(t)
+          },
+          { tf: loaded, weights: deps.weights, data: deps.data }
+        )
+        log(`${action.resultId}: refereed the challenge on segment ${segment}`)
+        await send("ResolveChallenge", { taskId: t.taskId, resultId: action.resultId, endHash: evidence.endHash }, `resolve-${action.resultId}-${c.challenge.challenger}`)
+        return
+      }
       case "CloseRound": {
         const key = `${action.taskId}:${action.round}`
         if (closing.has(key)) return
@@ -227,7 +249,8 @@ export const startCoordinator = async (deps: CoordinatorDeps) => {
       while (dirty) {
         dirty = false
         for (const state of [...world.tasks.values()]) {
-          if (state.status !== "open" && state.status !== "running") continue
+          // Finished tasks still matter while results await finality.
+          if (state.status === "none" || (state.status !== "open" && state.status !== "running" && state.challengeable.size === 0)) continue
           try {
             await reconcileOne(state)
           } catch (e) {

@@ -19,6 +19,8 @@ export type Action =
   | { readonly _tag: "Publish"; readonly subject: string; readonly work: TrainWork | VerifyWork; readonly msgID: string }
   /** Referee contested results, aggregate the verified ones, close the round (I/O heavy: the executor's job). */
   | { readonly _tag: "CloseRound"; readonly taskId: string; readonly round: number }
+  /** Re-execute a challenged segment and rule on the challenge. */
+  | { readonly _tag: "RefereeChallenge"; readonly taskId: string; readonly resultId: string }
 
 export interface WorkflowContext {
   readonly task: TaskData & { readonly status: string }
@@ -82,11 +84,22 @@ const verifyWork = (ctx: WorkflowContext, r: ResultState, validator: string, pha
   metricTolerance: ctx.task.config.criteria.metricTolerance
 })
 
+/** A margin past a window's end before asking for finality (clock skew against the API). */
+export const FINALIZE_MARGIN_MS = 1_000
+
+/** Results awaiting finality, in any task state: rule on challenges, finalize what the window let through. */
+export const finalityActions = (t: TaskData, nowMs: number): ReadonlyArray<Action> =>
+  [...t.challengeable.values()].flatMap((c): Array<Action> => {
+    if (c.challenge) return [{ _tag: "RefereeChallenge", taskId: t.taskId, resultId: c.resultId }]
+    if (nowMs < Date.parse(c.finalAt) + FINALIZE_MARGIN_MS) return []
+    return [{ _tag: "Send", type: "FinalizeResult", payload: { taskId: t.taskId, resultId: c.resultId }, commandId: `finalize-${c.resultId}`, log: `${c.resultId}: final (its challenge window passed)` }]
+  })
+
 export const reconcileTask = (ctx: WorkflowContext): ReadonlyArray<Action> => {
   const t = ctx.task
   const taskId = t.taskId
   const c = t.config.criteria
-  const actions: Array<Action> = []
+  const actions: Array<Action> = [...finalityActions(t, ctx.seen.nowMs)]
   for (const p of t.participants.values()) if (!ctx.queues.has(p.nodeId)) actions.push({ _tag: "EnsureQueue", nodeId: p.nodeId })
   const participants = [...t.participants.values()]
   const trainers = participants.filter((p) => p.role === "trainer").length

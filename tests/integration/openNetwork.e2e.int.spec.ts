@@ -99,3 +99,35 @@ describe("open network under attack (real NATS, real TF.js)", () => {
     expect(BigInt(balance.bonded)).toBeGreaterThanOrEqual(BigInt(balance.slashed))
   }, 200_000)
 })
+
+describe("the challenge window (real NATS, real TF.js)", () => {
+  it("when every judge of a forged run is the forger's, one honest watcher's challenge overturns it before it is final", async () => {
+    const nodes = [
+      { nodeId: "honest", role: "trainer" as const },
+      { nodeId: "forger", role: "trainer" as const, behaviour: "forgeRun" as const },
+      // The attacker holds nearly all validator stake: its three identities agree on whatever they "re-execute".
+      { nodeId: "sybil1", role: "validator" as const, behaviour: "lazy" as const, stake: 1_000_000n },
+      { nodeId: "sybil2", role: "validator" as const, behaviour: "lazy" as const, stake: 1_000_000n },
+      { nodeId: "sybil3", role: "validator" as const, behaviour: "lazy" as const, stake: 1_000_000n },
+      { nodeId: "watcher", role: "validator" as const, watch: true }
+    ]
+    await using net = await networkHarness(server.url, nodes)
+    await net.createTask("OPEN2", { target: 0.99, maxRounds: 2 })
+    const events = await net.waitForEnd("OPEN2", 150_000)
+    const log = net.log.slice(-30).join("\n")
+
+    const forged = events.filter((e) => e.type === "ResultSubmitted" && e.data.nodeId === "forger").map((e) => e.data.resultId)
+    expect(forged.length, log).toBeGreaterThan(0)
+    // Held, challenged by the watcher, upheld by the referee: never final, its reward forfeited, the forger slashed.
+    const challenged = events.filter((e) => e.type === "ResultChallenged")
+    expect(challenged.length, log).toBeGreaterThan(0)
+    expect(challenged.every((e) => e.data.challenger === "watcher" && forged.includes(e.data.resultId))).toBe(true)
+    expect(events.filter((e) => e.type === "ChallengeResolved").every((e) => e.data.upheld)).toBe(true)
+    for (const id of forged) expect(events.some((e) => e.type === "ResultFinalized" && e.data.resultId === id), id).toBe(false)
+    expect(earned(events, "forger")).toBe(0n)
+    expect(events.some((e) => e.type === "StakeSlashed" && e.data.nodeId === "forger" && e.data.referee === net.keyOf("watcher").address)).toBe(true)
+    // Honest results pass the watcher's check and become final; the watcher earned its share of the slash.
+    expect(events.some((e) => e.type === "ResultFinalized" && e.data.resultId.endsWith("-honest"))).toBe(true)
+    expect(earned(events, "honest")).toBeGreaterThan(0n)
+  }, 200_000)
+})

@@ -28,8 +28,9 @@ export const networkHarness = async (
 ) => {
   const id = uniqueSuffix()
   const eventLog = isolatedJetStreamLog(url)
-  // A short commit window: a judge that never commits holds reveals back 10 s, not the default minute.
-  const api = await apiHarness(eventLog.layer(), { protocol: { ...defaultProtocol, commitSeconds: 10 } })
+  // A short commit window (a judge that never commits holds reveals back 10 s, not the default
+  // minute) and a 1 s challenge window (results become final, and trainers paid, soon after close).
+  const api = await apiHarness(eventLog.layer(), { protocol: { ...defaultProtocol, commitSeconds: 10, challengeSeconds: 1 } })
   const nc = await connect(natsOptions({ servers: url }))
   const queue = { streamName: `CMDS_${id}`, subjectPrefix: `c${id}` }
   const bucket = `w${id}`
@@ -63,13 +64,14 @@ export const networkHarness = async (
       await optIn(api.client, taskId, specs)
       return created
     },
-    /** Poll the log until the task ends (completed or exhausted). */
+    /** Poll the log until the task ends (completed or exhausted) and every held reward is settled (final or forfeited). */
     waitForEnd: async (taskId: string, timeoutMs: number) => {
       const until = Date.now() + timeoutMs
       while (Date.now() < until) {
         const events = await taskEvents(api.client, taskId)
         const end = events.find((e: any) => e.type === "TaskCompleted" || e.type === "TaskExhausted")
-        if (end) return events
+        const settled = (id: string) => events.some((e: any) => (e.type === "ResultFinalized" || e.type === "RewardForfeited") && e.data.resultId === id)
+        if (end && events.filter((e: any) => e.type === "RewardHeld").every((e: any) => settled(e.data.resultId))) return events
         await new Promise((r) => setTimeout(r, 250))
       }
       throw new Error(`task ${taskId} did not finish in ${timeoutMs} ms:\n${log.slice(-30).join("\n")}`)
