@@ -3,7 +3,19 @@ import { Result, Schema } from "effect"
 import type { Address, DatasetId, Hash32, ModelId, NodeId, ResultId, ShardId, TaskId } from "../domain/primitives"
 import { defaultProtocol, type ProtocolParams } from "../domain/protocol"
 import { task } from "../domain/task"
-import { CastVerificationVote, CloseRound, CommitVote, CreateTask, DrawValidators, JoinTask, StartRound, SubmitResult } from "../domain/task/commands"
+import {
+  CastVerificationVote,
+  ChallengeResult,
+  CloseRound,
+  CommitVote,
+  CreateTask,
+  DrawValidators,
+  FinalizeResult,
+  JoinTask,
+  ResolveChallenge,
+  StartRound,
+  SubmitResult
+} from "../domain/task/commands"
 import { checkpointLeaf, merkleRoot, voteCommitment } from "../domain/task/commitments"
 import { checkpointInterval } from "../domain/task/draw"
 import { TaskEvent, type CheckpointState, type Ruling } from "../domain/task/events"
@@ -39,6 +51,23 @@ const probeOf = (s: CheckpointState, i: number) => checkpointLeaf({ weights: h(s
 export interface Tally {
   results: number
   forged: number
+  /** Forged results that became final (survived the challenge window). */
+  forgedFinal: number
+  /** Forged results accepted at close that a watcher's challenge overturned. */
+  overturned: number
+  /** Per forged result accepted at close: the chance the watchers predict they catch it, 1 − (1 − k/S)^W. */
+  predictedWatcherCatch: number
+  /** Trainer rewards paid to forgers (only for forged results that became final). */
+  forgerPaid: bigint
+  /** Fully forged results (every segment skipped) that became final: the protocol's promise is none. */
+  fullyForgedFinal: number
+  fullyForged: number
+  /** Σ over forged results of the fraction of segments skipped (the compute a forger saves), and how many were caught (at close or by a watcher). */
+  skippedFraction: number
+  forgedCaughtTotal: number
+  /** Trainer rewards of verified honest results, and how many: the reward a result earns. */
+  honestTrainerPaid: bigint
+  honestVerified: number
   forgedCaught: number
   forgedAccepted: number
   /** Per forged result: the chance the protocol predicts it is caught (audit hits a skipped segment, and not every judge is the attacker's). */
@@ -53,12 +82,23 @@ export interface Tally {
   /** Compute units: a trainer's run is STEPS units; re-executing a segment is its length; evaluating is `evalCost`. */
   trainerUnits: number
   judgeUnits: number
+  watcherUnits: number
   refereeUnits: number
 }
 
 export const emptyTally = (): Tally => ({
   results: 0,
   forged: 0,
+  forgedFinal: 0,
+  overturned: 0,
+  predictedWatcherCatch: 0,
+  forgerPaid: 0n,
+  fullyForgedFinal: 0,
+  fullyForged: 0,
+  skippedFraction: 0,
+  forgedCaughtTotal: 0,
+  honestTrainerPaid: 0n,
+  honestVerified: 0,
   forgedCaught: 0,
   forgedAccepted: 0,
   predictedCatch: 0,
@@ -71,6 +111,7 @@ export const emptyTally = (): Tally => ({
   events: 0,
   trainerUnits: 0,
   judgeUnits: 0,
+  watcherUnits: 0,
   refereeUnits: 0
 })
 
@@ -85,6 +126,8 @@ export interface TaskRun {
   readonly evalCost: number
   readonly random: () => number
   readonly protocol?: ProtocolParams
+  /** Honest validators that also watch every result awaiting finality (each re-executes one random segment). */
+  readonly watchers: number
 }
 
 const owner = h("owner").slice(0, 42) as Address
@@ -155,6 +198,7 @@ export const runTask = (run: TaskRun, chain: { tip: ChainTip }, tally: Tally) =>
     const base: CheckpointState = { weights: h("base", version), optimizer: h("opt0") }
     apply(new StartRound({ taskId, round, actor: owner, at: at(clock), actorIsCoordinator: false, latestVersion: { modelId, version, weightsHash: base.weights, owner, status: "registered" } }))
     const truths = new Map<string, ReadonlyArray<CheckpointState>>()
+    const skippedBy = new Map<string, number>()
     for (const t of run.trainers) {
       if (t.kind === "offline") continue
       // The run: honest states, or (a forger) made-up states for a random set of skipped segments.
@@ -185,6 +229,7 @@ export const runTask = (run: TaskRun, chain: { tip: ChainTip }, tally: Tally) =>
       const result = state.status === "running" ? state.round!.results.get(resultId)! : undefined
       if (!result?.audit) continue
       truths.set(resultId, states)
+      skippedBy.set(resultId, skipped.size)
       tally.results++
       const seg = result.audit.segment
       const start = states[seg]!
@@ -192,6 +237,8 @@ export const runTask = (run: TaskRun, chain: { tip: ChainTip }, tally: Tally) =>
       const committedEnd = checkpointLeaf(states[seg + 1]!)
       if (t.kind === "forger") {
         tally.forged++
+        tally.skippedFraction += skipped.size / segments
+        if (skipped.size === segments) tally.fullyForged++
         const judgesAllAttacker = result.validators.every((v) => attacker(v))
         if (judgesAllAttacker) tally.allJudgesAttacker++
         tally.predictedCatch += (skipped.size / segments) * (judgesAllAttacker ? 0 : 1)
@@ -231,7 +278,10 @@ export const runTask = (run: TaskRun, chain: { tip: ChainTip }, tally: Tally) =>
     for (const r of [...settled.results.values()]) {
       if (!byNode.get(r.nodeId) || byNode.get(r.nodeId)!.kind !== "forger") continue
       if (r.outcome === "verified") tally.forgedAccepted++
-      else tally.forgedCaught++
+      else {
+        tally.forgedCaught++
+        tally.forgedCaughtTotal++
+      }
     }
     if (verified.length > 0) version++
     const closed = apply(
@@ -241,13 +291,50 @@ export const runTask = (run: TaskRun, chain: { tip: ChainTip }, tally: Tally) =>
         ...(verified.length > 0 ? { newVersion: { ref: { modelId, version }, metrics: { accuracy: 0.9, loss: 0.3 } } } : {})
       })
     )
-    for (const e of closed.events) {
-      if (e._tag === "RewardAllocated") tally.paid.set(e.recipient, (tally.paid.get(e.recipient) ?? 0n) + e.amount)
-      if (e._tag === "StakeSlashed") {
-        tally.slashed.set(e.address, (tally.slashed.get(e.address) ?? 0n) + e.amount)
-        tally.refereeEarned += e.refereeReward
+    const settle = (events: ReadonlyArray<TaskEvent>) => {
+      for (const e of events) {
+        if (e._tag === "RewardAllocated") {
+          tally.paid.set(e.recipient, (tally.paid.get(e.recipient) ?? 0n) + e.amount)
+          if (e.nodeId && byNode.get(e.nodeId)?.kind === "forger") tally.forgerPaid += e.amount
+          else if (e.role === "trainer") tally.honestTrainerPaid += e.amount
+        }
+        if (e._tag === "StakeSlashed") {
+          tally.slashed.set(e.address, (tally.slashed.get(e.address) ?? 0n) + e.amount)
+          tally.refereeEarned += e.refereeReward
+        }
+        if (e._tag === "RoundClosed") for (const d of e.disputedVotes ?? []) if (byNode.get(d.nodeId)?.kind === "lazy") tally.lazyProvenWrong++
       }
-      if (e._tag === "RoundClosed") for (const d of e.disputedVotes ?? []) if (byNode.get(d.nodeId)?.kind === "lazy") tally.lazyProvenWrong++
+    }
+    settle(closed.events)
+    // The challenge window: each watcher re-executes one segment of its choosing per result awaiting finality.
+    const watchers = run.validators.filter((v) => v.kind === "honest").slice(0, run.watchers)
+    const pendingResults = state.status === "none" ? [] : [...state.challengeable.values()]
+    for (const c of pendingResults) {
+      const states = truths.get(c.resultId)!
+      const forged = byNode.get(c.nodeId)?.kind === "forger"
+      if (forged) tally.predictedWatcherCatch += 1 - (1 - skippedBy.get(c.resultId)! / segments) ** watchers.length
+      let challenged = false
+      for (const w of watchers) {
+        const segment = Math.floor(run.random() * segments)
+        tally.watcherUnits += interval
+        const endHash = checkpointLeaf(next(states[segment]!, segment))
+        if (endHash === checkpointLeaf(states[segment + 1]!)) continue
+        apply(new ChallengeResult({ taskId, resultId: c.resultId, nodeId: w.nodeId, segment, endHash, actor: w.address, at: at(clock + 5001) }))
+        tally.refereeUnits += interval
+        settle(apply(new ResolveChallenge({ taskId, resultId: c.resultId, endHash, actor: coordinator, at: at(clock + 5002), actorIsCoordinator: true })).events)
+        challenged = true
+        if (forged) {
+          tally.overturned++
+          tally.forgedCaughtTotal++
+        }
+        break
+      }
+      if (challenged) continue
+      settle(apply(new FinalizeResult({ taskId, resultId: c.resultId, actor: coordinator, at: at(clock + 5001 + protocol.challengeSeconds) })).events)
+      if (forged) {
+        tally.forgedFinal++
+        if (skippedBy.get(c.resultId) === segments) tally.fullyForgedFinal++
+      } else tally.honestVerified++
     }
   }
 }

@@ -9,6 +9,8 @@ export const SimulationOptions = Schema.Struct({
   tasks: Schema.Number.pipe(Schema.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 1_000 }))),
   results: Schema.Number.pipe(Schema.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 1_000_000 }))),
   validatorsPerResult: Schema.Number.pipe(Schema.check(Schema.isInt(), Schema.isBetween({ minimum: 3, maximum: 15 }))),
+  /** Honest validators that watch results through their challenge window (0: none). */
+  watchers: Schema.Number.pipe(Schema.check(Schema.isInt(), Schema.isBetween({ minimum: 0, maximum: 100 }))),
   seed: Schema.Number.pipe(Schema.check(Schema.isInt()))
 })
 export type SimulationOptions = typeof SimulationOptions.Type
@@ -51,7 +53,7 @@ export const simulate = (options: SimulationOptions, adversary: Adversary) => {
     if (mine.length === 0) break
     const working = mine.filter((t) => t.kind !== "offline").length || 1
     const rounds = Math.max(1, Math.ceil(options.results / options.tasks / working))
-    runTask({ taskId: `SIM${i}`, trainers: mine, validators, rounds, validatorsPerResult: q, quorum, stake, evalCost: 1, random }, chain, tally)
+    runTask({ taskId: `SIM${i}`, trainers: mine, validators, rounds, validatorsPerResult: q, quorum, stake, evalCost: 1, random, watchers: options.watchers }, chain, tally)
   }
   const seconds = (performance.now() - started) / 1000
   const attacker = new Set(nodes.filter((n) => n.kind === "forger" || n.kind === "sybil").map((n) => n.address as string))
@@ -63,17 +65,29 @@ export const simulate = (options: SimulationOptions, adversary: Adversary) => {
   const validatorStake = validators.length
   const a = validators.filter((v) => v.kind === "sybil").length / (validatorStake || 1)
   const honestResults = tally.results - tally.forged
+  const rewardPerResult = tally.honestVerified === 0 ? 0n : tally.honestTrainerPaid / BigInt(tally.honestVerified)
+  const attackProfit = BigInt(Math.round(Number(rewardPerResult) * tally.skippedFraction)) - rewardPerResult * BigInt(tally.forgedCaughtTotal) - attackerSlashed
   return {
     configuration: { ...options, adversary, quorum, validators: validators.length, trainers: trainers.length, stakePerNode: String(stake), checkpoints: defaultProtocol.checkpoints },
     results: tally.results,
     forged: {
       submitted: tally.forged,
-      acceptedAtClose: tally.forgedAccepted,
-      caught: tally.forgedCaught,
-      catchRate: ratio(tally.forgedCaught, tally.forged),
-      predictedCatchRate: ratio(tally.predictedCatch, tally.forged),
-      allJudgesAttacker: { measured: ratio(tally.allJudgesAttacker, tally.forged), predictedAq: Math.round(a ** q * 10_000) / 10_000, attackerStakeShare: ratio(a * 10_000, 10_000) },
-      note: "no challenge window yet: a forgery whose audited segment is genuine (or whose judges are all the attacker's) is accepted at close"
+      final: tally.forgedFinal,
+      fullyForged: { submitted: tally.fullyForged, final: tally.fullyForgedFinal },
+      judges: {
+        caughtAtClose: tally.forgedCaught,
+        catchRate: ratio(tally.forgedCaught, tally.forged),
+        predictedCatchRate: ratio(tally.predictedCatch, tally.forged),
+        acceptedAtClose: tally.forgedAccepted,
+        allJudgesAttacker: { measured: ratio(tally.allJudgesAttacker, tally.forged), predictedAq: Math.round(a ** q * 10_000) / 10_000, attackerStakeShare: ratio(a * 10_000, 10_000) }
+      },
+      watchers: {
+        count: options.watchers,
+        overturned: tally.overturned,
+        catchRate: ratio(tally.overturned, tally.forgedAccepted),
+        predictedCatchRate: ratio(tally.predictedWatcherCatch, tally.forgedAccepted)
+      },
+      note: "judges audit one segment chosen after the commitment; what they accept is final only if no watcher's re-executed segment disproves it within the window"
     },
     rewards: {
       total: String(totalPaid),
@@ -81,11 +95,19 @@ export const simulate = (options: SimulationOptions, adversary: Adversary) => {
       attackerPaid: String(attackerPaid),
       attackerSlashed: String(attackerSlashed),
       attackerProfit: String(attackerPaid - attackerSlashed),
+      forgerPaid: String(tally.forgerPaid),
+      attackProfit: {
+        value: String(attackProfit),
+        definition:
+          "vs training honestly, compute valued at the reward it earns (R per result): Σ R × (fraction of segments skipped) − R × (forged results caught) − stake slashed from the attacker's identities",
+        rewardPerResult: String(rewardPerResult)
+      },
       lazy: { votes: tally.lazyVotes, provenWrong: tally.lazyProvenWrong, paid: String(sum(tally.paid, lazy)), slashed: String(sum(tally.slashed, lazy)) },
       refereeEarned: String(tally.refereeEarned)
     },
     validatorCost: {
-      perHonestResult: ratio(tally.judgeUnits, honestResults * 64),
+      judgesPerHonestResult: ratio(tally.judgeUnits, honestResults * 64),
+      watchersPerResult: ratio(tally.watcherUnits, tally.results * 64),
       refereePerResult: ratio(tally.refereeUnits, tally.results * 64),
       fullReplayBaseline: q,
       unit: "compute per result / the trainer's compute (baseline: every judge replays the whole training)"
