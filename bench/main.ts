@@ -7,6 +7,7 @@ import { durabilityBench } from "./durability.bench"
 import { eventStoreBench } from "./eventStore.bench"
 import { projectionsBench } from "./projections.bench"
 import { trainingBench } from "./training.bench"
+import { verificationBench } from "./verification.bench"
 import type { BenchResult } from "./stats"
 
 /**
@@ -27,6 +28,7 @@ try {
   results.push(...(await projectionsBench(server.url, quick ? { commits: 3000, rate: 50, seconds: 2 } : undefined)))
   results.push(...(await chainBench(server.url, quick ? [64, 1024] : undefined)))
   results.push(...(await trainingBench(server.url, quick ? { epochs: 1, target: 0.93 } : undefined)))
+  results.push(...verificationBench(quick ? { results: 1_000, nodes: 300, tasks: 5 } : undefined))
 } finally {
   await server.stop()
 }

@@ -24,7 +24,11 @@ export const ProtocolParams = Schema.Struct({
   /** Share of a node's task stake taken when a ruling proves its result or vote wrong. */
   slashBps: BasisPoints,
   /** Share of a slash paid to whoever proved it (the referee); the rest is burned. */
-  refereeRewardBps: BasisPoints
+  refereeRewardBps: BasisPoints,
+  /** How long a DAO proposal is open for votes (the proposer does not choose). */
+  votingSeconds: PositiveInt,
+  /** Share of all bonded stake that must vote for a proposal's outcome to count. */
+  quorumBps: BasisPoints
 })
 export type ProtocolParams = typeof ProtocolParams.Type
 
@@ -35,5 +39,7 @@ export const defaultProtocol: ProtocolParams = {
   commitSeconds: 60,
   challengeSeconds: 300,
   slashBps: 10_000,
-  refereeRewardBps: 5_000
+  refereeRewardBps: 5_000,
+  votingSeconds: 3_600,
+  quorumBps: 2_000
 }

@@ -65,7 +65,8 @@ export const ModelDoc = Schema.Struct({
   /** One entry per version with metrics: the model's progress, iteration by iteration. */
   metricLog: Schema.Array(Schema.Struct({ version: N, taskId: Schema.optional(S), round: Schema.optional(N), accuracy: N, loss: N, at: S })),
   proposals: Schema.Array(
-    Schema.Struct({ proposalId: S, action: S, status: Schema.Literals(["open", "passed", "rejected"]), votesFor: N, votesAgainst: N })
+    /** votesFor / votesAgainst: stake (Neura base units, decimal strings). */
+    Schema.Struct({ proposalId: S, action: S, status: Schema.Literals(["open", "passed", "rejected"]), votesFor: S, votesAgainst: S })
   )
 })
 export type ModelDoc = typeof ModelDoc.Type

@@ -85,7 +85,7 @@ export const modelsProjection: Projection<ModelDoc> = {
       case "ModelForked":
         return [[id, { ...doc, position, forks: [...doc.forks, { modelId: d.childModelId, fromVersion: d.version }] }]]
       case "ProposalOpened":
-        return [[id, { ...doc, position, proposals: [...doc.proposals, { proposalId: d.proposalId, action: d.action, status: "open", votesFor: 0, votesAgainst: 0 }] }]]
+        return [[id, { ...doc, position, proposals: [...doc.proposals, { proposalId: d.proposalId, action: d.action, status: "open", votesFor: "0", votesAgainst: "0" }] }]]
       case "ProposalVoteCast":
         return [
           [
@@ -93,7 +93,7 @@ export const modelsProjection: Projection<ModelDoc> = {
             {
               ...doc,
               position,
-              proposals: proposal(d.proposalId, (p) => (d.support ? { ...p, votesFor: p.votesFor + 1 } : { ...p, votesAgainst: p.votesAgainst + 1 }))
+              proposals: proposal(d.proposalId, (p) => (d.support ? { ...p, votesFor: (BigInt(p.votesFor) + d.weight).toString() } : { ...p, votesAgainst: (BigInt(p.votesAgainst) + d.weight).toString() }))
             }
           ]
         ]

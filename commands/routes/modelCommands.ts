@@ -23,6 +23,7 @@ import type { EventMetadata } from "../../domain/recordedEvent"
 import { prepareAppend } from "../../infra/eventStore/codec"
 import { canonicalJson } from "../../infra/canonicalJson"
 import { keccak256Hex } from "../../infra/keccak"
+import { loadBondedTotal, loadNodeStake } from "../stakeFacts"
 import { commandSpec, step, type CommandContext } from "../commandSpec"
 import { loadModelState, loadNodeFacts } from "../facts"
 import { handleCommand } from "../handleCommand"
@@ -130,29 +131,37 @@ export const modelCommands = [
   commandSpec({
     type: "OpenProposal",
     aggregate: "model",
-    summary: "A registered node proposes to publish a version, delist the model or modify its metadata (DAO).",
+    summary: "A registered node proposes to publish a version, delist the model or modify its metadata (DAO); the protocol sets the voting period and the quorum (a share of all bonded stake).",
     payload: OpenProposalPayload,
     handle: (p, ctx) =>
       Effect.gen(function* () {
         const proposerNode = yield* loadNodeFacts(p.nodeId)
-        return yield* handleCommand(model, modelStream(p.modelId), new OpenProposal({ ...p, actor: ctx.actor, at: ctx.at, proposerNode }), ctx.metadata)
+        const bondedTotal = yield* loadBondedTotal()
+        const { votingSeconds, quorumBps } = ctx.protocol
+        return yield* handleCommand(
+          model,
+          modelStream(p.modelId),
+          new OpenProposal({ ...p, actor: ctx.actor, at: ctx.at, proposerNode, votingSeconds, quorumBps, bondedTotal }),
+          ctx.metadata
+        )
       })
   }),
   commandSpec({
     type: "CastProposalVote",
     aggregate: "model",
-    summary: "A registered node votes for or against a proposal (one vote per node and key).",
+    summary: "A node votes for or against a proposal, weighted by its bonded stake (one vote per node and key).",
     payload: CastProposalVotePayload,
     handle: (p, ctx) =>
       Effect.gen(function* () {
         const voterNode = yield* loadNodeFacts(p.nodeId)
-        return yield* handleCommand(model, modelStream(p.modelId), new CastProposalVote({ ...p, actor: ctx.actor, at: ctx.at, voterNode }), ctx.metadata)
+        const voterStake = yield* loadNodeStake(p.nodeId)
+        return yield* handleCommand(model, modelStream(p.modelId), new CastProposalVote({ ...p, actor: ctx.actor, at: ctx.at, voterNode, voterStake }), ctx.metadata)
       })
   }),
   commandSpec({
     type: "CloseProposal",
     aggregate: "model",
-    summary: "After its closing time, settle a proposal: publish / delist / modify when a majority reached quorum, else reject.",
+    summary: "After its closing time, settle a proposal: publish / delist / modify when a stake majority reached the stake quorum, else reject.",
     payload: CloseProposalPayload,
     handle: (p, ctx) => handleCommand(model, modelStream(p.modelId), new CloseProposal({ ...p, actor: ctx.actor, at: ctx.at }), ctx.metadata)
   })

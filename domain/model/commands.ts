@@ -1,6 +1,6 @@
 import { Schema } from "effect"
 import { NodeFacts } from "../task/commands"
-import { Address, Hash32, Instant, JsonObject, Metrics, ModelId, ModelVersionRef, PositiveInt, ProposalId } from "../primitives"
+import { Address, Hash32, Instant, JsonObject, Metrics, ModelId, ModelVersionRef, NeuraAmount, PositiveInt, ProposalId } from "../primitives"
 import { Lineage, ModelChanges, ProposalAction } from "./events"
 
 const actorAndTime = { actor: Address, at: Instant }
@@ -72,14 +72,17 @@ export const OpenProposalPayload = Schema.Struct({
   action: ProposalAction,
   version: Schema.optional(PositiveInt),
   changes: Schema.optional(ModelChanges),
-  reason: Schema.optional(Schema.String.pipe(Schema.check(Schema.isMaxLength(1000)))),
-  quorum: PositiveInt,
-  closesAt: Instant
+  reason: Schema.optional(Schema.String.pipe(Schema.check(Schema.isMaxLength(1000))))
 })
 export class OpenProposal extends Schema.TaggedClass<OpenProposal>()("OpenProposal", {
   ...OpenProposalPayload.fields,
   ...actorAndTime,
-  proposerNode: NodeFacts
+  proposerNode: NodeFacts,
+  /** The protocol's voting period and quorum share. */
+  votingSeconds: PositiveInt,
+  quorumBps: Schema.Number,
+  /** All stake bonded in the network now (from the log). */
+  bondedTotal: NeuraAmount
 }) {}
 
 export const CastProposalVotePayload = Schema.Struct({
@@ -91,7 +94,9 @@ export const CastProposalVotePayload = Schema.Struct({
 export class CastProposalVote extends Schema.TaggedClass<CastProposalVote>()("CastProposalVote", {
   ...CastProposalVotePayload.fields,
   ...actorAndTime,
-  voterNode: NodeFacts
+  voterNode: NodeFacts,
+  /** The voter's bonded stake now (from its node stream). */
+  voterStake: NeuraAmount
 }) {}
 
 export const CloseProposalPayload = Schema.Struct({ modelId: ModelId, proposalId: ProposalId })

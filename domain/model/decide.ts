@@ -124,7 +124,6 @@ export const openProposal = (c: OpenProposal, state: ModelState): Decision =>
   Result.flatMap(registered(c.modelId, state), (s): Decision => {
     if (c.actor !== c.proposerNode.address || c.proposerNode.nodeId !== c.nodeId) return Result.fail(new NotVoterKey({ nodeId: c.nodeId, actor: c.actor }))
     if (s.proposals.has(c.proposalId)) return Result.fail(new ProposalAlreadyExists({ proposalId: c.proposalId }))
-    if (Date.parse(c.closesAt) <= Date.parse(c.at)) return Result.fail(new ProposalInvalid({ reason: "closesAt must be in the future" }))
     switch (c.action) {
       case "publish": {
         if (c.version === undefined) return Result.fail(new ProposalInvalid({ reason: "publish needs a version" }))
@@ -152,8 +151,9 @@ export const openProposal = (c: OpenProposal, state: ModelState): Decision =>
         ...(c.reason === undefined ? {} : { reason: c.reason }),
         proposer: c.actor,
         nodeId: c.nodeId,
-        quorum: c.quorum,
-        closesAt: c.closesAt,
+        // The protocol, not the proposer, sets the period and the quorum.
+        quorumStake: (c.bondedTotal * BigInt(c.quorumBps)) / 10_000n,
+        closesAt: new Date(Date.parse(c.at) + c.votingSeconds * 1000).toISOString(),
         openedAt: c.at
       }
     ])
@@ -169,7 +169,11 @@ export const castProposalVote = (c: CastProposalVote, state: ModelState): Decisi
     if (p.votes.has(c.nodeId) || [...p.votes.values()].some((v) => v.voter === c.actor)) {
       return Result.fail(new AlreadyVotedOnProposal({ proposalId: c.proposalId, voter: c.actor }))
     }
-    return Result.succeed([{ _tag: "ProposalVoteCast", modelId: c.modelId, proposalId: c.proposalId, nodeId: c.nodeId, voter: c.actor, support: c.support, castAt: c.at }])
+    // Votes weigh by bonded stake: an identity without stake has no say (identities are free; stake is not).
+    if (c.voterStake <= 0n) return Result.fail(new ProposalInvalid({ reason: `${c.nodeId} has no bonded stake to vote with` }))
+    return Result.succeed([
+      { _tag: "ProposalVoteCast", modelId: c.modelId, proposalId: c.proposalId, nodeId: c.nodeId, voter: c.actor, support: c.support, weight: c.voterStake, castAt: c.at }
+    ])
   })
 
 export const closeProposal = (c: CloseProposal, state: ModelState): Decision =>
@@ -179,12 +183,12 @@ export const closeProposal = (c: CloseProposal, state: ModelState): Decision =>
     if (p.status !== "open") return Result.fail(new ProposalClosed({ proposalId: c.proposalId }))
     if (Date.parse(c.at) <= Date.parse(p.opened.closesAt)) return Result.fail(new ProposalStillOpen({ proposalId: c.proposalId, closesAt: p.opened.closesAt }))
     const votes = [...p.votes.values()]
-    const votesFor = votes.filter((v) => v.support).length
-    const votesAgainst = votes.length - votesFor
+    const votesFor = votes.filter((v) => v.support).reduce((s, v) => s + v.weight, 0n)
+    const votesAgainst = votes.filter((v) => !v.support).reduce((s, v) => s + v.weight, 0n)
     const reject = (reason: string): Decision =>
       Result.succeed([{ _tag: "ProposalRejected", modelId: c.modelId, proposalId: c.proposalId, votesFor, votesAgainst, reason, closedAt: c.at }])
-    if (votes.length < p.opened.quorum) return reject(`${votes.length} votes, quorum is ${p.opened.quorum}`)
-    if (votesFor <= votesAgainst) return reject(`${votesFor} for, ${votesAgainst} against`)
+    if (votesFor + votesAgainst < p.opened.quorumStake) return reject(`${votesFor + votesAgainst} stake voted, quorum is ${p.opened.quorumStake}`)
+    if (votesFor <= votesAgainst) return reject(`${votesFor} stake for, ${votesAgainst} against`)
     // The model may have changed while the vote ran.
     if (s.status === "delisted") return reject("model was delisted meanwhile")
     switch (p.opened.action) {

@@ -1,5 +1,5 @@
 import { Schema } from "effect"
-import {
+import { NeuraAmount,
   Address,
   DatasetId,
   Hash32,
@@ -84,8 +84,9 @@ export const ProposalOpened = Schema.TaggedStruct("ProposalOpened", {
   reason: Schema.optional(Schema.String),
   proposer: Address,
   nodeId: NodeId,
-  /** Votes needed for the decision to count. */
-  quorum: PositiveInt,
+  /** Stake that must vote for the decision to count: the protocol's share of all bonded stake when it opened. */
+  quorumStake: NeuraAmount,
+  /** Opening time plus the protocol's voting period. */
   closesAt: Instant,
   openedAt: Instant
 })
@@ -96,6 +97,8 @@ export const ProposalVoteCast = Schema.TaggedStruct("ProposalVoteCast", {
   nodeId: NodeId,
   voter: Address,
   support: Schema.Boolean,
+  /** The voter's bonded stake when it voted: its weight. */
+  weight: NeuraAmount,
   castAt: Instant
 })
 
@@ -123,8 +126,9 @@ export const ModelModified = Schema.TaggedStruct("ModelModified", {
 export const ProposalRejected = Schema.TaggedStruct("ProposalRejected", {
   modelId: ModelId,
   proposalId: ProposalId,
-  votesFor: Schema.Number,
-  votesAgainst: Schema.Number,
+  /** Stake for and against. */
+  votesFor: NeuraAmount,
+  votesAgainst: NeuraAmount,
   reason: Schema.String,
   closedAt: Instant
 })

@@ -5,7 +5,7 @@ type Opened = Extract<ModelEvent, { _tag: "ProposalOpened" }>
 
 export interface Proposal {
   readonly opened: Opened
-  readonly votes: ReadonlyMap<NodeId, { readonly voter: Address; readonly support: boolean }>
+  readonly votes: ReadonlyMap<NodeId, { readonly voter: Address; readonly support: boolean; readonly weight: bigint }>
   readonly status: "open" | "passed" | "rejected"
 }
 
@@ -77,7 +77,7 @@ export const evolve = (state: ModelState, event: ModelEvent): ModelState => {
         ...state,
         proposals: withProposal(event.proposalId, (p) => {
           const votes = new Map(p.votes)
-          votes.set(event.nodeId, { voter: event.voter, support: event.support })
+          votes.set(event.nodeId, { voter: event.voter, support: event.support, weight: event.weight })
           return { ...p, votes }
         })
       }

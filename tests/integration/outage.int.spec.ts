@@ -78,12 +78,12 @@ describe("nats-server crashes in the middle of a task (every role its own proces
         expect(out, s.name).toMatch(/NATS connection restored/)
       }
 
-      // Executions per work item: trainings ("OUT1 r1 s0: trained …") and verifications ("<result>: measured …").
+      // Executions per work item: trainings ("OUT1 r1 s0: trained …") and verifications ("<result>: segment 3 reproduced, measured …").
       const trainings = new Map<string, number>()
       const verifications = new Map<string, number>()
       for (const s of group.started) {
         for (const [k, n] of countBy(s.output, /: (OUT1 r\d+ s\d+): trained/)) trainings.set(`${s.name} ${k}`, n)
-        for (const [k, n] of countBy(s.output, /: (OUT1-r\d+-s\d+-\S+): measured accuracy/)) verifications.set(`${s.name} ${k}`, n)
+        for (const [k, n] of countBy(s.output, /: (OUT1-r\d+-s\d+-\S+): segment \d+ /)) verifications.set(`${s.name} ${k}`, n)
       }
       expect(trainings.size).toBe(events.filter((e) => e.type === "ResultSubmitted").length)
       expect(verifications.size).toBe(events.filter((e) => e.type === "VerificationVoted").length)

@@ -37,17 +37,19 @@ const open = (action: "publish" | "delist" | "modify", extra: Partial<Constructo
     proposalId: "P1" as ProposalId,
     nodeId: nodes.validator1.nodeId,
     action,
-    quorum: 2,
-    closesAt: at(3600),
     actor: nodes.validator1.address,
     at: at(10),
     proposerNode: voterFacts("validator1"),
+    // Opened at(10): voting closes at(3610); quorum 20% of 50,000 bonded = 10,000.
+    votingSeconds: 3600,
+    quorumBps: 2000,
+    bondedTotal: 50_000n,
     ...(action === "publish" ? { version: 1 } : {}),
     ...extra
   })
-const voteOn = (name: "validator1" | "validator2" | "validator3", support: boolean) =>
-  new CastProposalVote({ modelId, proposalId: "P1" as ProposalId, nodeId: nodes[name].nodeId, support, actor: nodes[name].address, at: at(20), voterNode: voterFacts(name) })
-const close = (when = at(3601)) => new CloseProposal({ modelId, proposalId: "P1" as ProposalId, actor: stranger, at: when })
+const voteOn = (name: "validator1" | "validator2" | "validator3", support: boolean, voterStake = 10_000n) =>
+  new CastProposalVote({ modelId, proposalId: "P1" as ProposalId, nodeId: nodes[name].nodeId, support, actor: nodes[name].address, at: at(20), voterNode: voterFacts(name), voterStake })
+const close = (when = at(3611)) => new CloseProposal({ modelId, proposalId: "P1" as ProposalId, actor: stranger, at: when })
 
 describe("Model catalog: AllocateModelId", () => {
   it("numbers models in order", () => {
@@ -115,12 +117,22 @@ describe("Model: ForkModel and RecordFork", () => {
 })
 
 describe("Model: DAO proposals", () => {
-  it("a registered node opens a proposal", () =>
-    spec.given(registered).when(open("publish")).thenEvents((events) => expect(events[0]).toMatchObject({ _tag: "ProposalOpened", action: "publish", version: 1, quorum: 2 })))
-  it("publish names an existing version; modify names changes; closing time in the future", () => {
+  it("a registered node opens a proposal; the protocol sets its voting period and its stake quorum", () =>
+    spec
+      .given(registered)
+      .when(open("publish"))
+      .thenEvents((events) => expect(events[0]).toMatchObject({ _tag: "ProposalOpened", action: "publish", version: 1, quorumStake: 10_000n, closesAt: at(3610) })))
+  it("publish names an existing version; modify names changes", () => {
     spec.given(registered).when(open("publish", { version: 9 })).thenFails("ModelVersionNotFound")
     spec.given(registered).when(open("modify")).thenFails("ProposalInvalid")
-    spec.given(registered).when(open("delist", { closesAt: at(5) })).thenFails("ProposalInvalid")
+  })
+  it("votes weigh by bonded stake: one whale outweighs many small identities; no stake, no vote", () => {
+    const opened = decided(registered, open("publish"))
+    spec.given(opened).when(voteOn("validator2", true, 0n)).thenFails("ProposalInvalid")
+    const h = decided(decided(opened, voteOn("validator2", true, 3_000n)), voteOn("validator3", false, 9_000n))
+    spec.given(h).when(close()).thenEvents((e) => expect(e[0]).toMatchObject({ _tag: "ProposalRejected", votesFor: 3_000n, votesAgainst: 9_000n }))
+    const small = decided(decided(opened, voteOn("validator2", true, 4_000n)), voteOn("validator3", true, 4_000n))
+    spec.given(small).when(close()).thenEvents((e) => expect(e[0]).toMatchObject({ _tag: "ProposalRejected", reason: expect.stringMatching(/quorum is 10000/) }))
   })
   it("the proposer signs with its node key", () => spec.given(registered).when(open("delist", { actor: stranger })).thenFails("NotVoterKey"))
   it("one vote per node and per key, while open", () => {
@@ -128,12 +140,12 @@ describe("Model: DAO proposals", () => {
     spec.given(opened).when(voteOn("validator2", true)).thenEvents((events) => expect(events[0]).toMatchObject({ _tag: "ProposalVoteCast", support: true }))
     const voted = decided(opened, voteOn("validator2", true))
     spec.given(voted).when(voteOn("validator2", false)).thenFails("AlreadyVotedOnProposal")
-    spec.given(opened).when(new CastProposalVote({ ...voteOn("validator2", true), at: at(4000) })).thenFails("ProposalClosed")
+    spec.given(opened).when(new CastProposalVote({ ...voteOn("validator2", true), at: at(3611) })).thenFails("ProposalClosed")
   })
   it("a majority reaching quorum publishes the version", () => {
     const h = decided(decided(decided(registered, open("publish")), voteOn("validator2", true)), voteOn("validator3", true))
-    spec.given(h).when(close()).then([{ _tag: "ModelPublished", modelId, version: 1, proposalId: "P1" as ProposalId, publishedAt: at(3601) }])
-    const state = fold(model, [...h, { _tag: "ModelPublished", modelId, version: 1, proposalId: "P1" as ProposalId, publishedAt: at(3601) }])
+    spec.given(h).when(close()).then([{ _tag: "ModelPublished", modelId, version: 1, proposalId: "P1" as ProposalId, publishedAt: at(3611) }])
+    const state = fold(model, [...h, { _tag: "ModelPublished", modelId, version: 1, proposalId: "P1" as ProposalId, publishedAt: at(3611) }])
     expect(state.status === "published" && state.publishedVersion).toBe(1)
   })
   it("delist and modify take effect the same way", () => {
@@ -143,16 +155,17 @@ describe("Model: DAO proposals", () => {
     spec.given(modify).when(close()).thenEvents((e) => expect(e[0]).toMatchObject({ _tag: "ModelModified", changes: { name: "digits-mlp-2" } }))
   })
   it("without quorum or majority the proposal is rejected", () => {
-    const one = decided(decided(registered, open("publish")), voteOn("validator2", true))
-    spec.given(one).when(close()).thenEvents((e) => expect(e[0]).toMatchObject({ _tag: "ProposalRejected", votesFor: 1 }))
+    const one = decided(decided(registered, open("publish")), voteOn("validator2", true, 5_000n))
+    spec.given(one).when(close()).thenEvents((e) => expect(e[0]).toMatchObject({ _tag: "ProposalRejected", votesFor: 5_000n }))
     const split = decided(decided(decided(registered, open("publish")), voteOn("validator2", true)), voteOn("validator3", false))
-    spec.given(split).when(close()).thenEvents((e) => expect(e[0]).toMatchObject({ _tag: "ProposalRejected", votesFor: 1, votesAgainst: 1 }))
+    spec.given(split).when(close()).thenEvents((e) => expect(e[0]).toMatchObject({ _tag: "ProposalRejected", votesFor: 10_000n, votesAgainst: 10_000n }))
   })
   it("closes only after its closing time, once", () => {
     const opened = decided(registered, open("publish"))
     spec.given(opened).when(close(at(100))).thenFails("ProposalStillOpen")
     const closed = decided(opened, close())
     spec.given(closed).when(close(at(4000))).thenFails("ProposalClosed")
+    spec.given(opened).when(close(at(3610))).thenFails("ProposalStillOpen")
   })
   it("unknown proposals are not found", () => spec.given(registered).when(close()).thenFails("ProposalNotFound"))
   it("nodes of any id can be voters", () => expect(voteOn("validator3", true).nodeId).toBe("validator3" as NodeId))

@@ -1,0 +1,39 @@
+import { Effect, Stream } from "effect"
+import { EventStore } from "../domain/ports"
+import type { RecordedEvent } from "../domain/recordedEvent"
+import { history } from "./facts"
+import { nodeStream } from "../domain/node"
+import { taskStream } from "../domain/task"
+
+/**
+ * Stake facts for governance, from the log: bonded − withdrawn − slashed.
+ * (Slashes live in task streams, bonds and withdrawals in node streams.)
+ */
+const heldBy = (events: ReadonlyArray<RecordedEvent>, nodeId?: string) => {
+  let held = 0n
+  for (const e of events) {
+    const d = e.data
+    if (nodeId !== undefined && "nodeId" in d && d.nodeId !== nodeId) continue
+    if (d._tag === "StakeBonded") held += d.amount
+    else if (d._tag === "StakeWithdrawn") held -= d.amount
+    else if (d._tag === "StakeSlashed") held -= d.amount
+  }
+  return held
+}
+
+const all = (aggregate: string) =>
+  EventStore.use((store) => Effect.map(Stream.runCollect(store.readAll({ aggregate })), (c): ReadonlyArray<RecordedEvent> => [...c]))
+
+/** All stake bonded in the network now. */
+export const loadBondedTotal = Effect.fn("facts.bondedTotal")(function* () {
+  return heldBy([...(yield* all("node")), ...(yield* all("task"))])
+})
+
+/** One node's bonded stake now: its bonds and withdrawals, less what the tasks it committed to slashed. */
+export const loadNodeStake = Effect.fn("facts.nodeStake")(function* (nodeId: string) {
+  const own = yield* history(nodeStream(nodeId))
+  const tasks = [...new Set(own.flatMap((e) => (e.data._tag === "StakeCommitted" ? [e.data.taskId as string] : [])))]
+  const slashes: Array<RecordedEvent> = []
+  for (const t of tasks) slashes.push(...(yield* history(taskStream(t))).filter((e) => e.data._tag === "StakeSlashed"))
+  return heldBy([...own, ...slashes], nodeId)
+})
