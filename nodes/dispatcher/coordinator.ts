@@ -64,7 +64,12 @@ export const startCoordinator = async (deps: CoordinatorDeps) => {
   const closing = new Set<string>()
   // Failure detection: the last heartbeat of every node, in our clock.
   const lastSeen = new Map<string, number>()
-  const watchingSince = now().getTime()
+  // Silence is measured from when we could hear: after our own connection
+  // comes back, nobody's heartbeat could have reached us while it was down.
+  let watchingSince = now().getTime()
+  void (async () => {
+    for await (const s of deps.nc.status()) if (s.type === "reconnect") watchingSince = now().getTime()
+  })().catch(() => undefined)
   const heartbeats = deps.nc.subscribe(heartbeatWildcard(queue), {
     callback: (error, msg) => {
       if (!error) lastSeen.set(msg.subject.slice(msg.subject.lastIndexOf(".") + 1), now().getTime())
