@@ -39,10 +39,29 @@ export const trainingBench = async (url: string, options = { epochs: 3, target: 
   bare.dispose()
   const sampleSteps = samples.count * options.epochs
 
-  t = performance.now()
-  const vote = await verifyWork(verifyFor(result), { tf, weights, data })
-  const validatorSeconds = (performance.now() - t) / 1000
-  if (vote.verdict !== "accept") throw new Error(`bench: honest result not accepted: ${JSON.stringify(vote)}`)
+  // What judging one result costs against producing it, at two training lengths (medians of 5):
+  // a judge's work is one segment plus fixed costs (a held-out evaluation, loading a state).
+  const judgingCost = async (epochs: number) => {
+    const sample = epochs === options.epochs ? { work, verifyFor } : await sampleWork({ tf, weights, shard, initSeed: 3, seed: 9, epochs })
+    const median = (xs: Array<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+    const trainerRuns: Array<number> = []
+    let produced: Awaited<ReturnType<typeof trainOnWork>> | undefined
+    for (let i = 0; i < 5; i++) {
+      const started = performance.now()
+      produced = await trainOnWork({ ...sample.work, seed: 20 + i }, { tf, weights, data })
+      trainerRuns.push(performance.now() - started)
+    }
+    const judgeRuns: Array<number> = []
+    for (let i = 0; i < 5; i++) {
+      const started = performance.now()
+      const vote = await verifyWork(sample.verifyFor(produced!, `0x${(i + 1).toString(16)}`), { tf, weights, data })
+      judgeRuns.push(performance.now() - started)
+      if (vote.verdict !== "accept") throw new Error(`bench: honest result not accepted: ${JSON.stringify(vote)}`)
+    }
+    return { epochs, steps: produced!.proof.steps, segments: produced!.proof.checkpoints.states.length - 1, trainerMs: median(trainerRuns), judgeMs: median(judgeRuns) }
+  }
+  const short = await judgingCost(options.epochs)
+  const long = await judgingCost(options.epochs * 3)
 
   // -- the whole task vs centralised -----------------------------------------
   const started = performance.now()
@@ -81,12 +100,11 @@ export const trainingBench = async (url: string, options = { epochs: 3, target: 
       epochs: options.epochs,
       note: "trainer = load+check weights and shard, train, hash+upload weights, evaluate on held-out"
     }),
-    compare("validator.costPerResult", "judges' seconds / trainer seconds", (3 * validatorSeconds) / trainerSeconds, { name: "3 judges each replaying the whole training (the first slice's protocol)", value: (3 * bareSeconds) / trainerSeconds }, {
-      judgeSeconds: round(validatorSeconds, 3),
-      trainerSeconds: round(trainerSeconds, 3),
-      checkpoints: result.proof.checkpoints.states.length - 1,
+    compare("validator.costPerResult", "3 judges' time / trainer's time", (3 * long.judgeMs) / long.trainerMs, { name: "3 judges each replaying the whole training (the first slice's protocol)", value: (3 * bareSeconds * 1000 * 3) / long.trainerMs }, {
       goal: "≤ 0.25",
-      note: "each of 3 judges re-executes one audited segment from its committed checkpoint (bit-exact) and evaluates the weights on 1797 held-out samples"
+      longerRun: { ...long, ratio: round((3 * long.judgeMs) / long.trainerMs, 3) },
+      shorterRun: { ...short, ratio: round((3 * short.judgeMs) / short.trainerMs, 3) },
+      note: "each judge re-executes one audited segment from its committed checkpoint (bit-exact) and evaluates the weights on 1797 held-out samples; the evaluation is a fixed cost, so the ratio falls as runs grow"
     }),
     compare("digitsTask.network.wallSeconds", "s", networkSeconds, { name: "centralised training on all data to the same target", value: centralSeconds }, {
       target: options.target,
