@@ -3,6 +3,18 @@ import { Shard } from "../dataset/events"
 import { BudgetEscrowed, BudgetRefunded, RewardAllocated, RewardForfeited, RewardHeld } from "../ledger/events"
 import { ProtocolParams } from "../protocol"
 import {
+  ChallengeResolved,
+  DisputedVote,
+  ResultChallenged,
+  ResultFinalized,
+  ResultRejected,
+  ResultVerified,
+  StakeSlashed,
+  VerificationRequested,
+  VerificationVoted,
+  VoteCommitted
+} from "./verificationEvents"
+import {
   Address,
   BasisPoints,
   DatasetId,
@@ -164,37 +176,6 @@ export const ResultSubmitted = Schema.TaggedStruct("ResultSubmitted", {
   submittedAt: Instant
 })
 
-/** The segment every judge of a result re-executes, and the step inside it whose state they report. */
-export const Audit = Schema.Struct({ segment: NonNegativeInt, probeStep: PositiveInt })
-export type Audit = typeof Audit.Type
-
-/**
- * The judges of a result, drawn by stake from randomness nobody chose: the
- * hash of the commit that recorded the result (`seed`). The same seed picks
- * the audited segment. Votes are committed (hidden) until `commitDeadline`
- * or until every judge has committed, then revealed.
- */
-export const VerificationRequested = Schema.TaggedStruct("VerificationRequested", {
-  taskId: TaskId,
-  round: PositiveInt,
-  resultId: ResultId,
-  validators: Schema.Array(NodeId),
-  seed: Hash32,
-  audit: Audit,
-  commitDeadline: Instant,
-  requestedAt: Instant
-})
-
-/** A judge's hidden vote: sha256 of its verdict, evidence and a salt (see `voteCommitment`). */
-export const VoteCommitted = Schema.TaggedStruct("VoteCommitted", {
-  taskId: TaskId,
-  round: PositiveInt,
-  resultId: ResultId,
-  nodeId: NodeId,
-  commitment: Hash32,
-  committedAt: Instant
-})
-
 /**
  * An assigned validator went silent (no heartbeat for the liveness timeout)
  * before voting: another validator takes its place on this result. The
@@ -207,83 +188,6 @@ export const ValidatorReplaced = Schema.TaggedStruct("ValidatorReplaced", {
   replaced: NodeId,
   replacement: NodeId,
   replacedAt: Instant
-})
-
-export const Verdict = Schema.Literals(["accept", "reject"])
-export type Verdict = typeof Verdict.Type
-
-/**
- * What only re-execution produces: the leaf of the state at the audit's
- * probe step (inside the segment, never committed by the trainer) and at the
- * segment's end (to compare with the trainer's committed leaf).
- */
-export const SegmentEvidence = Schema.Struct({ probeHash: Hash32, endHash: Hash32 })
-export type SegmentEvidence = typeof SegmentEvidence.Type
-
-export const VerificationVoted = Schema.TaggedStruct("VerificationVoted", {
-  taskId: TaskId,
-  round: PositiveInt,
-  resultId: ResultId,
-  nodeId: NodeId,
-  validator: Address,
-  verdict: Verdict,
-  measured: Metrics,
-  evidence: SegmentEvidence,
-  salt: Hash32,
-  reason: Schema.optional(Schema.String),
-  votedAt: Instant
-})
-
-export const Tally = Schema.Struct({ accept: NonNegativeInt, reject: NonNegativeInt })
-
-export const ResultVerified = Schema.TaggedStruct("ResultVerified", {
-  taskId: TaskId,
-  round: PositiveInt,
-  resultId: ResultId,
-  nodeId: NodeId,
-  /** Median of the accepting validators' measurements. */
-  consensusMetrics: Metrics,
-  tally: Tally,
-  verifiedAt: Instant
-})
-
-export const ResultRejected = Schema.TaggedStruct("ResultRejected", {
-  taskId: TaskId,
-  round: PositiveInt,
-  resultId: ResultId,
-  nodeId: NodeId,
-  reason: Schema.String,
-  tally: Tally,
-  penalized: Schema.Boolean,
-  rejectedAt: Instant
-})
-
-/** A vote a ruling proved wrong (not computed, or computed wrongly): it earns nothing and its stake is slashed. */
-export const DisputedVote = Schema.Struct({ resultId: ResultId, nodeId: NodeId, reason: Schema.String })
-export type DisputedVote = typeof DisputedVote.Type
-
-/**
- * A referee's re-execution of a contested result's audited segment: the
- * leaves it obtained at the probe step and at the segment's end. Whoever
- * disagrees with it (the trainer's committed leaf, a judge's evidence) is
- * proven wrong.
- */
-export const Ruling = Schema.Struct({ resultId: ResultId, evidence: SegmentEvidence })
-export type Ruling = typeof Ruling.Type
-
-/** Stake a ruling took: part to the referee who proved it, the rest burned. */
-export const StakeSlashed = Schema.TaggedStruct("StakeSlashed", {
-  taskId: TaskId,
-  round: PositiveInt,
-  resultId: ResultId,
-  nodeId: NodeId,
-  address: Address,
-  amount: NeuraAmount,
-  referee: Address,
-  refereeReward: NeuraAmount,
-  burned: NeuraAmount,
-  reason: Schema.String,
-  slashedAt: Instant
 })
 
 export const RoundClosed = Schema.TaggedStruct("RoundClosed", {
@@ -302,44 +206,6 @@ export const RoundClosed = Schema.TaggedStruct("RoundClosed", {
   /** Trainer rewards held until their results are final (the challenge window). */
   held: Schema.optional(NeuraAmount),
   closedAt: Instant
-})
-
-/**
- * A staked node re-executed a segment of a verified result inside its
- * challenge window and got another state than the trainer committed.
- */
-export const ResultChallenged = Schema.TaggedStruct("ResultChallenged", {
-  taskId: TaskId,
-  round: PositiveInt,
-  resultId: ResultId,
-  challenger: NodeId,
-  address: Address,
-  segment: NonNegativeInt,
-  endHash: Hash32,
-  challengedAt: Instant
-})
-
-/**
- * The referee re-executed the challenged segment: `upheld` when the trainer's
- * committed state is wrong (the result is overturned, the trainer slashed,
- * the challenger paid from it); otherwise the challenger is slashed.
- */
-export const ChallengeResolved = Schema.TaggedStruct("ChallengeResolved", {
-  taskId: TaskId,
-  round: PositiveInt,
-  resultId: ResultId,
-  challenger: NodeId,
-  upheld: Schema.Boolean,
-  refereeEndHash: Hash32,
-  resolvedAt: Instant
-})
-
-/** The challenge window passed without a successful challenge: the result is final and its held reward paid. */
-export const ResultFinalized = Schema.TaggedStruct("ResultFinalized", {
-  taskId: TaskId,
-  round: PositiveInt,
-  resultId: ResultId,
-  finalizedAt: Instant
 })
 
 export const TaskContinued = Schema.TaggedStruct("TaskContinued", {
@@ -366,6 +232,8 @@ export const TaskExhausted = Schema.TaggedStruct("TaskExhausted", {
   metrics: Schema.optional(Metrics),
   exhaustedAt: Instant
 })
+
+export * from "./verificationEvents"
 
 /** Everything stored in a task's stream: its lifecycle and its escrow ledger. */
 export const TaskEvent = Schema.Union([
