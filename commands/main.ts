@@ -28,6 +28,7 @@ const app = build(runtime, {
   bridges: config.BRIDGE_ADDRESSES,
   anchorChains,
   chainId: config.CHAIN_ID,
+  protocol: config.PROTOCOL,
   weights: await objectStoreWeights(objectsNats),
   ...(config.SNAPSHOTS === "off" ? {} : { snapshots: await objectStoreSnapshots(objectsNats) })
 })

@@ -1,5 +1,30 @@
-import { address, addresses, flag, integer, port, text, url } from "../infra/config"
+import { Exit, Schema } from "effect"
+import { address, addresses, flag, integer, port, text, url, type Setting } from "../infra/config"
+import { defaultProtocol, ProtocolParams } from "../domain/protocol"
 import { DEFAULT_CHAIN_ID } from "../infra/identity/signature"
+
+/**
+ * PROTOCOL: JSON overriding some protocol parameters (docs/protocol.md), e.g.
+ * `{"challengeSeconds":5,"minStake":{"trainer":"2000","validator":"1000"}}`;
+ * each given field is validated like the whole.
+ */
+const decodeProtocol = Schema.decodeUnknownExit(ProtocolParams)
+const encodeProtocol = Schema.encodeSync(ProtocolParams)
+export const protocolSetting = (fallback: ProtocolParams = defaultProtocol): Setting<ProtocolParams> => ({
+  doc: "JSON object overriding protocol parameters (docs/protocol.md)",
+  fallback,
+  parse: (raw) => {
+    let overrides: unknown
+    try {
+      overrides = JSON.parse(raw)
+    } catch {
+      return { invalid: "must be a JSON object" }
+    }
+    if (typeof overrides !== "object" || overrides === null || Array.isArray(overrides)) return { invalid: "must be a JSON object" }
+    const merged = decodeProtocol({ ...encodeProtocol(fallback), ...overrides })
+    return Exit.isSuccess(merged) ? merged.value : { invalid: `not valid protocol parameters: ${String(merged.cause)}`.slice(0, 300) }
+  }
+})
 
 /** What the API process reads from its environment (validated at start; README "Environment"). */
 export const apiSettings = {
@@ -12,5 +37,6 @@ export const apiSettings = {
   ADMIN_ADDRESSES: addresses("admin identities: may rebuild the read models"),
   CHAIN_ID: integer("chain id of the signing domain and of the anchor chain", DEFAULT_CHAIN_ID, 1),
   CHAIN_RPC_URL: url("JSON-RPC URL of the chain RecordAnchor is checked against"),
-  ANCHOR_CONTRACT: address("the EventAnchor contract RecordAnchor is checked against")
+  ANCHOR_CONTRACT: address("the EventAnchor contract RecordAnchor is checked against"),
+  PROTOCOL: protocolSetting()
 }

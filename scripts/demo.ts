@@ -27,7 +27,8 @@ export const demoNodes = (): { run: string; nodes: ReadonlyArray<NodeSpec> } => 
     { nodeId: `trainerB-${run}`, role: "trainer" as const },
     { nodeId: `validator1-${run}`, role: "validator" as const },
     { nodeId: `validator2-${run}`, role: "validator" as const },
-    { nodeId: `validator3-${run}`, role: "validator" as const }
+    // validator3 also watches results through their challenge window.
+    { nodeId: `validator3-${run}`, role: "validator" as const, watch: true }
   ].map((n) => ({ ...n, key: devKey(n.nodeId) }))
   return { run, nodes }
 }
@@ -73,6 +74,7 @@ export const runDemo = async (options: {
   let finished: (e: RecordedEvent) => void = () => undefined
   const end = new Promise<RecordedEvent>((resolve) => (finished = resolve))
   const payouts = new Map<string, bigint>()
+  const held = new Set<string>()
   const follow = Effect.runFork(
     Stream.runForEach(options.store.subscribe({ fromPosition: head + 1 }), (e) =>
       Effect.sync(() => {
@@ -83,6 +85,19 @@ export const runDemo = async (options: {
               return say(`round ${d.round} started from ${d.base.modelId}-v${d.base.version} (pot ${d.pot} Neura)`)
             case "ResultSubmitted":
               return say(`  ${d.nodeId} submitted ${d.resultId}: ${d.proof.sampleCount} samples, ${d.proof.steps} steps, claims held-out accuracy ${d.proof.metrics.accuracy.toFixed(4)}`)
+            case "VerificationRequested":
+              return say(`  judges of ${d.resultId}: ${d.validators.join(", ")} (drawn by stake from its commit hash ${d.seed.slice(0, 10)}…), auditing segment ${d.audit.segment}`)
+            case "RewardHeld":
+              held.add(d.resultId)
+              return
+            case "ResultFinalized":
+            case "RewardForfeited":
+              held.delete(d.resultId)
+              return
+            case "ResultChallenged":
+              return say(`  ${d.challenger} CHALLENGES ${d.resultId}: segment ${d.segment} does not reproduce`)
+            case "StakeSlashed":
+              return say(`  SLASHED ${d.amount} Neura of ${d.nodeId}'s stake: ${d.reason}`)
             case "ResultVerified":
               return say(`  ${d.resultId} VERIFIED ${d.tally.accept}:${d.tally.reject}, consensus accuracy ${d.consensusMetrics.accuracy.toFixed(4)}`)
             case "ResultRejected":
@@ -91,7 +106,9 @@ export const runDemo = async (options: {
               payouts.set(d.nodeId ?? d.recipient, (payouts.get(d.nodeId ?? d.recipient) ?? 0n) + d.amount)
               return
             case "RoundClosed":
-              return say(`round ${d.round} closed: ${d.verifiedResults.length} verified, ${d.rejectedResults.length} rejected, paid ${d.paidOut} Neura${d.metrics ? `, model accuracy ${d.metrics.accuracy.toFixed(4)}` : ""}`)
+              return say(
+                `round ${d.round} closed: ${d.verifiedResults.length} verified, ${d.rejectedResults.length} rejected, paid ${d.paidOut} Neura${d.held ? ` (+${d.held} to trainers once final)` : ""}${d.metrics ? `, model accuracy ${d.metrics.accuracy.toFixed(4)}` : ""}`
+              )
             case "TaskContinued":
               return say(`task continues: ${d.reason}`)
             case "TaskCompleted":
@@ -109,7 +126,7 @@ export const runDemo = async (options: {
   const task = await createDigitsTask({ owner, weights, tf, taskId, suffix: run, target: options.target ?? 0.95, maxRounds: 8, budget: 80_000_000n })
   say(`task ${taskId} created on ${task.modelId}-v1: reach ${(options.target ?? 0.95) * 100}% held-out accuracy, budget ${task.budget} Neura escrowed`)
   await optIn(owner, taskId, nodes)
-  say(`nodes registered their keys and opted in`)
+  say(`nodes registered their keys, bonded stake and opted in (each committed the task's minimum stake)`)
 
   const outcome = await Promise.race([end, new Promise<never>((_, reject) => setTimeout(() => reject(new Error("demo task did not finish in 5 minutes")), 300_000))])
   const seconds = (performance.now() - started) / 1000
@@ -119,6 +136,9 @@ export const runDemo = async (options: {
   } else {
     say(`task exhausted (${d.reason}) after ${seconds.toFixed(1)} s; best ${d.bestVersion.modelId}-v${d.bestVersion.version}`)
   }
+  // Trainers are paid once their results are final: wait out the challenge window.
+  for (let i = 0; i < 600 && held.size > 0; i++) await new Promise((r) => setTimeout(r, 100))
+  say(held.size === 0 ? "every verified result is final (its challenge window passed unchallenged)" : `${held.size} result(s) still inside their challenge window`)
   await new Promise((r) => setTimeout(r, 300))
   for (const [who, amount] of payouts) say(`  paid ${amount} Neura to ${who}`)
   const verify = await owner.get("/events/verify")

@@ -10,6 +10,9 @@ import { RecordedEvent } from "../domain/recordedEvent"
 import { randomBytes } from "node:crypto"
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { build } from "../commands/app"
+import { protocolSetting } from "../commands/settings"
+import { defaultProtocol } from "../domain/protocol"
+import { orExit, readConfig } from "../infra/config"
 import { apiAnchorRecorder } from "../commands/anchorRecorder"
 import { httpTransport, NeuraClient } from "../commands/client"
 import { EventStore } from "../domain/ports"
@@ -134,6 +137,9 @@ const bridgeRuntime = ManagedRuntime.make(
   layerJetStream({ provision: false }).pipe(Layer.provide(NatsClient.layer(natsOptions({ servers: server.url, user: "bridge", pass: credentials.bridge, name: "neuralink-bridge" }))))
 )
 const anchoring = chainClient(chainConnection, anchorContract)
+// The dev stack's protocol: the defaults, with a 5 s challenge window so the demo sees results
+// become final and trainers paid (PROTOCOL overrides, as for the API process).
+const protocol = orExit(() => readConfig({ PROTOCOL: protocolSetting({ ...defaultProtocol, challengeSeconds: 5 }) }))
 const apiNats = await connect(natsOptions({ servers: server.url, user: "api", pass: credentials.api, name: "neuralink-api-snapshots" }))
 const app = build(runtime, {
   coordinators: [devKey("coordinator").address],
@@ -142,6 +148,7 @@ const app = build(runtime, {
   bridges: [devKey("bridge").address],
   anchorChains: [anchoring],
   chainId: localChain.chainId,
+  protocol: protocol.PROTOCOL,
   weights: await objectStoreWeights(apiNats),
   snapshots: await objectStoreSnapshots(apiNats)
 })
