@@ -28,7 +28,7 @@ export const trainingBench = async (url: string, options = { epochs: 3, target: 
   await trainOnWork(work, { tf, weights, data })
 
   let t = performance.now()
-  const result = await trainOnWork(work, { tf, weights, data })
+  await trainOnWork(work, { tf, weights, data })
   const trainerSeconds = (performance.now() - t) / 1000
   const samples = parseRows(shard.rows)
   const bare = await buildModel(tf.tf, topology)

@@ -1,25 +1,5 @@
-import { sha256 } from "@noble/hashes/sha2.js"
-import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js"
-import type { Address, Metrics, NodeId } from "../primitives"
+import type { Metrics } from "../primitives"
 import type { Vote } from "./state"
-
-/**
- * Validators for a result: deterministic (anyone can recompute the choice
- * from the log), never the trainer's node nor another node of the trainer's
- * address, spread by a hash of (result, node) so no node can position itself.
- */
-export const selectValidators = (
-  resultId: string,
-  trainer: { readonly nodeId: NodeId; readonly address: Address },
-  validators: ReadonlyArray<{ readonly nodeId: NodeId; readonly address: Address }>,
-  count: number
-): ReadonlyArray<NodeId> =>
-  validators
-    .filter((v) => v.nodeId !== trainer.nodeId && v.address !== trainer.address)
-    .map((v) => ({ nodeId: v.nodeId, rank: bytesToHex(sha256(utf8ToBytes(`${resultId}:${v.nodeId}`))) }))
-    .sort((a, b) => (a.rank < b.rank ? -1 : a.rank > b.rank ? 1 : 0))
-    .slice(0, count)
-    .map((v) => v.nodeId)
 
 export type Consensus =
   | { readonly outcome: "pending" }

@@ -1,5 +1,4 @@
 import type { LayersModel, Tensor } from "@tensorflow/tfjs"
-import { createHash } from "node:crypto"
 import type { Samples } from "../datasets/digits"
 import type { Tf } from "./tf"
 
@@ -139,29 +138,6 @@ export const evaluate = (tf: Tf, model: LayersModel, samples: Samples, classes: 
   let correct = 0
   for (let i = 0; i < samples.count; i++) if (result.predicted[i] === samples.labels[i]) correct++
   return { accuracy: correct / samples.count, loss: result.loss, predicted: result.predicted }
-}
-
-/**
- * A validator's proof that it really evaluated: SHA-256 over its node id and
- * the predicted classes on the held-out set. Honest validators of the same
- * weights predict identically, but each digest is salted with the voter's id,
- * so copying another vote's digest does not match; whoever holds the weights
- * and the held-out set can recompute it.
- */
-export const predictionsDigest = (nodeId: string, predicted: Int32Array): `0x${string}` =>
-  `0x${createHash("sha256").update(`${nodeId}:`).update(new Uint8Array(predicted.buffer, predicted.byteOffset, predicted.byteLength)).digest("hex")}`
-
-/** Largest absolute difference between two weight byte arrays (float32). */
-export const maxAbsDiff = (a: Uint8Array, b: Uint8Array): number => {
-  if (a.byteLength !== b.byteLength) return Infinity
-  const fa = new Float32Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength))
-  const fb = new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength))
-  let max = 0
-  for (let i = 0; i < fa.length; i++) {
-    const d = Math.abs(fa[i]! - fb[i]!)
-    if (!(d <= max)) max = d
-  }
-  return max
 }
 
 /**

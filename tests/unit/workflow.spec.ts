@@ -1,0 +1,109 @@
+import { describe, expect, it } from "vitest"
+import { fold } from "../../domain/decider"
+import { task } from "../../domain/task"
+import { ChallengeResult, DispatchTraining } from "../../domain/task/commands"
+import type { TaskEvent } from "../../domain/task/events"
+import type { TaskData } from "../../domain/task/state"
+import { reconcileTask, REVEAL_MARGIN_MS, type Action } from "../../nodes/dispatcher/workflow"
+import { hash32 } from "../support/events"
+import { allJoined, at, closeRound, commitVote, coordinator, drawValidators, modelId, nodes, proof, rA, roundStarted, submitResult, taskCreated, vote } from "../support/fixtures"
+
+/**
+ * The coordinator's decisions as a pure workflow: given what the log says
+ * (and what it already did, and who it heard from), when it reconciles, then
+ * these actions. No NATS, no API, no clock but the one given.
+ */
+const decided = (history: ReadonlyArray<TaskEvent>, command: Parameters<typeof task.decide>[0]) => {
+  const r = task.decide(command, fold(task, history))
+  if (r._tag === "Failure") throw new Error(JSON.stringify(r.failure))
+  return [...history, ...r.success]
+}
+const everyoneBeating = (nowMs: number) => new Map(Object.values(nodes).map((n) => [n.nodeId as string, nowMs]))
+const given = (history: ReadonlyArray<TaskEvent>, options: { nowMs?: number; published?: ReadonlyArray<string> } = {}) => {
+  const nowMs = options.nowMs ?? Date.parse(at(120))
+  const t = fold(task, history) as TaskData & { status: string }
+  return reconcileTask({
+    task: t,
+    topology: { class_name: "Sequential" },
+    classCount: 10,
+    queues: new Set(Object.values(nodes).map((n) => n.nodeId as string)),
+    published: new Set(options.published ?? []),
+    seen: { lastSeen: everyoneBeating(nowMs), watchingSince: 0, nowMs },
+    capability: "tfjs",
+    subjectPrefix: "cmd",
+    reassignAfter: 0.5
+  })
+}
+const tags = (actions: ReadonlyArray<Action>) => actions.map((a) => (a._tag === "Send" ? `Send ${a.type}` : a._tag === "Publish" ? `Publish ${a.work._tag}${a.work._tag === "VerifyWork" ? `:${a.work.phase}` : ""}` : a._tag))
+/** A dispatched round: trainerA's slot 0 (shard s1, seed 7: the fixtures' proof), trainerB's slot 1. */
+const dispatched = () =>
+  decided(
+    [...taskCreated(), ...allJoined(), roundStarted()],
+    new DispatchTraining({
+      taskId: "T1" as never,
+      round: 1,
+      assignments: [
+        { slot: 0, nodeId: nodes.trainerA.nodeId, shardIds: ["s1" as never], seed: 7 },
+        { slot: 1, nodeId: nodes.trainerB.nodeId, shardIds: ["s2" as never], seed: 8 }
+      ],
+      actor: coordinator,
+      at: at(5),
+      actorIsCoordinator: true
+    })
+  )
+const r0 = "T1-r1-s0-trainerA"
+const submitted = () => decided(dispatched(), submitResult("trainerA", r0))
+const drawn = () => decided(submitted(), drawValidators(r0))
+const verifyTags = (actions: ReadonlyArray<Action>) => tags(actions).filter((t) => t.startsWith("Publish VerifyWork"))
+
+describe("coordinator workflow", () => {
+  it("given an open task with enough participants, then it starts the next round", () => {
+    expect(tags(given([...taskCreated(), ...allJoined()]))).toEqual(["Send StartRound"])
+  })
+  it("given a running round nobody dispatched, then it plans and dispatches it", () => {
+    const actions = given([...taskCreated(), ...allJoined(), roundStarted()])
+    expect(tags(actions)).toEqual(["Send DispatchTraining"])
+    expect(actions[0]).toMatchObject({ commandId: "dispatch-T1-r1" })
+  })
+  it("given dispatched slots, then training work goes to each assignee, never again once delivered", () => {
+    expect(tags(given(dispatched()))).toEqual(["Publish TrainWork", "Publish TrainWork"])
+    expect(tags(given(submitted())).filter((t) => t === "Publish TrainWork")).toHaveLength(1)
+  })
+  it("given a result without judges, then it asks for the draw (it never picks them)", () => {
+    expect(tags(given(submitted())).filter((t) => t.startsWith("Send"))).toEqual(["Send DrawValidators"])
+  })
+  it("given drawn judges, then commit work goes to each; once all committed, reveal work", () => {
+    expect(verifyTags(given(drawn()))).toEqual(["Publish VerifyWork:commit", "Publish VerifyWork:commit", "Publish VerifyWork:commit"])
+    const all = (["validator1", "validator2", "validator3"] as const).reduce((h, n) => decided(h, commitVote(n, r0, "accept")), drawn())
+    expect(verifyTags(given(all))).toEqual(["Publish VerifyWork:reveal", "Publish VerifyWork:reveal", "Publish VerifyWork:reveal"])
+  })
+  it("given a judge that never commits, then reveals are routed only after the commit window (with a margin for clock skew)", () => {
+    const two = (["validator1", "validator2"] as const).reduce((h, n) => decided(h, commitVote(n, r0, "accept")), drawn())
+    const reveals = (nowMs: number) => verifyTags(given(two, { nowMs })).filter((t) => t === "Publish VerifyWork:reveal").length
+    expect(reveals(Date.parse(at(160)) + REVEAL_MARGIN_MS - 1)).toBe(0)
+    expect(reveals(Date.parse(at(160)) + REVEAL_MARGIN_MS)).toBe(2)
+  })
+  it("given every slot's result decided and every judge revealed, then it closes the round; not before", () => {
+    const judge = (h: ReadonlyArray<TaskEvent>, id: string) => {
+      const committed = (["validator1", "validator2", "validator3"] as const).reduce((acc, n) => decided(acc, commitVote(n, id, "accept")), h)
+      return (["validator1", "validator2", "validator3"] as const).reduce((acc, n) => decided(acc, vote(n, id, "accept", undefined, { resultId: id as never })), committed)
+    }
+    const one = judge(drawn(), r0)
+    expect(tags(given(one, { nowMs: Date.parse(at(250)) }))).not.toContain("CloseRound")
+    const slot1 = { proof: proof({ shardIds: ["s2" as never], shardHashes: [hash32(0x52)], seed: 8 }) }
+    const both = judge(decided(decided(one, submitResult("trainerB", "T1-r1-s1-trainerB", slot1)), drawValidators("T1-r1-s1-trainerB")), "T1-r1-s1-trainerB")
+    expect(tags(given(both, { nowMs: Date.parse(at(250)) }))).toContain("CloseRound")
+  })
+  it("given a held result, then it finalizes it after its window; given a challenge, then it referees it first", () => {
+    const drawn = decided(decided([...taskCreated(), ...allJoined(), roundStarted()], submitResult("trainerA")), drawValidators(rA))
+    const committed = (["validator1", "validator2"] as const).reduce((h, n) => decided(h, commitVote(n, rA, "accept")), drawn)
+    const revealed = (["validator1", "validator2"] as const).reduce((h, n) => decided(h, vote(n, rA, "accept")), committed)
+    const closed = decided(revealed, closeRound({ newVersion: { ref: { modelId, version: 2 }, metrics: { accuracy: 0.85, loss: 0.4 } } }))
+    expect(tags(given(closed, { nowMs: Date.parse(at(600)) }))).not.toContain("Send FinalizeResult")
+    expect(tags(given(closed, { nowMs: Date.parse(at(602)) }))).toContain("Send FinalizeResult")
+    const challenged = decided(closed, new ChallengeResult({ taskId: "T1" as never, resultId: rA, nodeId: nodes.validator3.nodeId, segment: 2, endHash: hash32(0xc0ffee), actor: nodes.validator3.address, at: at(400) }))
+    const actions = tags(given(challenged, { nowMs: Date.parse(at(700)) }))
+    expect(actions).toContain("RefereeChallenge")
+    expect(actions).not.toContain("Send FinalizeResult")
+  })
+})
