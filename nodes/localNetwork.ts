@@ -93,7 +93,7 @@ export const startLocalNetwork = async (options: {
     options.nodes
       .filter((n) => n.watch && n.behaviour !== "offline")
       .map((n) =>
-        startWatcher({ nodeId: n.nodeId, client: options.client.as(n.key), store: options.store, weights: options.weights, data, tf: async () => tf, log: (l) => log(`[watcher] ${l}`) })
+        startWatcher({ nodeId: n.nodeId, client: options.client.as(n.key), weights: options.weights, data, tf: async () => tf, pollMs: 250, log: (l) => log(`[watcher] ${l}`) })
       )
   )
   return {

@@ -6,7 +6,7 @@ import { objectStoreWeights, splitWeightsStore, type WeightsStoreShape } from ".
 import { apiWeightsWriter } from "../../commands/weightsClient"
 import { devKey } from "../../infra/identity/devKeys"
 import { natsOptionsFromEnv, watchConnection } from "../../infra/nats/NatsClient"
-import { ConfigInvalid, hex32, orExit, readConfig, text, url } from "../../infra/config"
+import { flag, ConfigInvalid, hex32, orExit, readConfig, text, url } from "../../infra/config"
 
 /** Set once a stop signal arrived: a connection closing then is expected. */
 let stopping = false
@@ -23,7 +23,8 @@ export const nodeSettings = {
   NODE_SECRET: hex32("this node's secp256k1 secret key"),
   NODE_DEV_KEY: text("development only: derive the key from this name instead of NODE_SECRET"),
   API_URL: url("the command API", "http://127.0.0.1:8080"),
-  NODE_CAPABILITIES: text("comma-separated capabilities", "tfjs")
+  NODE_CAPABILITIES: text("comma-separated capabilities", "tfjs"),
+  NODE_WATCH: flag("a validator also watches results through their challenge window (nodes/watcher)", false)
 }
 
 export const nodeEnvironment = () => {
@@ -41,6 +42,7 @@ export const nodeEnvironment = () => {
     key,
     apiUrl: config.API_URL,
     capabilities: config.NODE_CAPABILITIES.split(",").filter(Boolean),
+    watch: config.NODE_WATCH,
     /**
      * The node's NATS connection: it reconnects forever and logs outages; if it
      * ever closes while the process is not stopping, the process exits 1 (never

@@ -3,6 +3,7 @@ import { digitsLibrary } from "../infra/dataLibrary"
 import { apiClient, nodeEnvironment, registerSelf, runNodeMain, nodeWeights } from "../infra/nodeProcess"
 import type { ValidatorBehaviour } from "./verify"
 import { startValidator } from "./worker"
+import { startWatcher } from "../watcher/watcher"
 
 /** A validator node process (Verifier Engine). See nodes/infra/nodeProcess.ts for its environment. */
 runNodeMain(
@@ -14,16 +15,21 @@ runNodeMain(
     const client = apiClient(env.apiUrl, env.key)
     await registerSelf(client, env.nodeId, ["validator"], env.capabilities)
     console.log(`[validator ${env.nodeId}] ${env.key.address} on ${tf.backend}; waiting for work`)
+    const weights = await nodeWeights(nc, env.apiUrl, env.key)
+    const data = digitsLibrary()
     const worker = await startValidator({
       nc,
       nodeId: env.nodeId,
       client,
-      deps: { tf, weights: await nodeWeights(nc, env.apiUrl, env.key), data: digitsLibrary(), behaviour: (process.env.NODE_BEHAVIOUR as ValidatorBehaviour) ?? "honest" },
+      deps: { tf, weights, data, behaviour: (process.env.NODE_BEHAVIOUR as ValidatorBehaviour) ?? "honest" },
       log: (l) => console.log(`[validator] ${l}`)
     })
-    return { nc, worker }
+    // NODE_WATCH=true: also watch results through their challenge window, following the log through the API.
+    const watcher = env.watch ? await startWatcher({ nodeId: env.nodeId, client, weights, data, tf: async () => tf, log: (l) => console.log(`[watcher] ${l}`) }) : undefined
+    return { nc, worker, watcher }
   },
-  async ({ nc, worker }) => {
+  async ({ nc, worker, watcher }) => {
+    await watcher?.stop()
     await worker.stop()
     await nc.drain()
   }

@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto"
-import { Effect, Fiber, Stream } from "effect"
+import { Schema } from "effect"
+import { DomainEvent } from "../../domain/events"
 import { ApiError, type NeuraClient } from "../../commands/client"
 import { model as modelDecider } from "../../domain/model"
 import type { ModelEvent } from "../../domain/model/events"
 import type { ModelState } from "../../domain/model/state"
-import type { EventStore } from "../../domain/ports"
 import { task as taskDecider } from "../../domain/task"
 import { checkpointLeaf } from "../../domain/task/commitments"
 import { segmentBounds } from "../../domain/task/draw"
@@ -14,10 +14,14 @@ import type { LoadedTf } from "../../infra/ml/tf"
 import type { WeightsStoreShape } from "../../infra/weights/WeightsStore"
 import type { DataLibrary } from "../infra/dataLibrary"
 import { reexecuteSegment } from "../validator/verify"
+import { followLogThroughApi } from "./logFollower"
+
+const decodeEvent = Schema.decodeUnknownSync(DomainEvent)
 
 /**
  * A watcher: the honest staked node the challenge window relies on. It
- * follows the log and, for every verified result of a task it takes part in
+ * follows the log (through the API's public read side: no NATS access to the
+ * log needed) and, for every verified result of a task it takes part in
  * that is not final yet, re-executes one segment of its own choosing (drawn
  * from its secret key and the result, so nobody can predict it, and a
  * restart picks the same one). A segment that ends elsewhere than the trainer
@@ -26,13 +30,14 @@ import { reexecuteSegment } from "../validator/verify"
  */
 export interface WatcherDeps {
   readonly nodeId: string
-  /** Signs as the watcher's node key. */
+  /** Signs as the watcher's node key; also how it reads the log (the API's public read side). */
   readonly client: NeuraClient
-  readonly store: EventStore["Service"]
   readonly weights: WeightsStoreShape
   readonly data: DataLibrary
   readonly tf: () => Promise<LoadedTf>
   readonly log?: (line: string) => void
+  /** How often it asks the API for new events (1 s by default). */
+  readonly pollMs?: number
 }
 
 export const startWatcher = async (deps: WatcherDeps) => {
@@ -63,7 +68,10 @@ export const startWatcher = async (deps: WatcherDeps) => {
       },
       { tf: await deps.tf(), weights: deps.weights, data: deps.data }
     )
-    if (evidence.endHash === checkpointLeaf(c.proof.checkpoints.states[segment + 1]!)) return
+    if (evidence.endHash === checkpointLeaf(c.proof.checkpoints.states[segment + 1]!)) {
+      log(`${deps.nodeId}: watched ${c.resultId}: segment ${segment} reproduces`)
+      return
+    }
     log(`${deps.nodeId}: ${c.resultId} segment ${segment} does not reproduce; challenging`)
     await deps.client
       .command("ChallengeResult", { taskId: state.taskId, resultId: c.resultId, nodeId: deps.nodeId, segment, endHash: evidence.endHash }, { commandId: `challenge-${c.resultId}-${deps.nodeId}` })
@@ -97,23 +105,25 @@ export const startWatcher = async (deps: WatcherDeps) => {
       running = undefined
     })
   }
-  const fiber = Effect.runFork(
-    Stream.runForEach(deps.store.subscribe({ fromPosition: 1 }), (e) =>
-      Effect.sync(() => {
-        const [aggregate] = e.stream.split("-", 1)
-        if (aggregate === "task") tasks.set(e.stream, taskDecider.evolve(tasks.get(e.stream) ?? taskDecider.initialState, e.data as TaskEvent))
-        else if (aggregate === "model") models.set(e.stream, modelDecider.evolve(models.get(e.stream) ?? modelDecider.initialState, e.data as ModelEvent))
-        else if (e.data._tag === "DatasetRegistered") classCounts.set(e.data.datasetId, e.data.classCount)
-        else return
-        reconcile()
-      })
-    )
+  // Events arrive encoded (JSON): decoded with the catalogue, so states fold exactly as the deciders' do.
+  const following = followLogThroughApi(
+    deps.client,
+    (e) => {
+      const [aggregate] = e.stream.split("-", 1)
+      if (aggregate !== "task" && aggregate !== "model" && e.data._tag !== "DatasetRegistered") return
+      const data = decodeEvent(e.data)
+      if (aggregate === "task") tasks.set(e.stream, taskDecider.evolve(tasks.get(e.stream) ?? taskDecider.initialState, data as TaskEvent))
+      else if (aggregate === "model") models.set(e.stream, modelDecider.evolve(models.get(e.stream) ?? modelDecider.initialState, data as ModelEvent))
+      else if (data._tag === "DatasetRegistered") classCounts.set(data.datasetId, data.classCount)
+      reconcile()
+    },
+    { log, ...(deps.pollMs ? { pollMs: deps.pollMs } : {}) }
   )
   const timer = setInterval(reconcile, 1_000)
   return {
     async stop() {
       clearInterval(timer)
-      await Effect.runPromise(Fiber.interrupt(fiber))
+      await following.stop()
       await running
     }
   }

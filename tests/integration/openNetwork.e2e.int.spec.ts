@@ -111,7 +111,8 @@ describe("the challenge window (real NATS, real TF.js)", () => {
       { nodeId: "sybil3", role: "validator" as const, behaviour: "lazy" as const, stake: 1_000_000n },
       { nodeId: "watcher", role: "validator" as const, watch: true }
     ]
-    await using net = await networkHarness(server.url, nodes)
+    // A window long enough for a watcher that follows the log through the API (polling) to re-execute and challenge.
+    await using net = await networkHarness(server.url, nodes, [], { protocol: { challengeSeconds: 8 } })
     await net.createTask("OPEN2", { target: 0.99, maxRounds: 2 })
     const events = await net.waitForEnd("OPEN2", 150_000)
     const log = net.log.slice(-30).join("\n")

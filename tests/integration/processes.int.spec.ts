@@ -45,7 +45,8 @@ describe("node processes (nodes/*/main.ts)", () => {
     })
     try {
       const common = { API_URL: apiUrl }
-      const nodes = honestNodes.map((n) => ({ ...n, nodeId: `p-${n.nodeId}`, key: devKey(`p-${n.nodeId}`) }))
+      // validator3 also watches results through their challenge window (NODE_WATCH), following the log through the API.
+      const nodes = honestNodes.map((n) => ({ ...n, nodeId: `p-${n.nodeId}`, key: devKey(`p-${n.nodeId}`), watch: n.nodeId === "validator3" }))
       group.network(apiUrl, nodes)
       const bridge = launch("bridge", "nodes/bridge/main.ts", {
         ...common,
@@ -78,6 +79,14 @@ describe("node processes (nodes/*/main.ts)", () => {
       }
       expect(events.find((e) => e.type === "TaskCompleted")?.data.metrics.accuracy).toBeGreaterThanOrEqual(0.9)
       expect(new Set(events.filter((e) => e.type === "ResultSubmitted").map((e) => e.data.nodeId))).toEqual(new Set(["p-trainerA", "p-trainerB"]))
+
+      // The watcher process re-executed a segment of verified results inside their window.
+      const watcher = started.find((s) => s.name === "p-validator3")!
+      const watchedUntil = Date.now() + 30_000
+      while (!/watched PROC1-r\d+-s\d+-p-trainer[AB]: segment \d+ reproduces/.test(watcher.output.join(""))) {
+        if (Date.now() > watchedUntil) throw new Error(`the watcher checked nothing:\n${watcher.output.join("").slice(-1500)}`)
+        await new Promise((r) => setTimeout(r, 250))
+      }
 
       // The bridge anchors the log, and its anchors reach the log through the API.
       const anchors = chainClient({ chainId: chain.chainId, rpc: chain.request, privateKey: DEV_PRIVATE_KEYS[1] }, contract)

@@ -10,7 +10,7 @@ import { startLocalNetwork, type NodeSpec } from "../../nodes/localNetwork"
 import { objectStoreWeights } from "../../infra/weights/WeightsStore"
 import { createDigitsTask, optIn } from "../../nodes/digitsTask"
 import { devKey } from "../../commands/samples"
-import { defaultProtocol } from "../../domain/protocol"
+import { defaultProtocol, type ProtocolParams } from "../../domain/protocol"
 import { apiHarness } from "./apiHarness"
 import { uniqueSuffix } from "./jetStreamFixture"
 import { isolatedJetStreamLog } from "./jetStreamLayer"
@@ -24,13 +24,13 @@ export const networkHarness = async (
   url: string,
   nodes: ReadonlyArray<Omit<NodeSpec, "key">>,
   log: Array<string> = [],
-  options: { readonly coordinatorClock?: () => Date } = {}
+  options: { readonly coordinatorClock?: () => Date; readonly protocol?: Partial<ProtocolParams> } = {}
 ) => {
   const id = uniqueSuffix()
   const eventLog = isolatedJetStreamLog(url)
   // A short commit window (a judge that never commits holds reveals back 10 s, not the default
   // minute) and a 1 s challenge window (results become final, and trainers paid, soon after close).
-  const api = await apiHarness(eventLog.layer(), { protocol: { ...defaultProtocol, commitSeconds: 10, challengeSeconds: 1 } })
+  const api = await apiHarness(eventLog.layer(), { protocol: { ...defaultProtocol, commitSeconds: 10, challengeSeconds: 1, ...options.protocol } })
   const nc = await connect(natsOptions({ servers: url }))
   const queue = { streamName: `CMDS_${id}`, subjectPrefix: `c${id}` }
   const bucket = `w${id}`
