@@ -100,6 +100,10 @@ export const closeRound = (c: CloseRound, state: import("./state").TaskState): D
       const rejected = results.filter((r) => r.outcome === "rejected").map((r) => r.resultId)
       if (verified.length > 0 && !c.newVersion) return Result.fail(new NewVersionRequired({ reason: "verified results must be aggregated into a new model version" }))
       if (verified.length === 0 && c.newVersion) return Result.fail(new NewVersionRequired({ reason: "no verified result to aggregate" }))
+      const averaged = c.newVersion?.results
+      if (averaged && (averaged.length !== verified.length || !verified.every((id) => averaged.includes(id)))) {
+        return Result.fail(new NewVersionRequired({ reason: `the version averages ${averaged.join(", ") || "nothing"}, the round verified ${verified.join(", ")}` }))
+      }
       if (c.newVersion && c.newVersion.ref.modelId !== s.config.base.modelId) {
         return Result.fail(new TaskConfigInvalid({ reason: `new version is of ${c.newVersion.ref.modelId}, task trains ${s.config.base.modelId}` }))
       }

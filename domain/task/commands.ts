@@ -169,8 +169,13 @@ export class ReplaceValidator extends Schema.TaggedClass<ReplaceValidator>()("Re
 export const CloseRoundPayload = Schema.Struct({
   taskId: TaskId,
   round: PositiveInt,
-  /** The aggregated version (already created on the model) and its held-out metrics. */
-  newVersion: Schema.optional(Schema.Struct({ ref: ModelVersionRef, metrics: Metrics })),
+  /**
+   * The aggregated version (already created on the model), its held-out
+   * metrics, and (the coordinator always says) the results it averaged: they
+   * must be exactly the round's verified results after its rulings, so a
+   * version built before a late contest cannot close the round.
+   */
+  newVersion: Schema.optional(Schema.Struct({ ref: ModelVersionRef, metrics: Metrics, results: Schema.optional(Schema.Array(ResultId)) })),
   /** The referee's re-execution of every contested result's audited segment. */
   rulings: Schema.optional(Schema.Array(Ruling))
 })

@@ -77,8 +77,9 @@ export const startNatsCluster = async (
       const health = await Promise.all(monitorPorts.map((port) => ask(port, "/healthz")))
       const running = health.filter((h) => h.status !== 0).length
       const views = await Promise.all(monitorPorts.map((port) => ask(port, "/jsz")))
-      const leaderView = views.find((v) => v.body.meta_cluster?.replicas !== undefined)?.body.meta_cluster?.replicas ?? []
-      const peersCurrent = leaderView.filter((r) => r.current).length + 1
+      // The meta leader's view is the one that counts; a follower may list the
+      // peers it last heard of as not current. Take the best view.
+      const peersCurrent = Math.max(0, ...views.map((v) => (v.body.meta_cluster?.replicas ?? []).filter((r) => r.current).length)) + 1
       if (running > 0 && health.every((h) => h.status === 200 || h.status === 0) && peersCurrent >= running) return
       if (Date.now() > until) throw new Error(`cluster not healthy after ${timeoutMs} ms: /healthz ${health.map((h) => h.status).join(", ")}, ${peersCurrent} current peers`)
       await new Promise((r) => setTimeout(r, 200))

@@ -1,4 +1,5 @@
 import type { NatsConnection } from "@nats-io/transport-node"
+import { createHash } from "node:crypto"
 import { Effect, Fiber, Stream } from "effect"
 import { ApiError, type NeuraClient } from "../../commands/client"
 import type { DatasetEvent } from "../../domain/dataset/events"
@@ -197,7 +198,7 @@ export const startCoordinator = async (deps: CoordinatorDeps) => {
     const rulings = await rulingsFor(t)
     const settled = settleRound(round, rulings, now().toISOString(), t.config.criteria.penalizeRejected)
     const verified = [...settled.results.values()].filter((r) => r.outcome === "verified").sort((a, b) => (a.resultId < b.resultId ? -1 : 1))
-    let newVersion: { ref: { modelId: string; version: number }; metrics: { accuracy: number; loss: number } } | undefined
+    let newVersion: { ref: { modelId: string; version: number }; metrics: { accuracy: number; loss: number }; results: Array<string> } | undefined
     if (verified.length > 0) {
       const { tf } = await deps.tf()
       const model = await buildModel(tf, topologyOf(t)!)
@@ -209,11 +210,16 @@ export const startCoordinator = async (deps: CoordinatorDeps) => {
       model.dispose()
       const weightsHash = await deps.weights.put(averaged)
       const metrics = { accuracy: measured.accuracy, loss: measured.loss }
+      // Versions are linear: the parent is the model's latest (a version built for a verified set a late
+      // contest then changed stays in the model's history, unreferenced); the command id names the set.
+      const modelState = world.models.get(`model-${t.config.base.modelId}`)
+      const latest = modelState && modelState.status !== "none" ? Math.max(...modelState.versions.map((v) => v.version)) : round.base.version
+      const setId = createHash("sha256").update(verified.map((r) => r.resultId).join(",")).digest("hex").slice(0, 12)
       const created = await send(
         "CreateModelVersion",
         {
           modelId: t.config.base.modelId,
-          parentVersion: round.base.version,
+          parentVersion: latest,
           weightsHash,
           lineage: {
             taskId,
@@ -224,11 +230,11 @@ export const startCoordinator = async (deps: CoordinatorDeps) => {
           },
           metrics
         },
-        `version-${taskId}-r${round.round}`
+        `version-${taskId}-r${round.round}-${setId}`
       )
       const version = created?.results[0]?.events[0]?.data.version as number | undefined
       if (version === undefined) return
-      newVersion = { ref: { modelId: t.config.base.modelId, version }, metrics }
+      newVersion = { ref: { modelId: t.config.base.modelId, version }, metrics, results: verified.map((r) => r.resultId) }
       log(
         `${taskId} r${round.round}: FedAvg of ${verified.length} verified result(s) → ${t.config.base.modelId}-v${version}, held-out accuracy ${metrics.accuracy.toFixed(4)} (target ${t.config.objective.target})`
       )

@@ -278,3 +278,12 @@ describe("Challenge window and finality", () => {
     })
   })
 })
+
+describe("CloseRound and the aggregated version", () => {
+  it("a version that averaged other results than the round verified (built before a late contest) cannot close it", () => {
+    const h = panel(drawn(), [["validator1", "accept"], ["validator2", "accept"]])
+    spec.given(h).when(closeWith({ newVersion: { ...v2, results: [rA] } })).thenEvents((e) => expect(e.some((x) => x._tag === "RoundClosed")).toBe(true))
+    spec.given(h).when(closeWith({ newVersion: { ...v2, results: [] } })).thenFails("NewVersionRequired")
+    spec.given(h).when(closeWith({ newVersion: { ...v2, results: [rA, "T1-r1-trainerB" as ResultId] } })).thenFails("NewVersionRequired")
+  })
+})
