@@ -85,7 +85,11 @@ export const startNatsCluster = async (
       await new Promise((r) => setTimeout(r, 200))
     }
   }
-  await healthy()
+  // A cluster that never became healthy must not outlive the failed start.
+  await healthy().catch(async (e: unknown) => {
+    await stop().catch(() => undefined)
+    throw e
+  })
   return {
     url: members.map((m) => m.url).join(","),
     members,
