@@ -36,7 +36,8 @@ const lifecycle = async (api: Awaited<ReturnType<typeof apiHarness>>) => {
   const proof = proofPayload(base)
   const submitted = await api.client.as(devKey("t0")).command("SubmitResult", { taskId: "T1", round: 1, resultId: "T1-r1-t0", nodeId: "t0", proof })
   const drawn = await api.client.command("DrawValidators", { taskId: "T1", round: 1, resultId: "T1-r1-t0" })
-  return { modelId, submitted, proof, audit: drawn.results[0]!.events[0]!.data.audit }
+  // `last`: the lifecycle's last command (the draw), for reads that must include everything.
+  return { modelId, submitted, last: drawn, proof, audit: drawn.results[0]!.events[0]!.data.audit }
 }
 
 const readSse = async (url: string, headers: Record<string, string>, count: number) => {
@@ -164,8 +165,8 @@ describe("read side on real JetStream: queries, live streams, audit", () => {
   it("rebuilds every read model from zero on demand, to the same state", async () => {
     await using log = isolatedJetStreamLog(server.url)
     await using api = await apiHarness(log.layer(), { wholeLogRateLimit: { max: 100, timeWindowMs: 60_000 } })
-    const { submitted } = await lifecycle(api)
-    await api.client.get(`/tasks/T1?minPosition=${submitted.globalPosition}`)
+    const { last } = await lifecycle(api)
+    await api.client.get(`/tasks/T1?minPosition=${last.globalPosition}`)
     const before = await api.client.get("/audit/projections")
     const rebuild = (key = api.keys.admin) =>
       api.app.inject({ method: "POST", url: "/admin/projections/rebuild", payload: signCommand(key, "RebuildProjections", {}) })
