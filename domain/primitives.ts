@@ -44,6 +44,9 @@ export const Instant = Schema.String.pipe(
 )
 export type Instant = typeof Instant.Type
 
+/** An instant `seconds` later (deadlines, windows, delays: all computed from the command's own time). */
+export const addSeconds = (instant: string, seconds: number): string => new Date(Date.parse(instant) + seconds * 1000).toISOString()
+
 /** Identifier usable as the id part of a stream name and a NATS subject token. */
 export const EntityId = Schema.String.pipe(
   Schema.check(Schema.isPattern(/^[A-Za-z0-9_-]{1,128}$/, { description: "1-128 chars of [A-Za-z0-9_-]" }))

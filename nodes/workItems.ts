@@ -11,6 +11,9 @@ import { Audit, TrainingPlan, TrainingProof } from "../domain/task/events"
 /** A shard named by id and content hash: the node checks its local bytes against the hash. */
 const ShardRef = Schema.Struct({ shardId: ShardId, contentHash: Hash32 })
 
+/** The shards a proof names, as the references a node checks its local bytes against. */
+export const shardRefsOf = (proof: TrainingProof) => proof.shardIds.map((shardId, i) => ({ shardId, contentHash: proof.shardHashes[i]! }))
+
 export const TrainWork = Schema.TaggedStruct("TrainWork", {
   taskId: TaskId,
   round: PositiveInt,

@@ -1,5 +1,6 @@
 import { Schema } from "effect"
 import { defaultProtocol } from "../domain/protocol"
+import { seededRandom } from "../infra/ml/model"
 import { emptyTally, newChain, runTask, type Tally } from "./engine"
 import { parseAdversary, population, type Adversary } from "./population"
 
@@ -15,18 +16,6 @@ export const SimulationOptions = Schema.Struct({
 })
 export type SimulationOptions = typeof SimulationOptions.Type
 
-/** mulberry32: the run is reproducible from its seed. */
-const seeded = (seed: number) => {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 const ratio = (a: number, b: number) => (b === 0 ? 0 : Math.round((a / b) * 10_000) / 10_000)
 
 /**
@@ -37,7 +26,8 @@ const ratio = (a: number, b: number) => (b === 0 ? 0 : Math.round((a / b) * 10_0
  * the decision throughput.
  */
 export const simulate = (options: SimulationOptions, adversary: Adversary) => {
-  const random = seeded(options.seed)
+  // The run is reproducible from its seed.
+  const random = seededRandom(options.seed)
   const nodes = population(options.nodes, adversary)
   const trainers = nodes.filter((n) => n.role === "trainer")
   const validators = nodes.filter((n) => n.role === "validator")

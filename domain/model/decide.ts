@@ -1,5 +1,6 @@
 import { Result } from "effect"
 import type { Address, Hash32, ModelId, ModelVersionRef } from "../primitives"
+import { addSeconds } from "../primitives"
 import type {
   AllocateModelId,
   CastProposalVote,
@@ -153,7 +154,7 @@ export const openProposal = (c: OpenProposal, state: ModelState): Decision =>
         nodeId: c.nodeId,
         // The protocol, not the proposer, sets the period and the quorum.
         quorumStake: (c.bondedTotal * BigInt(c.quorumBps)) / 10_000n,
-        closesAt: new Date(Date.parse(c.at) + c.votingSeconds * 1000).toISOString(),
+        closesAt: addSeconds(c.at, c.votingSeconds),
         openedAt: c.at
       }
     ])

@@ -1,5 +1,5 @@
 import { Result, Schema } from "effect"
-import { Address, Instant, NeuraAmount, NodeId, TaskId } from "../primitives"
+import { Address, addSeconds, Instant, NeuraAmount, NodeId, TaskId } from "../primitives"
 import type { StakeEvent } from "./stakeEvents"
 import type { NodeState } from "./state"
 import { InvalidAmount, NodeNotRegistered, NothingToWithdraw, NotNodeSigner, StakeStillNeeded, StakeTooLow, type StakeError } from "./errors"
@@ -82,7 +82,6 @@ export class ReleaseStake extends Schema.TaggedClass<ReleaseStake>()("ReleaseSta
 export type StakeCommand = BondStake | UnbondStake | WithdrawStake | CommitStake | ReleaseStake
 
 type Decision = Result.Result<ReadonlyArray<StakeEvent>, StakeError>
-const addSeconds = (instant: string, seconds: number) => new Date(Date.parse(instant) + seconds * 1000).toISOString()
 
 export const decideStake = (c: StakeCommand, state: NodeState): Decision => {
   if (state.status !== "registered") return Result.fail(new NodeNotRegistered({ nodeId: c.nodeId }))

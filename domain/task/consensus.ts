@@ -17,6 +17,12 @@ const median = (xs: ReadonlyArray<number>): number => {
   return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2
 }
 
+/** The consensus measurement of a result: the median of its accepting votes' measurements. */
+export const consensusMetrics = (accepting: ReadonlyArray<Pick<Vote, "measured">>): Metrics => ({
+  accuracy: median(accepting.map((v) => v.measured.accuracy)),
+  loss: median(accepting.map((v) => v.measured.loss))
+})
+
 /**
  * A result is decided once `quorum` votes agree, either way. Never earlier:
  * a lone dissenting vote must not decide (nor veto) a result when several
@@ -31,7 +37,7 @@ export const tallyVotes = (votes: ReadonlyArray<Vote>, quorum: number): Consensu
     return {
       outcome: "verified",
       tally,
-      metrics: { accuracy: median(accepting.map((v) => v.measured.accuracy)), loss: median(accepting.map((v) => v.measured.loss)) }
+      metrics: consensusMetrics(accepting)
     }
   }
   if (tally.reject >= quorum) return { outcome: "rejected", tally, reason: `${tally.reject} validators rejected it (quorum ${quorum})` }

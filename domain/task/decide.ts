@@ -20,7 +20,8 @@ import {
   WrongRound
 } from "./errors"
 import type { TrainingShard } from "./events"
-import { count, live, mayCoordinate, runningRound, shardIndex, addSeconds, type Decision } from "./guards"
+import { addSeconds } from "../primitives"
+import { count, live, mayCoordinate, runningRound, shardIndex, type Decision } from "./guards"
 import { replaceValidator } from "./replaceValidator"
 import type { TaskState } from "./state"
 import { drawResultValidators, submitResult } from "./submitResult"

@@ -86,5 +86,11 @@ export const auditOf = (seed: string, interval: number, steps: number): Audit | 
   return { segment, probeStep }
 }
 
+/** Re-executing a segment chosen by someone else (a referee, a watcher): its probe is the first step inside it. */
+export const segmentAudit = (segment: number, interval: number, steps: number): Audit => {
+  const { from, to } = segmentBounds(segment, interval, steps)
+  return { segment, probeStep: to - from >= 2 ? from + 1 : to }
+}
+
 /** The checkpoint interval a run of `steps` steps must use under a protocol of `checkpoints` checkpoints. */
 export const checkpointInterval = (steps: number, checkpoints: number) => Math.max(2, Math.ceil(steps / checkpoints))

@@ -8,8 +8,6 @@ import type { TaskData, TaskState } from "./state"
 export type Decision = Result.Result<ReadonlyArray<TaskEvent>, TaskError>
 export type Live = TaskData & { readonly status: "open" | "running" }
 
-export const addSeconds = (instant: string, seconds: number): string => new Date(Date.parse(instant) + seconds * 1000).toISOString()
-
 /** The task must exist and not be finished. */
 export const live = (taskId: TaskId, state: TaskState): Result.Result<Live, TaskError> => {
   if (state.status === "none") return Result.fail(new TaskNotFound({ taskId }))

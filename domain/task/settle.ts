@@ -1,5 +1,6 @@
 import type { NodeId, ResultId } from "../primitives"
 import type { DisputedVote, Ruling } from "./events"
+import { consensusMetrics } from "./consensus"
 import type { ResultState, RoundState } from "./state"
 import { committedEndLeaf, contestOf } from "./votes"
 
@@ -22,12 +23,6 @@ export interface Settlement {
 }
 
 const decided = (r: ResultState, outcome: "verified" | "rejected", penalized: boolean, at: string): ResultState => ({ ...r, outcome, decidedAt: at, penalized })
-
-const median = (xs: ReadonlyArray<number>) => {
-  const s = [...xs].sort((a, b) => a - b)
-  const mid = Math.floor(s.length / 2)
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2
-}
 
 /**
  * The round's final word on every result, a pure function of the round and
@@ -90,7 +85,7 @@ export const settleRound = (round: RoundState, rulings: ReadonlyArray<Ruling>, a
         after = {
           ...decided(r, "verified", false, at),
           votes,
-          consensusMetrics: { accuracy: median(accepting.map((v) => v.measured.accuracy)), loss: median(accepting.map((v) => v.measured.loss)) }
+          consensusMetrics: consensusMetrics(accepting)
         }
       } else {
         reason = `the referee reproduced segment ${r.audit?.segment}; ${rejecting} standing vote(s) reject`

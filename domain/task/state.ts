@@ -233,11 +233,9 @@ export const evolve = (state: TaskState, event: TaskEvent): TaskState => {
       return { ...state, escrow: { ...state.escrow, held: state.escrow.held - released }, challengeable }
     }
     case "RewardForfeited": {
-      const c = state.challengeable.get(event.resultId)
+      // An upheld challenge forfeits all of a result's held rewards in one commit: it awaits nothing more.
       const challengeable = new Map(state.challengeable)
-      const held = (c?.held ?? []).filter((x) => !(x.recipient === event.recipient && x.amount === event.amount))
-      if (c && held.length > 0) challengeable.set(event.resultId, { ...c, held })
-      else challengeable.delete(event.resultId)
+      challengeable.delete(event.resultId)
       return { ...state, escrow: { ...state.escrow, held: state.escrow.held - event.amount }, challengeable }
     }
     case "RoundClosed":

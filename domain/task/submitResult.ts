@@ -15,7 +15,8 @@ import {
   ValidatorsAlreadyDrawn
 } from "./errors"
 import type { TrainingProof } from "./events"
-import { addSeconds, live, resultIdFor, runningRound, shardIndex, type Decision, type Live } from "./guards"
+import { addSeconds } from "../primitives"
+import { live, resultIdFor, runningRound, shardIndex, type Decision, type Live } from "./guards"
 import type { RoundState } from "./state"
 import { sameWork } from "./work"
 

@@ -1,7 +1,7 @@
 import type { LayersModel, Optimizer, Variable } from "@tensorflow/tfjs"
 import type { Samples } from "../datasets/digits"
 import { sha256Hex } from "../datasets/digits"
-import { getWeightBytes, seededRandom, setWeightBytes, type TrainPlan } from "./model"
+import { getWeightBytes, seededPermutation, setWeightBytes, type TrainPlan } from "./model"
 import type { Tf } from "./tf"
 import { checkpointLeaf } from "../../domain/task/commitments"
 import type { Hash32 } from "../../domain/primitives"
@@ -23,18 +23,6 @@ import type { Hash32 } from "../../domain/primitives"
 export const batchesPerEpoch = (sampleCount: number, batchSize: number) => Math.ceil(sampleCount / batchSize)
 export const totalSteps = (sampleCount: number, plan: Pick<TrainPlan, "epochs" | "batchSize">) => plan.epochs * batchesPerEpoch(sampleCount, plan.batchSize)
 
-const permutation = (n: number, seed: number): Int32Array => {
-  const rand = seededRandom(seed)
-  const p = Int32Array.from({ length: n }, (_, i) => i)
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1))
-    const t = p[i]!
-    p[i] = p[j]!
-    p[j] = t
-  }
-  return p
-}
-
 /** The state between two steps, as bytes: weights and optimizer state (float32 little-endian). */
 export interface Checkpoint {
   readonly weights: Uint8Array
@@ -47,6 +35,9 @@ export const checkpointHashes = (c: Checkpoint) => {
   const optimizer = sha256Hex(c.optimizer) as Hash32
   return { weights, optimizer, leaf: checkpointLeaf({ weights, optimizer }) }
 }
+
+/** How many values a weight holds. */
+const sizeOf = (w: { readonly shape: ReadonlyArray<number | null> }) => w.shape.reduce((x: number, y) => x * (y ?? 1), 1)
 
 type AdamInternals = {
   accBeta1: Variable
@@ -71,7 +62,7 @@ export const stepTrainer = (tf: Tf, model: LayersModel, samples: Samples, plan: 
     let o = orders.get(epoch)
     if (!o) {
       orders.clear()
-      o = permutation(samples.count, plan.seed * 1000 + epoch)
+      o = seededPermutation(samples.count, plan.seed * 1000 + epoch)
       orders.set(epoch, o)
     }
     return o
@@ -105,7 +96,7 @@ export const stepTrainer = (tf: Tf, model: LayersModel, samples: Samples, plan: 
     if (!a) return new Uint8Array(4)
     const parts: Array<Float32Array> = [a.accBeta1.dataSync() as Float32Array, a.accBeta2.dataSync() as Float32Array]
     // Before the first step Adam has not created its moments yet: they are zeros.
-    const sizes = model.trainableWeights.map((w) => w.shape.reduce((x: number, y) => x * (y ?? 1), 1))
+    const sizes = model.trainableWeights.map(sizeOf)
     const moment = (list: AdamInternals["accumulatedFirstMoment"] | undefined, i: number) =>
       (list?.[i]?.variable.dataSync() as Float32Array | undefined) ?? new Float32Array(sizes[i]!)
     for (let i = 0; i < sizes.length; i++) parts.push(moment(a.accumulatedFirstMoment, i))
@@ -124,14 +115,14 @@ export const stepTrainer = (tf: Tf, model: LayersModel, samples: Samples, plan: 
     if (!a) return
     const f = floatsOf(bytes)
     const weights = model.trainableWeights
-    const need = 2 + 2 * weights.reduce((n, w) => n + w.shape.reduce((x: number, y) => x * (y ?? 1), 1), 0)
+    const need = 2 + 2 * weights.reduce((n, w) => n + sizeOf(w), 0)
     if (f.length !== need) throw new Error(`optimizer state has ${f.length} values, this model and optimizer need ${need}`)
     a.accBeta1.assign(tf.scalar(f[0]!))
     a.accBeta2.assign(tf.scalar(f[1]!))
     let o = 2
     const moments = (): Array<{ originalName: string; variable: Variable }> =>
       weights.map((w) => {
-        const size = w.shape.reduce((x: number, y) => x * (y ?? 1), 1)
+        const size = sizeOf(w)
         const t = tf.tensor(f.subarray(o, o + size), w.shape as Array<number>, "float32")
         o += size
         const v = t.variable(false)

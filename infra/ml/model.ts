@@ -51,7 +51,8 @@ export const seededRandom = (seed: number) => {
   }
 }
 
-const permutation = (n: number, seed: number): Int32Array => {
+/** A seeded Fisher-Yates order of 0..n-1: an epoch's data order, the same in every process. */
+export const seededPermutation = (n: number, seed: number): Int32Array => {
   const rand = seededRandom(seed)
   const p = Int32Array.from({ length: n }, (_, i) => i)
   for (let i = n - 1; i > 0; i--) {
@@ -102,7 +103,7 @@ export const train = async (
   let steps = 0
   let loss = NaN
   for (let epoch = 0; epoch < plan.epochs; epoch++) {
-    const { xs, ys } = tensorsOf(tf, samples, permutation(samples.count, plan.seed * 1000 + epoch), classes)
+    const { xs, ys } = tensorsOf(tf, samples, seededPermutation(samples.count, plan.seed * 1000 + epoch), classes)
     const history = await model.fit(xs, ys, {
       epochs: 1,
       batchSize: plan.batchSize,

@@ -9,10 +9,10 @@ import type { ModelState } from "../../domain/model/state"
 import type { EventStore } from "../../domain/ports"
 import type { RecordedEvent } from "../../domain/recordedEvent"
 import { task as taskDecider } from "../../domain/task"
-import type { Ruling, TaskEvent } from "../../domain/task/events"
+import type { Audit, Ruling, TaskEvent, TrainingProof } from "../../domain/task/events"
 import { settleRound } from "../../domain/task/settle"
 import type { TaskData, TaskState } from "../../domain/task/state"
-import { segmentBounds } from "../../domain/task/draw"
+import { segmentAudit } from "../../domain/task/draw"
 import { contestOf } from "../../domain/task/votes"
 import { buildModel, evaluate, fedAvg, setWeightBytes } from "../../infra/ml/model"
 import type { LoadedTf } from "../../infra/ml/tf"
@@ -23,6 +23,7 @@ import { defaultWorkQueue, ensureNodeConsumer, publishWork, type WorkQueueConfig
 import { reexecuteSegment } from "../validator/verify"
 import type { Sightings } from "./liveness"
 import { reconcileTask, type Action } from "./workflow"
+import { shardRefsOf } from "../workItems"
 
 /**
  * The coordinator: Task Dispatcher (a process manager), referee and round
@@ -123,20 +124,8 @@ export const startCoordinator = async (deps: CoordinatorDeps) => {
       case "RefereeChallenge": {
         const c = t.challengeable.get(action.resultId as never)
         if (!c?.challenge) return
-        const loaded = await deps.tf()
         const segment = c.challenge.segment
-        const { from, to } = segmentBounds(segment, c.proof.checkpoints.interval, c.proof.steps)
-        const evidence = await reexecuteSegment(
-          {
-            proof: c.proof,
-            audit: { segment, probeStep: to - from >= 2 ? from + 1 : to },
-            topology: topologyOf(t)!,
-            shards: c.proof.shardIds.map((shardId, i) => ({ shardId, contentHash: c.proof.shardHashes[i]! })),
-            plan: t.config.training,
-            classCount: classCountOf(t)
-          },
-          { tf: loaded, weights: deps.weights, data: deps.data }
-        )
+        const evidence = await reexecute(t, c.proof, segmentAudit(segment, c.proof.checkpoints.interval, c.proof.steps))
         log(`${action.resultId}: refereed the challenge on segment ${segment}`)
         await send("ResolveChallenge", { taskId: t.taskId, resultId: action.resultId, endHash: evidence.endHash }, `resolve-${action.resultId}-${c.challenge.challenger}`)
         return
@@ -169,23 +158,19 @@ export const startCoordinator = async (deps: CoordinatorDeps) => {
     for (const action of actions) await perform(t, action)
   }
 
-  /** The referee: re-execute every contested result's audited segment, exactly as a judge does. */
+  /** Re-execute a segment of a proof exactly as a judge does (the referee's work). */
+  const reexecute = async (t: TaskData, proof: TrainingProof, audit: Audit) =>
+    reexecuteSegment(
+      { proof, audit, topology: topologyOf(t)!, shards: shardRefsOf(proof), plan: t.config.training, classCount: classCountOf(t) },
+      { tf: await deps.tf(), weights: deps.weights, data: deps.data }
+    )
+
+  /** The referee: re-execute every contested result's audited segment. */
   const rulingsFor = async (t: TaskData): Promise<Array<Ruling>> => {
-    const loaded = await deps.tf()
     const rulings: Array<Ruling> = []
     for (const r of t.round!.results.values()) {
       if (!contestOf(r)) continue
-      const evidence = await reexecuteSegment(
-        {
-          proof: r.proof,
-          audit: r.audit!,
-          topology: topologyOf(t)!,
-          shards: r.proof.shardIds.map((shardId, i) => ({ shardId, contentHash: r.proof.shardHashes[i]! })),
-          plan: t.config.training,
-          classCount: classCountOf(t)
-        },
-        { tf: loaded, weights: deps.weights, data: deps.data }
-      )
+      const evidence = await reexecute(t, r.proof, r.audit!)
       log(`${t.taskId} r${t.round!.round}: refereed ${r.resultId} (${contestOf(r)})`)
       rulings.push({ resultId: r.resultId, evidence })
     }

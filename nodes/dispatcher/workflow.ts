@@ -1,7 +1,7 @@
-import type { ResultState, TaskData } from "../../domain/task/state"
+import type { DispatchedAssignment, ResultState, TaskData } from "../../domain/task/state"
 import { contestOf } from "../../domain/task/votes"
 import { sameWork } from "../../domain/task/work"
-import { workSubject, type TrainWork, type VerifyWork } from "../workItems"
+import { shardRefsOf, workSubject, type TrainWork, type VerifyWork } from "../workItems"
 import { isSilent, slotsToReassign, validatorsToReplace, type Sightings } from "./liveness"
 import { planRound, roundCanClose } from "./plan"
 
@@ -43,7 +43,7 @@ export const REVEAL_REPEAT_MS = 15_000
 export const revealOpen = (r: Pick<ResultState, "validators" | "commitments" | "commitDeadline">, nowMs: number) =>
   r.validators.every((v) => r.commitments.has(v)) || (r.commitDeadline !== undefined && nowMs >= Date.parse(r.commitDeadline) + REVEAL_MARGIN_MS)
 
-const trainWork = (ctx: WorkflowContext, a: TaskData["round"] extends infer R ? (R extends { assignments: ReadonlyArray<infer A> } ? A : never) : never): TrainWork => {
+const trainWork = (ctx: WorkflowContext, a: DispatchedAssignment): TrainWork => {
   const t = ctx.task
   const round = t.round!
   const shardHash = new Map(t.config.trainingShards.map((s) => [s.shardId as string, s.contentHash]))
@@ -77,7 +77,7 @@ const verifyWork = (ctx: WorkflowContext, r: ResultState, validator: string, pha
   topology: ctx.topology!,
   proof: r.proof,
   audit: r.audit!,
-  shards: r.proof.shardIds.map((shardId, i) => ({ shardId, contentHash: r.proof.shardHashes[i]! })),
+  shards: shardRefsOf(r.proof),
   plan: ctx.task.config.training,
   validationHash: ctx.task.config.validation.contentHash,
   classCount: ctx.classCount,

@@ -7,13 +7,14 @@ import type { ModelEvent } from "../../domain/model/events"
 import type { ModelState } from "../../domain/model/state"
 import { task as taskDecider } from "../../domain/task"
 import { checkpointLeaf } from "../../domain/task/commitments"
-import { segmentBounds } from "../../domain/task/draw"
+import { segmentAudit } from "../../domain/task/draw"
 import type { TaskEvent } from "../../domain/task/events"
 import type { Challengeable, TaskState } from "../../domain/task/state"
 import type { LoadedTf } from "../../infra/ml/tf"
 import type { WeightsStoreShape } from "../../infra/weights/WeightsStore"
 import type { DataLibrary } from "../infra/dataLibrary"
 import { reexecuteSegment } from "../validator/verify"
+import { shardRefsOf } from "../workItems"
 import { followLogThroughApi } from "./logFollower"
 
 const decodeEvent = Schema.decodeUnknownSync(DomainEvent)
@@ -56,13 +57,12 @@ export const startWatcher = async (deps: WatcherDeps) => {
     const topology = models.get(`model-${state.config.base.modelId}`)
     if (!topology || topology.status === "none") return
     const segment = segmentFor(c)
-    const { from, to } = segmentBounds(segment, c.proof.checkpoints.interval, c.proof.steps)
     const evidence = await reexecuteSegment(
       {
         proof: c.proof,
-        audit: { segment, probeStep: to - from >= 2 ? from + 1 : to },
+        audit: segmentAudit(segment, c.proof.checkpoints.interval, c.proof.steps),
         topology: topology.topology,
-        shards: c.proof.shardIds.map((shardId, i) => ({ shardId, contentHash: c.proof.shardHashes[i]! })),
+        shards: shardRefsOf(c.proof),
         plan: state.config.training,
         classCount: classCounts.get(state.config.validation.datasetId) ?? 10
       },

@@ -2,6 +2,15 @@ import { Result } from "effect"
 import { expect } from "vitest"
 import { fold, type Decider } from "../../domain/decider"
 
+/** The history after a command that must succeed: for building a spec's `given`. */
+export const applying =
+  <C, E, S, Err>(decider: Decider<C, E, S, Err>) =>
+  (history: ReadonlyArray<E>, command: C): ReadonlyArray<E> => {
+    const r = decider.decide(command, fold(decider, history))
+    if (Result.isFailure(r)) throw new Error(`expected events, got ${JSON.stringify(r.failure)}`)
+    return [...history, ...r.success]
+  }
+
 /**
  * given(events).when(command).then(events) / .thenFails("ErrorTag"), in the
  * style of emmett's DeciderSpecification: pure, no store, no Effect runtime.

@@ -5,6 +5,7 @@ import { ChallengeResult, DispatchTraining } from "../../domain/task/commands"
 import type { TaskEvent } from "../../domain/task/events"
 import type { TaskData } from "../../domain/task/state"
 import { reconcileTask, REVEAL_MARGIN_MS, type Action } from "../../nodes/dispatcher/workflow"
+import { applying } from "../support/deciderSpec"
 import { hash32 } from "../support/events"
 import { allJoined, at, closeRound, commitVote, coordinator, drawValidators, modelId, nodes, proof, rA, roundStarted, submitResult, taskCreated, vote } from "../support/fixtures"
 
@@ -13,11 +14,7 @@ import { allJoined, at, closeRound, commitVote, coordinator, drawValidators, mod
  * (and what it already did, and who it heard from), when it reconciles, then
  * these actions. No NATS, no API, no clock but the one given.
  */
-const decided = (history: ReadonlyArray<TaskEvent>, command: Parameters<typeof task.decide>[0]) => {
-  const r = task.decide(command, fold(task, history))
-  if (r._tag === "Failure") throw new Error(JSON.stringify(r.failure))
-  return [...history, ...r.success]
-}
+const decided = applying(task)
 const everyoneBeating = (nowMs: number) => new Map(Object.values(nodes).map((n) => [n.nodeId as string, nowMs]))
 const given = (history: ReadonlyArray<TaskEvent>, options: { nowMs?: number; published?: ReadonlyArray<string> } = {}) => {
   const nowMs = options.nowMs ?? Date.parse(at(120))

@@ -5,17 +5,13 @@ import { task } from "../../../domain/task"
 import { ReplaceValidator } from "../../../domain/task/commands"
 import type { TaskEvent } from "../../../domain/task/events"
 import type { TaskData } from "../../../domain/task/state"
-import { deciderSpec } from "../../support/deciderSpec"
+import { applying, deciderSpec } from "../../support/deciderSpec"
 import { allJoined, at, commitVote, coordinator, drawValidators, joined, owner, rA, roundStarted, stranger, submitResult, taskCreated, taskId, vote } from "../../support/fixtures"
 
 /** ReplaceValidator: a silent validator is taken off a result it has not committed a vote on; the draw picks who replaces it. */
 const spec = deciderSpec(task)
 
-const decide = (history: ReadonlyArray<TaskEvent>, command: Parameters<typeof task.decide>[0]) => {
-  const r = task.decide(command, fold(task, history))
-  if (r._tag === "Failure") throw new Error(JSON.stringify(r.failure))
-  return [...history, ...r.success]
-}
+const decide = applying(task)
 type Judge = "validator1" | "validator2" | "validator3" | "validator4"
 // Four validators joined, three judge each result: one is spare.
 const submitted = () => decide(decide([...taskCreated(), ...allJoined(), joined("validator4", "validator"), roundStarted()], submitResult("trainerA")), drawValidators(rA))

@@ -1,11 +1,9 @@
-import { Result } from "effect"
 import { describe, expect, it } from "vitest"
-import { fold } from "../../../domain/decider"
-import type { ModelId, NodeId, ResultId, ShardId } from "../../../domain/primitives"
+import type { ModelId, ResultId, ShardId } from "../../../domain/primitives"
 import { task } from "../../../domain/task"
 import { DispatchTraining } from "../../../domain/task/commands"
 import type { TaskEvent } from "../../../domain/task/events"
-import { deciderSpec } from "../../support/deciderSpec"
+import { applying, deciderSpec } from "../../support/deciderSpec"
 import { hash32 } from "../../support/events"
 import {
   allJoined,
@@ -33,11 +31,7 @@ import {
 } from "../../support/fixtures"
 
 const spec = deciderSpec(task)
-const decided = (history: ReadonlyArray<TaskEvent>, command: Parameters<typeof task.decide>[0]): ReadonlyArray<TaskEvent> => {
-  const r = task.decide(command, fold(task, history))
-  if (Result.isFailure(r)) throw new Error(JSON.stringify(r.failure))
-  return [...history, ...r.success]
-}
+const decided = applying(task)
 const running = () => [...taskCreated(), ...allJoined(), roundStarted()]
 type Judge = "validator1" | "validator2" | "validator3"
 type Ballot = readonly [Judge, "accept" | "reject", { accuracy: number; loss: number }?]

@@ -9,7 +9,7 @@ import { stakeClaim } from "../../../domain/task/stakeClaim"
 import { checkpointLeaf } from "../../../domain/task/commitments"
 import { drawValidators, type Candidate } from "../../../domain/task/draw"
 import type { TaskEvent } from "../../../domain/task/events"
-import { deciderSpec } from "../../support/deciderSpec"
+import { applying, deciderSpec } from "../../support/deciderSpec"
 import { address, hash32 } from "../../support/events"
 import {
   SEED,
@@ -35,11 +35,7 @@ import {
 } from "../../support/fixtures"
 
 const spec = deciderSpec(task)
-const decided = (history: ReadonlyArray<TaskEvent>, command: Parameters<typeof task.decide>[0]): ReadonlyArray<TaskEvent> => {
-  const r = task.decide(command, fold(task, history))
-  if (Result.isFailure(r)) throw new Error(JSON.stringify(r.failure))
-  return [...history, ...r.success]
-}
+const decided = applying(task)
 const running = () => [...taskCreated(), ...allJoined(), roundStarted()]
 const submitted = () => decided(running(), submitResult("trainerA"))
 const drawn = () => decided(submitted(), drawCommand(rA))
