@@ -136,7 +136,9 @@ describe("a 3-node JetStream cluster (R3)", () => {
           const replicas = (await jsm.streams.info("EVENTS")).cluster?.replicas ?? []
           return replicas.some((r) => r.name === killed && r.current)
         },
-        60_000
+        // Catching up is what is asserted, not its speed: on a loaded 2-core CI machine (the outage
+        // test's seven processes beside it) one run took longer than a minute.
+        120_000
       )
     } finally {
       group.killAll()
