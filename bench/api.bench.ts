@@ -18,7 +18,7 @@ import { compare, latencySummary, type BenchResult } from "./stats"
 export const apiBench = async (url: string, sizes = { requests: 600, concurrency: 16 }): Promise<Array<BenchResult>> => {
   const config = { ...defaultJetStreamConfig, streamName: "BENCH_API", subjectPrefix: "benchapi.events" }
   const runtime = ManagedRuntime.make(layerJetStream(config).pipe(Layer.provide(NatsClient.layer({ servers: url }))))
-  const api = build(runtime, { weights: inMemoryWeightsStore() })
+  const api = build(runtime, { weights: inMemoryWeightsStore(), shards: inMemoryWeightsStore() })
   const apiUrl = await api.listen({ port: 0, host: "127.0.0.1" })
 
   const nc = await connect({ servers: url })

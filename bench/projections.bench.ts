@@ -66,7 +66,7 @@ export const projectionsBench = async (url: string, sizes = { commits: 20_000, r
   // Lag under steady load: the API appends, a projector follows.
   const lagConfig = { ...defaultJetStreamConfig, streamName: "BENCH_LAG", subjectPrefix: "benchlag.events" }
   const runtime = ManagedRuntime.make(layerJetStream(lagConfig).pipe(Layer.provide(NatsClient.layer({ servers: url }))))
-  const app = build(runtime, { weights: inMemoryWeightsStore() })
+  const app = build(runtime, { weights: inMemoryWeightsStore(), shards: inMemoryWeightsStore() })
   await app.ready()
   const projector = await startProjector(await runtime.runPromise(EventStore.useSync((s) => s)))
   const total = sizes.rate * sizes.seconds

@@ -1,12 +1,12 @@
-import { digitRows, parseRows, shardRows } from "../infra/datasets/digits"
-import { buildModel, evaluate, setWeightBytes, train } from "../infra/ml/model"
+import { setWeightBytes } from "../infra/ml/model"
 import { loadTf } from "../infra/ml/tf"
-import { digitsLibrary } from "../nodes/infra/dataLibrary"
+import { digits } from "../workloads/digits"
+import { bareFit } from "./bare"
 import { inMemoryWeightsStore } from "../infra/weights/WeightsStore"
 import { trainOnWork } from "../nodes/trainer/train"
 import { verifyWork } from "../nodes/validator/verify"
 import { networkHarness } from "../tests/support/networkHarness"
-import { sampleWork } from "../tests/support/sampleWork"
+import { digitsShards, sampleWork } from "../tests/support/sampleWork"
 import { compare, round, type BenchResult } from "./stats"
 
 /**
@@ -19,10 +19,10 @@ import { compare, round, type BenchResult } from "./stats"
  */
 export const trainingBench = async (url: string, options = { epochs: 3, target: 0.95 }): Promise<Array<BenchResult>> => {
   const tf = await loadTf()
-  const data = digitsLibrary()
+  const shards = await digitsShards()
+  const data = shards.data
   const weights = inMemoryWeightsStore()
-  const shard = shardRows(digitRows("training"), 2, "s")[0]!
-  const { work, topology, initial, verifyFor } = await sampleWork({ tf, weights, shard, initSeed: 3, seed: 9, epochs: options.epochs })
+  const { work, topology, initial, verifyFor } = await sampleWork({ tf, weights, shards, initSeed: 3, seed: 9, epochs: options.epochs })
   const plan = work.plan
   // Warm up both paths once (wasm compile, kernels).
   await trainOnWork(work, { tf, weights, data })
@@ -30,11 +30,11 @@ export const trainingBench = async (url: string, options = { epochs: 3, target: 
   let t = performance.now()
   await trainOnWork(work, { tf, weights, data })
   const trainerSeconds = (performance.now() - t) / 1000
-  const samples = parseRows(shard.rows)
-  const bare = await buildModel(tf.tf, topology)
+  const samples = await data.samples(digits, topology, [work.shards[0]!.contentHash])
+  const bare = await digits.build(tf.tf, topology)
   setWeightBytes(tf.tf, bare, initial)
   t = performance.now()
-  await train(tf.tf, bare, samples, { ...plan, epochs: options.epochs, seed: 9 }, 10)
+  await bareFit(tf.tf, digits, bare, samples, topology, { ...plan, epochs: options.epochs, seed: 9 })
   const bareSeconds = (performance.now() - t) / 1000
   bare.dispose()
   const sampleSteps = samples.count * options.epochs
@@ -42,7 +42,7 @@ export const trainingBench = async (url: string, options = { epochs: 3, target: 
   // What judging one result costs against producing it, at two training lengths (medians of 5):
   // a judge's work is one segment plus fixed costs (a held-out evaluation, loading a state).
   const judgingCost = async (epochs: number) => {
-    const sample = epochs === options.epochs ? { work, verifyFor } : await sampleWork({ tf, weights, shard, initSeed: 3, seed: 9, epochs })
+    const sample = epochs === options.epochs ? { work, verifyFor } : await sampleWork({ tf, weights, shards, initSeed: 3, seed: 9, epochs })
     const median = (xs: Array<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
     const trainerRuns: Array<number> = []
     let produced: Awaited<ReturnType<typeof trainOnWork>> | undefined
@@ -77,19 +77,19 @@ export const trainingBench = async (url: string, options = { epochs: 3, target: 
   const networkSeconds = (performance.now() - started) / 1000
   const end = events.find((e) => e.type === "TaskCompleted" || e.type === "TaskExhausted")
   const rounds = events.filter((e) => e.type === "RoundClosed").length
-  const networkAccuracy = end.type === "TaskCompleted" ? end.data.metrics.accuracy : end.data.metrics?.accuracy ?? 0
+  const networkAccuracy: number = end.type === "TaskCompleted" ? end.data.metrics.accuracy : (end.data.metrics?.accuracy ?? 0)
 
-  const all = parseRows(digitRows("training"))
-  const heldOut = parseRows(digitRows("validation"))
-  const central = await buildModel(tf.tf, topology)
+  const all = digits.decode(Buffer.concat(shards.bytes.training), topology)
+  const heldOut = digits.decode(shards.bytes.validation, topology)
+  const central = await digits.build(tf.tf, topology)
   setWeightBytes(tf.tf, central, initial)
   t = performance.now()
   let centralAccuracy = 0
   let centralEpochs = 0
   while (centralEpochs < 20 && centralAccuracy < options.target) {
-    await train(tf.tf, central, all, { ...plan, epochs: 1, seed: 100 + centralEpochs }, 10)
+    await bareFit(tf.tf, digits, central, all, topology, { ...plan, epochs: 1, seed: 100 + centralEpochs })
     centralEpochs++
-    centralAccuracy = evaluate(tf.tf, central, heldOut, 10).accuracy
+    centralAccuracy = digits.evaluate(tf.tf, central, heldOut, topology).accuracy ?? 0
   }
   const centralSeconds = (performance.now() - t) / 1000
   central.dispose()

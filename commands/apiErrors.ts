@@ -28,3 +28,15 @@ export class WeightsHashMismatch extends Schema.TaggedError<WeightsHashMismatch>
   name: Schema.String,
   actual: Schema.String
 }) {}
+
+/** The task names a workload this network does not run (GET /workloads lists them). */
+export class UnknownWorkload extends Schema.TaggedError<UnknownWorkload>()("UnknownWorkload", { workload: Schema.String, known: Schema.String }) {}
+
+/** Only a version the DAO published can be served (generation). */
+export class ModelVersionNotPublished extends Schema.TaggedError<ModelVersionNotPublished>()("ModelVersionNotPublished", {
+  modelId: Schema.String,
+  version: Schema.Number
+}) {}
+
+/** The model's workload cannot generate (it classifies). */
+export class NotGenerative extends Schema.TaggedError<NotGenerative>()("NotGenerative", { modelId: Schema.String, detail: Schema.String }) {}

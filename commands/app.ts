@@ -19,7 +19,8 @@ import { startProjector, type Projector } from "../projections/projector"
 import type { SnapshotStore } from "../projections/snapshots"
 import type { ApiRuntime } from "./runtime"
 import { anchorLookup } from "./anchorFacts"
-import { weightsRoutes } from "./routes/weights"
+import { shardRoutes, weightsRoutes } from "./routes/weights"
+import { workloadRoutes } from "./routes/workloads"
 import type { WeightsStoreShape } from "../infra/weights/WeightsStore"
 import type { ChainClient } from "../chain-bridge/ChainClient"
 import { SIGNING_SCHEME, signingDomain } from "../infra/identity/signature"
@@ -41,6 +42,8 @@ export interface ApiOptions {
   readonly protocol?: ProtocolParams
   /** The weights bucket (content-addressed, written only through PUT /weights/:name). */
   readonly weights: WeightsStoreShape
+  /** The datasets bucket (content-addressed shards, written only through PUT /datasets/shards/:name). */
+  readonly shards: WeightsStoreShape
   /** Addresses allowed to administer the API (rebuild read models): ADMIN_ADDRESSES. */
   readonly admins?: ReadonlyArray<string>
   /** Requests per client (IP) and window to each whole-log route (/audit, /events/verify, rebuild). Default 10 a minute. */
@@ -123,6 +126,8 @@ export const build = (runtime: ApiRuntime, options: ApiOptions): FastifyInstance
   // One plugin per aggregate, each registering its commands' routes.
   for (const specs of Object.values(commandsByAggregate)) app.register(commandRoutes, { ...shared, specs })
   app.register(weightsRoutes, { ...shared, weights: options.weights })
+  app.register(shardRoutes, { ...shared, shards: options.shards })
+  app.register(workloadRoutes, { ...shared, weights: options.weights })
   // Whole-log reads replay everything: rate-limited per client, answered 429 RateLimited.
   const wholeLog = { max: options.wholeLogRateLimit?.max ?? 10, timeWindow: options.wholeLogRateLimit?.timeWindowMs ?? 60_000 }
   app.register(rateLimit, {

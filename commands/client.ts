@@ -85,4 +85,11 @@ export class NeuraClient {
     if (response.status >= 400) throw new ApiError(response.status, response.body)
     return response.body
   }
+
+  /** An unsigned JSON request (queries with a body, e.g. generation). */
+  async post(path: string, body: unknown): Promise<any> {
+    const response = await this.transport.request("POST", path, body)
+    if (response.status >= 400) throw new ApiError(response.status, response.body)
+    return response.body
+  }
 }

@@ -60,19 +60,13 @@ export const loadModelVersionFacts = Effect.fn("facts.modelVersion")(function* (
   } satisfies typeof ModelVersionFacts.Type
 })
 
-/** The model a task trains (from its TaskCreated). */
-export const loadTaskModelId = Effect.fn("facts.taskModel")(function* (taskId: string) {
-  const state = fold(task, (yield* history(taskStream(taskId))).map((e) => e.data as TaskEvent))
-  if (state.status === "none") return yield* Effect.fail(new TaskNotFound({ taskId }))
-  return state.config.base.modelId
-})
-
 export const loadDatasetFacts = Effect.fn("facts.dataset")(function* (datasetId: string) {
   const state = fold(dataset, (yield* history(datasetStream(datasetId))).map((e) => e.data as DatasetEvent))
   if (state.status !== "registered") return yield* Effect.fail(new DatasetNotFound({ datasetId }))
   return {
     datasetId: state.datasetId,
     split: state.split,
+    format: state.format,
     contentHash: state.contentHash,
     sampleCount: state.sampleCount,
     shards: state.shards

@@ -4,6 +4,7 @@ import { objectStoreSnapshots } from "../projections/snapshots"
 import { EventStoreFromEnv } from "../infra/eventStore"
 import { build } from "./app"
 import { objectStoreWeights } from "../infra/weights/WeightsStore"
+import { DATASETS_BUCKET } from "../infra/nats/provision"
 import { natsOptionsFromEnv } from "../infra/nats/NatsClient"
 import { chainClient } from "../chain-bridge/ChainClient"
 import { orExit, readConfig } from "../infra/config"
@@ -30,6 +31,7 @@ const app = build(runtime, {
   chainId: config.CHAIN_ID,
   protocol: config.PROTOCOL,
   weights: await objectStoreWeights(objectsNats),
+  shards: await objectStoreWeights(objectsNats, DATASETS_BUCKET),
   ...(config.SNAPSHOTS === "off" ? {} : { snapshots: await objectStoreSnapshots(objectsNats) })
 })
 

@@ -2,6 +2,7 @@ import type { CommandSpec } from "./commandSpec"
 import { MAX_BODY_BYTES, MAX_JSON_DEPTH } from "./jsonBody"
 import { jsonSchema, problems, recordedEventJson, type Json } from "./openapiParts"
 import { queryPaths } from "./queryDocs"
+import { workloadPaths } from "./workloadDocs"
 import { CommandAccepted, Problem } from "./responses"
 import { SignedCommand } from "./signedCommand"
 
@@ -56,7 +57,8 @@ export const openApiDocument = (specs: ReadonlyArray<CommandSpec<any>>) => ({
         }
       ])
     ),
-    ...queryPaths
+    ...queryPaths,
+    ...workloadPaths
   },
   components: {
     schemas: {

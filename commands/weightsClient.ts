@@ -7,12 +7,19 @@ import { ApiError, type Transport } from "./client"
  * the `put` half of a node's WeightsStore. Idempotent: the same bytes are
  * stored once, under their hash.
  */
-export const apiWeightsWriter = (transport: Transport, key: KeyPair, options: { chainId?: number } = {}): Pick<WeightsStoreShape, "put"> => ({
+export const apiWeightsWriter = (transport: Transport, key: KeyPair, options: { chainId?: number } = {}): Pick<WeightsStoreShape, "put"> =>
+  apiBlobWriter(transport, key, { ...options, path: "/weights", uploadType: "UploadWeights" })
+
+/** Upload dataset shards through the API (PUT /datasets/shards/sha256-<hex>, signed UploadShard). */
+export const apiShardWriter = (transport: Transport, key: KeyPair, options: { chainId?: number } = {}): Pick<WeightsStoreShape, "put"> =>
+  apiBlobWriter(transport, key, { ...options, path: "/datasets/shards", uploadType: "UploadShard" })
+
+const apiBlobWriter = (transport: Transport, key: KeyPair, options: { chainId?: number; path: string; uploadType: string }): Pick<WeightsStoreShape, "put"> => ({
   async put(bytes) {
     const hash = weightsHash(bytes)
     const name = objectName(hash)
-    const signed = signCommand(key, "UploadWeights", { name, bytes: bytes.length }, { commandId: name, ...(options.chainId ? { chainId: options.chainId } : {}) })
-    const response = await transport.request("PUT", `/weights/${name}`, bytes, {
+    const signed = signCommand(key, options.uploadType, { name, bytes: bytes.length }, { commandId: name, ...(options.chainId ? { chainId: options.chainId } : {}) })
+    const response = await transport.request("PUT", `${options.path}/${name}`, bytes, {
       "neura-signer": signed.signer,
       "neura-issued-at": signed.issuedAt,
       "neura-signature": signed.signature

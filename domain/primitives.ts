@@ -59,6 +59,12 @@ export type DatasetId = typeof DatasetId.Type
 export const TaskId = EntityId.pipe(Schema.brand("TaskId"))
 export type TaskId = typeof TaskId.Type
 
+/** A workload's name in the registry (workloads/registry.ts): lower-case words joined by dashes. */
+export const WorkloadId = Schema.String.pipe(
+  Schema.check(Schema.isPattern(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/, { description: "workload id, e.g. spam-transformer" }), Schema.isMaxLength(64))
+)
+export type WorkloadId = typeof WorkloadId.Type
+
 export const NonNegativeInt = Schema.Number.pipe(
   Schema.check(Schema.isInt(), Schema.isGreaterThanOrEqualTo(0))
 )
@@ -85,11 +91,18 @@ export const BasisPoints = Schema.Number.pipe(
   Schema.check(Schema.isInt(), Schema.isGreaterThanOrEqualTo(0), Schema.isLessThanOrEqualTo(10_000))
 )
 
-/** A model quality measurement. Accuracy is a fraction in [0, 1]; loss is >= 0. */
-export const Metrics = Schema.Struct({
-  accuracy: Schema.Number.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(0), Schema.isLessThanOrEqualTo(1))),
-  loss: Schema.Number.pipe(Schema.check(Schema.isFinite(), Schema.isGreaterThanOrEqualTo(0)))
-})
+/** A metric's name, as a workload declares it (accuracy, f1, perplexity, loss, ...). */
+export const MetricName = Schema.String.pipe(
+  Schema.check(Schema.isPattern(/^[a-z][A-Za-z0-9]{0,31}$/, { description: "metric name: a lower-case letter then up to 31 letters or digits" }))
+)
+export type MetricName = typeof MetricName.Type
+
+/**
+ * A model quality measurement: the workload's metrics by name, each a finite
+ * number >= 0 (accuracy and F1 are fractions in [0, 1], perplexity >= 1;
+ * every workload reports `loss`). The task's objective names one of them.
+ */
+export const Metrics = Schema.Record(MetricName, Schema.Number.pipe(Schema.check(Schema.isFinite(), Schema.isGreaterThanOrEqualTo(0))))
 export type Metrics = typeof Metrics.Type
 
 export const ModelVersionRef = Schema.Struct({

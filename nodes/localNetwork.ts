@@ -4,7 +4,7 @@ import type { EventStore } from "../domain/ports"
 import type { KeyPair } from "../infra/identity/signature"
 import { loadTf } from "../infra/ml/tf"
 import { startCoordinator } from "./dispatcher/coordinator"
-import { digitsLibrary } from "./infra/dataLibrary"
+import type { DataLibrary } from "./infra/dataLibrary"
 import type { WorkQueueConfig } from "./infra/workQueue"
 import type { WeightsStoreShape } from "../infra/weights/WeightsStore"
 import type { TrainerBehaviour } from "./trainer/train"
@@ -40,6 +40,8 @@ export const startLocalNetwork = async (options: {
   readonly client: NeuraClient
   readonly coordinatorKey: KeyPair
   readonly weights: WeightsStoreShape
+  /** Where nodes fetch dataset shards (the datasets bucket). */
+  readonly data: DataLibrary
   readonly nodes: ReadonlyArray<NodeSpec>
   readonly queue?: WorkQueueConfig
   readonly log?: (line: string) => void
@@ -47,7 +49,7 @@ export const startLocalNetwork = async (options: {
   readonly coordinatorClock?: () => Date
 }) => {
   const tf = await loadTf()
-  const data = digitsLibrary()
+  const data = options.data
   const log = options.log ?? (() => undefined)
   const queue = options.queue ? { queue: options.queue } : {}
   const coordinator = await startCoordinator({

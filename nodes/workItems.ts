@@ -1,5 +1,5 @@
 import { Schema } from "effect"
-import { Hash32, JsonObject, ModelId, NodeId, NonNegativeInt, PositiveInt, ResultId, ShardId, TaskId } from "../domain/primitives"
+import { Hash32, JsonObject, MetricName, ModelId, NodeId, NonNegativeInt, PositiveInt, ResultId, ShardId, TaskId, WorkloadId } from "../domain/primitives"
 import { Audit, TrainingPlan, TrainingProof } from "../domain/task/events"
 
 /**
@@ -20,13 +20,14 @@ export const TrainWork = Schema.TaggedStruct("TrainWork", {
   slot: NonNegativeInt,
   nodeId: NodeId,
   modelId: ModelId,
+  /** The workload that builds, trains and measures the model (workloads/registry.ts). */
+  workload: WorkloadId,
   topology: JsonObject,
   baseWeightsHash: Hash32,
   shards: Schema.Array(ShardRef),
   seed: NonNegativeInt,
   plan: TrainingPlan,
   validationHash: Hash32,
-  classCount: PositiveInt,
   /** How many checkpoints the protocol asks the trainer to commit. */
   checkpoints: PositiveInt,
   deadline: Schema.String
@@ -45,13 +46,15 @@ export const VerifyWork = Schema.TaggedStruct("VerifyWork", {
   nodeId: NodeId,
   trainerNodeId: NodeId,
   phase: Schema.Literals(["commit", "reveal"]),
+  workload: WorkloadId,
   topology: JsonObject,
   proof: TrainingProof,
   audit: Audit,
   shards: Schema.Array(ShardRef),
   plan: TrainingPlan,
   validationHash: Hash32,
-  classCount: PositiveInt,
+  /** The objective's metric: the claim a judge checks against its own measurement, within metricTolerance. */
+  metric: MetricName,
   metricTolerance: Schema.Number
 })
 export type VerifyWork = typeof VerifyWork.Type

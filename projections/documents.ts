@@ -11,6 +11,9 @@ const S = Schema.String
 const N = Schema.Number
 const Ref = Schema.Struct({ modelId: S, version: N })
 
+/** Held-out metrics by name (accuracy, f1, perplexity, loss, ...). */
+const MetricsDoc = Schema.Record(S, N)
+
 export const TaskDoc = Schema.Struct({
   position: S,
   taskId: S,
@@ -18,10 +21,15 @@ export const TaskDoc = Schema.Struct({
   owner: S,
   status: Schema.Literals(["open", "running", "completed", "exhausted"]),
   modelId: S,
+  /** The workload that trains it, and the objective: metric, direction, target. */
+  workload: S,
+  objective: Schema.Struct({ metric: S, direction: S, target: N }),
   target: N,
   maxRounds: N,
   rounds: N,
   latestVersion: N,
+  /** The latest verified version's held-out metrics (latestAccuracy: its accuracy, where the workload measures one). */
+  latestMetrics: Schema.optional(MetricsDoc),
   latestAccuracy: Schema.optional(N),
   budget: S,
   paidOut: S,
@@ -42,7 +50,7 @@ export const ModelVersionDoc = Schema.Struct({
   results: Schema.Array(S),
   datasets: Schema.Array(S),
   nodes: Schema.Array(S),
-  metrics: Schema.optional(Schema.Struct({ accuracy: N, loss: N })),
+  metrics: Schema.optional(MetricsDoc),
   createdBy: S,
   createdAt: S
 })
@@ -63,7 +71,9 @@ export const ModelDoc = Schema.Struct({
   datasets: Schema.Array(S),
   participants: Schema.Array(S),
   /** One entry per version with metrics: the model's progress, iteration by iteration. */
-  metricLog: Schema.Array(Schema.Struct({ version: N, taskId: Schema.optional(S), round: Schema.optional(N), accuracy: N, loss: N, at: S })),
+  metricLog: Schema.Array(
+    Schema.Struct({ version: N, taskId: Schema.optional(S), round: Schema.optional(N), metrics: MetricsDoc, accuracy: Schema.optional(N), loss: Schema.optional(N), at: S })
+  ),
   proposals: Schema.Array(
     /** votesFor / votesAgainst: stake (Neura base units, decimal strings). */
     Schema.Struct({ proposalId: S, action: S, status: Schema.Literals(["open", "passed", "rejected"]), votesFor: S, votesAgainst: S })
@@ -112,12 +122,15 @@ export const BalanceDoc = Schema.Struct({
 })
 export type BalanceDoc = typeof BalanceDoc.Type
 
-export const LeaderboardEntry = Schema.Struct({ participant: S, role: S, earned: S, verifiedResults: N, bestAccuracy: Schema.optional(N) })
+/** bestMetric: the best verified value of the task objective's metric (bestAccuracy where that metric is accuracy). */
+export const LeaderboardEntry = Schema.Struct({ participant: S, role: S, earned: S, verifiedResults: N, bestMetric: Schema.optional(N), bestAccuracy: Schema.optional(N) })
 export type LeaderboardEntry = typeof LeaderboardEntry.Type
 
 export const LeaderboardDoc = Schema.Struct({
   position: S,
   taskId: S,
+  /** The objective's metric and direction: what bestMetric ranks. */
+  objective: Schema.optional(Schema.Struct({ metric: S, direction: S })),
   /** Sorted: most earned first, then most verified results, then name. */
   entries: Schema.Array(LeaderboardEntry)
 })

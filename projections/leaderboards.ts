@@ -1,3 +1,4 @@
+import { directionOf } from "../domain/task/objective"
 import type { RecordedEvent } from "../domain/recordedEvent"
 import { alreadyApplied, positionOf, type Projection } from "./projection"
 import type { LeaderboardEntry, LeaderboardDoc } from "./documents"
@@ -10,7 +11,7 @@ const sort = (entries: ReadonlyArray<LeaderboardEntry>) =>
     return ea !== eb ? (eb > ea ? 1 : -1) : b.verifiedResults - a.verifiedResults || (a.participant < b.participant ? -1 : 1)
   })
 
-/** Per task: who earned what, and whose results were verified at what accuracy. */
+/** Per task: who earned what, and whose results were verified at what value of the objective's metric. */
 export const leaderboardsProjection: Projection<LeaderboardDoc> = {
   name: "leaderboards",
   canHandle: ["TaskCreated", "RewardAllocated", "ResultVerified"],
@@ -21,7 +22,7 @@ export const leaderboardsProjection: Projection<LeaderboardDoc> = {
     const doc = read<LeaderboardDoc>("leaderboards", taskId)
     if (alreadyApplied(doc, e)) return []
     const position = positionOf(e)
-    if (d._tag === "TaskCreated") return [[taskId, { position, taskId, entries: [] }]]
+    if (d._tag === "TaskCreated") return [[taskId, { position, taskId, objective: { metric: d.objective.metric, direction: directionOf(d.objective) }, entries: [] }]]
     if (!doc) return []
     const entry = (participant: string, role: string) =>
       doc.entries.find((x) => x.participant === participant) ?? { participant, role, earned: "0", verifiedResults: 0 }
@@ -33,8 +34,25 @@ export const leaderboardsProjection: Projection<LeaderboardDoc> = {
     }
     if (d._tag === "ResultVerified") {
       const x = entry(d.nodeId, "trainer")
-      const best = Math.max(x.bestAccuracy ?? 0, d.consensusMetrics.accuracy)
-      return [[taskId, { ...doc, position, entries: put({ ...x, verifiedResults: x.verifiedResults + 1, bestAccuracy: best }) }]]
+      const objective = doc.objective ?? { metric: "accuracy", direction: "maximize" }
+      const value = d.consensusMetrics[objective.metric]
+      const better = (a: number, b: number | undefined) => (b === undefined ? a : objective.direction === "minimize" ? Math.min(a, b) : Math.max(a, b))
+      const accuracy = d.consensusMetrics.accuracy
+      return [
+        [
+          taskId,
+          {
+            ...doc,
+            position,
+            entries: put({
+              ...x,
+              verifiedResults: x.verifiedResults + 1,
+              ...(value !== undefined ? { bestMetric: better(value, x.bestMetric) } : {}),
+              ...(accuracy !== undefined ? { bestAccuracy: Math.max(accuracy, x.bestAccuracy ?? 0) } : {})
+            })
+          }
+        ]
+      ]
     }
     return []
   }

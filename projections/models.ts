@@ -72,8 +72,9 @@ export const modelsProjection: Projection<ModelDoc> = {
                       version: d.version,
                       ...(d.lineage.taskId ? { taskId: d.lineage.taskId } : {}),
                       ...(d.lineage.round ? { round: d.lineage.round } : {}),
-                      accuracy: d.metrics.accuracy,
-                      loss: d.metrics.loss,
+                      metrics: d.metrics,
+                      ...(d.metrics.accuracy !== undefined ? { accuracy: d.metrics.accuracy } : {}),
+                      ...(d.metrics.loss !== undefined ? { loss: d.metrics.loss } : {}),
                       at: d.createdAt
                     }
                   ]

@@ -1,3 +1,5 @@
+import { directionOf } from "../domain/task/objective"
+import type { Metrics } from "../domain/primitives"
 import type { RecordedEvent } from "../domain/recordedEvent"
 import { alreadyApplied, positionOf, type Projection } from "./projection"
 import type { TaskDoc } from "./documents"
@@ -6,6 +8,9 @@ export type { TaskDoc } from "./documents"
 const left = (d: Pick<TaskDoc, "budget" | "paidOut" | "refunded">) => (BigInt(d.budget) - BigInt(d.paidOut) - BigInt(d.refunded)).toString()
 
 /** Tasks by id: status, rounds, budget left, participants, progress. */
+const latest = (metrics: Metrics | undefined) =>
+  metrics ? { latestMetrics: metrics, ...(metrics.accuracy !== undefined ? { latestAccuracy: metrics.accuracy } : {}) } : {}
+
 export const tasksProjection: Projection<TaskDoc> = {
   name: "tasks",
   canHandle: ["TaskCreated", "NodeJoinedTask", "RoundStarted", "RoundClosed", "RewardAllocated", "BudgetRefunded", "TaskContinued", "TaskCompleted", "TaskExhausted"],
@@ -27,6 +32,8 @@ export const tasksProjection: Projection<TaskDoc> = {
             owner: d.owner,
             status: "open",
             modelId: d.base.modelId,
+            workload: d.workload ?? "digits",
+            objective: { metric: d.objective.metric, direction: directionOf(d.objective), target: d.objective.target },
             target: d.objective.target,
             maxRounds: d.criteria.maxRounds,
             rounds: 0,
@@ -48,7 +55,7 @@ export const tasksProjection: Projection<TaskDoc> = {
       case "RoundStarted":
         return [[id, { ...doc, ...at, status: "running", rounds: d.round }]]
       case "RoundClosed":
-        return [[id, { ...doc, ...at, status: "open", ...(d.newVersion ? { latestVersion: d.newVersion.version } : {}), ...(d.metrics ? { latestAccuracy: d.metrics.accuracy } : {}) }]]
+        return [[id, { ...doc, ...at, status: "open", ...(d.newVersion ? { latestVersion: d.newVersion.version } : {}), ...latest(d.metrics) }]]
       case "RewardAllocated": {
         const next = { ...doc, ...at, paidOut: (BigInt(doc.paidOut) + d.amount).toString() }
         return [[id, { ...next, budgetLeft: left(next) }]]
@@ -60,7 +67,7 @@ export const tasksProjection: Projection<TaskDoc> = {
       case "TaskContinued":
         return [[id, { ...doc, ...at, status: "open" }]]
       case "TaskCompleted":
-        return [[id, { ...doc, ...at, status: "completed", latestVersion: d.finalVersion.version, latestAccuracy: d.metrics.accuracy }]]
+        return [[id, { ...doc, ...at, status: "completed", latestVersion: d.finalVersion.version, ...latest(d.metrics) }]]
       case "TaskExhausted":
         return [[id, { ...doc, ...at, status: "exhausted" }]]
       default:

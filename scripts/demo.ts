@@ -1,3 +1,5 @@
+import { shardLibrary } from "../nodes/infra/dataLibrary"
+import { DATASETS_BUCKET } from "../infra/nats/provision"
 import type { NatsConnection } from "@nats-io/transport-node"
 import { Effect, Fiber, Stream } from "effect"
 import { randomBytes } from "node:crypto"
@@ -9,7 +11,7 @@ import { startLocalNetwork } from "../nodes/localNetwork"
 import { objectStoreWeights, splitWeightsStore } from "../infra/weights/WeightsStore"
 import { apiWeightsWriter } from "../commands/weightsClient"
 import type { NodeSpec } from "../nodes/localNetwork"
-import { createDigitsTask, optIn } from "../nodes/digitsTask"
+import { createDigitsTask, optIn } from "../nodes/workloadTask"
 import { devKey } from "../commands/samples"
 
 /**
@@ -61,6 +63,8 @@ export const runDemo = async (options: {
     client: owner,
     coordinatorKey: devKey("coordinator"),
     weights,
+    // Nodes fetch dataset shards from the datasets bucket by content hash.
+    data: shardLibrary(await objectStoreWeights(options.connections.coordinator, DATASETS_BUCKET)),
     nodes,
     log: (line) => {
       if (/trained|FedAvg|reassign|disputed|starting round/.test(line)) say(`  ${line}`)

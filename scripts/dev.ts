@@ -1,3 +1,4 @@
+import { DATASETS_BUCKET } from "../infra/nats/provision"
 import { jetstreamManager } from "@nats-io/jetstream"
 import { connect } from "@nats-io/transport-node"
 import { Layer, ManagedRuntime, Schema, Stream } from "effect"
@@ -142,6 +143,7 @@ const anchoring = chainClient(chainConnection, anchorContract)
 const protocol = orExit(() => readConfig({ PROTOCOL: protocolSetting({ ...defaultProtocol, challengeSeconds: 5 }) }))
 const apiNats = await connect(natsOptions({ servers: server.url, user: "api", pass: credentials.api, name: "neuralink-api-snapshots" }))
 const app = build(runtime, {
+  shards: await objectStoreWeights(apiNats, DATASETS_BUCKET),
   coordinators: [devKey("coordinator").address],
   admins: [devKey("admin").address],
   // The bridge records anchors through the API, which checks them against this contract.

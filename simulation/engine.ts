@@ -117,8 +117,9 @@ export const runTask = (run: TaskRun, chain: { tip: ChainTip }, tally: Tally) =>
       actor: owner,
       at: at(clock),
       baseModel: { modelId, version: 1, weightsHash: h("base", 1), owner, status: "registered" },
-      trainingDatasets: [{ datasetId: SHARD.datasetId, split: "training", contentHash: h("train"), sampleCount: 1000, shards: [{ shardId: SHARD.shardId, contentHash: SHARD.contentHash, sampleCount: 1000, provider: owner }] }],
-      validationDataset: { datasetId: "sim-val" as DatasetId, split: "validation", contentHash: h("val"), sampleCount: 500, shards: [] },
+      workloadFacts: { workloadId: "digits", datasetFormat: "digits-csv", metrics: [{ name: "accuracy", direction: "maximize" }] },
+      trainingDatasets: [{ datasetId: SHARD.datasetId, split: "training", format: "digits-csv", contentHash: h("train"), sampleCount: 1000, shards: [{ shardId: SHARD.shardId, contentHash: SHARD.contentHash, sampleCount: 1000, provider: owner }] }],
+      validationDataset: { datasetId: "sim-val" as DatasetId, split: "validation", format: "digits-csv", contentHash: h("val"), sampleCount: 500, shards: [] },
       protocol
     })
   )

@@ -31,7 +31,9 @@ import {
 import { nodeStakeDecider, nodeStream } from "../../domain/node"
 import { CommitStake } from "../../domain/node/stake"
 import { commandSpec, step } from "../commandSpec"
-import { loadDatasetFacts, loadModelVersionFacts, loadNodeFacts, loadNodeState, loadResultCommitHash, loadTaskState, loadTaskModelId } from "../facts"
+import { loadDatasetFacts, loadModelVersionFacts, loadNodeFacts, loadNodeState, loadResultCommitHash, loadTaskState } from "../facts"
+import { loadWorkloadFacts } from "../workloadFacts"
+import { TaskNotFound } from "../../domain/task/errors"
 import { handleCommand } from "../handleCommand"
 
 export const taskCommands = [
@@ -43,12 +45,13 @@ export const taskCommands = [
     handle: (p, ctx) =>
       Effect.gen(function* () {
         const baseModel = yield* loadModelVersionFacts(p.base.modelId, p.base.version)
+        const workloadFacts = yield* loadWorkloadFacts(p.workload, p.base.modelId)
         const trainingDatasets = yield* Effect.forEach(p.datasets.training, (id) => loadDatasetFacts(id))
         const validationDataset = yield* loadDatasetFacts(p.datasets.validation)
         return yield* handleCommand(
           task,
           taskStream(p.taskId),
-          new CreateTask({ ...p, actor: ctx.actor, at: ctx.at, baseModel, trainingDatasets, validationDataset, protocol: ctx.protocol }),
+          new CreateTask({ ...p, actor: ctx.actor, at: ctx.at, baseModel, workloadFacts, trainingDatasets, validationDataset, protocol: ctx.protocol }),
           ctx.metadata
         )
       })
@@ -92,12 +95,16 @@ export const taskCommands = [
     payload: StartRoundPayload,
     handle: (p, ctx) =>
       Effect.gen(function* () {
-        const modelId = yield* loadTaskModelId(p.taskId)
-        const latestVersion = yield* loadModelVersionFacts(modelId)
+        const taskState = yield* loadTaskState(p.taskId)
+        if (taskState.status === "none") return yield* Effect.fail(new TaskNotFound({ taskId: p.taskId }))
+        const latestVersion = yield* loadModelVersionFacts(taskState.config.base.modelId)
+        // Its training datasets now: data accepted since the last round joins the task from this one.
+        const datasetIds = [...new Set(taskState.config.trainingShards.map((s) => s.datasetId as string))]
+        const trainingDatasets = yield* Effect.forEach(datasetIds, (id) => loadDatasetFacts(id))
         return yield* handleCommand(
           task,
           taskStream(p.taskId),
-          new StartRound({ ...p, actor: ctx.actor, at: ctx.at, actorIsCoordinator: ctx.actorIsCoordinator, latestVersion }),
+          new StartRound({ ...p, actor: ctx.actor, at: ctx.at, actorIsCoordinator: ctx.actorIsCoordinator, latestVersion, trainingDatasets }),
           ctx.metadata
         )
       })

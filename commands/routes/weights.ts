@@ -11,6 +11,29 @@ export interface WeightsRouteOptions extends SigningRules {
   readonly weights: WeightsStoreShape
 }
 
+/** A content-addressed bucket served over HTTP: weights, or dataset shards. */
+export interface BlobRouteOptions extends SigningRules {
+  readonly store: WeightsStoreShape
+  /** `/weights` or `/datasets/shards`: objects live at `<path>/sha256-<hex>`. */
+  readonly path: string
+  /** The signed upload's command type: UploadWeights or UploadShard. */
+  readonly uploadType: string
+  /** What a 404 calls it. */
+  readonly resource: string
+}
+
+export const weightsRoutes: FastifyPluginAsync<WeightsRouteOptions> = (app, options) =>
+  blobRoutes(app, { ...options, store: options.weights, path: "/weights", uploadType: "UploadWeights", resource: "weights" })
+
+/**
+ * Dataset shards, content-addressed like weights in the `datasets` bucket:
+ * a data provider uploads a shard's bytes (signed UploadShard), registers
+ * the dataset or submits data naming the hash, and trainers and validators
+ * fetch exactly the shards of their work and check the hash.
+ */
+export const shardRoutes: FastifyPluginAsync<SigningRules & { readonly shards: WeightsStoreShape }> = (app, options) =>
+  blobRoutes(app, { ...options, store: options.shards, path: "/datasets/shards", uploadType: "UploadShard", resource: "shard" })
+
 /**
  * Content-addressed weights. The API is the only writer of the `weights`
  * bucket (NATS permissions): an upload is stored under `sha256-<hex>` only if
@@ -20,13 +43,13 @@ export interface WeightsRouteOptions extends SigningRules {
  * = the object name, payload `{ name, bytes }`) in three headers:
  * `neura-signer`, `neura-issued-at`, `neura-signature`. Reads are public.
  */
-export const weightsRoutes: FastifyPluginAsync<WeightsRouteOptions> = async (app, options) => {
+const blobRoutes: FastifyPluginAsync<BlobRouteOptions> = async (app, options) => {
   app.addContentTypeParser("application/octet-stream", { parseAs: "buffer", bodyLimit: MAX_WEIGHTS_BYTES }, (_request, body, done) => done(null, body))
 
-  app.put<{ Params: { name: string } }>("/weights/:name", { bodyLimit: MAX_WEIGHTS_BYTES }, async (request, reply) => {
+  app.put<{ Params: { name: string } }>(`${options.path}/:name`, { bodyLimit: MAX_WEIGHTS_BYTES }, async (request, reply) => {
     const hash = hashOfObjectName(request.params.name)
-    if (!hash) throw new InvalidRequest({ detail: "weights are named sha256-<64 lowercase hex>" })
-    if (!(request.body instanceof Uint8Array)) throw new InvalidRequest({ detail: "send the weights as application/octet-stream" })
+    if (!hash) throw new InvalidRequest({ detail: `${options.resource} objects are named sha256-<64 lowercase hex>` })
+    if (!(request.body instanceof Uint8Array)) throw new InvalidRequest({ detail: "send the bytes as application/octet-stream" })
     const header = (name: string) => {
       const value = request.headers[name]
       if (typeof value !== "string") throw new InvalidRequest({ detail: `header ${name} is required` })
@@ -37,23 +60,23 @@ export const weightsRoutes: FastifyPluginAsync<WeightsRouteOptions> = async (app
     const signature = header("neura-signature")
     if (!/^0x[0-9a-f]{40}$/.test(signer) || Number.isNaN(Date.parse(issuedAt))) throw new InvalidRequest({ detail: "neura-signer must be an address, neura-issued-at an ISO instant" })
     await requireSignature(
-      "UploadWeights",
+      options.uploadType,
       { commandId: request.params.name, issuedAt, signer: signer as never, payload: { name: request.params.name, bytes: request.body.length }, signature },
       options
     )
     const actual = weightsHash(request.body)
     if (actual !== hash) throw new WeightsHashMismatch({ name: request.params.name, actual })
-    const existed = await options.weights.has(hash)
-    if (!existed) await options.weights.put(request.body)
+    const existed = await options.store.has(hash)
+    if (!existed) await options.store.put(request.body)
     reply.status(existed ? 200 : 201)
     return { name: request.params.name, hash, bytes: request.body.length, stored: !existed }
   })
 
-  app.get<{ Params: { name: string } }>("/weights/:name", async (request, reply) => {
+  app.get<{ Params: { name: string } }>(`${options.path}/:name`, async (request, reply) => {
     const hash = hashOfObjectName(request.params.name)
-    if (!hash) throw new InvalidRequest({ detail: "weights are named sha256-<64 lowercase hex>" })
-    if (!(await options.weights.has(hash))) throw new NotFoundInReadModel({ resource: "weights", id: request.params.name })
-    const bytes = await options.weights.get(hash)
+    if (!hash) throw new InvalidRequest({ detail: `${options.resource} objects are named sha256-<64 lowercase hex>` })
+    if (!(await options.store.has(hash))) throw new NotFoundInReadModel({ resource: options.resource, id: request.params.name })
+    const bytes = await options.store.get(hash)
     return reply.type("application/octet-stream").header("etag", `"${request.params.name}"`).send(Buffer.from(bytes))
   })
 }

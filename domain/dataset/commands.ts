@@ -1,6 +1,6 @@
 import { Schema } from "effect"
 import { Address, DatasetId, Hash32, Instant, NonNegativeInt, PositiveInt, ShardId, SubmissionId } from "../primitives"
-import { DatasetSplit } from "./events"
+import { DatasetFormat, DatasetSplit } from "./events"
 
 export const RegisterDatasetPayload = Schema.Struct({
   datasetId: DatasetId,
@@ -9,8 +9,11 @@ export const RegisterDatasetPayload = Schema.Struct({
   licence: Schema.String.pipe(Schema.check(Schema.isMinLength(1), Schema.isMaxLength(100))),
   sampleCount: NonNegativeInt,
   split: DatasetSplit,
-  featureCount: PositiveInt,
-  classCount: PositiveInt,
+  /** The shards' byte format, which a workload reads (GET /workloads); "digits-csv" when omitted. */
+  format: Schema.optional(DatasetFormat),
+  /** Descriptive: inputs per sample and classes, where the format has them. */
+  featureCount: Schema.optional(PositiveInt),
+  classCount: Schema.optional(PositiveInt),
   /** The registrant is the provider of these shards. */
   shards: Schema.Array(Schema.Struct({ shardId: ShardId, contentHash: Hash32, sampleCount: PositiveInt }))
 })

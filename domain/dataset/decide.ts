@@ -1,3 +1,4 @@
+import { formatOf } from "./events"
 import { Result } from "effect"
 import type { ShardId } from "../primitives"
 import type { DatasetCommand, RegisterDataset, ReviewDataSubmission, SubmitData } from "./commands"
@@ -34,8 +35,9 @@ export const registerDataset = (command: RegisterDataset, state: DatasetState): 
       licence: command.licence,
       sampleCount: command.sampleCount,
       split: command.split,
-      featureCount: command.featureCount,
-      classCount: command.classCount,
+      format: formatOf(command),
+      ...(command.featureCount !== undefined ? { featureCount: command.featureCount } : {}),
+      ...(command.classCount !== undefined ? { classCount: command.classCount } : {}),
       shards: command.shards.map((s) => ({ ...s, provider: command.actor })),
       registeredBy: command.actor,
       registeredAt: command.at

@@ -13,6 +13,12 @@ export type Shard = typeof Shard.Type
 
 export const DatasetSplit = Schema.Literals(["training", "validation"])
 
+/** A shard byte format's name (e.g. digits-csv, fashion-idx, labelled-text-jsonl, text-utf8). */
+export const DatasetFormat = Schema.String.pipe(Schema.check(Schema.isPattern(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/, { description: "format name, e.g. text-utf8" }), Schema.isMaxLength(64)))
+
+/** Datasets registered before formats existed hold UCI digits rows. */
+export const formatOf = (d: { readonly format?: string | undefined }) => d.format ?? "digits-csv"
+
 /** A public dataset is known to the network by the hash of its content. */
 export const DatasetRegistered = Schema.TaggedStruct("DatasetRegistered", {
   datasetId: DatasetId,
@@ -21,8 +27,9 @@ export const DatasetRegistered = Schema.TaggedStruct("DatasetRegistered", {
   licence: Schema.String.pipe(Schema.check(Schema.isMinLength(1))),
   sampleCount: NonNegativeInt,
   split: DatasetSplit,
-  featureCount: PositiveInt,
-  classCount: PositiveInt,
+  format: Schema.optional(DatasetFormat),
+  featureCount: Schema.optional(PositiveInt),
+  classCount: Schema.optional(PositiveInt),
   shards: Schema.Array(Shard),
   registeredBy: Address,
   registeredAt: Instant

@@ -1,3 +1,4 @@
+import { formatOf } from "./events"
 import type { Address, DatasetId, Hash32 } from "../primitives"
 import type { DatasetEvent, Shard } from "./events"
 
@@ -17,8 +18,9 @@ export type DatasetState =
       readonly split: "training" | "validation"
       readonly contentHash: Hash32
       readonly sampleCount: number
-      readonly featureCount: number
-      readonly classCount: number
+      readonly format: string
+      readonly featureCount: number | undefined
+      readonly classCount: number | undefined
       readonly shards: ReadonlyArray<Shard>
       readonly submissions: ReadonlyMap<string, Submission>
     }
@@ -42,6 +44,7 @@ export const evolve = (state: DatasetState, event: DatasetEvent): DatasetState =
         split: event.split,
         contentHash: event.contentHash,
         sampleCount: event.sampleCount,
+        format: formatOf(event),
         featureCount: event.featureCount,
         classCount: event.classCount,
         shards: event.shards,

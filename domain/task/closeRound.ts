@@ -1,3 +1,4 @@
+import { meetsObjective, shortOfTarget } from "./objective"
 import { Result } from "effect"
 import { basisPointsOf, pay, remaining } from "../ledger/ledger"
 import type { CloseRound } from "./commands"
@@ -67,7 +68,7 @@ const slashes = (c: CloseRound, s: Live, settled: Settlement): Array<TaskEvent> 
 
 const taskFate = (c: CloseRound, s: Live, latest: Live["latest"], left: bigint): Array<TaskEvent> => {
   const refund = (): Array<TaskEvent> => (left > 0n ? [{ _tag: "BudgetRefunded", taskId: c.taskId, owner: s.config.owner, amount: left, refundedAt: c.at }] : [])
-  if (latest.metrics && latest.metrics.accuracy >= s.config.objective.target) {
+  if (latest.metrics && meetsObjective(latest.metrics, s.config.objective)) {
     return [{ _tag: "TaskCompleted", taskId: c.taskId, round: c.round, finalVersion: latest.ref, metrics: latest.metrics, completedAt: c.at }, ...refund()]
   }
   if (c.round >= s.config.criteria.maxRounds || left === 0n) {
@@ -84,7 +85,7 @@ const taskFate = (c: CloseRound, s: Live, latest: Live["latest"], left: bigint):
       ...refund()
     ]
   }
-  const reason = latest.metrics ? `accuracy ${latest.metrics.accuracy.toFixed(4)} below target ${s.config.objective.target}` : "no verified result yet"
+  const reason = shortOfTarget(latest.metrics, s.config.objective)
   return [{ _tag: "TaskContinued", taskId: c.taskId, round: c.round, nextRound: c.round + 1, reason, continuedAt: c.at }]
 }
 
@@ -112,7 +113,8 @@ export const closeRound = (c: CloseRound, state: import("./state").TaskState): D
         round: { ...round, results: settled.results },
         split: s.config.rewardSplit,
         shards: s.config.trainingShards,
-        baseAccuracy: s.latest.metrics?.accuracy ?? 0,
+        base: s.latest.metrics,
+        objective: s.config.objective,
         penalizeRejected: s.config.criteria.penalizeRejected
       })
       const unrevealed = results.flatMap((r) => r.validators.filter((v) => r.commitments.has(v) && !r.votes.some((x) => x.nodeId === v)).map((nodeId) => ({ resultId: r.resultId, nodeId })))

@@ -14,10 +14,12 @@ import {
   NonNegativeInt,
   PositiveInt,
   ResultId,
-  TaskId
+  MetricName,
+  TaskId,
+  WorkloadId
 } from "../primitives"
 import { ProtocolParams } from "../protocol"
-import { Assignment, Criteria, Objective, ParticipantRole, RewardSplit, Ruling, SegmentEvidence, TrainingPlan, TrainingProof, Verdict } from "./events"
+import { Assignment, Criteria, MetricDirection, Objective, ParticipantRole, RewardSplit, Ruling, SegmentEvidence, TrainingPlan, TrainingProof, Verdict } from "./events"
 
 /** Facts the API loads from other aggregates and hands to the decider. */
 export const NodeFacts = Schema.Struct({
@@ -36,10 +38,25 @@ export const ModelVersionFacts = Schema.Struct({
 export const DatasetFacts = Schema.Struct({
   datasetId: DatasetId,
   split: DatasetSplit,
+  /** The shards' byte format (a workload reads one format); datasets older than workloads are "digits-csv". */
+  format: Schema.String,
   contentHash: Hash32,
   sampleCount: Schema.Number,
   shards: Schema.Array(Shard)
 })
+
+/**
+ * What the workload registry says about the workload a task names, and what
+ * it found wrong with the base model's topology (the registry is code, not
+ * log: the API asks it and hands the answer to the decider).
+ */
+export const WorkloadFacts = Schema.Struct({
+  workloadId: WorkloadId,
+  datasetFormat: Schema.String,
+  metrics: Schema.Array(Schema.Struct({ name: MetricName, direction: MetricDirection })),
+  topologyProblem: Schema.optional(Schema.String)
+})
+export type WorkloadFacts = typeof WorkloadFacts.Type
 
 const actorAndTime = { actor: Address, at: Instant }
 /** Set by the API when the signer is one of the network's coordinator identities (dispatcher/aggregator). */
@@ -48,6 +65,8 @@ const coordinatorFlag = { actorIsCoordinator: Schema.Boolean }
 export const CreateTaskPayload = Schema.Struct({
   taskId: TaskId,
   title: Schema.String.pipe(Schema.check(Schema.isMinLength(1), Schema.isMaxLength(200))),
+  /** The workload that trains and measures the task (GET /workloads lists them); "digits" when omitted. */
+  workload: Schema.optional(WorkloadId),
   base: ModelVersionRef,
   datasets: Schema.Struct({
     training: Schema.Array(DatasetId).pipe(Schema.check(Schema.isMinLength(1))),
@@ -63,6 +82,7 @@ export class CreateTask extends Schema.TaggedClass<CreateTask>()("CreateTask", {
   ...CreateTaskPayload.fields,
   ...actorAndTime,
   baseModel: ModelVersionFacts,
+  workloadFacts: WorkloadFacts,
   trainingDatasets: Schema.Array(DatasetFacts),
   validationDataset: DatasetFacts,
   /** The network's protocol parameters now (the API's configuration). */
@@ -90,7 +110,9 @@ export class StartRound extends Schema.TaggedClass<StartRound>()("StartRound", {
   ...actorAndTime,
   ...coordinatorFlag,
   /** The model's latest version now: each round trains from it. */
-  latestVersion: ModelVersionFacts
+  latestVersion: ModelVersionFacts,
+  /** The task's training datasets now: shards accepted since the last round join the task from this one. */
+  trainingDatasets: Schema.optional(Schema.Array(DatasetFacts))
 }) {}
 
 export const DispatchTrainingPayload = Schema.Struct({

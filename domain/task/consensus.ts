@@ -17,11 +17,11 @@ const median = (xs: ReadonlyArray<number>): number => {
   return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2
 }
 
-/** The consensus measurement of a result: the median of its accepting votes' measurements. */
-export const consensusMetrics = (accepting: ReadonlyArray<Pick<Vote, "measured">>): Metrics => ({
-  accuracy: median(accepting.map((v) => v.measured.accuracy)),
-  loss: median(accepting.map((v) => v.measured.loss))
-})
+/** The consensus measurement of a result: per metric every accepting vote reported, the median of their values. */
+export const consensusMetrics = (accepting: ReadonlyArray<Pick<Vote, "measured">>): Metrics => {
+  const names = Object.keys(accepting[0]?.measured ?? {}).filter((k) => accepting.every((v) => typeof v.measured[k] === "number")).sort()
+  return Object.fromEntries(names.map((k) => [k, median(accepting.map((v) => v.measured[k]!))]))
+}
 
 /**
  * A result is decided once `quorum` votes agree, either way. Never earlier:

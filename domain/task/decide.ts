@@ -16,6 +16,9 @@ import {
   RoundLimitReached,
   TaskAlreadyExists,
   TaskConfigInvalid,
+  TopologyInvalid,
+  MetricNotOffered,
+  DatasetFormatMismatch,
   UnknownShard,
   WrongRound
 } from "./errors"
@@ -46,6 +49,13 @@ export const createTask = (c: CreateTask, state: TaskState): Decision => {
   }
   if (c.baseModel.owner !== c.actor) return Result.fail(new NotModelOwner({ modelId: c.base.modelId, actor: c.actor }))
   if (c.baseModel.status === "delisted") return Result.fail(new ModelNotUsable({ modelId: c.base.modelId, reason: "delisted" }))
+  const w = c.workloadFacts
+  if (w.workloadId !== (c.workload ?? "digits")) return Result.fail(new TaskConfigInvalid({ reason: "workload facts do not match the requested workload" }))
+  if (w.topologyProblem) return Result.fail(new TopologyInvalid({ workload: w.workloadId, reason: w.topologyProblem }))
+  const metric = w.metrics.find((m) => m.name === c.objective.metric)
+  if (!metric) return Result.fail(new MetricNotOffered({ workload: w.workloadId, metric: c.objective.metric, offered: w.metrics.map((m) => m.name).join(", ") }))
+  const wrongFormat = [...c.trainingDatasets, c.validationDataset].find((d) => d.format !== w.datasetFormat)
+  if (wrongFormat) return Result.fail(new DatasetFormatMismatch({ datasetId: wrongFormat.datasetId, format: wrongFormat.format, expected: w.datasetFormat }))
   const wrongSplit = c.trainingDatasets.find((d) => d.split !== "training")
   if (wrongSplit) return Result.fail(new TaskConfigInvalid({ reason: `dataset ${wrongSplit.datasetId} is not a training dataset` }))
   if (c.validationDataset.split !== "validation") {
@@ -62,6 +72,7 @@ export const createTask = (c: CreateTask, state: TaskState): Decision => {
       taskId: c.taskId,
       title: c.title,
       owner: c.actor,
+      workload: w.workloadId,
       base: { modelId: c.base.modelId, version: c.base.version, weightsHash: c.baseModel.weightsHash },
       trainingShards,
       validation: {
@@ -69,7 +80,7 @@ export const createTask = (c: CreateTask, state: TaskState): Decision => {
         contentHash: c.validationDataset.contentHash,
         sampleCount: c.validationDataset.sampleCount
       },
-      objective: c.objective,
+      objective: { metric: c.objective.metric, target: c.objective.target, direction: metric.direction },
       training: c.training,
       criteria: c.criteria,
       rewardSplit: c.rewardSplit,
@@ -119,6 +130,12 @@ export const startRound = (c: StartRound, state: TaskState): Decision =>
     if (c.latestVersion.modelId !== s.config.base.modelId) {
       return Result.fail(new TaskConfigInvalid({ reason: `latest version is of ${c.latestVersion.modelId}, task trains ${s.config.base.modelId}` }))
     }
+    // Data accepted into the task's training datasets since the last round trains from this one.
+    const taskDatasets = new Set(s.config.trainingShards.map((sh) => sh.datasetId as string))
+    const known = shardIndex(s)
+    const addedShards: Array<TrainingShard> = (c.trainingDatasets ?? [])
+      .filter((d) => taskDatasets.has(d.datasetId))
+      .flatMap((d) => d.shards.filter((sh) => !known.has(sh.shardId)).map((sh) => ({ datasetId: d.datasetId, ...sh })))
     const left = remaining(s.escrow)
     // An even share per remaining round; the last round may spend all that is left.
     const perRound = s.escrow.escrowed / BigInt(criteria.maxRounds)
@@ -130,6 +147,7 @@ export const startRound = (c: StartRound, state: TaskState): Decision =>
         round: c.round,
         base: { modelId: c.latestVersion.modelId, version: c.latestVersion.version, weightsHash: c.latestVersion.weightsHash },
         pot,
+        ...(addedShards.length > 0 ? { addedShards } : {}),
         startedAt: c.at,
         deadline: addSeconds(c.at, criteria.roundDeadlineSeconds)
       }

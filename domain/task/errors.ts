@@ -50,6 +50,16 @@ export class CommitmentMismatch extends Schema.TaggedError<CommitmentMismatch>()
 export class VoteInconsistent extends Schema.TaggedError<VoteInconsistent>()("VoteInconsistent", { resultId: S, reason: S }) {}
 export class NotChallengeable extends Schema.TaggedError<NotChallengeable>()("NotChallengeable", { resultId: S, reason: S }) {}
 export class NotFinalYet extends Schema.TaggedError<NotFinalYet>()("NotFinalYet", { resultId: S, reason: S }) {}
+/** The base model's topology is not one the task's workload can build. */
+export class TopologyInvalid extends Schema.TaggedError<TopologyInvalid>()("TopologyInvalid", { workload: S, reason: S }) {}
+/** The objective names a metric the task's workload does not measure. */
+export class MetricNotOffered extends Schema.TaggedError<MetricNotOffered>()("MetricNotOffered", { workload: S, metric: S, offered: S }) {}
+/** A dataset's shards are in another format than the workload reads. */
+export class DatasetFormatMismatch extends Schema.TaggedError<DatasetFormatMismatch>()("DatasetFormatMismatch", {
+  datasetId: S,
+  format: S,
+  expected: S
+}) {}
 export class NewVersionRequired extends Schema.TaggedError<NewVersionRequired>()("NewVersionRequired", { reason: S }) {}
 
 export type TaskError =
@@ -79,6 +89,9 @@ export type TaskError =
   | AlreadyVoted
   | ValidatorNotReplaceable
   | NewVersionRequired
+  | TopologyInvalid
+  | MetricNotOffered
+  | DatasetFormatMismatch
   | ResultIdNotDerived
   | ValidatorsAlreadyDrawn
   | VoteNotCommitted

@@ -20,6 +20,7 @@ import {
   DatasetId,
   Hash32,
   Instant,
+  MetricName,
   Metrics,
   ModelVersionRef,
   NeuraAmount,
@@ -28,14 +29,22 @@ import {
   PositiveInt,
   ResultId,
   ShardId,
-  TaskId
+  TaskId,
+  WorkloadId
 } from "../primitives"
 
+/** Whether a larger value of the objective's metric is better (accuracy, F1) or a smaller one (perplexity). */
+export const MetricDirection = Schema.Literals(["maximize", "minimize"])
+export type MetricDirection = typeof MetricDirection.Type
+
 export const Objective = Schema.Struct({
-  /** Measured on the task's held-out validation set. */
-  metric: Schema.Literals(["accuracy"]),
-  target: Schema.Number.pipe(Schema.check(Schema.isGreaterThan(0), Schema.isLessThanOrEqualTo(1)))
+  /** A metric the task's workload measures on the held-out validation set. */
+  metric: MetricName,
+  target: Schema.Number.pipe(Schema.check(Schema.isFinite(), Schema.isGreaterThan(0))),
+  /** Recorded from the workload at creation; events older than workloads have none (they maximise accuracy). */
+  direction: Schema.optional(MetricDirection)
 })
+export type Objective = typeof Objective.Type
 
 export const TrainingPlan = Schema.Struct({
   epochsPerRound: PositiveInt,
@@ -50,8 +59,8 @@ export const Criteria = Schema.Struct({
   validatorsPerResult: PositiveInt,
   /** Matching votes needed to decide a result (accept or reject). */
   quorum: PositiveInt,
-  /** Max |claimed - measured| accuracy a validator accepts. */
-  metricTolerance: Schema.Number.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(0), Schema.isLessThanOrEqualTo(1))),
+  /** Max |claimed - measured| of the objective's metric a validator accepts (absolute, in the metric's unit). */
+  metricTolerance: Schema.Number.pipe(Schema.check(Schema.isFinite(), Schema.isGreaterThanOrEqualTo(0))),
   maxRounds: PositiveInt,
   roundDeadlineSeconds: PositiveInt,
   /** A trainer with a rejected result forfeits its trainer rewards for that round. */
@@ -75,6 +84,8 @@ export const TaskCreated = Schema.TaggedStruct("TaskCreated", {
   taskId: TaskId,
   title: Schema.String,
   owner: Address,
+  /** The workload (workloads/registry.ts) that trains and measures this task; events older than workloads are "digits". */
+  workload: Schema.optional(WorkloadId),
   /** The model version training starts from; new versions extend this model. */
   base: Schema.Struct({ ...ModelVersionRef.fields, weightsHash: Hash32 }),
   trainingShards: Schema.Array(TrainingShard),
@@ -109,6 +120,8 @@ export const RoundStarted = Schema.TaggedStruct("RoundStarted", {
   base: Schema.Struct({ ...ModelVersionRef.fields, weightsHash: Hash32 }),
   /** The most this round can pay out (its share of the escrow). */
   pot: NeuraAmount,
+  /** Shards accepted into the task's training datasets since the last round: the task trains on them from now on. */
+  addedShards: Schema.optional(Schema.Array(TrainingShard)),
   startedAt: Instant,
   deadline: Instant
 })

@@ -1,12 +1,13 @@
 import { basisPointsOf, splitProportionally, type Payout } from "../ledger/ledger"
-import type { Address, NodeId } from "../primitives"
-import type { RewardSplit, TrainingShard } from "./events"
+import type { Address, Metrics, NodeId } from "../primitives"
+import type { Objective, RewardSplit, TrainingShard } from "./events"
+import { gainBps } from "./objective"
 import type { RoundState } from "./state"
 
 /**
  * The round's payouts, a pure function of what the log says about it:
  * - trainers: each verified result weighs its samples × (1 + verified
- *   improvement over the round's base accuracy); rejected results earn nothing,
+ *   improvement in the objective's metric over the round's base, objective.ts); rejected results earn nothing,
  *   and with `penalizeRejected` a trainer with any rejected result forfeits the
  *   round's trainer rewards;
  * - validators: one share per vote that agreed with the consensus outcome;
@@ -17,7 +18,9 @@ export const roundPayouts = (input: {
   readonly round: RoundState
   readonly split: RewardSplit
   readonly shards: ReadonlyArray<TrainingShard>
-  readonly baseAccuracy: number
+  /** The round's base measurement (none before the first verified version) and the task's objective. */
+  readonly base: Metrics | undefined
+  readonly objective: Objective
   readonly penalizeRejected: boolean
 }): ReadonlyArray<Payout> => {
   const { round, split } = input
@@ -30,8 +33,8 @@ export const roundPayouts = (input: {
   const trainerWeights = verified
     .filter((r) => !penalizedNodes.has(r.nodeId))
     .map((r) => {
-      const gainBps = Math.max(0, Math.round(((r.consensusMetrics?.accuracy ?? 0) - input.baseAccuracy) * 10_000))
-      return { key: { address: r.trainer, nodeId: r.nodeId, resultId: r.resultId }, weight: BigInt(r.proof.sampleCount) * BigInt(10_000 + gainBps) }
+      const gain = gainBps(r.consensusMetrics, input.base, input.objective)
+      return { key: { address: r.trainer, nodeId: r.nodeId, resultId: r.resultId }, weight: BigInt(r.proof.sampleCount) * BigInt(10_000 + gain) }
     })
 
   const validatorWeights = new Map<NodeId, { address: Address; weight: bigint }>()

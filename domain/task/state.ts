@@ -130,6 +130,7 @@ export const evolve = (state: TaskState, event: TaskEvent): TaskState => {
         ...state,
         status: "running",
         roundsStarted: event.round,
+        config: event.addedShards ? { ...state.config, trainingShards: [...state.config.trainingShards, ...event.addedShards] } : state.config,
         round: { round: event.round, base: event.base, pot: event.pot, deadline: event.deadline, assignments: [], results: new Map() }
       }
     case "TrainingDispatched":

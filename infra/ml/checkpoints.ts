@@ -1,6 +1,5 @@
-import type { LayersModel, Optimizer, Variable } from "@tensorflow/tfjs"
-import type { Samples } from "../datasets/digits"
-import { sha256Hex } from "../datasets/digits"
+import type { LayersModel, Optimizer, Tensor, Variable } from "@tensorflow/tfjs"
+import { sha256Hex } from "../contentHash"
 import { getWeightBytes, seededPermutation, setWeightBytes, type TrainPlan } from "./model"
 import type { Tf } from "./tf"
 import { checkpointLeaf } from "../../domain/task/commitments"
@@ -48,21 +47,24 @@ type AdamInternals = {
 
 const floatsOf = (bytes: Uint8Array) => new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength))
 
+/** The tensors of one step's rows (a workload's `batch`); the step disposes them. */
+export type BatchOf = (indices: Int32Array) => { xs: Tensor; ys: Tensor }
+
 /**
  * A trainer that can run any range of steps of a plan on a model: the
  * trainer runs them all (saving checkpoints), a validator one segment.
+ * `sampleCount` rows exist; `batchOf` turns the rows of a step into tensors.
  */
-export const stepTrainer = (tf: Tf, model: LayersModel, samples: Samples, plan: TrainPlan, classes: number) => {
+export const stepTrainer = (tf: Tf, model: LayersModel, sampleCount: number, plan: TrainPlan, batchOf: BatchOf) => {
   const optimizer: Optimizer = plan.optimizer === "adam" ? tf.train.adam(plan.learningRate) : tf.train.sgd(plan.learningRate)
   model.compile({ optimizer, loss: "categoricalCrossentropy" })
-  const features = samples.features.length / samples.count
-  const perEpoch = batchesPerEpoch(samples.count, plan.batchSize)
+  const perEpoch = batchesPerEpoch(sampleCount, plan.batchSize)
   const orders = new Map<number, Int32Array>()
   const orderOf = (epoch: number) => {
     let o = orders.get(epoch)
     if (!o) {
       orders.clear()
-      o = seededPermutation(samples.count, plan.seed * 1000 + epoch)
+      o = seededPermutation(sampleCount, plan.seed * 1000 + epoch)
       orders.set(epoch, o)
     }
     return o
@@ -74,16 +76,7 @@ export const stepTrainer = (tf: Tf, model: LayersModel, samples: Samples, plan: 
     const b = s % perEpoch
     const order = orderOf(epoch)
     const from = b * plan.batchSize
-    const size = Math.min(plan.batchSize, samples.count - from)
-    const x = new Float32Array(size * features)
-    const y = new Float32Array(size * classes)
-    for (let i = 0; i < size; i++) {
-      const src = order[from + i]!
-      x.set(samples.features.subarray(src * features, (src + 1) * features), i * features)
-      y[i * classes + samples.labels[src]!] = 1
-    }
-    const xs = tf.tensor2d(x, [size, features])
-    const ys = tf.tensor2d(y, [size, classes])
+    const { xs, ys } = batchOf(order.subarray(from, Math.min(from + plan.batchSize, sampleCount)))
     const loss = await model.trainOnBatch(xs, ys)
     xs.dispose()
     ys.dispose()
@@ -136,7 +129,7 @@ export const stepTrainer = (tf: Tf, model: LayersModel, samples: Samples, plan: 
   }
 
   return {
-    stepsTotal: totalSteps(samples.count, plan),
+    stepsTotal: totalSteps(sampleCount, plan),
     /** The current state. */
     checkpoint: (): Checkpoint => ({ weights: getWeightBytes(model), optimizer: optimizerBytes() }),
     restore: (c: Checkpoint) => {

@@ -1,5 +1,4 @@
-import type { LayersModel, Tensor } from "@tensorflow/tfjs"
-import type { Samples } from "../datasets/digits"
+import type { LayersModel } from "@tensorflow/tfjs"
 import type { Tf } from "./tf"
 
 /**
@@ -70,75 +69,6 @@ export interface TrainPlan {
   readonly learningRate: number
   readonly optimizer: "sgd" | "adam"
   readonly seed: number
-}
-
-const tensorsOf = (tf: Tf, samples: Samples, order: Int32Array | undefined, classes: number) => {
-  const features = samples.features.length / samples.count
-  const x = new Float32Array(samples.features.length)
-  const y = new Float32Array(samples.count * classes)
-  for (let i = 0; i < samples.count; i++) {
-    const src = order ? order[i]! : i
-    x.set(samples.features.subarray(src * features, (src + 1) * features), i * features)
-    y[i * classes + samples.labels[src]!] = 1
-  }
-  return { xs: tf.tensor2d(x, [samples.count, features]), ys: tf.tensor2d(y, [samples.count, classes]) }
-}
-
-/**
- * Train from the model's current weights. Deterministic on one backend: the
- * data order comes from the seed (no library shuffling), the optimizer starts
- * fresh, and there is no dropout. `onBatch` is where long work signals
- * progress (a work-queue `working()`, a log line).
- */
-export const train = async (
-  tf: Tf,
-  model: LayersModel,
-  samples: Samples,
-  plan: TrainPlan,
-  classes: number,
-  onBatch?: (info: { epoch: number; batch: number; loss: number }) => void | Promise<void>
-): Promise<{ steps: number; loss: number }> => {
-  const optimizer = plan.optimizer === "adam" ? tf.train.adam(plan.learningRate) : tf.train.sgd(plan.learningRate)
-  model.compile({ optimizer, loss: "categoricalCrossentropy" })
-  let steps = 0
-  let loss = NaN
-  for (let epoch = 0; epoch < plan.epochs; epoch++) {
-    const { xs, ys } = tensorsOf(tf, samples, seededPermutation(samples.count, plan.seed * 1000 + epoch), classes)
-    const history = await model.fit(xs, ys, {
-      epochs: 1,
-      batchSize: plan.batchSize,
-      shuffle: false,
-      verbose: 0,
-      callbacks: {
-        onBatchEnd: async (batch, logs) => {
-          steps++
-          await onBatch?.({ epoch, batch, loss: Number(logs?.loss ?? NaN) })
-        }
-      }
-    })
-    loss = Number(history.history.loss?.[0] ?? NaN)
-    xs.dispose()
-    ys.dispose()
-  }
-  optimizer.dispose()
-  return { steps, loss }
-}
-
-/** Accuracy and mean cross-entropy on a set, plus the predicted classes. */
-export const evaluate = (tf: Tf, model: LayersModel, samples: Samples, classes: number) => {
-  const { xs, ys } = tensorsOf(tf, samples, undefined, classes)
-  const result = tf.tidy(() => {
-    const probs = model.predict(xs) as Tensor
-    const predicted = probs.argMax(-1).dataSync() as Int32Array
-    const clipped = probs.clipByValue(1e-7, 1)
-    const loss = tf.neg(tf.sum(tf.mul(ys, tf.log(clipped)), -1)).mean().dataSync()[0]!
-    return { predicted: Int32Array.from(predicted), loss }
-  })
-  xs.dispose()
-  ys.dispose()
-  let correct = 0
-  for (let i = 0; i < samples.count; i++) if (result.predicted[i] === samples.labels[i]) correct++
-  return { accuracy: correct / samples.count, loss: result.loss, predicted: result.predicted }
 }
 
 /**

@@ -66,9 +66,10 @@ export interface Names {
   readonly commands: string
   readonly commandsPrefix: string
   readonly weights: string
+  readonly datasets: string
   readonly snapshots: string
 }
-export const defaultNames: Names = { events: "EVENTS", eventsPrefix: "events", commands: "CMDS", commandsPrefix: "cmd", weights: "weights", snapshots: "snapshots" }
+export const defaultNames: Names = { events: "EVENTS", eventsPrefix: "events", commands: "CMDS", commandsPrefix: "cmd", weights: "weights", datasets: "datasets", snapshots: "snapshots" }
 
 export const servicePermissions = (role: ServiceRole, n: Names = defaultNames): Permissions => {
   const inbox = `${inboxPrefixOf(role)}.>`
@@ -83,6 +84,8 @@ export const servicePermissions = (role: ServiceRole, n: Names = defaultNames): 
           ...readStream(n.events),
           ...readBucket(n.weights),
           ...writeBucket(n.weights),
+          ...readBucket(n.datasets),
+          ...writeBucket(n.datasets),
           ...readBucket(n.snapshots),
           ...writeBucket(n.snapshots),
           // Snapshots replace the previous checkpoint (the API owns that bucket alone).
@@ -100,7 +103,8 @@ export const servicePermissions = (role: ServiceRole, n: Names = defaultNames): 
           `$JS.API.CONSUMER.DURABLE.CREATE.${n.commands}.>`,
           `$JS.API.CONSUMER.INFO.${n.commands}.>`,
           ...readStream(n.events),
-          ...readBucket(n.weights)
+          ...readBucket(n.weights),
+          ...readBucket(n.datasets)
         ],
         // Every node's heartbeat (failure detection).
         subscribe: [inbox, `heartbeat.${n.commandsPrefix}.*`]
@@ -110,7 +114,7 @@ export const servicePermissions = (role: ServiceRole, n: Names = defaultNames): 
   }
 }
 
-/** A node: its own work-queue consumer (`node-<id>`), read-only weights, its own inbox. */
+/** A node: its own work-queue consumer (`node-<id>`), read-only weights and dataset shards, its own inbox. */
 export const nodePermissions = (nodeId: string, n: Names = defaultNames): Permissions => {
   const consumer = `node-${nodeId}`
   return {
@@ -121,7 +125,8 @@ export const nodePermissions = (nodeId: string, n: Names = defaultNames): Permis
       `$JS.ACK.${n.commands}.${consumer}.>`,
       // Its own heartbeat subject only: a node cannot speak for another.
       `heartbeat.${n.commandsPrefix}.${nodeId}`,
-      ...readBucket(n.weights)
+      ...readBucket(n.weights),
+      ...readBucket(n.datasets)
     ],
     subscribe: [`${inboxPrefixOf(nodeUser(nodeId))}.>`]
   }

@@ -12,11 +12,13 @@ import { defaultJetStreamConfig, ensureEventStream, type JetStreamEventStoreConf
 
 /**
  * Everything the admin role creates once: the event log, the node work queue
- * and the weights bucket. Idempotent: running it again changes nothing.
+ * and the weights and datasets buckets. Idempotent: running it again changes nothing.
  * Other roles never create streams (nats.conf does not let them).
  */
 export const COMMANDS_STREAM = "CMDS"
 export const WEIGHTS_BUCKET = "weights"
+/** Content-addressed dataset shards (written by the API, read by nodes). */
+export const DATASETS_BUCKET = "datasets"
 
 export const commandsStreamConfig = (name = COMMANDS_STREAM, prefix = "cmd", replicas = 1): Partial<StreamConfig> & { name: string } => ({
   name,
@@ -57,13 +59,14 @@ export const ensureCommandsStream = async (nc: NatsConnection, name = COMMANDS_S
 export const provisionAll = async (
   nc: NatsConnection,
   eventLog: JetStreamEventStoreConfig = defaultJetStreamConfig,
-  names: { commands?: string; commandPrefix?: string; weightsBucket?: string; snapshotsBucket?: string; replicas?: number } = {}
+  names: { commands?: string; commandPrefix?: string; weightsBucket?: string; datasetsBucket?: string; snapshotsBucket?: string; replicas?: number } = {}
 ): Promise<void> => {
   const replicas = names.replicas ?? eventLog.replicas
   const jsm = await jetstreamManager(nc)
   await ensureEventStream(jsm, { ...eventLog, replicas, provision: true })
   await ensureCommandsStream(nc, names.commands ?? COMMANDS_STREAM, names.commandPrefix ?? "cmd", replicas)
   await new Objm(nc).create(names.weightsBucket ?? WEIGHTS_BUCKET, { storage: StorageType.File, replicas })
+  await new Objm(nc).create(names.datasetsBucket ?? DATASETS_BUCKET, { storage: StorageType.File, replicas })
   // The API's read-model checkpoints (projections/snapshots.ts).
   await new Objm(nc).create(names.snapshotsBucket ?? "snapshots", { storage: StorageType.File, replicas })
 }

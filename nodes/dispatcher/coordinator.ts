@@ -14,7 +14,10 @@ import { settleRound } from "../../domain/task/settle"
 import type { TaskData, TaskState } from "../../domain/task/state"
 import { segmentAudit } from "../../domain/task/draw"
 import { contestOf } from "../../domain/task/votes"
-import { buildModel, evaluate, fedAvg, setWeightBytes } from "../../infra/ml/model"
+import { fedAvg, setWeightBytes } from "../../infra/ml/model"
+import type { Metrics } from "../../domain/primitives"
+import { requireWorkload } from "../../workloads/registry"
+import { describeMetrics } from "../infra/mlDeps"
 import type { LoadedTf } from "../../infra/ml/tf"
 import type { WeightsStoreShape } from "../../infra/weights/WeightsStore"
 import type { DataLibrary } from "../infra/dataLibrary"
@@ -53,14 +56,13 @@ export interface CoordinatorDeps {
 interface World {
   readonly tasks: Map<string, TaskState>
   readonly models: Map<string, ModelState>
-  readonly classCounts: Map<string, number>
 }
 
 export const startCoordinator = async (deps: CoordinatorDeps) => {
   const queue = deps.queue ?? defaultWorkQueue
   const now = deps.now ?? (() => new Date())
   const log = deps.log ?? (() => undefined)
-  const world: World = { tasks: new Map(), models: new Map(), classCounts: new Map() }
+  const world: World = { tasks: new Map(), models: new Map() }
   const queues = new Set<string>()
   const published = new Set<string>()
   const closing = new Set<string>()
@@ -85,9 +87,6 @@ export const startCoordinator = async (deps: CoordinatorDeps) => {
       world.tasks.set(e.stream, taskDecider.evolve(world.tasks.get(e.stream) ?? taskDecider.initialState, e.data as TaskEvent))
     } else if (aggregate === "model") {
       world.models.set(e.stream, modelDecider.evolve(world.models.get(e.stream) ?? modelDecider.initialState, e.data as ModelEvent))
-    } else if (aggregate === "dataset" && e.data._tag === "DatasetRegistered") {
-      const d = e.data as Extract<DatasetEvent, { _tag: "DatasetRegistered" }>
-      world.classCounts.set(d.datasetId, d.classCount)
     }
   }
 
@@ -105,7 +104,7 @@ export const startCoordinator = async (deps: CoordinatorDeps) => {
     const m = world.models.get(`model-${t.config.base.modelId}`)
     return m && m.status !== "none" ? m.topology : undefined
   }
-  const classCountOf = (t: TaskData) => world.classCounts.get(t.config.validation.datasetId) ?? 10
+  const workloadOf = (t: TaskData) => requireWorkload(t.config.workload)
 
   const perform = async (t: TaskData, action: Action) => {
     switch (action._tag) {
@@ -147,7 +146,6 @@ export const startCoordinator = async (deps: CoordinatorDeps) => {
     const actions = reconcileTask({
       task: t,
       topology: topologyOf(t),
-      classCount: classCountOf(t),
       queues,
       published,
       seen: sightings(),
@@ -161,7 +159,7 @@ export const startCoordinator = async (deps: CoordinatorDeps) => {
   /** Re-execute a segment of a proof exactly as a judge does (the referee's work). */
   const reexecute = async (t: TaskData, proof: TrainingProof, audit: Audit) =>
     reexecuteSegment(
-      { proof, audit, topology: topologyOf(t)!, shards: shardRefsOf(proof), plan: t.config.training, classCount: classCountOf(t) },
+      { proof, audit, workload: workloadOf(t).id, topology: topologyOf(t)!, shards: shardRefsOf(proof), plan: t.config.training },
       { tf: await deps.tf(), weights: deps.weights, data: deps.data }
     )
 
@@ -183,18 +181,19 @@ export const startCoordinator = async (deps: CoordinatorDeps) => {
     const rulings = await rulingsFor(t)
     const settled = settleRound(round, rulings, now().toISOString(), t.config.criteria.penalizeRejected)
     const verified = [...settled.results.values()].filter((r) => r.outcome === "verified").sort((a, b) => (a.resultId < b.resultId ? -1 : 1))
-    let newVersion: { ref: { modelId: string; version: number }; metrics: { accuracy: number; loss: number }; results: Array<string> } | undefined
+    let newVersion: { ref: { modelId: string; version: number }; metrics: Metrics; results: Array<string> } | undefined
     if (verified.length > 0) {
       const { tf } = await deps.tf()
-      const model = await buildModel(tf, topologyOf(t)!)
+      const workload = workloadOf(t)
+      const topology = topologyOf(t)!
+      const model = await workload.build(tf, topology)
       const parts = []
       for (const r of verified) parts.push({ bytes: await deps.weights.get(r.proof.weightsHash), samples: r.proof.sampleCount })
-      const averaged = fedAvg(parts)
+      const averaged = (workload.aggregate ?? fedAvg)(parts)
       setWeightBytes(tf, model, averaged)
-      const measured = evaluate(tf, model, deps.data.samples([t.config.validation.contentHash]), classCountOf(t))
+      const metrics = workload.evaluate(tf, model, await deps.data.samples(workload, topology, [t.config.validation.contentHash]), topology)
       model.dispose()
       const weightsHash = await deps.weights.put(averaged)
-      const metrics = { accuracy: measured.accuracy, loss: measured.loss }
       // Versions are linear: the parent is the model's latest (a version built for a verified set a late
       // contest then changed stays in the model's history, unreferenced); the command id names the set.
       const modelState = world.models.get(`model-${t.config.base.modelId}`)
@@ -221,7 +220,7 @@ export const startCoordinator = async (deps: CoordinatorDeps) => {
       if (version === undefined) return
       newVersion = { ref: { modelId: t.config.base.modelId, version }, metrics, results: verified.map((r) => r.resultId) }
       log(
-        `${taskId} r${round.round}: FedAvg of ${verified.length} verified result(s) → ${t.config.base.modelId}-v${version}, held-out accuracy ${metrics.accuracy.toFixed(4)} (target ${t.config.objective.target})`
+        `${taskId} r${round.round}: ${workload.aggregate ? "aggregate" : "FedAvg"} of ${verified.length} verified result(s) → ${t.config.base.modelId}-v${version}, held-out ${describeMetrics(metrics)} (target ${t.config.objective.metric} ${t.config.objective.target})`
       )
     } else {
       log(`${taskId} r${round.round}: no verified result this round`)

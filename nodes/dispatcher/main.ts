@@ -2,8 +2,7 @@ import { Effect, Layer, ManagedRuntime } from "effect"
 import { EventStore } from "../../domain/ports"
 import { EventStoreFromEnv } from "../../infra/eventStore"
 import { loadTf } from "../../infra/ml/tf"
-import { digitsLibrary } from "../infra/dataLibrary"
-import { apiClient, nodeEnvironment, runNodeMain, nodeWeights } from "../infra/nodeProcess"
+import { apiClient, nodeEnvironment, runNodeMain, nodeWeights, nodeData } from "../infra/nodeProcess"
 import { startCoordinator } from "./coordinator"
 
 /**
@@ -24,7 +23,7 @@ runNodeMain(
       store,
       client: apiClient(env.apiUrl, env.key),
       weights: await nodeWeights(nc, env.apiUrl, env.key),
-      data: digitsLibrary(),
+      data: await nodeData(nc),
       tf: () => loadTf(),
       log: (l) => console.log(`[coordinator] ${l}`)
     })

@@ -24,9 +24,8 @@ export type Action =
 
 export interface WorkflowContext {
   readonly task: TaskData & { readonly status: string }
-  /** The base model's topology and the validation set's class count (from other streams). */
+  /** The base model's topology (from its stream). */
   readonly topology: Record<string, unknown> | undefined
-  readonly classCount: number
   /** Queues already made sure of, and work items already published, by this coordinator. */
   readonly queues: ReadonlySet<string>
   readonly published: ReadonlySet<string>
@@ -54,13 +53,13 @@ const trainWork = (ctx: WorkflowContext, a: DispatchedAssignment): TrainWork => 
     slot: a.slot,
     nodeId: a.nodeId,
     modelId: t.config.base.modelId,
+    workload: t.config.workload ?? "digits",
     topology: ctx.topology!,
     baseWeightsHash: round.base.weightsHash,
     shards: a.shardIds.map((shardId) => ({ shardId, contentHash: shardHash.get(shardId)! })),
     seed: a.seed,
     plan: t.config.training,
     validationHash: t.config.validation.contentHash,
-    classCount: ctx.classCount,
     checkpoints: t.config.protocol.checkpoints,
     deadline: round.deadline
   }
@@ -74,13 +73,14 @@ const verifyWork = (ctx: WorkflowContext, r: ResultState, validator: string, pha
   nodeId: validator as never,
   trainerNodeId: r.nodeId,
   phase,
+  workload: ctx.task.config.workload ?? "digits",
   topology: ctx.topology!,
   proof: r.proof,
   audit: r.audit!,
   shards: shardRefsOf(r.proof),
   plan: ctx.task.config.training,
   validationHash: ctx.task.config.validation.contentHash,
-  classCount: ctx.classCount,
+  metric: ctx.task.config.objective.metric,
   metricTolerance: ctx.task.config.criteria.metricTolerance
 })
 

@@ -1,40 +1,36 @@
-import { digitRows, rowsHash, shardRows, parseRows, type Samples } from "../../infra/datasets/digits"
+import type { WeightsStoreShape } from "../../infra/weights/WeightsStore"
+import { concatSamples, type Samples } from "../../workloads/kit/samples"
+import type { Workload } from "../../workloads/workload"
 
 /**
- * The public data a node holds locally, found by content hash: a task names
- * shards and its validation set by SHA-256, the node looks them up here and
- * so can only ever train or evaluate on exactly the registered bytes.
- * It indexes the digits training rows cut into 1..16 contiguous shards (the
- * shardings `shardRows` produces) and the held-out rows.
+ * The data a node trains and measures on, fetched by content hash from the
+ * `datasets` bucket (the store checks every object's bytes against its
+ * hash), decoded by the task's workload. A node needs no local copy of any
+ * dataset: it holds exactly the registered bytes of the shards its work names.
  */
 export interface DataLibrary {
-  readonly samples: (contentHashes: ReadonlyArray<string>) => Samples
+  readonly samples: (workload: Workload, topology: Record<string, unknown>, contentHashes: ReadonlyArray<string>) => Promise<Samples>
 }
 
-export const digitsLibrary = (): DataLibrary => {
-  const byHash = new Map<string, ReadonlyArray<string>>()
-  const training = digitRows("training")
-  for (let k = 1; k <= 16; k++) for (const shard of shardRows(training, k, "s")) byHash.set(shard.contentHash, shard.rows)
-  const validation = digitRows("validation")
-  byHash.set(rowsHash(validation), validation)
-  // Parsed sets, by the hashes they were asked for: a validator judging many
-  // results of one task parses each shard once. Samples are never mutated.
-  const parsed = new Map<string, Samples>()
+/** Decoded sets are kept by (workload, topology, hashes): a validator judging many results of one task decodes each set once. */
+const CACHED_SETS = 32
+
+export const shardLibrary = (shards: Pick<WeightsStoreShape, "get">): DataLibrary => {
+  const decoded = new Map<string, Promise<Samples>>()
   return {
-    samples(contentHashes) {
-      const key = contentHashes.join(",")
-      const cached = parsed.get(key)
+    samples(workload, topology, contentHashes) {
+      const key = `${workload.id}|${JSON.stringify(topology)}|${contentHashes.join(",")}`
+      const cached = decoded.get(key)
       if (cached) return cached
-      const rows: Array<string> = []
-      for (const hash of contentHashes) {
-        const found = byHash.get(hash)
-        if (!found) throw new Error(`no local data with content hash ${hash}`)
-        rows.push(...found)
-      }
-      const samples = parseRows(rows)
-      if (parsed.size >= 32) parsed.delete(parsed.keys().next().value!)
-      parsed.set(key, samples)
-      return samples
+      const loading = (async () => {
+        const parts: Array<Samples> = []
+        for (const hash of contentHashes) parts.push(workload.decode(await shards.get(hash), topology))
+        return concatSamples(parts)
+      })()
+      if (decoded.size >= CACHED_SETS) decoded.delete(decoded.keys().next().value!)
+      decoded.set(key, loading)
+      loading.catch(() => decoded.delete(key))
+      return loading
     }
   }
 }

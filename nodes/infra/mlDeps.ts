@@ -11,3 +11,9 @@ export interface MlNodeDeps<Behaviour extends string> {
   readonly progress?: (line: string) => void
   readonly working?: () => void
 }
+
+/** "accuracy 0.9312, loss 0.2201": a measurement for a log line. */
+export const describeMetrics = (m: Readonly<Record<string, number>>) =>
+  Object.entries(m)
+    .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+    .join(", ")

@@ -1,3 +1,5 @@
+import { shardLibrary, type DataLibrary } from "./dataLibrary"
+import { DATASETS_BUCKET } from "../../infra/nats/provision"
 import { connect, type NatsConnection } from "@nats-io/transport-node"
 import { Effect, Exit, Fiber } from "effect"
 import { ApiError, httpTransport, NeuraClient } from "../../commands/client"
@@ -77,6 +79,9 @@ export const apiClient = (apiUrl: string, key: KeyPair) => new NeuraClient(httpT
  */
 export const nodeWeights = async (nc: NatsConnection, apiUrl: string, key: KeyPair): Promise<WeightsStoreShape> =>
   splitWeightsStore(await objectStoreWeights(nc), apiWeightsWriter(httpTransport(apiUrl), key))
+
+/** The shards of the `datasets` bucket, read directly from NATS (read-only for nodes). */
+export const nodeData = async (nc: NatsConnection): Promise<DataLibrary> => shardLibrary(await objectStoreWeights(nc, DATASETS_BUCKET))
 
 /**
  * Run a node until SIGINT/SIGTERM: the resource is acquired, the process

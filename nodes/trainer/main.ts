@@ -1,6 +1,5 @@
 import { loadTf } from "../../infra/ml/tf"
-import { digitsLibrary } from "../infra/dataLibrary"
-import { apiClient, nodeEnvironment, registerSelf, runNodeMain, nodeWeights } from "../infra/nodeProcess"
+import { apiClient, nodeEnvironment, registerSelf, runNodeMain, nodeWeights, nodeData } from "../infra/nodeProcess"
 import type { TrainerBehaviour } from "./train"
 import { startTrainer } from "./worker"
 
@@ -18,7 +17,7 @@ runNodeMain(
       nc,
       nodeId: env.nodeId,
       client,
-      deps: { tf, weights: await nodeWeights(nc, env.apiUrl, env.key), data: digitsLibrary(), behaviour: (process.env.NODE_BEHAVIOUR as TrainerBehaviour) ?? "honest" },
+      deps: { tf, weights: await nodeWeights(nc, env.apiUrl, env.key), data: await nodeData(nc), behaviour: (process.env.NODE_BEHAVIOUR as TrainerBehaviour) ?? "honest" },
       log: (l) => console.log(`[trainer] ${l}`)
     })
     return { nc, worker }

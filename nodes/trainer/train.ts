@@ -5,8 +5,10 @@ import { resultIdFor } from "../../domain/task/guards"
 import type { CheckpointState } from "../../domain/task/events"
 import type { Hash32 } from "../../domain/primitives"
 import { stepTrainer, totalSteps, type Checkpoint } from "../../infra/ml/checkpoints"
-import { buildModel, evaluate, setWeightBytes } from "../../infra/ml/model"
-import type { MlNodeDeps } from "../infra/mlDeps"
+import { setWeightBytes } from "../../infra/ml/model"
+import type { Metrics } from "../../domain/primitives"
+import { requireWorkload } from "../../workloads/registry"
+import { describeMetrics, type MlNodeDeps } from "../infra/mlDeps"
 import type { TrainWork } from "../workItems"
 
 /**
@@ -25,7 +27,7 @@ interface Trained {
   readonly interval: number
   readonly steps: number
   readonly sampleCount: number
-  readonly heldOut: { readonly accuracy: number; readonly loss: number }
+  readonly heldOut: Metrics
 }
 
 /**
@@ -35,14 +37,15 @@ interface Trained {
  */
 const trainLocally = async (work: TrainWork, deps: TrainerDeps): Promise<Trained> => {
   const { tf } = deps.tf
+  const workload = requireWorkload(work.workload)
   const base = await deps.weights.get(work.baseWeightsHash)
-  const samples = deps.data.samples(work.shards.map((s) => s.contentHash))
+  const samples = await deps.data.samples(workload, work.topology, work.shards.map((s) => s.contentHash))
   const plan = { ...work.plan, epochs: work.plan.epochsPerRound, seed: work.seed }
   const steps = totalSteps(samples.count, plan)
   const interval = checkpointInterval(steps, work.checkpoints)
-  const model: LayersModel = await buildModel(tf, work.topology)
+  const model: LayersModel = await workload.build(tf, work.topology)
   setWeightBytes(tf, model, base)
-  const trainer = stepTrainer(tf, model, samples, plan, work.classCount)
+  const trainer = stepTrainer(tf, model, samples.count, plan, (rows) => workload.batch(tf, samples, rows, work.topology))
   const states: Array<Checkpoint> = [trainer.checkpoint()]
   const started = performance.now()
   let lastBeat = 0
@@ -62,13 +65,25 @@ const trainLocally = async (work: TrainWork, deps: TrainerDeps): Promise<Trained
   }
   trainer.dispose()
   setWeightBytes(tf, model, states[states.length - 1]!.weights)
-  const heldOut = evaluate(tf, model, deps.data.samples([work.validationHash]), work.classCount)
+  const heldOut = workload.evaluate(tf, model, await deps.data.samples(workload, work.topology, [work.validationHash]), work.topology)
   model.dispose()
   deps.progress?.(
-    `${work.taskId} r${work.round} s${work.slot}: trained ${samples.count} samples × ${work.plan.epochsPerRound} epochs (${steps} steps, ${states.length} checkpoints) in ${((performance.now() - started) / 1000).toFixed(2)} s, held-out accuracy ${heldOut.accuracy.toFixed(4)}`
+    `${work.taskId} r${work.round} s${work.slot}: trained ${samples.count} samples × ${work.plan.epochsPerRound} epochs (${steps} steps, ${states.length} checkpoints) in ${((performance.now() - started) / 1000).toFixed(2)} s, held-out ${describeMetrics(heldOut)}`
   )
-  return { states, interval, steps, sampleCount: samples.count, heldOut: { accuracy: heldOut.accuracy, loss: heldOut.loss } }
+  return { states, interval, steps, sampleCount: samples.count, heldOut }
 }
+
+/** A forger's claim: each metric 15% "better" than measured (accuracy-like up, loss-like down). */
+const inflated = (m: Metrics, workloadId: string): Metrics => {
+  const directions = new Map(requireWorkload(workloadId).metrics.map((x) => [x.name, x.direction]))
+  return Object.fromEntries(
+    Object.entries(m).map(([k, v]) => [k, directions.get(k) === "maximize" ? Math.min(1, v + 0.15) : v * 0.5])
+  )
+}
+
+/** A fabricated claim of a near-perfect model. */
+const fabricated = (workloadId: string): Metrics =>
+  Object.fromEntries(requireWorkload(workloadId).metrics.map((x) => [x.name, x.direction === "maximize" ? 0.99 : x.name === "perplexity" ? 1.01 : 0.01]))
 
 const FINISHED_MAX = 32
 const workKey = (w: TrainWork) => `${w.nodeId}|${w.taskId}|${w.round}|${w.slot}|${w.baseWeightsHash}|${w.seed}`
@@ -96,12 +111,7 @@ export const trainOnWork = async (work: TrainWork, deps: TrainerDeps, finished: 
   const states: Array<CheckpointState> = []
   for (const s of done.states) states.push({ weights: (await deps.weights.put(s.weights)) as Hash32, optimizer: (await deps.weights.put(s.optimizer)) as Hash32 })
   const final = states[states.length - 1]!
-  const claimed =
-    deps.behaviour === "forgeMetrics"
-      ? { accuracy: Math.min(1, done.heldOut.accuracy + 0.15), loss: done.heldOut.loss / 2 }
-      : deps.behaviour === "forgeRun"
-        ? { accuracy: 0.99, loss: 0.01 }
-        : done.heldOut
+  const claimed = deps.behaviour === "forgeMetrics" ? inflated(done.heldOut, work.workload) : deps.behaviour === "forgeRun" ? fabricated(work.workload) : done.heldOut
   return {
     resultId: resultIdFor(work.taskId, work.round, work.slot, work.nodeId),
     proof: {
@@ -113,7 +123,7 @@ export const trainOnWork = async (work: TrainWork, deps: TrainerDeps, finished: 
       steps: done.steps,
       sampleCount: done.sampleCount,
       weightsHash: final.weights,
-      metrics: { accuracy: claimed.accuracy, loss: claimed.loss },
+      metrics: claimed,
       backend: deps.tf.backend,
       checkpoints: { interval: done.interval, states, root: merkleRoot(states.map(checkpointLeaf)) }
     }

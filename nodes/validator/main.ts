@@ -1,6 +1,5 @@
 import { loadTf } from "../../infra/ml/tf"
-import { digitsLibrary } from "../infra/dataLibrary"
-import { apiClient, nodeEnvironment, registerSelf, runNodeMain, nodeWeights } from "../infra/nodeProcess"
+import { apiClient, nodeEnvironment, registerSelf, runNodeMain, nodeWeights, nodeData } from "../infra/nodeProcess"
 import type { ValidatorBehaviour } from "./verify"
 import { startValidator } from "./worker"
 import { startWatcher } from "../watcher/watcher"
@@ -16,7 +15,7 @@ runNodeMain(
     await registerSelf(client, env.nodeId, ["validator"], env.capabilities)
     console.log(`[validator ${env.nodeId}] ${env.key.address} on ${tf.backend}; waiting for work`)
     const weights = await nodeWeights(nc, env.apiUrl, env.key)
-    const data = digitsLibrary()
+    const data = await nodeData(nc)
     const worker = await startValidator({
       nc,
       nodeId: env.nodeId,

@@ -3,7 +3,9 @@ import { checkpointLeaf } from "../../domain/task/commitments"
 import { segmentBounds } from "../../domain/task/draw"
 import type { SegmentEvidence } from "../../domain/task/events"
 import { checkpointHashes, stepTrainer } from "../../infra/ml/checkpoints"
-import { buildModel, evaluate, setWeightBytes } from "../../infra/ml/model"
+import { setWeightBytes } from "../../infra/ml/model"
+import type { Metrics } from "../../domain/primitives"
+import { requireWorkload } from "../../workloads/registry"
 import { weightsMissing } from "../../infra/weights/WeightsStore"
 import type { MlNodeDeps } from "../infra/mlDeps"
 import type { VerifyWork } from "../workItems"
@@ -22,7 +24,7 @@ const NOTHING = `0x${"00".repeat(32)}` as SegmentEvidence["endHash"]
 /** What a judge found, before it is committed and revealed. */
 export interface Judgement {
   readonly verdict: "accept" | "reject"
-  readonly measured: { readonly accuracy: number; readonly loss: number }
+  readonly measured: Metrics
   readonly evidence: SegmentEvidence
   readonly reason?: string
 }
@@ -35,8 +37,9 @@ export interface Judgement {
  * cannot be fetched is the trainer's failure to open its commitment: the
  * evidence is then all zeros.
  */
-export const reexecuteSegment = async (work: Pick<VerifyWork, "proof" | "audit" | "topology" | "shards" | "plan" | "classCount">, deps: Omit<ValidatorDeps, "behaviour">): Promise<SegmentEvidence> => {
+export const reexecuteSegment = async (work: Pick<VerifyWork, "proof" | "audit" | "workload" | "topology" | "shards" | "plan">, deps: Omit<ValidatorDeps, "behaviour">): Promise<SegmentEvidence> => {
   const { tf } = deps.tf
+  const workload = requireWorkload(work.workload)
   const start = work.proof.checkpoints.states[work.audit.segment]!
   let weights: Uint8Array, optimizer: Uint8Array
   try {
@@ -47,9 +50,11 @@ export const reexecuteSegment = async (work: Pick<VerifyWork, "proof" | "audit" 
     if (!weightsMissing(e)) throw e
     return { probeHash: NOTHING, endHash: NOTHING }
   }
-  const samples = deps.data.samples(work.shards.map((s) => s.contentHash))
-  const model = await buildModel(tf, work.topology)
-  const trainer = stepTrainer(tf, model, samples, { ...work.plan, epochs: work.proof.epochs, seed: work.proof.seed }, work.classCount)
+  const samples = await deps.data.samples(workload, work.topology, work.shards.map((s) => s.contentHash))
+  const model = await workload.build(tf, work.topology)
+  const trainer = stepTrainer(tf, model, samples.count, { ...work.plan, epochs: work.proof.epochs, seed: work.proof.seed }, (rows) =>
+    workload.batch(tf, samples, rows, work.topology)
+  )
   try {
     trainer.restore({ weights, optimizer })
     const { from, to } = segmentBounds(work.audit.segment, work.proof.checkpoints.interval, work.proof.steps)
@@ -70,7 +75,7 @@ export const reexecuteSegment = async (work: Pick<VerifyWork, "proof" | "audit" 
 /**
  * The Verifier Engine's job for one result: measure the submitted weights on
  * the held-out set and re-execute the audited segment. Accept only if the
- * segment ends in the trainer's committed state and the claimed accuracy is
+ * segment ends in the trainer's committed state and the claimed value of the objective's metric is
  * within the metric tolerance of the measured one.
  */
 export const verifyWork = async (work: VerifyWork, deps: ValidatorDeps): Promise<Judgement> => {
@@ -82,25 +87,27 @@ export const verifyWork = async (work: VerifyWork, deps: ValidatorDeps): Promise
   }
   const evidence = await reexecuteSegment(work, deps)
   const { tf } = deps.tf
-  let measured = { accuracy: 0, loss: 0 }
+  const workload = requireWorkload(work.workload)
+  let measured: Metrics = {}
   try {
     const submitted = await deps.weights.get(work.proof.weightsHash)
-    const model = await buildModel(tf, work.topology)
+    const model = await workload.build(tf, work.topology)
     setWeightBytes(tf, model, submitted)
-    const m = evaluate(tf, model, deps.data.samples([work.validationHash]), work.classCount)
+    measured = workload.evaluate(tf, model, await deps.data.samples(workload, work.topology, [work.validationHash]), work.topology)
     model.dispose()
-    measured = { accuracy: m.accuracy, loss: m.loss }
   } catch (e) {
     if (!weightsMissing(e)) throw e
     return { verdict: "reject", measured, evidence, reason: "submitted weights unavailable" }
   }
   const reproduced = evidence.endHash === committedEnd
-  const metricOk = Math.abs(claimed.accuracy - measured.accuracy) <= work.metricTolerance
+  const claim = claimed[work.metric]
+  const measure = measured[work.metric]
+  const metricOk = claim !== undefined && measure !== undefined && Math.abs(claim - measure) <= work.metricTolerance
   deps.progress?.(
-    `${work.resultId}: segment ${work.audit.segment} ${reproduced ? "reproduced" : "DOES NOT reproduce"}, measured accuracy ${measured.accuracy.toFixed(4)} (claimed ${claimed.accuracy.toFixed(4)})`
+    `${work.resultId}: segment ${work.audit.segment} ${reproduced ? "reproduced" : "DOES NOT reproduce"}, measured ${work.metric} ${measure?.toFixed(4)} (claimed ${claim?.toFixed(4)})`
   )
   if (!reproduced) return { verdict: "reject", measured, evidence, reason: `segment ${work.audit.segment} does not reproduce the committed state` }
-  if (!metricOk) return { verdict: "reject", measured, evidence, reason: `claimed accuracy ${claimed.accuracy.toFixed(4)} but measured ${measured.accuracy.toFixed(4)}` }
+  if (!metricOk) return { verdict: "reject", measured, evidence, reason: `claimed ${work.metric} ${claim?.toFixed(4) ?? "nothing"} but measured ${measure?.toFixed(4) ?? "nothing"}` }
   return { verdict: "accept", measured, evidence }
 }
 

@@ -45,7 +45,6 @@ export const startWatcher = async (deps: WatcherDeps) => {
   const log = deps.log ?? (() => undefined)
   const tasks = new Map<string, TaskState>()
   const models = new Map<string, ModelState>()
-  const classCounts = new Map<string, number>()
   const watched = new Set<string>()
   const segmentFor = (c: Challengeable) => {
     const segments = c.proof.checkpoints.states.length - 1
@@ -61,10 +60,10 @@ export const startWatcher = async (deps: WatcherDeps) => {
       {
         proof: c.proof,
         audit: segmentAudit(segment, c.proof.checkpoints.interval, c.proof.steps),
+        workload: state.config.workload ?? "digits",
         topology: topology.topology,
         shards: shardRefsOf(c.proof),
-        plan: state.config.training,
-        classCount: classCounts.get(state.config.validation.datasetId) ?? 10
+        plan: state.config.training
       },
       { tf: await deps.tf(), weights: deps.weights, data: deps.data }
     )
@@ -110,11 +109,10 @@ export const startWatcher = async (deps: WatcherDeps) => {
     deps.client,
     (e) => {
       const [aggregate] = e.stream.split("-", 1)
-      if (aggregate !== "task" && aggregate !== "model" && e.data._tag !== "DatasetRegistered") return
+      if (aggregate !== "task" && aggregate !== "model") return
       const data = decodeEvent(e.data)
       if (aggregate === "task") tasks.set(e.stream, taskDecider.evolve(tasks.get(e.stream) ?? taskDecider.initialState, data as TaskEvent))
-      else if (aggregate === "model") models.set(e.stream, modelDecider.evolve(models.get(e.stream) ?? modelDecider.initialState, data as ModelEvent))
-      else if (data._tag === "DatasetRegistered") classCounts.set(data.datasetId, data.classCount)
+      else models.set(e.stream, modelDecider.evolve(models.get(e.stream) ?? modelDecider.initialState, data as ModelEvent))
       reconcile()
     },
     { log, ...(deps.pollMs ? { pollMs: deps.pollMs } : {}) }

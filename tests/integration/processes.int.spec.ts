@@ -6,7 +6,7 @@ import { DEV_PRIVATE_KEYS, serveJsonRpc, startLocalChain } from "../../chain-bri
 import { loadTf } from "../../infra/ml/tf"
 import { provisionAll } from "../../infra/nats/provision"
 import { objectStoreWeights } from "../../infra/weights/WeightsStore"
-import { createDigitsTask, optIn } from "../../nodes/digitsTask"
+import { createDigitsTask, optIn } from "../../nodes/workloadTask"
 import { devKey } from "../../commands/samples"
 import { honestNodes, taskEvents } from "../support/networkHarness"
 import { freePort, startNatsServer, type NatsServer } from "../support/natsServer"

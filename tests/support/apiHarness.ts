@@ -13,7 +13,7 @@ import { inMemoryWeightsStore } from "../../infra/weights/WeightsStore"
 export const apiHarness = async (layer: Layer.Layer<EventStore, unknown> = layerInMemory(), options: Partial<ApiOptions> = {}) => {
   const runtime = ManagedRuntime.make(layer)
   const keys = { owner: devKey("owner"), coordinator: devKey("coordinator"), stranger: devKey("stranger"), admin: devKey("admin") }
-  const app = build(runtime, { coordinators: [keys.coordinator.address], admins: [keys.admin.address], weights: inMemoryWeightsStore(), ...options })
+  const app = build(runtime, { coordinators: [keys.coordinator.address], admins: [keys.admin.address], weights: inMemoryWeightsStore(), shards: inMemoryWeightsStore(), ...options })
   await app.ready()
   const client = new NeuraClient(injectTransport(app), keys.owner)
   return {

@@ -44,6 +44,16 @@ export const criteria = {
   penalizeRejected: true
 }
 
+/** What the registry says about the digits workload (commands/workloadFacts.ts). */
+export const digitsWorkloadFacts = {
+  workloadId: "digits",
+  datasetFormat: "digits-csv",
+  metrics: [
+    { name: "accuracy", direction: "maximize" as const },
+    { name: "loss", direction: "minimize" as const }
+  ]
+}
+
 export const createTask = (overrides: Partial<ConstructorParameters<typeof CreateTask>[0]> = {}) =>
   new CreateTask({
     taskId,
@@ -58,16 +68,17 @@ export const createTask = (overrides: Partial<ConstructorParameters<typeof Creat
     actor: owner,
     at: T0,
     baseModel: { modelId, version: 1, weightsHash: hash32(0xb0), owner, status: "registered" },
+    workloadFacts: digitsWorkloadFacts,
     trainingDatasets: [
       {
         datasetId: "digits-train" as DatasetId,
-        split: "training",
+        split: "training", format: "digits-csv",
         contentHash: hash32(0x50),
         sampleCount: 2000,
         shards: shards.map(({ datasetId: _d, ...s }) => s)
       }
     ],
-    validationDataset: { datasetId: "digits-val" as DatasetId, split: "validation", contentHash: hash32(0x60), sampleCount: 500, shards: [] },
+    validationDataset: { datasetId: "digits-val" as DatasetId, split: "validation", format: "digits-csv", contentHash: hash32(0x60), sampleCount: 500, shards: [] },
     protocol: defaultProtocol,
     ...overrides
   })
@@ -81,10 +92,11 @@ export const taskCreated = (): ReadonlyArray<TaskEvent> => {
       taskId,
       title: c.title,
       owner,
+      workload: "digits",
       base: { modelId, version: 1, weightsHash: hash32(0xb0) },
       trainingShards: shards,
       validation: { datasetId: "digits-val" as DatasetId, contentHash: hash32(0x60), sampleCount: 500 },
-      objective: c.objective,
+      objective: { ...c.objective, direction: "maximize" },
       training: c.training,
       criteria: c.criteria,
       rewardSplit: c.rewardSplit,
@@ -246,7 +258,7 @@ export const registerDataset = (overrides: Partial<ConstructorParameters<typeof 
     contentHash: hash32(0x50),
     licence: "CC-BY-4.0",
     sampleCount: 2000,
-    split: "training",
+    split: "training", format: "digits-csv",
     featureCount: 64,
     classCount: 10,
     shards: [
@@ -265,7 +277,7 @@ export const datasetRegisteredEvent = (): DatasetEvent => ({
   contentHash: hash32(0x50),
   licence: "CC-BY-4.0",
   sampleCount: 2000,
-  split: "training",
+  split: "training", format: "digits-csv",
   featureCount: 64,
   classCount: 10,
   shards: [

@@ -8,7 +8,8 @@ import { natsOptions } from "../../infra/nats/NatsClient"
 import { provisionAll } from "../../infra/nats/provision"
 import { startLocalNetwork, type NodeSpec } from "../../nodes/localNetwork"
 import { objectStoreWeights } from "../../infra/weights/WeightsStore"
-import { createDigitsTask, optIn } from "../../nodes/digitsTask"
+import { createDigitsTask, createWorkloadTask, optIn, type WorkloadTaskOptions } from "../../nodes/workloadTask"
+import { shardLibrary } from "../../nodes/infra/dataLibrary"
 import { devKey } from "../../commands/samples"
 import { defaultProtocol, type ProtocolParams } from "../../domain/protocol"
 import { apiHarness } from "./apiHarness"
@@ -30,12 +31,19 @@ export const networkHarness = async (
   const eventLog = isolatedJetStreamLog(url)
   // A short commit window (a judge that never commits holds reveals back 10 s, not the default
   // minute) and a 1 s challenge window (results become final, and trainers paid, soon after close).
-  const api = await apiHarness(eventLog.layer(), { protocol: { ...defaultProtocol, commitSeconds: 10, challengeSeconds: 1, ...options.protocol } })
   const nc = await connect(natsOptions({ servers: url }))
   const queue = { streamName: `CMDS_${id}`, subjectPrefix: `c${id}` }
   const bucket = `w${id}`
-  await provisionAll(nc, eventLog.config, { commands: queue.streamName, commandPrefix: queue.subjectPrefix, weightsBucket: bucket })
+  const datasetsBucket = `d${id}`
+  await provisionAll(nc, eventLog.config, { commands: queue.streamName, commandPrefix: queue.subjectPrefix, weightsBucket: bucket, datasetsBucket })
   const weights = await objectStoreWeights(nc, bucket)
+  // The API writes shards into the isolated datasets bucket (PUT /datasets/shards); nodes read them from it.
+  const shards = await objectStoreWeights(nc, datasetsBucket)
+  const api = await apiHarness(eventLog.layer(), {
+    protocol: { ...defaultProtocol, commitSeconds: 10, challengeSeconds: 1, ...options.protocol },
+    weights,
+    shards
+  })
   const store = await api.runtime.runPromise(EventStore.useSync((s) => s))
   const specs = nodes.map((n) => ({ ...n, key: devKey(`${id}-${n.nodeId}`) }))
   const network = await startLocalNetwork({
@@ -44,6 +52,7 @@ export const networkHarness = async (
     client: api.client,
     coordinatorKey: api.keys.coordinator,
     weights,
+    data: shardLibrary(shards),
     nodes: specs,
     queue,
     log: (l) => log.push(l),
@@ -55,12 +64,20 @@ export const networkHarness = async (
     eventLog: eventLog.config,
     nc,
     weights,
+    /** The isolated datasets bucket (shards by content hash). */
+    shards,
     network,
     log,
     /** A node's signing key (to act as it around its worker, e.g. an attacker's extra attempts). */
     keyOf: (nodeId: string) => specs.find((n) => n.nodeId === nodeId)!.key,
     createTask: async (taskId: string, options: Partial<Parameters<typeof createDigitsTask>[0]> = {}) => {
       const created = await createDigitsTask({ owner: api.client, weights, tf: await loadTf(), taskId, suffix: id, ...options })
+      await optIn(api.client, taskId, specs)
+      return created
+    },
+    /** A task of any workload (its public data cut small), every node opted in. */
+    createWorkloadTask: async (taskId: string, options: Omit<WorkloadTaskOptions, "owner" | "weights" | "tf" | "taskId" | "suffix">) => {
+      const created = await createWorkloadTask({ owner: api.client, weights, tf: await loadTf(), taskId, suffix: id, ...options })
       await optIn(api.client, taskId, specs)
       return created
     },
@@ -81,6 +98,7 @@ export const networkHarness = async (
       const jsm = await jetstreamManager(nc)
       await jsm.streams.delete(queue.streamName).catch(() => undefined)
       await new Objm(nc).open(bucket).then((b) => b.destroy()).catch(() => undefined)
+      await new Objm(nc).open(datasetsBucket).then((b) => b.destroy()).catch(() => undefined)
       await nc.close()
       await api[Symbol.asyncDispose]()
       await eventLog[Symbol.asyncDispose]()

@@ -22,7 +22,6 @@ const given = (history: ReadonlyArray<TaskEvent>, options: { nowMs?: number; pub
   return reconcileTask({
     task: t,
     topology: { class_name: "Sequential" },
-    classCount: 10,
     queues: new Set(Object.values(nodes).map((n) => n.nodeId as string)),
     published: new Set(options.published ?? []),
     seen: { lastSeen: everyoneBeating(nowMs), watchingSince: 0, nowMs },

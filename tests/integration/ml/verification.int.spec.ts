@@ -1,25 +1,23 @@
 import { describe, expect, it } from "vitest"
-import { digitRows, shardRows } from "../../../infra/datasets/digits"
 import { loadTf } from "../../../infra/ml/tf"
-import { digitsLibrary } from "../../../nodes/infra/dataLibrary"
 import { inMemoryWeightsStore, WeightsUnavailable } from "../../../infra/weights/WeightsStore"
 import { trainOnWork, type TrainerBehaviour } from "../../../nodes/trainer/train"
 import { reexecuteSegment, verifyWork } from "../../../nodes/validator/verify"
 import { checkpointLeaf, merkleRoot } from "../../../domain/task/commitments"
-import { sampleWork } from "../../support/sampleWork"
+import { digitsShards, sampleWork } from "../../support/sampleWork"
 
 /**
  * The Verifier Engine on real TF.js training: what an honest result looks
  * like to a validator, and that each kind of cheating is caught for the
  * right reason.
  */
-const data = digitsLibrary()
-const shard = shardRows(digitRows("training"), 4, "s")[0]!
+const shards = await digitsShards()
+const data = shards.data
 
 const setup = async () => {
   const tf = await loadTf()
   const weights = inMemoryWeightsStore()
-  const { work, verifyFor } = await sampleWork({ tf, weights, shard, initSeed: 5, seed: 42, epochs: 1 })
+  const { work, verifyFor } = await sampleWork({ tf, weights, shards, initSeed: 5, seed: 42, epochs: 1 })
   const trainAs = (behaviour: TrainerBehaviour) => trainOnWork(work, { tf, weights, data, behaviour })
   return { tf, weights, trainAs, verifyFor }
 }

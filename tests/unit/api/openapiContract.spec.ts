@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest"
 import { registeredRoutes } from "../../../commands/app"
 import { injectTransport, NeuraClient } from "../../../commands/client"
 import { proofPayload, registerDatasets, registerModel, registerNode, sha256Hex, taskPayload } from "../../../commands/samples"
-import { apiWeightsWriter } from "../../../commands/weightsClient"
+import { apiShardWriter, apiWeightsWriter } from "../../../commands/weightsClient"
 import { devKey } from "../../../infra/identity/devKeys"
 import { signCommand } from "../../../infra/identity/signature"
 import { inMemoryWeightsStore } from "../../../infra/weights/WeightsStore"
@@ -113,6 +113,19 @@ describe("the OpenAPI document matches the server", () => {
     await check("PUT", "/weights/not-a-hash", weights, headers) // 400
     await check("GET", `/weights/${name}`)
     await check("GET", `/weights/sha256-${"0".repeat(64)}`)
+    const shard = new TextEncoder().encode("1,2,3\n")
+    const shardName = `sha256-${(await apiShardWriter(injectTransport(api.app), owner).put(shard)).slice(2)}`
+    exercised.add("PUT /datasets/shards/{name}")
+    const signedShard = signCommand(owner, "UploadShard", { name: shardName, bytes: shard.length }, { commandId: shardName })
+    const shardHeaders = { "neura-signer": signedShard.signer, "neura-issued-at": signedShard.issuedAt, "neura-signature": signedShard.signature }
+    await check("PUT", `/datasets/shards/${shardName}`, shard, shardHeaders) // 200: already stored
+    await check("PUT", `/datasets/shards/${shardName}`, shard, headers) // 401: signed as weights for another name
+    await check("GET", `/datasets/shards/${shardName}`)
+    await check("GET", `/datasets/shards/sha256-${"0".repeat(64)}`)
+    await check("GET", "/workloads")
+    await check("POST", "/models/M-1/versions/1/generate", { prompt: "Call me", maxTokens: 5, temperature: 0, seed: 1 }) // 404: no such model
+    await check("POST", "/models/M-1/versions/1/generate", { prompt: "Call me", maxTokens: 0, temperature: 0, seed: 1 }) // 400
+    await check("POST", "/models/nope/versions/x/generate", {}) // 400
     const ui = await api.app.inject({ method: "GET", url: "/docs" })
     expect([200, 302]).toContain(ui.statusCode)
     exercised.add("GET /docs")

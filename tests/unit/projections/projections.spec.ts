@@ -124,7 +124,7 @@ describe("read models", () => {
     const models = rebuild(events)
     const m1 = models.read<ModelDoc>("models", "M-1")!
     expect(m1.versions.map((v) => v.version)).toEqual([1, 2])
-    expect(m1.metricLog).toEqual([{ version: 2, taskId: "T1", round: 1, accuracy: 0.9, loss: 0.3, at: at(1) }])
+    expect(m1.metricLog).toEqual([{ version: 2, taskId: "T1", round: 1, metrics: { accuracy: 0.9, loss: 0.3 }, accuracy: 0.9, loss: 0.3, at: at(1) }])
     expect(m1).toMatchObject({ datasets: ["d"], participants: ["trainerA"], forks: [{ modelId: "M-2", fromVersion: 2 }] })
     const graph = lineageGraph(models.list<ModelDoc>("models"))
     expect(graph.edges).toContainEqual({ from: "M-1-v1", to: "M-1-v2", kind: "version" })

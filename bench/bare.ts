@@ -1,0 +1,25 @@
+import type { LayersModel } from "@tensorflow/tfjs"
+import { seededPermutation, type TrainPlan } from "../infra/ml/model"
+import type { Tf } from "../infra/ml/tf"
+import type { Samples } from "../workloads/kit/samples"
+import type { Workload } from "../workloads/workload"
+
+/**
+ * The raw baseline: TF.js alone, training a workload's model batch by batch
+ * in memory (no checkpoints, hashing, uploads, commits or messages). What a
+ * node's work costs is printed beside it.
+ */
+export const bareFit = async (tf: Tf, workload: Workload, model: LayersModel, samples: Samples, topology: Record<string, unknown>, plan: TrainPlan) => {
+  const optimizer = plan.optimizer === "adam" ? tf.train.adam(plan.learningRate) : tf.train.sgd(plan.learningRate)
+  model.compile({ optimizer, loss: "categoricalCrossentropy" })
+  for (let epoch = 0; epoch < plan.epochs; epoch++) {
+    const order = seededPermutation(samples.count, plan.seed * 1000 + epoch)
+    for (let from = 0; from < samples.count; from += plan.batchSize) {
+      const { xs, ys } = workload.batch(tf, samples, order.subarray(from, Math.min(from + plan.batchSize, samples.count)), topology)
+      await model.trainOnBatch(xs, ys)
+      xs.dispose()
+      ys.dispose()
+    }
+  }
+  optimizer.dispose()
+}

@@ -1,0 +1,78 @@
+import type { LayersModel } from "@tensorflow/tfjs"
+import { Schema } from "effect"
+import type { FastifyPluginAsync } from "fastify"
+import { ModelVersionNotFound } from "../../domain/model/errors"
+import { ModelId, NonNegativeInt, PositiveInt } from "../../domain/primitives"
+import { setWeightBytes } from "../../infra/ml/model"
+import { loadTf } from "../../infra/ml/tf"
+import type { WeightsStoreShape } from "../../infra/weights/WeightsStore"
+import { workloads } from "../../workloads/registry"
+import type { Workload } from "../../workloads/workload"
+import { InvalidRequest, ModelVersionNotPublished, NotGenerative } from "../apiErrors"
+import { loadModelState } from "../facts"
+import { runForRequest, type ApiRuntime } from "../runtime"
+
+export const GenerateRequest = Schema.Struct({
+  prompt: Schema.String.pipe(Schema.check(Schema.isMaxLength(2_000))),
+  maxTokens: PositiveInt.pipe(Schema.check(Schema.isLessThanOrEqualTo(1_000))),
+  /** 0: always the most likely token; higher: more varied. */
+  temperature: Schema.Number.pipe(Schema.check(Schema.isFinite(), Schema.isGreaterThanOrEqualTo(0), Schema.isLessThanOrEqualTo(5))),
+  seed: NonNegativeInt
+})
+const decodeGenerate = Schema.decodeUnknownExit(GenerateRequest)
+const decodeModelId = Schema.decodeUnknownExit(ModelId)
+
+/** What GET /workloads says about each workload (no code, no TF.js). */
+export const describeWorkload = (w: Workload) => ({
+  id: w.id,
+  title: w.title,
+  family: w.family,
+  data: w.data,
+  metrics: w.metrics,
+  primaryMetric: w.primaryMetric,
+  exampleTopology: w.exampleTopology,
+  generates: w.generate !== undefined
+})
+
+/**
+ * The workloads this network runs, and inference from published versions of
+ * generative models. The API builds the model with the same workload code
+ * the trainers use, from weights whose hash the log recorded; TF.js is
+ * loaded on the first generation, and a few built models are kept.
+ */
+export const workloadRoutes: FastifyPluginAsync<{ runtime: ApiRuntime; weights: WeightsStoreShape }> = async (app, { runtime, weights }) => {
+  app.get("/workloads", async () => ({ workloads: [...workloads.values()].map(describeWorkload) }))
+
+  const built = new Map<string, Promise<{ model: LayersModel; workload: Workload; topology: Record<string, unknown> }>>()
+  app.post<{ Params: { modelId: string; version: string } }>("/models/:modelId/versions/:version/generate", async (request) => {
+    const id = decodeModelId(request.params.modelId)
+    const version = Number(request.params.version)
+    if (id._tag === "Failure" || !Number.isSafeInteger(version) || version < 1) throw new InvalidRequest({ detail: "model id is M-<n> and version a positive integer" })
+    const body = decodeGenerate(request.body)
+    if (body._tag === "Failure") throw new InvalidRequest({ detail: `generate takes { prompt (≤ 2000 chars), maxTokens (1..1000), temperature (0..5), seed (integer ≥ 0) }: ${String(body.cause)}` })
+    const modelId = id.value
+    const state = await runForRequest(runtime, loadModelState(modelId))
+    const v = state.versions.find((x) => x.version === version)
+    if (!v) throw new ModelVersionNotFound({ modelId, version })
+    if (state.status === "delisted" || !state.publishedVersions.includes(version)) throw new ModelVersionNotPublished({ modelId, version })
+    const workload = [...workloads.values()].find((w) => w.generate && w.topologyProblem(state.topology) === undefined)
+    if (!workload?.generate) throw new NotGenerative({ modelId, detail: "no generative workload builds this model's topology" })
+    const key = `${modelId}@${version}`
+    let entry = built.get(key)
+    if (!entry) {
+      if (built.size >= 4) built.delete(built.keys().next().value!)
+      entry = (async () => {
+        const { tf } = await loadTf()
+        const model = await workload.build(tf, state.topology)
+        setWeightBytes(tf, model, await weights.get(v.weightsHash))
+        return { model, workload, topology: state.topology }
+      })()
+      built.set(key, entry)
+      entry.catch(() => built.delete(key))
+    }
+    const ready = await entry
+    const { tf } = await loadTf()
+    const text = ready.workload.generate!(tf, ready.model, ready.topology, body.value)
+    return { modelId, version, workload: ready.workload.id, prompt: body.value.prompt, text, seed: body.value.seed, temperature: body.value.temperature }
+  })
+}

@@ -1,0 +1,67 @@
+import { Schema } from "effect"
+import { jsonResponse, jsonSchema, problems } from "./openapiParts"
+import { WeightsStored } from "./responses"
+import { MAX_WEIGHTS_BYTES } from "./routes/weights"
+import { GenerateRequest } from "./routes/workloads"
+
+/** OpenAPI entries for workloads, dataset shards and generation (routes/workloads.ts, routes/weights.ts). */
+const p = (name: string) => ({ name, in: "path", required: true, schema: { type: "string" } })
+const signedHeaders = ["neura-signer", "neura-issued-at", "neura-signature"].map((h) => ({ name: h, in: "header", required: true, schema: { type: "string" } }))
+const octets = { type: "string", contentMediaType: "application/octet-stream" }
+
+const S = Schema.String
+const N = Schema.Number
+const WorkloadInfo = Schema.Struct({
+  id: S,
+  title: S,
+  family: S,
+  data: Schema.Struct({ format: S, source: S, licence: S }),
+  metrics: Schema.Array(Schema.Struct({ name: S, direction: S, description: S })),
+  primaryMetric: S,
+  exampleTopology: Schema.Record(S, Schema.Unknown),
+  generates: Schema.Boolean
+})
+const Generated = Schema.Struct({ modelId: S, version: N, workload: S, prompt: S, text: S, seed: N, temperature: N })
+
+export const workloadPaths = {
+  "/workloads": {
+    get: {
+      operationId: "listWorkloads",
+      summary: "The workloads this network trains: data format, source and licence, metrics (name, direction), an example topology",
+      tags: ["workloads"],
+      parameters: [],
+      responses: { "200": jsonResponse("the registry", Schema.Struct({ workloads: Schema.Array(WorkloadInfo) })), ...problems([500]) }
+    }
+  },
+  "/datasets/shards/{name}": {
+    put: {
+      operationId: "uploadShard",
+      summary: `Store a dataset shard under sha256-<hex of its SHA-256> in the datasets bucket (application/octet-stream, at most ${MAX_WEIGHTS_BYTES} bytes, in the workload's data format); never overwrites. Signed like a command (type UploadShard, commandId = name, payload { name, bytes }) in the headers neura-signer, neura-issued-at, neura-signature. Then name the hash in RegisterDataset or SubmitData`,
+      tags: ["datasets"],
+      parameters: [p("name"), ...signedHeaders],
+      requestBody: { required: true, content: { "application/octet-stream": { schema: octets } } },
+      responses: {
+        "201": jsonResponse("stored", WeightsStored),
+        "200": jsonResponse("already stored (same name, hence same bytes)", WeightsStored),
+        ...problems([400, 401, 413, 500, 503])
+      }
+    },
+    get: {
+      operationId: "getShard",
+      summary: "A dataset shard by content address (what trainers and validators fetch and check)",
+      tags: ["datasets"],
+      parameters: [p("name")],
+      responses: { "200": { description: "the bytes (their SHA-256 is the name)", content: { "application/octet-stream": { schema: octets } } }, ...problems([400, 404, 500, 503]) }
+    }
+  },
+  "/models/{modelId}/versions/{version}/generate": {
+    post: {
+      operationId: "generate",
+      summary: "Continue a prompt with a published version of a generative model (e.g. the moby-chars workload); the same request (seed, temperature) gives the same text",
+      tags: ["models"],
+      parameters: [p("modelId"), p("version")],
+      requestBody: { required: true, content: { "application/json": { schema: jsonSchema(GenerateRequest, { closed: true }) } } },
+      responses: { "200": jsonResponse("the continuation", Generated), ...problems([400, 404, 409, 500, 503]) }
+    }
+  }
+}

@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { ApiError } from "../../../commands/client"
+import { honestNodes, networkHarness } from "../../support/networkHarness"
+import { startNatsServer, type NatsServer } from "../../support/natsServer"
+import { checkWorkloadRun } from "../../support/workloadE2e"
+
+/**
+ * Generative text trained by the network: a character-level transformer
+ * language model on Moby-Dick, objective held-out perplexity (minimised).
+ * After the DAO publishes the last version, it generates: the same request
+ * gives the same text. Small configuration for CI.
+ */
+let server: NatsServer
+beforeAll(async () => {
+  server = await startNatsServer()
+})
+afterAll(async () => {
+  await server?.stop()
+})
+
+describe("moby-chars end to end (real NATS, real TF.js)", () => {
+  it("two trainers and three validators lower its perplexity over two rounds; the published version generates deterministically per seed", async () => {
+    await using net = await networkHarness(server.url, honestNodes, [], { protocol: { votingSeconds: 1 } })
+    const budget = 10_000_000n
+    const created = await net.createWorkloadTask("MOBY1", {
+      workload: "moby-chars",
+      topology: { kind: "transformer-lm", vocab: 97, seqLen: 32, dModel: 16, heads: 2, blocks: 1, ffn: 32, seed: 5 },
+      data: { shards: 2, trainSamples: 12_000, heldOutSamples: 3_000 },
+      objective: { metric: "perplexity", target: 1.5 },
+      learningRate: 0.01,
+      metricTolerance: 0.05,
+      maxRounds: 2,
+      budget
+    })
+    const run = await checkWorkloadRun(net, { taskId: "MOBY1", modelId: created.modelId, workload: "moby-chars", metric: "perplexity", rounds: 2, budget, validationHash: created.validation.contentHash })
+    const version = run.versions[run.versions.length - 1].data.version as number
+    const url = `/models/${created.modelId}/versions/${version}/generate`
+    const request = { prompt: "Call me Ishmael. ", maxTokens: 40, temperature: 0.8, seed: 42 }
+    const client = net.api.client
+
+    // Not published yet: no generation.
+    await expect(client.post(url, request)).rejects.toMatchObject({ status: 409 })
+    // The DAO publishes it: proposal by a staked node, stake-weighted votes, closed after the voting period.
+    const voters = ["validator1", "validator2", "validator3", "trainerA", "trainerB"]
+    await client.as(net.keyOf("validator1")).command("OpenProposal", { modelId: created.modelId, proposalId: "publish-moby", nodeId: "validator1", action: "publish", version })
+    for (const nodeId of voters) await client.as(net.keyOf(nodeId)).command("CastProposalVote", { modelId: created.modelId, proposalId: "publish-moby", nodeId, support: true })
+    for (let i = 0; ; i++) {
+      const closed = await client.command("CloseProposal", { modelId: created.modelId, proposalId: "publish-moby" }).then(
+        () => true,
+        (e: unknown) => {
+          if (e instanceof ApiError && e.status === 409 && i < 200) return false
+          throw e
+        }
+      )
+      if (closed) break
+      await new Promise((r) => setTimeout(r, 100))
+    }
+
+    const a = await client.post(url, request)
+    const b = await client.post(url, request)
+    expect(a.text).toHaveLength(40)
+    expect(b.text).toBe(a.text)
+    const greedy = await client.post(url, { ...request, temperature: 0 })
+    expect(await client.post(url, { ...request, temperature: 0, seed: 7 })).toMatchObject({ text: greedy.text })
+    await expect(client.post(url, { ...request, maxTokens: 5000 })).rejects.toMatchObject({ status: 400 })
+  }, 600_000)
+})

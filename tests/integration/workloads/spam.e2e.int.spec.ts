@@ -1,0 +1,37 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { honestNodes, networkHarness } from "../../support/networkHarness"
+import { startNatsServer, type NatsServer } from "../../support/natsServer"
+import { checkWorkloadRun } from "../../support/workloadE2e"
+
+/**
+ * Text classification trained by the network: spam vs ham on the
+ * SpamAssassin corpus with a small transformer encoder (one-hot × matrix
+ * embeddings, self-attention, mean pooling), objective F1 on held-out mail.
+ * Small configuration (320 messages, one block) so CI stays short; the
+ * example (examples/spam-transformer.json) is the larger one.
+ */
+let server: NatsServer
+beforeAll(async () => {
+  server = await startNatsServer()
+})
+afterAll(async () => {
+  await server?.stop()
+})
+
+describe("spam-transformer end to end (real NATS, real TF.js)", () => {
+  it("two trainers and three validators train it for two rounds: a verified version per round with a better held-out F1, everyone paid", async () => {
+    await using net = await networkHarness(server.url, honestNodes)
+    const budget = 10_000_000n
+    const created = await net.createWorkloadTask("SPAM1", {
+      workload: "spam-transformer",
+      topology: { kind: "transformer-classifier", vocab: 512, seqLen: 32, dModel: 16, heads: 2, blocks: 1, ffn: 32, seed: 7 },
+      data: { shards: 2, trainSamples: 320, heldOutSamples: 200 },
+      objective: { metric: "f1", target: 0.999 },
+      learningRate: 0.003,
+      maxRounds: 2,
+      budget
+    })
+    const run = await checkWorkloadRun(net, { taskId: "SPAM1", modelId: created.modelId, workload: "spam-transformer", metric: "f1", rounds: 2, budget, validationHash: created.validation.contentHash })
+    expect(run.events.find((e) => e.type === "TaskExhausted")).toBeDefined()
+  }, 600_000)
+})

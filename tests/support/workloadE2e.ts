@@ -1,0 +1,61 @@
+import { expect } from "vitest"
+import { setWeightBytes } from "../../infra/ml/model"
+import { loadTf } from "../../infra/ml/tf"
+import { requireWorkload } from "../../workloads/registry"
+import type { networkHarness } from "./networkHarness"
+
+type Net = Awaited<ReturnType<typeof networkHarness>>
+
+/**
+ * What every workload's end-to-end test checks once its task has ended: a
+ * new model version per round measured in the workload's own metrics, both
+ * trainers verified, every role paid within the budget, and the objective's
+ * metric better than the initial model's on the same held-out bytes.
+ */
+export const checkWorkloadRun = async (net: Net, o: { taskId: string; modelId: string; workload: string; metric: string; rounds: number; budget: bigint; validationHash: string }) => {
+  const events = await net.waitForEnd(o.taskId, 600_000)
+  const tail = net.log.slice(-25).join("\n")
+  const created = events.find((e) => e.type === "TaskCreated")
+  expect(created.data.workload).toBe(o.workload)
+  const workload = requireWorkload(o.workload)
+  const direction = workload.metrics.find((m) => m.name === o.metric)!.direction
+  expect(created.data.objective).toMatchObject({ metric: o.metric, direction })
+
+  // Both trainers' results verified in the first round; one new version per round, measured in the workload's metrics.
+  const verified = events.filter((e) => e.type === "ResultVerified")
+  expect(new Set(verified.filter((e) => e.data.round === 1).map((e) => e.data.nodeId)), tail).toEqual(new Set(["trainerA", "trainerB"]))
+  expect(events.filter((e) => e.type === "ResultRejected"), tail).toEqual([])
+  const closed = events.filter((e) => e.type === "RoundClosed")
+  expect(closed.length).toBe(o.rounds)
+  for (const c of closed) expect(c.data.newVersion, tail).toBeDefined()
+  const versions = (await net.api.client.get("/events?aggregate=model&limit=1000")).events.filter((e: any) => e.stream === `model-${o.modelId}` && e.type === "ModelVersionCreated")
+  expect(versions.map((v: any) => v.data.version)).toEqual(Array.from({ length: o.rounds }, (_, i) => i + 2))
+  for (const v of versions) for (const m of workload.metrics) expect(typeof v.data.metrics[m.name], m.name).toBe("number")
+
+  // Paid: trainers, validators and the data provider, never more than the escrow.
+  const paid = (pred: (e: any) => boolean) => events.filter((e) => e.type === "RewardAllocated" && pred(e)).reduce((s, e) => s + BigInt(e.data.amount), 0n)
+  const refunded = events.filter((e) => e.type === "BudgetRefunded").reduce((s, e) => s + BigInt(e.data.amount), 0n)
+  for (const nodeId of ["trainerA", "trainerB", "validator1", "validator2", "validator3"]) expect(paid((e) => e.data.nodeId === nodeId), nodeId).toBeGreaterThan(0n)
+  expect(paid((e) => e.data.role === "dataProvider")).toBeGreaterThan(0n)
+  expect(paid(() => true) + refunded).toBeLessThanOrEqual(o.budget)
+
+  // Better than where it started: the initial weights measured on the same held-out shard.
+  const { tf } = await loadTf()
+  const model = (await net.api.client.get(`/models/${o.modelId}`)) as any
+  const doc = model.model ?? model
+  const topology = (await modelTopology(net, o.modelId)) as Record<string, unknown>
+  const initial = await workload.build(tf, topology)
+  setWeightBytes(tf, initial, await net.weights.get(doc.versions[0].weightsHash))
+  const held = workload.decode(await net.shards.get(o.validationHash), topology)
+  const before = workload.evaluate(tf, initial, held, topology)[o.metric]!
+  initial.dispose()
+  const after = versions[versions.length - 1].data.metrics[o.metric]
+  if (direction === "maximize") expect(after).toBeGreaterThan(before)
+  else expect(after).toBeLessThan(before)
+  return { events, versions, before, after }
+}
+
+const modelTopology = async (net: Net, modelId: string) => {
+  const page = await net.api.client.get("/events?aggregate=model&limit=1000")
+  return page.events.find((e: any) => e.stream === `model-${modelId}` && e.type === "ModelRegistered").data.topology
+}

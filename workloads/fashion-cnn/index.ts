@@ -1,0 +1,57 @@
+import type { Tf } from "../../infra/ml/tf"
+import { fedAvg } from "../../infra/ml/model"
+import { batchTensors, measure } from "../kit/classification"
+import { sequentialProblem } from "../kit/layersJson"
+import { type Workload } from "../workload"
+import { CLASSES, RECORD, SIDE, decodeRecords, fashionRecords } from "./data"
+
+/** A small CNN for 28×28 grey images: two conv/pool stages and a softmax. */
+export const fashionCnnLayers = (tf: Tf, seed = 1) =>
+  tf.sequential({
+    name: "fashion_cnn",
+    layers: [
+      tf.layers.conv2d({ name: "conv1", inputShape: [SIDE, SIDE, 1], filters: 8, kernelSize: 3, activation: "relu", kernelInitializer: tf.initializers.glorotUniform({ seed }) }),
+      tf.layers.maxPooling2d({ name: "pool1", poolSize: 2 }),
+      tf.layers.conv2d({ name: "conv2", filters: 16, kernelSize: 3, activation: "relu", kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }) }),
+      tf.layers.maxPooling2d({ name: "pool2", poolSize: 2 }),
+      tf.layers.flatten({ name: "flat" }),
+      tf.layers.dense({ name: "output", units: CLASSES, activation: "softmax", kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 2 }) })
+    ]
+  })
+
+const options = { classes: CLASSES }
+
+export const fashionCnn: Workload = {
+  id: "fashion-cnn",
+  title: "Fashion-MNIST clothing images (28×28 grey, 10 classes) with a CNN",
+  family: "image",
+  data: {
+    format: "gray28-u8",
+    source: "Fashion-MNIST (Xiao, Rasul & Vollgraf 2017, Zalando Research) from Debian's dataset-fashion-mnist package",
+    licence: "MIT"
+  },
+  metrics: [
+    { name: "accuracy", direction: "maximize", description: "fraction of held-out images classified right" },
+    { name: "loss", direction: "minimize", description: "mean cross-entropy (nats)" }
+  ],
+  primaryMetric: "accuracy",
+  exampleTopology: { note: "TF.js Layers JSON of a Sequential model: input [null, 28, 28, 1], last layer Dense(10, softmax)" },
+  topologyProblem: (t) => sequentialProblem(t, { inputShape: [SIDE, SIDE, 1], classes: CLASSES }),
+  decode: (bytes) => decodeRecords(bytes),
+  build: async (tf, topology) => tf.models.modelFromJSON({ modelTopology: topology } as never),
+  batch: (tf, samples, indices) => batchTensors(tf, samples, indices, options),
+  evaluate: (tf, model, samples) => {
+    const m = measure(tf, model, samples, options)
+    return { accuracy: m.accuracy, loss: m.loss }
+  },
+  aggregate: fedAvg,
+  publicData: ({ shards, trainSamples, heldOutSamples }) => {
+    const train = fashionRecords("train", 0, trainSamples)
+    const per = Math.ceil(trainSamples / shards)
+    return {
+      training: Array.from({ length: Math.ceil(trainSamples / per) }, (_, i) => train.slice(i * per * RECORD, Math.min(trainSamples, (i + 1) * per) * RECORD)),
+      validation: fashionRecords("t10k", 0, heldOutSamples),
+      names: { training: "Fashion-MNIST training images", validation: "Fashion-MNIST test images" }
+    }
+  }
+}

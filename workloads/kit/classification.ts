@@ -1,0 +1,68 @@
+import type { LayersModel, Tensor } from "@tensorflow/tfjs"
+import type { Tf } from "../../infra/ml/tf"
+import { batchesOf, gatherRows, type Samples } from "./samples"
+
+/**
+ * Training batches and held-out measurement for classifiers and next-token
+ * models. Targets are one-hot (categorical cross-entropy for every workload);
+ * token inputs become one-hot too (see transformer.ts for why).
+ */
+export interface BatchOptions {
+  /** Classes per target position (classes, or the vocabulary for next-token targets). */
+  readonly classes: number
+  /** When the inputs are token ids: the vocabulary, and they are one-hot encoded. */
+  readonly tokenVocab?: number
+}
+
+export const batchTensors = (tf: Tf, samples: Samples, indices: ArrayLike<number>, o: BatchOptions): { xs: Tensor; ys: Tensor } => {
+  const { x, y, n } = gatherRows(samples, indices)
+  return tf.tidy(() => {
+    const xs = o.tokenVocab
+      ? tf.oneHot(tf.tensor(Int32Array.from(x), [n, ...samples.xShape], "int32"), o.tokenVocab).toFloat()
+      : tf.tensor(x, [n, ...samples.xShape], "float32")
+    const ys = tf.oneHot(tf.tensor(y, samples.yWidth === 1 ? [n] : [n, samples.yWidth], "int32"), o.classes).toFloat()
+    return { xs, ys }
+  })
+}
+
+export interface Measured {
+  /** Fraction of targets predicted right (per position for next-token models). */
+  readonly accuracy: number
+  /** Mean cross-entropy per target, in nats. */
+  readonly loss: number
+  /** counts[actual * classes + predicted], for the F1 of binary tasks. */
+  readonly confusion: Float64Array
+}
+
+/** Accuracy, mean cross-entropy and the confusion counts of a model on a set, in batches of 256. */
+export const measure = (tf: Tf, model: LayersModel, samples: Samples, o: BatchOptions): Measured => {
+  let correct = 0
+  let nll = 0
+  let targets = 0
+  const confusion = new Float64Array(o.classes * o.classes)
+  for (const idx of batchesOf(samples.count, 256)) {
+    const { xs, ys } = batchTensors(tf, samples, idx, o)
+    const { predicted, actual, losses } = tf.tidy(() => {
+      const probs = model.predict(xs) as Tensor
+      const picked = tf.sum(tf.mul(ys, tf.log(probs.clipByValue(1e-7, 1))), -1).neg()
+      return { predicted: probs.argMax(-1).dataSync() as Int32Array, actual: ys.argMax(-1).dataSync() as Int32Array, losses: picked.dataSync() as Float32Array }
+    })
+    xs.dispose()
+    ys.dispose()
+    for (let i = 0; i < predicted.length; i++) {
+      if (predicted[i] === actual[i]) correct++
+      confusion[actual[i]! * o.classes + predicted[i]!]! += 1
+      nll += losses[i]!
+    }
+    targets += predicted.length
+  }
+  return { accuracy: correct / targets, loss: nll / targets, confusion }
+}
+
+/** F1 of the positive class (class 1) of a binary confusion matrix; 0 when nothing is predicted or present. */
+export const binaryF1 = (confusion: Float64Array): number => {
+  const tp = confusion[3]!
+  const fp = confusion[1]!
+  const fn = confusion[2]!
+  return tp === 0 ? 0 : (2 * tp) / (2 * tp + fp + fn)
+}
