@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
 # Installs what the project needs on a fresh Debian machine with Node 20 (run as root):
-# a current nats-server (>= 2.10.27, project-local under .tools/), then the locked npm dependencies.
+# a current nats-server (>= 2.10.27) and the Fashion-MNIST data, project-local under .tools/, then the locked npm dependencies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # nats-server >= 2.10: `sync_interval: always` (an audit log must not lose acknowledged events on
 # power loss) and `+TERM` reasons. Debian bookworm ships 2.9.10; trixie's 2.10.27 package runs on
-# bookworm. It is fetched with apt from a trixie source used for this one download (nothing is
-# installed system-wide) and unpacked into .tools/nats-server/.
+# bookworm.
 NATS_BIN=.tools/nats-server/usr/sbin/nats-server
+FASHION_DIR=.tools/fashion-mnist/usr/share/datasets/fashion-mnist
 version_ok() { "$1" --version 2>/dev/null | grep -Eq 'v(2\.(1[0-9]|[2-9][0-9])|[3-9])\.'; }
-if ! version_ok "$NATS_BIN"; then
-  echo "[install] fetching nats-server 2.10 (Debian trixie package) into .tools/"
+# Debian packages fetched with apt from a trixie source used for these downloads only (nothing is
+# installed system-wide) and unpacked under .tools/: nats-server, and Fashion-MNIST (MIT; the
+# fashion-cnn workload's data, package dataset-fashion-mnist, 31 MB).
+need=()
+version_ok "$NATS_BIN" || need+=(nats-server)
+[ -f "$FASHION_DIR/t10k-images-idx3-ubyte.gz" ] || need+=(dataset-fashion-mnist)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "[install] fetching ${need[*]} (Debian trixie packages) into .tools/"
   apt_dir=$(mktemp -d)
   mkdir -p "$apt_dir/etc" "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" .tools
   cat > "$apt_dir/etc/trixie.sources" <<'SRC'
@@ -24,11 +30,15 @@ SRC
   apt_opts=(-o Dir::Etc::SourceList=/dev/null -o "Dir::Etc::SourceParts=$apt_dir/etc" -o "Dir::State::Lists=$apt_dir/lists"
             -o "Dir::Cache=$apt_dir/cache" -o APT::Get::List-Cleanup=0 -o APT::Sandbox::User=root)
   apt-get "${apt_opts[@]}" update -qq
-  (cd "$apt_dir" && apt-get "${apt_opts[@]}" download -qq nats-server)
-  rm -rf .tools/nats-server
-  dpkg -x "$apt_dir"/nats-server_*.deb .tools/nats-server
+  (cd "$apt_dir" && apt-get "${apt_opts[@]}" download -qq "${need[@]}")
+  for pkg in "${need[@]}"; do
+    dest=.tools/${pkg#dataset-}
+    rm -rf "$dest"
+    dpkg -x "$apt_dir/${pkg}"_*.deb "$dest"
+  done
   rm -rf "$apt_dir"
 fi
+[ -f "$FASHION_DIR/t10k-images-idx3-ubyte.gz" ] || { echo "[install] could not provide Fashion-MNIST in $FASHION_DIR" >&2; exit 1; }
 version_ok "$NATS_BIN" || { echo "[install] could not provide nats-server >= 2.10 in $NATS_BIN" >&2; exit 1; }
 echo "[install] $("$NATS_BIN" --version) ($NATS_BIN)"
 

@@ -140,7 +140,8 @@ export const transformerLanguageModel = (tf: Tf, shape: TransformerShape, seed: 
 
 /** Why a transformer shape is not buildable (or too big for the network's nodes), or undefined. */
 export const transformerShapeProblem = (t: TransformerShape, limits: { readonly maxVocab: number; readonly maxSeqLen: number; readonly maxDModel: number; readonly maxBlocks: number }): string | undefined => {
-  const ints = Object.entries(t).filter(([, v]) => !Number.isInteger(v) || v < 1)
+  const keys = ["vocab", "seqLen", "dModel", "heads", "blocks", "ffn"] as const
+  const ints = keys.map((k) => [k, t[k]] as const).filter(([, v]) => !Number.isInteger(v) || v < 1)
   if (ints.length > 0) return `${ints.map(([k]) => k).join(", ")} must be positive integers`
   if (t.vocab > limits.maxVocab) return `vocab ${t.vocab} exceeds ${limits.maxVocab}`
   if (t.seqLen > limits.maxSeqLen) return `seqLen ${t.seqLen} exceeds ${limits.maxSeqLen}`
