@@ -41,7 +41,7 @@ describe("nats-server crashes in the middle of a task (every role its own proces
       group.network(apiUrl, nodes)
       const owner = new NeuraClient(httpTransport(apiUrl), devKey("o-owner"))
       await group.waitFor("node registration", async () => (await owner.get("/events?aggregate=node&limit=100")).events.length >= nodes.length, 60_000)
-      await createDigitsTask({ owner, weights: await objectStoreWeights(nc), tf: await loadTf(), taskId: "OUT1", suffix: "o", target: 0.95, maxRounds: 8 })
+      await createDigitsTask({ owner, weights: await objectStoreWeights(nc), tf: await loadTf(), taskId: "OUT1", suffix: "o", target: 0.95, maxRounds: 8, roundDeadlineSeconds: 120 })
       await nc.close()
       await optIn(owner, "OUT1", nodes.map((n) => ({ ...n, key: devKey(n.nodeId) })))
       await group.waitFor("a first result", async () => (await taskEvents(owner, "OUT1")).some((e) => e.type === "ResultSubmitted"), 90_000)
@@ -65,7 +65,7 @@ describe("nats-server crashes in the middle of a task (every role its own proces
       await group.waitFor(
         "the task's end",
         async () => (events = await taskEvents(owner, "OUT1")).some((e) => e.type === "TaskCompleted" || e.type === "TaskExhausted"),
-        240_000
+        330_000
       )
       expect(events.some((e) => e.type === "TaskCompleted"), group.dump()).toBe(true)
       const audit = await owner.get("/audit")
@@ -104,5 +104,5 @@ describe("nats-server crashes in the middle of a task (every role its own proces
       group.killAll()
       await nc.close().catch(() => undefined)
     }
-  }, 540_000)
+  }, 600_000)
 })
