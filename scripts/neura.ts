@@ -1,0 +1,64 @@
+import { readFileSync } from "node:fs"
+import { ApiError, httpTransport, NeuraClient } from "../commands/client"
+import { devKey } from "../commands/samples"
+import { apiShardWriter } from "../commands/weightsClient"
+import { keyPairFromSecret } from "../infra/identity/signature"
+
+/**
+ * `neura`: the command line over the HTTP API (NEURA_API, default http://127.0.0.1:8080).
+ *   npm run neura -- workloads
+ *   npm run neura -- upload-shard <key> <file>          → its content hash (name it in RegisterDataset/SubmitData)
+ *   npm run neura -- generate <modelId> <version> "<prompt>" [--max-tokens N] [--temperature T] [--seed S]
+ * <key> is a dev identity name or 0x<32-byte secret>. Errors print the API's problem and exit 1.
+ */
+const api = process.env.NEURA_API ?? "http://127.0.0.1:8080"
+const [command, ...args] = process.argv.slice(2)
+const keyOf = (arg: string) => (arg.startsWith("0x") ? keyPairFromSecret(arg) : devKey(arg))
+const client = new NeuraClient(httpTransport(api), devKey("cli"))
+const option = (name: string, fallback: number) => {
+  const i = args.indexOf(`--${name}`)
+  if (i < 0) return fallback
+  const n = Number(args[i + 1])
+  if (!Number.isFinite(n)) usage(`--${name} takes a number`)
+  return n
+}
+function usage(why?: string): never {
+  if (why) console.error(why)
+  console.error('usage: neura workloads | upload-shard <key> <file> | generate <modelId> <version> "<prompt>" [--max-tokens N] [--temperature T] [--seed S]')
+  process.exit(2)
+}
+
+try {
+  switch (command) {
+    case "workloads":
+      console.log(JSON.stringify(await client.get("/workloads"), null, 2))
+      break
+    case "upload-shard": {
+      const [key, file] = args
+      if (!key || !file) usage()
+      const hash = await apiShardWriter(httpTransport(api), keyOf(key)).put(new Uint8Array(readFileSync(file)))
+      console.log(JSON.stringify({ contentHash: hash, name: `sha256-${hash.slice(2)}`, bytes: readFileSync(file).length }))
+      break
+    }
+    case "generate": {
+      const [modelId, version, prompt] = args
+      if (!modelId || !version || prompt === undefined) usage()
+      const answer = await client.post(`/models/${modelId}/versions/${version}/generate`, {
+        prompt,
+        maxTokens: option("max-tokens", 200),
+        temperature: option("temperature", 0.8),
+        seed: option("seed", 1)
+      })
+      console.log(`${answer.prompt}${answer.text}`)
+      break
+    }
+    default:
+      usage(command ? `unknown command ${command}` : undefined)
+  }
+} catch (e) {
+  if (e instanceof ApiError) {
+    console.error(`${e.status} ${JSON.stringify(e.problem)}`)
+    process.exit(1)
+  }
+  throw e
+}
