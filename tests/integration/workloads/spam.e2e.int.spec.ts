@@ -7,7 +7,7 @@ import { checkWorkloadRun } from "../../support/workloadE2e"
  * Text classification trained by the network: spam vs ham on the
  * SpamAssassin corpus with a small transformer encoder (one-hot × matrix
  * embeddings, self-attention, mean pooling), objective F1 on held-out mail.
- * Small configuration (640 messages, one block, 32 words) so CI stays short; the
+ * Small configuration (640 messages, one block, 64 words) so CI stays short; the
  * example (examples/spam-transformer.json) is the larger one.
  */
 let server: NatsServer
@@ -24,7 +24,7 @@ describe("spam-transformer end to end (real NATS, real TF.js)", () => {
     const budget = 10_000_000n
     const created = await net.createWorkloadTask("SPAM1", {
       workload: "spam-transformer",
-      topology: { kind: "transformer-classifier", vocab: 128, seqLen: 32, dModel: 16, heads: 2, blocks: 1, ffn: 32, seed: 7 },
+      topology: { kind: "transformer-classifier", vocab: 1024, seqLen: 64, dModel: 16, heads: 2, blocks: 1, ffn: 32, seed: 7 },
       data: { shards: 2, trainSamples: 640, heldOutSamples: 200 },
       epochsPerRound: 3,
       objective: { metric: "f1", target: 0.999 },
