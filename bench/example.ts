@@ -1,4 +1,5 @@
 import { startNatsServer } from "../infra/nats/server"
+import { workloadCostBench } from "./workloadCost.bench"
 import { workloadBench } from "./workloads.bench"
 
 /**
@@ -13,7 +14,9 @@ if (!id) {
 }
 const server = await startNatsServer()
 try {
-  console.log(JSON.stringify(await workloadBench(server.url, id), null, 2))
+  // EXAMPLE_NETWORK=off: only the single-node costs (trainer throughput, validator cost).
+  const network = process.env.EXAMPLE_NETWORK === "off" ? [] : await workloadBench(server.url, id)
+  console.log(JSON.stringify([...(await workloadCostBench(id)), ...network], null, 2))
 } finally {
   await server.stop()
 }

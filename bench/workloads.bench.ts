@@ -76,9 +76,9 @@ export const workloadBench = async (url: string, id: string): Promise<Array<Benc
       modelId: created.modelId,
       backend: loaded.backend
     }),
-    compare(`${id}.bare.samplesPerSecond`, "samples/s", bareSamplesPerSecond, { name: "(the raw baseline: bare TF.js on one trainer's share)", value: bareSamplesPerSecond }, {
+    compare(`${id}.network.trainerLogLines`, "samples/s (bare TF.js, one trainer's share)", bareSamplesPerSecond, { name: "bare TF.js on one trainer's share", value: bareSamplesPerSecond }, {
       trainerLogLines: trained.slice(0, 4),
-      note: "a trainer's own throughput is in its log lines (samples × epochs / seconds); validator cost is measured on digits in validator.costPerResult"
+      note: "the trainers' own lines from this run; their throughput beside bare TF.js, and validator cost, are in <id>.trainer.samplesPerSecond and <id>.validator.costPerResult"
     })
   ]
 }
