@@ -98,7 +98,7 @@ export const createWorkloadTask = async (o: WorkloadTaskOptions) => {
     rewardSplit: { trainersBps: 7000, validatorsBps: 2000, dataProvidersBps: 1000 },
     budget: budget.toString()
   })
-  return { modelId, taskId: o.taskId, budget, trainingShards: training, validation }
+  return { modelId, taskId: o.taskId, budget, trainingShards: training, validation, trainingDatasetId: trainId }
 }
 
 /** The seed's digits MLP, or a small CNN over the same 8×8 images. */

@@ -1,7 +1,7 @@
 import { jetstreamManager } from "@nats-io/jetstream"
 import { Objm } from "@nats-io/obj"
 import { connect } from "@nats-io/transport-node"
-import type { NeuraClient } from "../../commands/client"
+import { ApiError, type NeuraClient } from "../../commands/client"
 import { EventStore } from "../../domain/ports"
 import { loadTf } from "../../infra/ml/tf"
 import { natsOptions } from "../../infra/nats/NatsClient"
@@ -76,8 +76,14 @@ export const networkHarness = async (
       return created
     },
     /** A task of any workload (its public data cut small), every node opted in. */
-    createWorkloadTask: async (taskId: string, options: Omit<WorkloadTaskOptions, "owner" | "weights" | "tf" | "taskId" | "suffix">) => {
+    createWorkloadTask: async (
+      taskId: string,
+      options: Omit<WorkloadTaskOptions, "owner" | "weights" | "tf" | "taskId" | "suffix">,
+      /** Runs after the task exists and before any node joins (so before round 1 starts). */
+      beforeJoin?: (created: Awaited<ReturnType<typeof createWorkloadTask>>) => Promise<void>
+    ) => {
       const created = await createWorkloadTask({ owner: api.client, weights, tf: await loadTf(), taskId, suffix: id, ...options })
+      await beforeJoin?.(created)
       await optIn(api.client, taskId, specs)
       return created
     },
@@ -85,7 +91,15 @@ export const networkHarness = async (
     waitForEnd: async (taskId: string, timeoutMs: number) => {
       const until = Date.now() + timeoutMs
       while (Date.now() < until) {
-        const events = await taskEvents(api.client, taskId)
+        // A node training in this process can hold the event loop past a log read's timeout: read again.
+        const events = await taskEvents(api.client, taskId).catch((e: unknown) => {
+          if (e instanceof ApiError && e.status === 503) return undefined
+          throw e
+        })
+        if (!events) {
+          await new Promise((r) => setTimeout(r, 250))
+          continue
+        }
         const end = events.find((e: any) => e.type === "TaskCompleted" || e.type === "TaskExhausted")
         const settled = (id: string) => events.some((e: any) => (e.type === "ResultFinalized" || e.type === "RewardForfeited") && e.data.resultId === id)
         if (end && events.filter((e: any) => e.type === "RewardHeld").every((e: any) => settled(e.data.resultId))) return events

@@ -34,13 +34,22 @@ export interface Measured {
   readonly confusion: Float64Array
 }
 
-/** Accuracy, mean cross-entropy and the confusion counts of a model on a set, in batches of 256. */
+/** Input values one evaluation batch may hold (one-hot token inputs are large: 64 tokens × 2048 ids is 131k per sample). */
+const BATCH_VALUES = 2_000_000
+
+/**
+ * Accuracy, mean cross-entropy and the confusion counts of a model on a set,
+ * in batches of at most 256 samples and BATCH_VALUES input values, so one
+ * synchronous kernel call never holds a node's event loop for long.
+ */
 export const measure = (tf: Tf, model: LayersModel, samples: Samples, o: BatchOptions): Measured => {
+  const perSample = samples.xShape.reduce((a, b) => a * b, 1) * (o.tokenVocab ?? 1)
+  const batch = Math.max(1, Math.min(256, Math.floor(BATCH_VALUES / perSample)))
   let correct = 0
   let nll = 0
   let targets = 0
   const confusion = new Float64Array(o.classes * o.classes)
-  for (const idx of batchesOf(samples.count, 256)) {
+  for (const idx of batchesOf(samples.count, batch)) {
     const { xs, ys } = batchTensors(tf, samples, idx, o)
     const { predicted, actual, losses } = tf.tidy(() => {
       const probs = model.predict(xs) as Tensor

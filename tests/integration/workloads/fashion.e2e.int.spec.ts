@@ -2,6 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { loadTf } from "../../../infra/ml/tf"
 import { layersTopology } from "../../../nodes/workloadTask"
 import { fashionCnnLayers } from "../../../workloads/fashion-cnn"
+import { fashionRecords } from "../../../workloads/fashion-cnn/data"
+import { apiShardWriter } from "../../../commands/weightsClient"
+import { devKey } from "../../../infra/identity/devKeys"
 import { honestNodes, networkHarness } from "../../support/networkHarness"
 import { startNatsServer, type NatsServer } from "../../support/natsServer"
 import { checkWorkloadRun } from "../../support/workloadE2e"
@@ -9,7 +12,9 @@ import { checkWorkloadRun } from "../../support/workloadE2e"
 /**
  * An image CNN trained by the network on Fashion-MNIST (two conv/pool
  * stages on wasm, whose conv filter gradient is our own kernel in
- * infra/ml/tf.ts), objective accuracy. Small configuration for CI.
+ * infra/ml/tf.ts), objective accuracy. Small configuration for CI. A data
+ * provider's submission, accepted after the task was created, trains from the
+ * next round on and its provider is paid.
  */
 let server: NatsServer
 beforeAll(async () => {
@@ -27,7 +32,10 @@ describe("fashion-cnn end to end (real NATS, real TF.js)", () => {
     const topology = layersTopology(layers)
     layers.dispose()
     const budget = 10_000_000n
-    const created = await net.createWorkloadTask("FASHION1", {
+    const provider = devKey("fashion-provider")
+    const created = await net.createWorkloadTask(
+      "FASHION1",
+      {
       workload: "fashion-cnn",
       topology,
       data: { shards: 2, trainSamples: 640, heldOutSamples: 300 },
@@ -35,8 +43,20 @@ describe("fashion-cnn end to end (real NATS, real TF.js)", () => {
       learningRate: 0.005,
       maxRounds: 2,
       budget
-    })
+      },
+      async (task) => {
+        // Another provider offers 160 more images (through the datasets bucket); the owner accepts them.
+        const bytes = fashionRecords("train", 640, 160)
+        const contentHash = await apiShardWriter(net.api.client.transport, provider).put(bytes)
+        await net.api.client.as(provider).command("SubmitData", { datasetId: task.trainingDatasetId, submissionId: "extra-160", contentHash, sampleCount: 160, licence: "MIT" })
+        await net.api.client.command("ReviewDataSubmission", { datasetId: task.trainingDatasetId, submissionId: "extra-160", decision: "accept" })
+      }
+    )
     const run = await checkWorkloadRun(net, { taskId: "FASHION1", modelId: created.modelId, workload: "fashion-cnn", metric: "accuracy", rounds: 2, budget, validationHash: created.validation.contentHash })
     expect(run.after).toBeGreaterThan(0.5)
+    // The accepted shard joined the task at the next round start, was dealt to a trainer and its provider paid.
+    expect(run.events.find((e) => e.type === "RoundStarted" && e.data.round === 1).data.addedShards).toMatchObject([{ shardId: "extra-160", sampleCount: 160, provider: provider.address }])
+    expect(run.events.some((e) => e.type === "TrainingDispatched" && e.data.assignments.some((a: any) => a.shardIds.includes("extra-160")))).toBe(true)
+    expect(run.events.some((e) => e.type === "RewardAllocated" && e.data.role === "dataProvider" && e.data.recipient === provider.address)).toBe(true)
   }, 600_000)
 })
