@@ -7,12 +7,10 @@ import { shardLibrary } from "../nodes/infra/dataLibrary"
 import { trainOnWork } from "../nodes/trainer/train"
 import { verifyWork } from "../nodes/validator/verify"
 import type { TrainWork, VerifyWork } from "../nodes/workItems"
-import { layersTopology } from "../nodes/workloadTask"
-import { fashionCnnLayers } from "../workloads/fashion-cnn"
 import { requireWorkload } from "../workloads/registry"
 import { bareFit } from "./bare"
 import { compare, round, type BenchResult } from "./stats"
-import { readExample } from "./workloads.bench"
+import { readExample, topologyOfExample } from "./workloads.bench"
 
 /**
  * One trainer's work item of a workload's example, outside any network:
@@ -26,7 +24,7 @@ export const workloadCostBench = async (id: string): Promise<Array<BenchResult>>
   const loaded = await loadTf()
   const { tf } = loaded
   const workload = requireWorkload(example.workload)
-  const topology = example.topology === "fashionCnnLayers" ? layersTopology(fashionCnnLayers(tf, 3)) : example.topology
+  const topology = topologyOfExample(example, tf)
   const cut = workload.publicData(example.data)
   const shards = inMemoryWeightsStore()
   const data = shardLibrary(shards)

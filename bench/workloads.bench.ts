@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { getWeightBytes, setWeightBytes } from "../infra/ml/model"
-import { loadTf } from "../infra/ml/tf"
+import { loadTf, type Tf } from "../infra/ml/tf"
 import { layersTopology } from "../nodes/workloadTask"
 import { fashionCnnLayers } from "../workloads/fashion-cnn"
 import { requireWorkload } from "../workloads/registry"
@@ -22,6 +22,10 @@ export interface Example {
   readonly maxRounds: number
 }
 
+/** The example's topology as the workload takes it (the CNN's is built from its layers). */
+export const topologyOfExample = (example: Example, tf: Tf): Record<string, unknown> =>
+  example.topology === "fashionCnnLayers" ? layersTopology(fashionCnnLayers(tf, 3)) : example.topology
+
 export const readExample = (id: string): Example => JSON.parse(readFileSync(join(import.meta.dirname, "..", "examples", `${id}.json`), "utf8")) as Example
 
 /**
@@ -35,7 +39,7 @@ export const workloadBench = async (url: string, id: string): Promise<Array<Benc
   const loaded = await loadTf()
   const { tf } = loaded
   const workload = requireWorkload(example.workload)
-  const topology = example.topology === "fashionCnnLayers" ? layersTopology(fashionCnnLayers(tf, 3)) : example.topology
+  const topology = topologyOfExample(example, tf)
   const data = workload.publicData(example.data)
   const all = workload.decode(Buffer.concat(data.training), topology)
   const heldOut = workload.decode(data.validation, topology)

@@ -1,8 +1,5 @@
 import type { Tf } from "../../infra/ml/tf"
-import { fedAvg } from "../../infra/ml/model"
-import { batchTensors, measure } from "../kit/classification"
-import { sequentialProblem } from "../kit/layersJson"
-import { type Workload } from "../workload"
+import { layersClassifier } from "../kit/layersClassifier"
 import { CLASSES, RECORD, SIDE, decodeRecords, fashionRecords } from "./data"
 
 /** A small CNN for 28×28 grey images: two conv/pool stages and a softmax. */
@@ -19,9 +16,7 @@ export const fashionCnnLayers = (tf: Tf, seed = 1) =>
     ]
   })
 
-const options = { classes: CLASSES }
-
-export const fashionCnn: Workload = {
+export const fashionCnn = layersClassifier({
   id: "fashion-cnn",
   title: "Fashion-MNIST clothing images (28×28 grey, 10 classes) with a CNN",
   family: "image",
@@ -30,21 +25,10 @@ export const fashionCnn: Workload = {
     source: "Fashion-MNIST (Xiao, Rasul & Vollgraf 2017, Zalando Research) from Debian's dataset-fashion-mnist package",
     licence: "MIT"
   },
-  metrics: [
-    { name: "accuracy", direction: "maximize", description: "fraction of held-out images classified right" },
-    { name: "loss", direction: "minimize", description: "mean cross-entropy (nats)" }
-  ],
-  primaryMetric: "accuracy",
-  exampleTopology: { note: "TF.js Layers JSON of a Sequential model: input [null, 28, 28, 1], last layer Dense(10, softmax)" },
-  topologyProblem: (t) => sequentialProblem(t, { inputShape: [SIDE, SIDE, 1], classes: CLASSES }),
-  decode: (bytes) => decodeRecords(bytes),
-  build: async (tf, topology) => tf.models.modelFromJSON({ modelTopology: topology } as never),
-  batch: (tf, samples, indices) => batchTensors(tf, samples, indices, options),
-  evaluate: (tf, model, samples) => {
-    const m = measure(tf, model, samples, options)
-    return { accuracy: m.accuracy, loss: m.loss }
-  },
-  aggregate: fedAvg,
+  inputShape: [SIDE, SIDE, 1],
+  classes: CLASSES,
+  what: "images",
+  decode: decodeRecords,
   publicData: ({ shards, trainSamples, heldOutSamples }) => {
     const train = fashionRecords("train", 0, trainSamples)
     const per = Math.ceil(trainSamples / shards)
@@ -54,4 +38,4 @@ export const fashionCnn: Workload = {
       names: { training: "Fashion-MNIST training images", validation: "Fashion-MNIST test images" }
     }
   }
-}
+})

@@ -1,0 +1,46 @@
+import { fedAvg } from "../../infra/ml/model"
+import type { Samples } from "./samples"
+import { batchTensors, measure } from "./classification"
+import { sequentialProblem } from "./layersJson"
+import type { PublicData, DataSize, Workload } from "../workload"
+
+/**
+ * A classifier whose models are TF.js Layers Sequential JSON over fixed-size
+ * inputs (digits, Fashion-MNIST): everything but the data is the same, so a
+ * new image or tabular workload is its data and this call.
+ */
+export const layersClassifier = (w: {
+  readonly id: string
+  readonly title: string
+  readonly family: Workload["family"]
+  readonly data: Workload["data"]
+  readonly inputShape: ReadonlyArray<number>
+  readonly classes: number
+  readonly what: string
+  readonly decode: (bytes: Uint8Array) => Samples
+  readonly publicData: (size: DataSize) => PublicData
+}): Workload => {
+  const options = { classes: w.classes }
+  return {
+    id: w.id,
+    title: w.title,
+    family: w.family,
+    data: w.data,
+    metrics: [
+      { name: "accuracy", direction: "maximize", description: `fraction of held-out ${w.what} classified right` },
+      { name: "loss", direction: "minimize", description: "mean cross-entropy (nats)" }
+    ],
+    primaryMetric: "accuracy",
+    exampleTopology: { note: `TF.js Layers JSON of a Sequential model: input [null, ${w.inputShape.join(", ")}], last layer Dense(${w.classes}, softmax)` },
+    topologyProblem: (t) => sequentialProblem(t, { inputShape: w.inputShape, classes: w.classes }),
+    decode: (bytes) => w.decode(bytes),
+    build: async (tf, topology) => tf.models.modelFromJSON({ modelTopology: topology } as never),
+    batch: (tf, samples, indices) => batchTensors(tf, samples, indices, options),
+    evaluate: (tf, model, samples) => {
+      const m = measure(tf, model, samples, options)
+      return { accuracy: m.accuracy, loss: m.loss }
+    },
+    aggregate: fedAvg,
+    publicData: w.publicData
+  }
+}
