@@ -40,3 +40,6 @@ export class ModelVersionNotPublished extends Schema.TaggedError<ModelVersionNot
 
 /** The model's workload cannot generate (it classifies). */
 export class NotGenerative extends Schema.TaggedError<NotGenerative>()("NotGenerative", { modelId: Schema.String, detail: Schema.String }) {}
+
+/** No registered workload builds this model's topology (it was registered for none), so it cannot be served. */
+export class NoWorkloadForModel extends Schema.TaggedError<NoWorkloadForModel>()("NoWorkloadForModel", { modelId: Schema.String }) {}

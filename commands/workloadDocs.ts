@@ -54,6 +54,21 @@ export const workloadPaths = {
       responses: { "200": { description: "the bytes (their SHA-256 is the name)", content: { "application/octet-stream": { schema: octets } } }, ...problems([400, 404, 500, 503]) }
     }
   },
+  "/models/{modelId}/versions/{version}/export": {
+    get: {
+      operationId: "exportModel",
+      summary: "A model version as TF.js Layers artifacts (model topology, weight specs, weights as base64), built by its workload from the weights the log recorded (custom transformer layers are named Neura*)",
+      tags: ["models"],
+      parameters: [p("modelId"), p("version")],
+      responses: {
+        "200": jsonResponse(
+          "the artifacts",
+          Schema.Struct({ modelId: S, version: N, workload: S, weightsHash: S, format: S, modelTopology: Schema.Unknown, weightSpecs: Schema.Unknown, weightData: S })
+        ),
+        ...problems([400, 404, 500, 503])
+      }
+    }
+  },
   "/models/{modelId}/versions/{version}/generate": {
     post: {
       operationId: "generate",

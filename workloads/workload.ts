@@ -3,6 +3,7 @@ import type { Metrics } from "../domain/primitives"
 import type { MetricDirection } from "../domain/task/events"
 import type { Tf } from "../infra/ml/tf"
 import type { Samples } from "./kit/samples"
+import type { ExportedModel } from "./kit/export"
 
 /**
  * A workload: one family of models the network can train, verify and serve.
@@ -52,6 +53,8 @@ export interface Workload {
    * about `heldOutSamples`, disjoint from the training pool.
    */
   readonly publicData: (size: DataSize) => PublicData
+  /** The model as artifacts other tools load (TF.js Layers model.json with inlined weights for every workload here). */
+  readonly export: (tf: Tf, model: LayersModel) => Promise<ExportedModel>
   /** Generative workloads: continue a prompt, deterministically for a seed. */
   readonly generate?: (tf: Tf, model: LayersModel, topology: Record<string, unknown>, request: GenerateRequest) => string
 }

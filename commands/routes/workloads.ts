@@ -8,7 +8,7 @@ import { loadTf } from "../../infra/ml/tf"
 import type { WeightsStoreShape } from "../../infra/weights/WeightsStore"
 import { workloads } from "../../workloads/registry"
 import type { Workload } from "../../workloads/workload"
-import { InvalidRequest, ModelVersionNotPublished, NotGenerative } from "../apiErrors"
+import { InvalidRequest, ModelVersionNotPublished, NoWorkloadForModel, NotGenerative } from "../apiErrors"
 import { loadModelState } from "../facts"
 import { runForRequest, type ApiRuntime } from "../runtime"
 
@@ -44,6 +44,31 @@ export const workloadRoutes: FastifyPluginAsync<{ runtime: ApiRuntime; weights: 
   app.get("/workloads", async () => ({ workloads: [...workloads.values()].map(describeWorkload) }))
 
   const built = new Map<string, Promise<{ model: LayersModel; workload: Workload; topology: Record<string, unknown> }>>()
+  /** A version's model, built once by the workload whose topology check it passes (the task's workload built it). */
+  const modelOf = async (modelIdParam: string, versionParam: string, want: (w: Workload) => boolean) => {
+    const id = decodeModelId(modelIdParam)
+    const version = Number(versionParam)
+    if (id._tag === "Failure" || !Number.isSafeInteger(version) || version < 1) throw new InvalidRequest({ detail: "model id is M-<n> and version a positive integer" })
+    const modelId = id.value
+    const state = await runForRequest(runtime, loadModelState(modelId))
+    const v = state.versions.find((x) => x.version === version)
+    if (!v) throw new ModelVersionNotFound({ modelId, version })
+    const workload = [...workloads.values()].find((w) => want(w) && w.topologyProblem(state.topology) === undefined)
+    return { modelId, version, state, v, workload }
+  }
+  app.get<{ Params: { modelId: string; version: string } }>("/models/:modelId/versions/:version/export", async (request) => {
+    const { modelId, version, state, v, workload } = await modelOf(request.params.modelId, request.params.version, () => true)
+    if (!workload) throw new NoWorkloadForModel({ modelId })
+    const { tf } = await loadTf()
+    const model = await workload.build(tf, state.topology)
+    try {
+      setWeightBytes(tf, model, await weights.get(v.weightsHash))
+      return { modelId, version, workload: workload.id, weightsHash: v.weightsHash, ...(await workload.export(tf, model)) }
+    } finally {
+      model.dispose()
+    }
+  })
+
   app.post<{ Params: { modelId: string; version: string } }>("/models/:modelId/versions/:version/generate", async (request) => {
     const id = decodeModelId(request.params.modelId)
     const version = Number(request.params.version)

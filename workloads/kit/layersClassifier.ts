@@ -2,6 +2,7 @@ import { fedAvg } from "../../infra/ml/model"
 import type { Samples } from "./samples"
 import { batchTensors, measure } from "./classification"
 import { sequentialProblem } from "./layersJson"
+import { tfjsLayersExport } from "./export"
 import type { PublicData, DataSize, Workload } from "../workload"
 
 /**
@@ -41,6 +42,7 @@ export const layersClassifier = (w: {
       return { accuracy: m.accuracy, loss: m.loss }
     },
     aggregate: fedAvg,
+    export: tfjsLayersExport,
     publicData: w.publicData
   }
 }

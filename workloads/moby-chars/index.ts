@@ -1,4 +1,5 @@
 import type { LayersModel, Tensor } from "@tensorflow/tfjs"
+import { tfjsLayersExport } from "../kit/export"
 import { fedAvg, seededRandom } from "../../infra/ml/model"
 import type { Tf } from "../../infra/ml/tf"
 import { batchTensors, measure } from "../kit/classification"
@@ -92,6 +93,7 @@ export const mobyChars: Workload = {
     return { perplexity: Math.exp(m.loss), accuracy: m.accuracy, loss: m.loss }
   },
   aggregate: fedAvg,
+  export: tfjsLayersExport,
   /** Sizes count characters here (trainSamples 40,000 ≈ 625 windows of 64). */
   publicData: ({ shards, trainSamples, heldOutSamples }) => {
     const book = mobyText()

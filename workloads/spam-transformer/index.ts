@@ -1,3 +1,4 @@
+import { tfjsLayersExport } from "../kit/export"
 import { fedAvg } from "../../infra/ml/model"
 import { batchTensors, binaryF1, measure } from "../kit/classification"
 import { asTextTopology, textTopologyProblem } from "../kit/textTopology"
@@ -37,6 +38,7 @@ export const spamTransformer: Workload = {
     return { f1: binaryF1(m.confusion), accuracy: m.accuracy, loss: m.loss }
   },
   aggregate: fedAvg,
+  export: tfjsLayersExport,
   publicData: ({ shards, trainSamples, heldOutSamples }) => {
     const all = spamCorpus()
     return {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { ApiError } from "../../../commands/client"
+import { sha256Hex } from "../../../infra/contentHash"
 import { honestNodes, networkHarness } from "../../support/networkHarness"
 import { startNatsServer, type NatsServer } from "../../support/natsServer"
 import { checkWorkloadRun } from "../../support/workloadE2e"
@@ -63,5 +64,11 @@ describe("moby-chars end to end (real NATS, real TF.js)", () => {
     const greedy = await client.post(url, { ...request, temperature: 0 })
     expect(await client.post(url, { ...request, temperature: 0, seed: 7 })).toMatchObject({ text: greedy.text })
     await expect(client.post(url, { ...request, maxTokens: 5000 })).rejects.toMatchObject({ status: 400 })
+
+    // Exported as TF.js Layers artifacts: the inlined weights are exactly the version's recorded bytes.
+    const exported = await client.get(`/models/${created.modelId}/versions/${version}/export`)
+    expect(exported).toMatchObject({ workload: "moby-chars", format: "tfjs-layers-model" })
+    expect(sha256Hex(Buffer.from(exported.weightData, "base64"))).toBe(exported.weightsHash)
+    expect(JSON.stringify(exported.modelTopology)).toContain("NeuraSelfAttention")
   }, 600_000)
 })
