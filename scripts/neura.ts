@@ -60,5 +60,6 @@ try {
     console.error(`${e.status} ${JSON.stringify(e.problem)}`)
     process.exit(1)
   }
-  throw e
+  console.error(`neura: ${e instanceof Error ? `${e.message}${e.cause instanceof Error ? ` (${e.cause.message})` : ""}` : String(e)} — is the API at ${api}?`)
+  process.exit(1)
 }
