@@ -49,6 +49,36 @@ describe("workload checks at the edge", () => {
   })
 })
 
+describe("spam-bow, added by its folder and one registry line", () => {
+  it("is a workload like the others: its topology is checked, its shards decode, and it learns spam from ham", async () => {
+    const bow = workloads.get("spam-bow")!
+    const { tf } = await loadTf()
+    const layers = tf.sequential({
+      layers: [
+        tf.layers.dense({ name: "hidden", units: 16, activation: "relu", inputShape: [1024], kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }),
+        tf.layers.dense({ name: "out", units: 2, activation: "softmax", kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) })
+      ]
+    })
+    const topology = layersTopology(layers)
+    layers.dispose()
+    expect(bow.topologyProblem(topology)).toBeUndefined()
+    expect(bow.topologyProblem({ ...topology, class_name: "Model" })).toMatch(/Sequential/)
+    const cut = bow.publicData({ shards: 1, trainSamples: 640, heldOutSamples: 300 })
+    const train = bow.decode(cut.training[0]!, topology)
+    const held = bow.decode(cut.validation, topology)
+    const model = await bow.build(tf, topology)
+    const before = bow.evaluate(tf, model, held, topology)
+    const plan = { epochs: 3, batchSize: 32, learningRate: 0.01, optimizer: "adam" as const, seed: 3 }
+    const trainer = stepTrainer(tf, model, train.count, plan, (rows) => bow.batch(tf, train, rows, topology))
+    await trainer.run(0, trainer.stepsTotal)
+    const after = bow.evaluate(tf, model, held, topology)
+    trainer.dispose()
+    model.dispose()
+    expect(after.f1!).toBeGreaterThan(0.8)
+    expect(after.f1!).toBeGreaterThan(before.f1!)
+  }, 60_000)
+})
+
 describe("the transformer on wasm", () => {
   it("trains step for step like the cpu backend (its attention needs no wasm-specific gradient kernel)", async () => {
     const { tf } = await loadTf()
