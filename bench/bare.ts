@@ -17,7 +17,7 @@ export const bareFit = async (tf: Tf, workload: Workload, model: LayersModel, sa
     for (let from = 0; from < samples.count; from += plan.batchSize) {
       const { xs, ys } = workload.batch(tf, samples, order.subarray(from, Math.min(from + plan.batchSize, samples.count)), topology)
       await model.trainOnBatch(xs, ys)
-      xs.dispose()
+      for (const x of Array.isArray(xs) ? xs : [xs]) x.dispose()
       ys.dispose()
     }
   }

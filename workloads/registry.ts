@@ -2,6 +2,7 @@ import type { Workload } from "./workload"
 import { digits } from "./digits"
 import { fashionCnn } from "./fashion-cnn"
 import { spamBow } from "./spam-bow"
+import { emojiClip } from "./emoji-clip"
 import { spamTransformer } from "./spam-transformer"
 import { mobyChars } from "./moby-chars"
 
@@ -9,7 +10,7 @@ import { mobyChars } from "./moby-chars"
  * Every workload the network runs, by id: the one place a new workload is
  * registered (its code lives in its own folder). README "Workloads" says how.
  */
-export const workloads: ReadonlyMap<string, Workload> = new Map([digits, spamTransformer, mobyChars, fashionCnn, spamBow].map((w) => [w.id, w]))
+export const workloads: ReadonlyMap<string, Workload> = new Map([digits, spamTransformer, mobyChars, fashionCnn, spamBow, emojiClip].map((w) => [w.id, w]))
 
 export const workloadOf = (id: string | undefined): Workload | undefined => workloads.get(id ?? "digits")
 

@@ -17,7 +17,7 @@ import type { ExportedModel } from "./kit/export"
 export interface Workload {
   readonly id: string
   readonly title: string
-  readonly family: "tabular" | "image" | "text-classification" | "generative-text"
+  readonly family: "tabular" | "image" | "text-classification" | "generative-text" | "multimodal"
   /** Where its data comes from and under what terms (shown by GET /workloads and the README). */
   readonly data: {
     /** The shard byte format it reads; datasets declare it and CreateTask checks they match. */
@@ -37,8 +37,8 @@ export interface Workload {
   readonly decode: (bytes: Uint8Array, topology: Record<string, unknown>) => Samples
   /** The model of a topology, with seeded initial weights. */
   readonly build: (tf: Tf, topology: Record<string, unknown>) => Promise<LayersModel>
-  /** The tensors of one training step's rows (the caller disposes them). */
-  readonly batch: (tf: Tf, samples: Samples, indices: ArrayLike<number>, topology: Record<string, unknown>) => { xs: Tensor; ys: Tensor }
+  /** The tensors of one training step's rows, one per model input (the caller disposes them). */
+  readonly batch: (tf: Tf, samples: Samples, indices: ArrayLike<number>, topology: Record<string, unknown>) => { xs: Tensor | Array<Tensor>; ys: Tensor }
   /** The held-out metrics of a model. */
   readonly evaluate: (tf: Tf, model: LayersModel, samples: Samples, topology: Record<string, unknown>) => Metrics
   /**

@@ -48,7 +48,7 @@ type AdamInternals = {
 const floatsOf = (bytes: Uint8Array) => new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength))
 
 /** The tensors of one step's rows (a workload's `batch`); the step disposes them. */
-export type BatchOf = (indices: Int32Array) => { xs: Tensor; ys: Tensor }
+export type BatchOf = (indices: Int32Array) => { xs: Tensor | Array<Tensor>; ys: Tensor }
 
 /**
  * A trainer that can run any range of steps of a plan on a model: the
@@ -78,7 +78,7 @@ export const stepTrainer = (tf: Tf, model: LayersModel, sampleCount: number, pla
     const from = b * plan.batchSize
     const { xs, ys } = batchOf(order.subarray(from, Math.min(from + plan.batchSize, sampleCount)))
     const loss = await model.trainOnBatch(xs, ys)
-    xs.dispose()
+    for (const x of Array.isArray(xs) ? xs : [xs]) x.dispose()
     ys.dispose()
     return Array.isArray(loss) ? loss[0]! : loss
   }
