@@ -43,3 +43,6 @@ export class NotGenerative extends Schema.TaggedError<NotGenerative>()("NotGener
 
 /** No registered workload builds this model's topology (it was registered for none), so it cannot be served. */
 export class NoWorkloadForModel extends Schema.TaggedError<NoWorkloadForModel>()("NoWorkloadForModel", { modelId: Schema.String }) {}
+
+/** The model cannot be written in the asked export format (e.g. ONNX for a layer without an ONNX writer). */
+export class ExportUnsupported extends Schema.TaggedError<ExportUnsupported>()("ExportUnsupported", { modelId: Schema.String, detail: Schema.String }) {}

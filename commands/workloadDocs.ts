@@ -57,14 +57,18 @@ export const workloadPaths = {
   "/models/{modelId}/versions/{version}/export": {
     get: {
       operationId: "exportModel",
-      summary: "A model version as TF.js Layers artifacts (model topology, weight specs, weights as base64), built by its workload from the weights the log recorded (custom transformer layers are named Neura*)",
+      summary:
+        "A model version as TF.js Layers artifacts (model topology, weight specs, weights as base64), built by its workload from the weights the log recorded (custom transformer layers are named Neura*); ?format=onnx answers an ONNX model (opset 13) for Dense stacks, 400 ExportUnsupported otherwise",
       tags: ["models"],
-      parameters: [p("modelId"), p("version")],
+      parameters: [p("modelId"), p("version"), { name: "format", in: "query", required: false, schema: { type: "string", enum: ["tfjs", "onnx"] } }],
       responses: {
-        "200": jsonResponse(
-          "the artifacts",
-          Schema.Struct({ modelId: S, version: N, workload: S, weightsHash: S, format: S, modelTopology: Schema.Unknown, weightSpecs: Schema.Unknown, weightData: S })
-        ),
+        "200": {
+          description: "the artifacts (JSON), or with ?format=onnx the ONNX model's bytes",
+          content: {
+            ...jsonResponse("", Schema.Struct({ modelId: S, version: N, workload: S, weightsHash: S, format: S, modelTopology: Schema.Unknown, weightSpecs: Schema.Unknown, weightData: S })).content,
+            "application/octet-stream": { schema: octets }
+          }
+        },
         ...problems([400, 404, 500, 503])
       }
     }

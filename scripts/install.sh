@@ -45,6 +45,7 @@ echo "[install] $("$NATS_BIN" --version) ($NATS_BIN)"
 # Reinstall only when the lockfile changed since the last install.
 stamp=node_modules/.install-stamp
 if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
-  npm ci --no-audit --no-fund --loglevel=error
+  # onnxruntime-node ships its linux binaries; its install script would try to download (offline here).
+  ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error
   cp package-lock.json "$stamp"
 fi

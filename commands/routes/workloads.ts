@@ -8,7 +8,8 @@ import { loadTf } from "../../infra/ml/tf"
 import type { WeightsStoreShape } from "../../infra/weights/WeightsStore"
 import { workloads } from "../../workloads/registry"
 import type { Workload } from "../../workloads/workload"
-import { InvalidRequest, ModelVersionNotPublished, NoWorkloadForModel, NotGenerative } from "../apiErrors"
+import { ExportUnsupported, InvalidRequest, ModelVersionNotPublished, NoWorkloadForModel, NotGenerative } from "../apiErrors"
+import { denseStackToOnnx, NotOnnxExportable } from "../../workloads/kit/onnx"
 import { loadModelState } from "../facts"
 import { runForRequest, type ApiRuntime } from "../runtime"
 
@@ -56,13 +57,25 @@ export const workloadRoutes: FastifyPluginAsync<{ runtime: ApiRuntime; weights: 
     const workload = [...workloads.values()].find((w) => want(w) && w.topologyProblem(state.topology) === undefined)
     return { modelId, version, state, v, workload }
   }
-  app.get<{ Params: { modelId: string; version: string } }>("/models/:modelId/versions/:version/export", async (request) => {
+  app.get<{ Params: { modelId: string; version: string }; Querystring: { format?: string } }>("/models/:modelId/versions/:version/export", async (request, reply) => {
+    const format = request.query.format ?? "tfjs"
+    if (format !== "tfjs" && format !== "onnx") throw new InvalidRequest({ detail: "format is tfjs (default) or onnx" })
     const { modelId, version, state, v, workload } = await modelOf(request.params.modelId, request.params.version, () => true)
     if (!workload) throw new NoWorkloadForModel({ modelId })
     const { tf } = await loadTf()
     const model = await workload.build(tf, state.topology)
     try {
       setWeightBytes(tf, model, await weights.get(v.weightsHash))
+      if (format === "onnx") {
+        let bytes: Uint8Array
+        try {
+          bytes = denseStackToOnnx(model, `${modelId}-v${version}`)
+        } catch (e) {
+          if (e instanceof NotOnnxExportable) throw new ExportUnsupported({ modelId, detail: e.message })
+          throw e
+        }
+        return reply.type("application/octet-stream").header("content-disposition", `attachment; filename="${modelId}-v${version}.onnx"`).send(Buffer.from(bytes))
+      }
       return { modelId, version, workload: workload.id, weightsHash: v.weightsHash, ...(await workload.export(tf, model)) }
     } finally {
       model.dispose()

@@ -1,3 +1,4 @@
+import { createRequire } from "node:module"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { heardFrom, honestNodes, jumpingClock, networkHarness } from "../support/networkHarness"
 import { startNatsServer, type NatsServer } from "../support/natsServer"
@@ -59,6 +60,14 @@ describe("digits task end to end (real NATS, real TF.js)", () => {
     }
     expect(sum(events, (e) => e.data.role === "dataProvider")).toBeGreaterThan(0n)
     expect((await net.api.client.get("/events/verify")).ok).toBe(true)
+
+    // The final version downloads as ONNX, which onnxruntime loads and runs on one held-out digit.
+    const onnxBytes = await net.api.app.inject({ method: "GET", url: `/models/${modelId}/versions/${last.data.version}/export?format=onnx` })
+    expect(onnxBytes.statusCode).toBe(200)
+    const ort = createRequire(import.meta.url)("onnxruntime-node")
+    const session = await ort.InferenceSession.create(new Uint8Array(onnxBytes.rawPayload))
+    const out = await session.run({ input: new ort.Tensor("float32", new Float32Array(64).fill(0.5), [1, 64]) })
+    expect(Array.from(out.output.data as Float32Array).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4)
   }, 180_000)
 
   it("a trainer forging its metrics is rejected and penalised; a lazy validator (no re-execution) is proven wrong by the referee, slashed and unpaid", async () => {

@@ -54,6 +54,10 @@ describe("fashion-cnn end to end (real NATS, real TF.js)", () => {
     )
     const run = await checkWorkloadRun(net, { taskId: "FASHION1", modelId: created.modelId, workload: "fashion-cnn", metric: "accuracy", rounds: 2, budget, validationHash: created.validation.contentHash })
     expect(run.after).toBeGreaterThan(0.5)
+    // TF.js artifacts export; ONNX has no writer for its convolutions: a clear 400.
+    const version = run.versions[run.versions.length - 1].data.version
+    expect(await net.api.client.get(`/models/${created.modelId}/versions/${version}/export`)).toMatchObject({ format: "tfjs-layers-model", workload: "fashion-cnn" })
+    await expect(net.api.client.get(`/models/${created.modelId}/versions/${version}/export?format=onnx`)).rejects.toMatchObject({ status: 400, problem: { code: "ExportUnsupported" } })
     // The accepted shard joined the task at the next round start, was dealt to a trainer and its provider paid.
     expect(run.events.find((e) => e.type === "RoundStarted" && e.data.round === 1).data.addedShards).toMatchObject([{ shardId: "extra-160", sampleCount: 160, provider: provider.address }])
     expect(run.events.some((e) => e.type === "TrainingDispatched" && e.data.assignments.some((a: any) => a.shardIds.includes("extra-160")))).toBe(true)
