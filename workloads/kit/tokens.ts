@@ -4,7 +4,7 @@
  */
 
 /** 32-bit FNV-1a of a string's UTF-16 code units. */
-const fnv1a = (s: string): number => {
+export const fnv1a = (s: string): number => {
   let h = 0x811c9dc5
   for (let i = 0; i < s.length; i++) {
     h ^= s.charCodeAt(i)

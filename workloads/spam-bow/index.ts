@@ -1,9 +1,9 @@
 import { binaryF1, measure } from "../kit/classification"
 import { layersClassifier } from "../kit/layersClassifier"
-import { words } from "../kit/tokens"
+import { fnv1a, words } from "../kit/tokens"
 import type { Samples } from "../kit/samples"
 import { contiguousParts } from "../workload"
-import { HELD_OUT_FROM, encodeMessages, spamCorpus } from "../spam-transformer/data"
+import { HELD_OUT_FROM, encodeMessages, readMessages, spamCorpus } from "../spam-transformer/data"
 
 /**
  * Spam vs ham as a bag of words: each message becomes the counts of its
@@ -13,30 +13,16 @@ import { HELD_OUT_FROM, encodeMessages, spamCorpus } from "../spam-transformer/d
  */
 const BUCKETS = 1024
 
-const fnv1a = (s: string): number => {
-  let h = 0x811c9dc5
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0
-  return h
-}
-
 const decode = (bytes: Uint8Array): Samples => {
-  const lines = new TextDecoder().decode(bytes).split("\n").filter((l) => l.length > 0)
-  if (lines.length === 0) throw new Error("labelled-text-jsonl shard: no messages")
-  const x = new Float32Array(lines.length * BUCKETS)
-  const y = new Int32Array(lines.length)
-  lines.forEach((line, i) => {
-    let m: { label?: unknown; text?: unknown }
-    try {
-      m = JSON.parse(line) as typeof m
-    } catch {
-      throw new Error(`labelled-text-jsonl shard: line ${i + 1} is not JSON`)
-    }
-    if ((m.label !== 0 && m.label !== 1) || typeof m.text !== "string") throw new Error(`labelled-text-jsonl shard: line ${i + 1} needs label 0|1 and text`)
+  const messages = readMessages(bytes)
+  const x = new Float32Array(messages.length * BUCKETS)
+  const y = new Int32Array(messages.length)
+  messages.forEach((m, i) => {
     for (const w of words(m.text)) x[i * BUCKETS + (fnv1a(w) % BUCKETS)]! += 1
     for (let b = 0; b < BUCKETS; b++) x[i * BUCKETS + b] = Math.log1p(x[i * BUCKETS + b]!)
     y[i] = m.label
   })
-  return { count: lines.length, x, xShape: [BUCKETS], y, yWidth: 1 }
+  return { count: messages.length, x, xShape: [BUCKETS], y, yWidth: 1 }
 }
 
 const classifier = layersClassifier({

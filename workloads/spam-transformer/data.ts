@@ -41,12 +41,11 @@ export const HELD_OUT_FROM = 5_000
 export const encodeMessages = (messages: ReadonlyArray<Message>): Uint8Array =>
   new TextEncoder().encode(messages.map((m) => `${JSON.stringify({ label: m.label, text: m.text })}\n`).join(""))
 
-export const decodeMessages = (bytes: Uint8Array, vocab: number, seqLen: number): Samples => {
+/** The messages of a `labelled-text-jsonl` shard, or a clear error naming the bad line. */
+export const readMessages = (bytes: Uint8Array): Array<Message> => {
   const lines = new TextDecoder().decode(bytes).split("\n").filter((l) => l.length > 0)
   if (lines.length === 0) throw new Error("labelled-text-jsonl shard: no messages")
-  const x = new Float32Array(lines.length * seqLen)
-  const y = new Int32Array(lines.length)
-  lines.forEach((line, i) => {
+  return lines.map((line, i) => {
     let m: { label?: unknown; text?: unknown }
     try {
       m = JSON.parse(line) as typeof m
@@ -54,8 +53,17 @@ export const decodeMessages = (bytes: Uint8Array, vocab: number, seqLen: number)
       throw new Error(`labelled-text-jsonl shard: line ${i + 1} is not JSON`)
     }
     if ((m.label !== 0 && m.label !== 1) || typeof m.text !== "string") throw new Error(`labelled-text-jsonl shard: line ${i + 1} needs label 0|1 and text`)
+    return { label: m.label, text: m.text }
+  })
+}
+
+export const decodeMessages = (bytes: Uint8Array, vocab: number, seqLen: number): Samples => {
+  const messages = readMessages(bytes)
+  const x = new Float32Array(messages.length * seqLen)
+  const y = new Int32Array(messages.length)
+  messages.forEach((m, i) => {
     x.set(hashedWordIds(m.text, vocab, seqLen), i * seqLen)
     y[i] = m.label
   })
-  return { count: lines.length, x, xShape: [seqLen], y, yWidth: 1 }
+  return { count: messages.length, x, xShape: [seqLen], y, yWidth: 1 }
 }
