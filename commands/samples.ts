@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto"
+import { sha256Hex } from "../infra/contentHash"
 import type { NeuraClient } from "./client"
 import type { KeyPair } from "../infra/identity/signature"
 import type { Hash32 } from "../domain/primitives"
@@ -13,7 +13,7 @@ import { checkpointInterval } from "../domain/task/draw"
  */
 export { devKey } from "../infra/identity/devKeys"
 
-export const sha256Hex = (data: string | Uint8Array) => `0x${createHash("sha256").update(data).digest("hex")}`
+export { sha256Hex }
 
 export const sampleTopology = {
   class_name: "Sequential",

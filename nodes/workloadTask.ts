@@ -6,7 +6,7 @@ import type { KeyPair } from "../infra/identity/signature"
 import { getWeightBytes } from "../infra/ml/model"
 import type { LoadedTf } from "../infra/ml/tf"
 import type { WeightsStoreShape } from "../infra/weights/WeightsStore"
-import { digitsMlpLayers } from "../workloads/digits"
+import { digitsCnnLayers, digitsMlpLayers } from "../workloads/digits"
 import { requireWorkload } from "../workloads/registry"
 import type { DataSize } from "../workloads/workload"
 
@@ -100,19 +100,6 @@ export const createWorkloadTask = async (o: WorkloadTaskOptions) => {
   })
   return { modelId, taskId: o.taskId, budget, trainingShards: training, validation, trainingDatasetId: trainId }
 }
-
-/** The seed's digits MLP, or a small CNN over the same 8×8 images. */
-export const digitsCnnLayers = (tf: LoadedTf["tf"], seed = 1) =>
-  tf.sequential({
-    name: "digits_cnn",
-    layers: [
-      tf.layers.reshape({ name: "image", targetShape: [8, 8, 1], inputShape: [64] }),
-      tf.layers.conv2d({ name: "conv", filters: 8, kernelSize: 3, padding: "same", activation: "relu", kernelInitializer: tf.initializers.glorotUniform({ seed }) }),
-      tf.layers.maxPooling2d({ name: "pool", poolSize: 2 }),
-      tf.layers.flatten({ name: "flat" }),
-      tf.layers.dense({ name: "output", units: 10, activation: "softmax", kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }) })
-    ]
-  })
 
 /** The digits task of the first slice, on the workload path (demo and the protocol's tests use it). */
 export const createDigitsTask = async (options: {

@@ -45,12 +45,15 @@ export const workloadRoutes: FastifyPluginAsync<{ runtime: ApiRuntime; weights: 
   app.get("/workloads", async () => ({ workloads: [...workloads.values()].map(describeWorkload) }))
 
   const built = new Map<string, Promise<{ model: LayersModel; workload: Workload; topology: Record<string, unknown> }>>()
-  /** A version's model, built once by the workload whose topology check it passes (the task's workload built it). */
-  const modelOf = async (modelIdParam: string, versionParam: string, want: (w: Workload) => boolean) => {
-    const id = decodeModelId(modelIdParam)
-    const version = Number(versionParam)
+  /** The model version a path names (400 when the id or version is malformed). */
+  const versionRef = (params: { modelId: string; version: string }) => {
+    const id = decodeModelId(params.modelId)
+    const version = Number(params.version)
     if (id._tag === "Failure" || !Number.isSafeInteger(version) || version < 1) throw new InvalidRequest({ detail: "model id is M-<n> and version a positive integer" })
-    const modelId = id.value
+    return { modelId: id.value, version }
+  }
+  /** The version from the log (404 when missing), and the first workload `want` accepts whose topology check it passes. */
+  const loadVersion = async ({ modelId, version }: { modelId: string; version: number }, want: (w: Workload) => boolean) => {
     const state = await runForRequest(runtime, loadModelState(modelId))
     const v = state.versions.find((x) => x.version === version)
     if (!v) throw new ModelVersionNotFound({ modelId, version })
@@ -60,7 +63,7 @@ export const workloadRoutes: FastifyPluginAsync<{ runtime: ApiRuntime; weights: 
   app.get<{ Params: { modelId: string; version: string }; Querystring: { format?: string } }>("/models/:modelId/versions/:version/export", async (request, reply) => {
     const format = request.query.format ?? "tfjs"
     if (format !== "tfjs" && format !== "onnx") throw new InvalidRequest({ detail: "format is tfjs (default) or onnx" })
-    const { modelId, version, state, v, workload } = await modelOf(request.params.modelId, request.params.version, () => true)
+    const { modelId, version, state, v, workload } = await loadVersion(versionRef(request.params), () => true)
     if (!workload) throw new NoWorkloadForModel({ modelId })
     const { tf } = await loadTf()
     const model = await workload.build(tf, state.topology)
@@ -83,17 +86,11 @@ export const workloadRoutes: FastifyPluginAsync<{ runtime: ApiRuntime; weights: 
   })
 
   app.post<{ Params: { modelId: string; version: string } }>("/models/:modelId/versions/:version/generate", async (request) => {
-    const id = decodeModelId(request.params.modelId)
-    const version = Number(request.params.version)
-    if (id._tag === "Failure" || !Number.isSafeInteger(version) || version < 1) throw new InvalidRequest({ detail: "model id is M-<n> and version a positive integer" })
+    const ref = versionRef(request.params)
     const body = decodeGenerate(request.body)
     if (body._tag === "Failure") throw new InvalidRequest({ detail: `generate takes { prompt (≤ 2000 chars), maxTokens (1..1000), temperature (0..5), seed (integer ≥ 0) }: ${String(body.cause)}` })
-    const modelId = id.value
-    const state = await runForRequest(runtime, loadModelState(modelId))
-    const v = state.versions.find((x) => x.version === version)
-    if (!v) throw new ModelVersionNotFound({ modelId, version })
+    const { modelId, version, state, v, workload } = await loadVersion(ref, (w) => w.generate !== undefined)
     if (state.status === "delisted" || !state.publishedVersions.includes(version)) throw new ModelVersionNotPublished({ modelId, version })
-    const workload = [...workloads.values()].find((w) => w.generate && w.topologyProblem(state.topology) === undefined)
     if (!workload?.generate) throw new NotGenerative({ modelId, detail: "no generative workload builds this model's topology" })
     const key = `${modelId}@${version}`
     let entry = built.get(key)

@@ -1,7 +1,7 @@
 import { Objm } from "@nats-io/obj"
 import type { NatsConnection } from "@nats-io/transport-node"
 import { Context, Effect, Layer, Schema } from "effect"
-import { createHash } from "node:crypto"
+import { sha256Hex } from "../contentHash"
 import { WEIGHTS_BUCKET } from "../nats/provision"
 
 export class WeightsUnavailable extends Schema.TaggedError<WeightsUnavailable>()("WeightsUnavailable", {
@@ -18,7 +18,7 @@ export const weightsMissing = (e: unknown): boolean =>
   e instanceof WeightsUnavailable && (e.reason === "not stored" || e.reason.startsWith("stored bytes hash to"))
 
 /** The content address of weights: SHA-256 of the bytes, 0x-prefixed hex. */
-export const weightsHash = (bytes: Uint8Array): `0x${string}` => `0x${createHash("sha256").update(bytes).digest("hex")}`
+export const weightsHash = (bytes: Uint8Array): `0x${string}` => sha256Hex(bytes)
 
 /**
  * Model weights by content: the key is the SHA-256 of the bytes, so what

@@ -28,7 +28,10 @@ export const checkWorkloadRun = async (net: Net, o: { taskId: string; modelId: s
   const closed = events.filter((e) => e.type === "RoundClosed")
   expect(closed.length).toBe(o.rounds)
   for (const c of closed) expect(c.data.newVersion, tail).toBeDefined()
-  const versions = (await net.api.client.get("/events?aggregate=model&limit=1000")).events.filter((e: any) => e.stream === `model-${o.modelId}` && e.type === "ModelVersionCreated" && e.data.version > 1)
+  // The model's own events, read once: its registration (topology), the initial version and one per round.
+  const modelEvents = (await net.api.client.get("/events?aggregate=model&limit=1000")).events.filter((e: any) => e.stream === `model-${o.modelId}`)
+  const allVersions = modelEvents.filter((e: any) => e.type === "ModelVersionCreated")
+  const versions = allVersions.filter((e: any) => e.data.version > 1)
   expect(versions.map((v: any) => v.data.version)).toEqual(Array.from({ length: o.rounds }, (_, i) => i + 2))
   for (const v of versions) for (const m of workload.metrics) expect(typeof v.data.metrics[m.name], m.name).toBe("number")
 
@@ -41,11 +44,9 @@ export const checkWorkloadRun = async (net: Net, o: { taskId: string; modelId: s
 
   // Better than where it started: the initial weights measured on the same held-out shard.
   const { tf } = await loadTf()
-  const model = (await net.api.client.get(`/models/${o.modelId}`)) as any
-  const doc = model.model ?? model
-  const topology = (await modelTopology(net, o.modelId)) as Record<string, unknown>
+  const topology = modelEvents.find((e: any) => e.type === "ModelRegistered").data.topology as Record<string, unknown>
   const initial = await workload.build(tf, topology)
-  setWeightBytes(tf, initial, await net.weights.get(doc.versions[0].weightsHash))
+  setWeightBytes(tf, initial, await net.weights.get(allVersions.find((e: any) => e.data.version === 1).data.weightsHash))
   const held = workload.decode(await net.shards.get(o.validationHash), topology)
   const before = workload.evaluate(tf, initial, held, topology)[o.metric]!
   initial.dispose()
@@ -53,9 +54,4 @@ export const checkWorkloadRun = async (net: Net, o: { taskId: string; modelId: s
   if (direction === "maximize") expect(after).toBeGreaterThan(before)
   else expect(after).toBeLessThan(before)
   return { events, versions, before, after }
-}
-
-const modelTopology = async (net: Net, modelId: string) => {
-  const page = await net.api.client.get("/events?aggregate=model&limit=1000")
-  return page.events.find((e: any) => e.stream === `model-${modelId}` && e.type === "ModelRegistered").data.topology
 }

@@ -13,6 +13,19 @@ export const digitsMlpLayers = (tf: Tf, seed = 1) =>
     ]
   })
 
+/** A small CNN over the same 8×8 images (a Sequential model the digits workload trains too). */
+export const digitsCnnLayers = (tf: Tf, seed = 1) =>
+  tf.sequential({
+    name: "digits_cnn",
+    layers: [
+      tf.layers.reshape({ name: "image", targetShape: [8, 8, 1], inputShape: [64] }),
+      tf.layers.conv2d({ name: "conv", filters: 8, kernelSize: 3, padding: "same", activation: "relu", kernelInitializer: tf.initializers.glorotUniform({ seed }) }),
+      tf.layers.maxPooling2d({ name: "pool", poolSize: 2 }),
+      tf.layers.flatten({ name: "flat" }),
+      tf.layers.dense({ name: "output", units: 10, activation: "softmax", kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }) })
+    ]
+  })
+
 const encode = (text: string) => new TextEncoder().encode(text)
 
 export const digits = layersClassifier({

@@ -1,5 +1,6 @@
 import type { LayersModel, SymbolicTensor, Tensor } from "@tensorflow/tfjs"
 import type { Tf } from "../../infra/ml/tf"
+import { perTfInstance, type LayerClass } from "../kit/customLayers"
 
 /**
  * A CLIP-style dual encoder: images (16×16 RGB, flattened) and texts (hashed
@@ -20,11 +21,8 @@ export interface ClipTopology {
   readonly seed: number
 }
 
-const made = new WeakMap<object, { normalise: new (c: { name: string }) => InstanceType<Tf["layers"]["Layer"]>; similarity: new (c: { name: string; scale: number }) => InstanceType<Tf["layers"]["Layer"]> }>()
-
-const layers = (tf: Tf) => {
-  const known = made.get(tf)
-  if (known) return known
+/** The custom layer classes, made once per TF.js instance. */
+const layers = perTfInstance((tf: Tf) => {
   class L2Normalise extends tf.layers.Layer {
     static className = "NeuraL2Normalise"
     override computeOutputShape(shape: Array<number | null>): Array<number | null> {
@@ -59,10 +57,11 @@ const layers = (tf: Tf) => {
   }
   tf.serialization.registerClass(L2Normalise)
   tf.serialization.registerClass(TextToImage)
-  const out = { normalise: L2Normalise, similarity: TextToImage }
-  made.set(tf, out)
-  return out
-}
+  return {
+    normalise: L2Normalise as unknown as LayerClass<{ name: string }>,
+    similarity: TextToImage as unknown as LayerClass<{ name: string; scale: number }>
+  }
+})
 
 export const clipModel = (tf: Tf, t: ClipTopology, pixels: number): LayersModel => {
   const { normalise, similarity } = layers(tf)

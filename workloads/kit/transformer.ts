@@ -1,5 +1,6 @@
 import type { LayersModel, SymbolicTensor, Tensor } from "@tensorflow/tfjs"
 import type { Tf } from "../../infra/ml/tf"
+import { perTfInstance, type LayerClass } from "./customLayers"
 
 /**
  * A small transformer in TF.js Layers, for the text workloads. TF.js 4.22 has
@@ -28,13 +29,8 @@ interface AttentionConfig {
   readonly name: string
 }
 
-type LayerClass<C> = new (config: C) => InstanceType<Tf["layers"]["Layer"]>
-const classes = new WeakMap<object, { attention: LayerClass<AttentionConfig>; positions: LayerClass<{ name: string }>; norm: LayerClass<{ name: string }> }>()
-
-/** The custom layer classes, made once per TF.js instance (a class must extend that instance's Layer). */
-const layerClasses = (tf: Tf) => {
-  const known = classes.get(tf)
-  if (known) return known
+/** The custom layer classes, made once per TF.js instance. */
+const layerClasses = perTfInstance((tf: Tf) => {
   class SelfAttention extends tf.layers.Layer {
     static className = "NeuraSelfAttention"
     private readonly cfg: AttentionConfig
@@ -126,14 +122,12 @@ const layerClasses = (tf: Tf) => {
   tf.serialization.registerClass(SelfAttention)
   tf.serialization.registerClass(SinusoidalPositions)
   tf.serialization.registerClass(Norm)
-  const made = {
+  return {
     attention: SelfAttention as unknown as LayerClass<AttentionConfig>,
     positions: SinusoidalPositions as unknown as LayerClass<{ name: string }>,
     norm: Norm as unknown as LayerClass<{ name: string }>
   }
-  classes.set(tf, made)
-  return made
-}
+})
 
 /** Pre-norm blocks: x + attention(norm(x)), then x + ffn(norm(x)). */
 const encoder = (tf: Tf, shape: TransformerShape, causal: boolean, seed: number) => {
