@@ -19,7 +19,7 @@ afterAll(async () => {
 
 describe("emoji-clip end to end (real NATS, real TF.js)", () => {
   it("two trainers and three validators align images and words over two rounds: held-out recall@5 improves, everyone paid", async () => {
-    await using net = await networkHarness(server.url, honestNodes)
+    await using net = await networkHarness(server.url, honestNodes, [], { protocol: { commitSeconds: 120 } })
     const budget = 10_000_000n
     const created = await net.createWorkloadTask("EMOJI1", {
       workload: "emoji-clip",
@@ -29,6 +29,8 @@ describe("emoji-clip end to end (real NATS, real TF.js)", () => {
       epochsPerRound: 3,
       learningRate: 0.003,
       maxRounds: 2,
+      // Judges on a loaded machine may be slow: a long deadline gives the round a long verification window.
+      roundDeadlineSeconds: 1200,
       budget
     })
     const run = await checkWorkloadRun(net, { taskId: "EMOJI1", modelId: created.modelId, workload: "emoji-clip", metric: "recall5", rounds: 2, budget, validationHash: created.validation.contentHash })

@@ -26,7 +26,7 @@ afterAll(async () => {
 
 describe("fashion-cnn end to end (real NATS, real TF.js)", () => {
   it("two trainers and three validators train it for two rounds: a verified version per round with better held-out accuracy, everyone paid", async () => {
-    await using net = await networkHarness(server.url, honestNodes)
+    await using net = await networkHarness(server.url, honestNodes, [], { protocol: { commitSeconds: 120 } })
     const { tf } = await loadTf()
     const layers = fashionCnnLayers(tf, 3)
     const topology = layersTopology(layers)
@@ -42,6 +42,8 @@ describe("fashion-cnn end to end (real NATS, real TF.js)", () => {
       objective: { metric: "accuracy", target: 0.999 },
       learningRate: 0.005,
       maxRounds: 2,
+      // Judges on a loaded machine may be slow: a long deadline gives the round a long verification window.
+      roundDeadlineSeconds: 1200,
       budget
       },
       async (task) => {

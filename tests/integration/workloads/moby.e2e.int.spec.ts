@@ -21,7 +21,7 @@ afterAll(async () => {
 
 describe("moby-chars end to end (real NATS, real TF.js)", () => {
   it("two trainers and three validators lower its perplexity over two rounds; the published version generates deterministically per seed", async () => {
-    await using net = await networkHarness(server.url, honestNodes, [], { protocol: { votingSeconds: 1 } })
+    await using net = await networkHarness(server.url, honestNodes, [], { protocol: { votingSeconds: 1, commitSeconds: 120 } })
     const budget = 10_000_000n
     const created = await net.createWorkloadTask("MOBY1", {
       workload: "moby-chars",
@@ -31,6 +31,8 @@ describe("moby-chars end to end (real NATS, real TF.js)", () => {
       learningRate: 0.01,
       metricTolerance: 0.05,
       maxRounds: 2,
+      // Judges on a loaded machine may be slow: a long deadline gives the round a long verification window.
+      roundDeadlineSeconds: 1200,
       budget
     })
     const run = await checkWorkloadRun(net, { taskId: "MOBY1", modelId: created.modelId, workload: "moby-chars", metric: "perplexity", rounds: 2, budget, validationHash: created.validation.contentHash })

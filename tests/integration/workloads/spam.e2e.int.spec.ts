@@ -20,7 +20,7 @@ afterAll(async () => {
 
 describe("spam-transformer end to end (real NATS, real TF.js)", () => {
   it("two trainers and three validators train it for two rounds: a verified version per round with a better held-out F1, everyone paid", async () => {
-    await using net = await networkHarness(server.url, honestNodes)
+    await using net = await networkHarness(server.url, honestNodes, [], { protocol: { commitSeconds: 120 } })
     const budget = 10_000_000n
     const created = await net.createWorkloadTask("SPAM1", {
       workload: "spam-transformer",
@@ -30,6 +30,8 @@ describe("spam-transformer end to end (real NATS, real TF.js)", () => {
       objective: { metric: "f1", target: 0.999 },
       learningRate: 0.01,
       maxRounds: 2,
+      // Judges on a loaded machine may be slow: a long deadline gives the round a long verification window.
+      roundDeadlineSeconds: 1200,
       budget
     })
     const run = await checkWorkloadRun(net, { taskId: "SPAM1", modelId: created.modelId, workload: "spam-transformer", metric: "f1", rounds: 2, budget, validationHash: created.validation.contentHash, timeoutMs: 200_000 })
