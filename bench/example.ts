@@ -9,7 +9,7 @@ import { workloadBench } from "./workloads.bench"
  */
 const id = process.argv[2]
 if (!id) {
-  console.error("usage: npm run example -- spam-transformer | moby-chars | fashion-cnn")
+  console.error("usage: npm run example -- spam-transformer | moby-chars | fashion-cnn | emoji-clip | spoken-digits")
   process.exit(2)
 }
 const server = await startNatsServer()

@@ -4,6 +4,7 @@ import { getWeightBytes, setWeightBytes } from "../infra/ml/model"
 import { loadTf, type Tf } from "../infra/ml/tf"
 import { layersTopology } from "../nodes/workloadTask"
 import { fashionCnnLayers } from "../workloads/fashion-cnn"
+import { spokenDigitsLayers } from "../workloads/spoken-digits"
 import { requireWorkload } from "../workloads/registry"
 import { honestNodes, networkHarness } from "../tests/support/networkHarness"
 import { bareFit } from "./bare"
@@ -12,8 +13,8 @@ import { compare, round, type BenchResult } from "./stats"
 /** An example task (examples/<workload>.json): the larger configuration of each workload. */
 export interface Example {
   readonly workload: string
-  /** A workload topology, or "fashionCnnLayers" for the CNN's TF.js Layers JSON. */
-  readonly topology: Record<string, unknown> | "fashionCnnLayers"
+  /** A workload topology, or the name of a TF.js Layers model below (its JSON). */
+  readonly topology: Record<string, unknown> | keyof typeof namedLayers
   readonly data: { shards: number; trainSamples: number; heldOutSamples: number }
   readonly objective: { metric: string; target: number }
   readonly epochsPerRound: number
@@ -22,9 +23,12 @@ export interface Example {
   readonly maxRounds: number
 }
 
-/** The example's topology as the workload takes it (the CNN's is built from its layers). */
+/** Layers models an example names instead of spelling out their JSON. */
+const namedLayers = { fashionCnnLayers, spokenDigitsLayers }
+
+/** The example's topology as the workload takes it (a named Layers model is built and written as JSON). */
 export const topologyOfExample = (example: Example, tf: Tf): Record<string, unknown> =>
-  example.topology === "fashionCnnLayers" ? layersTopology(fashionCnnLayers(tf, 3)) : example.topology
+  typeof example.topology === "string" ? layersTopology(namedLayers[example.topology](tf, 3)) : example.topology
 
 export const readExample = (id: string): Example => JSON.parse(readFileSync(join(import.meta.dirname, "..", "examples", `${id}.json`), "utf8")) as Example
 

@@ -66,6 +66,7 @@ export const createWorkloadTask = async (o: WorkloadTaskOptions) => {
     sampleCount: training.reduce((n, s) => n + s.sampleCount, 0),
     split: "training",
     shards: training.map((s, i) => ({ shardId: `${trainId}-s${i + 1}`, ...s })),
+    ...(data.recipe ? { recipe: data.recipe.training } : {}),
     ...common
   })
   await o.owner.command("RegisterDataset", {
@@ -75,6 +76,7 @@ export const createWorkloadTask = async (o: WorkloadTaskOptions) => {
     sampleCount: validation.sampleCount,
     split: "validation",
     shards: [],
+    ...(data.recipe ? { recipe: data.recipe.validation } : {}),
     ...common
   })
   const budget = o.budget ?? 10_000_000n

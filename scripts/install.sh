@@ -42,6 +42,16 @@ fi
 version_ok "$NATS_BIN" || { echo "[install] could not provide nats-server >= 2.10 in $NATS_BIN" >&2; exit 1; }
 echo "[install] $("$NATS_BIN" --version) ($NATS_BIN)"
 
+# espeak-ng (Debian bookworm, GPL-3.0-or-later) synthesises the spoken-digits workload's speech
+# offline (workloads/spoken-digits/recipe.ts); installed system-wide because it loads its voice data
+# from /usr/lib/*/espeak-ng-data.
+if ! command -v espeak-ng >/dev/null 2>&1; then
+  echo "[install] installing espeak-ng (Debian package)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -qq --no-install-recommends espeak-ng >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq --no-install-recommends espeak-ng >/dev/null; }
+fi
+command -v espeak-ng >/dev/null 2>&1 || { echo "[install] could not install espeak-ng" >&2; exit 1; }
+
 # Reinstall only when the lockfile changed since the last install.
 stamp=node_modules/.install-stamp
 if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then

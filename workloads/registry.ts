@@ -5,12 +5,13 @@ import { spamBow } from "./spam-bow"
 import { emojiClip } from "./emoji-clip"
 import { spamTransformer } from "./spam-transformer"
 import { mobyChars } from "./moby-chars"
+import { spokenDigits } from "./spoken-digits"
 
 /**
  * Every workload the network runs, by id: the one place a new workload is
  * registered (its code lives in its own folder). README "Workloads" says how.
  */
-export const workloads: ReadonlyMap<string, Workload> = new Map([digits, spamTransformer, mobyChars, fashionCnn, spamBow, emojiClip].map((w) => [w.id, w]))
+export const workloads: ReadonlyMap<string, Workload> = new Map([digits, spamTransformer, mobyChars, fashionCnn, spamBow, emojiClip, spokenDigits].map((w) => [w.id, w]))
 
 export const workloadOf = (id: string | undefined): Workload | undefined => workloads.get(id ?? "digits")
 

@@ -17,7 +17,7 @@ import type { ExportedModel } from "./kit/export"
 export interface Workload {
   readonly id: string
   readonly title: string
-  readonly family: "tabular" | "image" | "text-classification" | "generative-text" | "multimodal"
+  readonly family: "tabular" | "image" | "text-classification" | "generative-text" | "multimodal" | "audio-text" | "agent"
   /** Where its data comes from and under what terms (shown by GET /workloads and the README). */
   readonly data: {
     /** The shard byte format it reads; datasets declare it and CreateTask checks they match. */
@@ -78,6 +78,8 @@ export interface PublicData {
   readonly validation: Uint8Array
   /** Dataset names for the registry (provenance in words). */
   readonly names: { readonly training: string; readonly validation: string }
+  /** How generated data was made, reproducibly (recorded in the datasets' registration). */
+  readonly recipe?: { readonly training: string; readonly validation: string }
 }
 
 /** Cut `total` items into `shards` contiguous parts (the last may be shorter; none is empty). */

@@ -14,6 +14,8 @@ export const RegisterDatasetPayload = Schema.Struct({
   /** Descriptive: inputs per sample and classes, where the format has them. */
   featureCount: Schema.optional(PositiveInt),
   classCount: Schema.optional(PositiveInt),
+  /** How generated data was made, reproducibly (e.g. the synthesis recipe of spoken-digits as JSON). */
+  recipe: Schema.optional(Schema.String.pipe(Schema.check(Schema.isMinLength(1), Schema.isMaxLength(8000)))),
   /** The registrant is the provider of these shards. */
   shards: Schema.Array(Schema.Struct({ shardId: ShardId, contentHash: Hash32, sampleCount: PositiveInt }))
 })

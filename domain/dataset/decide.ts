@@ -38,6 +38,7 @@ export const registerDataset = (command: RegisterDataset, state: DatasetState): 
       format: formatOf(command),
       ...(command.featureCount !== undefined ? { featureCount: command.featureCount } : {}),
       ...(command.classCount !== undefined ? { classCount: command.classCount } : {}),
+      ...(command.recipe !== undefined ? { recipe: command.recipe } : {}),
       shards: command.shards.map((s) => ({ ...s, provider: command.actor })),
       registeredBy: command.actor,
       registeredAt: command.at

@@ -30,6 +30,8 @@ export const DatasetRegistered = Schema.TaggedStruct("DatasetRegistered", {
   format: Schema.optional(DatasetFormat),
   featureCount: Schema.optional(PositiveInt),
   classCount: Schema.optional(PositiveInt),
+  /** How generated data was made, reproducibly (absent for collected data). */
+  recipe: Schema.optional(Schema.String),
   shards: Schema.Array(Shard),
   registeredBy: Address,
   registeredAt: Instant
