@@ -41,6 +41,12 @@ export class ModelVersionNotPublished extends Schema.TaggedError<ModelVersionNot
 /** The model's workload cannot generate (it classifies). */
 export class NotGenerative extends Schema.TaggedError<NotGenerative>()("NotGenerative", { modelId: Schema.String, detail: Schema.String }) {}
 
+/** The model's workload is not an agent: it has no episodes to run. */
+export class NotAnAgent extends Schema.TaggedError<NotAnAgent>()("NotAnAgent", { modelId: Schema.String, detail: Schema.String }) {}
+
+/** ImportModel names an artefact hash that is not in the weights store (upload it first: PUT /weights/sha256-<hex>). */
+export class ArtefactNotFound extends Schema.TaggedError<ArtefactNotFound>()("ArtefactNotFound", { artefactHash: Schema.String }) {}
+
 /** No registered workload builds this model's topology (it was registered for none), so it cannot be served. */
 export class NoWorkloadForModel extends Schema.TaggedError<NoWorkloadForModel>()("NoWorkloadForModel", { modelId: Schema.String }) {}
 

@@ -48,7 +48,7 @@ type HttpStatus = 400 | 401 | 403 | 404 | 409 | 413 | 429 | 500 | 503
 export const statusByTag = {
   // 400: the request or the domain input is invalid
   InvalidRequest: 400, JsonTooDeep: 400, InvalidEvent: 400, TaskConfigInvalid: 400, TopologyInvalid: 400, MetricNotOffered: 400,
-  DatasetFormatMismatch: 400, UnknownWorkload: 400, NotGenerative: 400, NoWorkloadForModel: 400, ExportUnsupported: 400, ModelVersionNotPublished: 409, DatasetShardsInvalid: 400,
+  DatasetFormatMismatch: 400, UnknownWorkload: 400, NotGenerative: 400, NotAnAgent: 400, ImportRefused: 400, ArtefactNotFound: 400, NoWorkloadForModel: 400, ExportUnsupported: 400, ModelVersionNotPublished: 409, DatasetShardsInvalid: 400,
   RejectionNeedsReason: 400, ProposalInvalid: 400, ProofMismatch: 400, UnknownShard: 400, AnchorMismatch: 400,
   WeightsHashMismatch: 400, ResultIdNotDerived: 400, CommitmentMismatch: 400, VoteInconsistent: 400, InvalidAmount: 400,
   // 401: the signature does not prove who is asking

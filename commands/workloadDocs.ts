@@ -2,7 +2,7 @@ import { Schema } from "effect"
 import { jsonResponse, jsonSchema, problems } from "./openapiParts"
 import { WeightsStored } from "./responses"
 import { MAX_WEIGHTS_BYTES } from "./routes/weights"
-import { GenerateRequest } from "./routes/workloads"
+import { EpisodeRequest, GenerateRequest } from "./routes/workloads"
 
 /** OpenAPI entries for workloads, dataset shards and generation (routes/workloads.ts, routes/weights.ts). */
 const p = (name: string) => ({ name, in: "path", required: true, schema: { type: "string" } })
@@ -19,9 +19,31 @@ const WorkloadInfo = Schema.Struct({
   metrics: Schema.Array(Schema.Struct({ name: S, direction: S, description: S })),
   primaryMetric: S,
   exampleTopology: Schema.Record(S, Schema.Unknown),
-  generates: Schema.Boolean
+  generates: Schema.Boolean,
+  runsEpisodes: Schema.Boolean
 })
 const Generated = Schema.Struct({ modelId: S, version: N, workload: S, prompt: S, text: S, seed: N, temperature: N })
+const Observation = Schema.Struct({
+  radius: N,
+  shelves: Schema.Array(Schema.Tuple([N, N])),
+  package: Schema.optional(Schema.Tuple([N, N])),
+  dropOff: Schema.optional(Schema.Tuple([N, N])),
+  carrying: Schema.Boolean,
+  message: S
+})
+const Episode = Schema.Struct({
+  modelId: S,
+  version: N,
+  workload: S,
+  episode: Schema.Struct({
+    seed: N,
+    success: Schema.Boolean,
+    return: N,
+    turns: N,
+    start: Observation,
+    transcript: Schema.Array(Schema.Struct({ turn: N, call: Schema.Struct({ tool: S, direction: Schema.optional(S) }), observation: Observation, reward: N }))
+  })
+})
 
 export const workloadPaths = {
   "/workloads": {
@@ -58,7 +80,7 @@ export const workloadPaths = {
     get: {
       operationId: "exportModel",
       summary:
-        "A model version as TF.js Layers artifacts (model topology, weight specs, weights as base64), built by its workload from the weights the log recorded (custom transformer layers are named Neura*); ?format=onnx answers an ONNX model (opset 13) for Dense stacks, 400 ExportUnsupported otherwise",
+        "A model version as TF.js Layers artifacts (model topology, weight specs, weights as base64), built by its workload from the weights the log recorded (custom transformer layers are named Neura*); ?format=onnx answers an ONNX model (opset 13, input 'input', output 'output', images NHWC as in TF.js) for Sequential models of Dense, Conv2D, MaxPooling2D, Flatten and Reshape layers, 400 ExportUnsupported otherwise (e.g. the transformer and CLIP custom layers)",
       tags: ["models"],
       parameters: [p("modelId"), p("version"), { name: "format", in: "query", required: false, schema: { type: "string", enum: ["tfjs", "onnx"] } }],
       responses: {
@@ -81,6 +103,17 @@ export const workloadPaths = {
       parameters: [p("modelId"), p("version")],
       requestBody: { required: true, content: { "application/json": { schema: jsonSchema(GenerateRequest, { closed: true }) } } },
       responses: { "200": jsonResponse("the continuation", Generated), ...problems([400, 404, 409, 500, 503]) }
+    }
+  },
+  "/models/{modelId}/versions/{version}/episodes": {
+    post: {
+      operationId: "runEpisode",
+      summary:
+        "Run a published agent (e.g. the warehouse-agent workload) in the environment of a seed: the whole multi-round transcript of tool calls (look, move {direction}, pick, use), what each returned (cells relative to the agent: dx east, dy south) and its reward; the same seed gives the same episode",
+      tags: ["models"],
+      parameters: [p("modelId"), p("version")],
+      requestBody: { required: true, content: { "application/json": { schema: jsonSchema(EpisodeRequest, { closed: true }) } } },
+      responses: { "200": jsonResponse("the episode", Episode), ...problems([400, 404, 409, 500, 503]) }
     }
   }
 }

@@ -99,10 +99,11 @@ export type MetricName = typeof MetricName.Type
 
 /**
  * A model quality measurement: the workload's metrics by name, each a finite
- * number >= 0 (accuracy and F1 are fractions in [0, 1], perplexity >= 1;
- * every workload reports `loss`). The task's objective names one of them.
+ * number (accuracy and F1 are fractions in [0, 1], perplexity >= 1; an
+ * agent's mean return, and so its loss, may be negative; every workload
+ * reports `loss`). The task's objective names one of them.
  */
-export const Metrics = Schema.Record(MetricName, Schema.Number.pipe(Schema.check(Schema.isFinite(), Schema.isGreaterThanOrEqualTo(0))))
+export const Metrics = Schema.Record(MetricName, Schema.Number.pipe(Schema.check(Schema.isFinite())))
 export type Metrics = typeof Metrics.Type
 
 export const ModelVersionRef = Schema.Struct({

@@ -6,12 +6,13 @@ import { emojiClip } from "./emoji-clip"
 import { spamTransformer } from "./spam-transformer"
 import { mobyChars } from "./moby-chars"
 import { spokenDigits } from "./spoken-digits"
+import { warehouseAgent } from "./warehouse-agent"
 
 /**
  * Every workload the network runs, by id: the one place a new workload is
  * registered (its code lives in its own folder). README "Workloads" says how.
  */
-export const workloads: ReadonlyMap<string, Workload> = new Map([digits, spamTransformer, mobyChars, fashionCnn, spamBow, emojiClip, spokenDigits].map((w) => [w.id, w]))
+export const workloads: ReadonlyMap<string, Workload> = new Map([digits, spamTransformer, mobyChars, fashionCnn, spamBow, emojiClip, spokenDigits, warehouseAgent].map((w) => [w.id, w]))
 
 export const workloadOf = (id: string | undefined): Workload | undefined => workloads.get(id ?? "digits")
 

@@ -4,6 +4,7 @@ import type { MetricDirection } from "../domain/task/events"
 import type { Tf } from "../infra/ml/tf"
 import type { Samples } from "./kit/samples"
 import type { ExportedModel } from "./kit/export"
+import type { TensorSpec } from "../domain/model/manifest"
 
 /**
  * A workload: one family of models the network can train, verify and serve.
@@ -29,6 +30,17 @@ export interface Workload {
   readonly metrics: ReadonlyArray<{ readonly name: string; readonly direction: MetricDirection; readonly description: string }>
   /** The metric a task usually optimises and the metric validators compare claims on. */
   readonly primaryMetric: string
+  /**
+   * What a model of this workload takes and gives (shapes with null for the
+   * batch) and the named pre/post-processing around it: what a submitted
+   * model's manifest (neura-model.json) must match. Absent: no imports.
+   */
+  readonly io?: {
+    readonly inputs: ReadonlyArray<TensorSpec>
+    readonly outputs: ReadonlyArray<TensorSpec>
+    readonly preprocessing: string
+    readonly postprocessing: string
+  }
   /** A topology this workload builds (the example models use it). */
   readonly exampleTopology: Record<string, unknown>
   /** Why a registered topology cannot be built by this workload, or undefined. Pure: the API calls it without TF.js. */
@@ -39,6 +51,13 @@ export interface Workload {
   readonly build: (tf: Tf, topology: Record<string, unknown>) => Promise<LayersModel>
   /** The tensors of one training step's rows, one per model input (the caller disposes them). */
   readonly batch: (tf: Tf, samples: Samples, indices: ArrayLike<number>, topology: Record<string, unknown>) => { xs: Tensor | Array<Tensor>; ys: Tensor }
+  /**
+   * Workloads trained without backpropagation (the agents' evolution
+   * strategies): one step's gradient estimate from its rows and its own seed,
+   * keyed by variable name, which the plan's optimizer applies in place of
+   * `batch`. Must be deterministic in (weights, rows, stepSeed).
+   */
+  readonly estimate?: (tf: Tf, model: LayersModel, samples: Samples, indices: ArrayLike<number>, topology: Record<string, unknown>, stepSeed: number) => { grads: Record<string, Tensor>; loss: number }
   /** The held-out metrics of a model. */
   readonly evaluate: (tf: Tf, model: LayersModel, samples: Samples, topology: Record<string, unknown>) => Metrics
   /**
@@ -57,7 +76,15 @@ export interface Workload {
   readonly export: (tf: Tf, model: LayersModel) => Promise<ExportedModel>
   /** Generative workloads: continue a prompt, deterministically for a seed. */
   readonly generate?: (tf: Tf, model: LayersModel, topology: Record<string, unknown>, request: GenerateRequest) => string
+  /** Agent workloads: one episode from an environment seed, with every tool call and observation. */
+  readonly episode?: (tf: Tf, model: LayersModel, topology: Record<string, unknown>, seed: number) => unknown
 }
+
+/** The step functions infra/ml/checkpoints.ts's stepTrainer takes for a workload's model and samples. */
+export const stepFunctionsOf = (tf: Tf, workload: Workload, model: LayersModel, samples: Samples, topology: Record<string, unknown>) => ({
+  batchOf: (rows: Int32Array) => workload.batch(tf, samples, rows, topology),
+  estimateOf: workload.estimate && ((rows: Int32Array, stepSeed: number) => workload.estimate!(tf, model, samples, rows, topology, stepSeed))
+})
 
 export interface GenerateRequest {
   readonly prompt: string

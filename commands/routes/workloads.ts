@@ -8,8 +8,8 @@ import { loadTf } from "../../infra/ml/tf"
 import type { WeightsStoreShape } from "../../infra/weights/WeightsStore"
 import { workloads } from "../../workloads/registry"
 import type { Workload } from "../../workloads/workload"
-import { ExportUnsupported, InvalidRequest, ModelVersionNotPublished, NoWorkloadForModel, NotGenerative } from "../apiErrors"
-import { denseStackToOnnx, NotOnnxExportable } from "../../workloads/kit/onnx"
+import { ExportUnsupported, InvalidRequest, ModelVersionNotPublished, NoWorkloadForModel, NotAnAgent, NotGenerative } from "../apiErrors"
+import { layersToOnnx, NotOnnxExportable } from "../../workloads/kit/onnx"
 import { loadModelState } from "../facts"
 import { runForRequest, type ApiRuntime } from "../runtime"
 
@@ -21,6 +21,8 @@ export const GenerateRequest = Schema.Struct({
   seed: NonNegativeInt
 })
 const decodeGenerate = Schema.decodeUnknownExit(GenerateRequest)
+export const EpisodeRequest = Schema.Struct({ seed: NonNegativeInt.pipe(Schema.check(Schema.isLessThanOrEqualTo(2 ** 31 - 1))) })
+const decodeEpisode = Schema.decodeUnknownExit(EpisodeRequest)
 const decodeModelId = Schema.decodeUnknownExit(ModelId)
 
 /** What GET /workloads says about each workload (no code, no TF.js). */
@@ -32,14 +34,16 @@ export const describeWorkload = (w: Workload) => ({
   metrics: w.metrics,
   primaryMetric: w.primaryMetric,
   exampleTopology: w.exampleTopology,
-  generates: w.generate !== undefined
+  generates: w.generate !== undefined,
+  runsEpisodes: w.episode !== undefined
 })
 
 /**
- * The workloads this network runs, and inference from published versions of
- * generative models. The API builds the model with the same workload code
- * the trainers use, from weights whose hash the log recorded; TF.js is
- * loaded on the first generation, and a few built models are kept.
+ * The workloads this network runs, exports, and inference from published
+ * versions: text from generative models, episodes from agents. The API builds
+ * the model with the same workload code the trainers use, from weights whose
+ * hash the log recorded; TF.js is loaded on first use, and a few built models
+ * are kept.
  */
 export const workloadRoutes: FastifyPluginAsync<{ runtime: ApiRuntime; weights: WeightsStoreShape }> = async (app, { runtime, weights }) => {
   app.get("/workloads", async () => ({ workloads: [...workloads.values()].map(describeWorkload) }))
@@ -72,7 +76,7 @@ export const workloadRoutes: FastifyPluginAsync<{ runtime: ApiRuntime; weights: 
       if (format === "onnx") {
         let bytes: Uint8Array
         try {
-          bytes = denseStackToOnnx(model, `${modelId}-v${version}`)
+          bytes = layersToOnnx(model, `${modelId}-v${version}`)
         } catch (e) {
           if (e instanceof NotOnnxExportable) throw new ExportUnsupported({ modelId, detail: e.message })
           throw e
@@ -85,17 +89,23 @@ export const workloadRoutes: FastifyPluginAsync<{ runtime: ApiRuntime; weights: 
     }
   })
 
-  app.post<{ Params: { modelId: string; version: string } }>("/models/:modelId/versions/:version/generate", async (request) => {
-    const ref = versionRef(request.params)
-    const body = decodeGenerate(request.body)
-    if (body._tag === "Failure") throw new InvalidRequest({ detail: `generate takes { prompt (≤ 2000 chars), maxTokens (1..1000), temperature (0..5), seed (integer ≥ 0) }: ${String(body.cause)}` })
-    const { modelId, version, state, v, workload } = await loadVersion(ref, (w) => w.generate !== undefined)
+  /**
+   * A published version built by the first workload `want` accepts (409 when
+   * not published or delisted, `refuse()` when no such workload builds it),
+   * kept among the last few built.
+   */
+  const publishedModel = async (ref: { modelId: string; version: number }, want: (w: Workload) => boolean, refuse: () => Error) => {
+    const { modelId, version, state, v, workload } = await loadVersion(ref, want)
     if (state.status === "delisted" || !state.publishedVersions.includes(version)) throw new ModelVersionNotPublished({ modelId, version })
-    if (!workload?.generate) throw new NotGenerative({ modelId, detail: "no generative workload builds this model's topology" })
+    if (!workload) throw refuse()
     const key = `${modelId}@${version}`
     let entry = built.get(key)
     if (!entry) {
-      if (built.size >= 4) built.delete(built.keys().next().value!)
+      if (built.size >= 4) {
+        const oldest = built.keys().next().value!
+        built.get(oldest)?.then((b) => b.model.dispose(), () => undefined)
+        built.delete(oldest)
+      }
       entry = (async () => {
         const { tf } = await loadTf()
         const model = await workload.build(tf, state.topology)
@@ -105,9 +115,24 @@ export const workloadRoutes: FastifyPluginAsync<{ runtime: ApiRuntime; weights: 
       built.set(key, entry)
       entry.catch(() => built.delete(key))
     }
-    const ready = await entry
-    const { tf } = await loadTf()
-    const text = ready.workload.generate!(tf, ready.model, ready.topology, body.value)
-    return { modelId, version, workload: ready.workload.id, prompt: body.value.prompt, text, seed: body.value.seed, temperature: body.value.temperature }
+    return { modelId, version, ...(await entry), tf: (await loadTf()).tf }
+  }
+
+  app.post<{ Params: { modelId: string; version: string } }>("/models/:modelId/versions/:version/generate", async (request) => {
+    const ref = versionRef(request.params)
+    const body = decodeGenerate(request.body)
+    if (body._tag === "Failure") throw new InvalidRequest({ detail: `generate takes { prompt (≤ 2000 chars), maxTokens (1..1000), temperature (0..5), seed (integer ≥ 0) }: ${String(body.cause)}` })
+    const ready = await publishedModel(ref, (w) => w.generate !== undefined, () => new NotGenerative({ modelId: ref.modelId, detail: "no generative workload builds this model's topology" }))
+    const text = ready.workload.generate!(ready.tf, ready.model, ready.topology, body.value)
+    return { modelId: ready.modelId, version: ready.version, workload: ready.workload.id, prompt: body.value.prompt, text, seed: body.value.seed, temperature: body.value.temperature }
+  })
+
+  app.post<{ Params: { modelId: string; version: string } }>("/models/:modelId/versions/:version/episodes", async (request) => {
+    const ref = versionRef(request.params)
+    const body = decodeEpisode(request.body)
+    if (body._tag === "Failure") throw new InvalidRequest({ detail: `episodes takes { seed (integer 0..2147483647) }: ${String(body.cause)}` })
+    const ready = await publishedModel(ref, (w) => w.episode !== undefined, () => new NotAnAgent({ modelId: ref.modelId, detail: "no agent workload builds this model's topology" }))
+    const episode = ready.workload.episode!(ready.tf, ready.model, ready.topology, body.value.seed)
+    return { modelId: ready.modelId, version: ready.version, workload: ready.workload.id, episode }
   })
 }

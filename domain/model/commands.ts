@@ -2,6 +2,7 @@ import { Schema } from "effect"
 import { NodeFacts } from "../task/commands"
 import { Address, Hash32, Instant, JsonObject, Metrics, ModelId, ModelVersionRef, NeuraAmount, PositiveInt, ProposalId } from "../primitives"
 import { Lineage, ModelChanges, ProposalAction } from "./events"
+import { ImportConversion, NeuraModelManifest } from "./manifest"
 
 const actorAndTime = { actor: Address, at: Instant }
 
@@ -19,6 +20,22 @@ export class RegisterModel extends Schema.TaggedClass<RegisterModel>()("Register
   modelId: ModelId,
   /** keccak256 of the topology's canonical JSON, computed by the API. */
   topologyHash: Hash32,
+  ...actorAndTime
+}) {}
+
+export const ImportModelPayload = Schema.Struct({
+  name: Schema.String.pipe(Schema.check(Schema.isMinLength(1), Schema.isMaxLength(200))),
+  description: Schema.optional(Schema.String.pipe(Schema.check(Schema.isMaxLength(2000)))),
+  /** neura-model.json. */
+  manifest: NeuraModelManifest,
+  /** SHA-256 of the artefact's bytes, uploaded first like weights (PUT /weights/sha256-<hex>). */
+  artefactHash: Hash32
+})
+export class ImportModel extends Schema.TaggedClass<ImportModel>()("ImportModel", {
+  ...ImportModelPayload.fields,
+  modelId: ModelId,
+  /** What the API made of the artefact against the manifest's workload. */
+  conversion: ImportConversion,
   ...actorAndTime
 }) {}
 
@@ -105,5 +122,5 @@ export class CloseProposal extends Schema.TaggedClass<CloseProposal>()("ClosePro
   ...actorAndTime
 }) {}
 
-export type ModelCommand = RegisterModel | ForkModel | RecordFork | CreateModelVersion | OpenProposal | CastProposalVote | CloseProposal
+export type ModelCommand = RegisterModel | ImportModel | ForkModel | RecordFork | CreateModelVersion | OpenProposal | CastProposalVote | CloseProposal
 export type ModelCatalogCommand = AllocateModelId

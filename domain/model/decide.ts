@@ -7,6 +7,7 @@ import type {
   CloseProposal,
   CreateModelVersion,
   ForkModel,
+  ImportModel,
   ModelCatalogCommand,
   ModelCommand,
   OpenProposal,
@@ -16,6 +17,7 @@ import type {
 import {
   AlreadyVotedOnProposal,
   ForkNotAllowed,
+  ImportRefused,
   ModelAlreadyRegistered,
   ModelDelistedError,
   ModelNotFound,
@@ -32,6 +34,7 @@ import {
 } from "./errors"
 import type { ModelCatalogEvent, ModelEvent } from "./events"
 import type { CatalogState, ModelState } from "./state"
+import type { NeuraModelManifest } from "./manifest"
 
 type Decision = Result.Result<ReadonlyArray<ModelEvent>, ModelError>
 type Registered = Exclude<ModelState, { status: "none" }>
@@ -53,6 +56,7 @@ const genesis = (g: {
   readonly topologyHash: Hash32
   readonly weightsHash: Hash32
   readonly parent?: ModelVersionRef
+  readonly imported?: { readonly artefactHash: Hash32; readonly manifest: NeuraModelManifest }
 }): Array<ModelEvent> => [
   {
     _tag: "ModelRegistered",
@@ -62,7 +66,7 @@ const genesis = (g: {
     owner: g.c.actor,
     topology: g.topology,
     topologyHash: g.topologyHash,
-    origin: g.parent ? { _tag: "Fork", parent: g.parent } : { _tag: "New" },
+    origin: g.parent ? { _tag: "Fork", parent: g.parent } : g.imported ? { _tag: "Imported", ...g.imported } : { _tag: "New" },
     registeredAt: g.c.at
   },
   {
@@ -80,6 +84,14 @@ const genesis = (g: {
 export const registerModel = (c: RegisterModel, state: ModelState): Decision => {
   if (state.status !== "none") return Result.fail(new ModelAlreadyRegistered({ modelId: c.modelId }))
   return Result.succeed(genesis({ c, topology: c.topology, topologyHash: c.topologyHash, weightsHash: c.initialWeightsHash }))
+}
+
+/** A model from another framework: registered like any model once the API has converted it to Layers form. */
+export const importModel = (c: ImportModel, state: ModelState): Decision => {
+  if (state.status !== "none") return Result.fail(new ModelAlreadyRegistered({ modelId: c.modelId }))
+  if (c.conversion._tag === "Refused") return Result.fail(new ImportRefused({ reason: c.conversion.reason }))
+  const { topology, topologyHash, weightsHash } = c.conversion
+  return Result.succeed(genesis({ c, topology, topologyHash, weightsHash, imported: { artefactHash: c.artefactHash, manifest: c.manifest } }))
 }
 
 export const forkModel = (c: ForkModel, state: ModelState): Decision => {
@@ -206,6 +218,8 @@ export const decide = (command: ModelCommand, state: ModelState): Decision => {
   switch (command._tag) {
     case "RegisterModel":
       return registerModel(command, state)
+    case "ImportModel":
+      return importModel(command, state)
     case "ForkModel":
       return forkModel(command, state)
     case "RecordFork":

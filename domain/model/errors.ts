@@ -12,6 +12,8 @@ export class NotModelOwnerOrCoordinator extends Schema.TaggedError<NotModelOwner
   modelId: S,
   actor: S
 }) {}
+/** A submitted model that does not fit what its manifest claims, or that the network cannot convert. */
+export class ImportRefused extends Schema.TaggedError<ImportRefused>()("ImportRefused", { reason: S }) {}
 export class ForkNotAllowed extends Schema.TaggedError<ForkNotAllowed>()("ForkNotAllowed", { modelId: S, reason: S }) {}
 export class VersionConflict extends Schema.TaggedError<VersionConflict>()("VersionConflict", {
   modelId: S,
@@ -31,6 +33,7 @@ export class NotVoterKey extends Schema.TaggedError<NotVoterKey>()("NotVoterKey"
 
 export type ModelError =
   | ModelAlreadyRegistered
+  | ImportRefused
   | ModelNotFound
   | ModelVersionNotFound
   | ModelDelistedError

@@ -14,6 +14,7 @@ import { NeuraAmount,
   ResultId,
   TaskId
 } from "../primitives"
+import { NeuraModelManifest } from "./manifest"
 
 /** The catalog hands out model numbers in order: M-1, M-2, … */
 export const ModelIdAllocated = Schema.TaggedStruct("ModelIdAllocated", {
@@ -25,7 +26,9 @@ export const ModelIdAllocated = Schema.TaggedStruct("ModelIdAllocated", {
 
 export const ModelOrigin = Schema.Union([
   Schema.TaggedStruct("New", {}),
-  Schema.TaggedStruct("Fork", { parent: ModelVersionRef })
+  Schema.TaggedStruct("Fork", { parent: ModelVersionRef }),
+  /** Submitted from another framework (ImportModel): the artefact as submitted, by hash, and its manifest. */
+  Schema.TaggedStruct("Imported", { artefactHash: Hash32, manifest: NeuraModelManifest })
 ])
 
 export const ModelRegistered = Schema.TaggedStruct("ModelRegistered", {

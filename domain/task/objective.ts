@@ -22,8 +22,9 @@ export const meetsObjective = (metrics: Metrics | undefined, objective: Objectiv
 
 /**
  * A result's verified improvement over the round's base, in basis points, never negative:
- * for a maximised metric (a fraction: accuracy, F1) the absolute gain × 10,000; for a
- * minimised one (perplexity, loss) the relative reduction × 10,000. No base, no gain.
+ * for a maximised metric (a fraction: accuracy, F1; or an agent's mean return, which may
+ * be negative) the absolute gain × 10,000; for a minimised one (perplexity, loss) the
+ * relative reduction × 10,000, none when the base is not positive. No base, no gain.
  */
 export const gainBps = (metrics: Metrics | undefined, base: Metrics | undefined, objective: Objective): number => {
   const m = objectiveValue(metrics, objective)

@@ -51,11 +51,23 @@ const floatsOf = (bytes: Uint8Array) => new Float32Array(bytes.buffer.slice(byte
 export type BatchOf = (indices: Int32Array) => { xs: Tensor | Array<Tensor>; ys: Tensor }
 
 /**
+ * A gradient estimated without backpropagation (a workload's `estimate`,
+ * e.g. evolution strategies) for one step's rows, keyed by variable name, and
+ * the step's loss; the step applies it with the plan's optimizer and
+ * disposes it. `stepSeed` is the step's own seed (its perturbations).
+ */
+export type EstimateOf = (indices: Int32Array, stepSeed: number) => { grads: Record<string, Tensor>; loss: number }
+
+/** Step s's seed under a plan: a validator replaying step s draws the same. */
+export const stepSeedOf = (planSeed: number, s: number) => ((planSeed >>> 0) * 65_537 + s) >>> 0
+
+/**
  * A trainer that can run any range of steps of a plan on a model: the
  * trainer runs them all (saving checkpoints), a validator one segment.
- * `sampleCount` rows exist; `batchOf` turns the rows of a step into tensors.
+ * `sampleCount` rows exist; `batchOf` turns the rows of a step into tensors,
+ * or, for workloads trained without backpropagation, `estimateOf` into a gradient.
  */
-export const stepTrainer = (tf: Tf, model: LayersModel, sampleCount: number, plan: TrainPlan, batchOf: BatchOf) => {
+export const stepTrainer = (tf: Tf, model: LayersModel, sampleCount: number, plan: TrainPlan, batchOf: BatchOf, estimateOf?: EstimateOf) => {
   const optimizer: Optimizer = plan.optimizer === "adam" ? tf.train.adam(plan.learningRate) : tf.train.sgd(plan.learningRate)
   model.compile({ optimizer, loss: "categoricalCrossentropy" })
   const perEpoch = batchesPerEpoch(sampleCount, plan.batchSize)
@@ -76,7 +88,14 @@ export const stepTrainer = (tf: Tf, model: LayersModel, sampleCount: number, pla
     const b = s % perEpoch
     const order = orderOf(epoch)
     const from = b * plan.batchSize
-    const { xs, ys } = batchOf(order.subarray(from, Math.min(from + plan.batchSize, sampleCount)))
+    const rows = order.subarray(from, Math.min(from + plan.batchSize, sampleCount))
+    if (estimateOf) {
+      const { grads, loss } = estimateOf(rows, stepSeedOf(plan.seed, s))
+      optimizer.applyGradients(Object.entries(grads).map(([name, tensor]) => ({ name, tensor })))
+      for (const g of Object.values(grads)) g.dispose()
+      return loss
+    }
+    const { xs, ys } = batchOf(rows)
     const loss = await model.trainOnBatch(xs, ys)
     for (const x of Array.isArray(xs) ? xs : [xs]) x.dispose()
     ys.dispose()

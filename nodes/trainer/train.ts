@@ -8,6 +8,7 @@ import { stepTrainer, totalSteps, type Checkpoint } from "../../infra/ml/checkpo
 import { setWeightBytes } from "../../infra/ml/model"
 import type { Metrics } from "../../domain/primitives"
 import { requireWorkload } from "../../workloads/registry"
+import { stepFunctionsOf } from "../../workloads/workload"
 import { describeMetrics, type MlNodeDeps } from "../infra/mlDeps"
 import type { TrainWork } from "../workItems"
 
@@ -45,7 +46,8 @@ const trainLocally = async (work: TrainWork, deps: TrainerDeps): Promise<Trained
   const interval = checkpointInterval(steps, work.checkpoints)
   const model: LayersModel = await workload.build(tf, work.topology)
   setWeightBytes(tf, model, base)
-  const trainer = stepTrainer(tf, model, samples.count, plan, (rows) => workload.batch(tf, samples, rows, work.topology))
+  const stepFns = stepFunctionsOf(tf, workload, model, samples, work.topology)
+  const trainer = stepTrainer(tf, model, samples.count, plan, stepFns.batchOf, stepFns.estimateOf)
   const states: Array<Checkpoint> = [trainer.checkpoint()]
   const started = performance.now()
   let lastBeat = 0

@@ -6,6 +6,7 @@ import { checkpointHashes, stepTrainer } from "../../infra/ml/checkpoints"
 import { setWeightBytes } from "../../infra/ml/model"
 import type { Metrics } from "../../domain/primitives"
 import { requireWorkload } from "../../workloads/registry"
+import { stepFunctionsOf } from "../../workloads/workload"
 import { weightsMissing } from "../../infra/weights/WeightsStore"
 import type { MlNodeDeps } from "../infra/mlDeps"
 import type { VerifyWork } from "../workItems"
@@ -52,9 +53,8 @@ export const reexecuteSegment = async (work: Pick<VerifyWork, "proof" | "audit" 
   }
   const samples = await deps.data.samples(workload, work.topology, work.shards.map((s) => s.contentHash))
   const model = await workload.build(tf, work.topology)
-  const trainer = stepTrainer(tf, model, samples.count, { ...work.plan, epochs: work.proof.epochs, seed: work.proof.seed }, (rows) =>
-    workload.batch(tf, samples, rows, work.topology)
-  )
+  const step = stepFunctionsOf(tf, workload, model, samples, work.topology)
+  const trainer = stepTrainer(tf, model, samples.count, { ...work.plan, epochs: work.proof.epochs, seed: work.proof.seed }, step.batchOf, step.estimateOf)
   try {
     trainer.restore({ weights, optimizer })
     const { from, to } = segmentBounds(work.audit.segment, work.proof.checkpoints.interval, work.proof.steps)

@@ -1,4 +1,5 @@
 import { expect } from "vitest"
+import { ApiError } from "../../commands/client"
 import { setWeightBytes } from "../../infra/ml/model"
 import { loadTf } from "../../infra/ml/tf"
 import { requireWorkload } from "../../workloads/registry"
@@ -54,4 +55,26 @@ export const checkWorkloadRun = async (net: Net, o: { taskId: string; modelId: s
   if (direction === "maximize") expect(after).toBeGreaterThan(before)
   else expect(after).toBeLessThan(before)
   return { events, versions, before, after }
+}
+
+/**
+ * The DAO publishes a version: a proposal by a staked node, every node votes
+ * for it, and it is closed once its voting period has passed (the close is
+ * refused with 409 until then; the harness runs a 1 s period).
+ */
+export const publishByDao = async (net: Net, modelId: string, version: number, proposalId: string) => {
+  const client = net.api.client
+  await client.as(net.keyOf("validator1")).command("OpenProposal", { modelId, proposalId, nodeId: "validator1", action: "publish", version })
+  for (const nodeId of ["validator1", "validator2", "validator3", "trainerA", "trainerB"]) await client.as(net.keyOf(nodeId)).command("CastProposalVote", { modelId, proposalId, nodeId, support: true })
+  for (let i = 0; ; i++) {
+    const closed = await client.command("CloseProposal", { modelId, proposalId }).then(
+      () => true,
+      (e: unknown) => {
+        if (e instanceof ApiError && e.status === 409 && i < 200) return false
+        throw e
+      }
+    )
+    if (closed) return
+    await new Promise((r) => setTimeout(r, 100))
+  }
 }

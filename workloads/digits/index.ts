@@ -40,6 +40,7 @@ export const digits = layersClassifier({
   inputShape: [DIGITS_FEATURES],
   classes: DIGITS_CLASSES,
   what: "digits",
+  preprocessing: "pixel-counts-over-16",
   decode: (bytes) => parseRows(new TextDecoder().decode(bytes).split("\n").filter((l) => l.trim().length > 0)),
   publicData: ({ shards, trainSamples, heldOutSamples }) => ({
     training: contiguousParts(digitRows("training").slice(0, trainSamples), shards).map((rows) => encode(rowsBytes(rows))),

@@ -28,6 +28,7 @@ export const fashionCnn = layersClassifier({
   inputShape: [SIDE, SIDE, 1],
   classes: CLASSES,
   what: "images",
+  preprocessing: "grey-levels-0-1",
   decode: decodeRecords,
   publicData: ({ shards, trainSamples, heldOutSamples }) => {
     const train = fashionRecords("train", 0, trainSamples)

@@ -18,6 +18,8 @@ export const layersClassifier = (w: {
   readonly inputShape: ReadonlyArray<number>
   readonly classes: number
   readonly what: string
+  /** The name of what decode does to the raw data (a submitted model's manifest must name the same). */
+  readonly preprocessing: string
   readonly decode: (bytes: Uint8Array) => Samples
   readonly publicData: (size: DataSize) => PublicData
 }): Workload => {
@@ -32,6 +34,12 @@ export const layersClassifier = (w: {
       { name: "loss", direction: "minimize", description: "mean cross-entropy (nats)" }
     ],
     primaryMetric: "accuracy",
+    io: {
+      inputs: [{ name: "input", shape: [null, ...w.inputShape], dtype: "float32" }],
+      outputs: [{ name: "output", shape: [null, w.classes], dtype: "float32" }],
+      preprocessing: w.preprocessing,
+      postprocessing: "class-probabilities"
+    },
     exampleTopology: { note: `TF.js Layers JSON of a Sequential model: input [null, ${w.inputShape.join(", ")}], last layer Dense(${w.classes}, softmax)` },
     topologyProblem: (t) => sequentialProblem(t, { inputShape: w.inputShape, classes: w.classes }),
     decode: (bytes) => w.decode(bytes),

@@ -37,6 +37,7 @@ const classifier = layersClassifier({
   inputShape: [BUCKETS],
   classes: 2,
   what: "messages",
+  preprocessing: "hashed-word-log-counts-1024",
   decode,
   publicData: ({ shards, trainSamples, heldOutSamples }) => {
     const all = spamCorpus()

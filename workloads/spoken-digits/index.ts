@@ -53,6 +53,7 @@ export const spokenDigits = layersClassifier({
   inputShape: [FEATURES.frames, FEATURES.mels, 1],
   classes: WORDS,
   what: "utterances",
+  preprocessing: "log-mel-80x24-standardised",
   decode,
   publicData: ({ shards, trainSamples, heldOutSamples }) => ({
     training: contiguousParts(utterances("training", 0, trainSamples), shards).map(encodeUtterances),

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { createRequire } from "node:module"
 import { loadTf } from "../../../infra/ml/tf"
 import { layersTopology } from "../../../nodes/workloadTask"
 import { fashionCnnLayers } from "../../../workloads/fashion-cnn"
@@ -56,10 +57,17 @@ describe("fashion-cnn end to end (real NATS, real TF.js)", () => {
     )
     const run = await checkWorkloadRun(net, { taskId: "FASHION1", modelId: created.modelId, workload: "fashion-cnn", metric: "accuracy", rounds: 2, budget, validationHash: created.validation.contentHash })
     expect(run.after).toBeGreaterThan(0.5)
-    // TF.js artifacts export; ONNX has no writer for its convolutions: a clear 400.
+    // TF.js artifacts export, and ONNX (its convolutions transposed to NCHW): onnxruntime runs it on held-out images.
     const version = run.versions[run.versions.length - 1].data.version
     expect(await net.api.client.get(`/models/${created.modelId}/versions/${version}/export`)).toMatchObject({ format: "tfjs-layers-model", workload: "fashion-cnn" })
-    await expect(net.api.client.get(`/models/${created.modelId}/versions/${version}/export?format=onnx`)).rejects.toMatchObject({ status: 400, problem: { code: "ExportUnsupported" } })
+    const onnxBytes = await net.api.app.inject({ method: "GET", url: `/models/${created.modelId}/versions/${version}/export?format=onnx` })
+    expect(onnxBytes.statusCode).toBe(200)
+    const ort = createRequire(import.meta.url)("onnxruntime-node")
+    const session = await ort.InferenceSession.create(new Uint8Array(onnxBytes.rawPayload))
+    const images = fashionRecords("t10k", 0, 4)
+    const x = Float32Array.from({ length: 4 * 784 }, (_, i) => images[Math.floor(i / 784) * 785 + 1 + (i % 784)]! / 255)
+    const out = await session.run({ input: new ort.Tensor("float32", x, [4, 28, 28, 1]) })
+    expect(out.output.dims).toEqual([4, 10])
     // The accepted shard joined the task at the next round start, was dealt to a trainer and its provider paid.
     expect(run.events.find((e) => e.type === "RoundStarted" && e.data.round === 1).data.addedShards).toMatchObject([{ shardId: "extra-160", sampleCount: 160, provider: provider.address }])
     expect(run.events.some((e) => e.type === "TrainingDispatched" && e.data.assignments.some((a: any) => a.shardIds.includes("extra-160")))).toBe(true)

@@ -126,6 +126,8 @@ describe("the OpenAPI document matches the server", () => {
     await check("POST", "/models/M-1/versions/1/generate", { prompt: "Call me", maxTokens: 5, temperature: 0, seed: 1 }) // 404: no such model
     await check("POST", "/models/M-1/versions/1/generate", { prompt: "Call me", maxTokens: 0, temperature: 0, seed: 1 }) // 400
     await check("POST", "/models/nope/versions/x/generate", {}) // 400
+    await check("POST", "/models/M-1/versions/1/episodes", { seed: 3 }) // 404: no such model
+    await check("POST", "/models/M-1/versions/1/episodes", { seed: -3 }) // 400
     await check("GET", "/models/M-1/versions/1/export") // 404: no such model
     await check("GET", "/models/nope/versions/1/export") // 400
     const ui = await api.app.inject({ method: "GET", url: "/docs" })

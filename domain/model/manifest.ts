@@ -1,0 +1,53 @@
+import { Schema } from "effect"
+import { Hash32, JsonObject, PositiveInt } from "../primitives"
+
+/**
+ * `neura-model.json`: what a model built outside the network says about
+ * itself when it is submitted (ImportModel), so any framework can plug in
+ * through one interface: which framework wrote the artefact, its inputs and
+ * outputs (names, shapes with null for the batch, dtypes), the pre- and
+ * post-processing it expects by name, and the workload and metric it claims
+ * to serve. The API checks every field against the workload before the model
+ * is registered (README "Custom models").
+ */
+export const TensorSpec = Schema.Struct({
+  name: Schema.String.pipe(Schema.check(Schema.isMinLength(1), Schema.isMaxLength(100))),
+  /** null for a free dimension (the batch). */
+  shape: Schema.Array(Schema.NullOr(PositiveInt)).pipe(Schema.check(Schema.isMinLength(1), Schema.isMaxLength(8))),
+  dtype: Schema.Literals(["float32", "int32", "int64"])
+})
+export type TensorSpec = typeof TensorSpec.Type
+
+export const ModelFramework = Schema.Literals(["onnx", "tfjs-layers", "keras"])
+export type ModelFramework = typeof ModelFramework.Type
+
+const Name = Schema.String.pipe(Schema.check(Schema.isPattern(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/, { description: "a name like class-probabilities" }), Schema.isMaxLength(64)))
+
+export const NeuraModelManifest = Schema.Struct({
+  manifestVersion: Schema.Literal(1),
+  /** onnx: an .onnx file; tfjs-layers / keras: a Layers model.json (Keras JSON) with its weights inlined as base64 `weightData`. */
+  framework: ModelFramework,
+  /** The artefact's file name beside the manifest (for tools; the API addresses it by hash). */
+  artefact: Schema.String.pipe(Schema.check(Schema.isMinLength(1), Schema.isMaxLength(200))),
+  workload: Name,
+  metric: Schema.String.pipe(Schema.check(Schema.isMinLength(1), Schema.isMaxLength(64))),
+  inputs: Schema.Array(TensorSpec).pipe(Schema.check(Schema.isMinLength(1), Schema.isMaxLength(8))),
+  outputs: Schema.Array(TensorSpec).pipe(Schema.check(Schema.isMinLength(1), Schema.isMaxLength(8))),
+  /** By name, as the workload lists them (GET /workloads `io`). */
+  preprocessing: Name,
+  postprocessing: Name,
+  /** Who made it, in words (e.g. "PyTorch 1.13 via torch.onnx.export"). */
+  producer: Schema.optional(Schema.String.pipe(Schema.check(Schema.isMaxLength(200))))
+})
+export type NeuraModelManifest = typeof NeuraModelManifest.Type
+
+/**
+ * What the API found converting a submitted artefact (the decider's facts):
+ * the model in the network's own form (TF.js Layers topology and weights, so
+ * it trains, verifies, forks and publishes like any model), or why not.
+ */
+export const ImportConversion = Schema.Union([
+  Schema.TaggedStruct("Converted", { topology: JsonObject, topologyHash: Hash32, weightsHash: Hash32 }),
+  Schema.TaggedStruct("Refused", { reason: Schema.String })
+])
+export type ImportConversion = typeof ImportConversion.Type
