@@ -7,6 +7,7 @@ import { adminRoutes } from "./routes/admin"
 import { problemOf, sendProblem } from "./httpErrors"
 import { MAX_BODY_BYTES, parseJsonBody } from "./jsonBody"
 import { openApiDocument } from "./openapi"
+import { artefactConverter } from "./importFacts"
 import { commandRoutes } from "./routes/commandRoutes"
 import { allCommands, commandsByAggregate } from "./routes"
 import { logRoutes } from "./routes/log"
@@ -110,6 +111,7 @@ export const build = (runtime: ApiRuntime, options: ApiOptions): FastifyInstance
     coordinators: addressSet(options.coordinators),
     bridges: addressSet(options.bridges),
     anchorAt: anchorLookup(options.anchorChains ?? []),
+    convertArtefact: artefactConverter(options.weights),
     protocol: options.protocol ?? defaultProtocol,
     now: options.now ?? (() => new Date()),
     maxSkewMs: options.maxSkewMs ?? 5 * 60 * 1000,

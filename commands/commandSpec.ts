@@ -2,6 +2,8 @@ import type { Effect, Schema } from "effect"
 import type { ChainUnavailable } from "../chain-bridge/ChainClient"
 import type { OnChainAnchorFacts } from "../domain/anchor/commands"
 import type { EventStore } from "../domain/ports"
+import type { ImportConversion, NeuraModelManifest } from "../domain/model/manifest"
+import type { ArtefactNotFound } from "./apiErrors"
 import type { Address } from "../domain/primitives"
 import type { ProtocolParams } from "../domain/protocol"
 import type { EventMetadata } from "../domain/recordedEvent"
@@ -16,6 +18,8 @@ export interface CommandContext {
   readonly actorIsBridge: boolean
   /** The anchor a configured EventAnchor contract holds at an index (facts for RecordAnchor). */
   readonly anchorAt: (chainId: number, contract: string, index: number) => Effect.Effect<typeof OnChainAnchorFacts.Type | undefined, ChainUnavailable>
+  /** A submitted model's artefact converted against its manifest (facts for ImportModel; commands/importFacts.ts). */
+  readonly convertArtefact: (manifest: NeuraModelManifest, artefactHash: string) => Effect.Effect<ImportConversion, ArtefactNotFound>
   /** The network's protocol parameters (stake minimums, unbonding delay, ...). */
   readonly protocol: ProtocolParams
   /** Store command id (`<signer>:<commandId>`), signature and the signed command itself. */

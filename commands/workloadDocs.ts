@@ -1,5 +1,6 @@
 import { Schema } from "effect"
 import { jsonResponse, jsonSchema, problems } from "./openapiParts"
+import { TensorSpec } from "../domain/model/manifest"
 import { WeightsStored } from "./responses"
 import { MAX_WEIGHTS_BYTES } from "./routes/weights"
 import { EpisodeRequest, GenerateRequest } from "./routes/workloads"
@@ -19,6 +20,7 @@ const WorkloadInfo = Schema.Struct({
   metrics: Schema.Array(Schema.Struct({ name: S, direction: S, description: S })),
   primaryMetric: S,
   exampleTopology: Schema.Record(S, Schema.Unknown),
+  io: Schema.optional(Schema.Struct({ inputs: Schema.Array(TensorSpec), outputs: Schema.Array(TensorSpec), preprocessing: S, postprocessing: S })),
   generates: Schema.Boolean,
   runsEpisodes: Schema.Boolean
 })

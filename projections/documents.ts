@@ -64,7 +64,12 @@ export const ModelDoc = Schema.Struct({
   owner: S,
   status: Schema.Literals(["registered", "published", "delisted"]),
   publishedVersion: Schema.optional(N),
-  origin: Schema.Union([Schema.Struct({ kind: Schema.Literal("new") }), Schema.Struct({ kind: Schema.Literal("fork"), parent: Ref })]),
+  origin: Schema.Union([
+    Schema.Struct({ kind: Schema.Literal("new") }),
+    Schema.Struct({ kind: Schema.Literal("fork"), parent: Ref }),
+    /** Submitted from another framework (ImportModel): which, the artefact's hash, and the workload it claims. */
+    Schema.Struct({ kind: Schema.Literal("imported"), framework: Schema.String, artefactHash: Schema.String, workload: Schema.String, producer: Schema.optional(Schema.String) })
+  ]),
   versions: Schema.Array(ModelVersionDoc),
   forks: Schema.Array(Schema.Struct({ modelId: S, fromVersion: N })),
   /** Every dataset and node that contributed to any version (lineage, flattened). */

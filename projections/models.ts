@@ -27,7 +27,18 @@ export const modelsProjection: Projection<ModelDoc> = {
             description: d.description,
             owner: d.owner,
             status: "registered",
-            origin: d.origin._tag === "Fork" ? { kind: "fork", parent: d.origin.parent } : { kind: "new" },
+            origin:
+              d.origin._tag === "Fork"
+                ? { kind: "fork", parent: d.origin.parent }
+                : d.origin._tag === "Imported"
+                  ? {
+                      kind: "imported",
+                      framework: d.origin.manifest.framework,
+                      artefactHash: d.origin.artefactHash,
+                      workload: d.origin.manifest.workload,
+                      ...(d.origin.manifest.producer ? { producer: d.origin.manifest.producer } : {})
+                    }
+                  : { kind: "new" },
             versions: [],
             forks: [],
             datasets: [],

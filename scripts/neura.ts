@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs"
 import { ApiError, httpTransport, NeuraClient } from "../commands/client"
 import { devKey } from "../commands/samples"
 import { apiShardWriter } from "../commands/weightsClient"
+import { importModelPackage } from "../commands/modelPackage"
 import { keyPairFromSecret } from "../infra/identity/signature"
 
 /**
@@ -9,6 +10,8 @@ import { keyPairFromSecret } from "../infra/identity/signature"
  *   npm run neura -- workloads
  *   npm run neura -- upload-shard <key> <file>          → its content hash (name it in RegisterDataset/SubmitData)
  *   npm run neura -- generate <modelId> <version> "<prompt>" [--max-tokens N] [--temperature T] [--seed S]
+ *   npm run neura -- episode <modelId> <version> <seed>  → a published agent's transcript
+ *   npm run neura -- import <key> <dir> [name]           → ImportModel from <dir>/neura-model.json and its artefact
  * <key> is a dev identity name or 0x<32-byte secret>. Errors print the API's problem and exit 1.
  */
 const api = process.env.NEURA_API ?? "http://127.0.0.1:8080"
@@ -24,7 +27,7 @@ const option = (name: string, fallback: number) => {
 }
 function usage(why?: string): never {
   if (why) console.error(why)
-  console.error('usage: neura workloads | upload-shard <key> <file> | generate <modelId> <version> "<prompt>" [--max-tokens N] [--temperature T] [--seed S]')
+  console.error('usage: neura workloads | upload-shard <key> <file> | generate <modelId> <version> "<prompt>" [--max-tokens N] [--temperature T] [--seed S] | episode <modelId> <version> <seed> | import <key> <dir> [name]')
   process.exit(2)
 }
 
@@ -50,6 +53,20 @@ try {
         seed: option("seed", 1)
       })
       console.log(`${answer.prompt}${answer.text}`)
+      break
+    }
+    case "episode": {
+      const [modelId, version, seed] = args
+      if (!modelId || !version || seed === undefined) usage()
+      console.log(JSON.stringify(await client.post(`/models/${modelId}/versions/${version}/episodes`, { seed: Number(seed) }), null, 2))
+      break
+    }
+    case "import": {
+      const [key, dir, name] = args
+      if (!key || !dir) usage()
+      const out = await importModelPackage(new NeuraClient(httpTransport(api), keyOf(key)), dir, name ?? dir)
+      const registered = out.results[0]!.events[0]!.data
+      console.log(JSON.stringify({ modelId: registered.modelId, origin: registered.origin, topologyHash: registered.topologyHash }, null, 2))
       break
     }
     default:

@@ -15,6 +15,7 @@ export interface CommandRouteOptions extends SigningRules {
   readonly coordinators: ReadonlySet<string>
   readonly bridges: ReadonlySet<string>
   readonly anchorAt: CommandContext["anchorAt"]
+  readonly convertArtefact: CommandContext["convertArtefact"]
   readonly protocol: CommandContext["protocol"]
 }
 
@@ -64,6 +65,7 @@ export const commandRoutes: FastifyPluginAsync<CommandRouteOptions> = async (app
         actorIsCoordinator: options.coordinators.has(verified.actor),
         actorIsBridge: options.bridges.has(verified.actor),
         anchorAt: options.anchorAt,
+        convertArtefact: options.convertArtefact,
         protocol: options.protocol,
         metadata: {
           // Namespaced by signer: one identity can never collide with (or

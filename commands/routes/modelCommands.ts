@@ -14,7 +14,9 @@ import {
   OpenProposalPayload,
   RecordFork,
   RegisterModel,
-  RegisterModelPayload
+  RegisterModelPayload,
+  ImportModel,
+  ImportModelPayload
 } from "../../domain/model/commands"
 import { ModelVersionNotFound } from "../../domain/model/errors"
 import type { Hash32, ModelId } from "../../domain/primitives"
@@ -30,11 +32,11 @@ import { handleCommand } from "../handleCommand"
 
 
 /**
- * Decide a genesis (RegisterModel / ForkModel) on a fresh model before any id
+ * Decide a genesis (RegisterModel / ImportModel / ForkModel) on a fresh model before any id
  * is allocated, and check its events would be stored (schema, size): a
  * refused command appends nothing, not even an id allocation.
  */
-const decideBeforeAllocating = (command: RegisterModel | ForkModel, metadata: EventMetadata) =>
+const decideBeforeAllocating = (command: RegisterModel | ImportModel | ForkModel, metadata: EventMetadata) =>
   Effect.gen(function* () {
     const decision = model.decide(command, model.initialState)
     if (Result.isFailure(decision)) return yield* Effect.fail(decision.failure)
@@ -76,6 +78,21 @@ export const modelCommands = [
         yield* decideBeforeAllocating(register(PROVISIONAL_ID), ctx.metadata)
         const modelId = yield* allocateModelId(ctx)
         return yield* handleCommand(model, modelStream(modelId), register(modelId), ctx.metadata)
+      })
+  }),
+  commandSpec({
+    type: "ImportModel",
+    aggregate: "model",
+    summary:
+      "Register a model built elsewhere: its artefact (ONNX Dense stack, or a TF.js Layers / Keras model.json with inlined weights), uploaded first as PUT /weights/sha256-<hex>, with its neura-model.json manifest; checked against the claimed workload and converted, it gets the next id M-<n> and version v1 and trains, forks and publishes like any model. 400 ImportRefused with the reason otherwise.",
+    payload: ImportModelPayload,
+    handle: (p, ctx) =>
+      Effect.gen(function* () {
+        const conversion = yield* ctx.convertArtefact(p.manifest, p.artefactHash)
+        const importIt = (modelId: ModelId) => new ImportModel({ ...p, modelId, conversion, actor: ctx.actor, at: ctx.at })
+        yield* decideBeforeAllocating(importIt(PROVISIONAL_ID), ctx.metadata)
+        const modelId = yield* allocateModelId(ctx)
+        return yield* handleCommand(model, modelStream(modelId), importIt(modelId), ctx.metadata)
       })
   }),
   commandSpec({

@@ -34,6 +34,8 @@ export const describeWorkload = (w: Workload) => ({
   metrics: w.metrics,
   primaryMetric: w.primaryMetric,
   exampleTopology: w.exampleTopology,
+  /** What a submitted model must take and give (ImportModel's manifest is checked against it); absent: no imports. */
+  ...(w.io ? { io: w.io } : {}),
   generates: w.generate !== undefined,
   runsEpisodes: w.episode !== undefined
 })

@@ -61,6 +61,27 @@ export type EstimateOf = (indices: Int32Array, stepSeed: number) => { grads: Rec
 /** Step s's seed under a plan: a validator replaying step s draws the same. */
 export const stepSeedOf = (planSeed: number, s: number) => ((planSeed >>> 0) * 65_537 + s) >>> 0
 
+/** The rows step s of a plan trains on (its epoch's seeded order, cut into batches); one order cached at a time. */
+export const stepRows = (sampleCount: number, plan: TrainPlan) => {
+  const perEpoch = batchesPerEpoch(sampleCount, plan.batchSize)
+  let cached: { epoch: number; order: Int32Array } | undefined
+  return (s: number): Int32Array => {
+    const epoch = Math.floor(s / perEpoch)
+    if (cached?.epoch !== epoch) cached = { epoch, order: seededPermutation(sampleCount, plan.seed * 1000 + epoch) }
+    const from = (s % perEpoch) * plan.batchSize
+    return cached.order.subarray(from, Math.min(from + plan.batchSize, sampleCount))
+  }
+}
+
+/** What trains a range of steps and saves and restores the state between them: TF.js here, or an external executor (externalTrainer.ts). */
+export interface SegmentTrainer {
+  readonly stepsTotal: number
+  readonly checkpoint: () => Checkpoint | Promise<Checkpoint>
+  readonly restore: (c: Checkpoint) => void | Promise<void>
+  readonly run: (from: number, to: number, after?: (stepDone: number, loss: number) => void | Promise<void>) => Promise<number>
+  readonly dispose: () => void | Promise<void>
+}
+
 /**
  * A trainer that can run any range of steps of a plan on a model: the
  * trainer runs them all (saving checkpoints), a validator one segment.
@@ -70,25 +91,11 @@ export const stepSeedOf = (planSeed: number, s: number) => ((planSeed >>> 0) * 6
 export const stepTrainer = (tf: Tf, model: LayersModel, sampleCount: number, plan: TrainPlan, batchOf: BatchOf, estimateOf?: EstimateOf) => {
   const optimizer: Optimizer = plan.optimizer === "adam" ? tf.train.adam(plan.learningRate) : tf.train.sgd(plan.learningRate)
   model.compile({ optimizer, loss: "categoricalCrossentropy" })
-  const perEpoch = batchesPerEpoch(sampleCount, plan.batchSize)
-  const orders = new Map<number, Int32Array>()
-  const orderOf = (epoch: number) => {
-    let o = orders.get(epoch)
-    if (!o) {
-      orders.clear()
-      o = seededPermutation(sampleCount, plan.seed * 1000 + epoch)
-      orders.set(epoch, o)
-    }
-    return o
-  }
+  const rowsOf = stepRows(sampleCount, plan)
   const adam = (): AdamInternals | undefined => (plan.optimizer === "adam" ? (optimizer as unknown as AdamInternals) : undefined)
 
   const step = async (s: number): Promise<number> => {
-    const epoch = Math.floor(s / perEpoch)
-    const b = s % perEpoch
-    const order = orderOf(epoch)
-    const from = b * plan.batchSize
-    const rows = order.subarray(from, Math.min(from + plan.batchSize, sampleCount))
+    const rows = rowsOf(s)
     if (estimateOf) {
       const { grads, loss } = estimateOf(rows, stepSeedOf(plan.seed, s))
       optimizer.applyGradients(Object.entries(grads).map(([name, tensor]) => ({ name, tensor })))
