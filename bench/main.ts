@@ -31,7 +31,7 @@ try {
   results.push(...(await chainBench(server.url, quick ? [64, 1024] : undefined)))
   results.push(...(await trainingBench(server.url, quick ? { epochs: 1, target: 0.93 } : undefined)))
   // Each workload's example on the network vs centralised (BENCH_WORKLOADS=off skips; they take minutes each).
-  if (process.env.BENCH_WORKLOADS !== "off") for (const id of ["spam-transformer", "moby-chars", "fashion-cnn"]) results.push(...(await workloadCostBench(id)), ...(await workloadBench(server.url, id)))
+  if (process.env.BENCH_WORKLOADS !== "off") for (const id of ["spam-transformer", "moby-chars", "fashion-cnn", "emoji-clip", "spoken-digits", "warehouse-agent"]) results.push(...(await workloadCostBench(id)), ...(await workloadBench(server.url, id)))
   results.push(...verificationBench(quick ? { results: 1_000, nodes: 300, tasks: 5 } : undefined))
 } finally {
   await server.stop()

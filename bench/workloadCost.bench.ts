@@ -33,7 +33,7 @@ export const workloadCostBench = async (id: string): Promise<Array<BenchResult>>
   const validationHash = await shards.put(cut.validation)
   const initial = await workload.build(tf, topology)
   const initialBytes = getWeightBytes(initial)
-  const plan = { epochsPerRound: example.epochsPerRound, batchSize: 32, learningRate: example.learningRate, optimizer: "adam" as const, seed: 11 }
+  const plan = { epochsPerRound: example.epochsPerRound, batchSize: example.batchSize ?? 32, learningRate: example.learningRate, optimizer: "adam" as const, seed: 11 }
   const work: TrainWork = {
     _tag: "TrainWork",
     taskId: "BENCH" as never,

@@ -18,6 +18,8 @@ export interface Example {
   readonly data: { shards: number; trainSamples: number; heldOutSamples: number }
   readonly objective: { metric: string; target: number }
   readonly epochsPerRound: number
+  /** Rows per step (32 when absent). */
+  readonly batchSize?: number
   readonly learningRate: number
   readonly metricTolerance?: number
   readonly maxRounds: number
@@ -64,14 +66,14 @@ export const workloadBench = async (url: string, id: string): Promise<Array<Benc
   const central = await workload.build(tf, topology)
   const initial = getWeightBytes(central)
   started = performance.now()
-  await bareFit(tf, workload, central, all, topology, { epochs: rounds * example.epochsPerRound, batchSize: 32, learningRate: example.learningRate, optimizer: "adam", seed: 11 })
+  await bareFit(tf, workload, central, all, topology, { epochs: rounds * example.epochsPerRound, batchSize: example.batchSize ?? 32, learningRate: example.learningRate, optimizer: "adam", seed: 11 })
   const centralSeconds = (performance.now() - started) / 1000
   const centralMetric = workload.evaluate(tf, central, heldOut, topology)[example.objective.metric]
   // Bare TF.js throughput on one trainer's share (what a trainer's work item is timed against).
   setWeightBytes(tf, central, initial)
   const share = workload.decode(data.training[0]!, topology)
   started = performance.now()
-  await bareFit(tf, workload, central, share, topology, { epochs: example.epochsPerRound, batchSize: 32, learningRate: example.learningRate, optimizer: "adam", seed: 11 })
+  await bareFit(tf, workload, central, share, topology, { epochs: example.epochsPerRound, batchSize: example.batchSize ?? 32, learningRate: example.learningRate, optimizer: "adam", seed: 11 })
   const bareSamplesPerSecond = (share.count * example.epochsPerRound) / ((performance.now() - started) / 1000)
   central.dispose()
 

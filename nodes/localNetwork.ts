@@ -1,3 +1,4 @@
+import { startPytorchExecutor, type ExternalExecutor } from "../infra/ml/externalExecutor"
 import type { NatsConnection } from "@nats-io/transport-node"
 import type { NeuraClient } from "../commands/client"
 import type { EventStore } from "../domain/ports"
@@ -19,6 +20,8 @@ export interface NodeSpec {
   readonly role: "trainer" | "validator"
   /** "offline": the node opted in but no process works its queue (a node that went away). */
   readonly behaviour?: TrainerBehaviour | ValidatorBehaviour | "offline"
+  /** Trains (trainer) or also replays (validator) with an external executor: the PyTorch worker. */
+  readonly executor?: "pytorch"
   /** Neura it bonds before joining a task (its weight in validator draws); the sample default otherwise. */
   readonly stake?: bigint
   /** A validator that also watches verified results through their challenge window (nodes/watcher). */
@@ -70,6 +73,13 @@ export const startLocalNetwork = async (options: {
     own.push(nc)
     return nc
   }
+  const executors: Array<ExternalExecutor> = []
+  const executorOf = async (n: NodeSpec) => {
+    if (n.executor !== "pytorch") return {}
+    const executor = await startPytorchExecutor()
+    executors.push(executor)
+    return { executor }
+  }
   const workers = await Promise.all(
     options.nodes.filter((n) => n.behaviour !== "offline").map(async (n) =>
       n.role === "trainer"
@@ -77,7 +87,7 @@ export const startLocalNetwork = async (options: {
             nc: await connectionOf(n),
             nodeId: n.nodeId,
             client: options.client.as(n.key),
-            deps: { tf, weights: options.weights, data, behaviour: (n.behaviour as TrainerBehaviour | undefined) ?? "honest" },
+            deps: { tf, weights: options.weights, data, behaviour: (n.behaviour as TrainerBehaviour | undefined) ?? "honest", ...(await executorOf(n)) },
             ...queue,
             log: (l) => log(`[trainer] ${l}`)
           })
@@ -85,7 +95,7 @@ export const startLocalNetwork = async (options: {
             nc: await connectionOf(n),
             nodeId: n.nodeId,
             client: options.client.as(n.key),
-            deps: { tf, weights: options.weights, data, behaviour: (n.behaviour as ValidatorBehaviour | undefined) ?? "honest" },
+            deps: { tf, weights: options.weights, data, behaviour: (n.behaviour as ValidatorBehaviour | undefined) ?? "honest", ...(await executorOf(n)) },
             ...queue,
             log: (l) => log(`[validator] ${l}`)
           })
@@ -104,6 +114,7 @@ export const startLocalNetwork = async (options: {
     async stop() {
       await Promise.all(watchers.map((w) => w.stop()))
       await Promise.all(workers.map((w) => w.stop()))
+      await Promise.all(executors.map((e) => e.close()))
       await coordinator.stop()
       await Promise.all(own.map((nc) => nc.close().catch(() => undefined)))
     }

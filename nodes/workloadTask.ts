@@ -32,6 +32,8 @@ export interface WorkloadTaskOptions {
   readonly metricTolerance?: number
   readonly budget?: bigint
   readonly roundDeadlineSeconds?: number
+  /** Train a model that is already registered (e.g. imported; version 1, topology as given) instead of a new one. */
+  readonly baseModelId?: string
 }
 
 /**
@@ -44,11 +46,14 @@ export interface WorkloadTaskOptions {
 export const createWorkloadTask = async (o: WorkloadTaskOptions) => {
   const { tf } = o.tf
   const workload = requireWorkload(o.workload)
-  const initial = await workload.build(tf, o.topology)
-  const initialWeightsHash = await o.weights.put(getWeightBytes(initial))
-  initial.dispose()
-  const registered = await o.owner.command("RegisterModel", { name: `${workload.id}-model`, description: workload.title, topology: o.topology, initialWeightsHash })
-  const modelId = registered.results[0]!.events[0]!.data.modelId as string
+  const register = async () => {
+    const initial = await workload.build(tf, o.topology)
+    const initialWeightsHash = await o.weights.put(getWeightBytes(initial))
+    initial.dispose()
+    const registered = await o.owner.command("RegisterModel", { name: `${workload.id}-model`, description: workload.title, topology: o.topology, initialWeightsHash })
+    return registered.results[0]!.events[0]!.data.modelId as string
+  }
+  const modelId = o.baseModelId ?? (await register())
 
   const data = workload.publicData(o.data)
   const shards = apiShardWriter(o.owner.transport, o.owner.key)

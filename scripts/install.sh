@@ -52,6 +52,16 @@ if ! command -v espeak-ng >/dev/null 2>&1; then
 fi
 command -v espeak-ng >/dev/null 2>&1 || { echo "[install] could not install espeak-ng" >&2; exit 1; }
 
+# The PyTorch executor (infra/ml/pytorch/worker.py) needs Debian bookworm's python3-torch 1.13 and
+# python3-onnx (for /usr/bin/python3): installed when NEURA_EXECUTORS names pytorch (the test command
+# and CI set it; about 180 packages, 100 s here).
+if [[ ",${NEURA_EXECUTORS:-}," == *",pytorch,"* ]] && ! /usr/bin/python3 -c "import torch, onnx" >/dev/null 2>&1; then
+  echo "[install] installing python3-torch and python3-onnx (Debian packages) for the PyTorch executor"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -qq --no-install-recommends python3-torch python3-onnx >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq --no-install-recommends python3-torch python3-onnx >/dev/null; }
+  /usr/bin/python3 -c "import torch, onnx" || { echo "[install] could not provide python3-torch and python3-onnx" >&2; exit 1; }
+fi
+
 # Reinstall only when the lockfile changed since the last install.
 stamp=node_modules/.install-stamp
 if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then

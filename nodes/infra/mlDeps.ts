@@ -1,4 +1,5 @@
 import type { LoadedTf } from "../../infra/ml/tf"
+import type { ExternalExecutor } from "../../infra/ml/externalExecutor"
 import type { DataLibrary } from "./dataLibrary"
 import type { WeightsStoreShape } from "../../infra/weights/WeightsStore"
 
@@ -8,6 +9,12 @@ export interface MlNodeDeps<Behaviour extends string> {
   readonly weights: WeightsStoreShape
   readonly data: DataLibrary
   readonly behaviour?: Behaviour
+  /**
+   * An external executor (e.g. the PyTorch worker): a trainer that has one
+   * trains with it; a validator, watcher or referee replays with it the
+   * results whose proof names its backend.
+   */
+  readonly executor?: ExternalExecutor
   readonly progress?: (line: string) => void
   readonly working?: () => void
 }

@@ -1,3 +1,4 @@
+import { startPytorchExecutor } from "../../infra/ml/externalExecutor"
 import { shardLibrary, type DataLibrary } from "./dataLibrary"
 import { DATASETS_BUCKET } from "../../infra/nats/provision"
 import { connect, type NatsConnection } from "@nats-io/transport-node"
@@ -26,7 +27,8 @@ export const nodeSettings = {
   NODE_DEV_KEY: text("development only: derive the key from this name instead of NODE_SECRET"),
   API_URL: url("the command API", "http://127.0.0.1:8080"),
   NODE_CAPABILITIES: text("comma-separated capabilities", "tfjs"),
-  NODE_WATCH: flag("a validator also watches results through their challenge window (nodes/watcher)", false)
+  NODE_WATCH: flag("a validator also watches results through their challenge window (nodes/watcher)", false),
+  NEURA_EXECUTOR: text("an external executor: pytorch (a trainer trains with it, a validator replays PyTorch results with it; needs python3-torch)", undefined, /^pytorch$/)
 }
 
 export const nodeEnvironment = () => {
@@ -45,6 +47,8 @@ export const nodeEnvironment = () => {
     apiUrl: config.API_URL,
     capabilities: config.NODE_CAPABILITIES.split(",").filter(Boolean),
     watch: config.NODE_WATCH,
+    /** The external executor this node runs (started with the node, stopped with it), if any. */
+    executor: async () => (config.NEURA_EXECUTOR === "pytorch" ? { executor: await startPytorchExecutor() } : {}),
     /**
      * The node's NATS connection: it reconnects forever and logs outages; if it
      * ever closes while the process is not stopping, the process exits 1 (never

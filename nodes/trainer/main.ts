@@ -11,19 +11,21 @@ runNodeMain(
     const nc = await env.connectNats()
     const tf = await loadTf()
     const client = apiClient(env.apiUrl, env.key)
+    const external = await env.executor()
     await registerSelf(client, env.nodeId, ["trainer"], env.capabilities)
-    console.log(`[trainer ${env.nodeId}] ${env.key.address} on ${tf.backend}; waiting for work`)
+    console.log(`[trainer ${env.nodeId}] ${env.key.address} on ${external.executor?.backend ?? tf.backend}; waiting for work`)
     const worker = await startTrainer({
       nc,
       nodeId: env.nodeId,
       client,
-      deps: { tf, weights: await nodeWeights(nc, env.apiUrl, env.key), data: await nodeData(nc), behaviour: (process.env.NODE_BEHAVIOUR as TrainerBehaviour) ?? "honest" },
+      deps: { tf, weights: await nodeWeights(nc, env.apiUrl, env.key), data: await nodeData(nc), behaviour: (process.env.NODE_BEHAVIOUR as TrainerBehaviour) ?? "honest", ...external },
       log: (l) => console.log(`[trainer] ${l}`)
     })
-    return { nc, worker }
+    return { nc, worker, external }
   },
-  async ({ nc, worker }) => {
+  async ({ nc, worker, external }) => {
     await worker.stop()
+    await external.executor?.close()
     await nc.drain()
   }
 )

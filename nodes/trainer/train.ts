@@ -4,7 +4,9 @@ import { checkpointInterval } from "../../domain/task/draw"
 import { resultIdFor } from "../../domain/task/guards"
 import type { CheckpointState } from "../../domain/task/events"
 import type { Hash32 } from "../../domain/primitives"
-import { stepTrainer, totalSteps, type Checkpoint } from "../../infra/ml/checkpoints"
+import { stepTrainer, totalSteps, type Checkpoint, type SegmentTrainer } from "../../infra/ml/checkpoints"
+import { externalStepTrainer, freshOptimizerState } from "../../infra/ml/externalTrainer"
+import { gatherRows } from "../../workloads/kit/samples"
 import { setWeightBytes } from "../../infra/ml/model"
 import type { Metrics } from "../../domain/primitives"
 import { requireWorkload } from "../../workloads/registry"
@@ -47,16 +49,18 @@ const trainLocally = async (work: TrainWork, deps: TrainerDeps): Promise<Trained
   const model: LayersModel = await workload.build(tf, work.topology)
   setWeightBytes(tf, model, base)
   const stepFns = stepFunctionsOf(tf, workload, model, samples, work.topology)
-  const trainer = stepTrainer(tf, model, samples.count, plan, stepFns.batchOf, stepFns.estimateOf)
-  const states: Array<Checkpoint> = [trainer.checkpoint()]
+  const trainer: SegmentTrainer = deps.executor
+    ? await externalStepTrainer(deps.executor, model, samples.count, (rows) => gatherRows(samples, rows), plan, { weights: base, optimizer: freshOptimizerState(model, plan) })
+    : stepTrainer(tf, model, samples.count, plan, stepFns.batchOf, stepFns.estimateOf)
+  const states: Array<Checkpoint> = [await trainer.checkpoint()]
   const started = performance.now()
   let lastBeat = 0
   if (deps.behaviour === "forgeRun") {
     // No training at all: every "checkpoint" is the base state.
     for (let s = interval; s < steps + interval; s += interval) states.push(states[0]!)
   } else {
-    await trainer.run(0, steps, (done, loss) => {
-      if (done % interval === 0 || done === steps) states.push(trainer.checkpoint())
+    await trainer.run(0, steps, async (done, loss) => {
+      if (done % interval === 0 || done === steps) states.push(await trainer.checkpoint())
       const now = performance.now()
       if (now - lastBeat > 1_000) {
         lastBeat = now
@@ -65,7 +69,7 @@ const trainLocally = async (work: TrainWork, deps: TrainerDeps): Promise<Trained
       }
     })
   }
-  trainer.dispose()
+  await trainer.dispose()
   setWeightBytes(tf, model, states[states.length - 1]!.weights)
   const heldOut = workload.evaluate(tf, model, await deps.data.samples(workload, work.topology, [work.validationHash]), work.topology)
   model.dispose()
@@ -126,7 +130,7 @@ export const trainOnWork = async (work: TrainWork, deps: TrainerDeps, finished: 
       sampleCount: done.sampleCount,
       weightsHash: final.weights,
       metrics: claimed,
-      backend: deps.tf.backend,
+      backend: deps.executor?.backend ?? deps.tf.backend,
       checkpoints: { interval: done.interval, states, root: merkleRoot(states.map(checkpointLeaf)) }
     }
   }

@@ -12,6 +12,7 @@ runNodeMain(
     const nc = await env.connectNats()
     const tf = await loadTf()
     const client = apiClient(env.apiUrl, env.key)
+    const external = await env.executor()
     await registerSelf(client, env.nodeId, ["validator"], env.capabilities)
     console.log(`[validator ${env.nodeId}] ${env.key.address} on ${tf.backend}; waiting for work`)
     const weights = await nodeWeights(nc, env.apiUrl, env.key)
@@ -20,16 +21,17 @@ runNodeMain(
       nc,
       nodeId: env.nodeId,
       client,
-      deps: { tf, weights, data, behaviour: (process.env.NODE_BEHAVIOUR as ValidatorBehaviour) ?? "honest" },
+      deps: { tf, weights, data, behaviour: (process.env.NODE_BEHAVIOUR as ValidatorBehaviour) ?? "honest", ...external },
       log: (l) => console.log(`[validator] ${l}`)
     })
     // NODE_WATCH=true: also watch results through their challenge window, following the log through the API.
     const watcher = env.watch ? await startWatcher({ nodeId: env.nodeId, client, weights, data, tf: async () => tf, log: (l) => console.log(`[watcher] ${l}`) }) : undefined
-    return { nc, worker, watcher }
+    return { nc, worker, watcher, external }
   },
-  async ({ nc, worker, watcher }) => {
+  async ({ nc, worker, watcher, external }) => {
     await watcher?.stop()
     await worker.stop()
+    await external.executor?.close()
     await nc.drain()
   }
 )

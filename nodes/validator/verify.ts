@@ -2,11 +2,15 @@ import { createHash } from "node:crypto"
 import { checkpointLeaf } from "../../domain/task/commitments"
 import { segmentBounds } from "../../domain/task/draw"
 import type { SegmentEvidence } from "../../domain/task/events"
-import { checkpointHashes, stepTrainer } from "../../infra/ml/checkpoints"
+import type { LayersModel } from "@tensorflow/tfjs"
+import { checkpointHashes, stepTrainer, type Checkpoint, type SegmentTrainer } from "../../infra/ml/checkpoints"
+import { externalStepTrainer } from "../../infra/ml/externalTrainer"
+import type { TrainPlan } from "../../infra/ml/model"
+import { gatherRows, type Samples } from "../../workloads/kit/samples"
 import { setWeightBytes } from "../../infra/ml/model"
 import type { Metrics } from "../../domain/primitives"
 import { requireWorkload } from "../../workloads/registry"
-import { stepFunctionsOf } from "../../workloads/workload"
+import { stepFunctionsOf, type Workload } from "../../workloads/workload"
 import { weightsMissing } from "../../infra/weights/WeightsStore"
 import type { MlNodeDeps } from "../infra/mlDeps"
 import type { VerifyWork } from "../workItems"
@@ -28,6 +32,31 @@ export interface Judgement {
   readonly measured: Metrics
   readonly evidence: SegmentEvidence
   readonly reason?: string
+}
+
+/** A judge cannot replay a result trained by an executor it does not run: not a verdict, the work is retried or reassigned. */
+export class ExecutorMissing extends Error {}
+
+/**
+ * What replays a result's steps: the external executor whose backend its
+ * proof names (a PyTorch trainer's result is replayed by PyTorch, bit for bit
+ * on the same build), otherwise TF.js.
+ */
+const segmentTrainerFor = async (
+  backend: string,
+  deps: Omit<ValidatorDeps, "behaviour">,
+  workload: Workload,
+  model: LayersModel,
+  samples: Samples,
+  topology: Record<string, unknown>,
+  plan: TrainPlan,
+  start: Checkpoint
+): Promise<SegmentTrainer> => {
+  const { tf } = deps.tf
+  if (deps.executor && backend === deps.executor.backend) return externalStepTrainer(deps.executor, model, samples.count, (rows) => gatherRows(samples, rows), plan, start)
+  if (backend.startsWith("pytorch")) throw new ExecutorMissing(`this node cannot replay ${backend}: start it with that executor (NEURA_EXECUTOR=pytorch)`)
+  const step = stepFunctionsOf(tf, workload, model, samples, topology)
+  return stepTrainer(tf, model, samples.count, plan, step.batchOf, step.estimateOf)
 }
 
 /**
@@ -53,21 +82,21 @@ export const reexecuteSegment = async (work: Pick<VerifyWork, "proof" | "audit" 
   }
   const samples = await deps.data.samples(workload, work.topology, work.shards.map((s) => s.contentHash))
   const model = await workload.build(tf, work.topology)
-  const step = stepFunctionsOf(tf, workload, model, samples, work.topology)
-  const trainer = stepTrainer(tf, model, samples.count, { ...work.plan, epochs: work.proof.epochs, seed: work.proof.seed }, step.batchOf, step.estimateOf)
+  const plan = { ...work.plan, epochs: work.proof.epochs, seed: work.proof.seed }
+  const trainer = await segmentTrainerFor(work.proof.backend, deps, workload, model, samples, work.topology, plan, { weights, optimizer })
   try {
-    trainer.restore({ weights, optimizer })
+    await trainer.restore({ weights, optimizer })
     const { from, to } = segmentBounds(work.audit.segment, work.proof.checkpoints.interval, work.proof.steps)
     await trainer.run(from, work.audit.probeStep, () => deps.working?.())
-    const probeHash = checkpointHashes(trainer.checkpoint()).leaf
+    const probeHash = checkpointHashes(await trainer.checkpoint()).leaf
     await trainer.run(work.audit.probeStep, to, () => deps.working?.())
-    return { probeHash, endHash: checkpointHashes(trainer.checkpoint()).leaf }
+    return { probeHash, endHash: checkpointHashes(await trainer.checkpoint()).leaf }
   } catch (e) {
     // A state that does not fit the model (wrong size) cannot be resumed: the trainer's failure too.
     if (e instanceof Error && /values, (this )?model/.test(e.message)) return { probeHash: NOTHING, endHash: NOTHING }
     throw e
   } finally {
-    trainer.dispose()
+    await trainer.dispose()
     model.dispose()
   }
 }

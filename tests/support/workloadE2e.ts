@@ -60,7 +60,8 @@ export const checkWorkloadRun = async (net: Net, o: { taskId: string; modelId: s
 /**
  * The DAO publishes a version: a proposal by a staked node, every node votes
  * for it, and it is closed once its voting period has passed (the close is
- * refused with 409 until then; the harness runs a 1 s period).
+ * refused with 409 until then; the harness runs a 1 s period). Answers the
+ * closing's log position (read models reflect it with ?minPosition=).
  */
 export const publishByDao = async (net: Net, modelId: string, version: number, proposalId: string) => {
   const client = net.api.client
@@ -68,13 +69,13 @@ export const publishByDao = async (net: Net, modelId: string, version: number, p
   for (const nodeId of ["validator1", "validator2", "validator3", "trainerA", "trainerB"]) await client.as(net.keyOf(nodeId)).command("CastProposalVote", { modelId, proposalId, nodeId, support: true })
   for (let i = 0; ; i++) {
     const closed = await client.command("CloseProposal", { modelId, proposalId }).then(
-      () => true,
+      (out) => out.results[0]!.globalPosition as number,
       (e: unknown) => {
-        if (e instanceof ApiError && e.status === 409 && i < 200) return false
+        if (e instanceof ApiError && e.status === 409 && i < 200) return undefined
         throw e
       }
     )
-    if (closed) return
+    if (closed !== undefined) return closed
     await new Promise((r) => setTimeout(r, 100))
   }
 }

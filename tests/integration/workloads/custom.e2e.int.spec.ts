@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { apiWeightsWriter } from "../../../commands/weightsClient"
+import { startPytorchExecutor } from "../../../infra/ml/externalExecutor"
+import { externalStepTrainer, freshOptimizerState } from "../../../infra/ml/externalTrainer"
+import { getWeightBytes } from "../../../infra/ml/model"
+import { loadTf } from "../../../infra/ml/tf"
+import { digits, digitsMlpLayers } from "../../../workloads/digits"
+import { gatherRows } from "../../../workloads/kit/samples"
+import { networkHarness } from "../../support/networkHarness"
+import { startNatsServer, type NatsServer } from "../../support/natsServer"
+import { checkWorkloadRun, publishByDao } from "../../support/workloadE2e"
+
+/**
+ * Custom models through the standard interface, on the network: a digits MLP
+ * trained a little in PyTorch (the reference stdio worker) and exported with
+ * torch.onnx is submitted as ONNX + neura-model.json (ImportModel); a task
+ * fine-tunes it with one trainer on the PyTorch executor and one on TF.js;
+ * validators replay each result with the framework its proof names (PyTorch
+ * results bit for bit on the PyTorch build) and measure it on the held-out
+ * set; FedAvg mixes both; the DAO publishes the result, which exports as ONNX.
+ */
+let server: NatsServer
+beforeAll(async () => {
+  server = await startNatsServer()
+})
+afterAll(async () => {
+  await server?.stop()
+})
+
+const nodes = [
+  { nodeId: "trainerA", role: "trainer", executor: "pytorch" },
+  { nodeId: "trainerB", role: "trainer" },
+  { nodeId: "validator1", role: "validator", executor: "pytorch" },
+  { nodeId: "validator2", role: "validator", executor: "pytorch" },
+  { nodeId: "validator3", role: "validator", executor: "pytorch" }
+] as const
+
+describe("custom models end to end (real NATS, PyTorch and TF.js)", () => {
+  it("an imported PyTorch model is fine-tuned by a PyTorch trainer and a TF.js trainer, both verified, then published by the DAO", async () => {
+    await using net = await networkHarness(server.url, nodes, [], { protocol: { votingSeconds: 1, commitSeconds: 120 } })
+    const { tf } = await loadTf()
+
+    // Made elsewhere: PyTorch trains a digits MLP for a few steps and exports it as ONNX.
+    const torch = await startPytorchExecutor()
+    const layers = digitsMlpLayers(tf, 9)
+    const own = digits.decode(digits.publicData({ shards: 1, trainSamples: 300, heldOutSamples: 1 }).training[0]!, {})
+    const plan = { epochs: 1, batchSize: 32, learningRate: 0.01, optimizer: "adam" as const, seed: 1 }
+    const trainer = await externalStepTrainer(torch, layers, own.count, (rows) => gatherRows(own, rows), plan, { weights: getWeightBytes(layers), optimizer: freshOptimizerState(layers, plan) })
+    await trainer.run(0, 5)
+    const onnx = new Uint8Array(Buffer.from(String((await torch.request("export-onnx")).onnx), "base64"))
+    await torch.close()
+    layers.dispose()
+
+    // Submitted through the standard interface.
+    const artefactHash = await apiWeightsWriter(net.api.client.transport, net.api.client.key).put(onnx)
+    const manifest = {
+      manifestVersion: 1,
+      framework: "onnx",
+      artefact: "digits-mlp.onnx",
+      workload: "digits",
+      metric: "accuracy",
+      inputs: [{ name: "input", shape: [null, 64], dtype: "float32" }],
+      outputs: [{ name: "output", shape: [null, 10], dtype: "float32" }],
+      preprocessing: "pixel-counts-over-16",
+      postprocessing: "class-probabilities",
+      producer: "PyTorch 1.13 via torch.onnx.export"
+    }
+    const imported = (await net.api.client.command("ImportModel", { name: "digits from PyTorch", manifest, artefactHash })).results[0]!.events[0]!.data
+    expect(imported.origin).toMatchObject({ _tag: "Imported", artefactHash, manifest: { framework: "onnx" } })
+
+    const budget = 10_000_000n
+    const created = await net.createWorkloadTask("CUSTOM1", {
+      workload: "digits",
+      topology: imported.topology,
+      baseModelId: imported.modelId,
+      data: { shards: 2, trainSamples: 1200, heldOutSamples: 500 },
+      objective: { metric: "accuracy", target: 0.999 },
+      maxRounds: 2,
+      learningRate: 0.01,
+      roundDeadlineSeconds: 1200,
+      budget
+    })
+    const run = await checkWorkloadRun(net, { taskId: "CUSTOM1", modelId: created.modelId, workload: "digits", metric: "accuracy", rounds: 2, budget, validationHash: created.validation.contentHash, timeoutMs: 900_000 })
+    expect(run.after).toBeGreaterThan(0.8)
+    // Each trainer's proof names its framework; validators replayed both kinds.
+    const backends = Object.fromEntries(run.events.filter((e) => e.type === "ResultSubmitted").map((e) => [e.data.nodeId, e.data.proof.backend]))
+    expect(backends.trainerA).toMatch(/^pytorch-1\.13/)
+    expect(backends.trainerB).not.toMatch(/^pytorch/)
+
+    // Published by the DAO; the final version downloads as ONNX.
+    const version = run.versions[run.versions.length - 1].data.version as number
+    const position = await publishByDao(net, created.modelId, version, "publish-custom")
+    const model = (await net.api.client.get(`/models/${created.modelId}?minPosition=${position}`)).model
+    expect(model).toMatchObject({ status: "published", origin: { kind: "imported", framework: "onnx", producer: "PyTorch 1.13 via torch.onnx.export" } })
+    expect((await net.api.app.inject({ method: "GET", url: `/models/${created.modelId}/versions/${version}/export?format=onnx` })).statusCode).toBe(200)
+  }, 1_200_000)
+})
