@@ -82,7 +82,7 @@ export const workloadPaths = {
     get: {
       operationId: "exportModel",
       summary:
-        "A model version as TF.js Layers artifacts (model topology, weight specs, weights as base64), built by its workload from the weights the log recorded (custom transformer layers are named Neura*); ?format=onnx answers an ONNX model (opset 13, input 'input', output 'output', images NHWC as in TF.js) for Sequential models of Dense, Conv2D, MaxPooling2D, Flatten and Reshape layers, 400 ExportUnsupported otherwise (e.g. the transformer and CLIP custom layers)",
+        "A model version as TF.js Layers artifacts (model topology, weight specs, weights as base64), built by its workload from the weights the log recorded (custom transformer layers are named Neura*); ?format=onnx answers an ONNX model (opset 13, input 'input', output 'output', images NHWC as in TF.js) for every workload's models (Dense, Conv2D, MaxPooling2D, Flatten, Reshape, Add, pooling, and the network's attention, positions, layer-norm and CLIP layers; several inputs are named by their input layer), 400 ExportUnsupported for a layer without a writer",
       tags: ["models"],
       parameters: [p("modelId"), p("version"), { name: "format", in: "query", required: false, schema: { type: "string", enum: ["tfjs", "onnx"] } }],
       responses: {

@@ -10,6 +10,9 @@ import type { Samples } from "../../../workloads/kit/samples"
 import { spokenDigitsLayers } from "../../../workloads/spoken-digits"
 import { warehouseAgent } from "../../../workloads/warehouse-agent"
 import type { Workload } from "../../../workloads/workload"
+import { spamTransformer } from "../../../workloads/spam-transformer"
+import { mobyChars } from "../../../workloads/moby-chars"
+import { emojiClip } from "../../../workloads/emoji-clip"
 
 /**
  * ONNX export checked by another runtime: trained models written as ONNX and
@@ -21,11 +24,17 @@ const ort = createRequire(import.meta.url)("onnxruntime-node") as {
   Tensor: new (type: string, data: Float32Array, dims: Array<number>) => unknown
 }
 
-/** The largest difference between onnxruntime's and TF.js's outputs on `x`. */
-const worstDifference = async (tf: Tf, model: LayersModel, x: Float32Array, shape: Array<number>) => {
+/** The largest difference between onnxruntime's and TF.js's outputs on `x` (one input), or on inputs named by their layer. */
+const worstDifference = async (tf: Tf, model: LayersModel, x: Float32Array | Record<string, Float32Array>, shape: Array<number> | Record<string, Array<number>>) => {
   const session = await ort.InferenceSession.create(layersToOnnx(model, "check"))
-  const got = (await session.run({ input: new ort.Tensor("float32", x, shape) })).output!.data
-  const expected = tf.tidy(() => (model.predict(tf.tensor(x, shape)) as Tensor).dataSync() as Float32Array)
+  const feeds = x instanceof Float32Array ? { input: [x, shape as Array<number>] as const } : Object.fromEntries(Object.entries(x).map(([k, v]) => [k, [v, (shape as Record<string, Array<number>>)[k]!] as const]))
+  const got = (await session.run(Object.fromEntries(Object.entries(feeds).map(([k, [v, s]]) => [k, new ort.Tensor("float32", v, [...s])])))).output!.data
+  const tfInputs = model.inputs.map((t) => (x instanceof Float32Array ? tf.tensor(x, shape as Array<number>) : tf.tensor(x[t.sourceLayer.name]!, (shape as Record<string, Array<number>>)[t.sourceLayer.name]!)))
+  const expected = tf.tidy(() => (model.predict(tfInputs.length === 1 ? tfInputs[0]! : tfInputs) as Tensor).dataSync() as Float32Array)
+  tfInputs.forEach((t) => t.dispose())
+  // Outputs that barely vary would match whatever the graph computed: the check needs spread.
+  const mean = expected.reduce((a, b) => a + b, 0) / expected.length
+  expect(Math.sqrt(expected.reduce((a, b) => a + (b - mean) ** 2, 0) / expected.length), `${model.name}: outputs vary`).toBeGreaterThan(0.01)
   expect(got.length).toBe(expected.length)
   let worst = 0
   for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i]! - expected[i]!))
@@ -71,6 +80,34 @@ describe("ONNX export", () => {
       expect(await worstDifference(tf, model, random(shape.reduce((a, b) => a * b, 1)), shape), model.name).toBeLessThan(1e-5)
       model.dispose()
     }
+  }, 60_000)
+
+  it("the transformer classifier, the causal language model and the two-input CLIP encoder export too (attention, positions, norms)", async () => {
+    const { tf } = await loadTf()
+    // Untrained models answer nearly uniform distributions; larger weights make them decisive, so a wrong op shows.
+    const sharpen = <M extends LayersModel>(m: M, by: number) => {
+      m.setWeights(m.getWeights().map((w) => w.mul(by)))
+      return m
+    }
+    const oneHot = (rows: number, len: number, vocab: number) => {
+      const x = new Float32Array(rows * len * vocab)
+      for (let r = 0; r < rows * len; r++) x[r * vocab + ((r * 7919) % vocab)] = 1
+      return x
+    }
+    const spam = spamTransformer.exampleTopology as any
+    const spamModel = sharpen(await spamTransformer.build(tf, { ...spam, vocab: 256, seqLen: 16 }), 3)
+    expect(await worstDifference(tf, spamModel, oneHot(3, 16, 256), [3, 16, 256])).toBeLessThan(1e-5)
+    spamModel.dispose()
+    const moby = mobyChars.exampleTopology as any
+    const lm = sharpen(await mobyChars.build(tf, { ...moby, seqLen: 16 }), 3)
+    expect(await worstDifference(tf, lm, oneHot(2, 16, moby.vocab), [2, 16, moby.vocab])).toBeLessThan(1e-5)
+    lm.dispose()
+    const clip = emojiClip.exampleTopology as any
+    const clipModel = sharpen(await emojiClip.build(tf, clip), 3)
+    const pixels = clipModel.inputs.find((t) => t.sourceLayer.name === "image")!.shape[1]!
+    const image = Float32Array.from({ length: 4 * pixels }, (_, i) => (i % 13) / 13)
+    expect(await worstDifference(tf, clipModel, { image, text: oneHot(4, clip.textLen, clip.vocab) }, { image: [4, pixels], text: [4, clip.textLen, clip.vocab] })).toBeLessThan(1e-5)
+    clipModel.dispose()
   }, 60_000)
 
   it("refuses a model with a layer it has no writer for, naming it", async () => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { createRequire } from "node:module"
 import { sha256Hex } from "../../../infra/contentHash"
 import { honestNodes, networkHarness } from "../../support/networkHarness"
 import { startNatsServer, type NatsServer } from "../../support/natsServer"
@@ -58,7 +59,12 @@ describe("moby-chars end to end (real NATS, real TF.js)", () => {
     expect(exported).toMatchObject({ workload: "moby-chars", format: "tfjs-layers-model" })
     expect(sha256Hex(Buffer.from(exported.weightData, "base64"))).toBe(exported.weightsHash)
     expect(JSON.stringify(exported.modelTopology)).toContain("NeuraSelfAttention")
-    // No ONNX writer for its custom attention layers: a clear 400 naming the layer.
-    await expect(client.get(`/models/${created.modelId}/versions/${version}/export?format=onnx`)).rejects.toMatchObject({ status: 400, problem: { code: "ExportUnsupported" } })
+    // And as ONNX, attention included: onnxruntime answers a next-character distribution per position.
+    const onnxBytes = await net.api.app.inject({ method: "GET", url: `/models/${created.modelId}/versions/${version}/export?format=onnx` })
+    expect(onnxBytes.statusCode).toBe(200)
+    const ort = createRequire(import.meta.url)("onnxruntime-node")
+    const session = await ort.InferenceSession.create(new Uint8Array(onnxBytes.rawPayload))
+    const out = await session.run({ input: new ort.Tensor("float32", new Float32Array(32 * 97), [1, 32, 97]) })
+    expect(out.output.dims).toEqual([1, 32, 97])
   }, 600_000)
 })
