@@ -1,20 +1,9 @@
 import type { Tf } from "../../infra/ml/tf"
-import { layersClassifier } from "../kit/layersClassifier"
+import { layersClassifier, twoStageCnn } from "../kit/layersClassifier"
 import { CLASSES, RECORD, SIDE, decodeRecords, fashionRecords } from "./data"
 
 /** A small CNN for 28×28 grey images: two conv/pool stages and a softmax. */
-export const fashionCnnLayers = (tf: Tf, seed = 1) =>
-  tf.sequential({
-    name: "fashion_cnn",
-    layers: [
-      tf.layers.conv2d({ name: "conv1", inputShape: [SIDE, SIDE, 1], filters: 8, kernelSize: 3, activation: "relu", kernelInitializer: tf.initializers.glorotUniform({ seed }) }),
-      tf.layers.maxPooling2d({ name: "pool1", poolSize: 2 }),
-      tf.layers.conv2d({ name: "conv2", filters: 16, kernelSize: 3, activation: "relu", kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }) }),
-      tf.layers.maxPooling2d({ name: "pool2", poolSize: 2 }),
-      tf.layers.flatten({ name: "flat" }),
-      tf.layers.dense({ name: "output", units: CLASSES, activation: "softmax", kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 2 }) })
-    ]
-  })
+export const fashionCnnLayers = (tf: Tf, seed = 1) => twoStageCnn(tf, { name: "fashion_cnn", inputShape: [SIDE, SIDE, 1], classes: CLASSES, seed })
 
 export const fashionCnn = layersClassifier({
   id: "fashion-cnn",

@@ -1,4 +1,5 @@
 import { fedAvg } from "../../infra/ml/model"
+import type { Tf } from "../../infra/ml/tf"
 import type { Samples } from "./samples"
 import { batchTensors, measure } from "./classification"
 import { sequentialProblem } from "./layersJson"
@@ -54,3 +55,17 @@ export const layersClassifier = (w: {
     publicData: w.publicData
   }
 }
+
+/** A small CNN for one-channel "images" (pictures, log-mel frames): conv/pool twice, then a softmax over the classes. */
+export const twoStageCnn = (tf: Tf, o: { readonly name: string; readonly inputShape: [number, number, 1]; readonly classes: number; readonly seed: number }) =>
+  tf.sequential({
+    name: o.name,
+    layers: [
+      tf.layers.conv2d({ name: "conv1", inputShape: o.inputShape, filters: 8, kernelSize: 3, activation: "relu", kernelInitializer: tf.initializers.glorotUniform({ seed: o.seed }) }),
+      tf.layers.maxPooling2d({ name: "pool1", poolSize: 2 }),
+      tf.layers.conv2d({ name: "conv2", filters: 16, kernelSize: 3, activation: "relu", kernelInitializer: tf.initializers.glorotUniform({ seed: o.seed + 1 }) }),
+      tf.layers.maxPooling2d({ name: "pool2", poolSize: 2 }),
+      tf.layers.flatten({ name: "flat" }),
+      tf.layers.dense({ name: "output", units: o.classes, activation: "softmax", kernelInitializer: tf.initializers.glorotUniform({ seed: o.seed + 2 }) })
+    ]
+  })

@@ -1,6 +1,6 @@
 import type { Tf } from "../../infra/ml/tf"
 import { logMelFrames, type LogMelOptions } from "../kit/audio"
-import { layersClassifier } from "../kit/layersClassifier"
+import { layersClassifier, twoStageCnn } from "../kit/layersClassifier"
 import type { Samples } from "../kit/samples"
 import { contiguousParts } from "../workload"
 import { RECIPE, encodeUtterances, readUtterances, recipeRecord, utterances } from "./recipe"
@@ -28,18 +28,7 @@ const decode = (bytes: Uint8Array): Samples => {
 }
 
 /** A small CNN over log-mel frames: conv/pool twice (time × frequency), then a softmax over the words. */
-export const spokenDigitsLayers = (tf: Tf, seed = 1) =>
-  tf.sequential({
-    name: "spoken_digits_cnn",
-    layers: [
-      tf.layers.conv2d({ name: "conv1", inputShape: [FEATURES.frames, FEATURES.mels, 1], filters: 8, kernelSize: 3, activation: "relu", kernelInitializer: tf.initializers.glorotUniform({ seed }) }),
-      tf.layers.maxPooling2d({ name: "pool1", poolSize: 2 }),
-      tf.layers.conv2d({ name: "conv2", filters: 16, kernelSize: 3, activation: "relu", kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }) }),
-      tf.layers.maxPooling2d({ name: "pool2", poolSize: 2 }),
-      tf.layers.flatten({ name: "flat" }),
-      tf.layers.dense({ name: "output", units: WORDS, activation: "softmax", kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 2 }) })
-    ]
-  })
+export const spokenDigitsLayers = (tf: Tf, seed = 1) => twoStageCnn(tf, { name: "spoken_digits_cnn", inputShape: [FEATURES.frames, FEATURES.mels, 1], classes: WORDS, seed })
 
 export const spokenDigits = layersClassifier({
   id: "spoken-digits",

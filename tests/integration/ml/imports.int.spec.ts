@@ -9,6 +9,7 @@ import { digits, digitsMlpLayers } from "../../../workloads/digits"
 import { tfjsLayersExport } from "../../../workloads/kit/export"
 import { layersToOnnx } from "../../../workloads/kit/onnx"
 import { apiHarness } from "../../support/apiHarness"
+import { digitsManifest } from "../../support/manifests"
 import { isolatedJetStreamLog } from "../../support/jetStreamLayer"
 import { startNatsServer, type NatsServer } from "../../support/natsServer"
 
@@ -29,18 +30,8 @@ afterAll(async () => {
   await server?.stop()
 })
 
-const manifest = (framework: NeuraModelManifest["framework"], change: Partial<NeuraModelManifest> = {}): NeuraModelManifest => ({
-  manifestVersion: 1,
-  framework,
-  artefact: framework === "onnx" ? "model.onnx" : "model.json",
-  workload: "digits",
-  metric: "accuracy",
-  inputs: [{ name: "input", shape: [null, 64], dtype: "float32" }],
-  outputs: [{ name: "output", shape: [null, 10], dtype: "float32" }],
-  preprocessing: "pixel-counts-over-16",
-  postprocessing: "class-probabilities",
-  ...change
-})
+const manifest = (framework: NeuraModelManifest["framework"], change: Partial<NeuraModelManifest> = {}): NeuraModelManifest =>
+  digitsManifest({ framework, artefact: framework === "onnx" ? "model.onnx" : "model.json", ...change })
 
 const predictions = (tf: Tf, model: LayersModel, x: Float32Array) => tf.tidy(() => Array.from((model.predict(tf.tensor2d(x, [x.length / 64, 64])) as Tensor).dataSync()))
 

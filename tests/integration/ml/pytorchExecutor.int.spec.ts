@@ -8,6 +8,7 @@ import { loadTf } from "../../../infra/ml/tf"
 import { digits, digitsMlpLayers } from "../../../workloads/digits"
 import { importArtefact } from "../../../workloads/kit/importers"
 import { gatherRows } from "../../../workloads/kit/samples"
+import { digitsManifest } from "../../support/manifests"
 
 /**
  * The reference PyTorch executor (infra/ml/pytorch/worker.py, Debian's
@@ -58,18 +59,7 @@ describe("PyTorch executor (stdio protocol)", () => {
 
     // Exported by torch.onnx and imported by the network's converter: the same predictions.
     const onnx = new Uint8Array(Buffer.from(String((await executor.request("export-onnx")).onnx), "base64"))
-    const manifest = {
-      manifestVersion: 1 as const,
-      framework: "onnx" as const,
-      artefact: "model.onnx",
-      workload: "digits",
-      metric: "accuracy",
-      inputs: [{ name: "input", shape: [null, 64], dtype: "float32" as const }],
-      outputs: [{ name: "output", shape: [null, 10], dtype: "float32" as const }],
-      preprocessing: "pixel-counts-over-16",
-      postprocessing: "class-probabilities"
-    }
-    const imported = await importArtefact(tf, manifest, digits, onnx)
+    const imported = await importArtefact(tf, digitsManifest(), digits, onnx)
     const predict = (m: { predict: typeof model.predict }) => tf.tidy(() => Array.from((m.predict(tf.tensor2d(held.x, [held.count, 64])) as Tensor).dataSync()))
     const want = predict(model)
     predict(imported).forEach((v, i) => expect(v).toBeCloseTo(want[i]!, 5))

@@ -9,6 +9,7 @@ import { gatherRows } from "../../../workloads/kit/samples"
 import { networkHarness } from "../../support/networkHarness"
 import { startNatsServer, type NatsServer } from "../../support/natsServer"
 import { checkWorkloadRun, publishByDao } from "../../support/workloadE2e"
+import { digitsManifest } from "../../support/manifests"
 
 /**
  * Custom models through the standard interface, on the network: a digits MLP
@@ -53,18 +54,7 @@ describe("custom models end to end (real NATS, PyTorch and TF.js)", () => {
 
     // Submitted through the standard interface.
     const artefactHash = await apiWeightsWriter(net.api.client.transport, net.api.client.key).put(onnx)
-    const manifest = {
-      manifestVersion: 1,
-      framework: "onnx",
-      artefact: "digits-mlp.onnx",
-      workload: "digits",
-      metric: "accuracy",
-      inputs: [{ name: "input", shape: [null, 64], dtype: "float32" }],
-      outputs: [{ name: "output", shape: [null, 10], dtype: "float32" }],
-      preprocessing: "pixel-counts-over-16",
-      postprocessing: "class-probabilities",
-      producer: "PyTorch 1.13 via torch.onnx.export"
-    }
+    const manifest = digitsManifest({ producer: "PyTorch 1.13 via torch.onnx.export" })
     const imported = (await net.api.client.command("ImportModel", { name: "digits from PyTorch", manifest, artefactHash })).results[0]!.events[0]!.data
     expect(imported.origin).toMatchObject({ _tag: "Imported", artefactHash, manifest: { framework: "onnx" } })
 

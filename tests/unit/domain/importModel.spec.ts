@@ -5,22 +5,12 @@ import type { NeuraModelManifest } from "../../../domain/model/manifest"
 import { manifestProblem } from "../../../workloads/kit/importers"
 import { workloads } from "../../../workloads/registry"
 import { deciderSpec } from "../../support/deciderSpec"
+import { digitsManifest } from "../../support/manifests"
 import { hash32 } from "../../support/events"
 import { T0, modelId, owner } from "../../support/fixtures"
 
 const spec = deciderSpec(model)
-const manifest: NeuraModelManifest = {
-  manifestVersion: 1,
-  framework: "onnx",
-  artefact: "digits-mlp.onnx",
-  workload: "digits",
-  metric: "accuracy",
-  inputs: [{ name: "x", shape: [null, 64], dtype: "float32" }],
-  outputs: [{ name: "probabilities", shape: [null, 10], dtype: "float32" }],
-  preprocessing: "pixel-counts-over-16",
-  postprocessing: "class-probabilities",
-  producer: "PyTorch 1.13"
-}
+const manifest = digitsManifest({ producer: "PyTorch 1.13" })
 const topology = { class_name: "Sequential", config: { name: "imported", layers: [] } }
 const importing = (conversion: ConstructorParameters<typeof ImportModel>[0]["conversion"]) =>
   new ImportModel({ modelId, name: "digits from torch", manifest, artefactHash: hash32(0xa1), conversion, actor: owner, at: T0 })
