@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest"
-import { recoverSignerAsync, stopRecoverPool } from "../../infra/identity/recoverPool"
+import { recoverInPool, recoverSignerAsync, stopRecoverPool } from "../../infra/identity/recoverPool"
 import { commandDigest, generateKeyPair, recoverSigner, recoverSignerUncached, signCommand, signDigest } from "../../infra/identity/signature"
 
 afterAll(async () => {
@@ -7,12 +7,13 @@ afterAll(async () => {
 })
 
 describe("secp256k1 identities", () => {
-  it("a signed command recovers to its signer, in-process and in the worker pool alike", async () => {
+  it("a signed command recovers to its signer: natively, in the noble worker pool and in-process alike", async () => {
     for (let i = 0; i < 5; i++) {
       const key = generateKeyPair()
       const body = signCommand(key, "RegisterNode", { n: i })
       const digest = commandDigest({ type: "RegisterNode", commandId: body.commandId, issuedAt: body.issuedAt, signer: body.signer, payload: body.payload })
-      // The pool first (nothing cached yet, so a worker answers), then the uncached in-process path.
+      // A worker thread (noble, the fallback), the API's path (native here), then the uncached in-process path.
+      expect(await recoverInPool(digest, body.signature)).toBe(key.address)
       expect(await recoverSignerAsync(digest, body.signature)).toBe(key.address)
       expect(recoverSignerUncached(digest, body.signature)).toBe(key.address)
       expect(recoverSigner(digest, body.signature)).toBe(key.address)
@@ -25,7 +26,8 @@ describe("secp256k1 identities", () => {
     const flipped = `${signature.slice(0, 10)}${signature[10] === "0" ? "1" : "0"}${signature.slice(11)}`
     const badV = `${signature.slice(0, 130)}1d`
     for (const s of [flipped, badV, "0x1234", `0x${"00".repeat(65)}`]) {
-      const fromWorker = await recoverSignerAsync(digest, s)
+      const fromWorker = await recoverInPool(digest, s)
+      expect(await recoverSignerAsync(digest, s)).toBe(recoverSignerUncached(digest, s))
       const inProcess = recoverSignerUncached(digest, s)
       expect(inProcess).not.toBe(key.address)
       expect(fromWorker).toBe(inProcess)

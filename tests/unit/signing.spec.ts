@@ -9,11 +9,17 @@ import {
   commandMessage,
   personalMessageDigest,
   recoverSignerUncached,
+  recoverWithNative,
+  recoverWithNoble,
+  signDigest,
+  type Hex,
   SECP256K1_HALF_N,
   signCommand,
   signingDomain
 } from "../../infra/identity/signature"
 import { devKey } from "../../infra/identity/devKeys"
+import { nativeSecp256k1 } from "../../infra/identity/nativeRecover"
+import { keccak256Hex } from "../../infra/keccak"
 import { apiHarness } from "../support/apiHarness"
 
 const N = SECP256K1_HALF_N * 2n + 1n
@@ -133,5 +139,48 @@ describe("the API accepts wallet signatures and refuses malleable ones", () => {
     expect(r.statusCode).toBe(401)
     expect(r.json().code).toBe("InvalidSignature")
     expect((await api.client.get("/health")).headPosition).toBe(before)
+  })
+})
+
+describe("signature recovery: native libsecp256k1 and noble agree", () => {
+  const digestOf = (i: number) => keccak256Hex(`message ${i}`) as Hex
+  const flipS = (signature: string) => {
+    const s = BigInt(`0x${signature.slice(66, 130)}`)
+    const high = (0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n - s).toString(16).padStart(64, "0")
+    const v = parseInt(signature.slice(130), 16) === 27 ? "1c" : "1b"
+    return `${signature.slice(0, 66)}${high}${v}`
+  }
+
+  it("the native binding loads here (the package ships linux-x64 prebuilds)", () => expect(nativeSecp256k1).toBeDefined())
+
+  it("gives the same signer for the same inputs: valid, wrong v, wrong digest, high s, zero or out-of-range r and s, malformed", () => {
+    const cases: Array<[Hex, string]> = []
+    for (let i = 0; i < 40; i++) {
+      const key = devKey(`recovery-${i}`)
+      const digest = digestOf(i)
+      const signature = signDigest(digest, key.secretKey)
+      cases.push(
+        [digest, signature],
+        [digestOf(i + 1000), signature],
+        [digest, `${signature.slice(0, 130)}${signature.endsWith("1b") ? "1c" : "1b"}`],
+        [digest, flipS(signature)],
+        [digest, `0x${"00".repeat(32)}${signature.slice(66)}`],
+        [digest, `${signature.slice(0, 66)}${"00".repeat(32)}${signature.slice(130)}`],
+        [digest, `0x${"ff".repeat(32)}${signature.slice(66)}`],
+        [digest, signature.slice(0, 100)],
+        [`0x1234` as Hex, signature]
+      )
+    }
+    let valid = 0
+    for (const [digest, signature] of cases) {
+      const native = recoverWithNative(digest, signature)
+      expect(native, `${digest} ${signature}`).toBe(recoverWithNoble(digest, signature))
+      if (native) valid++
+    }
+    // Each valid signature recovers its signer; the high-s twin and the garbage do not.
+    expect(valid).toBeGreaterThanOrEqual(40)
+    const key = devKey("recovery-0")
+    expect(recoverWithNative(digestOf(0), signDigest(digestOf(0), key.secretKey))).toBe(key.address)
+    expect(recoverWithNative(digestOf(0), flipS(signDigest(digestOf(0), key.secretKey)))).toBeUndefined()
   })
 })
