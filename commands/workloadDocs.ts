@@ -1,6 +1,6 @@
 import { Schema } from "effect"
 import { jsonResponse, jsonSchema, problems } from "./openapiParts"
-import { TensorSpec } from "../domain/model/manifest"
+import { NeuraModelManifest, TensorSpec } from "../domain/model/manifest"
 import { WeightsStored } from "./responses"
 import { MAX_WEIGHTS_BYTES } from "./routes/weights"
 import { EpisodeRequest, GenerateRequest } from "./routes/workloads"
@@ -84,12 +84,19 @@ export const workloadPaths = {
       summary:
         "A model version as TF.js Layers artifacts (model topology, weight specs, weights as base64), built by its workload from the weights the log recorded (custom transformer layers are named Neura*); ?format=onnx answers an ONNX model (opset 13, input 'input', output 'output', images NHWC as in TF.js) for every workload's models (Dense, Conv2D, MaxPooling2D, Flatten, Reshape, Add, pooling, and the network's attention, positions, layer-norm and CLIP layers; several inputs are named by their input layer), 400 ExportUnsupported for a layer without a writer",
       tags: ["models"],
-      parameters: [p("modelId"), p("version"), { name: "format", in: "query", required: false, schema: { type: "string", enum: ["tfjs", "onnx"] } }],
+      parameters: [p("modelId"), p("version"), { name: "format", in: "query", required: false, schema: { type: "string", enum: ["tfjs", "onnx", "manifest"] } }],
       responses: {
         "200": {
-          description: "the artifacts (JSON), or with ?format=onnx the ONNX model's bytes",
+          description: "the artifacts (JSON), with ?format=onnx the ONNX model's bytes, with ?format=manifest its neura-model.json (what ImportModel takes back)",
           content: {
-            ...jsonResponse("", Schema.Struct({ modelId: S, version: N, workload: S, weightsHash: S, format: S, modelTopology: Schema.Unknown, weightSpecs: Schema.Unknown, weightData: S })).content,
+            "application/json": {
+              schema: {
+                oneOf: [
+                  jsonSchema(Schema.Struct({ modelId: S, version: N, workload: S, weightsHash: S, format: S, modelTopology: Schema.Unknown, weightSpecs: Schema.Unknown, weightData: S })),
+                  jsonSchema(NeuraModelManifest)
+                ]
+              }
+            },
             "application/octet-stream": { schema: octets }
           }
         },

@@ -2,6 +2,7 @@ import type { LayersModel } from "@tensorflow/tfjs"
 import { Schema } from "effect"
 import type { FastifyPluginAsync } from "fastify"
 import { ModelVersionNotFound } from "../../domain/model/errors"
+import { NeuraModelManifest } from "../../domain/model/manifest"
 import { ModelId, NonNegativeInt, PositiveInt } from "../../domain/primitives"
 import { setWeightBytes } from "../../infra/ml/model"
 import { loadTf } from "../../infra/ml/tf"
@@ -68,9 +69,25 @@ export const workloadRoutes: FastifyPluginAsync<{ runtime: ApiRuntime; weights: 
   }
   app.get<{ Params: { modelId: string; version: string }; Querystring: { format?: string } }>("/models/:modelId/versions/:version/export", async (request, reply) => {
     const format = request.query.format ?? "tfjs"
-    if (format !== "tfjs" && format !== "onnx") throw new InvalidRequest({ detail: "format is tfjs (default) or onnx" })
+    if (format !== "tfjs" && format !== "onnx" && format !== "manifest") throw new InvalidRequest({ detail: "format is tfjs (default), onnx or manifest" })
     const { modelId, version, state, v, workload } = await loadVersion(versionRef(request.params), () => true)
     if (!workload) throw new NoWorkloadForModel({ modelId })
+    if (format === "manifest") {
+      // The neura-model.json that goes with ?format=onnx: what ImportModel (here or on another network) takes back.
+      if (!workload.io) throw new ExportUnsupported({ modelId, detail: `workload ${workload.id} declares no io: its models are not importable` })
+      return {
+        manifestVersion: 1,
+        framework: "onnx",
+        artefact: `${modelId}-v${version}.onnx`,
+        workload: workload.id,
+        metric: workload.primaryMetric,
+        inputs: workload.io.inputs,
+        outputs: workload.io.outputs,
+        preprocessing: workload.io.preprocessing,
+        postprocessing: workload.io.postprocessing,
+        producer: `NeuraLink ${modelId} v${version} (weights ${v.weightsHash})`
+      } satisfies NeuraModelManifest
+    }
     const { tf } = await loadTf()
     const model = await workload.build(tf, state.topology)
     try {

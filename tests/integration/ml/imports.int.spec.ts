@@ -63,6 +63,17 @@ describe("ImportModel: custom models through neura-model.json (real JetStream, r
     onnx.got.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 6))
     expect(await api.client.get(`/models/${onnx.modelId}?minPosition=${onnx.position}`)).toMatchObject({ model: { origin: { kind: "imported", framework: "onnx", workload: "digits", producer: "a test" } } })
 
+    // Round trip through the standard interface: the version's ONNX and its neura-model.json, imported again.
+    const onnxBack = await api.app.inject({ method: "GET", url: `/models/${onnx.modelId}/versions/1/export?format=onnx` })
+    const manifestBack = await api.client.get(`/models/${onnx.modelId}/versions/1/export?format=manifest`)
+    expect(manifestBack).toMatchObject({ manifestVersion: 1, framework: "onnx", workload: "digits", metric: "accuracy", preprocessing: "pixel-counts-over-16" })
+    const again = await api.client.command("ImportModel", { name: "round trip", manifest: manifestBack, artefactHash: await upload.put(new Uint8Array(onnxBack.rawPayload)) })
+    const [, againV1] = again.results[0]!.events as [any, any]
+    const roundTrip = await digits.build(tf, (again.results[0]!.events[0] as any).data.topology)
+    setWeightBytes(tf, roundTrip, await weights.get(againV1.data.weightsHash))
+    predictions(tf, roundTrip, held.x).forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 6))
+    roundTrip.dispose()
+
     // A TF.js Layers model.json with inlined weights (what GET .../export answers), and the same topology as Keras JSON.
     const exported = await tfjsLayersExport(tf, original)
     const layers = await importAndLoad("tfjs-layers", new TextEncoder().encode(JSON.stringify(exported)))
