@@ -109,14 +109,16 @@ export const workloadRoutes: FastifyPluginAsync<{ runtime: ApiRuntime; weights: 
   })
 
   /**
-   * A published version built by the first workload `want` accepts (409 when
-   * not published or delisted, `refuse()` when no such workload builds it),
+   * A published version built by the first workload `want` accepts
+   * (`refuse()` when no such workload builds it, then 409 when not published
+   * or delisted),
    * kept among the last few built.
    */
   const publishedModel = async (ref: { modelId: string; version: number }, want: (w: Workload) => boolean, refuse: () => Error) => {
     const { modelId, version, state, v, workload } = await loadVersion(ref, want)
-    if (state.status === "delisted" || !state.publishedVersions.includes(version)) throw new ModelVersionNotPublished({ modelId, version })
+    // What the model is decides first: a classifier never generates, published or not.
     if (!workload) throw refuse()
+    if (state.status === "delisted" || !state.publishedVersions.includes(version)) throw new ModelVersionNotPublished({ modelId, version })
     const key = `${modelId}@${version}`
     let entry = built.get(key)
     if (!entry) {
