@@ -21,7 +21,7 @@ export const bareFit = async (tf: Tf, workload: Workload, model: LayersModel, sa
       const rows = order.subarray(from, Math.min(from + plan.batchSize, samples.count))
       if (estimateOf) {
         // Gradient-free workloads (evolution strategies): the estimate is the whole step's work.
-        const { grads } = estimateOf(rows, stepSeedOf(plan.seed, s))
+        const { grads } = await estimateOf(rows, stepSeedOf(plan.seed, s))
         optimizer.applyGradients(Object.entries(grads).map(([name, tensor]) => ({ name, tensor })))
         for (const g of Object.values(grads)) g.dispose()
         continue

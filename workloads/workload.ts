@@ -55,9 +55,10 @@ export interface Workload {
    * Workloads trained without backpropagation (the agents' evolution
    * strategies): one step's gradient estimate from its rows and its own seed,
    * keyed by variable name, which the plan's optimizer applies in place of
-   * `batch`. Must be deterministic in (weights, rows, stepSeed).
+   * `batch`. Must be deterministic in (weights, rows, stepSeed). Asynchronous
+   * so a long estimate can yield to the node's event loop (heartbeats, NATS).
    */
-  readonly estimate?: (tf: Tf, model: LayersModel, samples: Samples, indices: ArrayLike<number>, topology: Record<string, unknown>, stepSeed: number) => { grads: Record<string, Tensor>; loss: number }
+  readonly estimate?: (tf: Tf, model: LayersModel, samples: Samples, indices: ArrayLike<number>, topology: Record<string, unknown>, stepSeed: number) => Promise<{ grads: Record<string, Tensor>; loss: number }>
   /** The held-out metrics of a model. */
   readonly evaluate: (tf: Tf, model: LayersModel, samples: Samples, topology: Record<string, unknown>) => Metrics
   /**

@@ -56,7 +56,7 @@ export type BatchOf = (indices: Int32Array) => { xs: Tensor | Array<Tensor>; ys:
  * the step's loss; the step applies it with the plan's optimizer and
  * disposes it. `stepSeed` is the step's own seed (its perturbations).
  */
-export type EstimateOf = (indices: Int32Array, stepSeed: number) => { grads: Record<string, Tensor>; loss: number }
+export type EstimateOf = (indices: Int32Array, stepSeed: number) => Promise<{ grads: Record<string, Tensor>; loss: number }>
 
 /** Step s's seed under a plan: a validator replaying step s draws the same. */
 export const stepSeedOf = (planSeed: number, s: number) => ((planSeed >>> 0) * 65_537 + s) >>> 0
@@ -97,7 +97,7 @@ export const stepTrainer = (tf: Tf, model: LayersModel, sampleCount: number, pla
   const step = async (s: number): Promise<number> => {
     const rows = rowsOf(s)
     if (estimateOf) {
-      const { grads, loss } = estimateOf(rows, stepSeedOf(plan.seed, s))
+      const { grads, loss } = await estimateOf(rows, stepSeedOf(plan.seed, s))
       optimizer.applyGradients(Object.entries(grads).map(([name, tensor]) => ({ name, tensor })))
       for (const g of Object.values(grads)) g.dispose()
       return loss

@@ -63,7 +63,7 @@ const centredRanks = (values: ReadonlyArray<number>): Array<number> => {
  * an optimizer applies), flat in kernel-then-bias order, and the mean return
  * of the population (the step's "loss" is its negative).
  */
-export const esGradient = (layers: ReadonlyArray<DenseLayer>, episodes: ArrayLike<number>, s: EsSettings, stepSeed: number) => {
+export const esGradient = async (layers: ReadonlyArray<DenseLayer>, episodes: ArrayLike<number>, s: EsSettings, stepSeed: number) => {
   const n = sizeOf(layers)
   const pairs = Math.max(1, Math.floor(s.population / 2))
   const eps: Array<Float64Array> = []
@@ -72,6 +72,8 @@ export const esGradient = (layers: ReadonlyArray<DenseLayer>, episodes: ArrayLik
     const e = normals(stepSeed * 1009 + k, n)
     eps.push(e)
     returns.push(meanReturn(shifted(layers, e, s.sigma), episodes), meanReturn(shifted(layers, e, -s.sigma), episodes))
+    // A step is hundreds of episodes of plain JavaScript: let the node's event loop breathe between pairs.
+    await new Promise<void>((resolve) => setImmediate(resolve))
   }
   const ranks = centredRanks(returns)
   const gradient = new Float32Array(n)

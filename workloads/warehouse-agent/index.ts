@@ -96,9 +96,9 @@ export const warehouseAgent: Workload = {
   batch: () => {
     throw new Error("warehouse-agent trains by evolution strategies (estimate), not from tensors of rows")
   },
-  estimate: (tf, model, samples, indices, topology, stepSeed) => {
+  estimate: async (tf, model, samples, indices, topology, stepSeed) => {
     const t = policyTopology(topology)
-    const { gradient, meanReturn } = esGradient(denseLayersOf(model), seedsOf(samples, indices), t, stepSeed)
+    const { gradient, meanReturn } = await esGradient(denseLayersOf(model), seedsOf(samples, indices), t, stepSeed)
     const grads: Record<string, Tensor> = {}
     let o = 0
     for (const w of model.trainableWeights) {

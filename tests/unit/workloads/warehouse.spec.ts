@@ -66,21 +66,21 @@ describe("the warehouse (workloads/warehouse-agent/env.ts)", () => {
 })
 
 describe("evolution strategies (workloads/warehouse-agent/es.ts)", () => {
-  it("replays exactly: the same weights, episodes and step seed give the same gradient; another step seed another", () => {
+  it("replays exactly: the same weights, episodes and step seed give the same gradient; another step seed another", async () => {
     const layers = randomLayers(5)
-    const a = esGradient(layers, [1, 2, 3, 4], { sigma: 0.5, population: 8 }, 77)
-    expect(esGradient(layers, [1, 2, 3, 4], { sigma: 0.5, population: 8 }, 77)).toEqual(a)
+    const a = await esGradient(layers, [1, 2, 3, 4], { sigma: 0.5, population: 8 }, 77)
+    expect(await esGradient(layers, [1, 2, 3, 4], { sigma: 0.5, population: 8 }, 77)).toEqual(a)
     expect(a.gradient.length).toBe(FEATURES * 8 + 8 + 8 * ACTIONS.length + ACTIONS.length)
-    expect(esGradient(layers, [1, 2, 3, 4], { sigma: 0.5, population: 8 }, 78).gradient).not.toEqual(a.gradient)
+    expect((await esGradient(layers, [1, 2, 3, 4], { sigma: 0.5, population: 8 }, 78)).gradient).not.toEqual(a.gradient)
   })
 
-  it("climbs: descending its estimate raises the mean return of a policy on its episodes", () => {
+  it("climbs: descending its estimate raises the mean return of a policy on its episodes", async () => {
     let layers = randomLayers(9)
     const seeds = Array.from({ length: 32 }, (_, i) => i + 1)
     const meanReturn = (ls: Array<DenseLayer>) => seeds.reduce((s, seed) => s + runEpisode(networkPolicy(ls), seed).return, 0) / seeds.length
     const before = meanReturn(layers)
     for (let step = 0; step < 30; step++) {
-      const { gradient } = esGradient(layers, seeds.slice((step * 8) % 32, (step * 8) % 32 + 8), { sigma: 0.5, population: 16 }, step)
+      const { gradient } = await esGradient(layers, seeds.slice((step * 8) % 32, (step * 8) % 32 + 8), { sigma: 0.5, population: 16 }, step)
       let o = 0
       const descend = (a: Float32Array) => a.map((v) => v - 0.2 * gradient[o++]!)
       layers = layers.map((l) => ({ ...l, kernel: descend(l.kernel), bias: descend(l.bias) }))
