@@ -50,8 +50,11 @@ export const startLocalNetwork = async (options: {
   readonly log?: (line: string) => void
   /** The coordinator's clock (tests move it to make nodes look silent without waiting). */
   readonly coordinatorClock?: () => Date
+  /** The referee's executor, for contests over results trained with it. */
+  readonly coordinatorExecutor?: "pytorch"
 }) => {
   const tf = await loadTf()
+  const refereeExecutor = options.coordinatorExecutor === "pytorch" ? await startPytorchExecutor() : undefined
   const data = options.data
   const log = options.log ?? (() => undefined)
   const queue = options.queue ? { queue: options.queue } : {}
@@ -62,6 +65,7 @@ export const startLocalNetwork = async (options: {
     weights: options.weights,
     data,
     tf: async () => tf,
+    ...(refereeExecutor ? { executor: refereeExecutor } : {}),
     ...queue,
     ...(options.coordinatorClock ? { now: options.coordinatorClock } : {}),
     log: (l) => log(`[coordinator] ${l}`)
@@ -116,6 +120,7 @@ export const startLocalNetwork = async (options: {
       await Promise.all(workers.map((w) => w.stop()))
       await Promise.all(executors.map((e) => e.close()))
       await coordinator.stop()
+      await refereeExecutor?.close()
       await Promise.all(own.map((nc) => nc.close().catch(() => undefined)))
     }
   }

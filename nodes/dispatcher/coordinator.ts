@@ -1,3 +1,4 @@
+import type { ExternalExecutor } from "../../infra/ml/externalExecutor"
 import type { NatsConnection } from "@nats-io/transport-node"
 import { createHash } from "node:crypto"
 import { Effect, Fiber, Stream } from "effect"
@@ -44,6 +45,8 @@ export interface CoordinatorDeps {
   readonly weights: WeightsStoreShape
   readonly data: DataLibrary
   readonly tf: () => Promise<LoadedTf>
+  /** The executor the referee replays PyTorch results with (a contest over one needs it). */
+  readonly executor?: ExternalExecutor
   readonly queue?: WorkQueueConfig
   readonly capability?: string
   /** The coordinator's clock (heartbeat sightings, silence, round closing); injected by tests. */
@@ -160,7 +163,7 @@ export const startCoordinator = async (deps: CoordinatorDeps) => {
   const reexecute = async (t: TaskData, proof: TrainingProof, audit: Audit) =>
     reexecuteSegment(
       { proof, audit, workload: workloadOf(t).id, topology: topologyOf(t)!, shards: shardRefsOf(proof), plan: t.config.training },
-      { tf: await deps.tf(), weights: deps.weights, data: deps.data }
+      { tf: await deps.tf(), weights: deps.weights, data: deps.data, ...(deps.executor ? { executor: deps.executor } : {}) }
     )
 
   /** The referee: re-execute every contested result's audited segment. */

@@ -17,7 +17,8 @@ runNodeMain(
     const nc = await env.connectNats()
     const runtime = ManagedRuntime.make(EventStoreFromEnv("coordinator") as Layer.Layer<EventStore, unknown>)
     const store = await runtime.runPromise(EventStore.useSync((s) => s))
-    console.log(`[coordinator] ${env.key.address}; following the log`)
+    const external = await env.executor()
+    console.log(`[coordinator] ${env.key.address}; following the log${external.executor ? ` (referee replays ${external.executor.backend} too)` : ""}`)
     const coordinator = await startCoordinator({
       nc,
       store,
@@ -25,12 +26,14 @@ runNodeMain(
       weights: await nodeWeights(nc, env.apiUrl, env.key),
       data: await nodeData(nc),
       tf: () => loadTf(),
+      ...external,
       log: (l) => console.log(`[coordinator] ${l}`)
     })
-    return { nc, runtime, coordinator }
+    return { nc, runtime, coordinator, external }
   },
-  async ({ nc, runtime, coordinator }) => {
+  async ({ nc, runtime, coordinator, external }) => {
     await coordinator.stop()
+    await external.executor?.close()
     await Effect.runPromise(Effect.promise(() => runtime.dispose()))
     await nc.drain()
   }

@@ -25,7 +25,7 @@ export const networkHarness = async (
   url: string,
   nodes: ReadonlyArray<Omit<NodeSpec, "key">>,
   log: Array<string> = [],
-  options: { readonly coordinatorClock?: () => Date; readonly protocol?: Partial<ProtocolParams> } = {}
+  options: { readonly coordinatorClock?: () => Date; readonly protocol?: Partial<ProtocolParams>; readonly coordinatorExecutor?: "pytorch" } = {}
 ) => {
   const id = uniqueSuffix()
   const eventLog = isolatedJetStreamLog(url)
@@ -56,7 +56,8 @@ export const networkHarness = async (
     nodes: specs,
     queue,
     log: (l) => log.push(l),
-    ...(options.coordinatorClock ? { coordinatorClock: options.coordinatorClock } : {})
+    ...(options.coordinatorClock ? { coordinatorClock: options.coordinatorClock } : {}),
+    ...(options.coordinatorExecutor ? { coordinatorExecutor: options.coordinatorExecutor } : {})
   })
   return {
     api,

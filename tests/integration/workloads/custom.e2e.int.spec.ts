@@ -84,4 +84,23 @@ describe("custom models end to end (real NATS, PyTorch and TF.js)", () => {
     expect(model).toMatchObject({ status: "published", origin: { kind: "imported", framework: "onnx", producer: "PyTorch 1.13 via torch.onnx.export" } })
     expect((await net.api.app.inject({ method: "GET", url: `/models/${created.modelId}/versions/${version}/export?format=onnx` })).statusCode).toBe(200)
   }, 1_200_000)
+
+  it("a forged PyTorch run is caught by PyTorch judges, ruled forged by the referee's PyTorch replay, rejected and slashed", async () => {
+    const forgers = [{ ...nodes[0], behaviour: "forgeRun" as const }, ...nodes.slice(1)]
+    await using net = await networkHarness(server.url, forgers, [], { protocol: { commitSeconds: 120 }, coordinatorExecutor: "pytorch" })
+    const { tf } = await loadTf()
+    const layers = digitsMlpLayers(tf, 4)
+    const topology = layers.toJSON(null, false) as Record<string, unknown>
+    layers.dispose()
+    await net.createWorkloadTask("FORGED1", { workload: "digits", topology, data: { shards: 2, trainSamples: 1200, heldOutSamples: 500 }, objective: { metric: "accuracy", target: 0.999 }, maxRounds: 1, roundDeadlineSeconds: 1200 })
+    const events = await net.waitForEnd("FORGED1", 900_000)
+    const submitted = events.find((e) => e.type === "ResultSubmitted" && e.data.nodeId === "trainerA")
+    expect(submitted.data.proof.backend).toMatch(/^pytorch-1\.13/)
+    const last = events.filter((e) => (e.type === "ResultVerified" || e.type === "ResultRejected") && e.data.resultId === submitted.data.resultId).at(-1)
+    expect(last.type).toBe("ResultRejected")
+    expect(last.data.penalized).toBe(true)
+    expect(events.some((e) => e.type === "StakeSlashed" && e.data.nodeId === "trainerA")).toBe(true)
+    // The honest TF.js trainer's result stood.
+    expect(events.some((e) => e.type === "ResultVerified" && e.data.nodeId === "trainerB")).toBe(true)
+  }, 1_200_000)
 })
