@@ -25,21 +25,8 @@ export const startNodeWorker = async (options: {
   // Alive from the start: the coordinator measures silence from the last beat.
   const heartbeat = startHeartbeat(options.nc, options.nodeId, queue)
   let loop: Awaited<ReturnType<typeof runWorkLoop>> | undefined
-  const started = (async () => {
-    let jsm: JetStreamManager | undefined
-    while (!stopped) {
-      // Any failure here (no queue yet, JetStream briefly unavailable) means: look again shortly.
-      const exists = await (async () => {
-        jsm ??= await jetstreamManager(options.nc)
-        await jsm.consumers.info(queue.streamName, nodeConsumerName(options.nodeId))
-        return true
-      })().catch(() => false)
-      if (exists) break
-      await new Promise((r) => setTimeout(r, 300))
-    }
-    if (stopped) return
-    options.log(`${options.nodeId}: work queue ready`)
-    loop = await runWorkLoop({
+  const startLoop = () =>
+    runWorkLoop({
       nc: options.nc,
       nodeId: options.nodeId,
       queue,
@@ -61,6 +48,31 @@ export const startNodeWorker = async (options: {
         }
       }
     })
+  const started = (async () => {
+    let jsm: JetStreamManager | undefined
+    while (!stopped) {
+      // Any failure here (no queue yet, JetStream briefly unavailable) means: look again shortly.
+      const exists = await (async () => {
+        jsm ??= await jetstreamManager(options.nc)
+        await jsm.consumers.info(queue.streamName, nodeConsumerName(options.nodeId))
+        return true
+      })().catch(() => false)
+      if (exists) break
+      await new Promise((r) => setTimeout(r, 300))
+    }
+    if (stopped) return
+    options.log(`${options.nodeId}: work queue ready`)
+    // Starting the loop talks to JetStream too: on a loaded machine or during an outage that can
+    // time out. A node whose loop never started would heartbeat while never working: try again.
+    for (let attempt = 1; !stopped; attempt++) {
+      try {
+        loop = await startLoop()
+        return
+      } catch (e) {
+        options.log(`${options.nodeId}: work loop failed to start (attempt ${attempt}, retrying): ${e instanceof Error ? e.message : String(e)}`)
+        await new Promise((r) => setTimeout(r, Math.min(5_000, 500 * attempt)))
+      }
+    }
   })()
   // Never an unhandled rejection: a worker that cannot start says so.
   started.catch((e: unknown) => options.log(`${options.nodeId}: work loop failed to start: ${e instanceof Error ? e.message : String(e)}`))
