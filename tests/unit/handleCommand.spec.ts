@@ -1,0 +1,68 @@
+import { Effect } from "effect"
+import { describe, expect, it } from "vitest"
+import { handleCommand } from "../../commands/handleCommand"
+import { model, modelStream } from "../../domain/model"
+import { CreateModelVersion, RegisterModel } from "../../domain/model/commands"
+import { EventStore } from "../../domain/ports"
+import { layerInMemory } from "../../infra/eventStore/inMemory"
+import { hash32 } from "../support/events"
+import { T0, coordinator, modelId, owner } from "../support/fixtures"
+
+/**
+ * The command handler keeps each stream's folded state and reads only what
+ * is new on the stream. These specs pin what that must not change: a command
+ * decides on the stream's latest state even after another writer appended
+ * (another API process), a repeated command id answers with its first events,
+ * and a refused command appends nothing.
+ */
+const register = new RegisterModel({ modelId, name: "m", topology: { class_name: "Sequential" }, initialWeightsHash: hash32(0xb0), topologyHash: hash32(0x70), actor: owner, at: T0 })
+const nextVersion = (parentVersion: number, weights: number) =>
+  new CreateModelVersion({
+    modelId,
+    parentVersion,
+    weightsHash: hash32(weights),
+    lineage: { results: [], datasets: [], nodes: [] },
+    actor: coordinator,
+    actorIsCoordinator: true,
+    at: T0
+  })
+const meta = (commandId: string) => ({ commandId })
+const run = <A, E>(effect: Effect.Effect<A, E, EventStore>) => Effect.runPromise(effect.pipe(Effect.provide(layerInMemory())))
+
+describe("handleCommand with folded state", () => {
+  it("catches up with another writer's appends, answers a repeated command with its first events, and a refusal appends nothing", () =>
+    run(
+      Effect.gen(function* () {
+        const store = yield* EventStore
+        const stream = modelStream(modelId)
+        yield* handleCommand(model, stream, register, meta("c1"))
+        yield* handleCommand(model, stream, nextVersion(1, 0xb1), meta("c2"))
+        // Another writer (another API process) appends v3 behind this handler's back.
+        const theirs = (yield* Effect.result(
+          Effect.gen(function* () {
+            const history = yield* store.readStream(stream)
+            const last = history[history.length - 1]!
+            return yield* store.append({
+              stream,
+              expectedRevision: last.streamPosition,
+              events: [{ _tag: "ModelVersionCreated", modelId, version: 3, parent: { modelId, version: 2 }, weightsHash: hash32(0xb2), lineage: { results: [], datasets: [], nodes: [] }, createdBy: coordinator, createdAt: T0 }],
+              commandId: "elsewhere",
+              metadata: {}
+            })
+          })
+        ))
+        expect(theirs._tag).toBe("Success")
+        // v4 on v3: only possible if the handler saw v3.
+        const v4 = yield* handleCommand(model, stream, nextVersion(3, 0xb3), meta("c3"))
+        expect(v4.events.map((e) => (e.data as { version?: number }).version)).toEqual([4])
+        // A stale parent is refused and appends nothing.
+        const refused = yield* Effect.result(handleCommand(model, stream, nextVersion(2, 0xb4), meta("c4")))
+        expect(refused._tag).toBe("Failure")
+        // c2 again: its first events, nothing new.
+        const again = yield* handleCommand(model, stream, nextVersion(1, 0xb1), meta("c2"))
+        expect(again.duplicate).toBe(true)
+        expect(again.events.map((e) => (e.data as { version?: number }).version)).toEqual([2])
+        expect((yield* store.readStream(stream)).length).toBe(5)
+      })
+    ))
+})
