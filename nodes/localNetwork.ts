@@ -108,8 +108,9 @@ export const startLocalNetwork = async (options: {
   const watchers = await Promise.all(
     options.nodes
       .filter((n) => n.watch && n.behaviour !== "offline")
-      .map((n) =>
-        startWatcher({ nodeId: n.nodeId, client: options.client.as(n.key), weights: options.weights, data, tf: async () => tf, pollMs: 250, log: (l) => log(`[watcher] ${l}`) })
+      .map(async (n) =>
+        // Its own executor: the node's worker uses the other one at the same time.
+        startWatcher({ nodeId: n.nodeId, client: options.client.as(n.key), weights: options.weights, data, tf: async () => tf, ...(await executorOf(n)), pollMs: 250, log: (l) => log(`[watcher] ${l}`) })
       )
   )
   return {

@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url"
  */
 export class ExecutorFailed extends Error {}
 
+/** One user at a time: an executor holds one model and optimizer (give a second concurrent user its own). */
 export interface ExternalExecutor {
   readonly framework: string
   /** Names the build that produced a state: a proof records it and only an executor of the same build replays it. */

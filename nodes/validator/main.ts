@@ -25,13 +25,16 @@ runNodeMain(
       log: (l) => console.log(`[validator] ${l}`)
     })
     // NODE_WATCH=true: also watch results through their challenge window, following the log through the API.
-    const watcher = env.watch ? await startWatcher({ nodeId: env.nodeId, client, weights, data, tf: async () => tf, log: (l) => console.log(`[watcher] ${l}`) }) : undefined
-    return { nc, worker, watcher, external }
+    // The watcher runs beside the worker: its own executor (an executor holds one model at a time).
+    const watcherExternal = env.watch ? await env.executor() : {}
+    const watcher = env.watch ? await startWatcher({ nodeId: env.nodeId, client, weights, data, tf: async () => tf, ...watcherExternal, log: (l) => console.log(`[watcher] ${l}`) }) : undefined
+    return { nc, worker, watcher, external, watcherExternal }
   },
-  async ({ nc, worker, watcher, external }) => {
+  async ({ nc, worker, watcher, external, watcherExternal }) => {
     await watcher?.stop()
     await worker.stop()
     await external.executor?.close()
+    await watcherExternal.executor?.close()
     await nc.drain()
   }
 )

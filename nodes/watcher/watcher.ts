@@ -1,3 +1,4 @@
+import type { ExternalExecutor } from "../../infra/ml/externalExecutor"
 import { createHash } from "node:crypto"
 import { Schema } from "effect"
 import { DomainEvent } from "../../domain/events"
@@ -36,6 +37,8 @@ export interface WatcherDeps {
   readonly weights: WeightsStoreShape
   readonly data: DataLibrary
   readonly tf: () => Promise<LoadedTf>
+  /** Replays results whose proof names its backend (PyTorch), as a judge does. */
+  readonly executor?: ExternalExecutor
   readonly log?: (line: string) => void
   /** How often it asks the API for new events (1 s by default). */
   readonly pollMs?: number
@@ -65,7 +68,7 @@ export const startWatcher = async (deps: WatcherDeps) => {
         shards: shardRefsOf(c.proof),
         plan: state.config.training
       },
-      { tf: await deps.tf(), weights: deps.weights, data: deps.data }
+      { tf: await deps.tf(), weights: deps.weights, data: deps.data, ...(deps.executor ? { executor: deps.executor } : {}) }
     )
     if (evidence.endHash === checkpointLeaf(c.proof.checkpoints.states[segment + 1]!)) {
       log(`${deps.nodeId}: watched ${c.resultId}: segment ${segment} reproduces`)

@@ -103,4 +103,28 @@ describe("custom models end to end (real NATS, PyTorch and TF.js)", () => {
     // The honest TF.js trainer's result stood.
     expect(events.some((e) => e.type === "ResultVerified" && e.data.nodeId === "trainerB")).toBe(true)
   }, 1_200_000)
+
+  it("when every judge of a forged PyTorch run is the forger's, an honest watcher replaying with PyTorch challenges it and the referee upholds", async () => {
+    const watched = [
+      { nodeId: "honest", role: "trainer" as const },
+      { nodeId: "forger", role: "trainer" as const, behaviour: "forgeRun" as const, executor: "pytorch" as const },
+      // The attacker's judges hold nearly all validator stake and accept without re-executing.
+      { nodeId: "sybil1", role: "validator" as const, behaviour: "lazy" as const, stake: 1_000_000n },
+      { nodeId: "sybil2", role: "validator" as const, behaviour: "lazy" as const, stake: 1_000_000n },
+      { nodeId: "sybil3", role: "validator" as const, behaviour: "lazy" as const, stake: 1_000_000n },
+      { nodeId: "watcher", role: "validator" as const, watch: true, executor: "pytorch" as const }
+    ]
+    await using net = await networkHarness(server.url, watched, [], { protocol: { challengeSeconds: 8 }, coordinatorExecutor: "pytorch" })
+    await net.createTask("WATCHED1", { target: 0.99, maxRounds: 2 })
+    const events = await net.waitForEnd("WATCHED1", 600_000)
+    const forged = events.filter((e) => e.type === "ResultSubmitted" && e.data.nodeId === "forger")
+    expect(forged.length).toBeGreaterThan(0)
+    for (const f of forged) expect(f.data.proof.backend).toMatch(/^pytorch-1\.13/)
+    const challenged = events.filter((e) => e.type === "ResultChallenged")
+    expect(challenged.length).toBeGreaterThan(0)
+    expect(challenged.every((e) => e.data.challenger === "watcher")).toBe(true)
+    expect(events.filter((e) => e.type === "ChallengeResolved").every((e) => e.data.upheld)).toBe(true)
+    for (const f of forged) expect(events.some((e) => e.type === "ResultFinalized" && e.data.resultId === f.data.resultId)).toBe(false)
+    expect(events.some((e) => e.type === "StakeSlashed" && e.data.nodeId === "forger" && e.data.referee === net.keyOf("watcher").address)).toBe(true)
+  }, 900_000)
 })
