@@ -66,7 +66,9 @@ export const startNatsCluster = async (
   // Healthy: every running member says so (/healthz), and the meta leader
   // sees every other running member as a current peer (/jsz): before that,
   // creating an R3 stream fails with "no suitable peers for placement".
-  const healthy = async (timeoutMs = 60_000) => {
+  // The bound is generous: on a busy 2-core CI machine (the suite runs heavy
+  // e2e files beside this one) a member once took over a minute to catch up.
+  const healthy = async (timeoutMs = 180_000) => {
     const until = Date.now() + timeoutMs
     const ask = (port: number, path: string) =>
       fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(2_000) }).then(

@@ -32,7 +32,7 @@ beforeAll(async () => {
   admin = await connect(natsOptions({ servers: cluster.url, user: "admin", pass: passwords.admin }))
   await provisionAll(admin, defaultJetStreamConfig, { replicas: 3 })
   // Three servers forming a cluster on a busy 2-core machine: the health wait alone may take a minute.
-}, 120_000)
+}, 240_000)
 afterAll(async () => {
   await admin?.close()
   await cluster?.stop()
