@@ -10,6 +10,9 @@ import { node, nodeStream } from "../domain/node"
 import type { NodeEvent } from "../domain/node/events"
 import { EventStore } from "../domain/ports"
 import type { RecordedEvent } from "../domain/recordedEvent"
+import type { Hash32 } from "../domain/primitives"
+import { canonicalJson } from "../infra/canonicalJson"
+import { keccak256Hex } from "../infra/keccak"
 import { task, taskStream } from "../domain/task"
 import type { DatasetFacts, ModelVersionFacts, NodeFacts } from "../domain/task/commands"
 import { ResultNotFound, TaskNotFound } from "../domain/task/errors"
@@ -24,6 +27,9 @@ import type { TaskEvent } from "../domain/task/events"
 export class NodeNotFound extends Schema.TaggedError<NodeNotFound>()("NodeNotFound", { nodeId: Schema.String }) {}
 
 /** A stream's events, or none when it does not exist yet. */
+/** keccak256 of a topology's canonical JSON: what a registration records (RegisterModel, ImportModel). */
+export const topologyHash = (topology: unknown) => keccak256Hex(canonicalJson(topology)) as Hash32
+
 export const history = (stream: string) =>
   EventStore.use((store) => store.readStream(stream)).pipe(
     Effect.catchTag("StreamNotFound", () => Effect.succeed([] as ReadonlyArray<RecordedEvent>))

@@ -1,14 +1,13 @@
 import { Effect } from "effect"
 import type { ImportConversion, NeuraModelManifest } from "../domain/model/manifest"
 import type { Hash32 } from "../domain/primitives"
-import { canonicalJson } from "../infra/canonicalJson"
-import { keccak256Hex } from "../infra/keccak"
 import { getWeightBytes } from "../infra/ml/model"
 import { loadTf } from "../infra/ml/tf"
 import { weightsMissing, type WeightsStoreShape } from "../infra/weights/WeightsStore"
 import { importArtefact, ImportProblem, manifestProblem } from "../workloads/kit/importers"
 import { workloads } from "../workloads/registry"
 import { ArtefactNotFound } from "./apiErrors"
+import { topologyHash } from "./facts"
 
 /**
  * The facts an ImportModel decision needs: the submitted artefact (by hash,
@@ -39,7 +38,7 @@ export const artefactConverter =
           const topology = model.toJSON(null, false) as Record<string, unknown>
           const weightsHash = (await weights.put(getWeightBytes(model))) as Hash32
           model.dispose()
-          return { _tag: "Converted", topology, topologyHash: keccak256Hex(canonicalJson(topology)) as Hash32, weightsHash }
+          return { _tag: "Converted", topology, topologyHash: topologyHash(topology), weightsHash }
         } catch (e) {
           if (e instanceof ImportProblem) return { _tag: "Refused", reason: e.message }
           throw e

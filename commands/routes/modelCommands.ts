@@ -19,15 +19,13 @@ import {
   ImportModelPayload
 } from "../../domain/model/commands"
 import { ModelVersionNotFound } from "../../domain/model/errors"
-import type { Hash32, ModelId } from "../../domain/primitives"
+import type { ModelId } from "../../domain/primitives"
 import type { EventTooLarge, InvalidEvent } from "../../domain/ports"
 import type { EventMetadata } from "../../domain/recordedEvent"
 import { prepareAppend } from "../../infra/eventStore/codec"
-import { canonicalJson } from "../../infra/canonicalJson"
-import { keccak256Hex } from "../../infra/keccak"
 import { loadBondedTotal, loadNodeStake } from "../stakeFacts"
 import { commandSpec, step, type CommandContext } from "../commandSpec"
-import { loadModelState, loadNodeFacts } from "../facts"
+import { loadModelState, loadNodeFacts, topologyHash } from "../facts"
 import { handleCommand } from "../handleCommand"
 
 
@@ -63,7 +61,6 @@ const allocateModelId = (ctx: CommandContext) =>
     }
   )
 
-const topologyHash = (topology: unknown) => keccak256Hex(canonicalJson(topology)) as Hash32
 
 export const modelCommands = [
   commandSpec({

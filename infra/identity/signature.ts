@@ -121,9 +121,6 @@ export const recoverWithNative = (digest: Hex, signature: string): Address | und
   return publicKey ? addressOfUncompressed(publicKey) : undefined
 }
 
-/** Which recovery this process uses ("native libsecp256k1" or "noble"), for logs and the bench. */
-export const recoveryImplementation = nativeSecp256k1 ? "native libsecp256k1" : "noble (pure JS)"
-
 /** Recovery without the cache (the worker pool's twin is checked against it). */
 export const recoverSignerUncached = recoverWithNative
 

@@ -58,6 +58,13 @@ export type BatchOf = (indices: Int32Array) => { xs: Tensor | Array<Tensor>; ys:
  */
 export type EstimateOf = (indices: Int32Array, stepSeed: number) => Promise<{ grads: Record<string, Tensor>; loss: number }>
 
+/** Apply one step's estimated gradient with the plan's optimizer, then free it; the step's loss. */
+export const applyEstimate = (optimizer: Optimizer, estimate: Awaited<ReturnType<EstimateOf>>): number => {
+  optimizer.applyGradients(Object.entries(estimate.grads).map(([name, tensor]) => ({ name, tensor })))
+  for (const g of Object.values(estimate.grads)) g.dispose()
+  return estimate.loss
+}
+
 /** Step s's seed under a plan: a validator replaying step s draws the same. */
 export const stepSeedOf = (planSeed: number, s: number) => ((planSeed >>> 0) * 65_537 + s) >>> 0
 
@@ -96,12 +103,7 @@ export const stepTrainer = (tf: Tf, model: LayersModel, sampleCount: number, pla
 
   const step = async (s: number): Promise<number> => {
     const rows = rowsOf(s)
-    if (estimateOf) {
-      const { grads, loss } = await estimateOf(rows, stepSeedOf(plan.seed, s))
-      optimizer.applyGradients(Object.entries(grads).map(([name, tensor]) => ({ name, tensor })))
-      for (const g of Object.values(grads)) g.dispose()
-      return loss
-    }
+    if (estimateOf) return applyEstimate(optimizer, await estimateOf(rows, stepSeedOf(plan.seed, s)))
     const { xs, ys } = batchOf(rows)
     const loss = await model.trainOnBatch(xs, ys)
     for (const x of Array.isArray(xs) ? xs : [xs]) x.dispose()

@@ -3,6 +3,7 @@ import { createRequire } from "node:module"
 import type { NeuraModelManifest, TensorSpec } from "../../domain/model/manifest"
 import type { Tf } from "../../infra/ml/tf"
 import type { Workload } from "../workload"
+import { ACTIVATIONS as EXPORTED_ACTIVATIONS } from "./onnxLayers"
 
 /**
  * Models from other frameworks into the network's own form (a TF.js Layers
@@ -60,7 +61,8 @@ const fromLayersJson = async (tf: Tf, bytes: Uint8Array): Promise<LayersModel> =
   }
 }
 
-const ACTIVATIONS: Record<string, string> = { Relu: "relu", Tanh: "tanh", Sigmoid: "sigmoid", Softmax: "softmax" }
+/** ONNX operator → TF.js activation: the exporter's table read backwards. */
+const ACTIVATIONS: Record<string, string> = Object.fromEntries(Object.entries(EXPORTED_ACTIVATIONS).flatMap(([activation, op]) => (op ? [[op, activation]] : [])))
 
 const floatsOf = (t: any): Float32Array => {
   if (t.dataType !== 1) throw new ImportProblem(`initializer ${t.name} is not float32`)

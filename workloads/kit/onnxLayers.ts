@@ -35,7 +35,8 @@ const floats = (t: Tensor) => Float32Array.from(t.dataSync() as Float32Array)
 const scalar = (g: GraphBuilder, v: number) => g.floats(Float32Array.of(v), [])
 const inputShape = (layer: LayerLike) => (Array.isArray(layer.input) ? layer.input[0]!.shape : layer.input.shape)
 
-const ACTIVATIONS: Record<string, string | undefined> = { relu: "Relu", softmax: "Softmax", sigmoid: "Sigmoid", tanh: "Tanh", linear: undefined }
+/** TF.js activation → ONNX operator (linear writes none); the importer reads it backwards. */
+export const ACTIVATIONS: Record<string, string | undefined> = { relu: "Relu", softmax: "Softmax", sigmoid: "Sigmoid", tanh: "Tanh", linear: undefined }
 
 const activate = (g: GraphBuilder, x: string, activation: unknown, where: string) => {
   const a = (activation as string | undefined) ?? "linear"
