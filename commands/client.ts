@@ -62,6 +62,9 @@ export interface CommandResponse {
   readonly results: ReadonlyArray<{ stream: string; globalPosition: number; events: ReadonlyArray<{ type: string; data: any; globalPosition: number; hash: string }> }>
 }
 
+/** How often a command refused for contention is sent again before giving up. */
+const CONTENDED_RESENDS = 5
+
 export class NeuraClient {
   constructor(
     readonly transport: Transport,
@@ -72,12 +75,20 @@ export class NeuraClient {
     return new NeuraClient(this.transport, key)
   }
 
-  /** Sign and send; throws ApiError on a problem response. */
+  /**
+   * Sign and send; throws ApiError on a problem response. A hot stream can
+   * answer 409 ConcurrencyRetriesExhausted: the command was not appended, so
+   * the same signed body (same command id, hence idempotent) goes again after
+   * a growing, jittered pause, as the OpenAPI advises every client to do.
+   */
   async command(type: string, payload: unknown, options: { commandId?: string; issuedAt?: string } = {}): Promise<CommandResponse> {
     const body = signCommand(this.key, type, payload, options)
-    const response = await this.transport.request("POST", `/commands/${type}`, body)
-    if (response.status >= 400) throw new ApiError(response.status, response.body)
-    return response.body
+    for (let attempt = 1; ; attempt++) {
+      const response = await this.transport.request("POST", `/commands/${type}`, body)
+      if (response.status < 400) return response.body
+      if (response.body?.code !== "ConcurrencyRetriesExhausted" || attempt >= CONTENDED_RESENDS) throw new ApiError(response.status, response.body)
+      await new Promise((r) => setTimeout(r, Math.random() * 50 * 2 ** attempt))
+    }
   }
 
   async get(path: string): Promise<any> {

@@ -18,7 +18,7 @@ export interface CommandOutcome {
   readonly duplicate: boolean
 }
 
-const MAX_ATTEMPTS = 8
+const MAX_ATTEMPTS = 12
 
 /**
  * Folded state per stream, checked against the stream's last revision: a
@@ -110,7 +110,9 @@ export const handleCommand = Effect.fn("handleCommand")(function* <C, E extends 
     if (!appended) {
       // Another writer got there first: back off a little (jittered, growing)
       // so concurrent writers on one hot stream stop colliding in lockstep.
-      yield* Effect.sleep(Math.floor(Math.random() * 10 * attempt))
+      // Exponential and capped: a burst of a coordinator's commands on a task
+      // stream must not exhaust a joiner's attempts in well under a second.
+      yield* Effect.sleep(Math.floor(Math.random() * Math.min(250, 5 * 2 ** attempt)))
       continue
     }
     if (!appended.duplicate) {

@@ -57,7 +57,7 @@ export const problems = (statuses: ReadonlyArray<number>, only: Partial<Record<n
           401: "the signature does not prove the signer",
           403: "the signer may not do this",
           404: "not found",
-          409: "conflicts with the current state",
+          409: "conflicts with the current state; ConcurrencyRetriesExhausted appended nothing: send the same signed body again after a pause",
           413: `too large (request bodies: ${MAX_BODY_BYTES} bytes; JSON depth: ${MAX_JSON_DEPTH})`,
           429: "rate-limited: retry after Retry-After seconds",
           500: "internal error (a defect)",
