@@ -33,7 +33,7 @@ export interface CommandContext {
  */
 export interface CommandSpec<P = unknown> {
   readonly type: string
-  readonly aggregate: "node" | "dataset" | "task" | "model" | "anchor"
+  readonly aggregate: "node" | "dataset" | "task" | "model" | "anchor" | "scoring"
   readonly summary: string
   readonly payload: Schema.Codec<P, unknown>
   readonly handle: (payload: P, context: CommandContext) => Effect.Effect<CommandOutcome | ReadonlyArray<CommandOutcome>, unknown, EventStore>

@@ -5,6 +5,7 @@ import type * as datasetErrors from "../domain/dataset/errors"
 import type { EscrowExceeded } from "../domain/ledger/ledger"
 import type * as modelErrors from "../domain/model/errors"
 import type * as nodeErrors from "../domain/node/errors"
+import type * as scoringErrors from "../domain/scoring/errors"
 import type * as storeErrors from "../domain/ports"
 import type * as taskErrors from "../domain/task/errors"
 import type { ChainUnavailable } from "../chain-bridge/ChainClient"
@@ -27,6 +28,7 @@ export type ApiErrorTag =
   | TagsOf<typeof datasetErrors>
   | TagsOf<typeof nodeErrors>
   | TagsOf<typeof anchorErrors>
+  | TagsOf<typeof scoringErrors>
   | TagsOf<typeof storeErrors>
   | TagsOf<typeof signatureErrors>
   | TagsOf<typeof proofErrors>
@@ -50,17 +52,17 @@ export const statusByTag = {
   InvalidRequest: 400, JsonTooDeep: 400, InvalidEvent: 400, TaskConfigInvalid: 400, TopologyInvalid: 400, MetricNotOffered: 400,
   DatasetFormatMismatch: 400, UnknownWorkload: 400, NotGenerative: 400, NotAnAgent: 400, ImportRefused: 400, ArtefactNotFound: 400, NoWorkloadForModel: 400, ExportUnsupported: 400, ModelVersionNotPublished: 409, DatasetShardsInvalid: 400,
   RejectionNeedsReason: 400, ProposalInvalid: 400, ProofMismatch: 400, UnknownShard: 400, AnchorMismatch: 400,
-  WeightsHashMismatch: 400, ResultIdNotDerived: 400, CommitmentMismatch: 400, VoteInconsistent: 400, InvalidAmount: 400,
+  WeightsHashMismatch: 400, ResultIdNotDerived: 400, ScoringRequestInvalid: 400, ScoreCommitmentMismatch: 400, CommitmentMismatch: 400, VoteInconsistent: 400, InvalidAmount: 400,
   // 401: the signature does not prove who is asking
   InvalidSignature: 401, SignatureExpired: 401,
   // 403: the signer is known but may not do this
   NotTaskOwner: 403, NotModelOwner: 403, NotNodeKey: 403, NodeLacksRole: 403, NotParticipant: 403,
   NotAssignedValidator: 403, NotDatasetOwner: 403, SignerIsNotNodeKey: 403, NotModelOwnerOrCoordinator: 403,
-  ForkNotAllowed: 403, NotVoterKey: 403, NotAdmin: 403, NotBridgeKey: 403, NotNodeSigner: 403,
+  ForkNotAllowed: 403, NotVoterKey: 403, NotDrawnJudge: 403, NotJudgeKey: 403, NotAdmin: 403, NotBridgeKey: 403, NotNodeSigner: 403,
   // 404: something named does not exist
   NotFound: 404, StreamNotFound: 404, NotAnchoredYet: 404, EventNotFound: 404, TaskNotFound: 404, NodeNotFound: 404,
   DatasetNotFound: 404, ModelNotFound: 404, ModelVersionNotFound: 404, ResultNotFound: 404, SubmissionNotFound: 404,
-  ProposalNotFound: 404, AnchorNotOnChain: 404, NodeNotRegistered: 404,
+  ProposalNotFound: 404, ScoringNotFound: 404, AnchorNotOnChain: 404, NodeNotRegistered: 404,
   // 409: conflicts with the current state
   WrongExpectedVersion: 409, CommandIdReused: 409, ConcurrencyRetriesExhausted: 409, TaskAlreadyExists: 409,
   TaskClosed: 409, AlreadyJoined: 409, RoundNotRunning: 409, RoundAlreadyRunning: 409, WrongRound: 409,
@@ -71,6 +73,8 @@ export const statusByTag = {
   ProposalAlreadyExists: 409, ProposalClosed: 409, ProposalStillOpen: 409, AlreadyVotedOnProposal: 409,
   EscrowExceeded: 409, ModelNotUsable: 409, AnchorAlreadyRecorded: 409, ValidatorsAlreadyDrawn: 409, VoteNotCommitted: 409,
   VoteAlreadyCommitted: 409, RevealNotOpen: 409, CommitWindowClosed: 409, NotChallengeable: 409, NotFinalYet: 409, StakeTooLow: 409, NothingToWithdraw: 409, StakeStillNeeded: 409,
+  ScoringAlreadyRequested: 409, JudgesAlreadyDrawn: 409, JudgesNotDrawn: 409, ScoreAlreadyCommitted: 409, ScoreCommitClosed: 409,
+  ScoreNotCommitted: 409, ScoreAlreadyRevealed: 409, ScoreRevealNotOpen: 409, ScoringSettled: 409, ScoringStillOpen: 409,
   // 413: too large to accept (the limit is in the problem)
   PayloadTooLarge: 413, EventTooLarge: 413,
   // 429: slow down

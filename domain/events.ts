@@ -3,6 +3,7 @@ import { AnchorEvent } from "./anchor/events"
 import { DatasetEvent } from "./dataset/events"
 import { ModelCatalogEvent, ModelEvent } from "./model/events"
 import { NodeEvent } from "./node/events"
+import { ScoringEvent } from "./scoring/events"
 import { TaskEvent } from "./task/events"
 
 /**
@@ -17,7 +18,8 @@ export const DomainEvent = Schema.Union([
   ...TaskEvent.members,
   ...ModelEvent.members,
   ...ModelCatalogEvent.members,
-  ...AnchorEvent.members
+  ...AnchorEvent.members,
+  ...ScoringEvent.members
 ])
 export type DomainEvent = typeof DomainEvent.Type
 export type DomainEventType = DomainEvent["_tag"]

@@ -59,6 +59,13 @@ export interface Workload {
    * so a long estimate can yield to the node's event loop (heartbeats, NATS).
    */
   readonly estimate?: (tf: Tf, model: LayersModel, samples: Samples, indices: ArrayLike<number>, topology: Record<string, unknown>, stepSeed: number) => Promise<{ grads: Record<string, Tensor>; loss: number }>
+  /**
+   * The held-out metrics of a model the network does not build (an opaque
+   * ONNX submission), from `run`, which feeds the io inputs (float32, row
+   * major, batch first) and answers the io outputs. Same names and meaning
+   * as `evaluate`. Absent: such models cannot be scored for this workload.
+   */
+  readonly evaluateForeign?: (samples: Samples, run: (inputs: ReadonlyArray<{ readonly data: Float32Array; readonly dims: ReadonlyArray<number> }>) => Promise<ReadonlyArray<Float32Array>>) => Promise<Metrics>
   /** The held-out metrics of a model. */
   readonly evaluate: (tf: Tf, model: LayersModel, samples: Samples, topology: Record<string, unknown>) => Metrics
   /**

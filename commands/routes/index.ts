@@ -3,6 +3,7 @@ import { anchorCommands } from "./anchorCommands"
 import { datasetCommands } from "./datasetCommands"
 import { modelCommands } from "./modelCommands"
 import { nodeCommands } from "./nodeCommands"
+import { scoringCommands } from "./scoringCommands"
 import { stakeCommands } from "./stakeCommands"
 import { taskCommands } from "./taskCommands"
 
@@ -12,6 +13,7 @@ export const commandsByAggregate: Readonly<Record<string, ReadonlyArray<CommandS
   dataset: datasetCommands,
   task: taskCommands,
   model: modelCommands,
-  anchor: anchorCommands
+  anchor: anchorCommands,
+  scoring: scoringCommands
 }
 export const allCommands = Object.values(commandsByAggregate).flat()

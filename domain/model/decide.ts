@@ -90,6 +90,7 @@ export const registerModel = (c: RegisterModel, state: ModelState): Decision => 
 export const importModel = (c: ImportModel, state: ModelState): Decision => {
   if (state.status !== "none") return Result.fail(new ModelAlreadyRegistered({ modelId: c.modelId }))
   if (c.conversion._tag === "Refused") return Result.fail(new ImportRefused({ reason: c.conversion.reason }))
+  // Converted or opaque (scored, forked and published, never fine-tuned): registered alike.
   const { topology, topologyHash, weightsHash } = c.conversion
   return Result.succeed(genesis({ c, topology, topologyHash, weightsHash, imported: { artefactHash: c.artefactHash, manifest: c.manifest } }))
 }

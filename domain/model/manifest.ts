@@ -48,6 +48,32 @@ export type NeuraModelManifest = typeof NeuraModelManifest.Type
  */
 export const ImportConversion = Schema.Union([
   Schema.TaggedStruct("Converted", { topology: JsonObject, topologyHash: Hash32, weightsHash: Hash32 }),
+  /**
+   * An ONNX graph onnxruntime runs but the network cannot turn into Layers
+   * (convolutions, attention, ...): registered as it is, so it can be scored
+   * by consensus, forked and published, but not fine-tuned. Its "topology"
+   * is its interface (opaqueTopology) and its weights are the file itself.
+   */
+  Schema.TaggedStruct("Opaque", { topology: JsonObject, topologyHash: Hash32, weightsHash: Hash32, reason: Schema.String }),
   Schema.TaggedStruct("Refused", { reason: Schema.String })
 ])
 export type ImportConversion = typeof ImportConversion.Type
+
+/** The key an opaque model's topology holds its interface under (never a Layers JSON key). */
+const OPAQUE = "neura:onnx-opaque"
+
+export interface OpaqueInterface {
+  readonly workload: string
+  readonly inputs: ReadonlyArray<TensorSpec>
+  readonly outputs: ReadonlyArray<TensorSpec>
+  /** Why it stays opaque (what the converter could not read). */
+  readonly reason: string
+}
+
+/** What an opaque ONNX model registers as its topology: its manifest's interface, not a graph the network builds. */
+export const opaqueTopology = (m: NeuraModelManifest, reason: string): Record<string, unknown> => ({
+  [OPAQUE]: { workload: m.workload, inputs: m.inputs, outputs: m.outputs, reason } satisfies OpaqueInterface
+})
+
+/** The interface of an opaque model's topology, or undefined for a model the network builds. */
+export const opaqueOf = (topology: Record<string, unknown>): OpaqueInterface | undefined => topology[OPAQUE] as OpaqueInterface | undefined

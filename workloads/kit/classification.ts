@@ -75,3 +75,33 @@ export const binaryF1 = (confusion: Float64Array): number => {
   const fn = confusion[2]!
   return tp === 0 ? 0 : (2 * tp) / (2 * tp + fp + fn)
 }
+
+/**
+ * The same measures for a model this network does not build (an ONNX
+ * submission run by onnxruntime): fed the inputs as the workload's io
+ * declares them, read from its class probabilities. One-input classifiers.
+ */
+export const measureForeign = async (
+  samples: Samples,
+  classes: number,
+  run: (inputs: ReadonlyArray<{ readonly data: Float32Array; readonly dims: ReadonlyArray<number> }>) => Promise<ReadonlyArray<Float32Array>>
+): Promise<Measured> => {
+  let correct = 0
+  let nll = 0
+  const confusion = new Float64Array(classes * classes)
+  for (const idx of batchesOf(samples.count, 256)) {
+    const { x, y, n } = gatherRows(samples, idx)
+    const probs = (await run([{ data: x, dims: [n, ...samples.xShape] }]))[0]!
+    if (probs.length !== n * classes) throw new Error(`the model answered ${probs.length} values for ${n} samples of ${classes} classes`)
+    for (let i = 0; i < n; i++) {
+      const row = probs.subarray(i * classes, (i + 1) * classes)
+      let predicted = 0
+      for (let k = 1; k < classes; k++) if (row[k]! > row[predicted]!) predicted = k
+      const actual = y[i]!
+      if (predicted === actual) correct++
+      confusion[actual * classes + predicted]! += 1
+      nll -= Math.log(Math.min(1, Math.max(1e-7, row[actual]!)))
+    }
+  }
+  return { accuracy: correct / samples.count, loss: nll / samples.count, confusion }
+}

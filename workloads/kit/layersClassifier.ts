@@ -1,7 +1,7 @@
 import { fedAvg } from "../../infra/ml/model"
 import type { Tf } from "../../infra/ml/tf"
 import type { Samples } from "./samples"
-import { batchTensors, measure } from "./classification"
+import { batchTensors, measure, measureForeign } from "./classification"
 import { sequentialProblem } from "./layersJson"
 import { tfjsLayersExport } from "./export"
 import type { PublicData, DataSize, Workload } from "../workload"
@@ -48,6 +48,10 @@ export const layersClassifier = (w: {
     batch: (tf, samples, indices) => batchTensors(tf, samples, indices, options),
     evaluate: (tf, model, samples) => {
       const m = measure(tf, model, samples, options)
+      return { accuracy: m.accuracy, loss: m.loss }
+    },
+    evaluateForeign: async (samples, run) => {
+      const m = await measureForeign(samples, w.classes, run)
       return { accuracy: m.accuracy, loss: m.loss }
     },
     aggregate: fedAvg,

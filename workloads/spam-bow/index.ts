@@ -1,4 +1,4 @@
-import { binaryF1, measure } from "../kit/classification"
+import { binaryF1, measure, measureForeign } from "../kit/classification"
 import { layersClassifier } from "../kit/layersClassifier"
 import { fnv1a, words } from "../kit/tokens"
 import type { Samples } from "../kit/samples"
@@ -55,6 +55,10 @@ export const spamBow = {
   primaryMetric: "f1",
   evaluate: (tf, model, samples) => {
     const m = measure(tf, model, samples, { classes: 2 })
+    return { f1: binaryF1(m.confusion), accuracy: m.accuracy, loss: m.loss }
+  },
+  evaluateForeign: async (samples, run) => {
+    const m = await measureForeign(samples, 2, run)
     return { f1: binaryF1(m.confusion), accuracy: m.accuracy, loss: m.loss }
   }
 } satisfies typeof classifier

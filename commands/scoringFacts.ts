@@ -1,0 +1,88 @@
+import { Effect, Stream } from "effect"
+import { fold } from "../domain/decider"
+import { modelStream } from "../domain/model"
+import { ModelVersionNotFound } from "../domain/model/errors"
+import { opaqueOf } from "../domain/model/manifest"
+import { node } from "../domain/node"
+import type { NodeEvent } from "../domain/node/events"
+import { EventStore } from "../domain/ports"
+import type { ScoringFacts } from "../domain/scoring/commands"
+import type { StakedCandidate } from "../domain/scoring/events"
+import { ScoringNotFound } from "../domain/scoring/errors"
+import { scoringStream } from "../domain/scoring"
+import type { RecordedEvent } from "../domain/recordedEvent"
+import { workloads } from "../workloads/registry"
+import type { Workload } from "../workloads/workload"
+import { UnknownWorkload } from "./apiErrors"
+import { history, loadDatasetFacts, loadModelState } from "./facts"
+
+/**
+ * What a RequestScoring decision needs: the version, the workload that
+ * measures it, what judges would run, and the dataset. The artefact:
+ * - an opaque ONNX model's file (its weights are the file itself);
+ * - an ONNX import's version 1: the file as submitted (judged in onnxruntime,
+ *   not in the Layers form it was converted to);
+ * - any other version: the network's Layers topology and weights (TF.js).
+ */
+export const loadScoringFacts = Effect.fn("facts.scoring")(function* (modelId: string, version: number, datasetId: string, workloadId: string | undefined) {
+  const state = yield* loadModelState(modelId)
+  const v = state.versions.find((x) => x.version === version)
+  if (!v) return yield* Effect.fail(new ModelVersionNotFound({ modelId, version }))
+  const dataset = yield* loadDatasetFacts(datasetId)
+  const registered = (yield* history(modelStream(modelId))).find((e) => e.data._tag === "ModelRegistered")!.data as { origin: { _tag: string; artefactHash?: string; manifest?: { framework: string; workload: string; inputs: never; outputs: never } } }
+  const opaque = opaqueOf(state.topology)
+  const imported = registered.origin._tag === "Imported" ? registered.origin : undefined
+  if (workloadId !== undefined && !workloads.has(workloadId)) return yield* Effect.fail(new UnknownWorkload({ workload: workloadId, known: [...workloads.keys()].join(", ") }))
+  const declared = opaque?.workload ?? imported?.manifest?.workload
+  const workload: Workload | undefined =
+    workloads.get(workloadId ?? declared ?? "") ?? (opaque ? undefined : [...workloads.values()].find((w) => w.topologyProblem(state.topology) === undefined))
+  const base = { owner: state.owner, modelStatus: state.status, dataset }
+  const unscoreable = (reason: string): ScoringFacts => ({
+    ...base,
+    workload: workload?.id ?? "digits",
+    workloadMetrics: workload?.metrics.map((m) => m.name) ?? [],
+    primaryMetric: workload?.primaryMetric ?? "accuracy",
+    workloadFormat: workload?.data.format ?? "",
+    artefact: { _tag: "Unscoreable", reason }
+  })
+  if (!workload) return unscoreable(`no workload builds ${modelId}'s topology`)
+  if (declared !== undefined && workload.id !== declared) return unscoreable(`${modelId} was submitted for workload ${declared}, not ${workload.id}`)
+  const onnx = opaque
+    ? { artefactHash: v.weightsHash, inputs: opaque.inputs, outputs: opaque.outputs }
+    : imported?.manifest?.framework === "onnx" && version === 1
+      ? { artefactHash: imported.artefactHash as typeof v.weightsHash, inputs: imported.manifest.inputs, outputs: imported.manifest.outputs }
+      : undefined
+  if (onnx && !workload.evaluateForeign) return unscoreable(`workload ${workload.id} cannot measure an ONNX model it does not build`)
+  if (!onnx) {
+    const problem = workload.topologyProblem(state.topology)
+    if (problem) return unscoreable(`workload ${workload.id} cannot build ${modelId}: ${problem}`)
+  }
+  return {
+    ...base,
+    workload: workload.id,
+    workloadMetrics: workload.metrics.map((m) => m.name),
+    primaryMetric: workload.primaryMetric,
+    workloadFormat: workload.data.format,
+    artefact: onnx ? { _tag: "Onnx", ...onnx } : { _tag: "Layers", topologyHash: state.topologyHash, weightsHash: v.weightsHash }
+  } satisfies ScoringFacts
+})
+
+/** The hash of the log entry that recorded the request: the seed of its judges' draw. */
+export const loadScoringRequestHash = Effect.fn("facts.scoringRequestHash")(function* (scoringId: string) {
+  const recorded = (yield* history(scoringStream(scoringId))).find((e) => e.data._tag === "ScoringRequested")
+  if (!recorded) return yield* Effect.fail(new ScoringNotFound({ scoringId }))
+  return recorded.hash
+})
+
+/** Every registered validator whose free (bonded, uncommitted) stake reaches `minimum`, with that stake. */
+export const loadStakedValidators = Effect.fn("facts.stakedValidators")(function* (minimum: bigint) {
+  const events = yield* EventStore.use((store) => Effect.map(Stream.runCollect(store.readAll({ aggregate: "node" })), (c): ReadonlyArray<RecordedEvent> => [...c]))
+  const byStream = new Map<string, Array<NodeEvent>>()
+  for (const e of events) byStream.set(e.stream, [...(byStream.get(e.stream) ?? []), e.data as NodeEvent])
+  const candidates: Array<typeof StakedCandidate.Type> = []
+  for (const stream of byStream.values()) {
+    const s = fold(node, stream)
+    if (s.status === "registered" && s.roles.includes("validator") && s.stake.free >= minimum && s.stake.free > 0n) candidates.push({ nodeId: s.nodeId, address: s.address, stake: s.stake.free })
+  }
+  return candidates.sort((a, b) => (a.nodeId < b.nodeId ? -1 : 1))
+})
