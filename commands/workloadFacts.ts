@@ -1,5 +1,6 @@
 import { Effect } from "effect"
 import type { WorkloadFacts } from "../domain/task/commands"
+import { opaqueOf } from "../domain/model/manifest"
 import { workloads } from "../workloads/registry"
 import { UnknownWorkload } from "./apiErrors"
 import { loadModelState } from "./facts"
@@ -15,7 +16,10 @@ export const loadWorkloadFacts = Effect.fn("facts.workload")(function* (workload
   const w = workloads.get(id)
   if (!w) return yield* Effect.fail(new UnknownWorkload({ workload: id, known: [...workloads.keys()].join(", ") }))
   const model = yield* loadModelState(modelId)
-  const problem = w.topologyProblem(model.topology)
+  const opaque = opaqueOf(model.topology)
+  const problem = opaque
+    ? `${modelId} is an opaque ONNX model (${opaque.reason}): it can be scored, forked and published, not trained`
+    : w.topologyProblem(model.topology)
   return {
     workloadId: w.id,
     datasetFormat: w.data.format,

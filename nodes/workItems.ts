@@ -1,6 +1,7 @@
 import { Schema } from "effect"
 import { Hash32, JsonObject, MetricName, ModelId, NodeId, NonNegativeInt, PositiveInt, ResultId, ShardId, TaskId, WorkloadId } from "../domain/primitives"
 import { Audit, TrainingPlan, TrainingProof } from "../domain/task/events"
+import { ScoredArtefact } from "../domain/scoring/events"
 
 /**
  * What the dispatcher puts on the CMDS work queue, addressed to one node:
@@ -59,8 +60,25 @@ export const VerifyWork = Schema.TaggedStruct("VerifyWork", {
 })
 export type VerifyWork = typeof VerifyWork.Type
 
-export const WorkItem = Schema.Union([TrainWork, VerifyWork])
+/**
+ * Score a model version for a scoring it was drawn to judge: measure it on
+ * the validation set (onnxruntime for an ONNX artefact, TF.js for Layers),
+ * then commit, then (once reveals are open) reveal the same metrics.
+ */
+export const ScoreWork = Schema.TaggedStruct("ScoreWork", {
+  scoringId: Schema.String,
+  nodeId: NodeId,
+  phase: Schema.Literals(["commit", "reveal"]),
+  workload: WorkloadId,
+  artefact: ScoredArtefact,
+  /** The Layers topology (for an ONNX artefact: the model's registered interface). */
+  topology: JsonObject,
+  validationHash: Hash32
+})
+export type ScoreWork = typeof ScoreWork.Type
+
+export const WorkItem = Schema.Union([TrainWork, VerifyWork, ScoreWork])
 export type WorkItem = typeof WorkItem.Type
 
-export const workSubject = (kind: "train" | "verify", capability: string, nodeId: string, prefix = "cmd") => `${prefix}.${kind}.${capability}.${nodeId}`
+export const workSubject = (kind: "train" | "verify" | "score", capability: string, nodeId: string, prefix = "cmd") => `${prefix}.${kind}.${capability}.${nodeId}`
 export const nodeConsumerName = (nodeId: string) => `node-${nodeId}`

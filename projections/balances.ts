@@ -28,7 +28,7 @@ const plus = (a: string, b: bigint) => (BigInt(a) + b).toString()
  */
 export const balancesProjection: Projection<BalanceDoc> = {
   name: "balances",
-  canHandle: ["BudgetEscrowed", "RewardAllocated", "BudgetRefunded", "StakeBonded", "StakeWithdrawn", "StakeSlashed"],
+  canHandle: ["BudgetEscrowed", "RewardAllocated", "BudgetRefunded", "StakeBonded", "StakeWithdrawn", "StakeSlashed", "ScoringRequested", "ScoringFeePaid", "ScoringFeeRefunded"],
   evolve: (read, e: RecordedEvent) => {
     const d = e.data
     const position = positionOf(e)
@@ -52,6 +52,17 @@ export const balancesProjection: Projection<BalanceDoc> = {
       const doc = docOf(d.address)
       if (!doc) return []
       return [[d.address, withNet(d._tag === "StakeBonded" ? { ...doc, position, bonded: plus(doc.bonded, d.amount) } : { ...doc, position, withdrawn: plus(doc.withdrawn, d.amount) })]]
+    }
+    // A scoring's fee is escrowed like a budget: paid to agreeing judges, the rest refunded.
+    if (d._tag === "ScoringRequested" || d._tag === "ScoringFeePaid" || d._tag === "ScoringFeeRefunded") {
+      const who = d._tag === "ScoringRequested" ? d.requestedBy : d._tag === "ScoringFeePaid" ? d.recipient : d.owner
+      const amount = d._tag === "ScoringRequested" ? d.fee : d.amount
+      const doc = amount > 0n ? docOf(who) : undefined
+      if (!doc) return []
+      if (d._tag === "ScoringRequested") return [[who, withNet({ ...doc, position, escrowed: plus(doc.escrowed, amount) })]]
+      if (d._tag === "ScoringFeeRefunded") return [[who, withNet({ ...doc, position, refunded: plus(doc.refunded, amount) })]]
+      const payout = { scoringId: d.scoringId, role: "scoringJudge", amount: amount.toString(), reason: `agreed with the consensus score of ${d.scoringId}`, position }
+      return [[who, withNet({ ...doc, position, earned: plus(doc.earned, amount), payouts: [...doc.payouts, payout] })]]
     }
     const address = d._tag === "RewardAllocated" ? d.recipient : d._tag === "BudgetEscrowed" || d._tag === "BudgetRefunded" ? d.owner : undefined
     if (!address) return []

@@ -51,6 +51,8 @@ export const ModelVersionDoc = Schema.Struct({
   datasets: Schema.Array(S),
   nodes: Schema.Array(S),
   metrics: Schema.optional(MetricsDoc),
+  /** Consensus scores of this version (RequestScoring), one per validation dataset. */
+  scores: Schema.optional(Schema.Array(Schema.Struct({ scoringId: S, datasetId: S, metrics: MetricsDoc, judges: Schema.Array(S), scoredAt: S }))),
   createdBy: S,
   createdAt: S
 })
@@ -68,7 +70,15 @@ export const ModelDoc = Schema.Struct({
     Schema.Struct({ kind: Schema.Literal("new") }),
     Schema.Struct({ kind: Schema.Literal("fork"), parent: Ref }),
     /** Submitted from another framework (ImportModel): which, the artefact's hash, and the workload it claims. */
-    Schema.Struct({ kind: Schema.Literal("imported"), framework: Schema.String, artefactHash: Schema.String, workload: Schema.String, producer: Schema.optional(Schema.String) })
+    /** opaque: kept as the submitted ONNX file (scored, forked, published; not fine-tuned), with why it could not be converted. */
+    Schema.Struct({
+      kind: Schema.Literal("imported"),
+      framework: Schema.String,
+      artefactHash: Schema.String,
+      workload: Schema.String,
+      producer: Schema.optional(Schema.String),
+      opaque: Schema.optional(Schema.String)
+    })
   ]),
   versions: Schema.Array(ModelVersionDoc),
   forks: Schema.Array(Schema.Struct({ modelId: S, fromVersion: N })),
@@ -105,7 +115,8 @@ export const NodeDoc = Schema.Struct({
 })
 export type NodeDoc = typeof NodeDoc.Type
 
-export const Payout = Schema.Struct({ taskId: S, round: N, role: S, amount: S, reason: S, position: S })
+/** A payout from a task's escrow (taskId, round) or a scoring's fee (scoringId). */
+export const Payout = Schema.Struct({ taskId: Schema.optional(S), round: Schema.optional(N), scoringId: Schema.optional(S), role: S, amount: S, reason: S, position: S })
 export type Payout = typeof Payout.Type
 
 export const BalanceDoc = Schema.Struct({

@@ -1,5 +1,6 @@
 import type { RecordedEvent } from "../domain/recordedEvent"
 import { alreadyApplied, positionOf, type Projection } from "./projection"
+import { opaqueOf } from "../domain/model/manifest"
 import type { ModelVersionDoc, ModelDoc } from "./documents"
 export type { ModelVersionDoc, ModelDoc } from "./documents"
 
@@ -8,7 +9,7 @@ const union = (a: ReadonlyArray<string>, b: ReadonlyArray<string>) => [...new Se
 /** Models: versions, lineage, forks, datasets, participants, metric log per iteration, governance. */
 export const modelsProjection: Projection<ModelDoc> = {
   name: "models",
-  canHandle: ["ModelRegistered", "ModelVersionCreated", "ModelForked", "ProposalOpened", "ProposalVoteCast", "ModelPublished", "ModelDelisted", "ModelModified", "ProposalRejected"],
+  canHandle: ["ModelRegistered", "ModelVersionCreated", "ModelForked", "ProposalOpened", "ProposalVoteCast", "ModelPublished", "ModelDelisted", "ModelModified", "ProposalRejected", "ModelVersionScored"],
   evolve: (read, e: RecordedEvent) => {
     const d = e.data
     if (!("modelId" in d) || e.stream.startsWith("modelCatalog")) return []
@@ -36,7 +37,8 @@ export const modelsProjection: Projection<ModelDoc> = {
                       framework: d.origin.manifest.framework,
                       artefactHash: d.origin.artefactHash,
                       workload: d.origin.manifest.workload,
-                      ...(d.origin.manifest.producer ? { producer: d.origin.manifest.producer } : {})
+                      ...(d.origin.manifest.producer ? { producer: d.origin.manifest.producer } : {}),
+                      ...(opaqueOf(d.topology) ? { opaque: opaqueOf(d.topology)!.reason } : {})
                     }
                   : { kind: "new" },
             versions: [],
@@ -128,6 +130,10 @@ export const modelsProjection: Projection<ModelDoc> = {
         ]
       case "ProposalRejected":
         return [[id, { ...doc, position, proposals: proposal(d.proposalId, (p) => ({ ...p, status: "rejected" })) }]]
+      case "ModelVersionScored": {
+        const score = { scoringId: d.scoringId, datasetId: d.validation.datasetId, metrics: d.metrics, judges: d.agreeing, scoredAt: d.scoredAt }
+        return [[id, { ...doc, position, versions: doc.versions.map((v) => (v.version === d.version ? { ...v, scores: [...(v.scores ?? []), score] } : v)) }]]
+      }
       default:
         return []
     }

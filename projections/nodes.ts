@@ -46,7 +46,10 @@ export const nodesProjection: Projection<NodeDoc> = {
     "RewardAllocated",
     "StakeBonded",
     "StakeWithdrawn",
-    "StakeSlashed"
+    "StakeSlashed",
+    "ModelVersionScored",
+    "ScoringFailed",
+    "ScoringFeePaid"
   ],
   evolve: (read, e: RecordedEvent) => {
     const d = e.data
@@ -118,6 +121,20 @@ export const nodesProjection: Projection<NodeDoc> = {
         return update(d.nodeId, (n) => ({ ...n, stake: { ...n.stake, slashed: plus(n.stake.slashed, d.amount) } }))
       case "RewardAllocated":
         return d.nodeId ? update(d.nodeId, (n) => ({ ...n, earned: (BigInt(n.earned) + d.amount).toString() })) : []
+      // Scoring judges: a reveal with the consensus agrees, one outside it disagrees, a drawn judge that never revealed is unrevealed.
+      case "ModelVersionScored":
+      case "ScoringFailed": {
+        const agreeing = d._tag === "ModelVersionScored" ? d.agreeing : []
+        // Without a consensus nobody is proven wrong; silence counts either way.
+        const disagreeing = d._tag === "ModelVersionScored" ? d.disagreeing : []
+        return [
+          ...agreeing.flatMap((j) => update(j, (n) => ({ ...n, votes: { ...n.votes, cast: n.votes.cast + 1, agreeing: n.votes.agreeing + 1 } }))),
+          ...disagreeing.flatMap((j) => update(j, (n) => ({ ...n, votes: { ...n.votes, cast: n.votes.cast + 1, disagreeing: n.votes.disagreeing + 1 } }))),
+          ...d.silent.flatMap((j) => update(j, (n) => ({ ...n, votes: { ...n.votes, unrevealed: n.votes.unrevealed + 1 } })))
+        ]
+      }
+      case "ScoringFeePaid":
+        return update(d.nodeId, (n) => ({ ...n, earned: plus(n.earned, d.amount) }))
       default:
         return []
     }

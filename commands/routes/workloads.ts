@@ -2,7 +2,7 @@ import type { LayersModel } from "@tensorflow/tfjs"
 import { Schema } from "effect"
 import type { FastifyPluginAsync } from "fastify"
 import { ModelVersionNotFound } from "../../domain/model/errors"
-import { NeuraModelManifest } from "../../domain/model/manifest"
+import { NeuraModelManifest, opaqueOf, type OpaqueInterface } from "../../domain/model/manifest"
 import { ModelId, NonNegativeInt, PositiveInt } from "../../domain/primitives"
 import { setWeightBytes } from "../../infra/ml/model"
 import { loadTf } from "../../infra/ml/tf"
@@ -48,6 +48,23 @@ export const describeWorkload = (w: Workload) => ({
  * hash the log recorded; TF.js is loaded on first use, and a few built models
  * are kept.
  */
+/** The neura-model.json of an opaque model: its recorded interface, and the workload's processing. */
+const opaqueManifest = (modelId: string, version: number, opaque: OpaqueInterface): NeuraModelManifest => {
+  const w = workloads.get(opaque.workload)
+  return {
+    manifestVersion: 1,
+    framework: "onnx",
+    artefact: `${modelId}-v${version}.onnx`,
+    workload: opaque.workload,
+    metric: w?.primaryMetric ?? "accuracy",
+    inputs: opaque.inputs,
+    outputs: opaque.outputs,
+    preprocessing: w?.io?.preprocessing ?? "none",
+    postprocessing: w?.io?.postprocessing ?? "none",
+    producer: `NeuraLink ${modelId} v${version} (opaque ONNX, as submitted)`
+  }
+}
+
 export const workloadRoutes: FastifyPluginAsync<{ runtime: ApiRuntime; weights: WeightsStoreShape }> = async (app, { runtime, weights }) => {
   app.get("/workloads", async () => ({ workloads: [...workloads.values()].map(describeWorkload) }))
 
@@ -71,6 +88,13 @@ export const workloadRoutes: FastifyPluginAsync<{ runtime: ApiRuntime; weights: 
     const format = request.query.format ?? "tfjs"
     if (format !== "tfjs" && format !== "onnx" && format !== "manifest") throw new InvalidRequest({ detail: "format is tfjs (default), onnx or manifest" })
     const { modelId, version, state, v, workload } = await loadVersion(versionRef(request.params), () => true)
+    const opaque = opaqueOf(state.topology)
+    if (opaque) {
+      // Kept as submitted: its ONNX file is its only form (its "weights" are the file).
+      if (format === "tfjs") throw new ExportUnsupported({ modelId, detail: `${modelId} is an opaque ONNX model (${opaque.reason}): export it as onnx` })
+      if (format === "manifest") return opaqueManifest(modelId, version, opaque)
+      return reply.type("application/octet-stream").header("content-disposition", `attachment; filename="${modelId}-v${version}.onnx"`).send(Buffer.from(await weights.get(v.weightsHash)))
+    }
     if (!workload) throw new NoWorkloadForModel({ modelId })
     if (format === "manifest") {
       // The neura-model.json that goes with ?format=onnx: what ImportModel (here or on another network) takes back.

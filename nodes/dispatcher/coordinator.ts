@@ -10,6 +10,9 @@ import type { ModelState } from "../../domain/model/state"
 import type { EventStore } from "../../domain/ports"
 import type { RecordedEvent } from "../../domain/recordedEvent"
 import { task as taskDecider } from "../../domain/task"
+import { scoring as scoringDecider } from "../../domain/scoring"
+import type { ScoringEvent } from "../../domain/scoring/events"
+import type { ScoringState } from "../../domain/scoring/state"
 import type { Audit, Ruling, TaskEvent, TrainingProof } from "../../domain/task/events"
 import { settleRound } from "../../domain/task/settle"
 import type { TaskData, TaskState } from "../../domain/task/state"
@@ -27,6 +30,7 @@ import { defaultWorkQueue, ensureNodeConsumer, publishWork, type WorkQueueConfig
 import { reexecuteSegment } from "../validator/verify"
 import type { Sightings } from "./liveness"
 import { reconcileTask, type Action } from "./workflow"
+import { reconcileScoring } from "./scoringWorkflow"
 import { shardRefsOf } from "../workItems"
 
 /**
@@ -59,13 +63,14 @@ export interface CoordinatorDeps {
 interface World {
   readonly tasks: Map<string, TaskState>
   readonly models: Map<string, ModelState>
+  readonly scorings: Map<string, ScoringState>
 }
 
 export const startCoordinator = async (deps: CoordinatorDeps) => {
   const queue = deps.queue ?? defaultWorkQueue
   const now = deps.now ?? (() => new Date())
   const log = deps.log ?? (() => undefined)
-  const world: World = { tasks: new Map(), models: new Map() }
+  const world: World = { tasks: new Map(), models: new Map(), scorings: new Map() }
   const queues = new Set<string>()
   const published = new Set<string>()
   const closing = new Set<string>()
@@ -90,6 +95,8 @@ export const startCoordinator = async (deps: CoordinatorDeps) => {
       world.tasks.set(e.stream, taskDecider.evolve(world.tasks.get(e.stream) ?? taskDecider.initialState, e.data as TaskEvent))
     } else if (aggregate === "model") {
       world.models.set(e.stream, modelDecider.evolve(world.models.get(e.stream) ?? modelDecider.initialState, e.data as ModelEvent))
+    } else if (aggregate === "scoring") {
+      world.scorings.set(e.stream, scoringDecider.evolve(world.scorings.get(e.stream) ?? scoringDecider.initialState, e.data as ScoringEvent))
     }
   }
 
@@ -109,20 +116,29 @@ export const startCoordinator = async (deps: CoordinatorDeps) => {
   }
   const workloadOf = (t: TaskData) => requireWorkload(t.config.workload)
 
-  const perform = async (t: TaskData, action: Action) => {
+  /** The actions every kind of work shares (queues, commands, work items); the rest are a task's. */
+  const performCommon = async (action: Action) => {
     switch (action._tag) {
       case "EnsureQueue":
         await ensureNodeConsumer(deps.nc, action.nodeId, queue)
         queues.add(action.nodeId)
-        return
+        return true
       case "Send":
         log(action.log)
         await send(action.type, action.payload, action.commandId)
-        return
+        return true
       case "Publish":
         await publishWork(deps.nc, action.subject, action.work, action.msgID)
         published.add(action.msgID)
-        return
+        return true
+      default:
+        return false
+    }
+  }
+
+  const perform = async (t: TaskData, action: Action) => {
+    if (await performCommon(action)) return
+    switch (action._tag) {
       case "RefereeChallenge": {
         const c = t.challengeable.get(action.resultId as never)
         if (!c?.challenge) return
@@ -253,6 +269,24 @@ export const startCoordinator = async (deps: CoordinatorDeps) => {
             await reconcileOne(state)
           } catch (e) {
             log(`${state.taskId}: reconcile failed, will retry: ${e instanceof Error ? e.message : String(e)}`)
+          }
+        }
+        for (const s of [...world.scorings.values()]) {
+          if (s.status === "none" || s.status === "scored" || s.status === "failed") continue
+          try {
+            const m = world.models.get(`model-${s.request.modelId}`)
+            const actions = reconcileScoring({
+              scoring: s,
+              topology: m && m.status !== "none" ? m.topology : undefined,
+              queues,
+              published,
+              nowMs: now().getTime(),
+              capability: deps.capability ?? "tfjs",
+              subjectPrefix: queue.subjectPrefix
+            })
+            for (const action of actions) await performCommon(action)
+          } catch (e) {
+            log(`${s.request.scoringId}: reconcile failed, will retry: ${e instanceof Error ? e.message : String(e)}`)
           }
         }
       }

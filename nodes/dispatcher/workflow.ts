@@ -1,7 +1,7 @@
 import type { DispatchedAssignment, ResultState, TaskData } from "../../domain/task/state"
 import { contestOf } from "../../domain/task/votes"
 import { sameWork } from "../../domain/task/work"
-import { shardRefsOf, workSubject, type TrainWork, type VerifyWork } from "../workItems"
+import { shardRefsOf, workSubject, type ScoreWork, type TrainWork, type VerifyWork } from "../workItems"
 import { isSilent, slotsToReassign, validatorsToReplace, type Sightings } from "./liveness"
 import { planRound, roundCanClose } from "./plan"
 
@@ -16,7 +16,7 @@ import { planRound, roundCanClose } from "./plan"
 export type Action =
   | { readonly _tag: "EnsureQueue"; readonly nodeId: string }
   | { readonly _tag: "Send"; readonly type: string; readonly payload: unknown; readonly commandId: string; readonly log: string }
-  | { readonly _tag: "Publish"; readonly subject: string; readonly work: TrainWork | VerifyWork; readonly msgID: string }
+  | { readonly _tag: "Publish"; readonly subject: string; readonly work: TrainWork | VerifyWork | ScoreWork; readonly msgID: string }
   /** Referee contested results, aggregate the verified ones, close the round (I/O heavy: the executor's job). */
   | { readonly _tag: "CloseRound"; readonly taskId: string; readonly round: number }
   /** Re-execute a challenged segment and rule on the challenge. */

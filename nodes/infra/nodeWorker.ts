@@ -5,7 +5,7 @@ import { nodeConsumerName, type WorkItem } from "../workItems"
 import { startHeartbeat } from "./heartbeat"
 import { defaultWorkQueue, runWorkLoop, type WorkControl, type WorkOutcome, type WorkQueueConfig } from "./workQueue"
 
-const LATER = new Set(["ConcurrencyRetriesExhausted", "RevealNotOpen"])
+const LATER = new Set(["ConcurrencyRetriesExhausted", "RevealNotOpen", "ScoreRevealNotOpen"])
 
 /**
  * Shared shape of a node process: wait until the coordinator has created this
@@ -97,36 +97,45 @@ export interface NodeWorkerOptions<Deps> {
   readonly log?: (line: string) => void
 }
 
+/** The signed command a worker sends for a work item, and a line for its log. */
+export interface WorkCommand {
+  readonly type: string
+  readonly payload: unknown
+  readonly commandId: string
+  readonly summary: string
+}
+
+type WorkerDeps<Deps> = Deps & { readonly working: () => void; readonly progress: (line: string) => void }
+
+/** What a worker does with each kind of work item it takes (a validator judges results and scores models). */
+export type WorkHandlers<Deps> = {
+  readonly [Tag in WorkItem["_tag"]]?: (item: Extract<WorkItem, { _tag: Tag }>, deps: WorkerDeps<Deps>) => Promise<WorkCommand>
+}
+
 /**
- * A node that turns one kind of work item into one signed command: do the
- * work (with `working()` and progress logging wired in), send the command
- * it yields, log the summary.
+ * A node that turns work items into signed commands: do the work (with
+ * `working()` and progress logging wired in), send the command it yields,
+ * log the summary.
  */
-export const startCommandingWorker = <Tag extends WorkItem["_tag"], Deps>(
-  options: NodeWorkerOptions<Deps>,
-  kind: Tag,
-  work: (
-    item: Extract<WorkItem, { _tag: Tag }>,
-    deps: Deps & { readonly working: () => void; readonly progress: (line: string) => void }
-  ) => Promise<{ readonly type: string; readonly payload: unknown; readonly commandId: string; readonly summary: string }>
-) => {
+export const startCommandingWorker = <Deps>(options: NodeWorkerOptions<Deps>, handlers: WorkHandlers<Deps>) => {
   const log = options.log ?? (() => undefined)
   // Commands this worker computed, by work item: a redelivered item (its
   // ack lost with a crashed server, or its command refused by an API that was
   // down) is answered by sending the same command again, not by redoing the
   // work. Bounded; a restarted process starts empty.
-  const computed = new Map<string, { readonly type: string; readonly payload: unknown; readonly commandId: string; readonly summary: string }>()
+  const computed = new Map<string, WorkCommand>()
   return startNodeWorker({
     nc: options.nc,
     nodeId: options.nodeId,
     ...(options.queue ? { queue: options.queue } : {}),
     log,
     handle: async (item, control) => {
-      if (item._tag !== kind) throw new Error(`${options.nodeId} handles ${kind}, got ${item._tag}`)
+      const work = handlers[item._tag] as ((item: WorkItem, deps: WorkerDeps<Deps>) => Promise<WorkCommand>) | undefined
+      if (!work) throw new Error(`${options.nodeId} handles ${Object.keys(handlers).join(", ")}, got ${item._tag}`)
       const key = JSON.stringify(item)
       const command =
         computed.get(key) ??
-        (await work(item as Extract<WorkItem, { _tag: Tag }>, {
+        (await work(item, {
           ...options.deps,
           working: control.working,
           progress: (l) => log(`${options.nodeId}: ${l}`)

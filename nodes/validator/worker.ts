@@ -1,38 +1,72 @@
 import { createHash } from "node:crypto"
+import type { Hash32, Metrics } from "../../domain/primitives"
+import { scoreCommitment } from "../../domain/scoring/commitment"
 import { voteCommitment } from "../../domain/task/commitments"
-import type { Hash32 } from "../../domain/primitives"
+import { describeMetrics } from "../infra/mlDeps"
 import { startCommandingWorker, type NodeWorkerOptions } from "../infra/nodeWorker"
+import { scoreWork } from "./score"
 import { verifyWork, type Judgement, type ValidatorDeps } from "./verify"
 
+/** At most this many judgements and scores are remembered between commit and reveal. */
+const REMEMBERED = 256
+const remember = <V>(map: Map<string, V>, key: string, value: V) => {
+  if (map.size >= REMEMBERED) map.delete(map.keys().next().value!)
+  map.set(key, value)
+}
+
 /**
- * A validator node: judges the results routed to it. First it commits a
- * hidden vote, then (when the coordinator says reveals are open) reveals it.
- * The salt is derived from the node's secret key and the result, so a
- * restarted node reveals what it committed without having stored anything.
+ * A validator node: judges the results routed to it and scores the model
+ * versions it is drawn for. Each time it first commits a hidden vote (or
+ * score), then (when the coordinator says reveals are open) reveals it. The
+ * salt is derived from the node's secret key and what is judged, so a
+ * restarted node reveals what it committed without having stored anything
+ * (it measures again: the measurement is deterministic).
  */
 export const startValidator = (options: NodeWorkerOptions<Omit<ValidatorDeps, "working" | "progress">>) => {
   const judged = new Map<string, Judgement>()
-  const saltOf = (resultId: string) =>
-    `0x${createHash("sha256").update("neuralink-salt:").update(options.client.key.secretKey).update(`:${resultId}`).digest("hex")}` as Hash32
-  return startCommandingWorker(options, "VerifyWork", async (item, deps) => {
-    const judgement = judged.get(item.resultId) ?? (await verifyWork(item, deps))
-    if (judged.size >= 256) judged.delete(judged.keys().next().value!)
-    judged.set(item.resultId, judgement)
-    const salt = saltOf(item.resultId)
-    const ids = { taskId: item.taskId, round: item.round, resultId: item.resultId, nodeId: item.nodeId }
-    if (item.phase === "commit") {
-      return {
-        type: "CommitVote",
-        payload: { ...ids, commitment: voteCommitment({ ...ids, verdict: judgement.verdict, evidence: judgement.evidence, salt }) },
-        commandId: `commit-${item.resultId}-${item.nodeId}`,
-        summary: `committed a vote on ${item.resultId}`
+  const scored = new Map<string, Metrics>()
+  const saltOf = (subject: string) =>
+    `0x${createHash("sha256").update("neuralink-salt:").update(options.client.key.secretKey).update(`:${subject}`).digest("hex")}` as Hash32
+  return startCommandingWorker(options, {
+    VerifyWork: async (item, deps) => {
+      const judgement = judged.get(item.resultId) ?? (await verifyWork(item, deps))
+      remember(judged, item.resultId, judgement)
+      const salt = saltOf(item.resultId)
+      const ids = { taskId: item.taskId, round: item.round, resultId: item.resultId, nodeId: item.nodeId }
+      if (item.phase === "commit") {
+        return {
+          type: "CommitVote",
+          payload: { ...ids, commitment: voteCommitment({ ...ids, verdict: judgement.verdict, evidence: judgement.evidence, salt }) },
+          commandId: `commit-${item.resultId}-${item.nodeId}`,
+          summary: `committed a vote on ${item.resultId}`
+        }
       }
-    }
-    return {
-      type: "CastVerificationVote",
-      payload: { ...ids, ...judgement, salt },
-      commandId: `vote-${item.resultId}-${item.nodeId}`,
-      summary: `revealed ${judgement.verdict} on ${item.resultId}${judgement.reason ? ` (${judgement.reason})` : ""}`
+      return {
+        type: "CastVerificationVote",
+        payload: { ...ids, ...judgement, salt },
+        commandId: `vote-${item.resultId}-${item.nodeId}`,
+        summary: `revealed ${judgement.verdict} on ${item.resultId}${judgement.reason ? ` (${judgement.reason})` : ""}`
+      }
+    },
+    ScoreWork: async (item, deps) => {
+      const metrics = scored.get(item.scoringId) ?? (await scoreWork(item, deps))
+      remember(scored, item.scoringId, metrics)
+      const salt = saltOf(`score:${item.scoringId}`)
+      const ids = { scoringId: item.scoringId, nodeId: item.nodeId }
+      if (item.phase === "commit") {
+        return {
+          type: "CommitScore",
+          payload: { ...ids, commitment: scoreCommitment({ ...ids, metrics, salt }) },
+          commandId: `score-commit-${item.scoringId}-${item.nodeId}`,
+          summary: `committed a score for ${item.scoringId} (${item.artefact._tag === "Onnx" ? "onnxruntime" : "TF.js"})`
+        }
+      }
+      return {
+        type: "RevealScore",
+        payload: { ...ids, metrics, salt },
+        commandId: `score-reveal-${item.scoringId}-${item.nodeId}`,
+        summary: `revealed ${describeMetrics(metrics)} for ${item.scoringId}`
+      }
     }
   })
 }

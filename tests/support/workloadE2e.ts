@@ -63,10 +63,10 @@ export const checkWorkloadRun = async (net: Net, o: { taskId: string; modelId: s
  * refused with 409 until then; the harness runs a 1 s period). Answers the
  * closing's log position (read models reflect it with ?minPosition=).
  */
-export const publishByDao = async (net: Net, modelId: string, version: number, proposalId: string) => {
+export const publishByDao = async (net: Net, modelId: string, version: number, proposalId: string, voters = ["validator1", "validator2", "validator3", "trainerA", "trainerB"]) => {
   const client = net.api.client
-  await client.as(net.keyOf("validator1")).command("OpenProposal", { modelId, proposalId, nodeId: "validator1", action: "publish", version })
-  for (const nodeId of ["validator1", "validator2", "validator3", "trainerA", "trainerB"]) await client.as(net.keyOf(nodeId)).command("CastProposalVote", { modelId, proposalId, nodeId, support: true })
+  await client.as(net.keyOf(voters[0]!)).command("OpenProposal", { modelId, proposalId, nodeId: voters[0]!, action: "publish", version })
+  for (const nodeId of voters) await client.as(net.keyOf(nodeId)).command("CastProposalVote", { modelId, proposalId, nodeId, support: true })
   for (let i = 0; ; i++) {
     const closed = await client.command("CloseProposal", { modelId, proposalId }).then(
       (out) => out.results[0]!.globalPosition as number,
