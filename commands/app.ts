@@ -22,6 +22,7 @@ import type { ApiRuntime } from "./runtime"
 import { anchorLookup } from "./anchorFacts"
 import { shardRoutes, weightsRoutes } from "./routes/weights"
 import { workloadRoutes } from "./routes/workloads"
+import { scoringRoutes } from "./routes/scorings"
 import type { WeightsStoreShape } from "../infra/weights/WeightsStore"
 import type { ChainClient } from "../chain-bridge/ChainClient"
 import { SIGNING_SCHEME, signingDomain } from "../infra/identity/signature"
@@ -130,6 +131,7 @@ export const build = (runtime: ApiRuntime, options: ApiOptions): FastifyInstance
   app.register(weightsRoutes, { ...shared, weights: options.weights })
   app.register(shardRoutes, { ...shared, shards: options.shards })
   app.register(workloadRoutes, { ...shared, weights: options.weights })
+  app.register(scoringRoutes, { runtime })
   // Whole-log reads replay everything: rate-limited per client, answered 429 RateLimited.
   const wholeLog = { max: options.wholeLogRateLimit?.max ?? 10, timeWindow: options.wholeLogRateLimit?.timeWindowMs ?? 60_000 }
   app.register(rateLimit, {

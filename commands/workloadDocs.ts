@@ -4,6 +4,7 @@ import { NeuraModelManifest, TensorSpec } from "../domain/model/manifest"
 import { WeightsStored } from "./responses"
 import { MAX_WEIGHTS_BYTES } from "./routes/weights"
 import { EpisodeRequest, GenerateRequest } from "./routes/workloads"
+import { ScoringAnswer } from "./routes/scorings"
 
 /** OpenAPI entries for workloads, dataset shards and generation (routes/workloads.ts, routes/weights.ts). */
 const p = (name: string) => ({ name, in: "path", required: true, schema: { type: "string" } })
@@ -48,6 +49,15 @@ const Episode = Schema.Struct({
 })
 
 export const workloadPaths = {
+  "/scorings/{scoringId}": {
+    get: {
+      operationId: "getScoring",
+      summary: "A scoring by consensus (RequestScoring; id <modelId>-v<version>-<datasetId>): its status and every event of its stream — request, draw (seed, candidates, judges), commitments, reveals, outcome and fees",
+      tags: ["models"],
+      parameters: [p("scoringId")],
+      responses: { "200": jsonResponse("the scoring", ScoringAnswer), ...problems([400, 404, 500, 503]) }
+    }
+  },
   "/workloads": {
     get: {
       operationId: "listWorkloads",

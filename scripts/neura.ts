@@ -12,6 +12,8 @@ import { keyPairFromSecret } from "../infra/identity/signature"
  *   npm run neura -- generate <modelId> <version> "<prompt>" [--max-tokens N] [--temperature T] [--seed S]
  *   npm run neura -- episode <modelId> <version> <seed>  → a published agent's transcript
  *   npm run neura -- import <key> <dir> [name]           → ImportModel from <dir>/neura-model.json and its artefact
+ *   npm run neura -- score <key> <modelId> <version> <datasetId> [--fee N] [--judges N]
+ *                                                        → RequestScoring, then waits for the judges' consensus
  * <key> is a dev identity name or 0x<32-byte secret>. Errors print the API's problem and exit 1.
  */
 const api = process.env.NEURA_API ?? "http://127.0.0.1:8080"
@@ -27,7 +29,7 @@ const option = (name: string, fallback: number) => {
 }
 function usage(why?: string): never {
   if (why) console.error(why)
-  console.error('usage: neura workloads | upload-shard <key> <file> | generate <modelId> <version> "<prompt>" [--max-tokens N] [--temperature T] [--seed S] | episode <modelId> <version> <seed> | import <key> <dir> [name]')
+  console.error('usage: neura workloads | upload-shard <key> <file> | generate <modelId> <version> "<prompt>" [--max-tokens N] [--temperature T] [--seed S] | episode <modelId> <version> <seed> | import <key> <dir> [name] | score <key> <modelId> <version> <datasetId> [--fee N] [--judges N]')
   process.exit(2)
 }
 
@@ -68,6 +70,24 @@ try {
       const registered = out.results[0]!.events[0]!.data
       console.log(JSON.stringify({ modelId: registered.modelId, origin: registered.origin, topologyHash: registered.topologyHash }, null, 2))
       break
+    }
+    case "score": {
+      const [key, modelId, version, datasetId] = args
+      if (!key || !modelId || !version || !datasetId) usage()
+      const requester = new NeuraClient(httpTransport(api), keyOf(key))
+      const requested = (
+        await requester.command("RequestScoring", { modelId, version: Number(version), datasetId, fee: String(option("fee", 0)), judges: option("judges", 3) })
+      ).results[0]!.events[0]!.data
+      console.error(`${requested.scoringId}: ${requested.judges} judges to be drawn; measuring ${requested.metric} on ${requested.artefact._tag === "Onnx" ? "the ONNX file (onnxruntime)" : "the Layers model (TF.js)"}`)
+      for (;;) {
+        const { events } = (await client.get(`/scorings/${requested.scoringId}`)) as { events: Array<{ type: string; data: any }> }
+        const end = events.find((e) => e.type === "ModelVersionScored" || e.type === "ScoringFailed")
+        if (end) {
+          console.log(JSON.stringify({ outcome: end.type, ...end.data }, null, 2))
+          process.exit(end.type === "ModelVersionScored" ? 0 : 3)
+        }
+        await new Promise((r) => setTimeout(r, 500))
+      }
     }
     default:
       usage(command ? `unknown command ${command}` : undefined)

@@ -84,6 +84,8 @@ describe("scoring by consensus (real NATS, onnxruntime and TF.js)", () => {
     const requested = (await owner.command("RequestScoring", { modelId, version: 1, datasetId: "digits-heldout", fee: "900" })).results[0]!.events[0]!.data
     expect(requested).toMatchObject({ scoringId: `${modelId}-v1-digits-heldout`, metric: "accuracy", artefact: { _tag: "Onnx", artefactHash }, judges: 3, fee: "900" })
     expect(await failure(owner.command("RequestScoring", { modelId, version: 1, datasetId: "digits-heldout" }))).toMatchObject({ status: 409, code: "ScoringAlreadyRequested" })
+    expect(await failure(owner.get("/scorings/M-999-v1-nope"))).toMatchObject({ status: 404, code: "ScoringNotFound" })
+    expect((await failure(owner.get("/scorings/not.a.stream"))).status).toBe(400)
 
     const events = await scoringEvents(net, requested.scoringId)
     const tail = net.log.slice(-20).join("\n")
@@ -176,15 +178,11 @@ describe("scoring by consensus (real NATS, onnxruntime and TF.js)", () => {
   }, 300_000)
 })
 
-/** A scoring's events once it has settled (scored or failed). */
+/** A scoring's events once it has settled (scored or failed), from GET /scorings/:id. */
 const scoringEvents = async (net: Awaited<ReturnType<typeof networkHarness>>, scoringId: string): Promise<Array<any>> => {
   for (let i = 0; i < 1_200; i++) {
-    const all = (await net.api.client.get("/events?aggregate=scoring&limit=1000")).events as Array<any>
-    const mine = all.filter((e) => e.stream === `scoring-${scoringId}`)
-    if (mine.some((e) => e.type === "ModelVersionScored" || e.type === "ScoringFailed")) {
-      // Let the settlement's own events (fees) be there: they share its commit.
-      return mine
-    }
+    const answer = await net.api.client.get(`/scorings/${scoringId}`)
+    if (answer.status === "scored" || answer.status === "failed") return answer.events
     await new Promise((r) => setTimeout(r, 100))
   }
   throw new Error(`scoring ${scoringId} did not settle:\n${net.log.slice(-20).join("\n")}`)

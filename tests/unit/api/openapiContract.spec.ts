@@ -77,6 +77,7 @@ describe("the OpenAPI document matches the server", () => {
     const base = (await client.get("/events?aggregate=model")).events.find((e: { type: string }) => e.type === "ModelVersionCreated").data.weightsHash
     await command(nodes[0]!.key, "SubmitResult", { taskId: "T1", round: 1, resultId: "T1-r1-trainer0", nodeId: "trainer0", proof: proofPayload(base) })
     await command(owner, "DrawValidators", { taskId: "T1", round: 1, resultId: "T1-r1-trainer0" })
+    await command(owner, "RequestScoring", { modelId, version: 1, datasetId: "digits-val" })
     for (const spec of Object.keys(doc.paths).filter((p) => p.startsWith("/commands/"))) {
       const type = spec.slice("/commands/".length)
       await check("POST", spec, { nope: true }) // 400: not an envelope
@@ -123,6 +124,9 @@ describe("the OpenAPI document matches the server", () => {
     await check("GET", `/datasets/shards/${shardName}`)
     await check("GET", `/datasets/shards/sha256-${"0".repeat(64)}`)
     await check("GET", "/workloads")
+    await check("GET", `/scorings/${modelId}-v1-digits-val`)
+    await check("GET", "/scorings/M-404-v1-nope") // 404
+    await check("GET", "/scorings/not.a.stream") // 400
     await check("POST", "/models/M-1/versions/1/generate", { prompt: "Call me", maxTokens: 5, temperature: 0, seed: 1 }) // 404: no such model
     await check("POST", "/models/M-1/versions/1/generate", { prompt: "Call me", maxTokens: 0, temperature: 0, seed: 1 }) // 400
     await check("POST", "/models/nope/versions/x/generate", {}) // 400
