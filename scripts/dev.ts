@@ -166,7 +166,9 @@ const bridge = await startBridge({
   log: (l) => console.log(`[bridge] ${l}`)
 })
 
+let network: { stop(): Promise<void> } | undefined
 const shutdown = async () => {
+  await network?.stop()
   await bridge.stop()
   await bridgeRuntime.dispose()
   await app.close()
@@ -180,8 +182,7 @@ try {
   const coordinatorNats = await connect(natsOptions({ servers: server.url, user: "coordinator", pass: credentials.coordinator, name: "neuralink-coordinator" }))
   const demo = demoNodes()
   await addNodeAccounts(demo.nodes)
-  await runDemo({ apiUrl, store: await runtime.runPromise(EventStore.useSync((s) => s)), connections: { coordinator: coordinatorNats, node: connectNode }, ...demo })
-  await coordinatorNats.close()
+  network = await runDemo({ apiUrl, store: await runtime.runPromise(EventStore.useSync((s) => s)), connections: { coordinator: coordinatorNats, node: connectNode }, ...demo })
   // Anchor what the demo wrote, then audit the log against the chain.
   await bridge.flushNow()
   const store = await runtime.runPromise(EventStore.useSync((s) => s))
