@@ -9,7 +9,8 @@ import { reconcileScoring } from "../../nodes/dispatcher/scoringWorkflow"
 import { REVEAL_MARGIN_MS } from "../../nodes/dispatcher/workflow"
 import { applying } from "../support/deciderSpec"
 import { hash32 } from "../support/events"
-import { T0, at, modelId, nodes, owner, stranger } from "../support/fixtures"
+import { T0, at, modelId, nodes, stranger } from "../support/fixtures"
+import { scoringFacts } from "../support/scoringFixtures"
 
 /** The coordinator's part in a scoring (pure): draw, route commits, then reveals, then close. */
 const apply = applying(scoring)
@@ -21,16 +22,7 @@ const requested = apply([], new RequestScoring({
   version: 1,
   datasetId,
   scoringId,
-  facts: {
-    owner,
-    modelStatus: "registered",
-    workload: "digits",
-    workloadMetrics: ["accuracy", "loss"],
-    primaryMetric: "accuracy",
-    workloadFormat: "digits-csv",
-    artefact: { _tag: "Layers", topologyHash: hash32(0x70), weightsHash: hash32(0xb0) },
-    dataset: { datasetId, split: "validation", format: "digits-csv", contentHash: hash32(0xd0), sampleCount: 10, shards: [] }
-  },
+  facts: scoringFacts(datasetId, { artefact: { _tag: "Layers", topologyHash: hash32(0x70), weightsHash: hash32(0xb0) }, dataset: { ...scoringFacts(datasetId).dataset, sampleCount: 10 } }),
   actor: stranger,
   at: T0
 }))

@@ -9,23 +9,14 @@ import { drawValidators } from "../../../domain/task/draw"
 import { applying, deciderSpec } from "../../support/deciderSpec"
 import { hash32 } from "../../support/events"
 import { T0, at, modelId, nodes, owner, stranger } from "../../support/fixtures"
+import { scoringFacts } from "../../support/scoringFixtures"
 
 /** Scoring a model version by consensus (domain/scoring), given/when/then. */
 const spec = deciderSpec(scoring)
 const apply = applying(scoring)
 const datasetId = "digits-heldout" as DatasetId
 const scoringId = scoringIdOf(modelId, 1, datasetId)
-const facts = (overrides: Partial<ScoringFacts> = {}): ScoringFacts => ({
-  owner,
-  modelStatus: "registered",
-  workload: "digits",
-  workloadMetrics: ["accuracy", "loss"],
-  primaryMetric: "accuracy",
-  workloadFormat: "digits-csv",
-  artefact: { _tag: "Onnx", artefactHash: hash32(0xa1), inputs: [{ name: "input", shape: [null, 64], dtype: "float32" }], outputs: [{ name: "output", shape: [null, 10], dtype: "float32" }] },
-  dataset: { datasetId, split: "validation", format: "digits-csv", contentHash: hash32(0xd0), sampleCount: 100, shards: [] },
-  ...overrides
-})
+const facts = (overrides: Partial<ScoringFacts> = {}) => scoringFacts(datasetId, overrides)
 const request = (overrides: Partial<ConstructorParameters<typeof RequestScoring>[0]> = {}) =>
   new RequestScoring({ modelId, version: 1, datasetId, scoringId, facts: facts(), fee: 900n, actor: stranger, at: T0, ...overrides })
 const judgesPool = [nodes.validator1, nodes.validator2, nodes.validator3, nodes.validator4].map((n) => ({ ...n, stake: 5_000n }))
