@@ -27,6 +27,8 @@ import { provisionAll } from "../infra/nats/provision"
 import { startNatsServer } from "../infra/nats/server"
 import { objectStoreSnapshots } from "../projections/snapshots"
 import { demoNodes, runDemo } from "./demo"
+import { createPublicClient, http } from "viem"
+import { writeDeployment } from "../infra/deployment"
 import { devKey } from "../commands/samples"
 
 /**
@@ -36,8 +38,10 @@ import { devKey } from "../commands/samples"
  */
 const ROLES = SERVICE_ROLES
 type Role = ServiceRole
-mkdirSync(".data/nats", { recursive: true })
-const credentialsFile = ".data/dev-credentials.json"
+// NEURA_DATA_DIR moves the whole stack's state (tests run a stack beside a developer's own).
+const dataDir = process.env.NEURA_DATA_DIR ?? ".data"
+mkdirSync(`${dataDir}/nats`, { recursive: true })
+const credentialsFile = `${dataDir}/dev-credentials.json`
 // nats-server parses $VAR values as config tokens: start with a letter so a password never reads as a number.
 const newPassword = () => `pw${randomBytes(12).toString("hex")}`
 const stored: { roles?: Partial<Record<Role, string>>; nodes?: Record<string, { role: NodeRole; password: string }> } = existsSync(credentialsFile)
@@ -61,16 +65,16 @@ const server = clustered
       size: 3,
       configFile: "nats.conf",
       ports: [natsPort, natsPort + 1, natsPort + 2],
-      storeRoot: ".data/nats-cluster",
-      auth: { nodes: accounts(), runDir: ".data/nats-cluster-config" },
+      storeRoot: `${dataDir}/nats-cluster`,
+      auth: { nodes: accounts(), runDir: `${dataDir}/nats-cluster-config` },
       env: natsEnv
     })
   : await startNatsServer({
       private: true,
       configFile: "nats.conf",
       port: natsPort,
-      storeDir: ".data/nats",
-      auth: { nodes: accounts(), runDir: ".data/nats-config" },
+      storeDir: `${dataDir}/nats`,
+      auth: { nodes: accounts(), runDir: `${dataDir}/nats-config` },
       env: natsEnv
     })
 /**
@@ -99,8 +103,8 @@ const connectNode = async (node: NodeSpec) => {
 }
 console.log(
   clustered
-    ? `[dev] 3-node nats-server cluster ${server.url} (stores .data/nats-cluster, roles: ${ROLES.join(", ")})`
-    : `[dev] nats-server ${server.url} (store .data/nats, roles: ${ROLES.join(", ")})`
+    ? `[dev] 3-node nats-server cluster ${server.url} (stores ${dataDir}/nats-cluster, roles: ${ROLES.join(", ")})`
+    : `[dev] nats-server ${server.url} (store ${dataDir}/nats, roles: ${ROLES.join(", ")})`
 )
 
 const admin = await connect(natsOptions({ servers: server.url, user: "admin", pass: credentials.admin }))
@@ -119,7 +123,7 @@ for (let attempt = 1; ; attempt++) {
 }
 await admin.close()
 console.log(`[dev] provisioned EVENTS (log), CMDS (work queue), weights and snapshots (object stores) at R${clustered ? 3 : 1}`)
-console.log(`[dev] dev roles' passwords in ${credentialsFile}; reset everything with: rm -rf .data`)
+console.log(`[dev] dev roles' passwords in ${credentialsFile}; reset everything with: rm -rf ${dataDir}`)
 
 const apiLayer = layerJetStream({ provision: false }).pipe(
   Layer.provide(NatsClient.layer(natsOptions({ servers: server.url, user: "api", pass: credentials.api, name: "neuralink-api" })))
@@ -157,6 +161,14 @@ const app = build(runtime, {
 const apiPort = Number(process.env.API_PORT ?? 8080)
 const apiUrl = await app.listen({ port: apiPort, host: "127.0.0.1" })
 console.log(`[dev] API ${apiUrl} (try: curl ${apiUrl}/health)`)
+// Where everything is, for the CLI (`neura audit`, `neura verify-anchors`) and anyone auditing.
+writeDeployment({
+  api: apiUrl,
+  nats: { url: server.url, readUser: "bridge", credentialsFile },
+  chain: { rpc: rpc.url, chainId: localChain.chainId, anchorContract, deployedAtBlock: Number(await createPublicClient({ transport: http(rpc.url) }).getBlockNumber()) },
+  writtenAt: new Date().toISOString()
+}, `${dataDir}/deployment.json`)
+console.log(`[dev] deployment record in ${dataDir}/deployment.json`)
 const bridge = await startBridge({
   store: await bridgeRuntime.runPromise(EventStore.useSync((s) => s)),
   chain: anchoring,

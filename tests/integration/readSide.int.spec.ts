@@ -151,7 +151,7 @@ describe("read side on real JetStream: queries, live streams, audit", () => {
     writeFileSync(join(dir, "tampered.json"), JSON.stringify(copy))
     writeFileSync(join(dir, "clean.json"), JSON.stringify(events))
     const cli = (file: string) =>
-      promisify(execFile)("npx", ["tsx", "scripts/audit.ts", "--file", join(dir, file)], { cwd: process.cwd() }).then(
+      promisify(execFile)("npx", ["tsx", "cli/main.ts", "audit", "--file", join(dir, file), "--offline"], { cwd: process.cwd() }).then(
         (r) => ({ code: 0, out: r.stdout }),
         (e: { code: number; stdout: string }) => ({ code: e.code, out: e.stdout })
       )

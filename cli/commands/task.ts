@@ -1,0 +1,65 @@
+import { readFileSync } from "node:fs"
+import { UsageError, jsonText, type CliCommand } from "../cli"
+import { serverSentEvents } from "../sse"
+import { emptyView, evolveView, lines, watchDone } from "../taskProgress"
+
+/** Tasks: create one from a spec file, follow one live, read them. */
+export const taskCommands: ReadonlyArray<CliCommand> = [
+  {
+    name: "task create",
+    args: "<spec.json>",
+    summary: "Create a task (signed): the file is a CreateTask payload (see GET /openapi.json, command CreateTask). Prints the task id and its log position.",
+    run: async (ctx, [file]) => {
+      if (!file) throw new UsageError("task create needs <spec.json>")
+      const spec = JSON.parse(readFileSync(file, "utf8")) as { taskId?: string }
+      const out = await ctx.signer().command("CreateTask", spec)
+      ctx.print(`task ${spec.taskId} created at position ${out.globalPosition}${out.duplicate ? " (already there: same command)" : ""}`, out)
+      return 0
+    }
+  },
+  {
+    name: "task watch",
+    args: "<taskId>",
+    summary:
+      "Follow a task live from its first event (SSE): a progress bar per round, the new version's metrics, verified and rejected results, payouts. Exit 0 when it completes, 3 when it is exhausted.",
+    run: async (ctx, [taskId]) => {
+      if (!taskId) throw new UsageError("task watch needs <taskId>")
+      await ctx.reader.get(`/tasks/${encodeURIComponent(taskId)}`) // 404 TaskNotFound before following
+      let view = emptyView(taskId)
+      const abort = new AbortController()
+      for await (const e of serverSentEvents(`${ctx.api}/tasks/${encodeURIComponent(taskId)}/events`, abort.signal)) {
+        const next = evolveView(view, e)
+        if (ctx.json) console.log(jsonText({ type: e.type, data: e.data, progress: next }))
+        else for (const line of lines(view, next, e)) console.log(line)
+        view = next
+        if (watchDone(view)) {
+          abort.abort()
+          break
+        }
+      }
+      if (!view.outcome) throw new Error("the event stream ended before the task did")
+      return view.outcome === "completed" ? 0 : 3
+    }
+  },
+  {
+    name: "task get",
+    args: "<taskId>",
+    summary: "One task from the read model: status, rounds, budget left, participants.",
+    run: async (ctx, [taskId]) => {
+      if (!taskId) throw new UsageError("task get needs <taskId>")
+      const { task } = await ctx.reader.get(`/tasks/${encodeURIComponent(taskId)}`)
+      ctx.print(JSON.stringify(task, null, 2), task)
+      return 0
+    }
+  },
+  {
+    name: "tasks",
+    args: "",
+    summary: "Every task with its status.",
+    run: async (ctx) => {
+      const { items } = await ctx.reader.get("/tasks?limit=500")
+      ctx.print(items.map((t: any) => `${t.taskId.padEnd(24)} ${String(t.status).padEnd(10)} ${t.title ?? ""}`).join("\n") || "no tasks", items)
+      return 0
+    }
+  }
+]
