@@ -27,16 +27,17 @@ export const taskCommands: ReadonlyArray<CliCommand> = [
       await ctx.reader.get(`/tasks/${encodeURIComponent(taskId)}`) // 404 TaskNotFound before following
       let view = emptyView(taskId)
       const abort = new AbortController()
-      for await (const e of serverSentEvents(`${ctx.api}/tasks/${encodeURIComponent(taskId)}/events`, abort.signal)) {
+      for await (const message of serverSentEvents(`${ctx.api}/tasks/${encodeURIComponent(taskId)}/events`, abort.signal)) {
+        // Each message's data is the stored envelope; the event's own fields are its data.
+        const e = { type: message.type, data: message.data.data }
         const next = evolveView(view, e)
         if (ctx.json) console.log(jsonText({ type: e.type, data: e.data, progress: next }))
         else for (const line of lines(view, next, e)) console.log(line)
         view = next
-        if (watchDone(view)) {
-          abort.abort()
-          break
-        }
+        if (watchDone(view)) break
       }
+      // Leaving the loop closed the stream's reader; the abort also ends the request.
+      abort.abort()
       if (!view.outcome) throw new Error("the event stream ended before the task did")
       return view.outcome === "completed" ? 0 : 3
     }

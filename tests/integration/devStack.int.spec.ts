@@ -1,0 +1,142 @@
+import { spawn, type ChildProcess } from "node:child_process"
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { createServer } from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { httpTransport, NeuraClient } from "../../commands/client"
+import { devKey } from "../../infra/identity/devKeys"
+
+/**
+ * The dev stack as a user gets it (scripts/dev.ts: nats-server with auth, the
+ * API, the chain and its bridge, the demo), in its own data directory and on
+ * free ports, driven only through the `neura` CLI and HTTP: a task created
+ * with `neura task create` after the demo is trained by the demo's nodes
+ * (the stack keeps serving) and followed by `neura task watch` to its exit
+ * code; `neura audit` and `neura verify-anchors` find the log, the chain and
+ * the credentials through the deployment record by themselves.
+ */
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port
+      s.close(() => resolve(port))
+    })
+  })
+
+let stack: ChildProcess | undefined
+let dir: string
+let api: string
+let output = ""
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "devstack-"))
+  const [nats, apiPort, chain] = [await freePort(), await freePort(), await freePort()]
+  api = `http://127.0.0.1:${apiPort}`
+  stack = spawn("npx", ["tsx", "scripts/dev.ts"], {
+    cwd: process.cwd(),
+    env: { ...process.env, NEURA_DATA_DIR: dir, NATS_PORT: String(nats), API_PORT: String(apiPort), CHAIN_PORT: String(chain) },
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  await new Promise<void>((resolve, reject) => {
+    const seen = (chunk: Buffer) => {
+      output += chunk.toString()
+      if (output.includes("[dev] stack is up")) resolve()
+    }
+    stack!.stdout!.on("data", seen)
+    stack!.stderr!.on("data", seen)
+    stack!.on("exit", (code) => reject(new Error(`the dev stack exited (${code}) before it was up:\n${output.slice(-3000)}`)))
+  })
+}, 400_000)
+
+afterAll(async () => {
+  if (stack?.pid) {
+    const exited = new Promise((r) => stack!.once("exit", r))
+    process.kill(-stack.pid, "SIGTERM")
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))])
+    try {
+      process.kill(-stack.pid, "SIGKILL")
+    } catch {
+      // already gone
+    }
+  }
+  rmSync(dir, { recursive: true, force: true })
+})
+
+const neura = (args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
+  new Promise<{ code: number; out: string; err: string }>((resolve) => {
+    const child = spawn("npx", ["tsx", "cli/main.ts", ...args, "--api", api], { cwd: process.cwd(), env: { ...process.env, ...env } })
+    let out = ""
+    let err = ""
+    child.stdout.on("data", (c: Buffer) => (out += c.toString()))
+    child.stderr.on("data", (c: Buffer) => (err += c.toString()))
+    child.on("exit", (code) => resolve({ code: code ?? -1, out, err }))
+  })
+
+describe("the dev stack, driven by the neura CLI", () => {
+  it("a task created with `neura task create` after the demo is trained by the stack's nodes; `neura task watch` follows it to exit 0; audits find everything by themselves", async () => {
+    const reader = new NeuraClient(httpTransport(api), devKey("cli"))
+    const deployment = JSON.parse(readFileSync(join(dir, "deployment.json"), "utf8"))
+    expect(deployment).toMatchObject({ api, nats: { readUser: "bridge" }, chain: { chainId: 31337, anchorContract: expect.stringMatching(/^0x[0-9a-fA-F]{40}$/) } })
+
+    // What the demo left: its model, its datasets, its nodes (dev keys derive from their names).
+    const { model } = await reader.get("/models/M-1")
+    const latest = model.versions.at(-1).version
+    const datasets = (await reader.get("/events?aggregate=dataset&limit=1000")).events.filter((e: any) => e.type === "DatasetRegistered").map((e: any) => e.data)
+    const nodes = (await reader.get("/nodes?limit=500")).items as Array<{ nodeId: string; roles: Array<string> }>
+    const spec = {
+      taskId: "CLI1",
+      title: "digits, one more round, from the CLI",
+      workload: "digits",
+      base: { modelId: "M-1", version: latest },
+      datasets: { training: [datasets.find((d: any) => d.split === "training").datasetId], validation: datasets.find((d: any) => d.split === "validation").datasetId },
+      objective: { metric: "accuracy", target: 0.9 },
+      training: { epochsPerRound: 1, batchSize: 32, learningRate: 0.01, optimizer: "adam", seed: 5 },
+      criteria: { minTrainers: 2, validatorsPerResult: 3, quorum: 2, metricTolerance: 0.01, maxRounds: 2, roundDeadlineSeconds: 180, penalizeRejected: true },
+      rewardSplit: { trainersBps: 7000, validatorsBps: 2000, dataProvidersBps: 1000 },
+      budget: "1000000"
+    }
+    writeFileSync(join(dir, "task.json"), JSON.stringify(spec))
+
+    const unsigned = await neura(["task", "create", join(dir, "task.json")])
+    expect(unsigned.code).toBe(2)
+    expect(unsigned.err).toMatch(/this command signs/)
+    const created = await neura(["task", "create", join(dir, "task.json"), "--key", "owner"])
+    expect(created.code, created.err).toBe(0)
+    expect(created.out).toMatch(/task CLI1 created at position \d+/)
+    // The demo's nodes opt in (each has free stake left after the demo).
+    for (const n of nodes) {
+      const role = n.roles.includes("trainer") ? "trainer" : "validator"
+      await new NeuraClient(httpTransport(api), devKey(n.nodeId)).command("JoinTask", { taskId: "CLI1", nodeId: n.nodeId, role })
+    }
+
+    const watched = await neura(["task", "watch", "CLI1"])
+    expect(watched.code, `${watched.out}\n${watched.err}\n${output.slice(-2000)}`).toBe(0)
+    expect(watched.out).toMatch(/^task CLI1: accuracy ≥ 0.9, at most 2 rounds/m)
+    expect(watched.out).toMatch(/^round 1 started on M-1-v\d+/m)
+    expect(watched.out).toMatch(/^round 1 \[#+-*\] \d\/\d results decided/m)
+    expect(watched.out).toMatch(/^round 1 closed: M-1-v\d+, accuracy 0\.9\d+/m)
+    expect(watched.out).toMatch(/^paid \d+ Neura to trainer/m)
+    expect(watched.out).toMatch(/^TASK COMPLETED in round 1/m)
+    // Watching a finished task again replays it and ends the same way; --json gives one JSON document per event.
+    const json = await neura(["task", "watch", "CLI1", "--json"])
+    expect(json.code).toBe(0)
+    const lines = json.out.trim().split("\n").map((l) => JSON.parse(l))
+    expect(lines.at(-1).progress).toMatchObject({ taskId: "CLI1", outcome: "completed", held: 0 })
+
+    const final = (await reader.get("/tasks/CLI1")).task.latestVersion
+    const download = await neura(["models", "download", `M-1-v${final}`, "--out", join(dir, "weights.json"), "--json"])
+    expect(download.code, download.err).toBe(0)
+    const versionDoc = (await reader.get("/models/M-1")).model.versions.find((v: any) => v.version === final)
+    expect(JSON.parse(readFileSync(join(dir, "weights.json"), "utf8")).weightsHash).toBe(versionDoc.weightsHash)
+
+    const deploymentFlag = ["--deployment", join(dir, "deployment.json")]
+    const audit = await neura(["audit", ...deploymentFlag, "--json"])
+    expect(audit.code, audit.out + audit.err).toBe(0)
+    expect(JSON.parse(audit.out)).toMatchObject({ ok: true })
+    const anchors = await neura(["verify-anchors", ...deploymentFlag, "--json"])
+    expect(anchors.code, anchors.out + anchors.err).toBe(0)
+    expect(JSON.parse(anchors.out)).toMatchObject({ ok: true })
+  }, 400_000)
+})
