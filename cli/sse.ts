@@ -3,8 +3,15 @@
  * until the server closes or `signal` aborts. Only the fields our API sends
  * (`id`, `event`, `data`) are read; comments (keep-alives) are skipped.
  */
-export async function* serverSentEvents(url: string, signal?: AbortSignal): AsyncGenerator<{ readonly id?: string; readonly type: string; readonly data: any }> {
-  const response = await fetch(url, { headers: { accept: "text/event-stream" }, ...(signal ? { signal } : {}) })
+export interface ServerSentEvent {
+  readonly id?: string
+  readonly type: string
+  readonly data: any
+}
+
+export async function* serverSentEvents(url: string, signal?: AbortSignal, lastEventId?: string): AsyncGenerator<ServerSentEvent> {
+  const headers: Record<string, string> = { accept: "text/event-stream", ...(lastEventId ? { "last-event-id": lastEventId } : {}) }
+  const response = await fetch(url, { headers, ...(signal ? { signal } : {}) })
   if (!response.ok || !response.body) {
     const text = await response.text().catch(() => "")
     throw new Error(`${response.status} ${text}`)
@@ -31,4 +38,28 @@ export async function* serverSentEvents(url: string, signal?: AbortSignal): Asyn
       if (data.length > 0) yield { ...(id ? { id } : {}), type, data: JSON.parse(data.join("\n")) }
     }
   }
+}
+
+/**
+ * Like EventSource: when the connection drops (a restarted API, a proxy, a
+ * broken subscription), reconnect after a growing pause with Last-Event-ID,
+ * so the stream continues right after the last event seen: no gap, no
+ * duplicate. An HTTP refusal (4xx) is final; so is `attempts` failures in a row.
+ */
+export async function* resumableEvents(url: string, signal: AbortSignal, attempts = 20): AsyncGenerator<ServerSentEvent> {
+  let last: string | undefined
+  for (let failures = 0; failures < attempts; ) {
+    try {
+      for await (const e of serverSentEvents(url, signal, last)) {
+        failures = 0
+        if (e.id) last = e.id
+        yield e
+      }
+    } catch (e) {
+      if (signal.aborted || (e instanceof Error && /^4\d\d /.test(e.message))) throw e
+    }
+    failures++
+    await new Promise((r) => setTimeout(r, Math.min(5_000, 250 * 2 ** failures)))
+  }
+  throw new Error(`the event stream at ${url} dropped ${attempts} times in a row`)
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs"
 import { UsageError, jsonText, type CliCommand } from "../cli"
-import { serverSentEvents } from "../sse"
+import { resumableEvents } from "../sse"
 import { emptyView, evolveView, lines, watchDone } from "../taskProgress"
 
 /** Tasks: create one from a spec file, follow one live, read them. */
@@ -27,7 +27,7 @@ export const taskCommands: ReadonlyArray<CliCommand> = [
       await ctx.reader.get(`/tasks/${encodeURIComponent(taskId)}`) // 404 TaskNotFound before following
       let view = emptyView(taskId)
       const abort = new AbortController()
-      for await (const message of serverSentEvents(`${ctx.api}/tasks/${encodeURIComponent(taskId)}/events`, abort.signal)) {
+      for await (const message of resumableEvents(`${ctx.api}/tasks/${encodeURIComponent(taskId)}/events`, abort.signal)) {
         // Each message's data is the stored envelope; the event's own fields are its data.
         const e = { type: message.type, data: message.data.data }
         const next = evolveView(view, e)

@@ -74,7 +74,32 @@ const neura = (args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
     child.on("exit", (code) => resolve({ code: code ?? -1, out, err }))
   })
 
+/** The README's "Walkthrough with curl" block, as written. */
+const walkthrough = () => {
+  const readme = readFileSync("README.md", "utf8")
+  const section = readme.slice(readme.indexOf("### Walkthrough with curl"))
+  return section.slice(section.indexOf("```bash\n") + 8, section.indexOf("\n```\n"))
+}
+
 describe("the dev stack, driven by the neura CLI", () => {
+  it("runs the README's curl walkthrough verbatim: the serving coordinator deals bob his work, his hand-made result is recorded and drawn for, eve cannot sign for bob", async () => {
+    const run = await new Promise<{ code: number; out: string }>((resolve) => {
+      const child = spawn("bash", ["-c", walkthrough()], { cwd: process.cwd(), env: { ...process.env, API: api } })
+      let out = ""
+      child.stdout.on("data", (c: Buffer) => (out += c.toString()))
+      child.stderr.on("data", (c: Buffer) => (out += c.toString()))
+      child.on("exit", (code) => resolve({ code: code ?? -1, out }))
+    })
+    expect(run.code, run.out).toBe(0)
+    expect(run.out).toMatch(/^M-\d+$/m)
+    const listed = [...run.out.matchAll(/^\d+\.\d+ (\w+)$/gm)].map((m) => m[1])
+    expect(listed, run.out).toEqual(["TaskCreated", "BudgetEscrowed", "NodeJoinedTask", "NodeJoinedTask", "RoundStarted", "TrainingDispatched", "ResultSubmitted", "VerificationRequested"])
+    expect(run.out).toMatch(/"code":"NotNodeKey"/)
+    // Nothing in it was refused but eve's forgery.
+    expect([...run.out.matchAll(/"status":(4\d\d)/g)].map((m) => m[1])).toEqual(["403"])
+  }, 300_000)
+
+
   it("a task created with `neura task create` after the demo is trained by the stack's nodes; `neura task watch` follows it to exit 0; audits find everything by themselves", async () => {
     const reader = new NeuraClient(httpTransport(api), devKey("cli"))
     const deployment = JSON.parse(readFileSync(join(dir, "deployment.json"), "utf8"))
@@ -84,7 +109,8 @@ describe("the dev stack, driven by the neura CLI", () => {
     const { model } = await reader.get("/models/M-1")
     const latest = model.versions.at(-1).version
     const datasets = (await reader.get("/events?aggregate=dataset&limit=1000")).events.filter((e: any) => e.type === "DatasetRegistered").map((e: any) => e.data)
-    const nodes = (await reader.get("/nodes?limit=500")).items as Array<{ nodeId: string; roles: Array<string> }>
+    // The demo's nodes (not the walkthrough's bob and carol, who never run).
+    const nodes = ((await reader.get("/nodes?limit=500")).items as Array<{ nodeId: string; roles: Array<string> }>).filter((n) => /^(trainer|validator)[A-Z0-9]+-/.test(n.nodeId))
     const spec = {
       taskId: "CLI1",
       title: "digits, one more round, from the CLI",
