@@ -29,6 +29,8 @@ import { objectStoreSnapshots } from "../projections/snapshots"
 import { demoNodes, runDemo } from "./demo"
 import { createPublicClient, http } from "viem"
 import { writeDeployment } from "../infra/deployment"
+import { startAutoJoin } from "../nodes/infra/autoJoin"
+import { SAMPLE_STAKE } from "../commands/samples"
 import { devKey } from "../commands/samples"
 
 /**
@@ -179,7 +181,9 @@ const bridge = await startBridge({
 })
 
 let network: { stop(): Promise<void> } | undefined
+let joiners: ReadonlyArray<{ stop(): Promise<void> }> = []
 const shutdown = async () => {
+  await Promise.all(joiners.map((j) => j.stop()))
   await network?.stop()
   await bridge.stop()
   await bridgeRuntime.dispose()
@@ -195,6 +199,13 @@ try {
   const demo = demoNodes()
   await addNodeAccounts(demo.nodes)
   network = await runDemo({ apiUrl, store: await runtime.runPromise(EventStore.useSync((s) => s)), connections: { coordinator: coordinatorNats, node: connectNode }, ...demo })
+  // From now on the demo's nodes join every new task whose data they can get: a task created
+  // through the API or the CLI runs on its own.
+  const head = String(((await (await fetch(`${apiUrl}/health`)).json()) as { headPosition: number }).headPosition + 1)
+  const shardAvailable = async (hash: string) => (await fetch(`${apiUrl}/datasets/shards/sha256-${hash.slice(2)}`, { method: "HEAD" })).ok
+  joiners = demo.nodes.map((n) =>
+    startAutoJoin({ client: new NeuraClient(httpTransport(apiUrl), n.key), nodeId: n.nodeId, role: n.role, shardAvailable, bond: SAMPLE_STAKE, from: head, log: (l) => console.log(`[join] ${l}`) })
+  )
   // Anchor what the demo wrote, then audit the log against the chain.
   await bridge.flushNow()
   const store = await runtime.runPromise(EventStore.useSync((s) => s))

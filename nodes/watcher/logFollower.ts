@@ -11,9 +11,13 @@ export interface LoggedEvent {
   readonly data: { readonly _tag: string } & Record<string, unknown>
 }
 
-export const followLogThroughApi = (client: NeuraClient, onEvent: (e: LoggedEvent) => void, options: { readonly pollMs?: number; readonly log?: (line: string) => void } = {}) => {
+export const followLogThroughApi = (
+  client: NeuraClient,
+  onEvent: (e: LoggedEvent) => void,
+  options: { readonly pollMs?: number; readonly log?: (line: string) => void; /** A position or cursor to start from (default the beginning). */ readonly from?: string } = {}
+) => {
   let stopped = false
-  let cursor = "1"
+  let cursor = options.from ?? "1"
   let wake: (() => void) | undefined
   const done = (async () => {
     while (!stopped) {
