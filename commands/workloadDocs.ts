@@ -88,6 +88,18 @@ export const workloadPaths = {
       responses: { "200": { description: "the bytes (their SHA-256 is the name)", content: { "application/octet-stream": { schema: octets } } }, ...problems([400, 404, 500, 503]) }
     }
   },
+  "/models/{modelId}/versions/{version}/weights": {
+    get: {
+      operationId: "getVersionWeights",
+      summary: "A version's weights hash with the address to fetch them by (GET /weights/sha256-<hex>: the bytes whose SHA-256 is the hash) and the topology they belong to",
+      tags: ["models"],
+      parameters: [p("modelId"), p("version")],
+      responses: {
+        "200": jsonResponse("the version's weights, content-addressed", Schema.Struct({ modelId: S, version: N, weightsHash: S, weights: S, topologyHash: S, topology: Schema.Unknown })),
+        ...problems([400, 404, 500, 503])
+      }
+    }
+  },
   "/models/{modelId}/versions/{version}/export": {
     get: {
       operationId: "exportModel",

@@ -84,6 +84,15 @@ export const workloadRoutes: FastifyPluginAsync<{ runtime: ApiRuntime; weights: 
     const workload = [...workloads.values()].find((w) => want(w) && w.topologyProblem(state.topology) === undefined)
     return { modelId, version, state, v, workload }
   }
+  /** A version's weights by content address, with the topology they belong to (no workload needed: any model, opaque ones too). */
+  app.get<{ Params: { modelId: string; version: string } }>("/models/:modelId/versions/:version/weights", async (request) => {
+    const { modelId, version } = versionRef(request.params)
+    const state = await runForRequest(runtime, loadModelState(modelId))
+    const v = state.versions.find((x) => x.version === version)
+    if (!v) throw new ModelVersionNotFound({ modelId, version })
+    return { modelId, version, weightsHash: v.weightsHash, weights: `/weights/sha256-${v.weightsHash.slice(2)}`, topologyHash: state.topologyHash, topology: state.topology }
+  })
+
   app.get<{ Params: { modelId: string; version: string }; Querystring: { format?: string } }>("/models/:modelId/versions/:version/export", async (request, reply) => {
     const format = request.query.format ?? "tfjs"
     if (format !== "tfjs" && format !== "onnx" && format !== "manifest") throw new InvalidRequest({ detail: "format is tfjs (default), onnx or manifest" })

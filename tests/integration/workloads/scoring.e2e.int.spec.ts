@@ -66,6 +66,7 @@ describe("scoring by consensus (real NATS, onnxruntime and TF.js)", () => {
     const modelId = imported[0]!.data.modelId as string
     expect(imported[0]!.data.topology["neura:onnx-opaque"]).toMatchObject({ workload: "digits", reason: expect.stringMatching(/is not imported/) })
     expect(imported[1]!.data.weightsHash).toBe(artefactHash)
+    expect(await owner.get(`/models/${modelId}/versions/1/weights`)).toMatchObject({ weightsHash: artefactHash, weights: `/weights/sha256-${artefactHash.slice(2)}`, topology: imported[0]!.data.topology })
 
     // The validation set, content-addressed, registered.
     const contentHash = await apiShardWriter(owner.transport, owner.key).put(data.validation)

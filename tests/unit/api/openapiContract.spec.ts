@@ -125,6 +125,9 @@ describe("the OpenAPI document matches the server", () => {
     await check("GET", `/datasets/shards/sha256-${"0".repeat(64)}`)
     await check("GET", "/workloads")
     await check("GET", `/scorings/${modelId}-v1-digits-val`)
+    await check("GET", `/models/${modelId}/versions/1/weights`)
+    await check("GET", `/models/${modelId}/versions/9/weights`) // 404
+    await check("GET", "/models/nope/versions/1/weights") // 400
     await check("GET", "/scorings/M-404-v1-nope") // 404
     await check("GET", "/scorings/not.a.stream") // 400
     await check("POST", "/models/M-1/versions/1/generate", { prompt: "Call me", maxTokens: 5, temperature: 0, seed: 1 }) // 404: no such model
