@@ -12,6 +12,7 @@ import { commandRoutes } from "./routes/commandRoutes"
 import { allCommands, commandsByAggregate } from "./routes"
 import { logRoutes } from "./routes/log"
 import { metricsRoutes } from "./routes/metrics"
+import { uiRoutes } from "./routes/ui"
 import { proofRoutes } from "./routes/proofs"
 import { queryRoutes } from "./routes/queries"
 import { streamRoutes } from "./routes/streams"
@@ -126,6 +127,7 @@ export const build = (runtime: ApiRuntime, options: ApiOptions): FastifyInstance
     signature: "0x r(32) ‖ s(32, low: s ≤ n/2) ‖ v(1: 27 or 28)"
   }))
   metricsRoutes(app)
+  uiRoutes(app)
   // One plugin per aggregate, each registering its commands' routes.
   for (const specs of Object.values(commandsByAggregate)) app.register(commandRoutes, { ...shared, specs })
   app.register(weightsRoutes, { ...shared, weights: options.weights })

@@ -61,6 +61,23 @@ export const queryPaths: Record<string, unknown> = {
   "/balances": query("listBalances", "Neura balances and payouts per address", paging, page(BalanceDoc)),
   "/balances/{address}": query("getBalance", "One address: earned, refunded, escrowed, bonded, withdrawn, slashed, net, payouts", [p("address")], doc("balance", BalanceDoc)),
   "/health": { get: op("health", "Liveness and the log's head position", "log", [], { "200": jsonResponse("ok", Health), ...problems([500, 503]) }) },
+  "/ui": {
+    get: op("dashboard", "The dashboard: tasks and rounds, the objective's metric per round, the lineage graph, nodes, balances, on-chain anchors with an in-browser proof check", "ui", [], {
+      "200": { description: "the page", content: { "text/html": { schema: { type: "string" } } } }
+    })
+  },
+  "/ui/{file}": {
+    get: op("dashboardFile", "The dashboard's own files (app.js, merkle.js, style.css)", "ui", [p("file")], {
+      "200": { description: "the file", content: { "text/javascript": { schema: { type: "string" } }, "text/css": { schema: { type: "string" } } } },
+      ...problems([404])
+    })
+  },
+  "/ui/vendor/noble-hashes/{file}": {
+    get: op("dashboardVendorFile", "@noble/hashes' ES modules for keccak-256 in the browser (sha3.js, _u64.js, utils.js)", "ui", [p("file")], {
+      "200": { description: "the module", content: { "text/javascript": { schema: { type: "string" } } } },
+      ...problems([404])
+    })
+  },
   "/metrics": {
     get: op("metrics", "Prometheus metrics of this API process: commands by type and status, append latency, appends, hash-chain reseals", "log", [], {
       "200": { description: "Prometheus text exposition format 0.0.4", content: { "text/plain": { schema: { type: "string" } } } }

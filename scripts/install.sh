@@ -62,6 +62,15 @@ if [[ ",${NEURA_EXECUTORS:-}," == *",pytorch,"* ]] && ! /usr/bin/python3 -c "imp
   /usr/bin/python3 -c "import torch, onnx" || { echo "[install] could not provide python3-torch and python3-onnx" >&2; exit 1; }
 fi
 
+# The dashboard's test drives a real headless Chromium (Debian's package, through playwright-core):
+# installed when NEURA_BROWSER=chromium (the test command and CI set it; about 100 packages).
+if [ "${NEURA_BROWSER:-}" = "chromium" ] && ! command -v chromium >/dev/null 2>&1; then
+  echo "[install] installing chromium (Debian package) for the dashboard test"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -qq --no-install-recommends chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+  command -v chromium >/dev/null 2>&1 || { echo "[install] could not install chromium" >&2; exit 1; }
+fi
+
 # Reinstall only when the lockfile changed since the last install.
 stamp=node_modules/.install-stamp
 if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then

@@ -3,8 +3,8 @@
 # integration test against real nats-server processes the harness starts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# The tests cover the PyTorch executor too: install it.
-NEURA_EXECUTORS=pytorch bash scripts/install.sh
+# The tests cover the PyTorch executor and the dashboard (in Chromium) too: install them.
+NEURA_EXECUTORS=pytorch NEURA_BROWSER=chromium bash scripts/install.sh
 echo "[test] typecheck"
 npx tsc --noEmit -p tsconfig.json
 echo "[test] vitest (unit + integration)"

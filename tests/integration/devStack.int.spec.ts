@@ -3,6 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { mkdirSync } from "node:fs"
+import { chromium } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { httpTransport, NeuraClient } from "../../commands/client"
 import { devKey } from "../../infra/identity/devKeys"
@@ -161,4 +163,43 @@ describe("the dev stack, driven by the neura CLI", () => {
     expect(anchors.code, anchors.out + anchors.err).toBe(0)
     expect(JSON.parse(anchors.out)).toMatchObject({ ok: true })
   }, 400_000)
+
+  it("the dashboard (/ui) in a real headless Chromium: the demo task's metric per round, the lineage graph with a fork, nodes, and an anchored event verified in the browser", async () => {
+    const client = new NeuraClient(httpTransport(api), devKey("owner"))
+    const { items: tasks } = await client.get("/tasks?limit=500")
+    const demo = tasks.find((t: any) => t.taskId.startsWith("digits-"))
+    // A fork, so the lineage graph has two models.
+    const { model: before } = await client.get(`/models/${demo.modelId}`)
+    await client.command("ForkModel", { parent: { modelId: demo.modelId, version: before.versions.at(-1).version }, name: "a branch to see in the graph" })
+    const { model } = await client.get(`/models/${demo.modelId}`)
+    const lineage = await client.get(`/models/${demo.modelId}/lineage`)
+    const expected = model.metricLog.filter((m: any) => m.taskId === demo.taskId && m.round !== undefined).map((m: any) => ({ round: m.round, value: m.metrics[demo.objective.metric] }))
+    expect(expected.length).toBeGreaterThan(1)
+
+    const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu"], headless: true })
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 1100 } })
+      const errors: Array<string> = []
+      page.on("pageerror", (e) => errors.push(e.message))
+      await page.goto(`${api}/ui?task=${encodeURIComponent(demo.taskId)}`)
+      await page.waitForSelector("body[data-ready=true]")
+      await page.waitForFunction((n) => (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }).document.querySelectorAll("#lineage g.version-node").length === n, lineage.nodes.length)
+      const points = await page.$$eval("#chart circle.point", (cs) => cs.map((c) => ({ round: Number(c.getAttribute("data-round")), value: Number(c.getAttribute("data-value")) })))
+      expect(points).toEqual(expected)
+      expect(await page.$eval("#chart line.target", (l) => Number(l.getAttribute("data-target")))).toBe(demo.objective.target)
+      const drawn = await page.$$eval("#lineage g.version-node", (gs) => gs.map((g) => g.getAttribute("data-id")))
+      expect(new Set(drawn)).toEqual(new Set(lineage.nodes.map((n: any) => n.id)))
+      expect(await page.$$eval("#lineage line.edge.fork", (ls) => ls.length)).toBe(1)
+      expect(await page.$$eval("#nodes tbody tr", (rs) => rs.length)).toBeGreaterThanOrEqual(5)
+      // Verify an anchored event in the browser (keccak-256 and the Merkle fold run in the page).
+      await page.click("#anchors tbody tr:first-child button")
+      await page.waitForSelector("#verdict[data-verified]")
+      expect(await page.$eval("#verdict", (v) => [v.getAttribute("data-verified"), v.textContent])).toEqual(["true", expect.stringMatching(/verified in this browser/)])
+      expect(errors).toEqual([])
+      mkdirSync("test-artifacts", { recursive: true })
+      await page.screenshot({ path: "test-artifacts/dashboard.png", fullPage: true })
+    } finally {
+      await browser.close()
+    }
+  }, 120_000)
 })

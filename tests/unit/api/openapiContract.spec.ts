@@ -125,6 +125,7 @@ describe("the OpenAPI document matches the server", () => {
     await check("GET", `/datasets/shards/sha256-${"0".repeat(64)}`)
     await check("GET", "/workloads")
     await check("GET", `/scorings/${modelId}-v1-digits-val`)
+    for (const url of ["/ui", "/ui/app.js", "/ui/style.css", "/ui/nope.js", "/ui/vendor/noble-hashes/sha3.js", "/ui/vendor/noble-hashes/nope.js"]) await check("GET", url)
     await check("GET", `/models/${modelId}/versions/1/weights`)
     await check("GET", `/models/${modelId}/versions/9/weights`) // 404
     await check("GET", "/models/nope/versions/1/weights") // 400
