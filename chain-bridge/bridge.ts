@@ -1,3 +1,4 @@
+import { anchorGas } from "../infra/metrics"
 import { Effect, Fiber, Stream } from "effect"
 import { anchorStream } from "../domain/anchor/events"
 import { readWholeLog } from "../infra/eventStore/wholeLog"
@@ -142,6 +143,7 @@ export const startBridge = async (options: BridgeOptions) => {
       seen = 0
       const latencyMs = performance.now() - started
       anchored.push({ fromSeq: from, toSeq: to, gasUsed: receipt.gasUsed, txHash: receipt.txHash, latencyMs })
+      anchorGas.observe(Number(receipt.gasUsed))
       log(`anchored [${from}..${to}] (${events.length} events) root ${root.slice(0, 10)}… in tx ${receipt.txHash.slice(0, 10)}…, ${receipt.gasUsed} gas`)
     } catch (e) {
       if (e instanceof AnchorRejected) {

@@ -1,3 +1,4 @@
+import { Effect } from "effect"
 import Fastify, { type FastifyInstance } from "fastify"
 import rateLimit from "@fastify/rate-limit"
 import swagger from "@fastify/swagger"
@@ -12,6 +13,7 @@ import { commandRoutes } from "./routes/commandRoutes"
 import { allCommands, commandsByAggregate } from "./routes"
 import { logRoutes } from "./routes/log"
 import { metricsRoutes } from "./routes/metrics"
+import { projectionLag } from "../infra/metrics"
 import { uiRoutes } from "./routes/ui"
 import { proofRoutes } from "./routes/proofs"
 import { queryRoutes } from "./routes/queries"
@@ -146,10 +148,15 @@ export const build = (runtime: ApiRuntime, options: ApiOptions): FastifyInstance
 
   // Read models: one projector per API process, started when the app is ready.
   let projector: Projector | undefined
+  let unregisterLag: (() => void) | undefined
   app.addHook("onReady", async () => {
-    projector = await startProjector(await runtime.runPromise(EventStore.useSync((s) => s)), options.snapshots ? { snapshots: options.snapshots } : {})
+    const store = await runtime.runPromise(EventStore.useSync((s) => s))
+    projector = await startProjector(store, options.snapshots ? { snapshots: options.snapshots } : {})
+    const running = projector
+    unregisterLag = projectionLag.add("api", async () => Math.max(0, (await Effect.runPromise(store.headPosition)) - running.models.checkpoint))
   })
   app.addHook("onClose", async () => {
+    unregisterLag?.()
     await projector?.stop()
   })
   const currentProjector = () => {

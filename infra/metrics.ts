@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client"
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client"
 
 /**
  * The process's Prometheus metrics (prom-client): one registry per process,
@@ -36,3 +36,71 @@ export const commandsTotal = new Counter({
   labelNames: ["type", "status"] as const,
   registers: [registry]
 })
+
+/** Samples a trainer trained (one per sample per epoch), by workload. */
+export const trainingSamplesTotal = new Counter({
+  name: "neuralink_training_samples_total",
+  help: "Samples trained by this process's trainers (per epoch), by workload",
+  labelNames: ["workload"] as const,
+  registers: [registry]
+})
+
+/** The last training run's throughput, per node. */
+export const trainingSamplesPerSecond = new Gauge({
+  name: "neuralink_training_samples_per_second",
+  help: "Samples per second of the last training run (steps, checkpoints and the held-out measurement included), by node",
+  labelNames: ["node"] as const,
+  registers: [registry]
+})
+
+/** Votes revealed by this process's validators, by verdict. */
+export const validatorVerdictsTotal = new Counter({
+  name: "neuralink_validator_verdicts_total",
+  help: "Verification votes revealed by this process's validators, by verdict (accept, reject)",
+  labelNames: ["verdict"] as const,
+  registers: [registry]
+})
+
+export const anchorGas = new Histogram({
+  name: "neuralink_anchor_gas",
+  help: "Gas used by each anchoring transaction of this process's chain bridge",
+  buckets: [30_000, 50_000, 70_000, 80_000, 90_000, 120_000, 200_000],
+  registers: [registry]
+})
+
+/**
+ * Values read when Prometheus scrapes (they cost a request each: a NATS
+ * consumer's pending count, the log's head): providers register a reader
+ * per label value and the gauge asks them all at scrape time.
+ */
+const scraped = (name: string, help: string, label: string) => {
+  const readers = new Map<string, () => Promise<number>>()
+  new Gauge({
+    name,
+    help,
+    labelNames: [label],
+    registers: [registry],
+    async collect() {
+      this.reset()
+      for (const [value, read] of readers) {
+        const n = await read().catch(() => undefined)
+        if (n !== undefined) this.set({ [label]: value }, n)
+      }
+    }
+  })
+  return {
+    /** Add a reader; the returned function removes it. */
+    add: (value: string, read: () => Promise<number>) => {
+      readers.set(value, read)
+      return () => {
+        if (readers.get(value) === read) readers.delete(value)
+      }
+    }
+  }
+}
+
+/** Work items waiting in a node's queue (its consumer's pending count). */
+export const workQueueDepth = scraped("neuralink_work_queue_pending", "Work items waiting in a node's queue (its JetStream consumer's pending count), by node", "node")
+
+/** How far a read-model set trails the log: head position minus projected position. */
+export const projectionLag = scraped("neuralink_projection_lag_positions", "Log positions the read models trail the head by, by projector", "projector")

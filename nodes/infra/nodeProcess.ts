@@ -9,7 +9,11 @@ import { objectStoreWeights, splitWeightsStore, type WeightsStoreShape } from ".
 import { apiWeightsWriter } from "../../commands/weightsClient"
 import { devKey } from "../../infra/identity/devKeys"
 import { natsOptionsFromEnv, watchConnection } from "../../infra/nats/NatsClient"
-import { flag, ConfigInvalid, hex32, orExit, readConfig, text, url } from "../../infra/config"
+import { createServer } from "node:http"
+import { flag, ConfigInvalid, hex32, integer, orExit, readConfig, text, url } from "../../infra/config"
+import { registry } from "../../infra/metrics"
+import { SAMPLE_STAKE } from "../../commands/samples"
+import { startAutoJoin } from "./autoJoin"
 
 /** Set once a stop signal arrived: a connection closing then is expected. */
 let stopping = false
@@ -28,6 +32,7 @@ export const nodeSettings = {
   API_URL: url("the command API", "http://127.0.0.1:8080"),
   NODE_CAPABILITIES: text("comma-separated capabilities", "tfjs"),
   NODE_WATCH: flag("a validator also watches results through their challenge window (nodes/watcher)", false),
+  NODE_AUTO_JOIN: flag("join every task created from now on whose validation data is in the datasets bucket (nodes/infra/autoJoin.ts)", false),
   NEURA_EXECUTOR: text("an external executor: pytorch (a trainer trains with it, a validator replays PyTorch results with it; needs python3-torch)", undefined, /^pytorch$/)
 }
 
@@ -47,6 +52,7 @@ export const nodeEnvironment = () => {
     apiUrl: config.API_URL,
     capabilities: config.NODE_CAPABILITIES.split(",").filter(Boolean),
     watch: config.NODE_WATCH,
+    autoJoin: config.NODE_AUTO_JOIN,
     /** The external executor this node runs (started with the node, stopped with it), if any. */
     executor: async () => (config.NEURA_EXECUTOR === "pytorch" ? { executor: await startPytorchExecutor() } : {}),
     /**
@@ -93,6 +99,7 @@ export const nodeData = async (nc: NatsConnection): Promise<DataLibrary> => shar
  * its ack goes out) before the process exits.
  */
 export const runNodeMain = <A>(name: string, acquire: () => Promise<A>, release: (a: A) => Promise<void>) => {
+  serveMetrics(name)
   const program = Effect.acquireUseRelease(
     Effect.promise(acquire),
     () => Effect.never,
@@ -117,5 +124,46 @@ export const runNodeMain = <A>(name: string, acquire: () => Promise<A>, release:
       process.exit(1)
     }
     process.exit(0)
+  })
+}
+
+/**
+ * Every node process serves its Prometheus metrics (training samples/s,
+ * verdicts, work-queue depth, anchor gas, Node.js process metrics) at
+ * `http://127.0.0.1:<METRICS_PORT>/metrics`; METRICS_PORT=0 (the default)
+ * takes any free port, logged at start, so several nodes share a machine.
+ */
+const metricsSettings = { METRICS_PORT: integer("port of this process's Prometheus /metrics (0: any free port)", 0, 0, 65_535) }
+const serveMetrics = (name: string) => {
+  const { METRICS_PORT } = orExit(() => readConfig(metricsSettings))
+  const server = createServer((request, response) => {
+    if (request.url !== "/metrics") {
+      response.writeHead(404).end()
+      return
+    }
+    registry.metrics().then(
+      (text) => response.writeHead(200, { "content-type": registry.contentType }).end(text),
+      (e: unknown) => response.writeHead(500).end(String(e))
+    )
+  })
+  server.listen(METRICS_PORT, "127.0.0.1", () => {
+    const address = server.address()
+    console.log(`[${name}] metrics at http://127.0.0.1:${typeof address === "object" && address ? address.port : METRICS_PORT}/metrics`)
+  })
+  server.unref()
+}
+
+/** NODE_AUTO_JOIN: the node opts into every new task it can get the data of (from the log's head on), bonding the sample stake when short. */
+export const autoJoinFromEnv = async (env: { readonly autoJoin: boolean; readonly apiUrl: string; readonly nodeId: string }, client: NeuraClient, role: "trainer" | "validator") => {
+  if (!env.autoJoin) return undefined
+  const head = ((await client.get("/health")) as { headPosition: number }).headPosition
+  return startAutoJoin({
+    client,
+    nodeId: env.nodeId,
+    role,
+    shardAvailable: async (hash) => (await fetch(`${env.apiUrl}/datasets/shards/sha256-${hash.slice(2)}`, { method: "HEAD" })).ok,
+    bond: SAMPLE_STAKE,
+    from: String(head + 1),
+    log: (l) => console.log(`[join] ${l}`)
   })
 }

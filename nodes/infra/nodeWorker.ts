@@ -2,6 +2,7 @@ import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream"
 import type { NatsConnection } from "@nats-io/transport-node"
 import { ApiError, type NeuraClient } from "../../commands/client"
 import { nodeConsumerName, type WorkItem } from "../workItems"
+import { workQueueDepth } from "../../infra/metrics"
 import { startHeartbeat } from "./heartbeat"
 import { defaultWorkQueue, runWorkLoop, type WorkControl, type WorkOutcome, type WorkQueueConfig } from "./workQueue"
 
@@ -25,6 +26,7 @@ export const startNodeWorker = async (options: {
   // Alive from the start: the coordinator measures silence from the last beat.
   const heartbeat = startHeartbeat(options.nc, options.nodeId, queue)
   let loop: Awaited<ReturnType<typeof runWorkLoop>> | undefined
+  let unregisterDepth: (() => void) | undefined
   const startLoop = () =>
     runWorkLoop({
       nc: options.nc,
@@ -62,6 +64,7 @@ export const startNodeWorker = async (options: {
     }
     if (stopped) return
     options.log(`${options.nodeId}: work queue ready`)
+    unregisterDepth = workQueueDepth.add(options.nodeId, async () => (await jsm!.consumers.info(queue.streamName, nodeConsumerName(options.nodeId))).num_pending)
     // Starting the loop talks to JetStream too: on a loaded machine or during an outage that can
     // time out. A node whose loop never started would heartbeat while never working: try again.
     for (let attempt = 1; !stopped; attempt++) {
@@ -79,6 +82,7 @@ export const startNodeWorker = async (options: {
   return {
     async stop() {
       stopped = true
+      unregisterDepth?.()
       heartbeat.stop()
       await started.catch(() => undefined)
       await loop?.stop()

@@ -1,5 +1,5 @@
 import { loadTf } from "../../infra/ml/tf"
-import { apiClient, nodeEnvironment, registerSelf, runNodeMain, nodeWeights, nodeData } from "../infra/nodeProcess"
+import { apiClient, autoJoinFromEnv, nodeEnvironment, registerSelf, runNodeMain, nodeWeights, nodeData } from "../infra/nodeProcess"
 import type { TrainerBehaviour } from "./train"
 import { startTrainer } from "./worker"
 
@@ -21,9 +21,11 @@ runNodeMain(
       deps: { tf, weights: await nodeWeights(nc, env.apiUrl, env.key), data: await nodeData(nc), behaviour: (process.env.NODE_BEHAVIOUR as TrainerBehaviour) ?? "honest", ...external },
       log: (l) => console.log(`[trainer] ${l}`)
     })
-    return { nc, worker, external }
+    const joiner = await autoJoinFromEnv(env, client, "trainer")
+    return { nc, worker, external, joiner }
   },
-  async ({ nc, worker, external }) => {
+  async ({ nc, worker, external, joiner }) => {
+    await joiner?.stop()
     await worker.stop()
     await external.executor?.close()
     await nc.drain()

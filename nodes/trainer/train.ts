@@ -1,3 +1,4 @@
+import { trainingSamplesPerSecond, trainingSamplesTotal } from "../../infra/metrics"
 import type { LayersModel } from "@tensorflow/tfjs"
 import { checkpointLeaf, merkleRoot } from "../../domain/task/commitments"
 import { checkpointInterval } from "../../domain/task/draw"
@@ -73,8 +74,11 @@ const trainLocally = async (work: TrainWork, deps: TrainerDeps): Promise<Trained
   setWeightBytes(tf, model, states[states.length - 1]!.weights)
   const heldOut = workload.evaluate(tf, model, await deps.data.samples(workload, work.topology, [work.validationHash]), work.topology)
   model.dispose()
+  const seconds = (performance.now() - started) / 1000
+  trainingSamplesTotal.inc({ workload: workload.id }, samples.count * work.plan.epochsPerRound)
+  trainingSamplesPerSecond.set({ node: work.nodeId }, (samples.count * work.plan.epochsPerRound) / Math.max(seconds, 1e-6))
   deps.progress?.(
-    `${work.taskId} r${work.round} s${work.slot}: trained ${samples.count} samples × ${work.plan.epochsPerRound} epochs (${steps} steps, ${states.length} checkpoints) in ${((performance.now() - started) / 1000).toFixed(2)} s, held-out ${describeMetrics(heldOut)}`
+    `${work.taskId} r${work.round} s${work.slot}: trained ${samples.count} samples × ${work.plan.epochsPerRound} epochs (${steps} steps, ${states.length} checkpoints) in ${seconds.toFixed(2)} s, held-out ${describeMetrics(heldOut)}`
   )
   return { states, interval, steps, sampleCount: samples.count, heldOut }
 }

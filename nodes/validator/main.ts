@@ -1,5 +1,5 @@
 import { loadTf } from "../../infra/ml/tf"
-import { apiClient, nodeEnvironment, registerSelf, runNodeMain, nodeWeights, nodeData } from "../infra/nodeProcess"
+import { apiClient, autoJoinFromEnv, nodeEnvironment, registerSelf, runNodeMain, nodeWeights, nodeData } from "../infra/nodeProcess"
 import type { ValidatorBehaviour } from "./verify"
 import { startValidator } from "./worker"
 import { startWatcher } from "../watcher/watcher"
@@ -28,9 +28,11 @@ runNodeMain(
     // The watcher runs beside the worker: its own executor (an executor holds one model at a time).
     const watcherExternal = env.watch ? await env.executor() : {}
     const watcher = env.watch ? await startWatcher({ nodeId: env.nodeId, client, weights, data, tf: async () => tf, ...watcherExternal, log: (l) => console.log(`[watcher] ${l}`) }) : undefined
-    return { nc, worker, watcher, external, watcherExternal }
+    const joiner = await autoJoinFromEnv(env, client, "validator")
+    return { nc, worker, watcher, external, watcherExternal, joiner }
   },
-  async ({ nc, worker, watcher, external, watcherExternal }) => {
+  async ({ nc, worker, watcher, external, watcherExternal, joiner }) => {
+    await joiner?.stop()
     await watcher?.stop()
     await worker.stop()
     await external.executor?.close()

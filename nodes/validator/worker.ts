@@ -2,6 +2,7 @@ import { createHash } from "node:crypto"
 import type { Hash32, Metrics } from "../../domain/primitives"
 import { scoreCommitment } from "../../domain/scoring/commitment"
 import { voteCommitment } from "../../domain/task/commitments"
+import { validatorVerdictsTotal } from "../../infra/metrics"
 import { describeMetrics } from "../infra/mlDeps"
 import { startCommandingWorker, type NodeWorkerOptions } from "../infra/nodeWorker"
 import { scoreWork } from "./score"
@@ -41,6 +42,7 @@ export const startValidator = (options: NodeWorkerOptions<Omit<ValidatorDeps, "w
           summary: `committed a vote on ${item.resultId}`
         }
       }
+      validatorVerdictsTotal.inc({ verdict: judgement.verdict })
       return {
         type: "CastVerificationVote",
         payload: { ...ids, ...judgement, salt },

@@ -155,6 +155,20 @@ describe("the dev stack, driven by the neura CLI", () => {
     const versionDoc = (await reader.get("/models/M-1")).model.versions.find((v: any) => v.version === final)
     expect(JSON.parse(readFileSync(join(dir, "weights.json"), "utf8")).weightsHash).toBe(versionDoc.weightsHash)
 
+    // The API's /metrics (the dev stack's nodes run in its process: their series are there too).
+    const metrics = await (await fetch(`${api}/metrics`)).text()
+    for (const series of [
+      /^neuralink_commands_total\{type="CreateTask",status="201"\} [1-9]/m,
+      /^neuralink_append_seconds_bucket\{le="0\.05"\} \d+/m,
+      /^neuralink_projection_lag_positions\{projector="api"\} \d+/m,
+      /^neuralink_work_queue_pending\{node="trainerA-\w+"\} \d+/m,
+      /^neuralink_training_samples_total\{workload="digits"\} [1-9]/m,
+      /^neuralink_training_samples_per_second\{node="trainerA-\w+"\} \d/m,
+      /^neuralink_validator_verdicts_total\{verdict="accept"\} [1-9]/m,
+      /^neuralink_anchor_gas_sum [1-9]/m
+    ])
+      expect(metrics).toMatch(series)
+
     const deploymentFlag = ["--deployment", join(dir, "deployment.json")]
     const audit = await neura(["audit", ...deploymentFlag, "--json"])
     expect(audit.code, audit.out + audit.err).toBe(0)

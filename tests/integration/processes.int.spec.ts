@@ -98,6 +98,18 @@ describe("node processes (nodes/*/main.ts)", () => {
       const recorded = (await owner.get("/events?aggregate=anchor&limit=10")).events[0]
       expect(recorded.metadata.actor).toBe(devKey("p-bridge").address)
 
+      // Every node process serves its own Prometheus metrics, at the port it logged.
+      const scrape = async (name: string) => {
+        const url = /metrics at (http:\/\/127\.0\.0\.1:\d+\/metrics)/.exec(started.find((s) => s.name === name)!.output.join(""))?.[1]
+        expect(url, name).toBeDefined()
+        return (await fetch(url!)).text()
+      }
+      expect(await scrape("p-trainerA")).toMatch(/^neuralink_training_samples_total\{workload="digits"\} [1-9]\d*/m)
+      expect(await scrape("p-trainerA")).toMatch(/^neuralink_training_samples_per_second\{node="p-trainerA"\} \d/m)
+      expect(await scrape("p-trainerA")).toMatch(/^neuralink_work_queue_pending\{node="p-trainerA"\} \d+/m)
+      expect(await scrape("p-validator1")).toMatch(/^neuralink_validator_verdicts_total\{verdict="accept"\} [1-9]/m)
+      expect(await scrape("bridge")).toMatch(/^neuralink_anchor_gas_count [1-9]/m)
+
       // SIGTERM: every process drains and exits 0, the API too with live SSE clients connected.
       const sse = await Promise.all(
         [1, 2].map(async () => {
