@@ -32,7 +32,8 @@ import { SIGNING_SCHEME, signingDomain } from "../infra/identity/signature"
 import { defaultProtocol, type ProtocolParams } from "../domain/protocol"
 
 export interface ApiOptions {
-  readonly logger?: boolean
+  /** Request logging (pino JSON): to stdout, or appended to a file (the dev stack's .data/logs/api.jsonl). */
+  readonly logger?: boolean | { readonly file: string }
   /** Addresses of the network's coordinator identities (dispatcher / aggregator). */
   readonly coordinators?: ReadonlyArray<string>
   /** Server clock (tests pin it). */
@@ -71,7 +72,8 @@ export const registeredRoutes = (app: FastifyInstance) => routesOf.get(app) ?? [
  * tests use app.inject). Every error is problem-details with a `code`.
  */
 export const build = (runtime: ApiRuntime, options: ApiOptions): FastifyInstance => {
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: MAX_BODY_BYTES })
+  const logger = typeof options.logger === "object" ? { level: "info", file: options.logger.file } : (options.logger ?? false)
+  const app = Fastify({ logger, bodyLimit: MAX_BODY_BYTES })
   const routes: Array<{ readonly method: string; readonly url: string }> = []
   routesOf.set(app, routes)
   app.addHook("onRoute", (route) => {

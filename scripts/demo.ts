@@ -44,9 +44,12 @@ export const runDemo = async (options: {
   /** This run's id and its nodes (see demoNodes): the caller gives each its NATS identity first. */
   readonly run: string
   readonly nodes: ReadonlyArray<NodeSpec>
+  /** Where lines go: `shown` ones are the demo's narrative, the rest the network's detail (default: the narrative on the console). */
+  readonly log?: (component: string, line: string, shown: boolean) => void
 }) => {
   const run = options.run
-  const say = (line: string) => console.log(`[demo] ${line}`)
+  const log = options.log ?? ((component, line, shown) => shown && console.log(`[${component}] ${line}`))
+  const say = (line: string) => log("demo", line, true)
   const owner = new NeuraClient(httpTransport(options.apiUrl), devKey("owner"))
   // Weights are read from the object store and uploaded through the API (its only writer).
   const weights = splitWeightsStore(
@@ -67,7 +70,9 @@ export const runDemo = async (options: {
     data: shardLibrary(await objectStoreWeights(options.connections.coordinator, DATASETS_BUCKET)),
     nodes,
     log: (line) => {
-      if (/trained|FedAvg|reassign|disputed|starting round/.test(line)) say(`  ${line}`)
+      // The narrative shows the milestones; every line goes to the log.
+      const shown = /trained|FedAvg|reassign|disputed|starting round/.test(line)
+      log("network", shown ? `  ${line}` : line, shown)
     }
   })
   say(`network up: coordinator, ${nodes.filter((n) => n.role === "trainer").length} trainers, ${nodes.filter((n) => n.role === "validator").length} validators on TF.js ${network.backend}`)

@@ -29,6 +29,7 @@ import { objectStoreSnapshots } from "../projections/snapshots"
 import { demoNodes, runDemo } from "./demo"
 import { createPublicClient, http } from "viem"
 import { writeDeployment } from "../infra/deployment"
+import { jsonLog } from "../infra/log"
 import { startAutoJoin } from "../nodes/infra/autoJoin"
 import { SAMPLE_STAKE } from "../commands/samples"
 import { devKey } from "../commands/samples"
@@ -44,6 +45,14 @@ type Role = ServiceRole
 const dataDir = process.env.NEURA_DATA_DIR ?? ".data"
 mkdirSync(`${dataDir}/nats`, { recursive: true })
 const credentialsFile = `${dataDir}/dev-credentials.json`
+// Human lines on the console; every line also a JSON record in <data>/logs/dev.jsonl, and the API's
+// request log in <data>/logs/api.jsonl (pino: one JSON record per line).
+mkdirSync(`${dataDir}/logs`, { recursive: true })
+const devLog = jsonLog("dev", `${dataDir}/logs/dev.jsonl`)
+const out = (component: string, line: string) => {
+  console.log(`[${component}] ${line}`)
+  devLog.info({ component }, line)
+}
 // nats-server parses $VAR values as config tokens: start with a letter so a password never reads as a number.
 const newPassword = () => `pw${randomBytes(12).toString("hex")}`
 const stored: { roles?: Partial<Record<Role, string>>; nodes?: Record<string, { role: NodeRole; password: string }> } = existsSync(credentialsFile)
@@ -103,10 +112,11 @@ const connectNode = async (node: NodeSpec) => {
   await addNodeAccounts([node])
   return connect(natsOptions({ servers: server.url, user: nodeUser(node.nodeId), pass: nodeAccounts.get(node.nodeId)!.password, name: `neuralink-${node.nodeId}` }))
 }
-console.log(
+out(
+  "dev",
   clustered
-    ? `[dev] 3-node nats-server cluster ${server.url} (stores ${dataDir}/nats-cluster, roles: ${ROLES.join(", ")})`
-    : `[dev] nats-server ${server.url} (store ${dataDir}/nats, roles: ${ROLES.join(", ")})`
+    ? `3-node nats-server cluster ${server.url} (stores ${dataDir}/nats-cluster, roles: ${ROLES.join(", ")})`
+    : `nats-server ${server.url} (store ${dataDir}/nats, roles: ${ROLES.join(", ")})`
 )
 
 const admin = await connect(natsOptions({ servers: server.url, user: "admin", pass: credentials.admin }))
@@ -116,7 +126,7 @@ for (let attempt = 1; ; attempt++) {
     () => true,
     (e: unknown) => {
       if (!clustered || attempt >= 30) throw e
-      console.log(`[dev] streams not answering yet (${e instanceof Error ? e.message : String(e)}); retrying`)
+      out("dev", `streams not answering yet (${e instanceof Error ? e.message : String(e)}); retrying`)
       return false
     }
   )
@@ -124,8 +134,8 @@ for (let attempt = 1; ; attempt++) {
   await new Promise((r) => setTimeout(r, 1_000))
 }
 await admin.close()
-console.log(`[dev] provisioned EVENTS (log), CMDS (work queue), weights and snapshots (object stores) at R${clustered ? 3 : 1}`)
-console.log(`[dev] dev roles' passwords in ${credentialsFile}; reset everything with: rm -rf ${dataDir}`)
+out("dev", `provisioned EVENTS (log), CMDS (work queue), weights and snapshots (object stores) at R${clustered ? 3 : 1}`)
+out("dev", `dev roles' passwords in ${credentialsFile}; reset everything with: rm -rf ${dataDir}`)
 
 const apiLayer = layerJetStream({ provision: false }).pipe(
   Layer.provide(NatsClient.layer(natsOptions({ servers: server.url, user: "api", pass: credentials.api, name: "neuralink-api" })))
@@ -139,7 +149,7 @@ const localChain = await startLocalChain()
 const rpc = await serveJsonRpc(localChain, chainPort)
 const chainConnection = { chainId: localChain.chainId, rpc: rpc.url, privateKey: DEV_PRIVATE_KEYS[0] }
 const anchorContract = await deployEventAnchor(chainConnection)
-console.log(`[dev] EVM (EDR) JSON-RPC ${rpc.url}, chain ${localChain.chainId}; EventAnchor at ${anchorContract}`)
+out("dev", `EVM (EDR) JSON-RPC ${rpc.url}, chain ${localChain.chainId}; EventAnchor at ${anchorContract}`)
 const bridgeRuntime = ManagedRuntime.make(
   layerJetStream({ provision: false }).pipe(Layer.provide(NatsClient.layer(natsOptions({ servers: server.url, user: "bridge", pass: credentials.bridge, name: "neuralink-bridge" }))))
 )
@@ -149,6 +159,7 @@ const anchoring = chainClient(chainConnection, anchorContract)
 const protocol = orExit(() => readConfig({ PROTOCOL: protocolSetting({ ...defaultProtocol, challengeSeconds: 5 }) }))
 const apiNats = await connect(natsOptions({ servers: server.url, user: "api", pass: credentials.api, name: "neuralink-api-snapshots" }))
 const app = build(runtime, {
+  logger: { file: `${dataDir}/logs/api.jsonl` },
   shards: await objectStoreWeights(apiNats, DATASETS_BUCKET),
   coordinators: [devKey("coordinator").address],
   admins: [devKey("admin").address],
@@ -162,7 +173,7 @@ const app = build(runtime, {
 })
 const apiPort = Number(process.env.API_PORT ?? 8080)
 const apiUrl = await app.listen({ port: apiPort, host: "127.0.0.1" })
-console.log(`[dev] API ${apiUrl} (try: curl ${apiUrl}/health)`)
+out("dev", `API ${apiUrl} (try: curl ${apiUrl}/health)`)
 // Where everything is, for the CLI (`neura audit`, `neura verify-anchors`) and anyone auditing.
 writeDeployment({
   api: apiUrl,
@@ -170,14 +181,14 @@ writeDeployment({
   chain: { rpc: rpc.url, chainId: localChain.chainId, anchorContract, deployedAtBlock: Number(await createPublicClient({ transport: http(rpc.url) }).getBlockNumber()) },
   writtenAt: new Date().toISOString()
 }, `${dataDir}/deployment.json`)
-console.log(`[dev] deployment record in ${dataDir}/deployment.json`)
+out("dev", `deployment record in ${dataDir}/deployment.json`)
 const bridge = await startBridge({
   store: await bridgeRuntime.runPromise(EventStore.useSync((s) => s)),
   chain: anchoring,
   record: apiAnchorRecorder(new NeuraClient(httpTransport(apiUrl), devKey("bridge"))),
   batchSize: 64,
   maxWaitMs: 1000,
-  log: (l) => console.log(`[bridge] ${l}`)
+  log: (l) => out("bridge", `${l}`)
 })
 
 let network: { stop(): Promise<void> } | undefined
@@ -198,13 +209,19 @@ try {
   const coordinatorNats = await connect(natsOptions({ servers: server.url, user: "coordinator", pass: credentials.coordinator, name: "neuralink-coordinator" }))
   const demo = demoNodes()
   await addNodeAccounts(demo.nodes)
-  network = await runDemo({ apiUrl, store: await runtime.runPromise(EventStore.useSync((s) => s)), connections: { coordinator: coordinatorNats, node: connectNode }, ...demo })
+  network = await runDemo({
+    apiUrl,
+    store: await runtime.runPromise(EventStore.useSync((s) => s)),
+    connections: { coordinator: coordinatorNats, node: connectNode },
+    log: (component, line, shown) => (shown ? out(component, line) : devLog.info({ component }, line)),
+    ...demo
+  })
   // From now on the demo's nodes join every new task whose data they can get: a task created
   // through the API or the CLI runs on its own.
   const head = String(((await (await fetch(`${apiUrl}/health`)).json()) as { headPosition: number }).headPosition + 1)
   const shardAvailable = async (hash: string) => (await fetch(`${apiUrl}/datasets/shards/sha256-${hash.slice(2)}`, { method: "HEAD" })).ok
   joiners = demo.nodes.map((n) =>
-    startAutoJoin({ client: new NeuraClient(httpTransport(apiUrl), n.key), nodeId: n.nodeId, role: n.role, shardAvailable, bond: SAMPLE_STAKE, from: head, log: (l) => console.log(`[join] ${l}`) })
+    startAutoJoin({ client: new NeuraClient(httpTransport(apiUrl), n.key), nodeId: n.nodeId, role: n.role, shardAvailable, bond: SAMPLE_STAKE, from: head, log: (l) => out("join", `${l}`) })
   )
   // Anchor what the demo wrote, then audit the log against the chain.
   await bridge.flushNow()
@@ -212,12 +229,14 @@ try {
   const log = await runtime.runPromise(readWholeLog(store))
   const events = Schema.encodeSync(Schema.Array(RecordedEvent))(log.events)
   const audit = auditAnchors(events, await anchoring.anchors(), log.foreign.map((f) => f.globalPosition))
-  console.log(
-    `[dev] anchored through position ${bridge.anchoredThrough} in ${audit.anchorsChecked} batches on chain ${localChain.chainId}; audit ${audit.ok ? "OK" : "FAILED"}: ${audit.eventsCovered} events re-hashed and matched to on-chain roots`
+  out(
+    "dev",
+    `anchored through position ${bridge.anchoredThrough} in ${audit.anchorsChecked} batches on chain ${localChain.chainId}; audit ${audit.ok ? "OK" : "FAILED"}: ${audit.eventsCovered} events re-hashed and matched to on-chain roots`
   )
   if (!audit.ok) throw new Error(`anchor audit failed: ${JSON.stringify(audit.problems.slice(0, 5))}`)
 } catch (e) {
   console.error("[demo] failed:", e)
+  devLog.error({ component: "demo", err: e }, "failed")
   await shutdown()
   process.exit(1)
 }
@@ -226,7 +245,7 @@ if (process.env.DEMO_EXIT === "1") {
   await shutdown()
   process.exit(0)
 }
-console.log("[dev] stack is up; Ctrl-C to stop")
+out("dev", "stack is up; Ctrl-C to stop")
 const stop = () => void shutdown().then(() => process.exit(0))
 process.once("SIGINT", stop)
 process.once("SIGTERM", stop)

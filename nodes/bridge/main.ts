@@ -6,7 +6,7 @@ import { apiAnchorRecorder } from "../../commands/anchorRecorder"
 import { EventStore } from "../../domain/ports"
 import { EventStoreFromEnv } from "../../infra/eventStore"
 import { address, flag, hex32, integer, orExit, readConfig, url } from "../../infra/config"
-import { apiClient, nodeEnvironment, runNodeMain } from "../infra/nodeProcess"
+import { processLog, apiClient, nodeEnvironment, runNodeMain } from "../infra/nodeProcess"
 
 /**
  * The chain-bridge process. It reads the log as NATS role `bridge` (read
@@ -38,7 +38,7 @@ runNodeMain(
     let contract: Address | undefined = config.ANCHOR_CONTRACT
     if (!contract && config.DEPLOY_ANCHOR) {
       contract = await deployEventAnchor(connection)
-      console.log(`[bridge] deployed EventAnchor at ${contract}`)
+      processLog("bridge")(`deployed EventAnchor at ${contract}`)
     }
     if (!contract) throw new Error("ANCHOR_CONTRACT is required (or DEPLOY_ANCHOR=true)")
     const runtime = ManagedRuntime.make(EventStoreFromEnv("bridge") as Layer.Layer<EventStore, unknown>)
@@ -49,9 +49,9 @@ runNodeMain(
       record: apiAnchorRecorder(apiClient(env.apiUrl, env.key)),
       batchSize: config.BATCH_SIZE,
       maxWaitMs: config.BATCH_MAX_WAIT_MS,
-      log: (l) => console.log(`[bridge] ${l}`)
+      log: processLog("bridge")
     })
-    console.log(`[bridge] anchoring the log to ${contract} on chain ${connection.chainId}, recording as ${env.key.address}`)
+    processLog("bridge")(`anchoring the log to ${contract} on chain ${connection.chainId}, recording as ${env.key.address}`)
     return { runtime, bridge }
   },
   async ({ runtime, bridge }) => {

@@ -2,7 +2,7 @@ import { Effect, Layer, ManagedRuntime } from "effect"
 import { EventStore } from "../../domain/ports"
 import { EventStoreFromEnv } from "../../infra/eventStore"
 import { loadTf } from "../../infra/ml/tf"
-import { apiClient, nodeEnvironment, runNodeMain, nodeWeights, nodeData } from "../infra/nodeProcess"
+import { processLog, apiClient, nodeEnvironment, runNodeMain, nodeWeights, nodeData } from "../infra/nodeProcess"
 import { startCoordinator } from "./coordinator"
 
 /**
@@ -18,7 +18,7 @@ runNodeMain(
     const runtime = ManagedRuntime.make(EventStoreFromEnv("coordinator") as Layer.Layer<EventStore, unknown>)
     const store = await runtime.runPromise(EventStore.useSync((s) => s))
     const external = await env.executor()
-    console.log(`[coordinator] ${env.key.address}; following the log${external.executor ? ` (referee replays ${external.executor.backend} too)` : ""}`)
+    processLog("coordinator")(`${env.key.address}; following the log${external.executor ? ` (referee replays ${external.executor.backend} too)` : ""}`)
     const coordinator = await startCoordinator({
       nc,
       store,
@@ -27,7 +27,7 @@ runNodeMain(
       data: await nodeData(nc),
       tf: () => loadTf(),
       ...external,
-      log: (l) => console.log(`[coordinator] ${l}`)
+      log: processLog("coordinator")
     })
     return { nc, runtime, coordinator, external }
   },

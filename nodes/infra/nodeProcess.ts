@@ -12,11 +12,17 @@ import { natsOptionsFromEnv, watchConnection } from "../../infra/nats/NatsClient
 import { createServer } from "node:http"
 import { flag, ConfigInvalid, hex32, integer, orExit, readConfig, text, url } from "../../infra/config"
 import { registry } from "../../infra/metrics"
+import { componentLog, jsonLog } from "../../infra/log"
 import { SAMPLE_STAKE } from "../../commands/samples"
 import { startAutoJoin } from "./autoJoin"
 
 /** Set once a stop signal arrived: a connection closing then is expected. */
 let stopping = false
+
+/** This process's JSON log (stdout), named by its node id (infra/log.ts). */
+const processLogger = jsonLog(process.env.NODE_ID ?? "node")
+/** A component's line logger in this node process: `say(line)`, `say.error(line, error)`. */
+export const processLog = (component: string) => componentLog(processLogger, component)
 
 /**
  * What every node process reads from its environment (validated at start, a
@@ -64,7 +70,7 @@ export const nodeEnvironment = () => {
       const nc = await connect(natsOptionsFromEnv(`neuralink-${nodeId}`))
       void watchConnection(nc, nodeId).then((error) => {
         if (stopping) return
-        console.error(`[${nodeId}] NATS connection closed${error ? `: ${error.message}` : ""}; exiting`)
+        processLog("process").error(`NATS connection closed${error ? `: ${error.message}` : ""}; exiting`)
         process.exit(1)
       })
       return nc
@@ -106,12 +112,13 @@ export const runNodeMain = <A>(name: string, acquire: () => Promise<A>, release:
     (a) => Effect.promise(() => release(a))
   )
   const fiber = Effect.runFork(program)
+  const say = processLog(name)
   const stop = () => {
     stopping = true
-    console.log(`[${name}] stopping`)
+    say("stopping")
     // The drain needs NATS; during an outage it is bounded (exit 1: it did not drain).
     setTimeout(() => {
-      console.error(`[${name}] shutdown did not drain in 15 s (NATS unreachable?); exiting 1`)
+      say.error("shutdown did not drain in 15 s (NATS unreachable?); exiting 1")
       process.exit(1)
     }, 15_000).unref()
     Effect.runFork(Fiber.interrupt(fiber))
@@ -120,7 +127,7 @@ export const runNodeMain = <A>(name: string, acquire: () => Promise<A>, release:
   process.once("SIGTERM", stop)
   fiber.addObserver((exit) => {
     if (Exit.isFailure(exit) && !Exit.hasInterrupts(exit)) {
-      console.error(`[${name}] failed`, exit.cause)
+      say.error("failed", String(exit.cause))
       process.exit(1)
     }
     process.exit(0)
@@ -148,7 +155,7 @@ const serveMetrics = (name: string) => {
   })
   server.listen(METRICS_PORT, "127.0.0.1", () => {
     const address = server.address()
-    console.log(`[${name}] metrics at http://127.0.0.1:${typeof address === "object" && address ? address.port : METRICS_PORT}/metrics`)
+    processLog(name)(`metrics at http://127.0.0.1:${typeof address === "object" && address ? address.port : METRICS_PORT}/metrics`)
   })
   server.unref()
 }
@@ -164,6 +171,6 @@ export const autoJoinFromEnv = async (env: { readonly autoJoin: boolean; readonl
     shardAvailable: async (hash) => (await fetch(`${env.apiUrl}/datasets/shards/sha256-${hash.slice(2)}`, { method: "HEAD" })).ok,
     bond: SAMPLE_STAKE,
     from: String(head + 1),
-    log: (l) => console.log(`[join] ${l}`)
+    log: processLog("join")
   })
 }

@@ -1,5 +1,5 @@
 import { loadTf } from "../../infra/ml/tf"
-import { apiClient, autoJoinFromEnv, nodeEnvironment, registerSelf, runNodeMain, nodeWeights, nodeData } from "../infra/nodeProcess"
+import { processLog, apiClient, autoJoinFromEnv, nodeEnvironment, registerSelf, runNodeMain, nodeWeights, nodeData } from "../infra/nodeProcess"
 import type { TrainerBehaviour } from "./train"
 import { startTrainer } from "./worker"
 
@@ -13,13 +13,13 @@ runNodeMain(
     const client = apiClient(env.apiUrl, env.key)
     const external = await env.executor()
     await registerSelf(client, env.nodeId, ["trainer"], env.capabilities)
-    console.log(`[trainer ${env.nodeId}] ${env.key.address} on ${external.executor?.backend ?? tf.backend}; waiting for work`)
+    processLog("trainer")(`${env.key.address} on ${external.executor?.backend ?? tf.backend}; waiting for work`)
     const worker = await startTrainer({
       nc,
       nodeId: env.nodeId,
       client,
       deps: { tf, weights: await nodeWeights(nc, env.apiUrl, env.key), data: await nodeData(nc), behaviour: (process.env.NODE_BEHAVIOUR as TrainerBehaviour) ?? "honest", ...external },
-      log: (l) => console.log(`[trainer] ${l}`)
+      log: processLog("trainer")
     })
     const joiner = await autoJoinFromEnv(env, client, "trainer")
     return { nc, worker, external, joiner }

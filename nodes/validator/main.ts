@@ -1,5 +1,5 @@
 import { loadTf } from "../../infra/ml/tf"
-import { apiClient, autoJoinFromEnv, nodeEnvironment, registerSelf, runNodeMain, nodeWeights, nodeData } from "../infra/nodeProcess"
+import { processLog, apiClient, autoJoinFromEnv, nodeEnvironment, registerSelf, runNodeMain, nodeWeights, nodeData } from "../infra/nodeProcess"
 import type { ValidatorBehaviour } from "./verify"
 import { startValidator } from "./worker"
 import { startWatcher } from "../watcher/watcher"
@@ -14,7 +14,7 @@ runNodeMain(
     const client = apiClient(env.apiUrl, env.key)
     const external = await env.executor()
     await registerSelf(client, env.nodeId, ["validator"], env.capabilities)
-    console.log(`[validator ${env.nodeId}] ${env.key.address} on ${tf.backend}; waiting for work`)
+    processLog("validator")(`${env.key.address} on ${tf.backend}; waiting for work`)
     const weights = await nodeWeights(nc, env.apiUrl, env.key)
     const data = await nodeData(nc)
     const worker = await startValidator({
@@ -22,12 +22,12 @@ runNodeMain(
       nodeId: env.nodeId,
       client,
       deps: { tf, weights, data, behaviour: (process.env.NODE_BEHAVIOUR as ValidatorBehaviour) ?? "honest", ...external },
-      log: (l) => console.log(`[validator] ${l}`)
+      log: processLog("validator")
     })
     // NODE_WATCH=true: also watch results through their challenge window, following the log through the API.
     // The watcher runs beside the worker: its own executor (an executor holds one model at a time).
     const watcherExternal = env.watch ? await env.executor() : {}
-    const watcher = env.watch ? await startWatcher({ nodeId: env.nodeId, client, weights, data, tf: async () => tf, ...watcherExternal, log: (l) => console.log(`[watcher] ${l}`) }) : undefined
+    const watcher = env.watch ? await startWatcher({ nodeId: env.nodeId, client, weights, data, tf: async () => tf, ...watcherExternal, log: processLog("watcher") }) : undefined
     const joiner = await autoJoinFromEnv(env, client, "validator")
     return { nc, worker, watcher, external, watcherExternal, joiner }
   },

@@ -169,6 +169,13 @@ describe("the dev stack, driven by the neura CLI", () => {
     ])
       expect(metrics).toMatch(series)
 
+    // Structured logs: every line of the stack and of the API's request log is a JSON record.
+    const records = (file: string) => readFileSync(join(dir, "logs", file), "utf8").trim().split("\n").map((l) => JSON.parse(l))
+    const dev = records("dev.jsonl")
+    expect(dev.some((r) => r.component === "network" && /CLI1 r1 s\d: trained/.test(r.msg))).toBe(true)
+    expect(dev.some((r) => r.component === "join" && /joined CLI1/.test(r.msg))).toBe(true)
+    expect(records("api.jsonl").some((r) => r.req?.url === "/commands/CreateTask" || r.res?.statusCode === 201)).toBe(true)
+
     const deploymentFlag = ["--deployment", join(dir, "deployment.json")]
     const audit = await neura(["audit", ...deploymentFlag, "--json"])
     expect(audit.code, audit.out + audit.err).toBe(0)

@@ -98,6 +98,10 @@ describe("node processes (nodes/*/main.ts)", () => {
       const recorded = (await owner.get("/events?aggregate=anchor&limit=10")).events[0]
       expect(recorded.metadata.actor).toBe(devKey("p-bridge").address)
 
+      // Node processes log JSON records (pino), one per line, naming their component.
+      const trainerLines = started.find((s) => s.name === "p-trainerA")!.output.join("").trim().split("\n").map((l) => JSON.parse(l))
+      expect(trainerLines.some((r) => r.component === "trainer" && r.process === "p-trainerA" && /PROC1 r\d+ s\d+: trained/.test(r.msg))).toBe(true)
+
       // Every node process serves its own Prometheus metrics, at the port it logged.
       const scrape = async (name: string) => {
         const url = /metrics at (http:\/\/127\.0\.0\.1:\d+\/metrics)/.exec(started.find((s) => s.name === name)!.output.join(""))?.[1]
