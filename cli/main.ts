@@ -4,6 +4,7 @@ import { commandHelp, contextOf, jsonText, overallHelp, parseCommand, UsageError
 import { auditCommands } from "./commands/audit"
 import { keyCommands } from "./commands/keys"
 import { modelCommands } from "./commands/models"
+import { nodeCommands } from "./commands/node"
 import { readCommands } from "./commands/read"
 import { taskCommands } from "./commands/task"
 
@@ -13,7 +14,7 @@ import { taskCommands } from "./commands/task"
  * Exit status: 0 done; 1 refused by the API or failed; 2 usage; 3 a task
  * exhausted or a scoring failed.
  */
-const commands: ReadonlyArray<CliCommand> = [...taskCommands, ...readCommands, ...modelCommands, ...keyCommands, ...auditCommands]
+const commands: ReadonlyArray<CliCommand> = [...taskCommands, ...readCommands, ...modelCommands, ...keyCommands, ...nodeCommands, ...auditCommands]
 
 const argv = process.argv.slice(2)
 // The longest run of leading words naming a command ("models ls" before "models").

@@ -31,6 +31,7 @@ import { createPublicClient, http } from "viem"
 import { writeDeployment } from "../infra/deployment"
 import { jsonLog } from "../infra/log"
 import { startAutoJoin } from "../nodes/infra/autoJoin"
+import { followLogThroughApi } from "../nodes/watcher/logFollower"
 import { SAMPLE_STAKE } from "../commands/samples"
 import { devKey } from "../commands/samples"
 
@@ -92,7 +93,14 @@ const server = clustered
  * Give nodes their NATS users: one configuration reload for all of them, then
  * wait until JetStream answers again (it is briefly unavailable during a reload).
  */
-const addNodeAccounts = async (nodes: ReadonlyArray<{ nodeId: string; role: NodeRole }>) => {
+let reloads = Promise.resolve()
+const addNodeAccounts = (nodes: ReadonlyArray<{ nodeId: string; role: NodeRole }>) => {
+  // One reload at a time: the demo's nodes and nodes registered through the API may ask together.
+  const next = reloads.then(() => addNodeAccountsNow(nodes))
+  reloads = next.catch(() => undefined)
+  return next
+}
+const addNodeAccountsNow = async (nodes: ReadonlyArray<{ nodeId: string; role: NodeRole }>) => {
   const fresh = nodes.filter((n) => !nodeAccounts.has(n.nodeId))
   if (fresh.length === 0) return
   for (const n of fresh) nodeAccounts.set(n.nodeId, { role: n.role, password: newPassword() })
@@ -193,7 +201,9 @@ const bridge = await startBridge({
 
 let network: { stop(): Promise<void> } | undefined
 let joiners: ReadonlyArray<{ stop(): Promise<void> }> = []
+let accountsFollower: { stop(): Promise<void> } | undefined
 const shutdown = async () => {
+  await accountsFollower?.stop()
   await Promise.all(joiners.map((j) => j.stop()))
   await network?.stop()
   await bridge.stop()
@@ -216,6 +226,17 @@ try {
     log: (component, line, shown) => (shown ? out(component, line) : devLog.info({ component }, line)),
     ...demo
   })
+  // Dev only: every node registered through the API gets a NATS user, its password in the
+  // credentials file, where `neura node start` finds it (a real deployment provisions users itself).
+  accountsFollower = followLogThroughApi(
+    new NeuraClient(httpTransport(apiUrl), devKey("dev")),
+    (e) => {
+      if (e.data._tag !== "NodeRegistered") return
+      const { nodeId, roles } = e.data as unknown as { nodeId: string; roles: ReadonlyArray<string> }
+      addNodeAccounts([{ nodeId, role: roles.includes("trainer") ? "trainer" : "validator" }]).catch((err: unknown) => out("dev", `could not add a NATS user for ${nodeId}: ${String(err)}`))
+    },
+    { pollMs: 500 }
+  )
   // From now on the demo's nodes join every new task whose data they can get: a task created
   // through the API or the CLI runs on its own.
   const head = String(((await (await fetch(`${apiUrl}/health`)).json()) as { headPosition: number }).headPosition + 1)

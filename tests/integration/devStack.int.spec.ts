@@ -76,6 +76,24 @@ const neura = (args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
     child.on("exit", (code) => resolve({ code: code ?? -1, out, err }))
   })
 
+/** A digits task on what the demo left: its model's latest version and its datasets (whose shards are in the bucket). */
+const digitsTask = async (reader: NeuraClient, taskId: string, title: string) => {
+  const { model } = await reader.get("/models/M-1")
+  const datasets = (await reader.get("/events?aggregate=dataset&limit=1000")).events.filter((e: any) => e.type === "DatasetRegistered").map((e: any) => e.data)
+  return {
+    taskId,
+    title,
+    workload: "digits",
+    base: { modelId: "M-1", version: model.versions.at(-1).version },
+    datasets: { training: [datasets.find((d: any) => d.split === "training" && d.datasetId.startsWith("digits-")).datasetId], validation: datasets.find((d: any) => d.split === "validation" && d.datasetId.startsWith("digits-")).datasetId },
+    objective: { metric: "accuracy", target: 0.9 },
+    training: { epochsPerRound: 1, batchSize: 32, learningRate: 0.01, optimizer: "adam", seed: 5 },
+    criteria: { minTrainers: 2, validatorsPerResult: 3, quorum: 2, metricTolerance: 0.01, maxRounds: 2, roundDeadlineSeconds: 180, penalizeRejected: true },
+    rewardSplit: { trainersBps: 7000, validatorsBps: 2000, dataProvidersBps: 1000 },
+    budget: "1000000"
+  }
+}
+
 /** The README's "Walkthrough with curl" block, as written. */
 const walkthrough = () => {
   const readme = readFileSync("README.md", "utf8")
@@ -107,22 +125,7 @@ describe("the dev stack, driven by the neura CLI", () => {
     const deployment = JSON.parse(readFileSync(join(dir, "deployment.json"), "utf8"))
     expect(deployment).toMatchObject({ api, nats: { readUser: "bridge" }, chain: { chainId: 31337, anchorContract: expect.stringMatching(/^0x[0-9a-fA-F]{40}$/) } })
 
-    // What the demo left: its model, its datasets, its nodes (dev keys derive from their names).
-    const { model } = await reader.get("/models/M-1")
-    const latest = model.versions.at(-1).version
-    const datasets = (await reader.get("/events?aggregate=dataset&limit=1000")).events.filter((e: any) => e.type === "DatasetRegistered").map((e: any) => e.data)
-    const spec = {
-      taskId: "CLI1",
-      title: "digits, one more round, from the CLI",
-      workload: "digits",
-      base: { modelId: "M-1", version: latest },
-      datasets: { training: [datasets.find((d: any) => d.split === "training").datasetId], validation: datasets.find((d: any) => d.split === "validation").datasetId },
-      objective: { metric: "accuracy", target: 0.9 },
-      training: { epochsPerRound: 1, batchSize: 32, learningRate: 0.01, optimizer: "adam", seed: 5 },
-      criteria: { minTrainers: 2, validatorsPerResult: 3, quorum: 2, metricTolerance: 0.01, maxRounds: 2, roundDeadlineSeconds: 180, penalizeRejected: true },
-      rewardSplit: { trainersBps: 7000, validatorsBps: 2000, dataProvidersBps: 1000 },
-      budget: "1000000"
-    }
+    const spec = await digitsTask(reader, "CLI1", "digits, one more round, from the CLI")
     writeFileSync(join(dir, "task.json"), JSON.stringify(spec))
 
     const unsigned = await neura(["task", "create", join(dir, "task.json")])
@@ -223,4 +226,41 @@ describe("the dev stack, driven by the neura CLI", () => {
       await browser.close()
     }
   }, 120_000)
+
+  it("neura keys new + neura node start: a validator signing from an encrypted keystore registers, gets its NATS user, joins a new task by itself and stops cleanly", async () => {
+    const env = { NEURA_KEYSTORE_PASSWORD: "correct horse battery staple" }
+    const made = await neura(["keys", "new", "--out", join(dir, "judge.json"), "--json"], env)
+    expect(made.code, made.err).toBe(0)
+    const { address } = JSON.parse(made.out)
+    expect((await neura(["keys", "show", join(dir, "judge.json"), "--json"], env)).out).toContain(address)
+    expect((await neura(["keys", "show", join(dir, "judge.json")], { NEURA_KEYSTORE_PASSWORD: "wrong" })).code).toBe(1)
+
+    const node = spawn(process.execPath, ["--import", "tsx", "cli/main.ts", "node", "start", "--role", "validator", "--node-id", "cli-judge", "--keystore", join(dir, "judge.json"), "--api", api, "--deployment", join(dir, "deployment.json")], {
+      cwd: process.cwd(),
+      env: { ...process.env, ...env },
+      detached: true
+    })
+    let log = ""
+    node.stdout.on("data", (c: Buffer) => (log += c.toString()))
+    node.stderr.on("data", (c: Buffer) => (log += c.toString()))
+    const exited = new Promise<number>((resolve) => node.on("exit", (code) => resolve(code ?? -1)))
+    const until = async (what: RegExp) => {
+      for (let i = 0; i < 600 && !what.test(log); i++) await new Promise((r) => setTimeout(r, 250))
+      expect(log, `waiting for ${what}`).toMatch(what)
+    }
+    try {
+      await until(/waiting for work/)
+      const reader = new NeuraClient(httpTransport(api), devKey("owner"))
+      expect((await reader.get("/nodes/cli-judge")).node).toMatchObject({ address, roles: ["validator"] })
+      await reader.command("CreateTask", await digitsTask(reader, "CLI2", "a task the new node joins by itself"))
+      await until(/joined CLI2 as validator/)
+    } finally {
+      // Ctrl-C's SIGTERM to the CLI alone: it hands it to the node, which drains and exits 0.
+      process.kill(node.pid!, "SIGTERM")
+    }
+    const code = await Promise.race([exited, new Promise<number>((r) => setTimeout(() => r(-2), 30_000))])
+    if (code === -2) process.kill(-node.pid!, "SIGKILL")
+    expect(code, log.slice(-2000)).toBe(0)
+    expect(log).toMatch(/"msg":"stopping"/)
+  }, 300_000)
 })
