@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { build } from "../commands/app"
 import { protocolSetting } from "../commands/settings"
 import { defaultProtocol } from "../domain/protocol"
-import { orExit, readConfig } from "../infra/config"
+import { flag, orExit, port, readConfig, text } from "../infra/config"
 import { apiAnchorRecorder } from "../commands/anchorRecorder"
 import { httpTransport, NeuraClient } from "../commands/client"
 import { EventStore } from "../domain/ports"
@@ -43,7 +43,17 @@ import { devKey } from "../commands/samples"
 const ROLES = SERVICE_ROLES
 type Role = ServiceRole
 // NEURA_DATA_DIR moves the whole stack's state (tests run a stack beside a developer's own).
-const dataDir = process.env.NEURA_DATA_DIR ?? ".data"
+// Validated like every process's settings: a typo stops the stack with a message naming the variable.
+const devSettings = orExit(() =>
+  readConfig({
+    NEURA_DATA_DIR: text("where the dev stack keeps its state (NATS store, credentials, logs, deployment record)", ".data"),
+    NATS_PORT: port("the dev nats-server's client port (a cluster uses it and the next two)", 4222),
+    API_PORT: port("the HTTP API's port", 8080),
+    CHAIN_PORT: port("the local chain's JSON-RPC port", 8545),
+    DEMO_EXIT: flag("stop the stack after the demo", false)
+  })
+)
+const dataDir = devSettings.NEURA_DATA_DIR
 mkdirSync(`${dataDir}/nats`, { recursive: true })
 const credentialsFile = `${dataDir}/dev-credentials.json`
 // Human lines on the console; every line also a JSON record in <data>/logs/dev.jsonl, and the API's
@@ -67,7 +77,7 @@ const saveCredentials = () =>
 saveCredentials()
 const accounts = () => [...nodeAccounts].map(([nodeId, a]) => ({ nodeId, role: a.role, password: a.password }))
 
-const natsPort = Number(process.env.NATS_PORT ?? 4222)
+const natsPort = devSettings.NATS_PORT
 // `--cluster`: three nats-server members on NATS_PORT..NATS_PORT+2 (stores in
 // .data/nats-cluster/n1..n3), the log, work queue and buckets at R3.
 const clustered = process.argv.includes("--cluster")
@@ -152,7 +162,7 @@ const runtime = ManagedRuntime.make(apiLayer)
 
 // The chain: Hardhat's EDR in-process, served as JSON-RPC; everything else
 // talks to it by URL, exactly as it would to a testnet.
-const chainPort = Number(process.env.CHAIN_PORT ?? 8545)
+const chainPort = devSettings.CHAIN_PORT
 const localChain = await startLocalChain()
 const rpc = await serveJsonRpc(localChain, chainPort)
 const chainConnection = { chainId: localChain.chainId, rpc: rpc.url, privateKey: DEV_PRIVATE_KEYS[0] }
@@ -179,7 +189,7 @@ const app = build(runtime, {
   weights: await objectStoreWeights(apiNats),
   snapshots: await objectStoreSnapshots(apiNats)
 })
-const apiPort = Number(process.env.API_PORT ?? 8080)
+const apiPort = devSettings.API_PORT
 const apiUrl = await app.listen({ port: apiPort, host: "127.0.0.1" })
 out("dev", `API ${apiUrl} (try: curl ${apiUrl}/health)`)
 // Where everything is, for the CLI (`neura audit`, `neura verify-anchors`) and anyone auditing.
@@ -262,7 +272,7 @@ try {
   process.exit(1)
 }
 
-if (process.env.DEMO_EXIT === "1") {
+if (devSettings.DEMO_EXIT) {
   await shutdown()
   process.exit(0)
 }

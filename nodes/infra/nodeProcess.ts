@@ -39,6 +39,7 @@ export const nodeSettings = {
   NODE_CAPABILITIES: text("comma-separated capabilities", "tfjs"),
   NODE_WATCH: flag("a validator also watches results through their challenge window (nodes/watcher)", false),
   NODE_AUTO_JOIN: flag("join every task created from now on whose validation data is in the datasets bucket (nodes/infra/autoJoin.ts)", false),
+  NODE_BEHAVIOUR: text("testing only: how the node misbehaves (trainer: forgeMetrics or forgeRun; validator: lazy)", "honest", /^(honest|forgeMetrics|forgeRun|lazy)$/),
   NEURA_EXECUTOR: text("an external executor: pytorch (a trainer trains with it, a validator replays PyTorch results with it; needs python3-torch)", undefined, /^pytorch$/)
 }
 
@@ -59,6 +60,7 @@ export const nodeEnvironment = () => {
     capabilities: config.NODE_CAPABILITIES.split(",").filter(Boolean),
     watch: config.NODE_WATCH,
     autoJoin: config.NODE_AUTO_JOIN,
+    behaviour: config.NODE_BEHAVIOUR,
     /** The external executor this node runs (started with the node, stopped with it), if any. */
     executor: async () => (config.NEURA_EXECUTOR === "pytorch" ? { executor: await startPytorchExecutor() } : {}),
     /**

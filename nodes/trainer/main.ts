@@ -18,7 +18,7 @@ runNodeMain(
       nc,
       nodeId: env.nodeId,
       client,
-      deps: { tf, weights: await nodeWeights(nc, env.apiUrl, env.key), data: await nodeData(nc), behaviour: (process.env.NODE_BEHAVIOUR as TrainerBehaviour) ?? "honest", ...external },
+      deps: { tf, weights: await nodeWeights(nc, env.apiUrl, env.key), data: await nodeData(nc), behaviour: env.behaviour as TrainerBehaviour, ...external },
       log: processLog("trainer")
     })
     const joiner = await autoJoinFromEnv(env, client, "trainer")

@@ -21,7 +21,7 @@ runNodeMain(
       nc,
       nodeId: env.nodeId,
       client,
-      deps: { tf, weights, data, behaviour: (process.env.NODE_BEHAVIOUR as ValidatorBehaviour) ?? "honest", ...external },
+      deps: { tf, weights, data, behaviour: env.behaviour as ValidatorBehaviour, ...external },
       log: processLog("validator")
     })
     // NODE_WATCH=true: also watch results through their challenge window, following the log through the API.
