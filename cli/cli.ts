@@ -110,3 +110,17 @@ export const overallHelp = (commands: ReadonlyArray<CliCommand>) =>
     "",
     "every command takes --help and --json; signing commands take --key or --keystore."
   ].join("\n")
+
+/** A listing: GET `path` (a page of `items`), one line per item, or the items as JSON. */
+export const printList = async (ctx: Ctx, path: string, line: (item: any) => string, none: string) => {
+  const { items } = await ctx.reader.get(path)
+  ctx.print(items.map(line).join("\n") || none, items)
+  return 0
+}
+
+/** One read-model document: GET `path`, its `key` member, pretty-printed or as JSON. */
+export const printDoc = async (ctx: Ctx, path: string, key: string) => {
+  const doc = (await ctx.reader.get(path))[key]
+  ctx.print(JSON.stringify(doc, null, 2), doc)
+  return 0
+}

@@ -1,5 +1,5 @@
 import { writeFileSync } from "node:fs"
-import { UsageError, jsonText, type CliCommand } from "../cli"
+import { UsageError, jsonText, printDoc, printList, type CliCommand } from "../cli"
 
 const versionRef = (ref: string | undefined) => {
   const m = /^(M-[1-9][0-9]*)-v([1-9][0-9]*)$/.exec(ref ?? "")
@@ -14,15 +14,16 @@ export const readCommands: ReadonlyArray<CliCommand> = [
     name: "models ls",
     args: "",
     summary: "Every model: status, versions, the latest version's metrics, where it came from.",
-    run: async (ctx) => {
-      const { items } = await ctx.reader.get("/models?limit=500")
-      const line = (m: any) => {
-        const last = m.versions.at(-1)
-        return `${m.modelId.padEnd(8)} ${m.status.padEnd(10)} v${last?.version ?? 0} ${short(last?.metrics).padEnd(40)} ${m.origin.kind}${m.origin.opaque ? " (opaque ONNX)" : ""} ${m.name}`
-      }
-      ctx.print(items.map(line).join("\n") || "no models", items)
-      return 0
-    }
+    run: (ctx) =>
+      printList(
+        ctx,
+        "/models?limit=500",
+        (m) => {
+          const last = m.versions.at(-1)
+          return `${m.modelId.padEnd(8)} ${m.status.padEnd(10)} v${last?.version ?? 0} ${short(last?.metrics).padEnd(40)} ${m.origin.kind}${m.origin.opaque ? " (opaque ONNX)" : ""} ${m.name}`
+        },
+        "no models"
+      )
   },
   {
     name: "models get",
@@ -30,9 +31,7 @@ export const readCommands: ReadonlyArray<CliCommand> = [
     summary: "One model: versions with lineage, metrics and consensus scores, forks, governance.",
     run: async (ctx, [modelId]) => {
       if (!modelId) throw new UsageError("models get needs <modelId>")
-      const { model } = await ctx.reader.get(`/models/${encodeURIComponent(modelId)}`)
-      ctx.print(JSON.stringify(model, null, 2), model)
-      return 0
+      return printDoc(ctx, `/models/${encodeURIComponent(modelId)}`, "model")
     }
   },
   {
@@ -74,26 +73,22 @@ export const readCommands: ReadonlyArray<CliCommand> = [
     name: "nodes",
     args: "",
     summary: "Nodes by reputation: roles, results, votes, stake, earnings.",
-    run: async (ctx) => {
-      const { items } = await ctx.reader.get("/nodes?sort=reputation&limit=500")
-      const line = (n: any) => `${n.nodeId.padEnd(28)} ${n.roles.join(",").padEnd(10)} reputation ${String(n.reputation).padStart(4)}  verified ${n.results.verified}/${n.results.submitted}  votes ${n.votes.agreeing}/${n.votes.cast}  stake ${n.stake.bonded}  earned ${n.earned}`
-      ctx.print(items.map(line).join("\n") || "no nodes", items)
-      return 0
-    }
+    run: (ctx) =>
+      printList(
+        ctx,
+        "/nodes?sort=reputation&limit=500",
+        (n) =>
+          `${n.nodeId.padEnd(28)} ${n.roles.join(",").padEnd(10)} reputation ${String(n.reputation).padStart(4)}  verified ${n.results.verified}/${n.results.submitted}  votes ${n.votes.agreeing}/${n.votes.cast}  stake ${n.stake.bonded}  earned ${n.earned}`,
+        "no nodes"
+      )
   },
   {
     name: "balances",
     args: "[address]",
     summary: "Neura per address (earned, refunded, escrowed, bonded, withdrawn, slashed, net), or one address with its payouts.",
     run: async (ctx, [address]) => {
-      if (address) {
-        const { balance } = await ctx.reader.get(`/balances/${encodeURIComponent(address)}`)
-        ctx.print(JSON.stringify(balance, null, 2), balance)
-        return 0
-      }
-      const { items } = await ctx.reader.get("/balances?limit=500")
-      ctx.print(items.map((b: any) => `${b.address}  earned ${b.earned}  escrowed ${b.escrowed}  refunded ${b.refunded}  bonded ${b.bonded}  slashed ${b.slashed}  net ${b.net}`).join("\n") || "no balances", items)
-      return 0
+      if (address) return printDoc(ctx, `/balances/${encodeURIComponent(address)}`, "balance")
+      return printList(ctx, "/balances?limit=500", (b) => `${b.address}  earned ${b.earned}  escrowed ${b.escrowed}  refunded ${b.refunded}  bonded ${b.bonded}  slashed ${b.slashed}  net ${b.net}`, "no balances")
     }
   },
   {

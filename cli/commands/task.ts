@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs"
-import { UsageError, jsonText, type CliCommand } from "../cli"
+import { UsageError, jsonText, printDoc, printList, type CliCommand } from "../cli"
 import { resumableEvents } from "../sse"
 import { emptyView, evolveView, lines, watchDone } from "../taskProgress"
 
@@ -48,19 +48,13 @@ export const taskCommands: ReadonlyArray<CliCommand> = [
     summary: "One task from the read model: status, rounds, budget left, participants.",
     run: async (ctx, [taskId]) => {
       if (!taskId) throw new UsageError("task get needs <taskId>")
-      const { task } = await ctx.reader.get(`/tasks/${encodeURIComponent(taskId)}`)
-      ctx.print(JSON.stringify(task, null, 2), task)
-      return 0
+      return printDoc(ctx, `/tasks/${encodeURIComponent(taskId)}`, "task")
     }
   },
   {
     name: "tasks",
     args: "",
     summary: "Every task with its status.",
-    run: async (ctx) => {
-      const { items } = await ctx.reader.get("/tasks?limit=500")
-      ctx.print(items.map((t: any) => `${t.taskId.padEnd(24)} ${String(t.status).padEnd(10)} ${t.title ?? ""}`).join("\n") || "no tasks", items)
-      return 0
-    }
+    run: (ctx) => printList(ctx, "/tasks?limit=500", (t) => `${t.taskId.padEnd(24)} ${String(t.status).padEnd(10)} ${t.title ?? ""}`, "no tasks")
   }
 ]

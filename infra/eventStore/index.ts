@@ -1,4 +1,5 @@
 import { Layer } from "effect"
+import { flag, orExit, readConfig, text } from "../config"
 import { NatsClient } from "../nats/NatsClient"
 import { layerEventStoreDb } from "./eventStoreDb"
 import { layerInMemory } from "./inMemory"
@@ -13,14 +14,20 @@ export { layerEventStoreDb, layerInMemory, layerJetStream }
  * EVENTS_STREAM / EVENTS_SUBJECT_PREFIX rename the JetStream log;
  * EVENTS_PROVISION=false makes a role without admin rights only check it.
  */
+export const eventStoreSettings = {
+  EVENTSTORE_URL: text("esdb://… selects the EventStoreDB adapter", undefined, /^(esdb|esdb\+discover|kurrentdb):\/\//),
+  EVENTSTORE_STREAM_PREFIX: text("a prefix for every EventStoreDB stream name", ""),
+  EVENTS_STREAM: text("the JetStream log's stream name", undefined, /^[A-Za-z0-9_-]{1,64}$/),
+  EVENTS_SUBJECT_PREFIX: text("the JetStream log's subject prefix", undefined, /^[A-Za-z0-9_-]{1,64}$/),
+  EVENTS_PROVISION: flag("create the log's stream when missing (false for roles that may not)", true)
+}
+
 export const EventStoreFromEnv = (role?: string) => {
-  const esdb = process.env.EVENTSTORE_URL
-  if (esdb && esdb.length > 0) {
-    return layerEventStoreDb({ connectionString: esdb, streamPrefix: process.env.EVENTSTORE_STREAM_PREFIX ?? "" })
-  }
+  const config = orExit(() => readConfig(eventStoreSettings))
+  if (config.EVENTSTORE_URL) return layerEventStoreDb({ connectionString: config.EVENTSTORE_URL, streamPrefix: config.EVENTSTORE_STREAM_PREFIX })
   return layerJetStream({
-    ...(process.env.EVENTS_STREAM ? { streamName: process.env.EVENTS_STREAM } : {}),
-    ...(process.env.EVENTS_SUBJECT_PREFIX ? { subjectPrefix: process.env.EVENTS_SUBJECT_PREFIX } : {}),
-    provision: process.env.EVENTS_PROVISION !== "false"
+    ...(config.EVENTS_STREAM ? { streamName: config.EVENTS_STREAM } : {}),
+    ...(config.EVENTS_SUBJECT_PREFIX ? { subjectPrefix: config.EVENTS_SUBJECT_PREFIX } : {}),
+    provision: config.EVENTS_PROVISION
   }).pipe(Layer.provide(NatsClient.layerFromEnv(role)))
 }

@@ -1,4 +1,5 @@
 import { cpus } from "node:os"
+import { integer, orExit, readConfig } from "../config"
 import { Worker } from "node:worker_threads"
 import type { Address } from "../../domain/primitives"
 import { recoveredSigners, recoverSigner, type Hex } from "./signature"
@@ -20,7 +21,7 @@ const pending = new Map<number, (address: Address | undefined) => void>()
 
 const pool = (): Array<Worker> => {
   if (workers) return workers
-  const size = Number(process.env.SIGNATURE_WORKERS ?? Math.max(1, cpus().length - 1))
+  const size = orExit(() => readConfig({ SIGNATURE_WORKERS: integer("worker threads recovering signatures when the native module is off", Math.max(1, cpus().length - 1), 1, 64) })).SIGNATURE_WORKERS
   workers = Array.from({ length: size }, () => {
     const w = new Worker(new URL("./recoverWorker.mjs", import.meta.url))
     w.on("message", ({ id, address }: { id: number; address: string | null }) => {

@@ -158,6 +158,28 @@ describe("the dev stack, driven by the neura CLI", () => {
     const versionDoc = (await reader.get("/models/M-1")).model.versions.find((v: any) => v.version === final)
     expect(JSON.parse(readFileSync(join(dir, "weights.json"), "utf8")).weightsHash).toBe(versionDoc.weightsHash)
 
+    // The read commands answer what the API's read models hold (--json), and a human line per item.
+    const asJson = async (...args: Array<string>) => {
+      const r = await neura([...args, "--json"])
+      expect(r.code, `${args.join(" ")}: ${r.err}`).toBe(0)
+      return JSON.parse(r.out)
+    }
+    expect((await asJson("tasks")).map((t: any) => t.taskId)).toContain("CLI1")
+    expect((await asJson("task", "get", "CLI1")).status).toBe("completed")
+    expect((await asJson("models", "ls")).map((m: any) => m.modelId)).toContain("M-1")
+    expect((await asJson("models", "get", "M-1")).versions.at(-1).version).toBe(final)
+    expect((await asJson("models", "lineage", "M-1")).nodes.map((n: any) => n.id)).toContain(`M-1-v${final}`)
+    expect((await asJson("nodes")).some((n: any) => n.nodeId.startsWith("trainerA-") && n.results.verified > 0)).toBe(true)
+    expect((await asJson("balances")).length).toBeGreaterThan(3)
+    const owner = await asJson("balances", devKey("owner").address)
+    expect(BigInt(owner.escrowed)).toBeGreaterThan(0n)
+    const page = await neura(["events", "--aggregate", "task", "--json"])
+    const taskEvents = page.out.trim().split("\n").map((l) => JSON.parse(l))
+    expect(taskEvents.filter((e) => e.stream === "task-CLI1").map((e) => e.type)).toContain("TaskCompleted")
+    const human = await neura(["nodes"])
+    expect(human.out).toMatch(/^trainerA-\w+ +trainer +reputation +\d+/m)
+    expect((await neura(["models", "get", "M-404"])).code).toBe(1)
+
     // The API's /metrics (the dev stack's nodes run in its process: their series are there too).
     const metrics = await (await fetch(`${api}/metrics`)).text()
     for (const series of [
