@@ -30,7 +30,7 @@ import { defaultWorkQueue, ensureNodeConsumer, publishWork, type WorkQueueConfig
 import { reexecuteSegment } from "../validator/verify"
 import type { Sightings } from "./liveness"
 import { reconcileTask, type Action } from "./workflow"
-import { reconcileScoring } from "./scoringWorkflow"
+import { reconcileScorings } from "./scoringWorkflow"
 import { shardRefsOf } from "../workItems"
 
 /**
@@ -271,24 +271,7 @@ export const startCoordinator = async (deps: CoordinatorDeps) => {
             log(`${state.taskId}: reconcile failed, will retry: ${e instanceof Error ? e.message : String(e)}`)
           }
         }
-        for (const s of [...world.scorings.values()]) {
-          if (s.status === "none" || s.status === "scored" || s.status === "failed") continue
-          try {
-            const m = world.models.get(`model-${s.request.modelId}`)
-            const actions = reconcileScoring({
-              scoring: s,
-              topology: m && m.status !== "none" ? m.topology : undefined,
-              queues,
-              published,
-              nowMs: now().getTime(),
-              capability: deps.capability ?? "tfjs",
-              subjectPrefix: queue.subjectPrefix
-            })
-            for (const action of actions) await performCommon(action)
-          } catch (e) {
-            log(`${s.request.scoringId}: reconcile failed, will retry: ${e instanceof Error ? e.message : String(e)}`)
-          }
-        }
+        await reconcileScorings(world, { queues, published, nowMs: now().getTime(), capability: deps.capability ?? "tfjs", subjectPrefix: queue.subjectPrefix }, performCommon, log)
       }
     })().finally(() => {
       running = undefined

@@ -1,3 +1,4 @@
+import type { ModelState } from "../../domain/model/state"
 import type { ScoringState } from "../../domain/scoring/state"
 import { workSubject, type ScoreWork } from "../workItems"
 import { REVEAL_MARGIN_MS, REVEAL_REPEAT_MS, type Action } from "./workflow"
@@ -53,4 +54,26 @@ export const reconcileScoring = (ctx: ScoringContext): Array<Action> => {
     actions.push({ _tag: "Send", type: "CloseScoring", payload: { scoringId }, commandId: `score-close-${scoringId}`, log: `${scoringId}: reveal window over; closing with the reveals there are` })
   }
   return actions
+}
+
+/**
+ * The executor's side: every open scoring of the coordinator's folded world,
+ * with its model's topology, reconciled and its actions performed in order.
+ * A failure is logged and retried on the next pass (every action is idempotent).
+ */
+export const reconcileScorings = async (
+  world: { readonly scorings: ReadonlyMap<string, ScoringState>; readonly models: ReadonlyMap<string, ModelState> },
+  ctx: Omit<ScoringContext, "scoring" | "topology">,
+  perform: (action: Action) => Promise<unknown>,
+  log: (line: string) => void
+) => {
+  for (const s of [...world.scorings.values()]) {
+    if (s.status === "none" || s.status === "scored" || s.status === "failed") continue
+    try {
+      const m = world.models.get(`model-${s.request.modelId}`)
+      for (const action of reconcileScoring({ ...ctx, scoring: s, topology: m && m.status !== "none" ? m.topology : undefined })) await perform(action)
+    } catch (e) {
+      log(`${s.request.scoringId}: reconcile failed, will retry: ${e instanceof Error ? e.message : String(e)}`)
+    }
+  }
 }
