@@ -179,6 +179,14 @@ describe("the dev stack, driven by the neura CLI", () => {
     const human = await neura(["nodes"])
     expect(human.out).toMatch(/^trainerA-\w+ +trainer +reputation +\d+/m)
     expect((await neura(["models", "get", "M-404"])).code).toBe(1)
+    // `npx neura` from the repo runs the same CLI (package.json bin, through tsx's loader).
+    const viaNpx = await new Promise<string>((resolve) => {
+      const child = spawn("npx", ["neura", "workloads", "--json", "--api", api], { cwd: process.cwd() })
+      let out = ""
+      child.stdout.on("data", (c: Buffer) => (out += c.toString()))
+      child.on("exit", () => resolve(out))
+    })
+    expect(JSON.parse(viaNpx).map((w: any) => w.id)).toContain("digits")
 
     // The API's /metrics (the dev stack's nodes run in its process: their series are there too).
     const metrics = await (await fetch(`${api}/metrics`)).text()
