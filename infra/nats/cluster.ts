@@ -68,8 +68,14 @@ export const startNatsCluster = async (
   // creating an R3 stream fails with "no suitable peers for placement".
   // The bound is generous: on a busy 2-core CI machine (the suite runs heavy
   // e2e files beside this one) a member once took over a minute to catch up.
+  // A loaded CI run also once saw every member answer /healthz 200 for three
+  // minutes while the leader still listed one peer as not current: after
+  // SETTLED_MS of every member healthy, the cluster counts as up and callers
+  // retry their first R3 placement (provisioning) until it succeeds.
+  const SETTLED_MS = 30_000
   const healthy = async (timeoutMs = 180_000) => {
     const until = Date.now() + timeoutMs
+    let allHealthySince: number | undefined
     const ask = (port: number, path: string) =>
       fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(2_000) }).then(
         async (r) => ({ status: r.status, body: (await r.json().catch(() => ({}))) as { meta_cluster?: { replicas?: Array<{ current: boolean }> } } }),
@@ -82,7 +88,9 @@ export const startNatsCluster = async (
       // The meta leader's view is the one that counts; a follower may list the
       // peers it last heard of as not current. Take the best view.
       const peersCurrent = Math.max(0, ...views.map((v) => (v.body.meta_cluster?.replicas ?? []).filter((r) => r.current).length)) + 1
-      if (running > 0 && health.every((h) => h.status === 200 || h.status === 0) && peersCurrent >= running) return
+      const allHealthy = running > 0 && health.every((h) => h.status === 200 || h.status === 0)
+      allHealthySince = allHealthy ? (allHealthySince ?? Date.now()) : undefined
+      if (allHealthy && (peersCurrent >= running || Date.now() - allHealthySince! >= SETTLED_MS)) return
       if (Date.now() > until) throw new Error(`cluster not healthy after ${timeoutMs} ms: /healthz ${health.map((h) => h.status).join(", ")}, ${peersCurrent} current peers`)
       await new Promise((r) => setTimeout(r, 200))
     }

@@ -30,9 +30,18 @@ beforeAll(async () => {
     env: passwordEnvironment(passwords)
   })
   admin = await connect(natsOptions({ servers: cluster.url, user: "admin", pass: passwords.admin }))
-  await provisionAll(admin, defaultJetStreamConfig, { replicas: 3 })
-  // Three servers forming a cluster on a busy 2-core machine: the health wait alone may take a minute.
-}, 240_000)
+  // The first R3 placement may be refused while a lagging peer catches up ("no suitable peers"): retry it.
+  for (let attempt = 1; ; attempt++) {
+    const failed = await provisionAll(admin, defaultJetStreamConfig, { replicas: 3 }).then(
+      () => undefined,
+      (e: unknown) => e
+    )
+    if (!failed) break
+    if (attempt >= 60) throw failed
+    await new Promise((r) => setTimeout(r, 2_000))
+  }
+  // Three servers forming a cluster on a busy 2-core machine: the health wait alone may take minutes.
+}, 360_000)
 afterAll(async () => {
   await admin?.close()
   await cluster?.stop()
