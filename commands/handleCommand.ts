@@ -32,7 +32,19 @@ const MAX_ATTEMPTS = 12
 interface Folded {
   readonly revision: number
   readonly state: unknown
-  readonly commandIds: ReadonlySet<string>
+  readonly commandIds: Set<string>
+}
+/**
+ * The stream's command ids, grown in place (copying them per command would
+ * cost the stream's length on every command). Sharing one set across a
+ * stream's entries is safe: an id is only ever added once its events are on
+ * the stream, and a handler only asks about its own id, so an older entry
+ * seeing a newer id can at worst take the full read that answers it exactly.
+ */
+const withIds = (ids: Set<string> | undefined, more: ReadonlyArray<string>): Set<string> => {
+  const set = ids ?? new Set<string>()
+  for (const id of more) set.add(id)
+  return set
 }
 const CACHED_STREAMS = 10_000
 const folded = new WeakMap<object, WeakMap<object, Map<string, Folded>>>()
@@ -81,7 +93,7 @@ export const handleCommand = Effect.fn("handleCommand")(function* <C, E extends 
         : {
             revision: tail[tail.length - 1]!.streamPosition,
             state: tail.reduce((s, e) => decider.evolve(s, e.data as E), (known?.state as S | undefined) ?? decider.initialState),
-            commandIds: new Set([...(known?.commandIds ?? []), ...tail.map((e) => e.metadata.commandId)])
+            commandIds: withIds(known?.commandIds, tail.map((e) => e.metadata.commandId))
           }
     if (now && now !== known) remember(streams, stream, now)
     if (now?.commandIds.has(metadata.commandId)) {
@@ -119,7 +131,7 @@ export const handleCommand = Effect.fn("handleCommand")(function* <C, E extends 
       remember(streams, stream, {
         revision: appended.nextExpectedRevision,
         state: appended.events.reduce((s, e) => decider.evolve(s, e.data as E), state),
-        commandIds: new Set([...(now?.commandIds ?? []), metadata.commandId])
+        commandIds: withIds(now?.commandIds, [metadata.commandId])
       })
     }
     return {
