@@ -1,4 +1,4 @@
-import { Effect, Schema } from "effect"
+import { Effect, Schema, Stream } from "effect"
 import { dataset, datasetStream } from "../domain/dataset"
 import { DatasetNotFound } from "../domain/dataset/errors"
 import type { DatasetEvent } from "../domain/dataset/events"
@@ -29,6 +29,10 @@ export class NodeNotFound extends Schema.TaggedError<NodeNotFound>()("NodeNotFou
 /** A stream's events, or none when it does not exist yet. */
 /** keccak256 of a topology's canonical JSON: what a registration records (RegisterModel, ImportModel). */
 export const topologyHash = (topology: unknown) => keccak256Hex(canonicalJson(topology)) as Hash32
+
+/** Every event of one aggregate's streams, in log order (a whole-aggregate scan: for rare facts). */
+export const aggregateHistory = (aggregate: string) =>
+  EventStore.use((store) => Effect.map(Stream.runCollect(store.readAll({ aggregate })), (c): ReadonlyArray<RecordedEvent> => [...c]))
 
 export const history = (stream: string) =>
   EventStore.use((store) => store.readStream(stream)).pipe(

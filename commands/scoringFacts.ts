@@ -1,20 +1,17 @@
-import { Effect, Stream } from "effect"
+import { Effect } from "effect"
 import { fold } from "../domain/decider"
-import { modelStream } from "../domain/model"
 import { ModelVersionNotFound } from "../domain/model/errors"
 import { opaqueOf } from "../domain/model/manifest"
 import { node } from "../domain/node"
 import type { NodeEvent } from "../domain/node/events"
-import { EventStore } from "../domain/ports"
 import type { ScoringFacts } from "../domain/scoring/commands"
 import type { StakedCandidate } from "../domain/scoring/events"
 import { ScoringNotFound } from "../domain/scoring/errors"
 import { scoringStream } from "../domain/scoring"
-import type { RecordedEvent } from "../domain/recordedEvent"
 import { workloads } from "../workloads/registry"
 import type { Workload } from "../workloads/workload"
 import { UnknownWorkload } from "./apiErrors"
-import { history, loadDatasetFacts, loadModelState } from "./facts"
+import { aggregateHistory, history, loadDatasetFacts, loadModelState } from "./facts"
 
 /**
  * What a RequestScoring decision needs: the version, the workload that
@@ -29,11 +26,10 @@ export const loadScoringFacts = Effect.fn("facts.scoring")(function* (modelId: s
   const v = state.versions.find((x) => x.version === version)
   if (!v) return yield* Effect.fail(new ModelVersionNotFound({ modelId, version }))
   const dataset = yield* loadDatasetFacts(datasetId)
-  const registered = (yield* history(modelStream(modelId))).find((e) => e.data._tag === "ModelRegistered")!.data as { origin: { _tag: string; artefactHash?: string; manifest?: { framework: string; workload: string; inputs: never; outputs: never } } }
   const opaque = opaqueOf(state.topology)
-  const imported = registered.origin._tag === "Imported" ? registered.origin : undefined
+  const imported = state.origin._tag === "Imported" ? state.origin : undefined
   if (workloadId !== undefined && !workloads.has(workloadId)) return yield* Effect.fail(new UnknownWorkload({ workload: workloadId, known: [...workloads.keys()].join(", ") }))
-  const declared = opaque?.workload ?? imported?.manifest?.workload
+  const declared = opaque?.workload ?? imported?.manifest.workload
   const workload: Workload | undefined =
     workloads.get(workloadId ?? declared ?? "") ?? (opaque ? undefined : [...workloads.values()].find((w) => w.topologyProblem(state.topology) === undefined))
   const base = { owner: state.owner, modelStatus: state.status, dataset }
@@ -49,8 +45,8 @@ export const loadScoringFacts = Effect.fn("facts.scoring")(function* (modelId: s
   if (declared !== undefined && workload.id !== declared) return unscoreable(`${modelId} was submitted for workload ${declared}, not ${workload.id}`)
   const onnx = opaque
     ? { artefactHash: v.weightsHash, inputs: opaque.inputs, outputs: opaque.outputs }
-    : imported?.manifest?.framework === "onnx" && version === 1
-      ? { artefactHash: imported.artefactHash as typeof v.weightsHash, inputs: imported.manifest.inputs, outputs: imported.manifest.outputs }
+    : imported?.manifest.framework === "onnx" && version === 1
+      ? { artefactHash: imported.artefactHash, inputs: imported.manifest.inputs, outputs: imported.manifest.outputs }
       : undefined
   if (onnx && !workload.evaluateForeign) return unscoreable(`workload ${workload.id} cannot measure an ONNX model it does not build`)
   if (!onnx) {
@@ -76,7 +72,7 @@ export const loadScoringRequestHash = Effect.fn("facts.scoringRequestHash")(func
 
 /** Every registered validator whose free (bonded, uncommitted) stake reaches `minimum`, with that stake. */
 export const loadStakedValidators = Effect.fn("facts.stakedValidators")(function* (minimum: bigint) {
-  const events = yield* EventStore.use((store) => Effect.map(Stream.runCollect(store.readAll({ aggregate: "node" })), (c): ReadonlyArray<RecordedEvent> => [...c]))
+  const events = yield* aggregateHistory("node")
   const byStream = new Map<string, Array<NodeEvent>>()
   for (const e of events) byStream.set(e.stream, [...(byStream.get(e.stream) ?? []), e.data as NodeEvent])
   const candidates: Array<typeof StakedCandidate.Type> = []

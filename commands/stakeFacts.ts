@@ -1,7 +1,6 @@
-import { Effect, Stream } from "effect"
-import { EventStore } from "../domain/ports"
+import { Effect } from "effect"
 import type { RecordedEvent } from "../domain/recordedEvent"
-import { history } from "./facts"
+import { aggregateHistory, history } from "./facts"
 import { nodeStream } from "../domain/node"
 import { taskStream } from "../domain/task"
 
@@ -21,12 +20,9 @@ const heldBy = (events: ReadonlyArray<RecordedEvent>, nodeId?: string) => {
   return held
 }
 
-const all = (aggregate: string) =>
-  EventStore.use((store) => Effect.map(Stream.runCollect(store.readAll({ aggregate })), (c): ReadonlyArray<RecordedEvent> => [...c]))
-
 /** All stake bonded in the network now. */
 export const loadBondedTotal = Effect.fn("facts.bondedTotal")(function* () {
-  return heldBy([...(yield* all("node")), ...(yield* all("task"))])
+  return heldBy([...(yield* aggregateHistory("node")), ...(yield* aggregateHistory("task"))])
 })
 
 /** One node's bonded stake now: its bonds and withdrawals, less what the tasks it committed to slashed. */

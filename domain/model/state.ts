@@ -1,5 +1,5 @@
 import type { Address, Hash32, Metrics, ModelId, NodeId, ProposalId } from "../primitives"
-import type { ModelCatalogEvent, ModelEvent } from "./events"
+import type { ModelCatalogEvent, ModelEvent, ModelOrigin } from "./events"
 
 type Opened = Extract<ModelEvent, { _tag: "ProposalOpened" }>
 
@@ -25,6 +25,8 @@ export type ModelState =
       readonly description: string
       readonly topology: Record<string, unknown>
       readonly topologyHash: Hash32
+      /** New, a fork of a version, or imported from another framework (with its artefact and manifest). */
+      readonly origin: typeof ModelOrigin.Type
       readonly versions: ReadonlyArray<ModelVersion>
       /** The latest version the DAO published. */
       readonly publishedVersion?: number
@@ -46,6 +48,7 @@ export const evolve = (state: ModelState, event: ModelEvent): ModelState => {
       description: event.description,
       topology: event.topology,
       topologyHash: event.topologyHash,
+      origin: event.origin,
       versions: [],
       publishedVersions: [],
       proposals: new Map(),
