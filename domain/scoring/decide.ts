@@ -22,7 +22,7 @@ import {
   type ScoringError
 } from "./errors"
 import type { ScoringEvent } from "./events"
-import { SCORING_TOLERANCE, settleScoring } from "./settle"
+import { failScoring, SCORING_TOLERANCE, settleScoring } from "./settle"
 import type { ScoringState } from "./state"
 
 type Decision = Result.Result<ReadonlyArray<ScoringEvent>, ScoringError>
@@ -88,8 +88,7 @@ const drawJudges = (c: DrawScoringJudges, state: ScoringState): Decision =>
       drawnAt: c.at
     }
     if (judges.length < s.request.judges) {
-      const short = { ...s, draw: { ...drawn, judges: [] } } as Judging
-      return Result.succeed([drawn, ...settleScoring(short, c.at).map((e) => (e._tag === "ScoringFailed" ? { ...e, reason: `only ${judges.length} staked validators can judge it, ${s.request.judges} asked` } : e))])
+      return Result.succeed([drawn, ...failScoring(s.request, `only ${judges.length} staked validators can judge it, ${s.request.judges} asked`, { disagreeing: [], silent: [] }, c.at)])
     }
     return Result.succeed([drawn])
   })
@@ -125,8 +124,8 @@ const revealScore = (c: RevealScore, state: ScoringState): Decision =>
     const judge = s.draw.candidates.find((x) => x.nodeId === c.nodeId)!.address
     const revealed: ScoringEvent = { _tag: "ScoreRevealed", scoringId: c.scoringId, nodeId: c.nodeId, judge, metrics: c.metrics, salt: c.salt, revealedAt: c.at }
     const next = { ...s, reveals: [...s.reveals, { nodeId: c.nodeId, judge, metrics: c.metrics }] }
-    const everyoneIn = s.draw.judges.every((j) => s.commitments.has(j)) && next.reveals.length === s.draw.judges.length
-    return Result.succeed(everyoneIn ? [revealed, ...settleScoring(next, c.at)] : [revealed])
+    // Every drawn judge revealed (a reveal needs a commitment): nothing left to wait for.
+    return Result.succeed(next.reveals.length === s.draw.judges.length ? [revealed, ...settleScoring(next, c.at)] : [revealed])
   })
 
 /** After the reveal window anyone may close a scoring that silent judges hold open. */

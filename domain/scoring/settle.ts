@@ -34,15 +34,8 @@ export const settleScoring = (s: Judging, at: string): Array<ScoringEvent> => {
   const agreeing = median === undefined ? [] : withMetric.filter((r) => Math.abs(valueOf(r)! - median) <= SCORING_TOLERANCE)
   const disagreeing = s.reveals.filter((r) => !agreeing.includes(r)).map((r) => r.nodeId)
   const quorum = Math.floor(judges.length / 2) + 1
-  const ids = { scoringId: request.scoringId, modelId: request.modelId, version: request.version }
-  const refund = (amount: bigint): Array<ScoringEvent> =>
-    amount > 0n ? [{ _tag: "ScoringFeeRefunded", scoringId: request.scoringId, owner: request.requestedBy, amount, refundedAt: at }] : []
-  if (judges.length === 0 || agreeing.length < quorum) {
-    const reason =
-      judges.length === 0
-        ? "no judges were drawn"
-        : `${agreeing.length} of ${judges.length} judges agree on ${request.metric} (${quorum} needed; ${s.reveals.length} revealed)`
-    return [{ _tag: "ScoringFailed", ...ids, reason, disagreeing, silent, failedAt: at }, ...refund(request.fee)]
+  if (agreeing.length < quorum) {
+    return failScoring(request, `${agreeing.length} of ${judges.length} judges agree on ${request.metric} (${quorum} needed; ${s.reveals.length} revealed)`, { disagreeing, silent }, at)
   }
   const names = Object.keys(agreeing[0]!.metrics).filter((k) => agreeing.every((r) => r.metrics[k] !== undefined))
   const metrics: Metrics = Object.fromEntries(names.sort().map((k) => [k, lowerMedian(agreeing.map((r) => r.metrics[k]!))]))
@@ -50,8 +43,19 @@ export const settleScoring = (s: Judging, at: string): Array<ScoringEvent> => {
   const paid: Array<ScoringEvent> =
     share > 0n ? agreeing.map((r) => ({ _tag: "ScoringFeePaid" as const, scoringId: request.scoringId, nodeId: r.nodeId, recipient: r.judge, amount: share, paidAt: at })) : []
   return [
-    { _tag: "ModelVersionScored", ...ids, validation: request.validation, metrics, agreeing: agreeing.map((r) => r.nodeId as NodeId), disagreeing, silent, scoredAt: at },
+    { _tag: "ModelVersionScored", scoringId: request.scoringId, modelId: request.modelId, version: request.version, validation: request.validation, metrics, agreeing: agreeing.map((r) => r.nodeId as NodeId), disagreeing, silent, scoredAt: at },
     ...paid,
-    ...refund(request.fee - share * BigInt(paid.length))
+    ...refund(request, request.fee - share * BigInt(paid.length), at)
   ]
 }
+
+type Requested = Judging["request"]
+
+const refund = (request: Requested, amount: bigint, at: string): Array<ScoringEvent> =>
+  amount > 0n ? [{ _tag: "ScoringFeeRefunded", scoringId: request.scoringId, owner: request.requestedBy, amount, refundedAt: at }] : []
+
+/** Nothing is scored: the failure, who disagreed or stayed silent, and the whole fee back to the requester. */
+export const failScoring = (request: Requested, reason: string, marks: { readonly disagreeing: ReadonlyArray<NodeId>; readonly silent: ReadonlyArray<NodeId> }, at: string): Array<ScoringEvent> => [
+  { _tag: "ScoringFailed", scoringId: request.scoringId, modelId: request.modelId, version: request.version, reason, ...marks, failedAt: at },
+  ...refund(request, request.fee, at)
+]
