@@ -249,10 +249,8 @@ try {
   )
   // From now on the demo's nodes join every new task whose data they can get: a task created
   // through the API or the CLI runs on its own.
-  const head = String(((await (await fetch(`${apiUrl}/health`)).json()) as { headPosition: number }).headPosition + 1)
-  const shardAvailable = async (hash: string) => (await fetch(`${apiUrl}/datasets/shards/sha256-${hash.slice(2)}`, { method: "HEAD" })).ok
-  joiners = demo.nodes.map((n) =>
-    startAutoJoin({ client: new NeuraClient(httpTransport(apiUrl), n.key), nodeId: n.nodeId, role: n.role, shardAvailable, bond: SAMPLE_STAKE, from: head, log: (l) => out("join", `${l}`) })
+  joiners = await Promise.all(
+    demo.nodes.map((n) => startAutoJoin({ client: new NeuraClient(httpTransport(apiUrl), n.key), apiUrl, nodeId: n.nodeId, role: n.role, bond: SAMPLE_STAKE, log: (l) => out("join", l) }))
   )
   // Anchor what the demo wrote, then audit the log against the chain.
   await bridge.flushNow()

@@ -8,23 +8,24 @@ import { followLogThroughApi } from "../watcher/logFollower"
  * only be slashed or go silent), bonding the role's minimum first when its
  * free stake is short. Follows the log through the API, like any outsider.
  */
-export const startAutoJoin = (o: {
+export const startAutoJoin = async (o: {
   /** Signs as the node. */
   readonly client: NeuraClient
+  /** The same API's base URL (shards are checked with HEAD /datasets/shards/sha256-<hex>). */
+  readonly apiUrl: string
   readonly nodeId: string
   readonly role: "trainer" | "validator"
-  /** Whether the datasets bucket holds these bytes (by content hash). */
-  readonly shardAvailable: (contentHash: string) => Promise<boolean>
   /** Bonded when a join is refused for want of stake. */
   readonly bond: bigint
-  /** A log position to start from: tasks created before it are not joined. */
-  readonly from: string
   readonly log?: (line: string) => void
 }) => {
   const log = o.log ?? (() => undefined)
+  // Tasks created from now on: the log's head is where following starts.
+  const head = ((await o.client.get("/health")) as { headPosition: number }).headPosition
+  const shardAvailable = async (hash: string) => (await fetch(`${o.apiUrl}/datasets/shards/sha256-${hash.slice(2)}`, { method: "HEAD" })).ok
   let chain = Promise.resolve()
   const join = async (taskId: string, validationHash: string) => {
-    if (!(await o.shardAvailable(validationHash))) {
+    if (!(await shardAvailable(validationHash))) {
       log(`${o.nodeId}: not joining ${taskId}: its validation set ${validationHash.slice(0, 10)}… is not in the datasets bucket`)
       return
     }
@@ -48,7 +49,7 @@ export const startAutoJoin = (o: {
       // One at a time, in log order; a failure is logged, never fatal.
       chain = chain.then(() => join(taskId, validation.contentHash)).catch((err: unknown) => log(`${o.nodeId}: could not join ${taskId}: ${err instanceof Error ? err.message : String(err)}`))
     },
-    { from: o.from, pollMs: 500, log }
+    { from: String(head + 1), pollMs: 500, log }
   )
   return {
     async stop() {

@@ -165,14 +165,5 @@ const serveMetrics = (name: string) => {
 /** NODE_AUTO_JOIN: the node opts into every new task it can get the data of (from the log's head on), bonding the sample stake when short. */
 export const autoJoinFromEnv = async (env: { readonly autoJoin: boolean; readonly apiUrl: string; readonly nodeId: string }, client: NeuraClient, role: "trainer" | "validator") => {
   if (!env.autoJoin) return undefined
-  const head = ((await client.get("/health")) as { headPosition: number }).headPosition
-  return startAutoJoin({
-    client,
-    nodeId: env.nodeId,
-    role,
-    shardAvailable: async (hash) => (await fetch(`${env.apiUrl}/datasets/shards/sha256-${hash.slice(2)}`, { method: "HEAD" })).ok,
-    bond: SAMPLE_STAKE,
-    from: String(head + 1),
-    log: processLog("join")
-  })
+  return startAutoJoin({ client, apiUrl: env.apiUrl, nodeId: env.nodeId, role, bond: SAMPLE_STAKE, log: processLog("join") })
 }
