@@ -2,7 +2,7 @@ import type { LayersModel } from "@tensorflow/tfjs"
 import { Schema } from "effect"
 import type { FastifyPluginAsync } from "fastify"
 import { ModelVersionNotFound } from "../../domain/model/errors"
-import { NeuraModelManifest, opaqueOf, type OpaqueInterface } from "../../domain/model/manifest"
+import { NeuraModelManifest, opaqueOf } from "../../domain/model/manifest"
 import { ModelId, NonNegativeInt, PositiveInt } from "../../domain/primitives"
 import { setWeightBytes } from "../../infra/ml/model"
 import { loadTf } from "../../infra/ml/tf"
@@ -42,29 +42,37 @@ export const describeWorkload = (w: Workload) => ({
 })
 
 /**
+ * The neura-model.json that goes with ?format=onnx (what ImportModel, here or
+ * on another network, takes back): the workload's metric and processing
+ * around the model's tensors (the workload's own, or an opaque model's).
+ */
+const manifestFor = (
+  modelId: string,
+  version: number,
+  workload: Workload,
+  io: NonNullable<Workload["io"]>,
+  tensors: Pick<NeuraModelManifest, "inputs" | "outputs">,
+  producer: string
+): NeuraModelManifest => ({
+  manifestVersion: 1,
+  framework: "onnx",
+  artefact: `${modelId}-v${version}.onnx`,
+  workload: workload.id,
+  metric: workload.primaryMetric,
+  inputs: tensors.inputs,
+  outputs: tensors.outputs,
+  preprocessing: io.preprocessing,
+  postprocessing: io.postprocessing,
+  producer
+})
+
+/**
  * The workloads this network runs, exports, and inference from published
  * versions: text from generative models, episodes from agents. The API builds
  * the model with the same workload code the trainers use, from weights whose
  * hash the log recorded; TF.js is loaded on first use, and a few built models
  * are kept.
  */
-/** The neura-model.json of an opaque model: its recorded interface, and the workload's processing. */
-const opaqueManifest = (modelId: string, version: number, opaque: OpaqueInterface): NeuraModelManifest => {
-  const w = workloads.get(opaque.workload)
-  return {
-    manifestVersion: 1,
-    framework: "onnx",
-    artefact: `${modelId}-v${version}.onnx`,
-    workload: opaque.workload,
-    metric: w?.primaryMetric ?? "accuracy",
-    inputs: opaque.inputs,
-    outputs: opaque.outputs,
-    preprocessing: w?.io?.preprocessing ?? "none",
-    postprocessing: w?.io?.postprocessing ?? "none",
-    producer: `NeuraLink ${modelId} v${version} (opaque ONNX, as submitted)`
-  }
-}
-
 export const workloadRoutes: FastifyPluginAsync<{ runtime: ApiRuntime; weights: WeightsStoreShape }> = async (app, { runtime, weights }) => {
   app.get("/workloads", async () => ({ workloads: [...workloads.values()].map(describeWorkload) }))
 
@@ -86,10 +94,8 @@ export const workloadRoutes: FastifyPluginAsync<{ runtime: ApiRuntime; weights: 
   }
   /** A version's weights by content address, with the topology they belong to (no workload needed: any model, opaque ones too). */
   app.get<{ Params: { modelId: string; version: string } }>("/models/:modelId/versions/:version/weights", async (request) => {
-    const { modelId, version } = versionRef(request.params)
-    const state = await runForRequest(runtime, loadModelState(modelId))
-    const v = state.versions.find((x) => x.version === version)
-    if (!v) throw new ModelVersionNotFound({ modelId, version })
+    // No workload is needed to name the weights (opaque models have none that builds them).
+    const { modelId, version, state, v } = await loadVersion(versionRef(request.params), () => false)
     return { modelId, version, weightsHash: v.weightsHash, weights: `/weights/sha256-${v.weightsHash.slice(2)}`, topologyHash: state.topologyHash, topology: state.topology }
   })
 
@@ -101,25 +107,18 @@ export const workloadRoutes: FastifyPluginAsync<{ runtime: ApiRuntime; weights: 
     if (opaque) {
       // Kept as submitted: its ONNX file is its only form (its "weights" are the file).
       if (format === "tfjs") throw new ExportUnsupported({ modelId, detail: `${modelId} is an opaque ONNX model (${opaque.reason}): export it as onnx` })
-      if (format === "manifest") return opaqueManifest(modelId, version, opaque)
+      if (format === "manifest") {
+        const declared = workloads.get(opaque.workload)
+        if (!declared?.io) throw new NoWorkloadForModel({ modelId })
+        return manifestFor(modelId, version, declared, declared.io, opaque, `NeuraLink ${modelId} v${version} (opaque ONNX, as submitted)`)
+      }
       return reply.type("application/octet-stream").header("content-disposition", `attachment; filename="${modelId}-v${version}.onnx"`).send(Buffer.from(await weights.get(v.weightsHash)))
     }
     if (!workload) throw new NoWorkloadForModel({ modelId })
     if (format === "manifest") {
       // The neura-model.json that goes with ?format=onnx: what ImportModel (here or on another network) takes back.
       if (!workload.io) throw new ExportUnsupported({ modelId, detail: `workload ${workload.id} declares no io: its models are not importable` })
-      return {
-        manifestVersion: 1,
-        framework: "onnx",
-        artefact: `${modelId}-v${version}.onnx`,
-        workload: workload.id,
-        metric: workload.primaryMetric,
-        inputs: workload.io.inputs,
-        outputs: workload.io.outputs,
-        preprocessing: workload.io.preprocessing,
-        postprocessing: workload.io.postprocessing,
-        producer: `NeuraLink ${modelId} v${version} (weights ${v.weightsHash})`
-      } satisfies NeuraModelManifest
+      return manifestFor(modelId, version, workload, workload.io, workload.io, `NeuraLink ${modelId} v${version} (weights ${v.weightsHash})`)
     }
     const { tf } = await loadTf()
     const model = await workload.build(tf, state.topology)
