@@ -18,10 +18,10 @@ import { settleRound } from "../../domain/task/settle"
 import type { TaskData, TaskState } from "../../domain/task/state"
 import { segmentAudit } from "../../domain/task/draw"
 import { contestOf } from "../../domain/task/votes"
-import { fedAvg, setWeightBytes } from "../../infra/ml/model"
+import { fedAvg } from "../../infra/ml/model"
 import type { Metrics } from "../../domain/primitives"
 import { requireWorkload } from "../../workloads/registry"
-import { describeMetrics } from "../infra/mlDeps"
+import { describeMetrics, measureWeights } from "../infra/mlDeps"
 import type { LoadedTf } from "../../infra/ml/tf"
 import type { WeightsStoreShape } from "../../infra/weights/WeightsStore"
 import type { DataLibrary } from "../infra/dataLibrary"
@@ -202,16 +202,11 @@ export const startCoordinator = async (deps: CoordinatorDeps) => {
     const verified = [...settled.results.values()].filter((r) => r.outcome === "verified").sort((a, b) => (a.resultId < b.resultId ? -1 : 1))
     let newVersion: { ref: { modelId: string; version: number }; metrics: Metrics; results: Array<string> } | undefined
     if (verified.length > 0) {
-      const { tf } = await deps.tf()
       const workload = workloadOf(t)
-      const topology = topologyOf(t)!
-      const model = await workload.build(tf, topology)
       const parts = []
       for (const r of verified) parts.push({ bytes: await deps.weights.get(r.proof.weightsHash), samples: r.proof.sampleCount })
       const averaged = (workload.aggregate ?? fedAvg)(parts)
-      setWeightBytes(tf, model, averaged)
-      const metrics = workload.evaluate(tf, model, await deps.data.samples(workload, topology, [t.config.validation.contentHash]), topology)
-      model.dispose()
+      const metrics = await measureWeights({ tf: await deps.tf(), data: deps.data }, workload, topologyOf(t)!, averaged, t.config.validation.contentHash)
       const weightsHash = await deps.weights.put(averaged)
       // Versions are linear: the parent is the model's latest (a version built for a verified set a late
       // contest then changed stays in the model's history, unreferenced); the command id names the set.

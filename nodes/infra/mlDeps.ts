@@ -1,4 +1,7 @@
 import type { LoadedTf } from "../../infra/ml/tf"
+import { setWeightBytes } from "../../infra/ml/model"
+import type { Metrics } from "../../domain/primitives"
+import type { Workload } from "../../workloads/workload"
 import type { ExternalExecutor } from "../../infra/ml/externalExecutor"
 import type { DataLibrary } from "./dataLibrary"
 import type { WeightsStoreShape } from "../../infra/weights/WeightsStore"
@@ -24,3 +27,26 @@ export const describeMetrics = (m: Readonly<Record<string, number>>) =>
   Object.entries(m)
     .map(([k, v]) => `${k} ${v.toFixed(4)}`)
     .join(", ")
+
+/**
+ * A workload's held-out metrics of some weights: build the model from the
+ * topology, load the bytes, evaluate it on the validation set (by content
+ * hash, from the data library), free it. What a judge, a scoring judge and the
+ * aggregator each measure.
+ */
+export const measureWeights = async (
+  ml: { readonly tf: LoadedTf; readonly data: DataLibrary },
+  workload: Workload,
+  topology: Record<string, unknown>,
+  bytes: Uint8Array,
+  validationHash: string
+): Promise<Metrics> => {
+  const { tf } = ml.tf
+  const model = await workload.build(tf, topology)
+  try {
+    setWeightBytes(tf, model, bytes)
+    return workload.evaluate(tf, model, await ml.data.samples(workload, topology, [validationHash]), topology)
+  } finally {
+    model.dispose()
+  }
+}

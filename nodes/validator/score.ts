@@ -1,8 +1,7 @@
 import type { Metrics } from "../../domain/primitives"
-import { setWeightBytes } from "../../infra/ml/model"
 import { openOnnx } from "../../infra/ml/onnxRuntime"
 import { requireWorkload } from "../../workloads/registry"
-import type { MlNodeDeps } from "../infra/mlDeps"
+import { measureWeights, type MlNodeDeps } from "../infra/mlDeps"
 import type { ScoreWork } from "../workItems"
 import type { ValidatorBehaviour } from "./verify"
 
@@ -16,10 +15,10 @@ import type { ValidatorBehaviour } from "./verify"
 export const scoreWork = async (item: ScoreWork, deps: MlNodeDeps<ValidatorBehaviour>): Promise<Metrics> => {
   const workload = requireWorkload(item.workload)
   if (deps.behaviour === "lazy") return { [workload.primaryMetric]: 0.99, loss: 0.01 }
-  const samples = await deps.data.samples(workload, item.topology, [item.validationHash])
   deps.working?.()
   const artefact = item.artefact
   if (artefact._tag === "Onnx") {
+    const samples = await deps.data.samples(workload, item.topology, [item.validationHash])
     if (!workload.evaluateForeign) throw new Error(`workload ${workload.id} cannot measure ONNX models`)
     const session = await openOnnx(await deps.weights.get(artefact.artefactHash), { inputs: artefact.inputs.map((t) => t.name), outputs: artefact.outputs.map((t) => t.name) })
     try {
@@ -31,12 +30,5 @@ export const scoreWork = async (item: ScoreWork, deps: MlNodeDeps<ValidatorBehav
       await session.close()
     }
   }
-  const { tf } = deps.tf
-  const model = await workload.build(tf, item.topology)
-  try {
-    setWeightBytes(tf, model, await deps.weights.get(artefact.weightsHash))
-    return workload.evaluate(tf, model, samples, item.topology)
-  } finally {
-    model.dispose()
-  }
+  return measureWeights(deps, workload, item.topology, await deps.weights.get(artefact.weightsHash), item.validationHash)
 }

@@ -7,12 +7,11 @@ import { checkpointHashes, stepTrainer, type Checkpoint, type SegmentTrainer } f
 import { externalStepTrainer } from "../../infra/ml/externalTrainer"
 import type { TrainPlan } from "../../infra/ml/model"
 import { gatherRows, type Samples } from "../../workloads/kit/samples"
-import { setWeightBytes } from "../../infra/ml/model"
 import type { Metrics } from "../../domain/primitives"
 import { requireWorkload } from "../../workloads/registry"
 import { stepFunctionsOf, type Workload } from "../../workloads/workload"
 import { weightsMissing } from "../../infra/weights/WeightsStore"
-import type { MlNodeDeps } from "../infra/mlDeps"
+import { measureWeights, type MlNodeDeps } from "../infra/mlDeps"
 import type { VerifyWork } from "../workItems"
 
 /**
@@ -115,15 +114,10 @@ export const verifyWork = async (work: VerifyWork, deps: ValidatorDeps): Promise
     return { verdict: "accept", measured: claimed, evidence: { probeHash: made, endHash: committedEnd } }
   }
   const evidence = await reexecuteSegment(work, deps)
-  const { tf } = deps.tf
   const workload = requireWorkload(work.workload)
   let measured: Metrics = {}
   try {
-    const submitted = await deps.weights.get(work.proof.weightsHash)
-    const model = await workload.build(tf, work.topology)
-    setWeightBytes(tf, model, submitted)
-    measured = workload.evaluate(tf, model, await deps.data.samples(workload, work.topology, [work.validationHash]), work.topology)
-    model.dispose()
+    measured = await measureWeights(deps, workload, work.topology, await deps.weights.get(work.proof.weightsHash), work.validationHash)
   } catch (e) {
     if (!weightsMissing(e)) throw e
     return { verdict: "reject", measured, evidence, reason: "submitted weights unavailable" }
