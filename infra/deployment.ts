@@ -33,10 +33,13 @@ export const readDeployment = (file = DEPLOYMENT_FILE): Deployment | undefined =
   return decoded.value
 }
 
-/** The password of a NATS user from the deployment's credentials file. */
+/** The dev stack's credentials file: each role's password, and each node's (`nodes.<id>`). */
+export const readCredentials = (file: string) =>
+  JSON.parse(readFileSync(file, "utf8")) as { readonly roles?: Record<string, string>; readonly nodes?: Record<string, { readonly password: string }> }
+
+/** The password of a role's NATS user from the deployment's credentials file. */
 export const natsPasswordOf = (d: Deployment, user: string): string => {
-  const stored = JSON.parse(readFileSync(d.nats.credentialsFile, "utf8")) as { roles?: Record<string, string> }
-  const password = stored.roles?.[user]
+  const password = readCredentials(d.nats.credentialsFile).roles?.[user]
   if (!password) throw new Error(`${d.nats.credentialsFile} has no password for NATS user ${user}`)
   return password
 }

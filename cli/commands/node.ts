@@ -1,14 +1,13 @@
 import { spawn } from "node:child_process"
-import { readFileSync } from "node:fs"
 import { bytesToHex } from "@noble/hashes/utils.js"
 import { ApiError } from "../../commands/client"
+import { readCredentials } from "../../infra/deployment"
 import { UsageError, type CliCommand } from "../cli"
 
 /** The NATS password the dev stack gave a node (its credentials file), waiting up to a minute for it to appear. */
 const natsPasswordOfNode = async (credentialsFile: string, nodeId: string) => {
   for (let i = 0; i < 120; i++) {
-    const stored = JSON.parse(readFileSync(credentialsFile, "utf8")) as { nodes?: Record<string, { password: string }> }
-    const password = stored.nodes?.[nodeId]?.password
+    const password = readCredentials(credentialsFile).nodes?.[nodeId]?.password
     if (password) return password
     await new Promise((r) => setTimeout(r, 500))
   }

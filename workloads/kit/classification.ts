@@ -37,6 +37,23 @@ export interface Measured {
 /** Input values one evaluation batch may hold (one-hot token inputs are large: 64 tokens × 2048 ids is 131k per sample). */
 const BATCH_VALUES = 2_000_000
 
+/** Accuracy, mean cross-entropy and confusion counts, one target at a time (whatever computed the predictions). */
+const tally = (classes: number) => {
+  let correct = 0
+  let nll = 0
+  let targets = 0
+  const confusion = new Float64Array(classes * classes)
+  return {
+    add: (predicted: number, actual: number, loss: number) => {
+      if (predicted === actual) correct++
+      confusion[actual * classes + predicted]! += 1
+      nll += loss
+      targets++
+    },
+    result: (): Measured => ({ accuracy: correct / targets, loss: nll / targets, confusion })
+  }
+}
+
 /**
  * Accuracy, mean cross-entropy and the confusion counts of a model on a set,
  * in batches of at most 256 samples and BATCH_VALUES input values, so one
@@ -45,10 +62,7 @@ const BATCH_VALUES = 2_000_000
 export const measure = (tf: Tf, model: LayersModel, samples: Samples, o: BatchOptions): Measured => {
   const perSample = samples.xShape.reduce((a, b) => a * b, 1) * (o.tokenVocab ?? 1)
   const batch = Math.max(1, Math.min(256, Math.floor(BATCH_VALUES / perSample)))
-  let correct = 0
-  let nll = 0
-  let targets = 0
-  const confusion = new Float64Array(o.classes * o.classes)
+  const counts = tally(o.classes)
   for (const idx of batchesOf(samples.count, batch)) {
     const { xs, ys } = batchTensors(tf, samples, idx, o)
     const { predicted, actual, losses } = tf.tidy(() => {
@@ -58,14 +72,9 @@ export const measure = (tf: Tf, model: LayersModel, samples: Samples, o: BatchOp
     })
     xs.dispose()
     ys.dispose()
-    for (let i = 0; i < predicted.length; i++) {
-      if (predicted[i] === actual[i]) correct++
-      confusion[actual[i]! * o.classes + predicted[i]!]! += 1
-      nll += losses[i]!
-    }
-    targets += predicted.length
+    for (let i = 0; i < predicted.length; i++) counts.add(predicted[i]!, actual[i]!, losses[i]!)
   }
-  return { accuracy: correct / targets, loss: nll / targets, confusion }
+  return counts.result()
 }
 
 /** F1 of the positive class (class 1) of a binary confusion matrix; 0 when nothing is predicted or present. */
@@ -86,9 +95,7 @@ export const measureForeign = async (
   classes: number,
   run: (inputs: ReadonlyArray<{ readonly data: Float32Array; readonly dims: ReadonlyArray<number> }>) => Promise<ReadonlyArray<Float32Array>>
 ): Promise<Measured> => {
-  let correct = 0
-  let nll = 0
-  const confusion = new Float64Array(classes * classes)
+  const counts = tally(classes)
   for (const idx of batchesOf(samples.count, 256)) {
     const { x, y, n } = gatherRows(samples, idx)
     const probs = (await run([{ data: x, dims: [n, ...samples.xShape] }]))[0]!
@@ -97,11 +104,8 @@ export const measureForeign = async (
       const row = probs.subarray(i * classes, (i + 1) * classes)
       let predicted = 0
       for (let k = 1; k < classes; k++) if (row[k]! > row[predicted]!) predicted = k
-      const actual = y[i]!
-      if (predicted === actual) correct++
-      confusion[actual * classes + predicted]! += 1
-      nll -= Math.log(Math.min(1, Math.max(1e-7, row[actual]!)))
+      counts.add(predicted, y[i]!, -Math.log(Math.min(1, Math.max(1e-7, row[y[i]!]!))))
     }
   }
-  return { accuracy: correct / samples.count, loss: nll / samples.count, confusion }
+  return counts.result()
 }
