@@ -32,8 +32,7 @@ import { writeDeployment } from "../infra/deployment"
 import { jsonLog } from "../infra/log"
 import { startAutoJoin } from "../nodes/infra/autoJoin"
 import { followLogThroughApi } from "../nodes/watcher/logFollower"
-import { SAMPLE_STAKE } from "../commands/samples"
-import { devKey } from "../commands/samples"
+import { devKey, SAMPLE_STAKE } from "../commands/samples"
 
 /**
  * The dev stack in one process tree: nats-server with the repo's nats.conf
