@@ -145,8 +145,8 @@ describe("scoring by consensus (real NATS, onnxruntime and TF.js)", () => {
     const forked = (await owner.command("ForkModel", { parent: { modelId, version: 1 }, name: "digits CNN, our branch" })).results
     const child = forked.flatMap((r) => r.events).find((e) => e.type === "ModelRegistered")!.data
     expect(child.topology).toEqual(imported[0]!.data.topology)
-    await publishByDao(net, modelId, 1, "publish-opaque", judges)
-    expect((await owner.get(`/models/${modelId}`)).model.status).toBe("published")
+    const published = await publishByDao(net, modelId, 1, "publish-opaque", judges)
+    expect((await owner.get(`/models/${modelId}?minPosition=${published}`)).model.status).toBe("published")
   }, 300_000)
 
   it("a Layers model is scored in TF.js by the same protocol, its score equal to the workload's own evaluation", async () => {
