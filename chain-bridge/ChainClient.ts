@@ -52,7 +52,7 @@ export interface ChainConnection {
   readonly privateKey: Hex
 }
 
-const clientsFor = (connection: ChainConnection) => {
+export const clientsFor = (connection: ChainConnection) => {
   const chain = defineChain({
     id: connection.chainId,
     name: `chain-${connection.chainId}`,
@@ -68,7 +68,7 @@ const clientsFor = (connection: ChainConnection) => {
   }
 }
 
-const asChainError = (e: unknown): ChainError => {
+export const asChainError = (e: unknown): ChainError => {
   if (e instanceof BaseError) {
     const revert = e.walk((x) => x instanceof ContractFunctionRevertedError)
     if (revert instanceof ContractFunctionRevertedError) {

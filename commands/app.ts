@@ -23,6 +23,8 @@ import { startProjector, type Projector } from "../projections/projector"
 import type { SnapshotStore } from "../projections/snapshots"
 import type { ApiRuntime } from "./runtime"
 import { anchorLookup } from "./anchorFacts"
+import type { SettlementChain } from "./escrowFacts"
+import { settlementRoutes } from "./routes/settlements"
 import { shardRoutes, weightsRoutes } from "./routes/weights"
 import { workloadRoutes } from "./routes/workloads"
 import { scoringRoutes } from "./routes/scorings"
@@ -56,6 +58,12 @@ export interface ApiOptions {
   readonly wholeLogRateLimit?: { readonly max: number; readonly timeWindowMs: number }
   /** Chain id of the signing domain (default 31337, the dev chain); clients read it from GET /signing. */
   readonly chainId?: number
+  /**
+   * On-chain settlement: the escrow contract deposits and settlements are
+   * checked against. With it, a task's budget and a node's stake must be
+   * deposited there first (402 NotDeposited); without it they are declared.
+   */
+  readonly settlement?: SettlementChain
   /** Where the read models' checkpoint is kept across restarts (default: rebuilt at start). */
   readonly snapshots?: SnapshotStore
 }
@@ -119,6 +127,7 @@ export const build = (runtime: ApiRuntime, options: ApiOptions): FastifyInstance
     anchorAt: anchorLookup(options.anchorChains ?? []),
     convertArtefact: artefactConverter(options.weights),
     protocol: options.protocol ?? defaultProtocol,
+    settlement: options.settlement,
     now: options.now ?? (() => new Date()),
     maxSkewMs: options.maxSkewMs ?? 5 * 60 * 1000,
     domain: signingDomain(options.chainId)
@@ -138,6 +147,7 @@ export const build = (runtime: ApiRuntime, options: ApiOptions): FastifyInstance
   app.register(shardRoutes, { ...shared, shards: options.shards })
   app.register(workloadRoutes, { ...shared, weights: options.weights })
   app.register(scoringRoutes, { runtime })
+  app.register(settlementRoutes, { runtime, settlement: options.settlement })
   // Whole-log reads replay everything: rate-limited per client, answered 429 RateLimited.
   const wholeLog = { max: options.wholeLogRateLimit?.max ?? 10, timeWindow: options.wholeLogRateLimit?.timeWindowMs ?? 60_000 }
   app.register(rateLimit, {

@@ -1,3 +1,4 @@
+import type { SettlementChain } from "./escrowFacts"
 import type { Effect, Schema } from "effect"
 import type { ChainUnavailable } from "../chain-bridge/ChainClient"
 import type { OnChainAnchorFacts } from "../domain/anchor/commands"
@@ -22,6 +23,8 @@ export interface CommandContext {
   readonly convertArtefact: (manifest: NeuraModelManifest, artefactHash: string) => Effect.Effect<ImportConversion, ArtefactNotFound>
   /** The network's protocol parameters (stake minimums, unbonding delay, ...). */
   readonly protocol: ProtocolParams
+  /** On-chain settlement (escrowed budgets and stake), or undefined when budgets are only declared. */
+  readonly settlement: SettlementChain | undefined
   /** Store command id (`<signer>:<commandId>`), signature and the signed command itself. */
   readonly metadata: EventMetadata
 }
@@ -33,7 +36,7 @@ export interface CommandContext {
  */
 export interface CommandSpec<P = unknown> {
   readonly type: string
-  readonly aggregate: "node" | "dataset" | "task" | "model" | "anchor" | "scoring"
+  readonly aggregate: "node" | "dataset" | "task" | "model" | "anchor" | "scoring" | "escrow"
   readonly summary: string
   readonly payload: Schema.Codec<P, unknown>
   readonly handle: (payload: P, context: CommandContext) => Effect.Effect<CommandOutcome | ReadonlyArray<CommandOutcome>, unknown, EventStore>

@@ -2,6 +2,7 @@ import { Schema } from "effect"
 import type { FastifyReply } from "fastify"
 import type * as anchorErrors from "../domain/anchor/errors"
 import type * as datasetErrors from "../domain/dataset/errors"
+import type * as escrowErrors from "../domain/escrow/errors"
 import type { EscrowExceeded } from "../domain/ledger/ledger"
 import type * as modelErrors from "../domain/model/errors"
 import type * as nodeErrors from "../domain/node/errors"
@@ -14,6 +15,7 @@ import type { NodeNotFound } from "./facts"
 import type { ConcurrencyRetriesExhausted } from "./handleCommand"
 import type * as proofErrors from "./routes/proofs"
 import type * as queryErrors from "./routes/queries"
+import type * as settlementQueryErrors from "./routes/settlements"
 import type * as signatureErrors from "./signedCommand"
 
 /** The `_tag`s of every tagged-error class a module exports. */
@@ -29,6 +31,8 @@ export type ApiErrorTag =
   | TagsOf<typeof nodeErrors>
   | TagsOf<typeof anchorErrors>
   | TagsOf<typeof scoringErrors>
+  | TagsOf<typeof escrowErrors>
+  | TagsOf<typeof settlementQueryErrors>
   | TagsOf<typeof storeErrors>
   | TagsOf<typeof signatureErrors>
   | TagsOf<typeof proofErrors>
@@ -39,7 +43,7 @@ export type ApiErrorTag =
   | ConcurrencyRetriesExhausted["_tag"]
   | ChainUnavailable["_tag"]
 
-type HttpStatus = 400 | 401 | 403 | 404 | 409 | 413 | 429 | 500 | 503
+type HttpStatus = 400 | 401 | 402 | 403 | 404 | 409 | 413 | 429 | 500 | 503
 
 /**
  * The only `_tag` → HTTP status table. Typed over the union of all error
@@ -53,6 +57,9 @@ export const statusByTag = {
   DatasetFormatMismatch: 400, UnknownWorkload: 400, NotGenerative: 400, NotAnAgent: 400, ImportRefused: 400, ArtefactNotFound: 400, NoWorkloadForModel: 400, ExportUnsupported: 400, ModelVersionNotPublished: 409, DatasetShardsInvalid: 400,
   RejectionNeedsReason: 400, ProposalInvalid: 400, ProofMismatch: 400, UnknownShard: 400, AnchorMismatch: 400,
   WeightsHashMismatch: 400, ResultIdNotDerived: 400, ScoringRequestInvalid: 400, ScoreCommitmentMismatch: 400, CommitmentMismatch: 400, VoteInconsistent: 400, InvalidAmount: 400,
+  UnknownEscrowAccount: 400, SettlementMismatch: 400,
+  // 402: the Neura behind it are not deposited on chain (yet)
+  NotDeposited: 402,
   // 401: the signature does not prove who is asking
   InvalidSignature: 401, SignatureExpired: 401,
   // 403: the signer is known but may not do this
@@ -62,7 +69,7 @@ export const statusByTag = {
   // 404: something named does not exist
   NotFound: 404, StreamNotFound: 404, NotAnchoredYet: 404, EventNotFound: 404, TaskNotFound: 404, NodeNotFound: 404,
   DatasetNotFound: 404, ModelNotFound: 404, ModelVersionNotFound: 404, ResultNotFound: 404, SubmissionNotFound: 404,
-  ProposalNotFound: 404, ScoringNotFound: 404, AnchorNotOnChain: 404, NodeNotRegistered: 404,
+  ProposalNotFound: 404, ScoringNotFound: 404, AnchorNotOnChain: 404, DepositNotOnChain: 404, SettlementNotFound: 404, NodeNotRegistered: 404,
   // 409: conflicts with the current state
   WrongExpectedVersion: 409, CommandIdReused: 409, ConcurrencyRetriesExhausted: 409, TaskAlreadyExists: 409,
   TaskClosed: 409, AlreadyJoined: 409, RoundNotRunning: 409, RoundAlreadyRunning: 409, WrongRound: 409,
@@ -71,7 +78,7 @@ export const statusByTag = {
   NodeKeyAlreadyRegistered: 409, DatasetAlreadyRegistered: 409, SubmissionAlreadyExists: 409,
   SubmissionAlreadyReviewed: 409, ModelAlreadyRegistered: 409, ModelDelisted: 409, VersionConflict: 409,
   ProposalAlreadyExists: 409, ProposalClosed: 409, ProposalStillOpen: 409, AlreadyVotedOnProposal: 409,
-  EscrowExceeded: 409, ModelNotUsable: 409, AnchorAlreadyRecorded: 409, ValidatorsAlreadyDrawn: 409, VoteNotCommitted: 409,
+  EscrowExceeded: 409, ModelNotUsable: 409, AnchorAlreadyRecorded: 409, DepositAlreadyRecorded: 409, SettlementAlreadyRecorded: 409, NothingToSettle: 409, ValidatorsAlreadyDrawn: 409, VoteNotCommitted: 409,
   VoteAlreadyCommitted: 409, RevealNotOpen: 409, CommitWindowClosed: 409, NotChallengeable: 409, NotFinalYet: 409, StakeTooLow: 409, NothingToWithdraw: 409, StakeStillNeeded: 409,
   ScoringAlreadyRequested: 409, JudgesAlreadyDrawn: 409, JudgesNotDrawn: 409, ScoreAlreadyCommitted: 409, ScoreCommitClosed: 409,
   ScoreNotCommitted: 409, ScoreAlreadyRevealed: 409, ScoreRevealNotOpen: 409, ScoringSettled: 409, ScoringStillOpen: 409,

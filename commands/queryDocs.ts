@@ -16,6 +16,7 @@ import {
 import { SignedCommand } from "./signedCommand"
 import { BalanceDoc, LeaderboardDoc, ModelDoc, NodeDoc, TaskDoc } from "../projections/documents"
 import { MAX_WEIGHTS_BYTES } from "./routes/weights"
+import { ClaimAnswer, EscrowAccountAnswer, SettlementInfo } from "./routes/settlements"
 
 /**
  * OpenAPI entries for everything that is not a command: queries, the log,
@@ -60,6 +61,29 @@ export const queryPaths: Record<string, unknown> = {
   "/nodes/{nodeId}": query("getNode", "A node: results, votes, earnings, reputation", [p("nodeId")], doc("node", NodeDoc)),
   "/balances": query("listBalances", "Neura balances and payouts per address", paging, page(BalanceDoc)),
   "/balances/{address}": query("getBalance", "One address: earned, refunded, escrowed, bonded, withdrawn, slashed, net, payouts", [p("address")], doc("balance", BalanceDoc)),
+  "/settlement": {
+    get: op("settlement", "Where Neura are deposited and claimed: token, escrow, registry and anchor contracts on which chain (mode chain), or mode declared", "chain", [], {
+      "200": jsonResponse("the settlement contracts", SettlementInfo)
+    })
+  },
+  "/escrow/{account}": {
+    get: op("getEscrowAccount", "An escrow account (task:<taskId> or stake:<nodeId>): the deposits the bridge recorded and the settlements posted from it", "chain", [p("account")], {
+      "200": jsonResponse("the account", EscrowAccountAnswer),
+      ...problems([400, 500, 503])
+    })
+  },
+  "/settlements/{settlement}": {
+    get: op("getSettlement", "A posted settlement (settle:task:<taskId> or settle:withdrawal:<nodeId>:<n>): claims, debits, burned, Merkle root, transaction", "chain", [p("settlement")], {
+      "200": jsonResponse("the settlement", Schema.Record(Schema.String, Schema.Unknown)),
+      ...problems([400, 404, 500, 503])
+    })
+  },
+  "/settlements/{settlement}/claims/{payee}": {
+    get: op("getClaim", "One payee's claim with its Merkle proof, the arguments of NeuraEscrow.claim", "chain", [p("settlement"), p("payee")], {
+      "200": jsonResponse("the claim", ClaimAnswer),
+      ...problems([400, 404, 500, 503])
+    })
+  },
   "/health": { get: op("health", "Liveness and the log's head position", "log", [], { "200": jsonResponse("ok", Health), ...problems([500, 503]) }) },
   "/ui": {
     get: op("dashboard", "The dashboard: tasks and rounds, the objective's metric per round, the lineage graph, nodes, balances, on-chain anchors with an in-browser proof check", "ui", [], {

@@ -1,6 +1,7 @@
 import { Schema } from "effect"
 import { AnchorEvent } from "./anchor/events"
 import { DatasetEvent } from "./dataset/events"
+import { EscrowEvent } from "./escrow/events"
 import { ModelCatalogEvent, ModelEvent } from "./model/events"
 import { NodeEvent } from "./node/events"
 import { ScoringEvent } from "./scoring/events"
@@ -19,7 +20,8 @@ export const DomainEvent = Schema.Union([
   ...ModelEvent.members,
   ...ModelCatalogEvent.members,
   ...AnchorEvent.members,
-  ...ScoringEvent.members
+  ...ScoringEvent.members,
+  ...EscrowEvent.members
 ])
 export type DomainEvent = typeof DomainEvent.Type
 export type DomainEventType = DomainEvent["_tag"]

@@ -17,6 +17,7 @@ export interface CommandRouteOptions extends SigningRules {
   readonly anchorAt: CommandContext["anchorAt"]
   readonly convertArtefact: CommandContext["convertArtefact"]
   readonly protocol: CommandContext["protocol"]
+  readonly settlement: CommandContext["settlement"]
 }
 
 // Unknown fields are errors, not silently dropped: a typo in a field name
@@ -67,6 +68,7 @@ export const commandRoutes: FastifyPluginAsync<CommandRouteOptions> = async (app
         anchorAt: options.anchorAt,
         convertArtefact: options.convertArtefact,
         protocol: options.protocol,
+        settlement: options.settlement,
         metadata: {
           // Namespaced by signer: one identity can never collide with (or
           // pre-empt) another's command ids.

@@ -1,6 +1,7 @@
 import type { CommandSpec } from "../commandSpec"
 import { anchorCommands } from "./anchorCommands"
 import { datasetCommands } from "./datasetCommands"
+import { escrowCommands } from "./escrowCommands"
 import { modelCommands } from "./modelCommands"
 import { nodeCommands } from "./nodeCommands"
 import { scoringCommands } from "./scoringCommands"
@@ -14,6 +15,7 @@ export const commandsByAggregate: Readonly<Record<string, ReadonlyArray<CommandS
   task: taskCommands,
   model: modelCommands,
   anchor: anchorCommands,
-  scoring: scoringCommands
+  scoring: scoringCommands,
+  escrow: escrowCommands
 }
 export const allCommands = Object.values(commandsByAggregate).flat()

@@ -12,7 +12,8 @@ import {
 } from "../../domain/node/stake"
 import { stakeClaim } from "../../domain/task/stakeClaim"
 import { commandSpec } from "../commandSpec"
-import { loadTaskState } from "../facts"
+import { history, loadTaskState } from "../facts"
+import { loadDeposited } from "../escrowFacts"
 import { handleCommand } from "../handleCommand"
 
 /** A node's stake: bond, unbond (after the protocol's delay), withdraw, and release it from a finished task. Signed by the node's key. */
@@ -22,7 +23,17 @@ export const stakeCommands = [
     aggregate: "node",
     summary: "Bond Neura to the node (base units): stake it can commit to tasks.",
     payload: BondStakePayload,
-    handle: (p, ctx) => handleCommand(nodeStakeDecider, nodeStream(p.nodeId), new BondStake({ ...p, actor: ctx.actor, at: ctx.at }), ctx.metadata)
+    handle: (p, ctx) =>
+      Effect.gen(function* () {
+        // With on-chain settlement, stake is bonded only from Neura deposited into the escrow's stake:<nodeId> account.
+        const deposit = ctx.settlement
+          ? {
+              deposited: yield* loadDeposited({ _tag: "Stake", nodeId: p.nodeId }),
+              bonded: (yield* history(nodeStream(p.nodeId))).reduce((s, e) => (e.data._tag === "StakeBonded" ? s + e.data.amount : s), 0n)
+            }
+          : undefined
+        return yield* handleCommand(nodeStakeDecider, nodeStream(p.nodeId), new BondStake({ ...p, actor: ctx.actor, at: ctx.at, ...(deposit ? { deposit } : {}) }), ctx.metadata)
+      })
   }),
   commandSpec({
     type: "UnbondStake",

@@ -35,6 +35,7 @@ import { loadDatasetFacts, loadModelVersionFacts, loadNodeFacts, loadNodeState, 
 import { loadWorkloadFacts } from "../workloadFacts"
 import { TaskNotFound } from "../../domain/task/errors"
 import { handleCommand } from "../handleCommand"
+import { loadDeposited } from "../escrowFacts"
 
 export const taskCommands = [
   commandSpec({
@@ -48,10 +49,12 @@ export const taskCommands = [
         const workloadFacts = yield* loadWorkloadFacts(p.workload, p.base.modelId)
         const trainingDatasets = yield* Effect.forEach(p.datasets.training, (id) => loadDatasetFacts(id))
         const validationDataset = yield* loadDatasetFacts(p.datasets.validation)
+        // With on-chain settlement only the creator's own recorded deposits back the budget (nobody spends another's deposit).
+        const deposited = ctx.settlement ? yield* loadDeposited({ _tag: "Task", taskId: p.taskId }, ctx.actor) : undefined
         return yield* handleCommand(
           task,
           taskStream(p.taskId),
-          new CreateTask({ ...p, actor: ctx.actor, at: ctx.at, baseModel, workloadFacts, trainingDatasets, validationDataset, protocol: ctx.protocol }),
+          new CreateTask({ ...p, actor: ctx.actor, at: ctx.at, baseModel, workloadFacts, trainingDatasets, validationDataset, protocol: ctx.protocol, ...(deposited === undefined ? {} : { deposited }) }),
           ctx.metadata
         )
       })

@@ -23,6 +23,6 @@ export class StakeStillNeeded extends Schema.TaggedError<StakeStillNeeded>()("St
 export class NodeNotRegistered extends Schema.TaggedError<NodeNotRegistered>()("NodeNotRegistered", { nodeId: S }) {}
 export class NotNodeSigner extends Schema.TaggedError<NotNodeSigner>()("NotNodeSigner", { nodeId: S, actor: S }) {}
 export class InvalidAmount extends Schema.TaggedError<InvalidAmount>()("InvalidAmount", { reason: S }) {}
-export type StakeError = StakeTooLow | NothingToWithdraw | StakeStillNeeded | NodeNotRegistered | NotNodeSigner | InvalidAmount
+export type StakeError = import("../escrow/errors").NotDeposited | StakeTooLow | NothingToWithdraw | StakeStillNeeded | NodeNotRegistered | NotNodeSigner | InvalidAmount
 
 export type NodeError = NodeAlreadyRegistered | SignerIsNotNodeKey | NodeKeyAlreadyRegistered

@@ -1,3 +1,4 @@
+import { NotDeposited } from "../escrow/errors"
 import { Result, Schema } from "effect"
 import { Address, addSeconds, Instant, NeuraAmount, NodeId, TaskId } from "../primitives"
 import type { StakeEvent } from "./stakeEvents"
@@ -50,7 +51,16 @@ export const evolveStake = (stake: Stake, event: StakeEvent): Stake => {
 
 const actorAndTime = { actor: Address, at: Instant }
 export const BondStakePayload = Schema.Struct({ nodeId: NodeId, amount: NeuraAmount })
-export class BondStake extends Schema.TaggedClass<BondStake>()("BondStake", { ...BondStakePayload.fields, ...actorAndTime }) {}
+export class BondStake extends Schema.TaggedClass<BondStake>()("BondStake", {
+  ...BondStakePayload.fields,
+  ...actorAndTime,
+  /**
+   * With on-chain settlement: the Neura deposited into the escrow's
+   * `stake:<nodeId>` account (as the bridge recorded them) and what the node
+   * has bonded from them so far. Absent when the API settles nothing on chain.
+   */
+  deposit: Schema.optional(Schema.Struct({ deposited: NeuraAmount, bonded: NeuraAmount }))
+}) {}
 export const UnbondStakePayload = Schema.Struct({ nodeId: NodeId, amount: NeuraAmount })
 export class UnbondStake extends Schema.TaggedClass<UnbondStake>()("UnbondStake", {
   ...UnbondStakePayload.fields,
@@ -91,6 +101,9 @@ export const decideStake = (c: StakeCommand, state: NodeState): Decision => {
   switch (c._tag) {
     case "BondStake":
       if (c.amount <= 0n) return Result.fail(new InvalidAmount({ reason: "amount must be positive" }))
+      if (c.deposit && c.deposit.bonded + c.amount > c.deposit.deposited) {
+        return Result.fail(new NotDeposited({ account: `stake:${nodeId}`, needed: String(c.deposit.bonded + c.amount), deposited: String(c.deposit.deposited) }))
+      }
       return Result.succeed([{ _tag: "StakeBonded", nodeId, address, amount: c.amount, bondedAt: c.at }])
     case "UnbondStake":
       if (c.amount <= 0n) return Result.fail(new InvalidAmount({ reason: "amount must be positive" }))

@@ -86,7 +86,13 @@ export class CreateTask extends Schema.TaggedClass<CreateTask>()("CreateTask", {
   trainingDatasets: Schema.Array(DatasetFacts),
   validationDataset: DatasetFacts,
   /** The network's protocol parameters now (the API's configuration). */
-  protocol: ProtocolParams
+  protocol: ProtocolParams,
+  /**
+   * With on-chain settlement: what the creator deposited into the escrow
+   * contract's `task:<taskId>` account, as the bridge recorded it. Absent when
+   * the API settles nothing on chain (budgets are then declared, not backed).
+   */
+  deposited: Schema.optional(NeuraAmount)
 }) {}
 
 export const JoinTaskPayload = Schema.Struct({

@@ -1,3 +1,4 @@
+import { NotDeposited } from "../escrow/errors"
 import { Result } from "effect"
 import type { CreateTask, DispatchTraining, JoinTask, StartRound, TaskCommand } from "./commands"
 import { challengeResult, finalizeResult, resolveChallenge } from "./challenge"
@@ -44,6 +45,9 @@ export const createTask = (c: CreateTask, state: TaskState): Decision => {
     return Result.fail(new TaskConfigInvalid({ reason: "rewardSplit must add up to 10000 basis points" }))
   }
   if (c.budget <= 0n) return Result.fail(new TaskConfigInvalid({ reason: "budget must be positive" }))
+  if (c.deposited !== undefined && c.deposited < c.budget) {
+    return Result.fail(new NotDeposited({ account: `task:${c.taskId}`, needed: String(c.budget), deposited: String(c.deposited) }))
+  }
   if (c.baseModel.modelId !== c.base.modelId || c.baseModel.version !== c.base.version) {
     return Result.fail(new TaskConfigInvalid({ reason: "base model facts do not match the requested base" }))
   }

@@ -104,3 +104,4 @@ export type TaskError =
   | VoteInconsistent
   | import("../ledger/ledger").EscrowExceeded
   | import("../node/errors").StakeTooLow
+  | import("../escrow/errors").NotDeposited

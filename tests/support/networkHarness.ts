@@ -10,7 +10,8 @@ import { startLocalNetwork, type NodeSpec } from "../../nodes/localNetwork"
 import { objectStoreWeights } from "../../infra/weights/WeightsStore"
 import { createDigitsTask, createWorkloadTask, optIn, type WorkloadTaskOptions } from "../../nodes/workloadTask"
 import { shardLibrary } from "../../nodes/infra/dataLibrary"
-import { devKey } from "../../commands/samples"
+import { devKey, SAMPLE_STAKE } from "../../commands/samples"
+import { depositRecorded, type SettlementTestChain } from "./settlementChain"
 import { defaultProtocol, type ProtocolParams } from "../../domain/protocol"
 import { apiHarness } from "./apiHarness"
 import { uniqueSuffix } from "./jetStreamFixture"
@@ -25,7 +26,15 @@ export const networkHarness = async (
   url: string,
   nodes: ReadonlyArray<Omit<NodeSpec, "key">>,
   log: Array<string> = [],
-  options: { readonly coordinatorClock?: () => Date; readonly protocol?: Partial<ProtocolParams>; readonly coordinatorExecutor?: "pytorch" } = {}
+  options: {
+    readonly coordinatorClock?: () => Date
+    /** The API's clock (the time it records commands at); the real one by default. */
+    readonly apiClock?: () => Date
+    readonly protocol?: Partial<ProtocolParams>
+    readonly coordinatorExecutor?: "pytorch"
+    /** Settle on chain: budgets and stake deposited into the escrow first, the settlement bridge running. */
+    readonly settlement?: SettlementTestChain
+  } = {}
 ) => {
   const id = uniqueSuffix()
   const eventLog = isolatedJetStreamLog(url)
@@ -42,10 +51,30 @@ export const networkHarness = async (
   const api = await apiHarness(eventLog.layer(), {
     protocol: { ...defaultProtocol, commitSeconds: 10, challengeSeconds: 1, ...options.protocol },
     weights,
-    shards
+    shards,
+    ...(options.apiClock ? { now: options.apiClock } : {}),
+    ...(options.settlement ? { settlement: options.settlement.api, bridges: [devKey(`${id}-bridge`).address] } : {})
   })
   const store = await api.runtime.runPromise(EventStore.useSync((s) => s))
+  const chain = options.settlement
+  const settlementBridge = chain ? await chain.startBridge(store, api.client.as(devKey(`${id}-bridge`)), (l) => log.push(`[settlement] ${l}`)) : undefined
   const specs = nodes.map((n) => ({ ...n, key: devKey(`${id}-${n.nodeId}`) }))
+  /** On chain: the owner deposits the budget (permit + deposit), the treasury each node's stake for the task; the bridge records them. */
+  const backTask = async (taskId: string, budget: bigint) => {
+    if (!chain) return
+    await chain.fund(api.keys.owner.address as `0x${string}`, budget)
+    await chain.as(api.keys.owner).depositWithPermit(`task:${taskId}`, budget)
+    await depositRecorded(api.client, `task:${taskId}`, budget)
+  }
+  const backStakes = async () => {
+    if (!chain) return
+    for (const n of specs) {
+      const before = BigInt((await api.client.get(`/escrow/stake:${n.nodeId}`)).deposited)
+      await chain.treasury.approve(SAMPLE_STAKE)
+      await chain.treasury.deposit(`stake:${n.nodeId}`, SAMPLE_STAKE)
+      await depositRecorded(api.client, `stake:${n.nodeId}`, before + SAMPLE_STAKE)
+    }
+  }
   const network = await startLocalNetwork({
     nc,
     store,
@@ -71,8 +100,13 @@ export const networkHarness = async (
     log,
     /** A node's signing key (to act as it around its worker, e.g. an attacker's extra attempts). */
     keyOf: (nodeId: string) => specs.find((n) => n.nodeId === nodeId)!.key,
+    /** The settlement bridge (when settling on chain). */
+    settlementBridge,
     createTask: async (taskId: string, options: Partial<Parameters<typeof createDigitsTask>[0]> = {}) => {
-      const created = await createDigitsTask({ owner: api.client, weights, tf: await loadTf(), taskId, suffix: id, ...options })
+      const budget = options.budget ?? 10_000_000n
+      await backTask(taskId, budget)
+      const created = await createDigitsTask({ owner: api.client, weights, tf: await loadTf(), taskId, suffix: id, ...options, budget })
+      await backStakes()
       await optIn(api.client, taskId, specs)
       return created
     },
@@ -83,8 +117,11 @@ export const networkHarness = async (
       /** Runs after the task exists and before any node joins (so before round 1 starts). */
       beforeJoin?: (created: Awaited<ReturnType<typeof createWorkloadTask>>) => Promise<void>
     ) => {
-      const created = await createWorkloadTask({ owner: api.client, weights, tf: await loadTf(), taskId, suffix: id, ...options })
+      const budget = options.budget ?? 10_000_000n
+      await backTask(taskId, budget)
+      const created = await createWorkloadTask({ owner: api.client, weights, tf: await loadTf(), taskId, suffix: id, ...options, budget })
       await beforeJoin?.(created)
+      await backStakes()
       await optIn(api.client, taskId, specs)
       return created
     },
@@ -109,6 +146,7 @@ export const networkHarness = async (
       throw new Error(`task ${taskId} did not finish in ${timeoutMs} ms:\n${log.slice(-30).join("\n")}`)
     },
     async [Symbol.asyncDispose]() {
+      await settlementBridge?.stop()
       await network.stop()
       const jsm = await jetstreamManager(nc)
       await jsm.streams.delete(queue.streamName).catch(() => undefined)

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest"
 import { keccak256, toHex } from "viem"
 import { buildTree, leafOf, processProof, proofFor, rootOf } from "../../../chain-bridge/anchor"
-import { compileEventAnchor } from "../../../chain-bridge/scripts/compile"
+import { CONTRACTS, artifactPath, compileContract } from "../../../chain-bridge/scripts/compile"
 import { readFileSync } from "node:fs"
 
 describe("Merkle tree (bridge, audit and proofs share it)", () => {
@@ -24,10 +24,9 @@ describe("Merkle tree (bridge, audit and proofs share it)", () => {
   })
 })
 
-describe("EventAnchor artifact", () => {
-  it("the committed artifact is what the source compiles to", () => {
-    const committed = readFileSync(new URL("../../../chain-bridge/contracts/EventAnchor.artifact.ts", import.meta.url), "utf8")
-    expect(compileEventAnchor()).toBe(committed)
+describe("contract artifacts", () => {
+  it.each(CONTRACTS)("the committed %s artifact is what its source (with OpenZeppelin) compiles to", (name) => {
+    expect(compileContract(name)).toBe(readFileSync(artifactPath(name), "utf8"))
   }, 60_000)
 })
 

@@ -1,0 +1,5 @@
+export * from "./events"
+export * from "./errors"
+export * from "./commands"
+export * from "./decide"
+export * from "./settlement"

@@ -1,0 +1,99 @@
+import type { Address } from "../primitives"
+import type { Claim } from "./events"
+
+/**
+ * What the log owes when an escrow account settles: pure arithmetic over the
+ * log's own ledger events, so the API (checking the bridge) and the bridge
+ * (posting the root) compute the same thing and anyone can recompute it.
+ *
+ * A task settles once, when it has ended and no reward is still held in a
+ * challenge window: every RewardAllocated and BudgetRefunded is paid from
+ * the task's account; every slash is taken from the slashed node's stake
+ * account, its referee share paid, the rest burned. Claims are summed per
+ * payee and sorted by address (the Merkle tree's leaf order).
+ */
+export interface Owed {
+  readonly settlement: string
+  readonly claims: ReadonlyArray<Claim>
+  readonly debits: ReadonlyArray<{ readonly account: string; readonly amount: bigint }>
+  readonly total: bigint
+  readonly burned: bigint
+}
+
+type LedgerEvent =
+  | { readonly _tag: "RewardAllocated"; readonly recipient: string; readonly amount: bigint }
+  | { readonly _tag: "BudgetRefunded"; readonly owner: string; readonly amount: bigint }
+  | { readonly _tag: "StakeSlashed"; readonly nodeId: string; readonly referee: string; readonly refereeReward: bigint; readonly burned: bigint }
+  | { readonly _tag: "RewardHeld"; readonly resultId: string }
+  | { readonly _tag: "ResultFinalized"; readonly resultId: string }
+  | { readonly _tag: "RewardForfeited"; readonly resultId: string }
+  | { readonly _tag: "TaskCompleted" | "TaskExhausted" }
+
+export const taskSettlementName = (taskId: string) => `settle:task:${taskId}`
+export const withdrawalSettlementName = (nodeId: string, n: number) => `settle:withdrawal:${nodeId}:${n}`
+
+const sorted = (owed: Map<string, bigint>): ReadonlyArray<Claim> =>
+  [...owed]
+    .filter(([, amount]) => amount > 0n)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([payee, amount]) => ({ payee: payee as Address, amount }))
+
+/** The task's settlement, or why it cannot settle yet. */
+export const taskSettlement = (taskId: string, events: ReadonlyArray<{ readonly _tag: string }>): Owed | { readonly notReady: string } => {
+  const ledger = events as ReadonlyArray<LedgerEvent>
+  if (!ledger.some((e) => e._tag === "TaskCompleted" || e._tag === "TaskExhausted")) return { notReady: `task ${taskId} has not ended` }
+  const settled = new Set(ledger.flatMap((e) => (e._tag === "ResultFinalized" || e._tag === "RewardForfeited" ? [e.resultId] : [])))
+  const held = ledger.find((e) => e._tag === "RewardHeld" && !settled.has(e.resultId))
+  if (held && held._tag === "RewardHeld") return { notReady: `the reward of ${held.resultId} is still held in its challenge window` }
+  const owed = new Map<string, bigint>()
+  const add = (payee: string, amount: bigint) => owed.set(payee.toLowerCase(), (owed.get(payee.toLowerCase()) ?? 0n) + amount)
+  let fromTask = 0n
+  const fromStake = new Map<string, bigint>()
+  let burned = 0n
+  for (const e of ledger) {
+    if (e._tag === "RewardAllocated") {
+      add(e.recipient, e.amount)
+      fromTask += e.amount
+    } else if (e._tag === "BudgetRefunded") {
+      add(e.owner, e.amount)
+      fromTask += e.amount
+    } else if (e._tag === "StakeSlashed") {
+      if (e.refereeReward > 0n) add(e.referee, e.refereeReward)
+      const account = `stake:${e.nodeId}`
+      fromStake.set(account, (fromStake.get(account) ?? 0n) + e.refereeReward + e.burned)
+      burned += e.burned
+    }
+  }
+  const claims = sorted(owed)
+  const debits = [{ account: `task:${taskId}`, amount: fromTask }, ...[...fromStake].sort(([a], [b]) => (a < b ? -1 : 1)).map(([account, amount]) => ({ account, amount }))].filter(
+    (d) => d.amount > 0n
+  )
+  return { settlement: taskSettlementName(taskId), claims, debits, total: claims.reduce((s, c) => s + c.amount, 0n), burned }
+}
+
+/** A node's n-th stake withdrawal (1-based, in its stream's order), paid from its stake account to its address. */
+export const withdrawalSettlement = (nodeId: string, n: number, withdrawn: { readonly address: string; readonly amount: bigint }): Owed => ({
+  settlement: withdrawalSettlementName(nodeId, n),
+  claims: [{ payee: withdrawn.address.toLowerCase() as Address, amount: withdrawn.amount }],
+  debits: [{ account: `stake:${nodeId}`, amount: withdrawn.amount }],
+  total: withdrawn.amount,
+  burned: 0n
+})
+
+/** The stream whose ledger events a settlement pays out: `task-<id>` or `node-<nodeId>`. */
+export const sourceStreamOf = (settlement: string): string | undefined => {
+  const task = /^settle:task:([A-Za-z0-9_-]{1,64})$/.exec(settlement)
+  if (task) return `task-${task[1]}`
+  const withdrawal = /^settle:withdrawal:([A-Za-z0-9_-]{1,64}):[1-9][0-9]*$/.exec(settlement)
+  return withdrawal ? `node-${withdrawal[1]}` : undefined
+}
+
+/** What a named settlement owes, from the events of its source stream (in order), or why nothing yet. */
+export const owedBy = (settlement: string, events: ReadonlyArray<{ readonly _tag: string }>): Owed | { readonly notReady: string } => {
+  const task = /^settle:task:([A-Za-z0-9_-]{1,64})$/.exec(settlement)
+  if (task) return taskSettlement(task[1]!, events)
+  const withdrawal = /^settle:withdrawal:([A-Za-z0-9_-]{1,64}):([1-9][0-9]*)$/.exec(settlement)
+  if (!withdrawal) return { notReady: `${settlement} names no settlement` }
+  const nth = events.filter((e) => e._tag === "StakeWithdrawn")[Number(withdrawal[2]) - 1] as { address: string; amount: bigint } | undefined
+  return nth ? withdrawalSettlement(withdrawal[1]!, Number(withdrawal[2]), nth) : { notReady: `${withdrawal[1]} has made no withdrawal ${withdrawal[2]}` }
+}
