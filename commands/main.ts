@@ -7,6 +7,7 @@ import { objectStoreWeights } from "../infra/weights/WeightsStore"
 import { DATASETS_BUCKET } from "../infra/nats/provision"
 import { natsOptionsFromEnv } from "../infra/nats/NatsClient"
 import { chainClient } from "../chain-bridge/ChainClient"
+import { escrowClient } from "../chain-bridge/settlement/contracts"
 import { orExit, readConfig } from "../infra/config"
 import { apiSettings } from "./settings"
 
@@ -22,7 +23,27 @@ const anchorChains =
   config.CHAIN_RPC_URL && config.ANCHOR_CONTRACT
     ? [chainClient({ chainId: config.CHAIN_ID, rpc: config.CHAIN_RPC_URL, privateKey: `0x${"01".repeat(32)}` }, config.ANCHOR_CONTRACT)]
     : []
+// On-chain settlement (optional): deposits and settlements are checked against NeuraEscrow.
+const readOnly = config.CHAIN_RPC_URL ? { chainId: config.CHAIN_ID, rpc: config.CHAIN_RPC_URL, privateKey: `0x${"01".repeat(32)}` as const } : undefined
+const settlement =
+  readOnly && config.ESCROW_CONTRACT && config.TOKEN_CONTRACT && config.REGISTRY_CONTRACT && config.ANCHOR_CONTRACT
+    ? (() => {
+        const contracts = {
+          anchorContract: config.ANCHOR_CONTRACT,
+          token: config.TOKEN_CONTRACT,
+          escrow: config.ESCROW_CONTRACT,
+          registry: config.REGISTRY_CONTRACT,
+          deployedAtBlock: config.DEPLOYED_AT_BLOCK
+        }
+        return { chainId: config.CHAIN_ID, contracts, escrow: escrowClient(readOnly, contracts) }
+      })()
+    : undefined
+if (config.ESCROW_CONTRACT && !settlement) {
+  console.error("ESCROW_CONTRACT needs CHAIN_RPC_URL, ANCHOR_CONTRACT, TOKEN_CONTRACT and REGISTRY_CONTRACT too")
+  process.exit(2)
+}
 const app = build(runtime, {
+  ...(settlement ? { settlement } : {}),
   logger: config.API_LOG,
   coordinators: config.COORDINATOR_ADDRESSES,
   admins: config.ADMIN_ADDRESSES,

@@ -38,5 +38,9 @@ export const apiSettings = {
   CHAIN_ID: integer("chain id of the signing domain and of the anchor chain", DEFAULT_CHAIN_ID, 1),
   CHAIN_RPC_URL: url("JSON-RPC URL of the chain RecordAnchor is checked against"),
   ANCHOR_CONTRACT: address("the EventAnchor contract RecordAnchor is checked against"),
+  ESCROW_CONTRACT: address("the NeuraEscrow contract: when set, budgets and stake must be deposited there (RecordDeposit / RecordSettlement are checked against it)"),
+  TOKEN_CONTRACT: address("the NeuraToken contract (told to clients by GET /settlement)"),
+  REGISTRY_CONTRACT: address("the ModelRegistry contract (told to clients by GET /settlement)"),
+  DEPLOYED_AT_BLOCK: integer("the block the settlement contracts were deployed at", 0, 0),
   PROTOCOL: protocolSetting()
 }

@@ -16,7 +16,18 @@ export const Deployment = Schema.Struct({
     /** The JSON file holding each role's password under `roles.<user>`. */
     credentialsFile: Schema.String
   }),
-  chain: Schema.Struct({ rpc: Schema.String, chainId: Schema.Number, anchorContract: Schema.String, deployedAtBlock: Schema.Number }),
+  chain: Schema.Struct({
+    rpc: Schema.String,
+    chainId: Schema.Number,
+    anchorContract: Schema.String,
+    /** NeuraToken, NeuraEscrow and ModelRegistry (on-chain settlement; docs/settlement.md). */
+    token: Schema.optional(Schema.String),
+    escrow: Schema.optional(Schema.String),
+    registry: Schema.optional(Schema.String),
+    deployedAtBlock: Schema.Number,
+    /** A development chain only: the key holding the genesis supply, which `neura faucet` spends. */
+    faucetKey: Schema.optional(Schema.String)
+  }),
   writtenAt: Schema.String
 })
 export type Deployment = typeof Deployment.Type

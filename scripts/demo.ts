@@ -44,6 +44,13 @@ export const runDemo = async (options: {
   /** This run's id and its nodes (see demoNodes): the caller gives each its NATS identity first. */
   readonly run: string
   readonly nodes: ReadonlyArray<NodeSpec>
+  /** With on-chain settlement: back the task's budget and the nodes' stake with deposits (recorded) before they are used. */
+  readonly backing?: {
+    readonly task: (taskId: string, budget: bigint) => Promise<void>
+    readonly stakes: (nodes: ReadonlyArray<NodeSpec>) => Promise<void>
+    /** Once the task has ended and every reward is final: wait for its on-chain settlement and claim every payee's share. */
+    readonly settled: (taskId: string, say: (line: string) => void) => Promise<void>
+  }
   /** Where lines go: `shown` ones are the demo's narrative, the rest the network's detail (default: the narrative on the console). */
   readonly log?: (component: string, line: string, shown: boolean) => void
 }) => {
@@ -132,8 +139,14 @@ export const runDemo = async (options: {
     )
   )
 
-  const task = await createDigitsTask({ owner, weights, tf, taskId, suffix: run, target: options.target ?? 0.95, maxRounds: 8, budget: 80_000_000n })
+  const budget = 80_000_000n
+  if (options.backing) {
+    await options.backing.task(taskId, budget)
+    say(`the owner deposited the budget, ${budget} Neura, into NeuraEscrow (permit + deposit, one transaction); the bridge recorded it`)
+  }
+  const task = await createDigitsTask({ owner, weights, tf, taskId, suffix: run, target: options.target ?? 0.95, maxRounds: 8, budget })
   say(`task ${taskId} created on ${task.modelId}-v1: reach ${(options.target ?? 0.95) * 100}% held-out accuracy, budget ${task.budget} Neura escrowed`)
+  await options.backing?.stakes(nodes)
   await optIn(owner, taskId, nodes)
   say(`nodes registered their keys, bonded stake and opted in (each committed the task's minimum stake)`)
 
@@ -152,6 +165,7 @@ export const runDemo = async (options: {
   for (const [who, amount] of payouts) say(`  paid ${amount} Neura to ${who}`)
   const verify = await owner.get("/events/verify")
   say(`hash chain ${verify.ok ? "verified" : "BROKEN"} over ${verify.verified} events`)
+  if (verify.ok && held.size === 0) await options.backing?.settled(taskId, say)
   await Effect.runPromise(Fiber.interrupt(follow))
   if (!verify.ok || d._tag !== "TaskCompleted") await network.stop()
   if (!verify.ok) throw new Error("hash chain verification failed")

@@ -3,7 +3,11 @@ import { jetstreamManager } from "@nats-io/jetstream"
 import { connect } from "@nats-io/transport-node"
 import { Layer, ManagedRuntime, Schema, Stream } from "effect"
 import { startBridge } from "../chain-bridge/bridge"
-import { chainClient, deployEventAnchor } from "../chain-bridge/ChainClient"
+import { chainClient } from "../chain-bridge/ChainClient"
+import { deployNetworkContracts, escrowClient } from "../chain-bridge/settlement/contracts"
+import { devTreasury } from "../chain-bridge/settlement/treasury"
+import { startDevSettlement } from "./devSettlement"
+import { privateKeyToAccount } from "viem/accounts"
 import { DEV_PRIVATE_KEYS, serveJsonRpc, startLocalChain } from "../chain-bridge/localChain"
 import { auditAnchors } from "../chain-bridge/verifyAnchors"
 import { readWholeLog } from "../infra/eventStore/wholeLog"
@@ -27,7 +31,6 @@ import { provisionAll } from "../infra/nats/provision"
 import { startNatsServer } from "../infra/nats/server"
 import { objectStoreSnapshots } from "../projections/snapshots"
 import { demoNodes, runDemo } from "./demo"
-import { createPublicClient, http } from "viem"
 import { writeDeployment } from "../infra/deployment"
 import { jsonLog } from "../infra/log"
 import { startAutoJoin } from "../nodes/infra/autoJoin"
@@ -165,8 +168,11 @@ const chainPort = devSettings.CHAIN_PORT
 const localChain = await startLocalChain()
 const rpc = await serveJsonRpc(localChain, chainPort)
 const chainConnection = { chainId: localChain.chainId, rpc: rpc.url, privateKey: DEV_PRIVATE_KEYS[0] }
-const anchorContract = await deployEventAnchor(chainConnection)
-out("dev", `EVM (EDR) JSON-RPC ${rpc.url}, chain ${localChain.chainId}; EventAnchor at ${anchorContract}`)
+// The bridge's key deploys (and alone may anchor, settle and mirror); the treasury key holds Neura's genesis supply.
+const contracts = await deployNetworkContracts(chainConnection, { holder: privateKeyToAccount(DEV_PRIVATE_KEYS[1]).address, supply: 10n ** 27n })
+const anchorContract = contracts.anchorContract
+const treasury = devTreasury({ ...chainConnection, privateKey: DEV_PRIVATE_KEYS[1] }, contracts)
+out("dev", `EVM (EDR) JSON-RPC ${rpc.url}, chain ${localChain.chainId}; EventAnchor ${anchorContract}, NeuraToken ${contracts.token}, NeuraEscrow ${contracts.escrow}, ModelRegistry ${contracts.registry}`)
 const bridgeRuntime = ManagedRuntime.make(
   layerJetStream({ provision: false }).pipe(Layer.provide(NatsClient.layer(natsOptions({ servers: server.url, user: "bridge", pass: credentials.bridge, name: "neuralink-bridge" }))))
 )
@@ -183,6 +189,8 @@ const app = build(runtime, {
   // The bridge records anchors through the API, which checks them against this contract.
   bridges: [devKey("bridge").address],
   anchorChains: [anchoring],
+  // Budgets and stake are deposits in NeuraEscrow, recorded by the bridge (docs/settlement.md).
+  settlement: { chainId: localChain.chainId, contracts, escrow: escrowClient(chainConnection, contracts) },
   chainId: localChain.chainId,
   protocol: protocol.PROTOCOL,
   weights: await objectStoreWeights(apiNats),
@@ -195,7 +203,17 @@ out("dev", `API ${apiUrl} (try: curl ${apiUrl}/health)`)
 writeDeployment({
   api: apiUrl,
   nats: { url: server.url, readUser: "bridge", credentialsFile },
-  chain: { rpc: rpc.url, chainId: localChain.chainId, anchorContract, deployedAtBlock: Number(await createPublicClient({ transport: http(rpc.url) }).getBlockNumber()) },
+  chain: {
+    rpc: rpc.url,
+    chainId: localChain.chainId,
+    anchorContract,
+    token: contracts.token,
+    escrow: contracts.escrow,
+    registry: contracts.registry,
+    deployedAtBlock: contracts.deployedAtBlock,
+    // A development chain only: the well-known key holding the genesis supply, for `neura faucet`.
+    faucetKey: DEV_PRIVATE_KEYS[1]
+  },
   writtenAt: new Date().toISOString()
 }, `${dataDir}/deployment.json`)
 out("dev", `deployment record in ${dataDir}/deployment.json`)
@@ -207,6 +225,7 @@ const bridge = await startBridge({
   maxWaitMs: 1000,
   log: (l) => out("bridge", `${l}`)
 })
+const settlement = await startDevSettlement({ chainConnection, contracts, treasury, apiUrl, store: await bridgeRuntime.runPromise(EventStore.useSync((s) => s)), log: (l) => out("bridge", l) })
 
 let network: { stop(): Promise<void> } | undefined
 let joiners: ReadonlyArray<{ stop(): Promise<void> }> = []
@@ -215,6 +234,7 @@ const shutdown = async () => {
   await accountsFollower?.stop()
   await Promise.all(joiners.map((j) => j.stop()))
   await network?.stop()
+  await settlement.stop()
   await bridge.stop()
   await bridgeRuntime.dispose()
   await app.close()
@@ -233,6 +253,7 @@ try {
     store: await runtime.runPromise(EventStore.useSync((s) => s)),
     connections: { coordinator: coordinatorNats, node: connectNode },
     log: (component, line, shown) => (shown ? out(component, line) : devLog.info({ component }, line)),
+    backing: settlement.backing,
     ...demo
   })
   // Dev only: every node registered through the API gets a NATS user, its password in the
@@ -249,7 +270,16 @@ try {
   // From now on the demo's nodes join every new task whose data they can get: a task created
   // through the API or the CLI runs on its own.
   joiners = await Promise.all(
-    demo.nodes.map((n) => startAutoJoin({ client: new NeuraClient(httpTransport(apiUrl), n.key), apiUrl, nodeId: n.nodeId, role: n.role, bond: SAMPLE_STAKE, log: (l) => out("join", l) }))
+    demo.nodes.map((n) => startAutoJoin({
+        client: new NeuraClient(httpTransport(apiUrl), n.key),
+        apiUrl,
+        nodeId: n.nodeId,
+        role: n.role,
+        bond: SAMPLE_STAKE,
+        // Dev only: the treasury sponsors the stake each join bonds.
+        deposit: (amount) => settlement.sponsorStake(n.nodeId, amount),
+        log: (l) => out("join", l)
+      }))
   )
   // Anchor what the demo wrote, then audit the log against the chain.
   await bridge.flushNow()

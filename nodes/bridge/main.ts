@@ -3,6 +3,10 @@ import type { Address } from "viem"
 import { startBridge } from "../../chain-bridge/bridge"
 import { chainClient, deployEventAnchor } from "../../chain-bridge/ChainClient"
 import { apiAnchorRecorder } from "../../commands/anchorRecorder"
+import { apiSettlementRecorder } from "../../commands/settlementRecorder"
+import { escrowClient } from "../../chain-bridge/settlement/contracts"
+import { registryClient } from "../../chain-bridge/settlement/registry"
+import { startSettlementBridge } from "../../chain-bridge/settlement/settlementBridge"
 import { EventStore } from "../../domain/ports"
 import { EventStoreFromEnv } from "../../infra/eventStore"
 import { address, flag, hex32, integer, orExit, readConfig, url } from "../../infra/config"
@@ -26,7 +30,11 @@ export const bridgeSettings = {
   ANCHOR_CONTRACT: address("the EventAnchor contract"),
   DEPLOY_ANCHOR: flag("deploy an EventAnchor when ANCHOR_CONTRACT is unset", false),
   BATCH_SIZE: integer("events per anchor batch", 1000, 1),
-  BATCH_MAX_WAIT_MS: integer("longest wait before a partial batch is anchored (ms)", 5000, 1)
+  BATCH_MAX_WAIT_MS: integer("longest wait before a partial batch is anchored (ms)", 5000, 1),
+  TOKEN_CONTRACT: address("the NeuraToken contract (settlement; with ESCROW_CONTRACT and REGISTRY_CONTRACT)"),
+  ESCROW_CONTRACT: address("the NeuraEscrow contract: deposits recorded, settlements posted"),
+  REGISTRY_CONTRACT: address("the ModelRegistry contract: Model Objects mirrored"),
+  DEPLOYED_AT_BLOCK: integer("the block the settlement contracts were deployed at (deposits are read from it)", 0, 0)
 }
 
 runNodeMain(
@@ -52,9 +60,23 @@ runNodeMain(
       log: processLog("bridge")
     })
     processLog("bridge")(`anchoring the log to ${contract} on chain ${connection.chainId}, recording as ${env.key.address}`)
-    return { runtime, bridge }
+    // Settlement: deposits recorded, settlements posted, Model Objects mirrored (when the contracts are configured).
+    const settlement =
+      config.TOKEN_CONTRACT && config.ESCROW_CONTRACT && config.REGISTRY_CONTRACT
+        ? await startSettlementBridge({
+            store,
+            escrow: escrowClient(connection, { token: config.TOKEN_CONTRACT, escrow: config.ESCROW_CONTRACT }),
+            registry: registryClient(connection, config.REGISTRY_CONTRACT),
+            record: apiSettlementRecorder(apiClient(env.apiUrl, env.key)),
+            fromBlock: config.DEPLOYED_AT_BLOCK,
+            log: processLog("bridge")
+          })
+        : undefined
+    if (settlement) processLog("bridge")(`settling through ${config.ESCROW_CONTRACT}, mirroring models to ${config.REGISTRY_CONTRACT}`)
+    return { runtime, bridge, settlement }
   },
-  async ({ runtime, bridge }) => {
+  async ({ runtime, bridge, settlement }) => {
+    await settlement?.stop()
     await bridge.stop()
     await runtime.dispose()
   }

@@ -17,6 +17,8 @@ export const startAutoJoin = async (o: {
   readonly role: "trainer" | "validator"
   /** Bonded when a join is refused for want of stake. */
   readonly bond: bigint
+  /** With on-chain settlement: get `amount` deposited into the node's stake account (and recorded) before bonding it. */
+  readonly deposit?: (amount: bigint) => Promise<void>
   readonly log?: (line: string) => void
 }) => {
   const log = o.log ?? (() => undefined)
@@ -36,6 +38,7 @@ export const startAutoJoin = async (o: {
       if (!(e instanceof ApiError)) throw e
       if (e.problem.code === "AlreadyJoined" || e.problem.code === "TaskClosed") return
       if (e.problem.code !== "StakeTooLow") throw e
+      await o.deposit?.(o.bond)
       await o.client.command("BondStake", { nodeId: o.nodeId, amount: o.bond.toString() }, { commandId: `autojoin-bond-${taskId}-${o.nodeId}` })
       await command()
     }

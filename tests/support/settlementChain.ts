@@ -55,13 +55,4 @@ export const settlementChain = async () => {
 }
 export type SettlementTestChain = Awaited<ReturnType<typeof settlementChain>>
 
-/** Wait until the log has recorded at least `amount` deposited into an escrow account (the bridge polls the chain). */
-export const depositRecorded = async (client: NeuraClient, account: string, amount: bigint, timeoutMs = 60_000) => {
-  const until = Date.now() + timeoutMs
-  for (;;) {
-    const answer = await client.get(`/escrow/${account}`)
-    if (BigInt(answer.deposited) >= amount) return answer
-    if (Date.now() > until) throw new Error(`${account}: ${answer.deposited} recorded, waiting for ${amount}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
+export { depositRecorded } from "../../commands/deposits"
