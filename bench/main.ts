@@ -2,6 +2,7 @@ import { cpus } from "node:os"
 import { startNatsServer } from "../infra/nats/server"
 import { apiBench } from "./api.bench"
 import { chainBench } from "./chain.bench"
+import { settlementBench } from "./settlement.bench"
 import { clusterBench } from "./cluster.bench"
 import { durabilityBench } from "./durability.bench"
 import { eventStoreBench } from "./eventStore.bench"
@@ -29,6 +30,7 @@ try {
   results.push(...(await clusterBench(quick ? { stallCommands: 600, rate: 100, perApiRun: 300, concurrency: 16 } : undefined)))
   results.push(...(await projectionsBench(server.url, quick ? { commits: 3000, rate: 50, seconds: 2 } : undefined)))
   results.push(...(await chainBench(server.url, quick ? [64, 1024] : undefined)))
+  results.push(...(await settlementBench(quick ? [8, 64] : undefined, quick ? [1, 16] : undefined)))
   results.push(...(await trainingBench(server.url, quick ? { epochs: 1, target: 0.93 } : undefined)))
   // Each workload's example on the network vs centralised (BENCH_WORKLOADS=off skips; they take minutes each).
   if (process.env.BENCH_WORKLOADS !== "off") for (const id of ["spam-transformer", "moby-chars", "fashion-cnn", "emoji-clip", "spoken-digits", "warehouse-agent"]) results.push(...(await workloadCostBench(id)), ...(await workloadBench(server.url, id)))

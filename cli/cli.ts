@@ -31,7 +31,7 @@ export const GLOBAL_OPTIONS: Readonly<Record<string, CliOption>> = {
   help: { type: "boolean", description: "this command's usage" },
   key: { type: "string", description: "signing identity: a dev key name or 0x<32-byte secret> (NEURA_KEY)" },
   keystore: { type: "string", description: "signing identity from a Web3 Secret Storage v3 file; password in NEURA_KEYSTORE_PASSWORD" },
-  deployment: { type: "string", description: "the deployment record (default .data/deployment.json, written by the dev stack)" }
+  deployment: { type: "string", description: "the deployment record (default $NEURA_DATA_DIR/deployment.json, else .data/deployment.json: written by the dev stack)" }
 }
 
 export class UsageError extends Error {}
@@ -63,7 +63,8 @@ const keyFrom = (values: Readonly<Record<string, string | boolean | undefined>>)
 export const jsonText = (value: unknown) => JSON.stringify(value, (_, v) => (typeof v === "bigint" ? v.toString() : v))
 
 export const contextOf = (values: Readonly<Record<string, string | boolean | undefined>>): Ctx => {
-  const deploymentFile = values.deployment as string | undefined
+  // The dev stack writes its record into NEURA_DATA_DIR (default .data).
+  const deploymentFile = (values.deployment as string | undefined) ?? (process.env.NEURA_DATA_DIR ? `${process.env.NEURA_DATA_DIR}/deployment.json` : undefined)
   const record = () => readDeployment(deploymentFile)
   const api = ((values.api as string | undefined) ?? process.env.NEURA_API ?? record()?.api ?? "http://127.0.0.1:8080").replace(/\/$/, "")
   const transport = httpTransport(api)

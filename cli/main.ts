@@ -2,6 +2,7 @@ import { ApiError } from "../commands/client"
 import { KeystoreInvalid, WrongPassword } from "../infra/identity/keystore"
 import { commandHelp, contextOf, jsonText, overallHelp, parseCommand, UsageError, type CliCommand } from "./cli"
 import { auditCommands } from "./commands/audit"
+import { chainCommands } from "./commands/chain"
 import { keyCommands } from "./commands/keys"
 import { modelCommands } from "./commands/models"
 import { nodeCommands } from "./commands/node"
@@ -14,7 +15,7 @@ import { taskCommands } from "./commands/task"
  * Exit status: 0 done; 1 refused by the API or failed; 2 usage; 3 a task
  * exhausted or a scoring failed.
  */
-const commands: ReadonlyArray<CliCommand> = [...taskCommands, ...readCommands, ...modelCommands, ...keyCommands, ...nodeCommands, ...auditCommands]
+const commands: ReadonlyArray<CliCommand> = [...taskCommands, ...readCommands, ...modelCommands, ...keyCommands, ...nodeCommands, ...auditCommands, ...chainCommands]
 
 const argv = process.argv.slice(2)
 // The longest run of leading words naming a command ("models ls" before "models").
@@ -55,7 +56,9 @@ try {
     process.exitCode = 1
   } else {
     const cause = e instanceof Error && e.cause instanceof Error ? ` (${e.cause.message})` : ""
-    console.error(`neura ${command.name}: ${e instanceof Error ? e.message : String(e)}${cause} — is the API at ${ctx.api}?`)
+    // A contract's refusal (AnchorRejected, ChainUnavailable) carries its reason, e.g. AlreadyClaimed(…).
+    const reason = typeof e === "object" && e !== null && "reason" in e ? `${(e as { _tag?: string })._tag ?? "refused"}: ${String((e as { reason: unknown }).reason)}` : undefined
+    console.error(`neura ${command.name}: ${reason ?? `${e instanceof Error ? e.message : String(e)}${cause} — is the API at ${ctx.api}?`}`)
     process.exitCode = 1
   }
 }

@@ -140,6 +140,15 @@ export const queryPaths: Record<string, unknown> = {
       ...problems([400, 404, 500, 503])
     })
   },
+  "/results/{resultId}/proof": {
+    get: op(
+      "proveResult",
+      "Parameter Tracker: every event of a result (the trainer's signed submission and claimed metrics, the judges' signed votes, the verdict with consensus metrics), each with its signed command and its inclusion proof against the anchored root; neura verify-result checks it against the chain",
+      "chain",
+      [p("resultId")],
+      { "200": jsonResponse("the proofs", Schema.Record(Schema.String, Schema.Unknown)), ...problems([404, 500, 503]) }
+    )
+  },
   "/models/{modelId}/events": {
     get: op("streamModel", "Server-Sent Events of a model's stream: catch-up then live; resume with Last-Event-ID (<globalPosition>.<indexInCommit>)", "streams", [p("modelId"), q("lastEventId", "same as the Last-Event-ID header")], {
       "200": sse,

@@ -1,7 +1,7 @@
 import { Exit, Schema } from "effect"
 import { RecordedEvent, type EncodedRecordedEvent } from "../domain/recordedEvent"
 import { integrityProblems } from "../infra/eventStore/hashChain"
-import { commandDigest, legacyCommandDigest, recoverSigner, SIGNING_SCHEME, signingDomain } from "../infra/identity/signature"
+import { signatureRecovers, type SignedCommandRecord } from "../infra/identity/commandSignature"
 import { ReadModels } from "./projector"
 
 export interface AuditProblem {
@@ -58,15 +58,10 @@ export const auditLog = (
     if (e.indexInCommit === 0) {
       commits++
       const m = e.metadata
-      if (m.signature && m.command && m.actor) {
-        const fields = { type: m.command.type, commandId: m.command.id, issuedAt: m.command.issuedAt, signer: m.actor, payload: m.command.payload }
-        const digest =
-          m.command.scheme === SIGNING_SCHEME ? commandDigest(fields, signingDomain(m.command.chainId)) : legacyCommandDigest(fields)
-        if (recoverSigner(digest, m.signature) === m.actor) signaturesVerified++
-        else problems.push({ kind: "signature", ...at(e), detail: `signature does not recover to ${m.actor}` })
-      } else {
-        unsignedCommits++
-      }
+      const recovers = signatureRecovers(m as SignedCommandRecord)
+      if (recovers === undefined) unsignedCommits++
+      else if (recovers) signaturesVerified++
+      else problems.push({ kind: "signature", ...at(e), detail: `signature does not recover to ${m.actor}` })
     }
     const decoded = decode(e)
     if (Exit.isFailure(decoded)) {

@@ -1,4 +1,7 @@
 import { readFileSync } from "node:fs"
+import { bytesToHex } from "viem"
+import { escrowClient } from "../../chain-bridge/settlement/contracts"
+import { depositRecorded, settlementInfo } from "../../commands/deposits"
 import { UsageError, jsonText, printDoc, printList, type CliCommand } from "../cli"
 import { resumableEvents } from "../sse"
 import { emptyView, evolveView, lines, watchDone } from "../taskProgress"
@@ -9,10 +12,24 @@ export const taskCommands: ReadonlyArray<CliCommand> = [
     name: "task create",
     args: "<spec.json>",
     summary: "Create a task (signed): the file is a CreateTask payload (see GET /openapi.json, command CreateTask). Prints the task id and its log position.",
-    run: async (ctx, [file]) => {
+    options: { "no-deposit": { type: "boolean", description: "do not deposit the budget first (when the API settles on chain)" } },
+    run: async (ctx, [file], values) => {
       if (!file) throw new UsageError("task create needs <spec.json>")
-      const spec = JSON.parse(readFileSync(file, "utf8")) as { taskId?: string }
-      const out = await ctx.signer().command("CreateTask", spec)
+      const spec = JSON.parse(readFileSync(file, "utf8")) as { taskId?: string; budget?: string }
+      const signer = ctx.signer()
+      // With on-chain settlement the budget must be deposited first: the signer deposits what is missing (permit + deposit).
+      const info = await settlementInfo(ctx.reader)
+      if (info.mode === "chain" && spec.taskId && spec.budget && !values["no-deposit"]) {
+        const account = `task:${spec.taskId}`
+        const missing = BigInt(spec.budget) - BigInt((await ctx.reader.get(`/escrow/${account}`)).deposited)
+        if (missing > 0n) {
+          const rpc = process.env.CHAIN_RPC_URL ?? ctx.deployment().chain.rpc
+          const tx = await escrowClient({ chainId: info.chainId, rpc, privateKey: bytesToHex(signer.key.secretKey) }, info).depositWithPermit(account, missing)
+          await depositRecorded(ctx.reader, account, BigInt(spec.budget))
+          if (!ctx.json) console.log(`deposited ${missing} Neura into ${account} (tx ${tx.txHash})`)
+        }
+      }
+      const out = await signer.command("CreateTask", spec)
       ctx.print(`task ${spec.taskId} created at position ${out.globalPosition}${out.duplicate ? " (already there: same command)" : ""}`, out)
       return 0
     }

@@ -5,6 +5,7 @@ import { buildTree, leafOf, proofFor, rootOf } from "../../chain-bridge/anchor"
 import { EventStore } from "../../domain/ports"
 import { RecordedEvent } from "../../domain/recordedEvent"
 import { InvalidRequest } from "../apiErrors"
+import { ResultNotFound } from "../../domain/task/errors"
 import { runForRequest, type ApiRuntime } from "../runtime"
 
 export class NotAnchoredYet extends Schema.TaggedError<NotAnchoredYet>()("NotAnchoredYet", { globalPosition: Schema.Number }) {}
@@ -14,6 +15,53 @@ export class EventNotFound extends Schema.TaggedError<EventNotFound>()("EventNot
 }) {}
 
 const encode = Schema.encodeSync(RecordedEvent)
+
+/** The inclusion proof of the event at (position, indexInCommit) in the latest anchored batch covering it. */
+export const proveEvent = (position: number, index: number) =>
+  Effect.gen(function* () {
+    const store = yield* EventStore
+    const anchors = yield* Stream.runCollect(store.readAll({ aggregate: "anchor" }))
+    // The latest record covering the position (a reset chain re-anchors ranges).
+    const batch = anchors
+      .map((e) => e.data)
+      .findLast((d) => d._tag === "BatchAnchored" && d.fromPosition <= position && position <= d.toPosition)
+    if (!batch || batch._tag !== "BatchAnchored") return yield* Effect.fail(new NotAnchoredYet({ globalPosition: position }))
+    const events = yield* Stream.runCollect(store.readAll({ fromPosition: batch.fromPosition }).pipe(Stream.takeWhile((e) => e.globalPosition <= batch.toPosition)))
+    const leafIndex = events.findIndex((e) => e.globalPosition === position && e.indexInCommit === index)
+    if (leafIndex < 0) return yield* Effect.fail(new EventNotFound({ globalPosition: position, indexInCommit: index }))
+    const layers = buildTree(events.map((e) => leafOf(e.globalPosition, e.hash as Hex)))
+    const event = events[leafIndex]!
+    return {
+      event: encode(event),
+      eventHash: event.hash,
+      leaf: layers[0]![leafIndex]!,
+      proof: proofFor(layers, leafIndex),
+      root: rootOf(layers),
+      leafEncoding: "keccak256(keccak256(abi.encode(uint64 globalPosition, bytes32 eventHash)))",
+      anchor: {
+        chainId: batch.chainId,
+        contract: batch.contract,
+        index: batch.index,
+        fromPosition: batch.fromPosition,
+        toPosition: batch.toPosition,
+        txHash: batch.txHash,
+        blockNumber: batch.blockNumber
+      }
+    }
+  })
+
+/** A derived result id is `<task>-r<round>-s<slot>-<node>`: its task's stream holds the result's events. */
+const resultEvents = (resultId: string) =>
+  Effect.gen(function* () {
+    const store = yield* EventStore
+    for (const match of resultId.matchAll(/-r\d+-s\d+-/g)) {
+      const taskId = resultId.slice(0, match.index)
+      const events = yield* store.readStream(`task-${taskId}`).pipe(Effect.catchTag("StreamNotFound", () => Effect.succeed([] as ReadonlyArray<RecordedEvent>)))
+      const mine = events.filter((e) => (e.data as { resultId?: string }).resultId === resultId)
+      if (mine.length > 0) return { taskId, events: mine }
+    }
+    return yield* Effect.fail(new ResultNotFound({ resultId }))
+  })
 
 /**
  * `GET /events/:position/proof?index=<indexInCommit>`: the Merkle inclusion
@@ -30,41 +78,35 @@ export const proofRoutes: FastifyPluginAsync<{ runtime: ApiRuntime }> = async (a
     const index = request.query.index === undefined ? 0 : Number(request.query.index)
     if (!Number.isSafeInteger(position) || position < 1) throw new InvalidRequest({ detail: "position must be an integer >= 1" })
     if (!Number.isSafeInteger(index) || index < 0) throw new InvalidRequest({ detail: "index must be an integer >= 0" })
-    return runForRequest(
+    return runForRequest(runtime, proveEvent(position, index))
+  })
+  /**
+   * The Parameter Tracker's proof of one result: every event of it (the
+   * trainer's signed submission with its claimed metrics, each judge's
+   * signed commitment and reveal, the verdict with the consensus metrics,
+   * rewards, finality), each with the signed command it came from and its
+   * inclusion proof against the anchored root on chain. `neura verify-result`
+   * checks all of it against the chain.
+   */
+  app.get<{ Params: { resultId: string } }>("/results/:resultId/proof", async (request) =>
+    runForRequest(
       runtime,
       Effect.gen(function* () {
-        const store = yield* EventStore
-        const anchors = yield* Stream.runCollect(store.readAll({ aggregate: "anchor" }))
-        // The latest record covering the position (a reset chain re-anchors ranges).
-        const batch = anchors
-          .map((e) => e.data)
-          .findLast((d) => d._tag === "BatchAnchored" && d.fromPosition <= position && position <= d.toPosition)
-        if (!batch || batch._tag !== "BatchAnchored") return yield* Effect.fail(new NotAnchoredYet({ globalPosition: position }))
-        const events = yield* Stream.runCollect(
-          store.readAll({ fromPosition: batch.fromPosition }).pipe(Stream.takeWhile((e) => e.globalPosition <= batch.toPosition))
-        )
-        const leafIndex = events.findIndex((e) => e.globalPosition === position && e.indexInCommit === index)
-        if (leafIndex < 0) return yield* Effect.fail(new EventNotFound({ globalPosition: position, indexInCommit: index }))
-        const layers = buildTree(events.map((e) => leafOf(e.globalPosition, e.hash as Hex)))
-        const event = events[leafIndex]!
+        const { taskId, events } = yield* resultEvents(request.params.resultId)
+        const proven = yield* Effect.forEach(events, (e) => proveEvent(e.globalPosition, e.indexInCommit))
+        const submitted = events.find((e) => e.data._tag === "ResultSubmitted")?.data as { nodeId: string; proof: { metrics: unknown } } | undefined
+        const verdict = events.find((e) => e.data._tag === "ResultVerified" || e.data._tag === "ResultRejected")?.data as { _tag: string; consensusMetrics?: unknown } | undefined
         return {
-          event: encode(event),
-          eventHash: event.hash,
-          leaf: layers[0]![leafIndex],
-          proof: proofFor(layers, leafIndex),
-          root: rootOf(layers),
-          leafEncoding: "keccak256(keccak256(abi.encode(uint64 globalPosition, bytes32 eventHash)))",
-          anchor: {
-            chainId: batch.chainId,
-            contract: batch.contract,
-            index: batch.index,
-            fromPosition: batch.fromPosition,
-            toPosition: batch.toPosition,
-            txHash: batch.txHash,
-            blockNumber: batch.blockNumber
-          }
+          resultId: request.params.resultId,
+          taskId,
+          trainer: submitted?.nodeId,
+          claimedMetrics: submitted?.proof.metrics,
+          verdict: verdict?._tag,
+          consensusMetrics: verdict?.consensusMetrics,
+          signers: [...new Set(events.map((e) => e.metadata.actor).filter((a) => a !== undefined))],
+          events: proven
         }
       })
     )
-  })
+  )
 }

@@ -104,7 +104,7 @@ const walkthrough = () => {
 describe("the dev stack, driven by the neura CLI", () => {
   it("runs the README's curl walkthrough verbatim: the serving coordinator deals bob his work, his hand-made result is recorded and drawn for, eve cannot sign for bob", async () => {
     const run = await new Promise<{ code: number; out: string }>((resolve) => {
-      const child = spawn("bash", ["-c", walkthrough()], { cwd: process.cwd(), env: { ...process.env, API: api } })
+      const child = spawn("bash", ["-c", walkthrough()], { cwd: process.cwd(), env: { ...process.env, API: api, NEURA_DATA_DIR: dir } })
       let out = ""
       child.stdout.on("data", (c: Buffer) => (out += c.toString()))
       child.stderr.on("data", (c: Buffer) => (out += c.toString()))
@@ -131,8 +131,14 @@ describe("the dev stack, driven by the neura CLI", () => {
     const unsigned = await neura(["task", "create", join(dir, "task.json")])
     expect(unsigned.code).toBe(2)
     expect(unsigned.err).toMatch(/this command signs/)
-    const created = await neura(["task", "create", join(dir, "task.json"), "--key", "owner"])
+    // On chain the budget is a deposit: without Neura the signer cannot back it; with them `task create` deposits it first.
+    const broke = await neura(["task", "create", join(dir, "task.json"), "--key", "pauper", "--no-deposit"])
+    expect(broke.code).toBe(1)
+    expect(broke.err).toMatch(/402 NotDeposited/)
+    expect((await neura(["faucet", "owner", "--neura", "1000000"], { NEURA_DATA_DIR: dir })).code).toBe(0)
+    const created = await neura(["task", "create", join(dir, "task.json"), "--key", "owner"], { NEURA_DATA_DIR: dir })
     expect(created.code, created.err).toBe(0)
+    expect(created.out).toMatch(/deposited \d+ Neura into task:CLI1/)
     expect(created.out).toMatch(/task CLI1 created at position \d+/)
     // Nobody joins by hand: the stack's nodes opt into new tasks whose data they can get.
     const watched = await neura(["task", "watch", "CLI1"])
@@ -216,6 +222,35 @@ describe("the dev stack, driven by the neura CLI", () => {
     const anchors = await neura(["verify-anchors", ...deploymentFlag, "--json"])
     expect(anchors.code, anchors.out + anchors.err).toBe(0)
     expect(JSON.parse(anchors.out)).toMatchObject({ ok: true })
+
+    // The demo's task settled on chain as one root and every payee claimed (scripts/devSettlement.ts).
+    expect(output).toMatch(/\[demo\] settled on chain: one Merkle root 0x[0-9a-f]+… for \d+ payees/)
+    expect(output).toMatch(/\[demo\] every payee claimed with its proof: (\d+)\/\1 hold their Neura on chain; unclaimed left in escrow: 0/)
+    // Parameter Tracker: a verified result of CLI1, each of its events proven against the anchored root and its signer recovered.
+    const verified = lines.find((l) => l.type === "ResultVerified")!.data.resultId as string
+    const reader2 = new NeuraClient(httpTransport(api), devKey("cli"))
+    for (let i = 0; i < 200; i++) {
+      const proof = await reader2.get(`/results/${verified}/proof`).catch(() => undefined)
+      if (proof) break
+      await new Promise((r) => setTimeout(r, 250))
+    }
+    const tracked = await neura(["verify-result", verified, ...deploymentFlag, "--json"])
+    expect(tracked.code, tracked.out + tracked.err).toBe(0)
+    const checks = JSON.parse(tracked.out).checks as Array<{ type: string; signer?: string; problems: Array<string> }>
+    expect(checks.map((c) => c.type)).toEqual(expect.arrayContaining(["ResultSubmitted", "ResultVerified"]))
+    expect(checks.find((c) => c.type === "ResultSubmitted")!.signer).toMatch(/^0x[0-9a-f]{40}$/)
+    // The task's own settlement: claim a trainer's share with the CLI (the key sends it: it has gas from the demo).
+    for (let i = 0; i < 400; i++) {
+      if (await reader2.get("/settlements/settle:task:CLI1").catch(() => undefined)) break
+      await new Promise((r) => setTimeout(r, 250))
+    }
+    const settled = await reader2.get("/settlements/settle:task:CLI1")
+    expect(settled.claims.length).toBeGreaterThan(2)
+    const ownerClaim = await neura(["claim", "settle:task:CLI1", "--key", "owner", ...deploymentFlag, "--json"])
+    expect(ownerClaim.code, ownerClaim.out + ownerClaim.err).toBe(0)
+    const again = await neura(["claim", "settle:task:CLI1", "--key", "owner", ...deploymentFlag])
+    expect(again.code).toBe(1)
+    expect(again.err).toMatch(/AlreadyClaimed/)
   }, 400_000)
 
   it("the dashboard (/ui) in a real headless Chromium: the demo task's metric per round, the lineage graph with a fork, nodes, and an anchored event verified in the browser", async () => {
@@ -282,6 +317,13 @@ describe("the dev stack, driven by the neura CLI", () => {
       await until(/waiting for work/)
       const reader = new NeuraClient(httpTransport(api), devKey("owner"))
       expect((await reader.get("/nodes/cli-judge")).node).toMatchObject({ address, roles: ["validator"] })
+      // Its stake and the task's budget are deposits: the faucet funds both keys, each deposits with a permit.
+      const withDir = { ...env, NEURA_DATA_DIR: dir }
+      expect((await neura(["faucet", address, "--neura", "10000"], withDir)).code).toBe(0)
+      const staked = await neura(["deposit", "stake:cli-judge", "10000", "--keystore", join(dir, "judge.json")], withDir)
+      expect(staked.code, staked.err).toBe(0)
+      expect((await neura(["faucet", "owner", "--neura", "1000000"], withDir)).code).toBe(0)
+      expect((await neura(["deposit", "task:CLI2", "1000000", "--key", "owner"], withDir)).code).toBe(0)
       await reader.command("CreateTask", await digitsTask(reader, "CLI2", "a task the new node joins by itself"))
       await until(/joined CLI2 as validator/)
     } finally {
