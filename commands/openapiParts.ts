@@ -55,6 +55,7 @@ export const problems = (statuses: ReadonlyArray<number>, only: Partial<Record<n
         {
           400: "invalid request or domain input",
           401: "the signature does not prove the signer",
+          402: "not backed on chain: deposit into the escrow account first (NotDeposited: account, needed, deposited)",
           403: "the signer may not do this",
           404: "not found",
           409: "conflicts with the current state; ConcurrencyRetriesExhausted appended nothing: send the same signed body again after a pause",

@@ -79,6 +79,7 @@ export const registryClient = (connection: ChainConnection, registry: Address) =
   return {
     registry,
     lastPosition: async () => Number(await read<bigint>("lastPosition")),
+    modelCount: async () => Number(await read<bigint>("modelCount")),
     /** Apply the ops of log positions [from, to]: one transaction (the contract refuses a range that does not follow its lastPosition). */
     mirror: (from: number, to: number, ops: ReadonlyArray<RegistryOp>) =>
       guard(async () => {

@@ -1,6 +1,7 @@
 import { Effect } from "effect"
 import { RecordDeposit, RecordDepositPayload, RecordSettlement, RecordSettlementPayload } from "../../domain/escrow/commands"
 import { escrow, settlementAccount } from "../../domain/escrow/decide"
+import { NotBridgeKey } from "../../domain/anchor/errors"
 import { UnknownEscrowAccount } from "../../domain/escrow/errors"
 import { escrowStream, parseAccountName } from "../../domain/escrow/events"
 import { commandSpec } from "../commandSpec"
@@ -16,6 +17,8 @@ export const escrowCommands = [
     payload: RecordDepositPayload,
     handle: (p, ctx) =>
       Effect.gen(function* () {
+        // Only the bridge's keys: checked before any chain read, so nobody else can make the API query the chain.
+        if (!ctx.actorIsBridge) return yield* Effect.fail(new NotBridgeKey({ signer: ctx.actor }))
         const account = parseAccountName(p.account)
         if (!account) return yield* Effect.fail(new UnknownEscrowAccount({ account: p.account }))
         const onChain = yield* depositLookup(ctx.settlement)(p.chainId, p.contract, p.txHash, p.logIndex)
@@ -34,6 +37,7 @@ export const escrowCommands = [
     payload: RecordSettlementPayload,
     handle: (p, ctx) =>
       Effect.gen(function* () {
+        if (!ctx.actorIsBridge) return yield* Effect.fail(new NotBridgeKey({ signer: ctx.actor }))
         const account = settlementAccount(p.settlement)
         if (!account) return yield* Effect.fail(new UnknownEscrowAccount({ account: p.settlement }))
         const onChain = yield* settlementLookup(ctx.settlement)(p.chainId, p.contract, p.settlement)

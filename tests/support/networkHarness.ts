@@ -100,8 +100,9 @@ export const networkHarness = async (
     log,
     /** A node's signing key (to act as it around its worker, e.g. an attacker's extra attempts). */
     keyOf: (nodeId: string) => specs.find((n) => n.nodeId === nodeId)!.key,
-    /** The settlement bridge (when settling on chain). */
+    /** The settlement bridge (when settling on chain) and its signing identity (in the API's BRIDGE_ADDRESSES). */
     settlementBridge,
+    bridgeKey: devKey(`${id}-bridge`),
     createTask: async (taskId: string, options: Partial<Parameters<typeof createDigitsTask>[0]> = {}) => {
       const budget = options.budget ?? 10_000_000n
       await backTask(taskId, budget)

@@ -124,6 +124,11 @@ describe("the OpenAPI document matches the server", () => {
     await check("GET", `/datasets/shards/${shardName}`)
     await check("GET", `/datasets/shards/sha256-${"0".repeat(64)}`)
     await check("GET", "/workloads")
+    // Settlement reads (this API settles nothing on chain: declared), escrow accounts, settlements, a result's proofs.
+    for (const url of ["/settlement", "/escrow/task:T1", "/escrow/bogus", "/settlements/settle:task:T1", "/settlements/bogus", `/settlements/settle:task:T1/claims/${owner.address}`, "/results/T1-r1-trainer0/proof", "/results/nope/proof"]) {
+      await check("GET", url)
+    }
+    await command(devKey("bridge-impostor"), "RecordDeposit", { chainId: 31337, contract: `0x${"12".repeat(20)}`, account: "task:T1", depositor: owner.address, amount: "5", txHash: sha256Hex("t"), logIndex: 0, blockNumber: 1 }) // 403
     await check("GET", `/scorings/${modelId}-v1-digits-val`)
     for (const url of ["/ui", "/ui/app.js", "/ui/style.css", "/ui/nope.js", "/ui/vendor/noble-hashes/sha3.js", "/ui/vendor/noble-hashes/nope.js"]) await check("GET", url)
     await check("GET", `/models/${modelId}/versions/1/weights`)
