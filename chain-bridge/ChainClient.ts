@@ -88,15 +88,17 @@ export const deployEventAnchor = async (connection: ChainConnection): Promise<Ad
   return receipt.contractAddress
 }
 
+/** Run a chain call; whatever it throws leaves as a ChainError (a contract's refusal, or the chain unavailable). */
+export const guard = async <A>(f: () => Promise<A>): Promise<A> => {
+  try {
+    return await f()
+  } catch (e) {
+    throw asChainError(e)
+  }
+}
+
 export const chainClient = (connection: ChainConnection, contract: Address): ChainClient => {
   const { wallet, reader, account } = clientsFor(connection)
-  const guard = async <A>(f: () => Promise<A>): Promise<A> => {
-    try {
-      return await f()
-    } catch (e) {
-      throw asChainError(e)
-    }
-  }
   return {
     chainId: connection.chainId,
     contract,

@@ -1,5 +1,5 @@
 import { parseSignature, type Address, type Hex } from "viem"
-import { ChainUnavailable, asChainError, clientsFor, deployEventAnchor, type ChainConnection } from "../ChainClient"
+import { ChainUnavailable, clientsFor, deployEventAnchor, guard, type ChainConnection } from "../ChainClient"
 import { modelRegistryAbi, modelRegistryBytecode } from "../contracts/ModelRegistry.artifact"
 import { neuraEscrowAbi, neuraEscrowBytecode } from "../contracts/NeuraEscrow.artifact"
 import { neuraTokenAbi, neuraTokenBytecode } from "../contracts/NeuraToken.artifact"
@@ -12,14 +12,6 @@ export interface SettlementContracts {
   readonly escrow: Address
   readonly registry: Address
   readonly deployedAtBlock: number
-}
-
-const guard = async <A>(f: () => Promise<A>): Promise<A> => {
-  try {
-    return await f()
-  } catch (e) {
-    throw asChainError(e)
-  }
 }
 
 /**

@@ -1,7 +1,7 @@
 import { keccak256, toBytes, zeroHash, type Address, type Hex } from "viem"
 import { canonicalJson } from "../../infra/canonicalJson"
 import type { RecordedEvent } from "../../domain/recordedEvent"
-import { asChainError, ChainUnavailable, clientsFor, type ChainConnection } from "../ChainClient"
+import { ChainUnavailable, clientsFor, guard, type ChainConnection } from "../ChainClient"
 import { modelRegistryAbi } from "../contracts/ModelRegistry.artifact"
 
 /**
@@ -67,13 +67,6 @@ export const STATUS = ["none", "registered", "published", "delisted"] as const
 
 export const registryClient = (connection: ChainConnection, registry: Address) => {
   const { wallet, reader, account } = clientsFor(connection)
-  const guard = async <A>(f: () => Promise<A>): Promise<A> => {
-    try {
-      return await f()
-    } catch (e) {
-      throw asChainError(e)
-    }
-  }
   const read = <A>(functionName: string, args: readonly unknown[] = []) =>
     guard(() => reader.readContract({ address: registry, abi: modelRegistryAbi, functionName: functionName as never, args: args as never }) as Promise<A>)
   return {
