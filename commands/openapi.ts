@@ -51,8 +51,8 @@ export const openApiDocument = (specs: ReadonlyArray<CommandSpec<any>>) => ({
                 description: "already handled (idempotent replay, header Idempotent-Replayed: true): nothing appended",
                 content: { "application/json": { schema: { $ref: "#/components/schemas/CommandAccepted" } } }
               },
-              // 402 NotDeposited: with on-chain settlement, CreateTask and BondStake need a recorded deposit.
-              ...problems(["CreateTask", "BondStake"].includes(spec.type) ? [400, 401, 402, 403, 404, 409, 413, 500, 503] : [400, 401, 403, 404, 409, 413, 500, 503])
+              // 402 NotDeposited: with on-chain settlement, a budget, a stake or a scoring fee needs a recorded deposit.
+              ...problems(["CreateTask", "BondStake", "RequestScoring"].includes(spec.type) ? [400, 401, 402, 403, 404, 409, 413, 500, 503] : [400, 401, 403, 404, 409, 413, 500, 503])
             }
           }
         }

@@ -2,7 +2,7 @@ import { Effect, Fiber, Stream } from "effect"
 import type { Hex } from "viem"
 import type { EventStore } from "../../domain/ports"
 import type { RecordedEvent } from "../../domain/recordedEvent"
-import { owedBy, sourceStreamOf, taskSettlementName, withdrawalSettlementName } from "../../domain/escrow/settlement"
+import { owedBy, scoringSettlementName, sourceStreamOf, taskSettlementName, withdrawalSettlementName } from "../../domain/escrow/settlement"
 import { readWholeLog } from "../../infra/eventStore/wholeLog"
 import { AnchorRejected } from "../ChainClient"
 import { describeGaps } from "../bridge"
@@ -66,6 +66,9 @@ export const startSettlementBridge = async (o: SettlementBridgeOptions) => {
     const d = e.data as { _tag: string; nodeId?: string }
     if (e.stream.startsWith("task-") && ["TaskCompleted", "TaskExhausted", "ResultFinalized", "RewardForfeited", "BudgetRefunded"].includes(d._tag)) {
       pending.add(taskSettlementName(e.stream.slice("task-".length)))
+    }
+    if (e.stream.startsWith("scoring-") && (d._tag === "ModelVersionScored" || d._tag === "ScoringFailed")) {
+      pending.add(scoringSettlementName(e.stream.slice("scoring-".length)))
     }
     if (d._tag === "StakeWithdrawn") {
       // The n-th withdrawal of the node, in its stream's (and so the log's) order.

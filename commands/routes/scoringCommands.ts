@@ -15,6 +15,7 @@ import {
 import { scoringIdOf } from "../../domain/scoring/commitment"
 import { commandSpec } from "../commandSpec"
 import { handleCommand } from "../handleCommand"
+import { loadDeposited } from "../escrowFacts"
 import { loadScoringFacts, loadScoringRequestHash, loadStakedValidators } from "../scoringFacts"
 
 /** Scoring a model version by consensus (docs/protocol.md §8). */
@@ -29,7 +30,14 @@ export const scoringCommands = [
       Effect.gen(function* () {
         const scoringId = scoringIdOf(p.modelId, p.version, p.datasetId)
         const facts = yield* loadScoringFacts(p.modelId, p.version, p.datasetId, p.workload)
-        return yield* handleCommand(scoring, scoringStream(scoringId), new RequestScoring({ ...p, scoringId, facts, actor: ctx.actor, at: ctx.at }), ctx.metadata)
+        // With on-chain settlement a fee is a deposit into scoring:<scoringId>, by the requester.
+        const deposited = ctx.settlement && (p.fee ?? 0n) > 0n ? yield* loadDeposited({ _tag: "Scoring", scoringId }, ctx.actor) : undefined
+        return yield* handleCommand(
+          scoring,
+          scoringStream(scoringId),
+          new RequestScoring({ ...p, scoringId, facts, actor: ctx.actor, at: ctx.at, ...(deposited === undefined ? {} : { deposited }) }),
+          ctx.metadata
+        )
       })
   }),
   commandSpec({

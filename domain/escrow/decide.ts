@@ -82,6 +82,8 @@ export const recordSettlement = (c: RecordSettlement, state: EscrowState, accoun
 export const settlementAccount = (settlement: string): EscrowAccount | undefined => {
   const task = /^settle:task:([A-Za-z0-9_-]{1,64})$/.exec(settlement)
   if (task) return parseAccountName(`task:${task[1]}`)
+  const scoring = /^settle:scoring:([A-Za-z0-9_-]{1,100})$/.exec(settlement)
+  if (scoring) return parseAccountName(`scoring:${scoring[1]}`)
   const withdrawal = /^settle:withdrawal:([A-Za-z0-9_-]{1,64}):[1-9][0-9]*$/.exec(settlement)
   return withdrawal ? parseAccountName(`stake:${withdrawal[1]}`) : undefined
 }

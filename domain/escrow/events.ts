@@ -11,21 +11,26 @@ import { Address, Hash32, Instant, NeuraAmount, NodeId, NonNegativeInt, Positive
  */
 export const EscrowAccount = Schema.Union([
   Schema.TaggedStruct("Task", { taskId: TaskId }),
-  Schema.TaggedStruct("Stake", { nodeId: NodeId })
+  Schema.TaggedStruct("Stake", { nodeId: NodeId }),
+  /** A scoring's fee (RequestScoring), `scoring:<scoringId>`. */
+  Schema.TaggedStruct("Scoring", { scoringId: Schema.String })
 ])
 export type EscrowAccount = typeof EscrowAccount.Type
 
-/** The account's name in the contract (`deposit(account, amount)`): `task:<taskId>` or `stake:<nodeId>`. */
-export const accountName = (a: EscrowAccount): string => (a._tag === "Task" ? `task:${a.taskId}` : `stake:${a.nodeId}`)
+/** The account's name in the contract (`deposit(account, amount)`): `task:<taskId>`, `stake:<nodeId>` or `scoring:<scoringId>`. */
+export const accountName = (a: EscrowAccount): string => (a._tag === "Task" ? `task:${a.taskId}` : a._tag === "Stake" ? `stake:${a.nodeId}` : `scoring:${a.scoringId}`)
 
 /** Parse a contract account name; undefined when it names no account of the network. */
 export const parseAccountName = (name: string): EscrowAccount | undefined => {
-  const match = /^(task|stake):([A-Za-z0-9_-]{1,64})$/.exec(name)
+  const match = /^(task|stake|scoring):([A-Za-z0-9_-]{1,100})$/.exec(name)
   if (!match) return undefined
-  return match[1] === "task" ? { _tag: "Task", taskId: match[2] as TaskId } : { _tag: "Stake", nodeId: match[2] as NodeId }
+  const id = match[2]!
+  if (match[1] === "scoring") return { _tag: "Scoring", scoringId: id }
+  if (id.length > 64) return undefined
+  return match[1] === "task" ? { _tag: "Task", taskId: id as TaskId } : { _tag: "Stake", nodeId: id as NodeId }
 }
 
-export const escrowStream = (a: EscrowAccount) => (a._tag === "Task" ? `escrow-task-${a.taskId}` : `escrow-stake-${a.nodeId}`)
+export const escrowStream = (a: EscrowAccount) => `escrow-${accountName(a).replace(":", "-")}`
 
 /** Where on chain a deposit or settlement is: enough for anyone to look it up. */
 const onChain = {

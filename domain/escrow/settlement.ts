@@ -30,6 +30,7 @@ type LedgerEvent =
   | { readonly _tag: "TaskCompleted" | "TaskExhausted" }
 
 export const taskSettlementName = (taskId: string) => `settle:task:${taskId}`
+export const scoringSettlementName = (scoringId: string) => `settle:scoring:${scoringId}`
 export const withdrawalSettlementName = (nodeId: string, n: number) => `settle:withdrawal:${nodeId}:${n}`
 
 const sorted = (owed: Map<string, bigint>): ReadonlyArray<Claim> =>
@@ -80,10 +81,29 @@ export const withdrawalSettlement = (nodeId: string, n: number, withdrawn: { rea
   burned: 0n
 })
 
-/** The stream whose ledger events a settlement pays out: `task-<id>` or `node-<nodeId>`. */
+/**
+ * A scoring settles once it is scored or failed: each ScoringFeePaid to its
+ * judge, the ScoringFeeRefunded to the requester, from `scoring:<scoringId>`.
+ */
+export const scoringSettlement = (scoringId: string, events: ReadonlyArray<{ readonly _tag: string }>): Owed | { readonly notReady: string } => {
+  const ledger = events as ReadonlyArray<{ _tag: string; recipient?: string; owner?: string; amount?: bigint }>
+  if (!ledger.some((e) => e._tag === "ModelVersionScored" || e._tag === "ScoringFailed")) return { notReady: `scoring ${scoringId} is not settled` }
+  const owed = new Map<string, bigint>()
+  for (const e of ledger) {
+    const payee = e._tag === "ScoringFeePaid" ? e.recipient : e._tag === "ScoringFeeRefunded" ? e.owner : undefined
+    if (payee) owed.set(payee.toLowerCase(), (owed.get(payee.toLowerCase()) ?? 0n) + e.amount!)
+  }
+  const claims = sorted(owed)
+  const total = claims.reduce((s, c) => s + c.amount, 0n)
+  return { settlement: scoringSettlementName(scoringId), claims, debits: total > 0n ? [{ account: `scoring:${scoringId}`, amount: total }] : [], total, burned: 0n }
+}
+
+/** The stream whose ledger events a settlement pays out: `task-<id>`, `scoring-<id>` or `node-<nodeId>`. */
 export const sourceStreamOf = (settlement: string): string | undefined => {
   const task = /^settle:task:([A-Za-z0-9_-]{1,64})$/.exec(settlement)
   if (task) return `task-${task[1]}`
+  const scoring = /^settle:scoring:([A-Za-z0-9_-]{1,100})$/.exec(settlement)
+  if (scoring) return `scoring-${scoring[1]}`
   const withdrawal = /^settle:withdrawal:([A-Za-z0-9_-]{1,64}):[1-9][0-9]*$/.exec(settlement)
   return withdrawal ? `node-${withdrawal[1]}` : undefined
 }
@@ -92,6 +112,8 @@ export const sourceStreamOf = (settlement: string): string | undefined => {
 export const owedBy = (settlement: string, events: ReadonlyArray<{ readonly _tag: string }>): Owed | { readonly notReady: string } => {
   const task = /^settle:task:([A-Za-z0-9_-]{1,64})$/.exec(settlement)
   if (task) return taskSettlement(task[1]!, events)
+  const scoring = /^settle:scoring:([A-Za-z0-9_-]{1,100})$/.exec(settlement)
+  if (scoring) return scoringSettlement(scoring[1]!, events)
   const withdrawal = /^settle:withdrawal:([A-Za-z0-9_-]{1,64}):([1-9][0-9]*)$/.exec(settlement)
   if (!withdrawal) return { notReady: `${settlement} names no settlement` }
   const nth = events.filter((e) => e._tag === "StakeWithdrawn")[Number(withdrawal[2]) - 1] as { address: string; amount: bigint } | undefined

@@ -38,7 +38,9 @@ export class RequestScoring extends Schema.TaggedClass<RequestScoring>()("Reques
   ...RequestScoringPayload.fields,
   scoringId: Schema.String,
   facts: ScoringFacts,
-  ...actorAndTime
+  ...actorAndTime,
+  /** With on-chain settlement: what the requester deposited into `scoring:<scoringId>` (recorded). Absent: fees are declared. */
+  deposited: Schema.optional(NeuraAmount)
 }) {}
 
 export const DrawScoringJudgesPayload = Schema.Struct({ scoringId: Schema.String })

@@ -1,3 +1,4 @@
+import { NotDeposited } from "../escrow/errors"
 import { Result } from "effect"
 import { addSeconds, type Address, type NodeId } from "../primitives"
 import { drawValidators } from "../task/draw"
@@ -37,6 +38,10 @@ const requestScoring = (c: RequestScoring, state: ScoringState): Decision => {
   if (f.modelStatus === "delisted") return invalid(`${c.modelId} is delisted`)
   if (f.dataset.split !== "validation") return invalid(`dataset ${c.datasetId} is a ${f.dataset.split} set; score on a validation set`)
   if (f.dataset.format !== f.workloadFormat) return invalid(`dataset ${c.datasetId} holds ${f.dataset.format}, workload ${f.workload} reads ${f.workloadFormat}`)
+  const fee = c.fee ?? 0n
+  if (c.deposited !== undefined && fee > 0n && c.deposited < fee) {
+    return Result.fail(new NotDeposited({ account: `scoring:${c.scoringId}`, needed: String(fee), deposited: String(c.deposited) }))
+  }
   const metric = c.metric ?? f.primaryMetric
   if (!f.workloadMetrics.includes(metric)) return invalid(`workload ${f.workload} does not measure ${metric} (it measures ${f.workloadMetrics.join(", ")})`)
   return Result.succeed([

@@ -20,6 +20,7 @@ export class ScoringSettled extends Schema.TaggedError<ScoringSettled>()("Scorin
 export class ScoringStillOpen extends Schema.TaggedError<ScoringStillOpen>()("ScoringStillOpen", { scoringId: S, closesAt: S }) {}
 
 export type ScoringError =
+  | import("../escrow/errors").NotDeposited
   | ScoringNotFound
   | ScoringAlreadyRequested
   | ScoringRequestInvalid

@@ -102,6 +102,25 @@ describe("on-chain settlement (NeuraToken, NeuraEscrow, ModelRegistry on EDR)", 
     for (const n of honestNodes) stakes += await chain.treasury.accountBalance(`stake:${n.nodeId}`)
     expect(await chain.treasury.escrowTokenBalance()).toBe(stakes)
 
+    // A scoring's fee is a deposit too: the requester deposits it, the judges' shares and the refund settle as one root.
+    const scoringId = `${modelId}-v${events.find((e) => e.type === "TaskCompleted" || e.type === "TaskExhausted")!.data.finalVersion?.version ?? 1}-${created.validation.datasetId}`
+    const [, scoredVersion, ] = /-v(\d+)-/.exec(scoringId)!
+    const scoringRequest = { modelId, version: Number(scoredVersion), datasetId: created.validation.datasetId, judges: 3, fee: "900" }
+    expect(await failure(client.command("RequestScoring", scoringRequest))).toMatchObject({ status: 402, code: "NotDeposited", problem: { account: `scoring:${scoringId}` } })
+    await chain.fund(net.api.keys.owner.address as Address, 900n)
+    await chain.as(net.api.keys.owner).depositWithPermit(`scoring:${scoringId}`, 900n)
+    await until("the fee's deposit", async () => ((await client.get(`/escrow/scoring:${scoringId}`)).deposited === "900" ? true : undefined))
+    await client.command("RequestScoring", scoringRequest)
+    const scored = await until("the scoring's settlement", () => client.get(`/settlements/settle:scoring:${scoringId}`))
+    expect(scored.claims.reduce((s: bigint, c: { amount: string }) => s + BigInt(c.amount), 0n)).toBe(900n)
+    for (const c of scored.claims as Array<{ payee: Address; amount: string }>) {
+      const proof = await client.get(`/settlements/settle:scoring:${scoringId}/claims/${c.payee}`)
+      const before = await chain.treasury.balanceOf(c.payee)
+      await chain.treasury.claim(proof.settlementId, c.payee, BigInt(c.amount), proof.proof)
+      expect((await chain.treasury.balanceOf(c.payee)) - before).toBe(BigInt(c.amount))
+    }
+    expect(await chain.treasury.accountBalance(`scoring:${scoringId}`)).toBe(0n)
+
     // Stake leaves the same way: released, unbonded, withdrawn (the API's clock moved past the 1 s delay, no sleep), settled, claimed.
     const v1 = net.api.client.as(net.keyOf("validator1"))
     await v1.command("ReleaseStake", { nodeId: "validator1", taskId: "SETTLE1" })

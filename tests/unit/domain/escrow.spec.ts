@@ -106,6 +106,26 @@ describe("What a settlement owes (docs/settlement.md)", () => {
     })
     expect(owedBy("settle:withdrawal:n1:3", events)).toMatchObject({ notReady: expect.any(String) })
   })
+  it("a scoring settles once scored or failed: the judges' shares and the requester's refund, from scoring:<id>", () => {
+    const events = [
+      { _tag: "ScoringRequested" },
+      { _tag: "ScoringFeePaid", recipient: address(2), amount: 300n },
+      { _tag: "ScoringFeePaid", recipient: address(3), amount: 300n },
+      { _tag: "ScoringFeeRefunded", owner: address(1), amount: 300n }
+    ]
+    expect(owedBy("settle:scoring:M-1-v2-val", events.slice(0, 3))).toEqual({ notReady: "scoring M-1-v2-val is not settled" })
+    expect(owedBy("settle:scoring:M-1-v2-val", [...events.slice(0, 3), { _tag: "ModelVersionScored" }, events[3]!])).toEqual({
+      settlement: "settle:scoring:M-1-v2-val",
+      claims: [
+        { payee: address(1), amount: 300n },
+        { payee: address(2), amount: 300n },
+        { payee: address(3), amount: 300n }
+      ],
+      debits: [{ account: "scoring:M-1-v2-val", amount: 900n }],
+      total: 900n,
+      burned: 0n
+    })
+  })
   it("conservation: whatever the payouts and slashes, debits = claimable + burned, and every claim's proof verifies against the root", () => {
     fc.assert(
       fc.property(
