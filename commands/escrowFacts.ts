@@ -1,7 +1,7 @@
 import { Effect } from "effect"
 import type { Hex } from "viem"
 import { ChainUnavailable } from "../chain-bridge/ChainClient"
-import { settlementIdOf, settlementTree } from "../chain-bridge/settlement/claimsTree"
+import { accountIdOf, settlementIdOf, settlementTree } from "../chain-bridge/settlement/claimsTree"
 import type { EscrowClient, SettlementContracts } from "../chain-bridge/settlement/contracts"
 import type { OnChainDepositFacts, OnChainSettlementFacts, OwedFacts } from "../domain/escrow/commands"
 import { escrowStream, type EscrowAccount, type EscrowEvent } from "../domain/escrow/events"
@@ -39,14 +39,21 @@ export const depositLookup =
       )
     )
 
-/** The settlement the configured escrow contract holds under a name's id. */
+/**
+ * The settlement the configured escrow contract holds under a name's id.
+ * Debited account ids are named back with `accountNames` (the accounts the
+ * log owes from); an id that matches none stays as its hex.
+ */
 export const settlementLookup =
   (chain: SettlementChain | undefined) =>
-  (chainId: number, contract: string, settlement: string): Effect.Effect<typeof OnChainSettlementFacts.Type | undefined, ChainUnavailable> =>
+  (chainId: number, contract: string, settlement: string, accountNames: ReadonlyArray<string>): Effect.Effect<typeof OnChainSettlementFacts.Type | undefined, ChainUnavailable> =>
     Effect.flatMap(sameContract(chain, chainId, contract), (c) =>
-      Effect.map(chainCall(() => c.escrow.settlementOf(settlementIdOf(settlement))), (s) =>
-        s ? { root: s.root as Hash32, total: s.total, txHash: s.txHash as Hash32, blockNumber: s.blockNumber } : undefined
-      )
+      Effect.map(chainCall(() => c.escrow.settlementOf(settlementIdOf(settlement))), (s) => {
+        if (!s) return undefined
+        const nameOf = new Map(accountNames.map((n) => [accountIdOf(n), n]))
+        const debits = s.debits.map((d) => ({ account: nameOf.get(d.accountId) ?? d.accountId, amount: d.amount }))
+        return { root: s.root as Hash32, total: s.total, burned: s.burned, debits, txHash: s.txHash as Hash32, blockNumber: s.blockNumber }
+      })
     )
 
 /** An escrow account's stream (deposits and settlements recorded so far). */

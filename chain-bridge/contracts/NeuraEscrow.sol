@@ -35,7 +35,8 @@ contract NeuraEscrow {
     uint256 public unclaimed;
 
     event Deposited(bytes32 indexed accountId, string account, address indexed from, uint256 amount);
-    event Settled(bytes32 indexed settlementId, bytes32 root, uint256 total, uint256 burned);
+    /// @notice Every settlement says which accounts paid how much, so anyone (the API) can check them against the log.
+    event Settled(bytes32 indexed settlementId, bytes32 root, uint256 total, uint256 burned, bytes32[] accountIds, uint256[] debits);
     event Claimed(bytes32 indexed settlementId, address indexed payee, uint256 amount);
 
     error NotSettler(address caller);
@@ -97,7 +98,7 @@ contract NeuraEscrow {
         settlements[settlementId] = Settlement(root, total, 0);
         unclaimed += total;
         if (burned > 0) ERC20Burnable(address(token)).burn(burned);
-        emit Settled(settlementId, root, total, burned);
+        emit Settled(settlementId, root, total, burned, accountIds, debits);
     }
 
     /// @notice Leaf of a payee's claim: keccak256(keccak256(abi.encode(settlementId, payee, amount))),

@@ -116,7 +116,8 @@ export const escrowClient = (connection: ChainConnection, contracts: Pick<Settle
         const [root, total] = (await reader.readContract({ address: contracts.escrow, abi: neuraEscrowAbi, functionName: "settlements", args: [settlementId] })) as readonly [Hex, bigint, bigint]
         if (/^0x0+$/.test(root)) return undefined
         const [log] = await reader.getContractEvents({ address: contracts.escrow, abi: neuraEscrowAbi, eventName: "Settled", args: { settlementId }, fromBlock: 0n })
-        return { root, total, txHash: log!.transactionHash!, blockNumber: Number(log!.blockNumber) }
+        const debits = (log!.args.accountIds ?? []).map((accountId, i) => ({ accountId: accountId as Hex, amount: log!.args.debits![i]! }))
+        return { root, total, burned: log!.args.burned!, debits, txHash: log!.transactionHash!, blockNumber: Number(log!.blockNumber) }
       }),
     settle: (settlementId: Hex, root: Hex, total: bigint, burned: bigint, debits: ReadonlyArray<{ readonly account: string; readonly amount: bigint }>) =>
       write("settle", [settlementId, root, total, burned, debits.map((d) => accountIdOf(d.account)), debits.map((d) => d.amount)]),

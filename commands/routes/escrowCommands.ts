@@ -40,8 +40,8 @@ export const escrowCommands = [
         if (!ctx.actorIsBridge) return yield* Effect.fail(new NotBridgeKey({ signer: ctx.actor }))
         const account = settlementAccount(p.settlement)
         if (!account) return yield* Effect.fail(new UnknownEscrowAccount({ account: p.settlement }))
-        const onChain = yield* settlementLookup(ctx.settlement)(p.chainId, p.contract, p.settlement)
         const owed = yield* loadOwed(p.settlement)
+        const onChain = yield* settlementLookup(ctx.settlement)(p.chainId, p.contract, p.settlement, "debits" in owed ? owed.debits.map((d) => d.account) : [])
         return yield* handleCommand(
           escrow,
           escrowStream(account),

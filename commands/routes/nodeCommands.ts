@@ -26,8 +26,9 @@ export const nodeCommands = [
       Effect.gen(function* () {
         const keyAddress = addressOfPublicKey(p.publicKey) as Address
         const nodeStateOf = (nodeId: string) => Effect.map(history(nodeStream(nodeId)), (events) => fold(node, events.map((e) => e.data as NodeEvent)))
-        const nodeState = yield* nodeStateOf(p.nodeId)
-        const binding = fold(nodeKey, (yield* history(nodeKeyStream(keyAddress))).map((e) => e.data as NodeEvent))
+        // Both streams at once: two reads in flight, not one after the other.
+        const [nodeState, keyEvents] = yield* Effect.all([nodeStateOf(p.nodeId), history(nodeKeyStream(keyAddress))], { concurrency: 2 })
+        const binding = fold(nodeKey, keyEvents.map((e) => e.data as NodeEvent))
         const boundNode =
           binding.nodeId === undefined ? undefined : binding.nodeId === p.nodeId ? nodeState : yield* nodeStateOf(binding.nodeId)
         // A binding counts while its node is registered under this key.

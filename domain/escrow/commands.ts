@@ -48,8 +48,16 @@ export const OwedFacts = Schema.Union([
   Schema.Struct({ notReady: Schema.String })
 ])
 
-/** The settlement the escrow contract holds under that id (root and total), or undefined. */
-export const OnChainSettlementFacts = Schema.Struct({ root: Hash32, total: NeuraAmount, txHash: Hash32, blockNumber: NonNegativeInt })
+/** The settlement the escrow contract holds under that id (root, total, burned, and the accounts its Settled log says it debited), or undefined. */
+export const OnChainSettlementFacts = Schema.Struct({
+  root: Hash32,
+  total: NeuraAmount,
+  burned: NeuraAmount,
+  /** `account` is the account's name when it matches one the log owes from (keccak256 of the name), else the raw id. */
+  debits: Schema.Array(Debit),
+  txHash: Hash32,
+  blockNumber: NonNegativeInt
+})
 
 export class RecordSettlement extends Schema.TaggedClass<RecordSettlement>()("RecordSettlement", {
   ...RecordSettlementPayload.fields,

@@ -55,8 +55,13 @@ export const recordSettlement = (c: RecordSettlement, state: EscrowState, accoun
   if (vsLog.length > 0) return Result.fail(new SettlementMismatch({ settlement: c.settlement, reason: `differs from what the log owes in ${vsLog.join(", ")}` }))
   if (!c.onChain) return Result.fail(new SettlementMismatch({ settlement: c.settlement, reason: "the escrow contract holds no settlement under its id" }))
   const onChain = c.onChain
-  const vsChain = (["root", "total", "txHash", "blockNumber"] as const).filter((f) => onChain[f] !== c[f])
+  const vsChain = (["root", "total", "burned", "txHash", "blockNumber"] as const).filter((f) => onChain[f] !== c[f])
   if (vsChain.length > 0) return Result.fail(new SettlementMismatch({ settlement: c.settlement, reason: `differs from the chain in ${vsChain.join(", ")}` }))
+  // The settler chose which accounts paid: they must be exactly the ones the log owes from.
+  const debitsOf = (ds: ReadonlyArray<{ account: string; amount: bigint }>) => ds.map((d) => `${d.account}=${d.amount}`).sort().join(",")
+  if (debitsOf(onChain.debits) !== debitsOf(owed.debits)) {
+    return Result.fail(new SettlementMismatch({ settlement: c.settlement, reason: `the chain debited ${debitsOf(onChain.debits) || "nothing"}, the log owes from ${debitsOf(owed.debits) || "nothing"}` }))
+  }
   if (state.settled.has(c.settlement)) return Result.fail(new SettlementAlreadyRecorded({ settlement: c.settlement }))
   return Result.succeed([
     {

@@ -26,12 +26,12 @@ afterAll(async () => {
   await server?.stop()
 })
 
-const until = async <A>(what: string, f: () => Promise<A | undefined>, timeoutMs = 120_000): Promise<A> => {
+const until = async <A>(what: string, f: () => Promise<A | undefined>, timeoutMs = 120_000, context: () => string = () => ""): Promise<A> => {
   const end = Date.now() + timeoutMs
   for (;;) {
     const got = await f().catch(() => undefined)
     if (got !== undefined) return got
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n${context()}`)
     await new Promise((r) => setTimeout(r, 100))
   }
 }
@@ -74,7 +74,7 @@ describe("on-chain settlement (NeuraToken, NeuraEscrow, ModelRegistry on EDR)", 
     expect([...expected.values()].reduce((s, a) => s + a, 0n)).toBe(budget)
 
     // The bridge settles it: one root, the task's whole deposit debited.
-    const settled = await until("the settlement", () => client.get("/settlements/settle:task:SETTLE1"))
+    const settled = await until("the settlement", () => client.get("/settlements/settle:task:SETTLE1"), 60_000, () => net.log.filter((l) => l.startsWith("[settlement]")).slice(-5).join("\n"))
     expect(new Map(settled.claims.map((c: { payee: string; amount: string }) => [c.payee, BigInt(c.amount)]))).toEqual(expected)
     expect(await chain.treasury.accountBalance("task:SETTLE1")).toBe(0n)
     expect(await chain.treasury.unclaimed()).toBe(budget)

@@ -166,7 +166,7 @@ describe("Escrow: a settlement enters the log only as the log owes it and the ch
       txHash: h(2),
       blockNumber: 9,
       owed: { settlementId: tree.settlementId as Hash32, root: tree.root as Hash32, total: owed.total, burned: 0n, claims: owed.claims, debits: owed.debits },
-      onChain: { root: tree.root as Hash32, total: owed.total, txHash: h(2), blockNumber: 9 },
+      onChain: { root: tree.root as Hash32, total: owed.total, burned: 0n, debits: owed.debits, txHash: h(2), blockNumber: 9 },
       actorIsBridge: true,
       actor: bridge,
       at: T0,
@@ -181,7 +181,12 @@ describe("Escrow: a settlement enters the log only as the log owes it and the ch
     spec.given([observed]).when(settle({ root: h(3) })).thenFails("SettlementMismatch", { reason: "differs from what the log owes in root" })
     spec.given([observed]).when(settle({ total: 999n })).thenFails("SettlementMismatch")
     spec.given([observed]).when(settle({ onChain: undefined })).thenFails("SettlementMismatch", { reason: "the escrow contract holds no settlement under its id" })
-    spec.given([observed]).when(settle({ onChain: { root: tree.root as Hash32, total: owed.total, txHash: h(4), blockNumber: 9 } })).thenFails("SettlementMismatch", { reason: "differs from the chain in txHash" })
+    spec.given([observed]).when(settle({ onChain: { root: tree.root as Hash32, total: owed.total, burned: 0n, debits: owed.debits, txHash: h(4), blockNumber: 9 } })).thenFails("SettlementMismatch", { reason: "differs from the chain in txHash" })
+    // The settler paid it from another task's deposit: refused, although root and total are right.
+    spec
+      .given([observed])
+      .when(settle({ onChain: { root: tree.root as Hash32, total: owed.total, burned: 0n, debits: [{ account: "task:OTHER", amount: 1_000n }], txHash: h(2), blockNumber: 9 } }))
+      .thenFails("SettlementMismatch", { reason: "the chain debited task:OTHER=1000, the log owes from task:T1=1000" })
     spec.given([observed]).when(settle({ owed: { notReady: "task T1 has not ended" } })).thenFails("NothingToSettle")
     spec.given([observed]).when(settle({ actorIsBridge: false })).thenFails("NotBridgeKey")
   })
