@@ -47,34 +47,43 @@ export const startSettlementBridge = async (o: SettlementBridgeOptions) => {
   const gas = { settlements: [] as Array<{ settlement: string; claims: number; gasUsed: bigint }>, mirrors: [] as Array<{ ops: number; versions: number; gasUsed: bigint }> }
 
   // Deposits: offered until the log has them (the API refuses a repeat with DepositAlreadyRecorded, which the recorder swallows).
+  // Logs are read from the block of the newest deposit already recorded (that block again: it may hold more).
   const offered = new Set<string>()
+  let scanFrom = BigInt(o.fromBlock ?? 0)
   const pollDeposits = async () => {
-    for (const d of await o.escrow.deposits(BigInt(o.fromBlock ?? 0))) {
+    for (const d of await o.escrow.deposits(scanFrom)) {
       const key = `${d.txHash}:${d.logIndex}`
       if (offered.has(key)) continue
       await o.record.deposit({ ...d, chainId: o.escrow.chainId, contract: o.escrow.escrow.toLowerCase() })
       offered.add(key)
+      scanFrom = BigInt(d.blockNumber)
       log(`deposit of ${d.amount} into ${d.account} by ${d.depositor} recorded`)
     }
   }
 
   // Settlements: a queue of names to (re)consider; each is settled at most once on chain.
-  const pending = new Set<string>()
+  // Names to look at, each with how many events asked for it: an event that arrives while its
+  // name is being read bumps the count, so the (stale) read cannot drop it (no lost wake-up).
+  const pending = new Map<string, number>()
+  const wake = (name: string) => pending.set(name, (pending.get(name) ?? 0) + 1)
+  const drop = (name: string, seen: number) => {
+    if (pending.get(name) === seen) pending.delete(name)
+  }
   const done = new Set<string>()
   const withdrawals = new Map<string, number>()
   const consider = (e: RecordedEvent) => {
     const d = e.data as { _tag: string; nodeId?: string }
     if (e.stream.startsWith("task-") && ["TaskCompleted", "TaskExhausted", "ResultFinalized", "RewardForfeited", "BudgetRefunded"].includes(d._tag)) {
-      pending.add(taskSettlementName(e.stream.slice("task-".length)))
+      wake(taskSettlementName(e.stream.slice("task-".length)))
     }
     if (e.stream.startsWith("scoring-") && (d._tag === "ModelVersionScored" || d._tag === "ScoringFailed")) {
-      pending.add(scoringSettlementName(e.stream.slice("scoring-".length)))
+      wake(scoringSettlementName(e.stream.slice("scoring-".length)))
     }
     if (d._tag === "StakeWithdrawn") {
       // The n-th withdrawal of the node, in its stream's (and so the log's) order.
       const n = (withdrawals.get(d.nodeId!) ?? 0) + 1
       withdrawals.set(d.nodeId!, n)
-      pending.add(withdrawalSettlementName(d.nodeId!, n))
+      wake(withdrawalSettlementName(d.nodeId!, n))
     }
   }
   const owedOf = async (settlement: string) => {
@@ -83,14 +92,14 @@ export const startSettlementBridge = async (o: SettlementBridgeOptions) => {
     return owedBy(settlement, events.map((e) => e.data))
   }
   const settlePending = async () => {
-    for (const key of [...pending]) {
+    for (const [key, seen] of [...pending]) {
       const owed = await owedOf(key)
       if ("notReady" in owed) {
-        pending.delete(key)
+        drop(key, seen)
         continue
       }
       if (done.has(owed.settlement)) {
-        pending.delete(key)
+        drop(key, seen)
         continue
       }
       const tree = settlementTree(owed)
@@ -104,7 +113,7 @@ export const startSettlementBridge = async (o: SettlementBridgeOptions) => {
           if (!(e instanceof AnchorRejected)) throw e
           // Not backed on chain (e.g. a task from before the escrow was enforced): nothing can be settled.
           log(`cannot settle ${owed.settlement}: ${e.reason}`)
-          pending.delete(key)
+          drop(key, seen)
           done.add(owed.settlement)
           continue
         }
@@ -120,7 +129,7 @@ export const startSettlementBridge = async (o: SettlementBridgeOptions) => {
         txHash: onChain!.txHash,
         blockNumber: onChain!.blockNumber
       })
-      pending.delete(key)
+      drop(key, seen)
       done.add(owed.settlement)
     }
   }
@@ -135,14 +144,21 @@ export const startSettlementBridge = async (o: SettlementBridgeOptions) => {
     if (Date.now() - waitingSince < (o.mirrorWaitMs ?? 200)) return
     const from = mirroredThrough + 1
     const to = highest
+    // Cleared before reading: a model event that arrives meanwhile sets it again (no lost wake-up).
+    modelEventsWaiting = false
     const { events, foreign } = await run(readWholeLog(o.store, { fromPosition: from, toPosition: to }))
     const gap = describeGaps(events, from, to, foreign.map((f) => f.globalPosition))
-    if (gap) return log(`not mirroring [${from}..${to}] yet: ${gap}`)
+    if (gap) {
+      modelEventsWaiting = true
+      return log(`not mirroring [${from}..${to}] yet: ${gap}`)
+    }
     const ops = registryOps(events)
-    modelEventsWaiting = false
     if (ops.length === 0) return
     try {
+      // A failure below leaves the range to the next try.
+      modelEventsWaiting = true
       const receipt = await o.registry.mirror(from, to, ops)
+      modelEventsWaiting = highest > to && modelEventsWaiting
       gas.mirrors.push({ ops: ops.length, versions: ops.filter((x) => x.kind === 1).length, gasUsed: receipt.gasUsed })
       mirroredThrough = to
       log(`mirrored ${ops.length} model facts of [${from}..${to}], ${receipt.gasUsed} gas`)
