@@ -107,11 +107,12 @@ const verify = async (position, anchor) => {
 }
 
 const refresh = async () => {
-  const [{ items: tasks }, { items: nodes }, { items: balances }, anchorsPage] = await Promise.all([
+  const [{ items: tasks }, { items: nodes }, { items: balances }, anchorsPage, escrowPage] = await Promise.all([
     get("/tasks?limit=500"),
     get("/nodes?sort=reputation&limit=500"),
     get("/balances?limit=500"),
-    get("/events?aggregate=anchor&limit=1000")
+    get("/events?aggregate=anchor&limit=1000"),
+    get("/events?aggregate=escrow&limit=1000")
   ])
   selected ??= tasks.at(-1)?.taskId
   fill($("#tasks tbody"), tasks.map((t) => {
@@ -135,6 +136,12 @@ const refresh = async () => {
     const action = document.createElement("td")
     action.append(button)
     return row([String(a.index), `${a.fromPosition}–${a.toPosition}`, `${a.root.slice(0, 14)}…`, String(a.blockNumber), action], { "data-anchor": String(a.index) })
+  }))
+  // Settlements the bridge posted (one Merkle root each; payees claim with GET /settlements/<name>/claims/<address>).
+  const settlements = escrowPage.events.filter((e) => e.type === "SettlementPosted").slice(-8).reverse()
+  fill($("#settlements tbody"), settlements.map((e) => {
+    const s = e.data
+    return row([s.settlement, String(s.claims.length), s.total, s.burned, `${s.root.slice(0, 14)}…`, String(s.blockNumber)], { "data-settlement": s.settlement })
   }))
   const task = tasks.find((t) => t.taskId === selected)
   if (task) {

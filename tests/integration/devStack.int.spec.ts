@@ -280,6 +280,10 @@ describe("the dev stack, driven by the neura CLI", () => {
       expect(new Set(drawn)).toEqual(new Set(lineage.nodes.map((n: any) => n.id)))
       expect(await page.$$eval("#lineage line.edge.fork", (ls) => ls.length)).toBe(1)
       expect(await page.$$eval("#nodes tbody tr", (rs) => rs.length)).toBeGreaterThanOrEqual(5)
+      // The demo task's on-chain settlement: its root and every payee, as the log recorded it.
+      const posted = await client.get(`/settlements/settle:task:${demo.taskId}`)
+      const shown = await page.$eval(`#settlements tr[data-settlement="settle:task:${demo.taskId}"]`, (tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent))
+      expect(shown).toEqual([`settle:task:${demo.taskId}`, String(posted.claims.length), posted.total, posted.burned, `${posted.root.slice(0, 14)}…`, String(posted.blockNumber)])
       // Verify an anchored event in the browser (keccak-256 and the Merkle fold run in the page).
       await page.click("#anchors tbody tr:first-child button")
       await page.waitForSelector("#verdict[data-verified]")
