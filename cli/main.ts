@@ -57,7 +57,9 @@ try {
   } else {
     const cause = e instanceof Error && e.cause instanceof Error ? ` (${e.cause.message})` : ""
     // A contract's refusal (AnchorRejected, ChainUnavailable) carries its reason, e.g. AlreadyClaimed(…).
-    const reason = typeof e === "object" && e !== null && "reason" in e ? `${(e as { _tag?: string })._tag ?? "refused"}: ${String((e as { reason: unknown }).reason)}` : undefined
+    const tag = typeof e === "object" && e !== null ? (e as { _tag?: string })._tag : undefined
+    const said = tag === "AnchorRejected" ? "the contract refused it" : tag === "ChainUnavailable" ? "the chain did not answer" : (tag ?? "refused")
+    const reason = typeof e === "object" && e !== null && "reason" in e ? `${said}: ${String((e as { reason: unknown }).reason)}` : undefined
     console.error(`neura ${command.name}: ${reason ?? `${e instanceof Error ? e.message : String(e)}${cause} — is the API at ${ctx.api}?`}`)
     process.exitCode = 1
   }
