@@ -4,6 +4,7 @@ import { NotBridgeKey } from "../anchor/errors"
 import type { EscrowCommand, RecordDeposit, RecordSettlement } from "./commands"
 import { DepositAlreadyRecorded, DepositNotOnChain, NothingToSettle, SettlementAlreadyRecorded, SettlementMismatch, UnknownEscrowAccount, type EscrowError } from "./errors"
 import { parseAccountName, type EscrowAccount, type EscrowEvent } from "./events"
+import { parseSettlementName, settlementAccountName } from "./settlement"
 
 /** One escrow account's stream: the deposits recorded (by transaction and log index), their sum, the settlements recorded. */
 export interface EscrowState {
@@ -83,14 +84,10 @@ export const recordSettlement = (c: RecordSettlement, state: EscrowState, accoun
   ])
 }
 
-/** Which account a settlement name pays from: `settle:task:<id>` → task, `settle:withdrawal:<node>:<n>` → stake. */
+/** Which account a settlement name pays from: `settle:task:<id>` → task, `settle:scoring:<id>` → scoring, `settle:withdrawal:<node>:<n>` → stake. */
 export const settlementAccount = (settlement: string): EscrowAccount | undefined => {
-  const task = /^settle:task:([A-Za-z0-9_-]{1,64})$/.exec(settlement)
-  if (task) return parseAccountName(`task:${task[1]}`)
-  const scoring = /^settle:scoring:([A-Za-z0-9_-]{1,100})$/.exec(settlement)
-  if (scoring) return parseAccountName(`scoring:${scoring[1]}`)
-  const withdrawal = /^settle:withdrawal:([A-Za-z0-9_-]{1,64}):[1-9][0-9]*$/.exec(settlement)
-  return withdrawal ? parseAccountName(`stake:${withdrawal[1]}`) : undefined
+  const name = parseSettlementName(settlement)
+  return name && parseAccountName(settlementAccountName(name))
 }
 
 export const escrow: Decider<EscrowCommand, EscrowEvent, EscrowState, EscrowError | NotBridgeKey> = {

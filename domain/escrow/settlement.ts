@@ -98,24 +98,39 @@ export const scoringSettlement = (scoringId: string, events: ReadonlyArray<{ rea
   return { settlement: scoringSettlementName(scoringId), claims, debits: total > 0n ? [{ account: `scoring:${scoringId}`, amount: total }] : [], total, burned: 0n }
 }
 
+/**
+ * A settlement's name, parsed once for everyone who needs a part of it:
+ * `settle:task:<taskId>`, `settle:scoring:<scoringId>`, `settle:withdrawal:<nodeId>:<n>`.
+ */
+export type SettlementName =
+  | { readonly kind: "task"; readonly id: string }
+  | { readonly kind: "scoring"; readonly id: string }
+  | { readonly kind: "withdrawal"; readonly id: string; readonly n: number }
+
+export const parseSettlementName = (settlement: string): SettlementName | undefined => {
+  const task = /^settle:task:([A-Za-z0-9_-]{1,64})$/.exec(settlement)
+  if (task) return { kind: "task", id: task[1]! }
+  const scoring = /^settle:scoring:([A-Za-z0-9_-]{1,100})$/.exec(settlement)
+  if (scoring) return { kind: "scoring", id: scoring[1]! }
+  const withdrawal = /^settle:withdrawal:([A-Za-z0-9_-]{1,64}):([1-9][0-9]*)$/.exec(settlement)
+  return withdrawal ? { kind: "withdrawal", id: withdrawal[1]!, n: Number(withdrawal[2]) } : undefined
+}
+
+/** The escrow account a settlement pays from: `task:<id>`, `scoring:<id>` or `stake:<nodeId>`. */
+export const settlementAccountName = (name: SettlementName): string => `${name.kind === "withdrawal" ? "stake" : name.kind}:${name.id}`
+
 /** The stream whose ledger events a settlement pays out: `task-<id>`, `scoring-<id>` or `node-<nodeId>`. */
 export const sourceStreamOf = (settlement: string): string | undefined => {
-  const task = /^settle:task:([A-Za-z0-9_-]{1,64})$/.exec(settlement)
-  if (task) return `task-${task[1]}`
-  const scoring = /^settle:scoring:([A-Za-z0-9_-]{1,100})$/.exec(settlement)
-  if (scoring) return `scoring-${scoring[1]}`
-  const withdrawal = /^settle:withdrawal:([A-Za-z0-9_-]{1,64}):[1-9][0-9]*$/.exec(settlement)
-  return withdrawal ? `node-${withdrawal[1]}` : undefined
+  const name = parseSettlementName(settlement)
+  return name && `${name.kind === "withdrawal" ? "node" : name.kind}-${name.id}`
 }
 
 /** What a named settlement owes, from the events of its source stream (in order), or why nothing yet. */
 export const owedBy = (settlement: string, events: ReadonlyArray<{ readonly _tag: string }>): Owed | { readonly notReady: string } => {
-  const task = /^settle:task:([A-Za-z0-9_-]{1,64})$/.exec(settlement)
-  if (task) return taskSettlement(task[1]!, events)
-  const scoring = /^settle:scoring:([A-Za-z0-9_-]{1,100})$/.exec(settlement)
-  if (scoring) return scoringSettlement(scoring[1]!, events)
-  const withdrawal = /^settle:withdrawal:([A-Za-z0-9_-]{1,64}):([1-9][0-9]*)$/.exec(settlement)
-  if (!withdrawal) return { notReady: `${settlement} names no settlement` }
-  const nth = events.filter((e) => e._tag === "StakeWithdrawn")[Number(withdrawal[2]) - 1] as { address: string; amount: bigint } | undefined
-  return nth ? withdrawalSettlement(withdrawal[1]!, Number(withdrawal[2]), nth) : { notReady: `${withdrawal[1]} has made no withdrawal ${withdrawal[2]}` }
+  const name = parseSettlementName(settlement)
+  if (!name) return { notReady: `${settlement} names no settlement` }
+  if (name.kind === "task") return taskSettlement(name.id, events)
+  if (name.kind === "scoring") return scoringSettlement(name.id, events)
+  const nth = events.filter((e) => e._tag === "StakeWithdrawn")[name.n - 1] as { address: string; amount: bigint } | undefined
+  return nth ? withdrawalSettlement(name.id, name.n, nth) : { notReady: `${name.id} has made no withdrawal ${name.n}` }
 }
