@@ -79,13 +79,35 @@ export const asChainError = (e: unknown): ChainError => {
   return new ChainUnavailable({ reason: e instanceof Error ? e.message : String(e) })
 }
 
-/** Deploy EventAnchor; the deployer becomes its owner (the only one who may anchor). */
-export const deployEventAnchor = async (connection: ChainConnection): Promise<Address> => {
+/** Deploy a contract from the connection's key and wait for it: its address and block. */
+export const deployContract = async (connection: ChainConnection, abi: readonly unknown[], bytecode: Hex, args: readonly unknown[] = []) => {
   const { wallet, reader, account } = clientsFor(connection)
-  const hash = await wallet.deployContract({ abi: eventAnchorAbi, bytecode: eventAnchorBytecode, account, chain: wallet.chain })
+  const hash = await wallet.deployContract({ abi: abi as never, bytecode, args: args as never, account, chain: wallet.chain })
   const receipt = await reader.waitForTransactionReceipt({ hash })
   if (!receipt.contractAddress) throw new ChainUnavailable({ reason: "deployment produced no contract" })
-  return receipt.contractAddress
+  return { address: receipt.contractAddress, block: Number(receipt.blockNumber) }
+}
+
+/** Deploy EventAnchor; the deployer becomes its owner (the only one who may anchor). */
+export const deployEventAnchor = async (connection: ChainConnection): Promise<Address> => (await deployContract(connection, eventAnchorAbi, eventAnchorBytecode)).address
+
+/**
+ * A contract call sent as a transaction: simulated first (a refused call
+ * fails there with the contract's reason, a custom error, and costs
+ * nothing), then sent and waited for. A transaction mined as reverted fails
+ * with `reverted(txHash)`. Returns the transaction, its block and gas, and
+ * the simulated return value.
+ */
+export const sendContractCall = async (
+  clients: ReturnType<typeof clientsFor>,
+  call: { readonly address: Address; readonly abi: readonly unknown[]; readonly functionName: string; readonly args: readonly unknown[] },
+  reverted: (txHash: Hex) => ChainError
+) => {
+  const { request, result } = await clients.reader.simulateContract({ ...call, account: clients.account } as never)
+  const txHash = await clients.wallet.writeContract(request as never)
+  const receipt = await clients.reader.waitForTransactionReceipt({ hash: txHash })
+  if (receipt.status !== "success") throw reverted(txHash)
+  return { txHash, blockNumber: Number(receipt.blockNumber), gasUsed: receipt.gasUsed, result: result as unknown }
 }
 
 /** Run a chain call; whatever it throws leaves as a ChainError (a contract's refusal, or the chain unavailable). */
@@ -98,25 +120,20 @@ export const guard = async <A>(f: () => Promise<A>): Promise<A> => {
 }
 
 export const chainClient = (connection: ChainConnection, contract: Address): ChainClient => {
-  const { wallet, reader, account } = clientsFor(connection)
+  const clients = clientsFor(connection)
+  const { reader } = clients
   return {
     chainId: connection.chainId,
     contract,
     lastSeq: () => guard(async () => Number(await reader.readContract({ address: contract, abi: eventAnchorAbi, functionName: "lastSeq" }))),
     anchor: (root, fromSeq, toSeq) =>
       guard(async () => {
-        // Simulate first: a refused anchor fails here with the contract's reason and costs nothing.
-        const { request, result } = await reader.simulateContract({
-          address: contract,
-          abi: eventAnchorAbi,
-          functionName: "anchor",
-          args: [root, BigInt(fromSeq), BigInt(toSeq)],
-          account
-        })
-        const txHash = await wallet.writeContract(request)
-        const receipt = await reader.waitForTransactionReceipt({ hash: txHash })
-        if (receipt.status !== "success") throw new AnchorRejected({ reason: `transaction ${txHash} reverted` })
-        return { txHash, blockNumber: Number(receipt.blockNumber), gasUsed: receipt.gasUsed, index: Number(result) }
+        const sent = await sendContractCall(
+          clients,
+          { address: contract, abi: eventAnchorAbi, functionName: "anchor", args: [root, BigInt(fromSeq), BigInt(toSeq)] },
+          (txHash) => new AnchorRejected({ reason: `transaction ${txHash} reverted` })
+        )
+        return { txHash: sent.txHash, blockNumber: sent.blockNumber, gasUsed: sent.gasUsed, index: Number(sent.result) }
       }),
     anchors: () =>
       guard(async () => {

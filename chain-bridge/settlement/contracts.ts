@@ -1,5 +1,5 @@
 import { parseSignature, type Address, type Hex } from "viem"
-import { ChainUnavailable, clientsFor, deployEventAnchor, guard, type ChainConnection } from "../ChainClient"
+import { ChainUnavailable, clientsFor, deployContract, deployEventAnchor, guard, sendContractCall, type ChainConnection } from "../ChainClient"
 import { modelRegistryAbi, modelRegistryBytecode } from "../contracts/ModelRegistry.artifact"
 import { neuraEscrowAbi, neuraEscrowBytecode } from "../contracts/NeuraEscrow.artifact"
 import { neuraTokenAbi, neuraTokenBytecode } from "../contracts/NeuraToken.artifact"
@@ -20,17 +20,11 @@ export interface SettlementContracts {
  * deploying key as the only anchorer, settler and mirror (the bridge's key).
  */
 export const deployNetworkContracts = async (connection: ChainConnection, genesis: { readonly holder: Address; readonly supply: bigint }): Promise<SettlementContracts> => {
-  const { wallet, reader, account } = clientsFor(connection)
-  const deploy = async (abi: readonly unknown[], bytecode: Hex, args: readonly unknown[]) => {
-    const hash = await wallet.deployContract({ abi: abi as never, bytecode, args: args as never, account, chain: wallet.chain })
-    const receipt = await reader.waitForTransactionReceipt({ hash })
-    if (!receipt.contractAddress) throw new ChainUnavailable({ reason: "deployment produced no contract" })
-    return { address: receipt.contractAddress, block: Number(receipt.blockNumber) }
-  }
+  const { account } = clientsFor(connection)
   const anchorContract = await deployEventAnchor(connection)
-  const token = await deploy(neuraTokenAbi, neuraTokenBytecode, [genesis.holder, genesis.supply])
-  const escrow = await deploy(neuraEscrowAbi, neuraEscrowBytecode, [token.address, account.address])
-  const registry = await deploy(modelRegistryAbi, modelRegistryBytecode, [account.address])
+  const token = await deployContract(connection, neuraTokenAbi, neuraTokenBytecode, [genesis.holder, genesis.supply])
+  const escrow = await deployContract(connection, neuraEscrowAbi, neuraEscrowBytecode, [token.address, account.address])
+  const registry = await deployContract(connection, modelRegistryAbi, modelRegistryBytecode, [account.address])
   return { anchorContract, token: token.address, escrow: escrow.address, registry: registry.address, deployedAtBlock: token.block }
 }
 
@@ -50,18 +44,12 @@ export interface OnChainDeposit {
  * settlements to check the bridge's claims.
  */
 export const escrowClient = (connection: ChainConnection, contracts: Pick<SettlementContracts, "token" | "escrow">) => {
-  const { wallet, reader, account } = clientsFor(connection)
-  const send = async (request: Parameters<typeof wallet.writeContract>[0]) => {
-    const txHash = await wallet.writeContract(request)
-    const receipt = await reader.waitForTransactionReceipt({ hash: txHash })
-    if (receipt.status !== "success") throw new ChainUnavailable({ reason: `transaction ${txHash} reverted` })
-    return { txHash, blockNumber: Number(receipt.blockNumber), gasUsed: receipt.gasUsed }
-  }
+  const clients = clientsFor(connection)
+  const { wallet, reader, account } = clients
   const write = (functionName: string, args: readonly unknown[], address: Address = contracts.escrow, abi: readonly unknown[] = neuraEscrowAbi) =>
     guard(async () => {
-      // Simulated first: a refused call fails with the contract's reason (a custom error) and costs nothing.
-      const { request } = await reader.simulateContract({ address, abi: abi as never, functionName: functionName as never, args: args as never, account })
-      return send(request as never)
+      const { txHash, blockNumber, gasUsed } = await sendContractCall(clients, { address, abi, functionName, args }, (tx) => new ChainUnavailable({ reason: `transaction ${tx} reverted` }))
+      return { txHash, blockNumber, gasUsed }
     })
   const read = <A>(functionName: string, args: readonly unknown[], address: Address = contracts.escrow, abi: readonly unknown[] = neuraEscrowAbi) =>
     guard(() => reader.readContract({ address, abi: abi as never, functionName: functionName as never, args: args as never }) as Promise<A>)
@@ -121,8 +109,7 @@ export const escrowClient = (connection: ChainConnection, contracts: Pick<Settle
       }),
     settle: (settlementId: Hex, root: Hex, total: bigint, burned: bigint, debits: ReadonlyArray<{ readonly account: string; readonly amount: bigint }>) =>
       write("settle", [settlementId, root, total, burned, debits.map((d) => accountIdOf(d.account)), debits.map((d) => d.amount)]),
-    claim: (settlementId: Hex, payee: Address, amount: bigint, proof: ReadonlyArray<Hex>) => write("claim", [settlementId, payee, amount, [...proof]]),
-    claimed: (settlementId: Hex, payee: Address) => read<boolean>("claimed", [settlementId, payee])
+    claim: (settlementId: Hex, payee: Address, amount: bigint, proof: ReadonlyArray<Hex>) => write("claim", [settlementId, payee, amount, [...proof]])
   }
 }
 export type EscrowClient = ReturnType<typeof escrowClient>

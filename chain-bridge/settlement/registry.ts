@@ -1,7 +1,7 @@
 import { keccak256, toBytes, zeroHash, type Address, type Hex } from "viem"
 import { canonicalJson } from "../../infra/canonicalJson"
 import type { RecordedEvent } from "../../domain/recordedEvent"
-import { ChainUnavailable, clientsFor, guard, type ChainConnection } from "../ChainClient"
+import { ChainUnavailable, clientsFor, guard, sendContractCall, type ChainConnection } from "../ChainClient"
 import { modelRegistryAbi } from "../contracts/ModelRegistry.artifact"
 
 /**
@@ -66,7 +66,8 @@ export const registryOps = (events: ReadonlyArray<RecordedEvent>): ReadonlyArray
 export const STATUS = ["none", "registered", "published", "delisted"] as const
 
 export const registryClient = (connection: ChainConnection, registry: Address) => {
-  const { wallet, reader, account } = clientsFor(connection)
+  const clients = clientsFor(connection)
+  const { reader } = clients
   const read = <A>(functionName: string, args: readonly unknown[] = []) =>
     guard(() => reader.readContract({ address: registry, abi: modelRegistryAbi, functionName: functionName as never, args: args as never }) as Promise<A>)
   return {
@@ -76,11 +77,12 @@ export const registryClient = (connection: ChainConnection, registry: Address) =
     /** Apply the ops of log positions [from, to]: one transaction (the contract refuses a range that does not follow its lastPosition). */
     mirror: (from: number, to: number, ops: ReadonlyArray<RegistryOp>) =>
       guard(async () => {
-        const { request } = await reader.simulateContract({ address: registry, abi: modelRegistryAbi, functionName: "mirror", args: [BigInt(from), BigInt(to), ops as never], account })
-        const txHash = await wallet.writeContract(request)
-        const receipt = await reader.waitForTransactionReceipt({ hash: txHash })
-        if (receipt.status !== "success") throw new ChainUnavailable({ reason: `mirror transaction ${txHash} reverted` })
-        return { txHash, gasUsed: receipt.gasUsed }
+        const { txHash, gasUsed } = await sendContractCall(
+          clients,
+          { address: registry, abi: modelRegistryAbi, functionName: "mirror", args: [BigInt(from), BigInt(to), ops] },
+          (tx) => new ChainUnavailable({ reason: `mirror transaction ${tx} reverted` })
+        )
+        return { txHash, gasUsed }
       }),
     /** Every model as the chain holds it, with its versions and forks (for comparisons and audits). */
     models: async () => {

@@ -44,7 +44,6 @@ const run = <A, E>(e: Effect.Effect<A, E>) => Effect.runPromise(e)
 export const startSettlementBridge = async (o: SettlementBridgeOptions) => {
   const log = o.log ?? (() => undefined)
   const pollMs = o.pollMs ?? 500
-  const gas = { settlements: [] as Array<{ settlement: string; claims: number; gasUsed: bigint }>, mirrors: [] as Array<{ ops: number; versions: number; gasUsed: bigint }> }
 
   // Deposits: offered until the log has them (the API refuses a repeat with DepositAlreadyRecorded, which the recorder swallows).
   // Logs are read from the block of the newest deposit already recorded (that block again: it may hold more).
@@ -107,7 +106,6 @@ export const startSettlementBridge = async (o: SettlementBridgeOptions) => {
       if (!onChain) {
         try {
           const receipt = await o.escrow.settle(tree.settlementId, tree.root, owed.total, owed.burned, owed.debits)
-          gas.settlements.push({ settlement: owed.settlement, claims: owed.claims.length, gasUsed: receipt.gasUsed })
           log(`settled ${owed.settlement}: ${owed.claims.length} claims, ${owed.total} claimable, ${owed.burned} burned, ${receipt.gasUsed} gas`)
         } catch (e) {
           if (!(e instanceof AnchorRejected)) throw e
@@ -159,7 +157,6 @@ export const startSettlementBridge = async (o: SettlementBridgeOptions) => {
       modelEventsWaiting = true
       const receipt = await o.registry.mirror(from, to, ops)
       modelEventsWaiting = highest > to && modelEventsWaiting
-      gas.mirrors.push({ ops: ops.length, versions: ops.filter((x) => x.kind === 1).length, gasUsed: receipt.gasUsed })
       mirroredThrough = to
       log(`mirrored ${ops.length} model facts of [${from}..${to}], ${receipt.gasUsed} gas`)
     } catch (e) {
@@ -196,13 +193,6 @@ export const startSettlementBridge = async (o: SettlementBridgeOptions) => {
   const timer = setInterval(tick, pollMs)
   tick()
   return {
-    gas,
-    /** Run one step now and wait for it (tests). */
-    async step() {
-      await busy
-      tick()
-      await busy
-    },
     get mirroredThrough() {
       return mirroredThrough
     },
@@ -213,4 +203,3 @@ export const startSettlementBridge = async (o: SettlementBridgeOptions) => {
     }
   }
 }
-export type SettlementBridge = Awaited<ReturnType<typeof startSettlementBridge>>

@@ -20,7 +20,6 @@ export const devTreasury = (connection: ChainConnection, contracts: Pick<Settlem
     return next
   }
   return {
-    address: account.address,
     escrow,
     /** Gas money and Neura for an address. */
     fund: (to: Address, neura: bigint, ether = "1") =>
@@ -37,4 +36,3 @@ export const devTreasury = (connection: ChainConnection, contracts: Pick<Settlem
   }
 }
 export type DevTreasury = ReturnType<typeof devTreasury>
-
