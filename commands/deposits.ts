@@ -1,3 +1,6 @@
+import type { Hex } from "viem"
+import type { EscrowClient } from "../chain-bridge/settlement/contracts"
+import type { DevTreasury } from "../chain-bridge/settlement/treasury"
 import type { NeuraClient } from "./client"
 
 /**
@@ -20,3 +23,17 @@ export const settlementInfo = (client: NeuraClient) =>
   client.get("/settlement") as Promise<
     { mode: "chain"; chainId: number; token: `0x${string}`; escrow: `0x${string}`; registry: `0x${string}`; anchorContract: `0x${string}`; deployedAtBlock: number } | { mode: "declared"; detail: string }
   >
+
+/** The treasury deposits into an account on someone's behalf (stake accounts take anyone's deposit) and waits for the log to record it. */
+export const sponsorDeposit = async (client: NeuraClient, treasury: Pick<DevTreasury, "sponsor">, account: string, amount: bigint) => {
+  const before = BigInt(((await client.get(`/escrow/${account}`)) as { deposited: string }).deposited)
+  await treasury.sponsor(account, amount)
+  await depositRecorded(client, account, before + amount)
+}
+
+/** A key (any key is a chain account) gets gas and the Neura from the treasury, deposits them with a permit, and waits for the log. */
+export const fundAndDeposit = async (client: NeuraClient, treasury: Pick<DevTreasury, "fund">, depositor: Pick<EscrowClient, "address" | "depositWithPermit">, account: string, amount: bigint) => {
+  await treasury.fund(depositor.address as Hex, amount)
+  await depositor.depositWithPermit(account, amount)
+  await depositRecorded(client, account, amount)
+}

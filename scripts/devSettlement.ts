@@ -5,7 +5,7 @@ import { registryClient } from "../chain-bridge/settlement/registry"
 import { startSettlementBridge } from "../chain-bridge/settlement/settlementBridge"
 import type { DevTreasury } from "../chain-bridge/settlement/treasury"
 import { httpTransport, NeuraClient } from "../commands/client"
-import { depositRecorded } from "../commands/deposits"
+import { fundAndDeposit, sponsorDeposit } from "../commands/deposits"
 import { devKey, SAMPLE_STAKE } from "../commands/samples"
 import { apiSettlementRecorder } from "../commands/settlementRecorder"
 import type { EventStore } from "../domain/ports"
@@ -35,19 +35,13 @@ export const startDevSettlement = async (o: {
     log: o.log
   })
   const api = new NeuraClient(httpTransport(o.apiUrl), devKey("dev"))
-  /** The treasury deposits a node's stake on its behalf (stake accounts take anyone's deposit) and waits for the log to record it. */
-  const sponsorStake = async (nodeId: string, amount: bigint) => {
-    const before = BigInt(((await api.get(`/escrow/stake:${nodeId}`)) as { deposited: string }).deposited)
-    await treasury.sponsor(`stake:${nodeId}`, amount)
-    await depositRecorded(api, `stake:${nodeId}`, before + amount)
-  }
+  /** The treasury deposits a node's stake on its behalf and waits for the log to record it. */
+  const sponsorStake = (nodeId: string, amount: bigint) => sponsorDeposit(api, treasury, `stake:${nodeId}`, amount)
   const backing = {
     task: async (taskId: string, budget: bigint) => {
       // The owner is an Ethereum account like any key: the faucet gives it gas and Neura, it deposits with a permit.
-      const owner = devKey("owner")
-      await treasury.fund(owner.address as Hex, budget)
-      await escrowClient({ ...chainConnection, privateKey: bytesToHex(owner.secretKey) }, contracts).depositWithPermit(`task:${taskId}`, budget)
-      await depositRecorded(api, `task:${taskId}`, budget)
+      const owner = escrowClient({ ...chainConnection, privateKey: bytesToHex(devKey("owner").secretKey) }, contracts)
+      await fundAndDeposit(api, treasury, owner, `task:${taskId}`, budget)
     },
     stakes: async (nodes: ReadonlyArray<NodeSpec>) => {
       for (const n of nodes) await sponsorStake(n.nodeId, SAMPLE_STAKE)

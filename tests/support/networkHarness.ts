@@ -11,7 +11,8 @@ import { objectStoreWeights } from "../../infra/weights/WeightsStore"
 import { createDigitsTask, createWorkloadTask, optIn, type WorkloadTaskOptions } from "../../nodes/workloadTask"
 import { shardLibrary } from "../../nodes/infra/dataLibrary"
 import { devKey, SAMPLE_STAKE } from "../../commands/samples"
-import { depositRecorded, type SettlementTestChain } from "./settlementChain"
+import { fundAndDeposit, sponsorDeposit } from "../../commands/deposits"
+import type { SettlementTestChain } from "./settlementChain"
 import { defaultProtocol, type ProtocolParams } from "../../domain/protocol"
 import { apiHarness } from "./apiHarness"
 import { uniqueSuffix } from "./jetStreamFixture"
@@ -62,18 +63,11 @@ export const networkHarness = async (
   /** On chain: the owner deposits the budget (permit + deposit), the treasury each node's stake for the task; the bridge records them. */
   const backTask = async (taskId: string, budget: bigint) => {
     if (!chain) return
-    await chain.fund(api.keys.owner.address as `0x${string}`, budget)
-    await chain.as(api.keys.owner).depositWithPermit(`task:${taskId}`, budget)
-    await depositRecorded(api.client, `task:${taskId}`, budget)
+    await fundAndDeposit(api.client, chain.dev, chain.as(api.keys.owner), `task:${taskId}`, budget)
   }
   const backStakes = async () => {
     if (!chain) return
-    for (const n of specs) {
-      const before = BigInt((await api.client.get(`/escrow/stake:${n.nodeId}`)).deposited)
-      await chain.treasury.approve(SAMPLE_STAKE)
-      await chain.treasury.deposit(`stake:${n.nodeId}`, SAMPLE_STAKE)
-      await depositRecorded(api.client, `stake:${n.nodeId}`, before + SAMPLE_STAKE)
-    }
+    for (const n of specs) await sponsorDeposit(api.client, chain.dev, `stake:${n.nodeId}`, SAMPLE_STAKE)
   }
   const network = await startLocalNetwork({
     nc,

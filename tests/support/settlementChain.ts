@@ -1,10 +1,10 @@
-import { bytesToHex, parseEther, type Address, type Hex } from "viem"
+import { bytesToHex, type Address, type Hex } from "viem"
 import { privateKeyToAccount } from "viem/accounts"
-import { clientsFor } from "../../chain-bridge/ChainClient"
 import { DEV_PRIVATE_KEYS, startLocalChain } from "../../chain-bridge/localChain"
 import { deployNetworkContracts, escrowClient, type SettlementContracts } from "../../chain-bridge/settlement/contracts"
 import { registryClient } from "../../chain-bridge/settlement/registry"
 import { startSettlementBridge } from "../../chain-bridge/settlement/settlementBridge"
+import { devTreasury } from "../../chain-bridge/settlement/treasury"
 import type { NeuraClient } from "../../commands/client"
 import { apiSettlementRecorder } from "../../commands/settlementRecorder"
 import type { SettlementChain } from "../../commands/escrowFacts"
@@ -24,6 +24,7 @@ export const settlementChain = async () => {
   const bridgeChainKey = DEV_PRIVATE_KEYS[1]
   const contracts: SettlementContracts = await deployNetworkContracts(connection(bridgeChainKey), { holder: genesis.address, supply: 10n ** 30n })
   const treasury = escrowClient(connection(DEV_PRIVATE_KEYS[0]), contracts)
+  const dev = devTreasury(connection(DEV_PRIVATE_KEYS[0]), contracts)
   const api: SettlementChain = { chainId: chain.chainId, contracts, escrow: escrowClient(connection(bridgeChainKey), contracts) }
   /** The escrow as one of the network's keys sees it (a node or user key is an Ethereum account too). */
   const as = (key: KeyPair) => escrowClient(connection(bytesToHex(key.secretKey)), contracts)
@@ -34,12 +35,10 @@ export const settlementChain = async () => {
     treasury,
     as,
     registry: registryClient(connection(bridgeChainKey), contracts.registry),
+    /** The genesis holder as the dev stack's treasury: it funds keys and sponsors deposits. */
+    dev,
     /** Give an address Neura (from genesis) and gas money. */
-    fund: async (to: Address, neura: bigint) => {
-      const { wallet } = clientsFor(connection(DEV_PRIVATE_KEYS[0]))
-      await wallet.sendTransaction({ to, value: parseEther("10"), account: genesis, chain: wallet.chain })
-      if (neura > 0n) await treasury.transfer(to, neura)
-    },
+    fund: (to: Address, neura: bigint) => dev.fund(to, neura, "10"),
     startBridge: (store: EventStore["Service"], bridgeClient: NeuraClient, log: (line: string) => void = () => undefined) =>
       startSettlementBridge({
         store,
