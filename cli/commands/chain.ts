@@ -25,6 +25,13 @@ const amountOf = (text: string | undefined, what: string) => {
 /** The signer's key as a chain account (a node or user key is an Ethereum account). */
 const signerSecret = (ctx: Ctx) => bytesToHex(ctx.signer().key.secretKey)
 
+/** The signer deposits into an escrow account with a permit (one transaction) and waits until the log records `recorded` there. */
+export const depositFromSigner = async (ctx: Ctx, values: Readonly<Record<string, string | boolean | undefined>>, account: string, amount: bigint, recorded = amount) => {
+  const chain = await chainOf(ctx, values)
+  const tx = await escrowClient(chain.connection(signerSecret(ctx)), chain.info).depositWithPermit(account, amount)
+  return { txHash: tx.txHash, deposited: (await depositRecorded(ctx.reader, account, recorded)).deposited }
+}
+
 /**
  * On-chain settlement from the command line (docs/settlement.md): deposit a
  * budget or stake with a permit, claim what a settlement owes you, read an
@@ -41,11 +48,8 @@ export const chainCommands: ReadonlyArray<CliCommand> = [
     run: async (ctx, [account, amountText], values) => {
       if (!account) throw new UsageError("deposit needs <account> (task:<taskId> or stake:<nodeId>) and <amount>")
       const amount = amountOf(amountText, "<amount>")
-      const chain = await chainOf(ctx, values)
-      const escrow = escrowClient(chain.connection(signerSecret(ctx)), chain.info)
-      const tx = await escrow.depositWithPermit(account, amount)
-      const recorded = await depositRecorded(ctx.reader, account, amount)
-      ctx.print(`deposited ${amount} into ${account} (tx ${tx.txHash}); the log records ${recorded.deposited} deposited there`, { account, amount: amount.toString(), txHash: tx.txHash, deposited: recorded.deposited })
+      const { txHash, deposited } = await depositFromSigner(ctx, values, account, amount)
+      ctx.print(`deposited ${amount} into ${account} (tx ${txHash}); the log records ${deposited} deposited there`, { account, amount: amount.toString(), txHash, deposited })
       return 0
     }
   },

@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs"
-import { bytesToHex } from "viem"
-import { escrowClient } from "../../chain-bridge/settlement/contracts"
-import { depositRecorded, settlementInfo } from "../../commands/deposits"
+import { settlementInfo } from "../../commands/deposits"
+import { depositFromSigner } from "./chain"
 import { UsageError, jsonText, printDoc, printList, type CliCommand } from "../cli"
 import { resumableEvents } from "../sse"
 import { emptyView, evolveView, lines, watchDone } from "../taskProgress"
@@ -18,15 +17,12 @@ export const taskCommands: ReadonlyArray<CliCommand> = [
       const spec = JSON.parse(readFileSync(file, "utf8")) as { taskId?: string; budget?: string }
       const signer = ctx.signer()
       // With on-chain settlement the budget must be deposited first: the signer deposits what is missing (permit + deposit).
-      const info = await settlementInfo(ctx.reader)
-      if (info.mode === "chain" && spec.taskId && spec.budget && !values["no-deposit"]) {
+      if ((await settlementInfo(ctx.reader)).mode === "chain" && spec.taskId && spec.budget && !values["no-deposit"]) {
         const account = `task:${spec.taskId}`
         const missing = BigInt(spec.budget) - BigInt((await ctx.reader.get(`/escrow/${account}`)).deposited)
         if (missing > 0n) {
-          const rpc = process.env.CHAIN_RPC_URL ?? ctx.deployment().chain.rpc
-          const tx = await escrowClient({ chainId: info.chainId, rpc, privateKey: bytesToHex(signer.key.secretKey) }, info).depositWithPermit(account, missing)
-          await depositRecorded(ctx.reader, account, BigInt(spec.budget))
-          if (!ctx.json) console.log(`deposited ${missing} Neura into ${account} (tx ${tx.txHash})`)
+          const { txHash } = await depositFromSigner(ctx, values, account, missing, BigInt(spec.budget))
+          if (!ctx.json) console.log(`deposited ${missing} Neura into ${account} (tx ${txHash})`)
         }
       }
       const out = await signer.command("CreateTask", spec)
