@@ -7,6 +7,7 @@ import type { OnChainDepositFacts, OnChainSettlementFacts, OwedFacts } from "../
 import { escrowStream, type EscrowAccount, type EscrowEvent } from "../domain/escrow/events"
 import { owedBy, sourceStreamOf } from "../domain/escrow/settlement"
 import type { Hash32 } from "../domain/primitives"
+import { chainCall } from "./anchorFacts"
 import { history } from "./facts"
 
 /**
@@ -20,9 +21,6 @@ export interface SettlementChain {
   readonly contracts: SettlementContracts
   readonly escrow: Pick<EscrowClient, "depositAt" | "settlementOf">
 }
-
-const chainCall = <A>(f: () => Promise<A>) =>
-  Effect.tryPromise({ try: f, catch: (e) => (e instanceof ChainUnavailable ? e : new ChainUnavailable({ reason: e instanceof Error ? e.message : String(e) })) })
 
 const sameContract = (chain: SettlementChain | undefined, chainId: number, contract: string) =>
   chain && chain.chainId === chainId && chain.contracts.escrow.toLowerCase() === contract.toLowerCase()
