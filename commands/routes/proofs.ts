@@ -16,38 +16,49 @@ export class EventNotFound extends Schema.TaggedError<EventNotFound>()("EventNot
 
 const encode = Schema.encodeSync(RecordedEvent)
 
-/** The inclusion proof of the event at (position, indexInCommit) in the latest anchored batch covering it. */
-export const proveEvent = (position: number, index: number) =>
+/**
+ * Inclusion proofs of events, each in the latest anchored batch covering it
+ * (a reset chain re-anchors ranges). The anchors are read once, and each
+ * batch's events and tree once, however many of the events fall in it.
+ */
+export const proveEvents = (wanted: ReadonlyArray<{ readonly globalPosition: number; readonly indexInCommit: number }>) =>
   Effect.gen(function* () {
     const store = yield* EventStore
-    const anchors = yield* Stream.runCollect(store.readAll({ aggregate: "anchor" }))
-    // The latest record covering the position (a reset chain re-anchors ranges).
-    const batch = anchors
-      .map((e) => e.data)
-      .findLast((d) => d._tag === "BatchAnchored" && d.fromPosition <= position && position <= d.toPosition)
-    if (!batch || batch._tag !== "BatchAnchored") return yield* Effect.fail(new NotAnchoredYet({ globalPosition: position }))
-    const events = yield* Stream.runCollect(store.readAll({ fromPosition: batch.fromPosition }).pipe(Stream.takeWhile((e) => e.globalPosition <= batch.toPosition)))
-    const leafIndex = events.findIndex((e) => e.globalPosition === position && e.indexInCommit === index)
-    if (leafIndex < 0) return yield* Effect.fail(new EventNotFound({ globalPosition: position, indexInCommit: index }))
-    const layers = buildTree(events.map((e) => leafOf(e.globalPosition, e.hash as Hex)))
-    const event = events[leafIndex]!
-    return {
-      event: encode(event),
-      eventHash: event.hash,
-      leaf: layers[0]![leafIndex]!,
-      proof: proofFor(layers, leafIndex),
-      root: rootOf(layers),
-      leafEncoding: "keccak256(keccak256(abi.encode(uint64 globalPosition, bytes32 eventHash)))",
-      anchor: {
-        chainId: batch.chainId,
-        contract: batch.contract,
-        index: batch.index,
-        fromPosition: batch.fromPosition,
-        toPosition: batch.toPosition,
-        txHash: batch.txHash,
-        blockNumber: batch.blockNumber
+    const anchors = (yield* Stream.runCollect(store.readAll({ aggregate: "anchor" }))).map((e) => e.data)
+    const trees = new Map<object, { readonly events: ReadonlyArray<RecordedEvent>; readonly layers: ReturnType<typeof buildTree> }>()
+    const proofs = []
+    for (const { globalPosition: position, indexInCommit: index } of wanted) {
+      const batch = anchors.findLast((d) => d._tag === "BatchAnchored" && d.fromPosition <= position && position <= d.toPosition)
+      if (!batch || batch._tag !== "BatchAnchored") return yield* Effect.fail(new NotAnchoredYet({ globalPosition: position }))
+      let tree = trees.get(batch)
+      if (!tree) {
+        const events = [...(yield* Stream.runCollect(store.readAll({ fromPosition: batch.fromPosition }).pipe(Stream.takeWhile((e) => e.globalPosition <= batch.toPosition))))]
+        tree = { events, layers: buildTree(events.map((e) => leafOf(e.globalPosition, e.hash as Hex))) }
+        trees.set(batch, tree)
       }
+      const { events, layers } = tree
+      const leafIndex = events.findIndex((e) => e.globalPosition === position && e.indexInCommit === index)
+      if (leafIndex < 0) return yield* Effect.fail(new EventNotFound({ globalPosition: position, indexInCommit: index }))
+      const event = events[leafIndex]!
+      proofs.push({
+        event: encode(event),
+        eventHash: event.hash,
+        leaf: layers[0]![leafIndex]!,
+        proof: proofFor(layers, leafIndex),
+        root: rootOf(layers),
+        leafEncoding: "keccak256(keccak256(abi.encode(uint64 globalPosition, bytes32 eventHash)))",
+        anchor: {
+          chainId: batch.chainId,
+          contract: batch.contract,
+          index: batch.index,
+          fromPosition: batch.fromPosition,
+          toPosition: batch.toPosition,
+          txHash: batch.txHash,
+          blockNumber: batch.blockNumber
+        }
+      })
     }
+    return proofs
   })
 
 /** A derived result id is `<task>-r<round>-s<slot>-<node>`: its task's stream holds the result's events. */
@@ -78,7 +89,7 @@ export const proofRoutes: FastifyPluginAsync<{ runtime: ApiRuntime }> = async (a
     const index = request.query.index === undefined ? 0 : Number(request.query.index)
     if (!Number.isSafeInteger(position) || position < 1) throw new InvalidRequest({ detail: "position must be an integer >= 1" })
     if (!Number.isSafeInteger(index) || index < 0) throw new InvalidRequest({ detail: "index must be an integer >= 0" })
-    return runForRequest(runtime, proveEvent(position, index))
+    return runForRequest(runtime, Effect.map(proveEvents([{ globalPosition: position, indexInCommit: index }]), ([proof]) => proof!))
   })
   /**
    * The Parameter Tracker's proof of one result: every event of it (the
@@ -93,7 +104,7 @@ export const proofRoutes: FastifyPluginAsync<{ runtime: ApiRuntime }> = async (a
       runtime,
       Effect.gen(function* () {
         const { taskId, events } = yield* resultEvents(request.params.resultId)
-        const proven = yield* Effect.forEach(events, (e) => proveEvent(e.globalPosition, e.indexInCommit))
+        const proven = yield* proveEvents(events)
         const submitted = events.find((e) => e.data._tag === "ResultSubmitted")?.data as { nodeId: string; proof: { metrics: unknown } } | undefined
         const verdict = events.find((e) => e.data._tag === "ResultVerified" || e.data._tag === "ResultRejected")?.data as { _tag: string; consensusMetrics?: unknown } | undefined
         return {
