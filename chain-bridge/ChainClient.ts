@@ -45,6 +45,9 @@ export interface ChainClient {
   readonly verify: (index: number, proof: ReadonlyArray<Hex>, leaf: Hex) => Promise<boolean>
 }
 
+/** A key for connections that only read (viem's clients want one; it signs nothing). */
+export const READ_ONLY_KEY = `0x${"01".repeat(32)}` as Hex
+
 export interface ChainConnection {
   readonly chainId: number
   /** An RPC URL, or an in-process EIP-1193 request function (tests, dev). */

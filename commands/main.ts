@@ -6,7 +6,7 @@ import { build } from "./app"
 import { objectStoreWeights } from "../infra/weights/WeightsStore"
 import { DATASETS_BUCKET } from "../infra/nats/provision"
 import { natsOptionsFromEnv } from "../infra/nats/NatsClient"
-import { chainClient } from "../chain-bridge/ChainClient"
+import { chainClient, READ_ONLY_KEY } from "../chain-bridge/ChainClient"
 import { escrowClient } from "../chain-bridge/settlement/contracts"
 import { orExit, readConfig } from "../infra/config"
 import { apiSettings } from "./settings"
@@ -18,13 +18,11 @@ const runtime = ManagedRuntime.make(EventStoreFromEnv("api"))
 // The object stores: content-addressed weights (the API is their only writer) and the
 // read-model checkpoints in `snapshots` (SNAPSHOTS=off rebuilds at every start).
 const objectsNats = await connect(natsOptionsFromEnv("neuralink-api-objects"))
-// The EventAnchor contract the bridge's RecordAnchor commands are checked against (read-only: the key signs nothing).
-const anchorChains =
-  config.CHAIN_RPC_URL && config.ANCHOR_CONTRACT
-    ? [chainClient({ chainId: config.CHAIN_ID, rpc: config.CHAIN_RPC_URL, privateKey: `0x${"01".repeat(32)}` }, config.ANCHOR_CONTRACT)]
-    : []
+// The chain the bridge's commands are checked against: read only (the key signs nothing).
+const readOnly = config.CHAIN_RPC_URL ? { chainId: config.CHAIN_ID, rpc: config.CHAIN_RPC_URL, privateKey: READ_ONLY_KEY } : undefined
+// The EventAnchor contract RecordAnchor is checked against.
+const anchorChains = readOnly && config.ANCHOR_CONTRACT ? [chainClient(readOnly, config.ANCHOR_CONTRACT)] : []
 // On-chain settlement (optional): deposits and settlements are checked against NeuraEscrow.
-const readOnly = config.CHAIN_RPC_URL ? { chainId: config.CHAIN_ID, rpc: config.CHAIN_RPC_URL, privateKey: `0x${"01".repeat(32)}` as const } : undefined
 const settlement =
   readOnly && config.ESCROW_CONTRACT && config.TOKEN_CONTRACT && config.REGISTRY_CONTRACT && config.ANCHOR_CONTRACT
     ? (() => {

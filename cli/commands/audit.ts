@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs"
 import { Layer, ManagedRuntime, Schema } from "effect"
-import type { Address, Hex } from "viem"
-import { chainClient } from "../../chain-bridge/ChainClient"
+import type { Address } from "viem"
+import { chainClient, READ_ONLY_KEY } from "../../chain-bridge/ChainClient"
 import { auditAnchors } from "../../chain-bridge/verifyAnchors"
 import { EventStore } from "../../domain/ports"
 import { RecordedEvent, type EncodedRecordedEvent } from "../../domain/recordedEvent"
@@ -69,8 +69,7 @@ export const auditCommands: ReadonlyArray<CliCommand> = [
       const contract = ((values.contract as string | undefined) ?? process.env.ANCHOR_CONTRACT ?? record!.chain.anchorContract) as Address
       const chainId = Number(values["chain-id"] ?? process.env.CHAIN_ID ?? record?.chain.chainId ?? 31337)
       const { events, foreign } = await readLog(ctx)
-      // Reads only; the client wants a key, so a throwaway one.
-      const chain = chainClient({ chainId, rpc, privateKey: `0x${"01".repeat(32)}` as Hex }, contract)
+      const chain = chainClient({ chainId, rpc, privateKey: READ_ONLY_KEY }, contract)
       const report = auditAnchors(events, await chain.anchors(), foreign.map((f) => f.globalPosition))
       ctx.print(JSON.stringify({ events: events.length, ...report }, null, 2), { events: events.length, ...report })
       return report.ok ? 0 : 1

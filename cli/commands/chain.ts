@@ -1,5 +1,5 @@
 import { bytesToHex, formatEther, type Address, type Hex } from "viem"
-import { chainClient } from "../../chain-bridge/ChainClient"
+import { chainClient, READ_ONLY_KEY } from "../../chain-bridge/ChainClient"
 import { escrowClient } from "../../chain-bridge/settlement/contracts"
 import { devTreasury } from "../../chain-bridge/settlement/treasury"
 import { checkProvenEvents, type ProvenEvent } from "../../chain-bridge/verifyResult"
@@ -80,7 +80,7 @@ export const chainCommands: ReadonlyArray<CliCommand> = [
       if (!account) throw new UsageError("escrow needs <account>")
       const answer = await ctx.reader.get(`/escrow/${account}`)
       const chain = await chainOf(ctx, values).catch(() => undefined)
-      const onChain = chain ? (await escrowClient(chain.connection(`0x${"01".repeat(32)}`), chain.info).accountBalance(account)).toString() : undefined
+      const onChain = chain ? (await escrowClient(chain.connection(READ_ONLY_KEY), chain.info).accountBalance(account)).toString() : undefined
       ctx.print(
         [`${account}: ${answer.deposited} deposited, ${answer.settled} settled${onChain === undefined ? "" : `, ${onChain} held on chain`}`, ...answer.events.map((e: any) => `  ${e._tag} ${e.amount ?? e.total} ${e.settlement ?? e.depositor ?? ""} tx ${e.txHash}`)].join("\n"),
         { ...answer, onChain }
@@ -100,8 +100,7 @@ export const chainCommands: ReadonlyArray<CliCommand> = [
       const first = answer.events[0]!
       const rpc = (values.rpc as string | undefined) ?? process.env.CHAIN_RPC_URL ?? ctx.deployment().chain.rpc
       const contract = ((values.contract as string | undefined) ?? first.anchor.contract) as Address
-      // Reads only; the client wants a key, so a throwaway one.
-      const anchors = await chainClient({ chainId: first.anchor.chainId, rpc, privateKey: `0x${"01".repeat(32)}` }, contract).anchors()
+      const anchors = await chainClient({ chainId: first.anchor.chainId, rpc, privateKey: READ_ONLY_KEY }, contract).anchors()
       const checks = checkProvenEvents(answer.events, (index) => anchors.find((a) => a.index === index)?.root)
       const ok = checks.every((c) => c.problems.length === 0)
       ctx.print(
