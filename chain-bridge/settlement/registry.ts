@@ -32,6 +32,9 @@ export const metricsDigest = (metrics: unknown): Hex => (metrics === undefined ?
 
 const ZERO = "0x0000000000000000000000000000000000000000" as Address
 
+/** The event types that become registry operations (every other event gives none). */
+export const REGISTRY_EVENTS: ReadonlySet<string> = new Set(["ModelRegistered", "ModelVersionCreated", "ModelPublished", "ModelDelisted"])
+
 /** The registry operations of a run of recorded events, in log order (events of other kinds give none). */
 export const registryOps = (events: ReadonlyArray<RecordedEvent>): ReadonlyArray<RegistryOp> =>
   events.flatMap((e): ReadonlyArray<RegistryOp> => {

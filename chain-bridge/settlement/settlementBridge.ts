@@ -8,7 +8,7 @@ import { AnchorRejected } from "../ChainClient"
 import { describeGaps } from "../bridge"
 import { settlementTree } from "./claimsTree"
 import type { EscrowClient, OnChainDeposit } from "./contracts"
-import { registryOps, type RegistryClient } from "./registry"
+import { REGISTRY_EVENTS, registryOps, type RegistryClient } from "./registry"
 
 /**
  * The settlement half of the chain bridge. Three duties, each restart-safe
@@ -172,7 +172,7 @@ export const startSettlementBridge = async (o: SettlementBridgeOptions) => {
       Effect.sync(() => {
         highest = Math.max(highest, e.globalPosition)
         consider(e)
-        if (e.globalPosition > mirroredThrough && registryOps([e]).length > 0 && !modelEventsWaiting) {
+        if (e.globalPosition > mirroredThrough && REGISTRY_EVENTS.has(e.data._tag) && !modelEventsWaiting) {
           modelEventsWaiting = true
           waitingSince = Date.now()
         }
