@@ -21,6 +21,16 @@ export class AnchorRejected extends Schema.TaggedError<AnchorRejected>()("Anchor
 export class ChainUnavailable extends Schema.TaggedError<ChainUnavailable>()("ChainUnavailable", { reason: Schema.String }) {}
 export type ChainError = AnchorRejected | ChainUnavailable
 
+/** What went wrong, in words: a chain error says it in its reason (its message is empty), any other error in its message. */
+export const describeError = (e: unknown): string =>
+  e instanceof AnchorRejected
+    ? `the contract refused it: ${e.reason}`
+    : e instanceof ChainUnavailable
+      ? `the chain did not answer: ${e.reason}`
+      : e instanceof Error
+        ? e.message
+        : String(e)
+
 export interface OnChainAnchor {
   readonly index: number
   readonly root: Hex
@@ -82,10 +92,26 @@ export const asChainError = (e: unknown): ChainError => {
   return new ChainUnavailable({ reason: e instanceof Error ? e.message : String(e) })
 }
 
+const submitting = new Map<string, Promise<unknown>>()
+/**
+ * Transactions from one account leave this process one at a time: each is
+ * submitted (and so takes its nonce) only after the one before it was. Two
+ * senders sharing a key (the anchoring and the settlement bridge share the
+ * bridge's) would otherwise both take the same nonce, and one would fail.
+ * Only the submission waits its turn, not the receipt.
+ */
+export const submitInTurn = <A>(clients: ReturnType<typeof clientsFor>, submit: () => Promise<A>): Promise<A> => {
+  const key = `${clients.wallet.chain.id}:${clients.account.address}`
+  const turn = (submitting.get(key) ?? Promise.resolve()).then(submit, submit)
+  submitting.set(key, turn.catch(() => undefined))
+  return turn
+}
+
 /** Deploy a contract from the connection's key and wait for it: its address and block. */
 export const deployContract = async (connection: ChainConnection, abi: readonly unknown[], bytecode: Hex, args: readonly unknown[] = []) => {
-  const { wallet, reader, account } = clientsFor(connection)
-  const hash = await wallet.deployContract({ abi: abi as never, bytecode, args: args as never, account, chain: wallet.chain })
+  const clients = clientsFor(connection)
+  const { wallet, reader, account } = clients
+  const hash = await submitInTurn(clients, () => wallet.deployContract({ abi: abi as never, bytecode, args: args as never, account, chain: wallet.chain }))
   const receipt = await reader.waitForTransactionReceipt({ hash })
   if (!receipt.contractAddress) throw new ChainUnavailable({ reason: "deployment produced no contract" })
   return { address: receipt.contractAddress, block: Number(receipt.blockNumber) }
@@ -107,7 +133,7 @@ export const sendContractCall = async (
   reverted: (txHash: Hex) => ChainError
 ) => {
   const { request, result } = await clients.reader.simulateContract({ ...call, account: clients.account } as never)
-  const txHash = await clients.wallet.writeContract(request as never)
+  const txHash = await submitInTurn(clients, () => clients.wallet.writeContract(request as never))
   const receipt = await clients.reader.waitForTransactionReceipt({ hash: txHash })
   if (receipt.status !== "success") throw reverted(txHash)
   return { txHash, blockNumber: Number(receipt.blockNumber), gasUsed: receipt.gasUsed, result: result as unknown }

@@ -6,7 +6,7 @@ import type { EventStore } from "../domain/ports"
 import type { Hash32 } from "../domain/primitives"
 import type { RecordedEvent } from "../domain/recordedEvent"
 import { rootOfEvents } from "./anchor"
-import { AnchorRejected, type ChainClient, type OnChainAnchor } from "./ChainClient"
+import { AnchorRejected, describeError, type ChainClient, type OnChainAnchor } from "./ChainClient"
 
 /**
  * The chain bridge: follows the log and anchors it in contiguous batches
@@ -159,7 +159,7 @@ export const startBridge = async (options: BridgeOptions) => {
     if (flushing) return
     if (!force && seen < batchSize) return
     flushing = flush()
-      .catch((e) => log(`anchoring failed, will retry: ${e instanceof Error ? e.message : String(e)}`))
+      .catch((e) => log(`anchoring failed, will retry: ${describeError(e)}`))
       .finally(() => {
         flushing = undefined
         lastFlush = Date.now()

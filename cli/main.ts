@@ -1,3 +1,4 @@
+import { AnchorRejected, ChainUnavailable, describeError } from "../chain-bridge/ChainClient"
 import { ApiError } from "../commands/client"
 import { KeystoreInvalid, WrongPassword } from "../infra/identity/keystore"
 import { commandHelp, contextOf, jsonText, overallHelp, parseCommand, UsageError, type CliCommand } from "./cli"
@@ -56,11 +57,9 @@ try {
     process.exitCode = 1
   } else {
     const cause = e instanceof Error && e.cause instanceof Error ? ` (${e.cause.message})` : ""
-    // A contract's refusal (AnchorRejected, ChainUnavailable) carries its reason, e.g. AlreadyClaimed(…).
-    const tag = typeof e === "object" && e !== null ? (e as { _tag?: string })._tag : undefined
-    const said = tag === "AnchorRejected" ? "the contract refused it" : tag === "ChainUnavailable" ? "the chain did not answer" : (tag ?? "refused")
-    const reason = typeof e === "object" && e !== null && "reason" in e ? `${said}: ${String((e as { reason: unknown }).reason)}` : undefined
-    console.error(`neura ${command.name}: ${reason ?? `${e instanceof Error ? e.message : String(e)}${cause} — is the API at ${ctx.api}?`}`)
+    // A contract's refusal carries its reason, e.g. AlreadyClaimed(…).
+    const chainError = e instanceof AnchorRejected || e instanceof ChainUnavailable
+    console.error(`neura ${command.name}: ${chainError ? describeError(e) : `${e instanceof Error ? e.message : String(e)}${cause} — is the API at ${ctx.api}?`}`)
     process.exitCode = 1
   }
 }

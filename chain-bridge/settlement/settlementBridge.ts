@@ -4,7 +4,7 @@ import type { EventStore } from "../../domain/ports"
 import type { RecordedEvent } from "../../domain/recordedEvent"
 import { owedBy, scoringSettlementName, sourceStreamOf, taskSettlementName, withdrawalSettlementName } from "../../domain/escrow/settlement"
 import { readWholeLog } from "../../infra/eventStore/wholeLog"
-import { AnchorRejected } from "../ChainClient"
+import { AnchorRejected, describeError } from "../ChainClient"
 import { describeGaps } from "../bridge"
 import { settlementTree } from "./claimsTree"
 import type { EscrowClient, OnChainDeposit } from "./contracts"
@@ -187,7 +187,7 @@ export const startSettlementBridge = async (o: SettlementBridgeOptions) => {
       await settlePending()
       await mirror()
     })()
-      .catch((e: unknown) => log(`settlement bridge step failed, will retry: ${e instanceof Error ? e.message : String(e)}`))
+      .catch((e: unknown) => log(`settlement bridge step failed, will retry: ${describeError(e)}`))
       .finally(() => (busy = undefined))
   }
   const timer = setInterval(tick, pollMs)

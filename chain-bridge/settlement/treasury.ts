@@ -1,6 +1,6 @@
 import { parseEther, type Address, type Hex } from "viem"
 import { privateKeyToAccount } from "viem/accounts"
-import { clientsFor, type ChainConnection } from "../ChainClient"
+import { clientsFor, submitInTurn, type ChainConnection } from "../ChainClient"
 import { escrowClient, type SettlementContracts } from "./contracts"
 
 /**
@@ -10,10 +10,12 @@ import { escrowClient, type SettlementContracts } from "./contracts"
  */
 export const devTreasury = (connection: ChainConnection, contracts: Pick<SettlementContracts, "token" | "escrow">) => {
   const escrow = escrowClient(connection, contracts)
-  const { wallet } = clientsFor(connection)
+  const clients = clientsFor(connection)
+  const { wallet } = clients
   const account = privateKeyToAccount(connection.privateKey)
   let queue = Promise.resolve() as Promise<unknown>
-  // One transaction at a time: the treasury's nonce is shared by every caller.
+  // One operation at a time (nonces are kept in turn by submitInTurn): an approve
+  // must be spent by its own deposit before another caller's approve replaces it.
   const serial = <A>(f: () => Promise<A>): Promise<A> => {
     const next = queue.then(f, f)
     queue = next.catch(() => undefined)
@@ -24,7 +26,7 @@ export const devTreasury = (connection: ChainConnection, contracts: Pick<Settlem
     /** Gas money and Neura for an address. */
     fund: (to: Address, neura: bigint, ether = "1") =>
       serial(async () => {
-        await wallet.sendTransaction({ to, value: parseEther(ether), account, chain: wallet.chain })
+        await submitInTurn(clients, () => wallet.sendTransaction({ to, value: parseEther(ether), account, chain: wallet.chain }))
         if (neura > 0n) await escrow.transfer(to, neura)
       }),
     /** Deposit into an account on someone's behalf (stake accounts accept any depositor). */
