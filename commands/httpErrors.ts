@@ -57,7 +57,7 @@ export const statusByTag = {
   DatasetFormatMismatch: 400, UnknownWorkload: 400, NotGenerative: 400, NotAnAgent: 400, ImportRefused: 400, ArtefactNotFound: 400, NoWorkloadForModel: 400, ExportUnsupported: 400, ModelVersionNotPublished: 409, DatasetShardsInvalid: 400,
   RejectionNeedsReason: 400, ProposalInvalid: 400, ProofMismatch: 400, UnknownShard: 400, AnchorMismatch: 400,
   WeightsHashMismatch: 400, ResultIdNotDerived: 400, ScoringRequestInvalid: 400, ScoreCommitmentMismatch: 400, CommitmentMismatch: 400, VoteInconsistent: 400, InvalidAmount: 400,
-  UnknownEscrowAccount: 400, SettlementMismatch: 400,
+  UnknownEscrowAccount: 400, SettlementMismatch: 400, InvalidPublicKey: 400,
   // 402: the Neura behind it are not deposited on chain (yet)
   NotDeposited: 402,
   // 401: the signature does not prove who is asking

@@ -2,6 +2,7 @@ import { Effect } from "effect"
 import { fold } from "../../domain/decider"
 import { node, nodeStream } from "../../domain/node"
 import { BindNodeKey, RegisterNode, RegisterNodePayload } from "../../domain/node/commands"
+import { InvalidPublicKey } from "../../domain/node/errors"
 import { nodeKey, nodeKeyStream } from "../../domain/node/key"
 import type { NodeEvent } from "../../domain/node/events"
 import type { Address } from "../../domain/primitives"
@@ -24,7 +25,8 @@ export const nodeCommands = [
     payload: RegisterNodePayload,
     handle: (p, ctx) =>
       Effect.gen(function* () {
-        const keyAddress = addressOfPublicKey(p.publicKey) as Address
+        // A 33-byte string that is not a curve point has no address: refuse it, appending nothing.
+        const keyAddress = yield* Effect.try({ try: () => addressOfPublicKey(p.publicKey) as Address, catch: () => new InvalidPublicKey({ publicKey: p.publicKey }) })
         const nodeStateOf = (nodeId: string) => Effect.map(history(nodeStream(nodeId)), (events) => fold(node, events.map((e) => e.data as NodeEvent)))
         // Both streams at once: two reads in flight, not one after the other.
         const [nodeState, keyEvents] = yield* Effect.all([nodeStateOf(p.nodeId), history(nodeKeyStream(keyAddress))], { concurrency: 2 })

@@ -10,6 +10,11 @@ export class SignerIsNotNodeKey extends Schema.TaggedError<SignerIsNotNodeKey>()
   keyAddress: Schema.String
 }) {}
 
+/** The public key is 33 bytes but not a point on secp256k1: no key can sign for it, and no address derives from it. */
+export class InvalidPublicKey extends Schema.TaggedError<InvalidPublicKey>()("InvalidPublicKey", {
+  publicKey: Schema.String
+}) {}
+
 /** One key, one node: this key already identifies another node id. */
 export class NodeKeyAlreadyRegistered extends Schema.TaggedError<NodeKeyAlreadyRegistered>()("NodeKeyAlreadyRegistered", {
   address: Schema.String,

@@ -9,7 +9,10 @@ import { createRequire } from "node:module"
  * NEURA_NATIVE_SECP256K1=off): callers fall back to noble, and a unit spec
  * checks both give the same answer for the same input.
  */
-type Binding = { ecdsaRecover: (signature: Uint8Array, recid: number, message: Uint8Array, compressed: boolean) => Uint8Array }
+type Binding = {
+  ecdsaRecover: (signature: Uint8Array, recid: number, message: Uint8Array, compressed: boolean) => Uint8Array
+  publicKeyConvert: (publicKey: Uint8Array, compressed: boolean) => Uint8Array
+}
 
 const load = (): Binding | undefined => {
   if (process.env.NEURA_NATIVE_SECP256K1 === "off") return undefined
@@ -27,6 +30,19 @@ export const nativeSecp256k1 = load()
 export const nativeRecover = (binding: Binding, signature64: Uint8Array, recoveryId: number, digest: Uint8Array): Uint8Array | undefined => {
   try {
     return binding.ecdsaRecover(signature64, recoveryId, digest, false)
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * A public key (33 or 65 bytes) as its uncompressed 65 bytes, or undefined
+ * when it is not a point on the curve. Decompressing with noble cost ~0.15 ms
+ * (a square root in JS) on every RegisterNode; libsecp256k1 takes microseconds.
+ */
+export const nativeUncompressed = (binding: Binding, publicKey: Uint8Array): Uint8Array | undefined => {
+  try {
+    return binding.publicKeyConvert(publicKey, false)
   } catch {
     return undefined
   }

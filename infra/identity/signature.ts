@@ -5,7 +5,7 @@ import * as secp from "@noble/secp256k1"
 import type { Address, PublicKey } from "../../domain/primitives"
 import { canonicalJson } from "../canonicalJson"
 import { keccak256Hex } from "../keccak"
-import { nativeRecover, nativeSecp256k1 } from "./nativeRecover"
+import { nativeRecover, nativeSecp256k1, nativeUncompressed } from "./nativeRecover"
 
 /**
  * secp256k1 identities, Ethereum style: an address is the last 20 bytes of
@@ -23,9 +23,17 @@ export type Hex = `0x${string}`
 
 const strip = (hex: string) => (hex.startsWith("0x") ? hex.slice(2) : hex)
 
+/** The uncompressed point of a public key; throws when it is not a valid point (both paths: noble's check, or libsecp256k1's). */
+export const uncompress = (bytes: Uint8Array): Uint8Array => {
+  if (!nativeSecp256k1) return secp.Point.fromBytes(bytes).toBytes(false)
+  const out = (bytes.length === 33 || bytes.length === 65) && nativeUncompressed(nativeSecp256k1, bytes)
+  if (!out) throw new Error(`not a secp256k1 public key (${bytes.length} bytes)`)
+  return out
+}
+
 export const addressOfPublicKey = (publicKey: Uint8Array | string): Address => {
   const bytes = typeof publicKey === "string" ? hexToBytes(strip(publicKey)) : publicKey
-  const uncompressed = secp.Point.fromBytes(bytes).toBytes(false)
+  const uncompressed = uncompress(bytes)
   return `0x${keccak256Hex(uncompressed.slice(1)).slice(-40)}` as Address
 }
 

@@ -15,8 +15,10 @@ import {
   type Hex,
   SECP256K1_HALF_N,
   signCommand,
-  signingDomain
+  signingDomain,
+  uncompress
 } from "../../infra/identity/signature"
+import * as noble from "@noble/secp256k1"
 import { devKey } from "../../infra/identity/devKeys"
 import { nativeSecp256k1 } from "../../infra/identity/nativeRecover"
 import { keccak256Hex } from "../../infra/keccak"
@@ -182,5 +184,26 @@ describe("signature recovery: native libsecp256k1 and noble agree", () => {
     const key = devKey("recovery-0")
     expect(recoverWithNative(digestOf(0), signDigest(digestOf(0), key.secretKey))).toBe(key.address)
     expect(recoverWithNative(digestOf(0), flipS(signDigest(digestOf(0), key.secretKey)))).toBeUndefined()
+  })
+
+  it("decompresses public keys as noble does, and refuses the same non-points", () => {
+    const keys = Array.from({ length: 20 }, (_, i) => devKey(`point-${i}`).publicKey)
+    for (const key of keys) {
+      const bytes = Uint8Array.from(Buffer.from(key.slice(2), "hex"))
+      expect(bytesToHex(uncompress(bytes))).toBe(bytesToHex(noble.Point.fromBytes(bytes).toBytes(false)))
+      // The uncompressed form goes back to itself.
+      expect(bytesToHex(uncompress(uncompress(bytes)))).toBe(bytesToHex(uncompress(bytes)))
+    }
+    const notPoints = [
+      new Uint8Array(33), // prefix 0
+      Uint8Array.from([2, ...new Array(32).fill(0xff)]), // x beyond the field
+      Uint8Array.from([2, ...new Array(31).fill(0), 5]), // x = 5: x³ + 7 = 132 is not a square mod p
+      new Uint8Array(32),
+      Uint8Array.from([4, ...new Array(64).fill(1)]) // uncompressed, not on the curve
+    ]
+    for (const bad of notPoints) {
+      expect(() => noble.Point.fromBytes(bad), bytesToHex(bad)).toThrow()
+      expect(() => uncompress(bad), bytesToHex(bad)).toThrow()
+    }
   })
 })

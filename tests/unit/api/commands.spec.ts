@@ -91,6 +91,13 @@ describe("Command API: signatures, idempotency, errors", () => {
     const body = signCommand(key, "RegisterNode", { nodeId: "n", publicKey: key.publicKey, roles: ["trainer"], capabilities: [] })
     const mismatch = await api.app.inject({ method: "POST", url: "/commands/RegisterNode", headers: { "idempotency-key": "other" }, payload: body })
     expect([mismatch.statusCode, mismatch.json().code]).toEqual([400, "InvalidRequest"])
+    // 33 bytes that are no curve point (x = 5: x³ + 7 is not a square): no address derives from them.
+    const offCurve = await api.app.inject({
+      method: "POST",
+      url: "/commands/RegisterNode",
+      payload: signCommand(key, "RegisterNode", { nodeId: "n", publicKey: `0x02${"00".repeat(31)}05`, roles: ["trainer"], capabilities: [] })
+    })
+    expect([offCurve.statusCode, offCurve.json().code]).toEqual([400, "InvalidPublicKey"])
     const unknownRoute = await api.app.inject({ method: "POST", url: "/commands/LaunchRocket", payload: body })
     expect([unknownRoute.statusCode, unknownRoute.json().code]).toEqual([404, "NotFound"])
     expect(await head(api.client)).toBe(0)
