@@ -61,40 +61,69 @@ const remember = (streams: Map<string, Folded>, stream: string, entry: Folded) =
   if (streams.size > CACHED_STREAMS) streams.delete(streams.keys().next().value!)
 }
 
+const foldTail = <S>(decider: { evolve: (s: S, e: never) => S; initialState: S }, known: Folded | undefined, tail: ReadonlyArray<RecordedEvent>): Folded | undefined =>
+  tail.length === 0
+    ? known
+    : {
+        revision: tail[tail.length - 1]!.streamPosition,
+        state: tail.reduce((s, e) => decider.evolve(s, e.data as never), (known?.state as S | undefined) ?? decider.initialState),
+        commandIds: withIds(known?.commandIds, tail.map((e) => e.metadata.commandId))
+      }
+
 /**
- * Emmett's command-handling loop: read what is new on the stream, fold it
- * onto the state we have (see `Folded`), decide, append with the revision we
- * read. A concurrent writer makes the append fail with
- * WrongExpectedVersion; then we re-read and decide again (bounded), because
- * the decision may differ on the newer state.
+ * Emmett's command-handling loop: fold what is new on the stream onto the
+ * state we have (see `Folded`), decide, append with the revision we folded
+ * to. A concurrent writer makes the append fail with WrongExpectedVersion;
+ * then we re-read and decide again (bounded), because the decision may differ
+ * on the newer state.
+ *
+ * With a folded state already at hand (this process wrote the stream last,
+ * or the caller just read it: `history`) the first attempt does not read at
+ * all: the append's expected revision is the check. The API is the log's
+ * only writer, so in one API process the state is current and a command
+ * costs one round trip to the server instead of two; when another process
+ * moved the stream, the append is refused and the next attempt reads. Only a
+ * decision to append is taken on unread state: a refusal is checked against
+ * the stream before it is answered, since newer events may make the command
+ * valid.
  *
  * Idempotency is checked against the stream itself before deciding: if events
  * of this command id are already there (the command ids seen on it), they are
  * the answer. That holds
  * forever, not only inside JetStream's duplicate window, and it answers a
- * retry even when deciding again would now fail (e.g. "already registered").
+ * retry even when deciding again would now fail (e.g. "already registered");
+ * a retry whose events another process appended is answered by the store
+ * (duplicate message id, or its lookup after a refused expectation).
  */
 export const handleCommand = Effect.fn("handleCommand")(function* <C, E extends DomainEvent, S, Err>(
   decider: Decider<C, E, S, Err>,
   stream: string,
   command: C,
-  metadata: EventMetadata
+  metadata: EventMetadata,
+  /** The stream's whole history as the caller has just read it (saves the first read). */
+  justRead?: ReadonlyArray<RecordedEvent>
 ) {
   const store = yield* EventStore
   const streams = foldedOf(store, decider)
+  if (justRead !== undefined && justRead.length > 0) {
+    const have = streams.get(stream)
+    const last = justRead[justRead.length - 1]!.streamPosition
+    if (!have || have.revision < last) remember(streams, stream, foldTail(decider, undefined, justRead)!)
+  }
+  // The caller found no stream: the first attempt may take it as new.
+  const toldEmpty = justRead !== undefined && justRead.length === 0 && !streams.has(stream)
+  // Whether the next attempt may decide on the state at hand without reading.
+  let trustHeld = true
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const known = streams.get(stream)
-    const tail = yield* store.readStream(stream, known ? { fromRevision: known.revision + 1 } : undefined).pipe(
-      Effect.catchTag("StreamNotFound", () => Effect.succeed([] as ReadonlyArray<RecordedEvent>))
-    )
-    const now: Folded | undefined =
-      tail.length === 0
-        ? known
-        : {
-            revision: tail[tail.length - 1]!.streamPosition,
-            state: tail.reduce((s, e) => decider.evolve(s, e.data as E), (known?.state as S | undefined) ?? decider.initialState),
-            commandIds: withIds(known?.commandIds, tail.map((e) => e.metadata.commandId))
-          }
+    const unread = trustHeld && (known !== undefined || toldEmpty)
+    trustHeld = false
+    const tail = unread
+      ? []
+      : yield* store.readStream(stream, known ? { fromRevision: known.revision + 1 } : undefined).pipe(
+          Effect.catchTag("StreamNotFound", () => Effect.succeed([] as ReadonlyArray<RecordedEvent>))
+        )
+    const now = foldTail(decider, known, tail)
     if (now && now !== known) remember(streams, stream, now)
     if (now?.commandIds.has(metadata.commandId)) {
       // Handled before: answer with its events (a full read; duplicates are rare).
@@ -111,7 +140,14 @@ export const handleCommand = Effect.fn("handleCommand")(function* <C, E extends 
     }
     const state = (now?.state as S | undefined) ?? decider.initialState
     const decision = decider.decide(command, state)
-    if (Result.isFailure(decision)) return yield* Effect.fail(decision.failure)
+    if (Result.isFailure(decision)) {
+      // Refused on unread state: read, then decide again (no back-off: nothing collided).
+      if (unread) {
+        attempt--
+        continue
+      }
+      return yield* Effect.fail(decision.failure)
+    }
     const expectedRevision = now === undefined ? ("no_stream" as const) : now.revision
     const appended = yield* store
       .append({ stream, expectedRevision, events: decision.success, commandId: metadata.commandId, metadata })
@@ -120,11 +156,12 @@ export const handleCommand = Effect.fn("handleCommand")(function* <C, E extends 
         Effect.catchTag("WrongExpectedVersion", () => Effect.succeed(undefined))
       )
     if (!appended) {
-      // Another writer got there first: back off a little (jittered, growing)
-      // so concurrent writers on one hot stream stop colliding in lockstep.
-      // Exponential and capped: a burst of a coordinator's commands on a task
-      // stream must not exhaust a joiner's attempts in well under a second.
-      yield* Effect.sleep(Math.floor(Math.random() * Math.min(250, 5 * 2 ** attempt)))
+      // The state at hand was stale: read at once. Otherwise another writer
+      // got there first: back off a little (jittered, growing) so concurrent
+      // writers on one hot stream stop colliding in lockstep. Exponential and
+      // capped: a burst of a coordinator's commands on a task stream must not
+      // exhaust a joiner's attempts in well under a second.
+      if (!unread) yield* Effect.sleep(Math.floor(Math.random() * Math.min(250, 5 * 2 ** attempt)))
       continue
     }
     if (!appended.duplicate) {

@@ -6,6 +6,7 @@ import { InvalidPublicKey } from "../../domain/node/errors"
 import { nodeKey, nodeKeyStream } from "../../domain/node/key"
 import type { NodeEvent } from "../../domain/node/events"
 import type { Address } from "../../domain/primitives"
+import type { RecordedEvent } from "../../domain/recordedEvent"
 import { addressOfPublicKey } from "../../infra/identity/signature"
 import { commandSpec, step } from "../commandSpec"
 import { history } from "../facts"
@@ -27,9 +28,11 @@ export const nodeCommands = [
       Effect.gen(function* () {
         // A 33-byte string that is not a curve point has no address: refuse it, appending nothing.
         const keyAddress = yield* Effect.try({ try: () => addressOfPublicKey(p.publicKey) as Address, catch: () => new InvalidPublicKey({ publicKey: p.publicKey }) })
-        const nodeStateOf = (nodeId: string) => Effect.map(history(nodeStream(nodeId)), (events) => fold(node, events.map((e) => e.data as NodeEvent)))
+        const stateOf = (events: ReadonlyArray<RecordedEvent>) => fold(node, events.map((e) => e.data as NodeEvent))
+        const nodeStateOf = (nodeId: string) => Effect.map(history(nodeStream(nodeId)), stateOf)
         // Both streams at once: two reads in flight, not one after the other.
-        const [nodeState, keyEvents] = yield* Effect.all([nodeStateOf(p.nodeId), history(nodeKeyStream(keyAddress))], { concurrency: 2 })
+        const [nodeEvents, keyEvents] = yield* Effect.all([history(nodeStream(p.nodeId)), history(nodeKeyStream(keyAddress))], { concurrency: 2 })
+        const nodeState = stateOf(nodeEvents)
         const binding = fold(nodeKey, keyEvents.map((e) => e.data as NodeEvent))
         const boundNode =
           binding.nodeId === undefined ? undefined : binding.nodeId === p.nodeId ? nodeState : yield* nodeStateOf(binding.nodeId)
@@ -46,10 +49,12 @@ export const nodeCommands = [
             nodeKey,
             nodeKeyStream(keyAddress),
             new BindNodeKey({ address: keyAddress, nodeId: p.nodeId, currentBindingLive: live, actor: ctx.actor, at: ctx.at }),
-            step(ctx.metadata, "bindKey")
+            step(ctx.metadata, "bindKey"),
+            keyEvents
           )
         }
-        return yield* handleCommand(node, nodeStream(p.nodeId), register, ctx.metadata)
+        // Both streams were just read: each handler appends on what was read, its revision the check.
+        return yield* handleCommand(node, nodeStream(p.nodeId), register, ctx.metadata, nodeEvents)
       })
   })
 ]

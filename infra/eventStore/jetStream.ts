@@ -435,6 +435,15 @@ export class JetStreamLog implements LogBackend {
     const subject = this.subjectOf(stream)
     const last = await this.fromLeader({ last_by_subj: subject })
     if (!last) throw new StreamNotFound({ stream })
+    // A caller that has the stream folded up to fromRevision − 1 (the command
+    // handler's cache) usually needs nothing, or only the last commit: that
+    // message is already here, so no consumer and no read from the start.
+    // Commits on a stream hold contiguous positions, so when the last one
+    // starts at or before fromRevision it holds everything from there on.
+    if (fromRevision > 0) {
+      const entry = this.toEntry(last.subject, last.data, last.seq)
+      if (entry._tag === "Commit" && entry.events[0]!.streamPosition <= fromRevision) return entry.events.filter((e) => e.streamPosition >= fromRevision)
+    }
     const events = (await this.collect(subject, last.seq)).filter((e) => e.streamPosition >= fromRevision)
     if (events.length === 0 && fromRevision === 0) throw new StreamNotFound({ stream })
     return events

@@ -176,6 +176,17 @@ export const eventStoreContract = (adapter: string, open: OpenStore) =>
       await run(ctx.store.append({ stream: "ledger-T1", expectedRevision: "no_stream", events: [1n, 2n, 3n].map((a) => budgetEscrowed("T1", a)), commandId: "c" }))
       const tail = await run(ctx.store.readStream("ledger-T1", { fromRevision: 1 }))
       expect(tail.map((e) => e.streamPosition)).toEqual([1, 2])
+      // Reads from any revision over several commits: inside an earlier commit,
+      // at a commit's start, inside the last one, and past the end (nothing new).
+      await run(ctx.store.append({ stream: "ledger-T1", expectedRevision: 2, events: [budgetEscrowed("T1", 4n)], commandId: "d" }))
+      await run(ctx.store.append({ stream: "ledger-T2", expectedRevision: "no_stream", events: [budgetEscrowed("T2", 1n)], commandId: "other" }))
+      await run(ctx.store.append({ stream: "ledger-T1", expectedRevision: 3, events: [5n, 6n].map((a) => budgetEscrowed("T1", a)), commandId: "e" }))
+      const from = async (fromRevision: number) => (await run(ctx.store.readStream("ledger-T1", { fromRevision }))).map((e) => e.streamPosition)
+      expect(await from(2)).toEqual([2, 3, 4, 5])
+      expect(await from(3)).toEqual([3, 4, 5])
+      expect(await from(4)).toEqual([4, 5])
+      expect(await from(5)).toEqual([5])
+      expect(await from(6)).toEqual([])
     })
 
     it("reads the whole log in global order, from a position, by aggregate and by stream", async () => {

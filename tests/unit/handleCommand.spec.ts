@@ -52,6 +52,12 @@ describe("handleCommand with folded state", () => {
           })
         ))
         expect(theirs._tag).toBe("Success")
+        // v3 on v2 looks right on the state this handler holds (it has not read
+        // since): its append's expected revision is stale, the store refuses
+        // it, the handler reads, and on v3 the stale parent is refused.
+        const stale = yield* Effect.result(handleCommand(model, stream, nextVersion(2, 0xb9), meta("c-stale")))
+        expect(stale._tag === "Failure" && (stale.failure as { _tag: string })._tag).toBe("VersionConflict")
+        expect((yield* store.readStream(stream)).length).toBe(4)
         // v4 on v3: only possible if the handler saw v3.
         const v4 = yield* handleCommand(model, stream, nextVersion(3, 0xb3), meta("c3"))
         expect(v4.events.map((e) => (e.data as { version?: number }).version)).toEqual([4])
