@@ -26,9 +26,11 @@ try {
     ...(await eventStoreBench(server.url, quick ? { sequential: 300, pipelined: 2000, inFlight: 200 } : undefined))
   )
   results.push(...(await durabilityBench(quick ? { sequential: 200, pipelined: 1000, inFlight: 100 } : undefined)))
-  results.push(...(await apiBench(server.url, quick ? { requests: 100, concurrency: 8 } : undefined)))
+  const api = await apiBench(server.url, quick ? { requests: 100, concurrency: 8 } : undefined)
+  results.push(...api)
   results.push(...(await clusterBench(quick ? { stallCommands: 600, rate: 100, perApiRun: 300, concurrency: 16 } : undefined)))
-  results.push(...(await projectionsBench(server.url, quick ? { commits: 3000, rate: 50, seconds: 2 } : undefined)))
+  const apiMax = api.find((r) => r.name === "api.signedCommands")?.value
+  results.push(...(await projectionsBench(server.url, quick ? { commits: 3000, rate: 50, seconds: 2 } : undefined, apiMax)))
   results.push(...(await chainBench(server.url, quick ? [64, 1024] : undefined)))
   results.push(...(await settlementBench(quick ? [8, 64] : undefined, quick ? [1, 16] : undefined)))
   results.push(...(await trainingBench(server.url, quick ? { epochs: 1, target: 0.93 } : undefined)))

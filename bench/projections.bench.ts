@@ -19,7 +19,7 @@ import { compare, latencySummary, round, type BenchResult } from "./stats"
  * lag (event recorded → applied to the read models) under a steady load of
  * signed commands through the API.
  */
-export const projectionsBench = async (url: string, sizes = { commits: 20_000, rate: 100, seconds: 5 }): Promise<Array<BenchResult>> => {
+export const projectionsBench = async (url: string, sizes = { commits: 20_000, rate: 100, seconds: 5 }, apiMaxRate?: number): Promise<Array<BenchResult>> => {
   const nc = await connect({ servers: url })
   const config = { ...defaultJetStreamConfig, streamName: "BENCH_PROJ", subjectPrefix: "benchproj.events" }
   const store = toEventStore(await JetStreamLog.open(nc, config))
@@ -47,54 +47,76 @@ export const projectionsBench = async (url: string, sizes = { commits: 20_000, r
     })
   )
 
-  let t = performance.now()
-  const models = new ReadModels()
-  let events = 0
-  await Effect.runPromise(Stream.runForEach(store.readAll(), (e) => Effect.sync(() => void (events++, models.push(e)))))
-  const replayRate = events / ((performance.now() - t) / 1000)
-  t = performance.now()
-  const consumer = await jetstream(nc).consumers.get(config.streamName, { deliver_policy: DeliverPolicy.All })
-  const messages = await consumer.consume({ max_messages: 1024 })
-  let raw = 0
-  for await (const m of messages) {
-    raw++
-    if (m.info.pending === 0) break
+  // Each side reads the whole log twice: the first pass is cold (the JIT
+  // has not compiled the decoders and projections yet, a fixed cost a long
+  // rebuild pays once), the second is the steady state a rebuild of a large
+  // log runs at. Both are printed; the ratio is of the steady states.
+  const rebuild = async () => {
+    const t = performance.now()
+    const models = new ReadModels()
+    let events = 0
+    await Effect.runPromise(Stream.runForEach(store.readAll(), (e) => Effect.sync(() => void (events++, models.push(e)))))
+    return { rate: events / ((performance.now() - t) / 1000), events, models }
   }
-  const rawRate = raw / ((performance.now() - t) / 1000)
+  const rawRead = async () => {
+    const t = performance.now()
+    const consumer = await jetstream(nc).consumers.get(config.streamName, { deliver_policy: DeliverPolicy.All })
+    const messages = await consumer.consume({ max_messages: 1024 })
+    let raw = 0
+    for await (const m of messages) {
+      raw++
+      if (m.info.pending === 0) break
+    }
+    return raw / ((performance.now() - t) / 1000)
+  }
+  const coldRebuild = await rebuild()
+  const coldRaw = await rawRead()
+  const { rate: replayRate, events, models } = await rebuild()
+  const rawRate = await rawRead()
   await (await jetstreamManager(nc)).streams.delete(config.streamName)
 
-  // Lag under steady load: the API appends, a projector follows.
-  const lagConfig = { ...defaultJetStreamConfig, streamName: "BENCH_LAG", subjectPrefix: "benchlag.events" }
-  const runtime = ManagedRuntime.make(layerJetStream(lagConfig).pipe(Layer.provide(NatsClient.layer({ servers: url }))))
-  const app = build(runtime, { weights: inMemoryWeightsStore(), shards: inMemoryWeightsStore() })
-  await app.ready()
-  const projector = await startProjector(await runtime.runPromise(EventStore.useSync((s) => s)))
-  const total = sizes.rate * sizes.seconds
-  const bodies = Array.from({ length: total }, (_, i) => {
-    const key = generateKeyPair()
-    return signCommand(key, "RegisterNode", { nodeId: `lag${i}`, publicKey: key.publicKey, roles: ["trainer"], capabilities: [] }, { commandId: `lag-${i}` })
-  })
-  const start = performance.now()
-  const inflight: Array<Promise<unknown>> = []
-  for (let i = 0; i < total; i++) {
-    const due = start + (i * 1000) / sizes.rate
-    const wait = due - performance.now()
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait))
-    inflight.push(app.inject({ method: "POST", url: "/commands/RegisterNode", payload: bodies[i]! }))
+  const lagAt = async (rate: number, seconds: number, name: string) => {
+    // Lag under steady load: the API appends, a projector follows.
+    const lagConfig = { ...defaultJetStreamConfig, streamName: `BENCH_LAG_${name}`, subjectPrefix: `benchlag${name}.events` }
+    const runtime = ManagedRuntime.make(layerJetStream(lagConfig).pipe(Layer.provide(NatsClient.layer({ servers: url }))))
+    const app = build(runtime, { weights: inMemoryWeightsStore(), shards: inMemoryWeightsStore() })
+    await app.ready()
+    const projector = await startProjector(await runtime.runPromise(EventStore.useSync((s) => s)))
+    const total = Math.round(rate * seconds)
+    const bodies = Array.from({ length: total }, (_, i) => {
+      const key = generateKeyPair()
+      return signCommand(key, "RegisterNode", { nodeId: `lag${i}`, publicKey: key.publicKey, roles: ["trainer"], capabilities: [] }, { commandId: `lag-${i}` })
+    })
+    const start = performance.now()
+    const inflight: Array<Promise<unknown>> = []
+    for (let i = 0; i < total; i++) {
+      const due = start + (i * 1000) / rate
+      const wait = due - performance.now()
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait))
+      inflight.push(app.inject({ method: "POST", url: "/commands/RegisterNode", payload: bodies[i]! }))
+    }
+    await Promise.all(inflight)
+    const achieved = total / ((performance.now() - start) / 1000)
+    const head = await runtime.runPromise(EventStore.use((s) => s.headPosition))
+    await projector.waitFor(head, 10_000)
+    const lag = latencySummary([...projector.lagMs])
+    const samples = projector.lagMs.length
+    await projector.stop()
+    await app.close()
+    await runtime.dispose()
+    await (await jetstreamManager(nc)).streams.delete(lagConfig.streamName)
+    return { ...lag, samples, offered: round(rate), achieved: round(achieved) }
   }
-  await Promise.all(inflight)
-  const head = await runtime.runPromise(EventStore.use((s) => s.headPosition))
-  await projector.waitFor(head, 10_000)
-  const lag = latencySummary([...projector.lagMs])
-  await projector.stop()
-  await app.close()
-  await runtime.dispose()
-  await (await jetstreamManager(nc)).streams.delete(lagConfig.streamName)
+  const lag = await lagAt(sizes.rate, sizes.seconds, "STEADY")
+  // The issue's target load: 1,000 commands/s, or the API's own maximum when lower.
+  const maxRate = Math.min(1000, apiMaxRate ?? 1000)
+  const lagAtMax = await lagAt(maxRate, sizes.seconds, "MAX")
   await nc.close()
 
   return [
     compare("projections.replay.rebuildAll", "events/s", replayRate, { name: "jetstream.orderedConsumer.read (no decode, no projections)", value: rawRate }, {
       events,
+      coldFirstPass: { ours: round(coldRebuild.rate), baseline: round(coldRaw), ratio: round(coldRebuild.rate / coldRaw) },
       projections: [...models.collections.keys()],
       documents: [...models.collections.values()].reduce((n, c) => n + c.size, 0)
     }),
@@ -102,7 +124,17 @@ export const projectionsBench = async (url: string, sizes = { commits: 20_000, r
       name: "projections.lag",
       value: lag.p99Ms,
       unit: "ms (p99)",
-      details: { ...lag, samples: projector.lagMs.length, load: `${sizes.rate} signed commands/s for ${sizes.seconds} s through the API on JetStream`, note: "recordedAt (sealing) → applied to the read models" }
+      details: { ...lag, load: `${sizes.rate} signed commands/s for ${sizes.seconds} s through the API on JetStream`, note: "recordedAt (sealing) → applied to the read models" }
+    },
+    {
+      name: "projections.lag.atApiMaximum",
+      value: lagAtMax.p99Ms,
+      unit: "ms (p99)",
+      details: {
+        ...lagAtMax,
+        load: `min(1,000, the API's measured maximum ${apiMaxRate === undefined ? "(not measured)" : round(apiMaxRate)}) signed RegisterNode commands/s offered for ${sizes.seconds} s (in-process inject: no HTTP client)`,
+        note: "recordedAt (sealing) → applied to the read models; goal < 10 ms"
+      }
     }
   ].map((r) => ({ ...r, value: round(r.value) }))
 }

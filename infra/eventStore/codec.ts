@@ -118,12 +118,15 @@ export const sealedToRecorded = (
 ): ReadonlyArray<RecordedEvent> =>
   sealed.map((envelope, i) => ({ ...envelope, data: events[i]!, metadata: { ...envelope.metadata } }) as RecordedEvent)
 
-export const encodeCommitBytes = (events: ReadonlyArray<EncodedRecordedEvent>): Uint8Array =>
-  new TextEncoder().encode(JSON.stringify({ events }))
+// One of each per process: constructing them per message showed in replay profiles.
+const utf8Encoder = new TextEncoder()
+const utf8Decoder = new TextDecoder()
+
+export const encodeCommitBytes = (events: ReadonlyArray<EncodedRecordedEvent>): Uint8Array => utf8Encoder.encode(JSON.stringify({ events }))
 
 export const parseCommitBytes = (bytes: Uint8Array, globalPosition: number): unknown => {
   try {
-    return JSON.parse(new TextDecoder().decode(bytes))
+    return JSON.parse(utf8Decoder.decode(bytes))
   } catch (e) {
     throw new CorruptEvent({ globalPosition, reason: `not JSON: ${(e as Error).message}` })
   }
