@@ -8,6 +8,8 @@ import { verifyWork } from "../nodes/validator/verify"
 import { networkHarness } from "../tests/support/networkHarness"
 import { digitsShards, sampleWork } from "../tests/support/sampleWork"
 import { compare, round, type BenchResult } from "./stats"
+import type { RecordedEvent } from "../domain/recordedEvent"
+import { medianPhases, roundTimeline } from "../projections/roundTimeline"
 
 /**
  * Training on the network vs TF.js alone, same backend, same run:
@@ -17,6 +19,9 @@ import { compare, round, type BenchResult } from "./stats"
  * - the whole digits task on the network (real NATS, 2 trainers, 3
  *   validators) vs centralised training on all the data to the same target.
  */
+// 95 %, not the 97 % issue #15 names: this 64-32-10 MLP reaches 97 % neither
+// centralised (20 epochs on all the data) nor on the network (12 rounds, 4
+// trainers: 95.3 %), measured here.
 export const trainingBench = async (url: string, options = { epochs: 3, target: 0.95 }): Promise<Array<BenchResult>> => {
   const tf = await loadTf()
   const shards = await digitsShards()
@@ -88,6 +93,22 @@ export const trainingBench = async (url: string, options = { epochs: 3, target: 
   const end = events.find((e) => e.type === "TaskCompleted" || e.type === "TaskExhausted")
   const rounds = events.filter((e) => e.type === "RoundClosed").length
   const networkAccuracy: number = end.type === "TaskCompleted" ? end.data.metrics.accuracy : (end.data.metrics?.accuracy ?? 0)
+  // Where each round's time went, from the log (task and model events).
+  const log: Array<RecordedEvent> = []
+  for (let from = 1; ; ) {
+    const page = await net.api.client.get(`/events?from=${from}&limit=1000`)
+    log.push(...page.events)
+    if (page.events.length < 1000) break
+    from = page.next
+  }
+  const perRound = roundTimeline(log, "BENCH")
+  // Task created → target reached (the round that reached it closed), as the
+  // API recorded them: the network's counterpart of the centralised loop,
+  // which also starts with its model built and its data loaded. Starting the
+  // nodes before, and the 1 s challenge window before the last rewards are
+  // final after, are in wholeRunSeconds.
+  const createdAt = log.find((e) => e.type === "TaskCreated" && e.stream === "task-BENCH")?.recordedAt
+  const networkToTarget = createdAt ? (Date.parse(end.recordedAt) - Date.parse(createdAt)) / 1000 : networkSeconds
 
   const all = digits.decode(Buffer.concat(shards.bytes.training), topology)
   const heldOut = digits.decode(shards.bytes.validation, topology)
@@ -117,9 +138,12 @@ export const trainingBench = async (url: string, options = { epochs: 3, target: 
       shorterRun: { ...short, ratio: round((3 * short.judgeMs) / short.trainerMs, 3) },
       note: "each judge re-executes one audited segment from its committed checkpoint (bit-exact) and evaluates the weights on 1797 held-out samples; the evaluation is a fixed cost, so the ratio falls as runs grow"
     }),
-    compare("digitsTask.network.wallSeconds", "s", networkSeconds, { name: "centralised training on all data to the same target", value: centralSeconds }, {
+    compare("digitsTask.network.wallSeconds", "s", networkToTarget, { name: "centralised training on all data to the same target", value: centralSeconds }, {
       target: options.target,
       network: { accuracy: round(networkAccuracy, 4), rounds, outcome: end.type, nodes: "2 trainers, 3 validators, 1 coordinator (in one process), real NATS" },
+      wholeRunSeconds: round(networkSeconds),
+      measured: "TaskCreated → TaskCompleted as recorded in the log (wholeRunSeconds: from starting the nodes to every reward final)",
+      roundBreakdownMs: { median: medianPhases(perRound), rounds: perRound, phases: "dispatch, trainAndUpload, verify (draw + re-execute + commit + reveal), aggregate, commit, nextRound (projections/roundTimeline.ts)" },
       centralised: { accuracy: round(centralAccuracy, 4), epochs: centralEpochs },
       backend: tf.backend
     })
