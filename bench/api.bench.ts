@@ -36,15 +36,15 @@ export const apiBench = async (url: string, sizes = { requests: 600, concurrency
     const key = generateKeyPair()
     return signCommand(key, "RegisterNode", { nodeId: `bench${i}`, publicKey: key.publicKey, roles: ["trainer"], capabilities: ["tfjs-wasm"] }, { commandId: `bench-${i}` })
   })
-  const drive = async (target: string) => {
+  const drive = async (target: string, sent: ReadonlyArray<{ readonly commandId: string }> = bodies) => {
     const latencies: Array<number> = []
     let next = 0
     let failures = 0
     const start = performance.now()
     await Promise.all(
       Array.from({ length: sizes.concurrency }, async () => {
-        while (next < bodies.length) {
-          const body = bodies[next++]!
+        while (next < sent.length) {
+          const body = sent[next++]!
           const t = performance.now()
           const r = await fetch(target, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })
           await r.arrayBuffer()
@@ -53,10 +53,25 @@ export const apiBench = async (url: string, sizes = { requests: 600, concurrency
         }
       })
     )
-    return { rate: bodies.length / ((performance.now() - start) / 1000), latency: latencySummary(latencies), failures }
+    return { rate: sent.length / ((performance.now() - start) / 1000), latency: latencySummary(latencies), failures }
   }
   const ours = await drive(`${apiUrl}/commands/RegisterNode`)
   const baseline = await drive(`${bareUrl}/raw`)
+  // A command on one stream (most commands are): RegisterDataset, one read of a new stream and one append.
+  const owner = generateKeyPair()
+  const datasetBodies = Array.from({ length: sizes.requests }, (_, i) =>
+    signCommand(owner, "RegisterDataset", {
+      datasetId: `bench-ds-${i}`,
+      name: "bench",
+      contentHash: `0x${i.toString(16).padStart(64, "0")}`,
+      licence: "CC-BY-4.0",
+      sampleCount: 100,
+      split: "training",
+      shards: [{ shardId: `s${i}`, contentHash: `0x${(i + 1).toString(16).padStart(64, "0")}`, sampleCount: 100 }]
+    }, { commandId: `bench-ds-${i}` })
+  )
+  const oneStream = await drive(`${apiUrl}/commands/RegisterDataset`, datasetBodies)
+  const bareAgain = await drive(`${bareUrl}/raw`, bodies.map((b) => ({ ...b, commandId: `${b.commandId}-again` })))
 
   await api.close()
   await runtime.dispose()
@@ -70,7 +85,14 @@ export const apiBench = async (url: string, sizes = { requests: 600, concurrency
       concurrency: sizes.concurrency,
       ours: { ...ours.latency, failures: ours.failures },
       bare: { ...baseline.latency, failures: baseline.failures },
-      note: "ours includes secp256k1 signature recovery, Schema decode, stream read + decide + OCC append"
+      note: "RegisterNode: secp256k1 signature recovery, Schema decode, two streams read (key binding, node) then two OCC appends"
+    }),
+    compare("api.signedCommands.oneStream", "commands/s", oneStream.rate, { name: "fastify route + one jetstream publish (measured again right after)", value: bareAgain.rate }, {
+      requests: sizes.requests,
+      concurrency: sizes.concurrency,
+      ours: { ...oneStream.latency, failures: oneStream.failures },
+      bare: { ...bareAgain.latency, failures: bareAgain.failures },
+      note: "RegisterDataset: signature recovery, Schema decode, one stream read (new stream) + decide + one OCC append"
     })
   ]
 }
