@@ -4,6 +4,7 @@ import { apiBench } from "./api.bench"
 import { chainBench } from "./chain.bench"
 import { settlementBench } from "./settlement.bench"
 import { clusterBench } from "./cluster.bench"
+import { memoryBench } from "./memory.bench"
 import { durabilityBench } from "./durability.bench"
 import { eventStoreBench } from "./eventStore.bench"
 import { projectionsBench } from "./projections.bench"
@@ -34,6 +35,7 @@ try {
   results.push(...(await chainBench(server.url, quick ? [64, 1024] : undefined)))
   results.push(...(await settlementBench(quick ? [8, 64] : undefined, quick ? [1, 16] : undefined)))
   results.push(...(await trainingBench(server.url, quick ? { epochs: 1, target: 0.93 } : undefined)))
+  results.push(...(await memoryBench()))
   // Each workload's example on the network vs centralised (BENCH_WORKLOADS=off skips; they take minutes each).
   if (process.env.BENCH_WORKLOADS !== "off") for (const id of ["spam-transformer", "moby-chars", "fashion-cnn", "emoji-clip", "spoken-digits", "warehouse-agent"]) results.push(...(await workloadCostBench(id)), ...(await workloadBench(server.url, id)))
   results.push(...verificationBench(quick ? { results: 1_000, nodes: 300, tasks: 5 } : undefined))
