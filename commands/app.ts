@@ -68,6 +68,9 @@ export interface ApiOptions {
   readonly snapshots?: SnapshotStore
 }
 
+/** Longer than any id the domain allows (128) or derives from ids: a longer path segment is refused with 400. */
+const MAX_PATH_PARAM_LENGTH = 512
+
 /** Identities as the API compares them (recovered signers are lower-case). */
 const addressSet = (addresses: ReadonlyArray<string> = []): ReadonlySet<string> => new Set(addresses.map((a) => a.toLowerCase()))
 
@@ -81,7 +84,23 @@ export const registeredRoutes = (app: FastifyInstance) => routesOf.get(app) ?? [
  */
 export const build = (runtime: ApiRuntime, options: ApiOptions): FastifyInstance => {
   const logger = typeof options.logger === "object" ? { level: "info", file: options.logger.file } : (options.logger ?? false)
-  const app = Fastify({ logger, bodyLimit: MAX_BODY_BYTES })
+  const app = Fastify({
+    logger,
+    bodyLimit: MAX_BODY_BYTES,
+    // Ids may be 128 characters (domain/primitives.ts EntityId); the router's
+    // default of 100 answered a longer one with its own 414 body, so a task
+    // with a 120-character id could be created but never read.
+    routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH },
+    // The router's own refusals (a malformed or overlong URL) in the API's problem format.
+    frameworkErrors: (error, _request, reply) =>
+      void sendProblem(reply, {
+        type: "urn:neuralink:error:InvalidRequest",
+        title: "Invalid Request",
+        status: 400,
+        code: "InvalidRequest",
+        detail: error.code === "FST_ERR_MAX_PARAM_LENGTH" ? `a path segment is longer than ${MAX_PATH_PARAM_LENGTH} characters` : "the URL is not valid"
+      })
+  })
   const routes: Array<{ readonly method: string; readonly url: string }> = []
   routesOf.set(app, routes)
   app.addHook("onRoute", (route) => {
