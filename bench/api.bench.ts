@@ -21,7 +21,8 @@ export const apiBench = async (url: string, sizes = { requests: 600, concurrency
   const api = build(runtime, { weights: inMemoryWeightsStore(), shards: inMemoryWeightsStore() })
   const apiUrl = await api.listen({ port: 0, host: "127.0.0.1" })
 
-  const nc = await connect({ servers: url })
+  // As every process connects (NatsClient): no async traces, for ours and the baseline alike.
+  const nc = await connect({ servers: url, noAsyncTraces: true })
   const jsm = await jetstreamManager(nc)
   const js = jetstream(nc)
   await jsm.streams.add(eventStreamConfig({ ...config, streamName: "BENCH_BARE", subjectPrefix: "benchbare.events" }))

@@ -24,7 +24,8 @@ const event = (i: number): DomainEvent => ({
 })
 
 const appendRate = async (url: string, count: number, inFlight: number) => {
-  const nc = await connect({ servers: url })
+  // As every process connects (NatsClient): no async traces, for ours and the baseline alike.
+  const nc = await connect({ servers: url, noAsyncTraces: true })
   const store = toEventStore(await JetStreamLog.open(nc, { ...defaultJetStreamConfig, streamName: "BENCH_SYNC", subjectPrefix: "benchsync.events" }))
   const latencies: Array<number> = []
   let next = 0

@@ -22,7 +22,8 @@ const event = (i: number): DomainEvent => ({
 })
 
 export const eventStoreBench = async (url: string, sizes = { sequential: 3000, pipelined: 20000, inFlight: 1000 }): Promise<Array<BenchResult>> => {
-  const nc = await connect({ servers: url })
+  // As every process connects (NatsClient): no async traces, for ours and the baseline alike.
+  const nc = await connect({ servers: url, noAsyncTraces: true })
   const jsm = await jetstreamManager(nc)
   const js = jetstream(nc)
   const config = { ...defaultJetStreamConfig, streamName: "BENCH_EVENTS", subjectPrefix: "bench.events" }

@@ -20,7 +20,8 @@ import { compare, latencySummary, round, type BenchResult } from "./stats"
  * signed commands through the API.
  */
 export const projectionsBench = async (url: string, sizes = { commits: 20_000, rate: 100, seconds: 5 }, apiMaxRate?: number): Promise<Array<BenchResult>> => {
-  const nc = await connect({ servers: url })
+  // As every process connects (NatsClient): no async traces, for ours and the baseline alike.
+  const nc = await connect({ servers: url, noAsyncTraces: true })
   const config = { ...defaultJetStreamConfig, streamName: "BENCH_PROJ", subjectPrefix: "benchproj.events" }
   const store = toEventStore(await JetStreamLog.open(nc, config))
   const commit = (i: number): ReadonlyArray<DomainEvent> =>

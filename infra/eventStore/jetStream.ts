@@ -268,6 +268,30 @@ export class JetStreamLog implements LogBackend {
     }
   }
 
+  /**
+   * Publishes leave in the order their commits were sealed (each is queued
+   * right after its seal, as before), but together: the NATS client writes
+   * to the socket once per batch of sends made in one turn, and seals chain
+   * through microtasks, so sending each as it was sealed cost one write
+   * (a system call) per append, a fifth of a pipelined append's time in a
+   * profile. The queue is sent when no other seal is waiting (a lone append
+   * goes at once) or at the end of this turn, whichever comes first.
+   */
+  private outbox: Array<() => void> = []
+  private sealsWaiting = 0
+  private flushOutbox = () => {
+    const batch = this.outbox
+    this.outbox = []
+    for (const go of batch) go()
+  }
+  private sendInBatch<T>(send: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.outbox.push(() => send().then(resolve, reject))
+      if (this.sealsWaiting === 0) this.flushOutbox()
+      else if (this.outbox.length === 1) setImmediate(this.flushOutbox)
+    })
+  }
+
   private withSealLock<T>(f: () => Promise<T>): Promise<T> {
     const run = this.sealing.then(f, f)
     this.sealing = run.catch(() => undefined)
@@ -351,16 +375,19 @@ export class JetStreamLog implements LogBackend {
         fetched =
           p.expectedRevision === "no_stream" && attempt === 1 ? { revision: undefined, subjectSeq: 0 } : await this.loadStreamHead(p.stream)
       }
-      const sealed = await this.seal(p, fetched, msgId)
+      this.sealsWaiting++
+      const sealed = await this.seal(p, fetched, msgId).finally(() => this.sealsWaiting--)
       try {
-        const ack = await this.js.publish(subject, sealed.payload, {
-          msgID: msgId,
-          expect: {
-            lastSequence: sealed.expectedLastSeq,
-            lastSubjectSequence: sealed.expectedSubjectSeq,
-            ...(sealed.expectedLastMsgId === undefined ? {} : { lastMsgID: sealed.expectedLastMsgId })
-          }
-        })
+        const ack = await this.sendInBatch(() =>
+          this.js.publish(subject, sealed.payload, {
+            msgID: msgId,
+            expect: {
+              lastSequence: sealed.expectedLastSeq,
+              lastSubjectSequence: sealed.expectedSubjectSeq,
+              ...(sealed.expectedLastMsgId === undefined ? {} : { lastMsgID: sealed.expectedLastMsgId })
+            }
+          })
+        )
         if (ack.duplicate) {
           // The command was stored before (a retry): nothing new was appended,
           // so the head we advanced optimistically is wrong.
