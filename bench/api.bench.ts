@@ -80,20 +80,22 @@ export const apiBench = async (url: string, sizes = { requests: 600, concurrency
   await jsm.streams.delete("BENCH_BARE")
   await jsm.streams.delete(config.streamName)
   await nc.close()
-  return [
-    compare("api.signedCommands", "commands/s", ours.rate, { name: "fastify route + one jetstream publish", value: baseline.rate }, {
+  const versusBare = (name: string, run: typeof ours, bare: typeof ours, baselineName: string, note: string) =>
+    compare(name, "commands/s", run.rate, { name: baselineName, value: bare.rate }, {
       requests: sizes.requests,
       concurrency: sizes.concurrency,
-      ours: { ...ours.latency, failures: ours.failures },
-      bare: { ...baseline.latency, failures: baseline.failures },
-      note: "RegisterNode: secp256k1 signature recovery, Schema decode, two streams read (key binding, node) then two OCC appends"
-    }),
-    compare("api.signedCommands.oneStream", "commands/s", oneStream.rate, { name: "fastify route + one jetstream publish (measured again right after)", value: bareAgain.rate }, {
-      requests: sizes.requests,
-      concurrency: sizes.concurrency,
-      ours: { ...oneStream.latency, failures: oneStream.failures },
-      bare: { ...bareAgain.latency, failures: bareAgain.failures },
-      note: "RegisterDataset: signature recovery, Schema decode, one stream read (new stream) + decide + one OCC append"
+      ours: { ...run.latency, failures: run.failures },
+      bare: { ...bare.latency, failures: bare.failures },
+      note
     })
+  return [
+    versusBare("api.signedCommands", ours, baseline, "fastify route + one jetstream publish", "RegisterNode: secp256k1 signature recovery, Schema decode, two streams read (key binding, node) then two OCC appends"),
+    versusBare(
+      "api.signedCommands.oneStream",
+      oneStream,
+      bareAgain,
+      "fastify route + one jetstream publish (measured again right after)",
+      "RegisterDataset: signature recovery, Schema decode, one stream read (new stream) + decide + one OCC append"
+    )
   ]
 }

@@ -1,10 +1,11 @@
-import { DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream"
+import { jetstream, jetstreamManager } from "@nats-io/jetstream"
 import { connect } from "@nats-io/transport-node"
 import { Effect, Stream } from "effect"
 import { toEventStore } from "../infra/eventStore/backend"
 import { defaultJetStreamConfig, eventStreamConfig, JetStreamLog } from "../infra/eventStore/jetStream"
 import type { DomainEvent } from "../domain/events"
 import type { Address, TaskId } from "../domain/primitives"
+import { rawOrderedRead } from "./rawRead"
 import { compare, latencySummary, type BenchResult } from "./stats"
 
 /**
@@ -93,17 +94,7 @@ export const eventStoreBench = async (url: string, sizes = { sequential: 3000, p
     await Effect.runPromise(Stream.runForEach(store.readAll(), () => Effect.sync(() => void n++)))
     return { rate: n / ((performance.now() - t) / 1000), n }
   }
-  const rawReplay = async () => {
-    const t = performance.now()
-    const consumer = await js.consumers.get(config.streamName, { deliver_policy: DeliverPolicy.All })
-    const messages = await consumer.consume({ max_messages: 1024 })
-    let n = 0
-    for await (const m of messages) {
-      n++
-      if (m.info.pending === 0) break
-    }
-    return n / ((performance.now() - t) / 1000)
-  }
+  const rawReplay = () => rawOrderedRead(js, config.streamName)
   const cold = await replay()
   const coldRaw = await rawReplay()
   const { rate: replayRate, n: replayed } = await replay()

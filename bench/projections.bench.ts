@@ -1,4 +1,4 @@
-import { DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream"
+import { jetstream, jetstreamManager } from "@nats-io/jetstream"
 import { connect } from "@nats-io/transport-node"
 import { Effect, Layer, ManagedRuntime, Stream } from "effect"
 import { inMemoryWeightsStore } from "../infra/weights/WeightsStore"
@@ -11,6 +11,7 @@ import { defaultJetStreamConfig, JetStreamLog, layerJetStream } from "../infra/e
 import { generateKeyPair, signCommand } from "../infra/identity/signature"
 import { NatsClient } from "../infra/nats/NatsClient"
 import { ReadModels, startProjector } from "../projections/projector"
+import { rawOrderedRead } from "./rawRead"
 import { compare, latencySummary, round, type BenchResult } from "./stats"
 
 /**
@@ -59,17 +60,7 @@ export const projectionsBench = async (url: string, sizes = { commits: 20_000, r
     await Effect.runPromise(Stream.runForEach(store.readAll(), (e) => Effect.sync(() => void (events++, models.push(e)))))
     return { rate: events / ((performance.now() - t) / 1000), events, models }
   }
-  const rawRead = async () => {
-    const t = performance.now()
-    const consumer = await jetstream(nc).consumers.get(config.streamName, { deliver_policy: DeliverPolicy.All })
-    const messages = await consumer.consume({ max_messages: 1024 })
-    let raw = 0
-    for await (const m of messages) {
-      raw++
-      if (m.info.pending === 0) break
-    }
-    return raw / ((performance.now() - t) / 1000)
-  }
+  const rawRead = () => rawOrderedRead(jetstream(nc), config.streamName)
   const coldRebuild = await rebuild()
   const coldRaw = await rawRead()
   const { rate: replayRate, events, models } = await rebuild()
