@@ -26,6 +26,7 @@ import type { TaskEvent } from "../domain/task/events"
  */
 export class NodeNotFound extends Schema.TaggedError<NodeNotFound>()("NodeNotFound", { nodeId: Schema.String }) {}
 
+/** A stream's events, or none when it does not exist yet. */
 /** keccak256 of a topology's canonical JSON: what a registration records (RegisterModel, ImportModel). */
 export const topologyHash = (topology: unknown) => keccak256Hex(canonicalJson(topology)) as Hash32
 
@@ -33,51 +34,9 @@ export const topologyHash = (topology: unknown) => keccak256Hex(canonicalJson(to
 export const aggregateHistory = (aggregate: string) =>
   EventStore.use((store) => Effect.map(Stream.runCollect(store.readAll({ aggregate })), (c): ReadonlyArray<RecordedEvent> => [...c]))
 
-/**
- * What the API has read of other streams, per store. Streams only grow, so
- * a fact read asks the store only for what is new since (usually one direct
- * get: readStream answers a revision inside the stream's last commit from
- * that one message), where a whole read costs an ordered consumer on the
- * server. Bounded by events held, least recently used out.
- */
-const HISTORY_EVENTS = 100_000
-interface Histories {
-  readonly streams: Map<string, ReadonlyArray<RecordedEvent>>
-  held: number
-}
-const histories = new WeakMap<object, Histories>()
-const historiesOf = (store: object): Histories => {
-  let h = histories.get(store)
-  if (!h) histories.set(store, (h = { streams: new Map(), held: 0 }))
-  return h
-}
-const keep = (h: Histories, stream: string, events: ReadonlyArray<RecordedEvent>) => {
-  h.held -= h.streams.get(stream)?.length ?? 0
-  h.streams.delete(stream)
-  if (events.length > HISTORY_EVENTS) return
-  h.streams.set(stream, events)
-  h.held += events.length
-  for (const [oldest, held] of h.streams) {
-    if (h.held <= HISTORY_EVENTS) break
-    h.streams.delete(oldest)
-    h.held -= held.length
-  }
-}
-
-/** A stream's events, or none when it does not exist yet. */
 export const history = (stream: string) =>
-  EventStore.use((store) =>
-    Effect.gen(function* () {
-      const h = historiesOf(store)
-      const known = h.streams.get(stream)
-      const next = known && known.length > 0 ? known[known.length - 1]!.streamPosition + 1 : undefined
-      const fresh = yield* store
-        .readStream(stream, next === undefined ? undefined : { fromRevision: next })
-        .pipe(Effect.catchTag("StreamNotFound", () => Effect.succeed([] as ReadonlyArray<RecordedEvent>)))
-      const all = known && fresh.length === 0 ? known : [...(known ?? []), ...fresh]
-      if (all.length > 0) keep(h, stream, all)
-      return all
-    })
+  EventStore.use((store) => store.readStream(stream)).pipe(
+    Effect.catchTag("StreamNotFound", () => Effect.succeed([] as ReadonlyArray<RecordedEvent>))
   )
 
 export const loadNodeFacts = Effect.fn("facts.node")(function* (nodeId: string) {
