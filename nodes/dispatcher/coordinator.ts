@@ -32,6 +32,7 @@ import type { Sightings } from "./liveness"
 import { reconcileTask, type Action } from "./workflow"
 import { reconcileScorings } from "./scoringWorkflow"
 import { shardRefsOf } from "../workItems"
+import { describeFailure } from "../infra/describeFailure"
 
 /**
  * The coordinator: Task Dispatcher (a process manager), referee and round
@@ -263,7 +264,7 @@ export const startCoordinator = async (deps: CoordinatorDeps) => {
           try {
             await reconcileOne(state)
           } catch (e) {
-            log(`${state.taskId}: reconcile failed, will retry: ${e instanceof Error ? e.message : String(e)}`)
+            log(`${state.taskId}: reconcile failed, will retry: ${describeFailure(e)}`)
           }
         }
         await reconcileScorings(world, { queues, published, nowMs: now().getTime(), capability: deps.capability ?? "tfjs", subjectPrefix: queue.subjectPrefix }, performCommon, log)

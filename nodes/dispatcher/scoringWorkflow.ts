@@ -2,6 +2,7 @@ import type { ModelState } from "../../domain/model/state"
 import type { ScoringState } from "../../domain/scoring/state"
 import { workSubject, type ScoreWork } from "../workItems"
 import { REVEAL_MARGIN_MS, REVEAL_REPEAT_MS, type Action } from "./workflow"
+import { describeFailure } from "../infra/describeFailure"
 
 type Open = Exclude<ScoringState, { status: "none" }>
 
@@ -73,7 +74,7 @@ export const reconcileScorings = async (
       const m = world.models.get(`model-${s.request.modelId}`)
       for (const action of reconcileScoring({ ...ctx, scoring: s, topology: m && m.status !== "none" ? m.topology : undefined })) await perform(action)
     } catch (e) {
-      log(`${s.request.scoringId}: reconcile failed, will retry: ${e instanceof Error ? e.message : String(e)}`)
+      log(`${s.request.scoringId}: reconcile failed, will retry: ${describeFailure(e)}`)
     }
   }
 }

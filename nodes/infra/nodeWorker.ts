@@ -5,6 +5,7 @@ import { nodeConsumerName, type WorkItem } from "../workItems"
 import { workQueueDepth } from "../../infra/metrics"
 import { startHeartbeat } from "./heartbeat"
 import { defaultWorkQueue, runWorkLoop, type WorkControl, type WorkOutcome, type WorkQueueConfig } from "./workQueue"
+import { describeFailure } from "./describeFailure"
 
 const LATER = new Set(["ConcurrencyRetriesExhausted", "RevealNotOpen", "ScoreRevealNotOpen"])
 
@@ -72,13 +73,13 @@ export const startNodeWorker = async (options: {
         loop = await startLoop()
         return
       } catch (e) {
-        options.log(`${options.nodeId}: work loop failed to start (attempt ${attempt}, retrying): ${e instanceof Error ? e.message : String(e)}`)
+        options.log(`${options.nodeId}: work loop failed to start (attempt ${attempt}, retrying): ${describeFailure(e)}`)
         await new Promise((r) => setTimeout(r, Math.min(5_000, 500 * attempt)))
       }
     }
   })()
   // Never an unhandled rejection: a worker that cannot start says so.
-  started.catch((e: unknown) => options.log(`${options.nodeId}: work loop failed to start: ${e instanceof Error ? e.message : String(e)}`))
+  started.catch((e: unknown) => options.log(`${options.nodeId}: work loop failed to start: ${describeFailure(e)}`))
   return {
     async stop() {
       stopped = true

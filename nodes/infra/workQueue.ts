@@ -3,6 +3,7 @@ import type { NatsConnection } from "@nats-io/transport-node"
 import { Exit, Schema } from "effect"
 import { COMMANDS_STREAM } from "../../infra/nats/provision"
 import { nodeConsumerName, WorkItem, type WorkItem as WorkItemType } from "../workItems"
+import { describeFailure } from "./describeFailure"
 
 export interface WorkQueueConfig {
   readonly streamName: string
@@ -119,7 +120,7 @@ const handleOne = async (
   try {
     return await handle(decoded.value, { working: () => msg.working(), redelivered: msg.redelivered })
   } catch (e) {
-    log(`work failed (will retry): ${e instanceof Error ? e.message : String(e)}`)
+    log(`work failed (will retry): ${describeFailure(e)}`)
     return { nak: 2_000 }
   } finally {
     clearInterval(holding)

@@ -1,4 +1,5 @@
 import type { NeuraClient } from "../../commands/client"
+import { describeFailure } from "../infra/describeFailure"
 
 /**
  * Follow the log through the API's public read side (`GET /events`, paged by
@@ -30,7 +31,7 @@ export const followLogThroughApi = (
         }
       } catch (e) {
         // The API is down or restarting: try again on the next tick.
-        options.log?.(`following the log failed, will retry: ${e instanceof Error ? e.message : String(e)}`)
+        options.log?.(`following the log failed, will retry: ${describeFailure(e)}`)
       }
       await new Promise<void>((resolve) => {
         wake = resolve

@@ -17,6 +17,7 @@ import type { DataLibrary } from "../infra/dataLibrary"
 import { reexecuteSegment } from "../validator/verify"
 import { shardRefsOf } from "../workItems"
 import { followLogThroughApi } from "./logFollower"
+import { describeFailure } from "../infra/describeFailure"
 
 const decodeEvent = Schema.decodeUnknownSync(DomainEvent)
 
@@ -98,7 +99,7 @@ export const startWatcher = async (deps: WatcherDeps) => {
             watched.add(c.resultId)
             await watch(state, c).catch((e: unknown) => {
               watched.delete(c.resultId)
-              log(`${deps.nodeId}: watching ${c.resultId} failed, will retry: ${e instanceof Error ? e.message : String(e)}`)
+              log(`${deps.nodeId}: watching ${c.resultId} failed, will retry: ${describeFailure(e)}`)
             })
           }
         }
