@@ -64,6 +64,8 @@ export const inMemoryWeightsStore = (): WeightsStoreShape => {
   }
 }
 
+const GET_ATTEMPTS = 3
+
 export const objectStoreWeights = async (nc: NatsConnection, bucket = WEIGHTS_BUCKET): Promise<WeightsStoreShape> => {
   const store = await new Objm(nc).open(bucket)
   const has = async (hash: string) => (await store.info(objectName(hash)).catch(() => null)) !== null
@@ -75,9 +77,18 @@ export const objectStoreWeights = async (nc: NatsConnection, bucket = WEIGHTS_BU
       return hash
     },
     async get(hash) {
-      const bytes = await store.getBlob(objectName(hash)).catch((e: unknown) => {
-        throw new WeightsUnavailable({ hash, reason: e instanceof Error ? e.message : String(e) })
-      })
+      // A download can time out when the process is busy (a node training in
+      // the same process holds the event loop): try again before giving up.
+      const fetchBlob = async (attempt: number): Promise<Uint8Array | null> => {
+        try {
+          return await store.getBlob(objectName(hash))
+        } catch (e) {
+          const reason = e instanceof Error ? e.message : String(e)
+          if (attempt < GET_ATTEMPTS && /timeout/i.test(reason)) return fetchBlob(attempt + 1)
+          throw new WeightsUnavailable({ hash, reason: attempt > 1 ? `${reason} (after ${attempt} attempts)` : reason })
+        }
+      }
+      const bytes = await fetchBlob(1)
       if (!bytes) throw new WeightsUnavailable({ hash, reason: "not stored" })
       const actual = weightsHash(bytes)
       if (actual !== hash) throw new WeightsUnavailable({ hash, reason: `stored bytes hash to ${actual}` })

@@ -44,6 +44,10 @@ const trainLocally = async (work: TrainWork, deps: TrainerDeps): Promise<Trained
   const workload = requireWorkload(work.workload)
   const base = await deps.weights.get(work.baseWeightsHash)
   const samples = await deps.data.samples(workload, work.topology, work.shards.map((s) => s.contentHash))
+  // The held-out set too, before training: fetched after it, the download
+  // raced the other in-process nodes' training for the event loop and timed
+  // out, and each retry trained again only to time out at the same place.
+  const validation = await deps.data.samples(workload, work.topology, [work.validationHash])
   const plan = { ...work.plan, epochs: work.plan.epochsPerRound, seed: work.seed }
   const steps = totalSteps(samples.count, plan)
   const interval = checkpointInterval(steps, work.checkpoints)
@@ -80,7 +84,7 @@ const trainLocally = async (work: TrainWork, deps: TrainerDeps): Promise<Trained
     await segments.dispose()
     trainer = undefined
     setWeightBytes(tf, model, states[states.length - 1]!.weights)
-    heldOut = workload.evaluate(tf, model, await deps.data.samples(workload, work.topology, [work.validationHash]), work.topology)
+    heldOut = workload.evaluate(tf, model, validation, work.topology)
   } finally {
     await trainer?.dispose()
     model.dispose()
