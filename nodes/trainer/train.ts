@@ -52,41 +52,40 @@ const trainLocally = async (work: TrainWork, deps: TrainerDeps): Promise<Trained
   const steps = totalSteps(samples.count, plan)
   const interval = checkpointInterval(steps, work.checkpoints)
   const model: LayersModel = await workload.build(tf, work.topology)
-  // Freed however this ends: a failure (a store timing out, say) is retried
-  // with the item, and each try must not leave a model behind in memory.
-  let trainer: SegmentTrainer | undefined
   const started = performance.now()
   let states: Array<Checkpoint>
   let heldOut: Metrics
+  // Model and optimizer are freed however this ends: a failure (a store
+  // timing out, say) is retried with the item, and no try may leave them behind.
   try {
     setWeightBytes(tf, model, base)
     const stepFns = stepFunctionsOf(tf, workload, model, samples, work.topology)
-    const segments: SegmentTrainer = deps.executor
+    const trainer: SegmentTrainer = deps.executor
       ? await externalStepTrainer(deps.executor, model, samples.count, (rows) => gatherRows(samples, rows), plan, { weights: base, optimizer: freshOptimizerState(model, plan) })
       : stepTrainer(tf, model, samples.count, plan, stepFns.batchOf, stepFns.estimateOf)
-    trainer = segments
-    states = [await segments.checkpoint()]
-    let lastBeat = 0
-    if (deps.behaviour === "forgeRun") {
-      // No training at all: every "checkpoint" is the base state.
-      for (let s = interval; s < steps + interval; s += interval) states.push(states[0]!)
-    } else {
-      await segments.run(0, steps, async (done, loss) => {
-        if (done % interval === 0 || done === steps) states.push(await segments.checkpoint())
-        const now = performance.now()
-        if (now - lastBeat > 1_000) {
-          lastBeat = now
-          deps.working?.()
-          deps.progress?.(`${work.taskId} r${work.round} s${work.slot}: step ${done}/${steps} loss ${loss.toFixed(4)}`)
-        }
-      })
+    try {
+      states = [await trainer.checkpoint()]
+      let lastBeat = 0
+      if (deps.behaviour === "forgeRun") {
+        // No training at all: every "checkpoint" is the base state.
+        for (let s = interval; s < steps + interval; s += interval) states.push(states[0]!)
+      } else {
+        await trainer.run(0, steps, async (done, loss) => {
+          if (done % interval === 0 || done === steps) states.push(await trainer.checkpoint())
+          const now = performance.now()
+          if (now - lastBeat > 1_000) {
+            lastBeat = now
+            deps.working?.()
+            deps.progress?.(`${work.taskId} r${work.round} s${work.slot}: step ${done}/${steps} loss ${loss.toFixed(4)}`)
+          }
+        })
+      }
+    } finally {
+      await trainer.dispose()
     }
-    await segments.dispose()
-    trainer = undefined
     setWeightBytes(tf, model, states[states.length - 1]!.weights)
     heldOut = workload.evaluate(tf, model, validation, work.topology)
   } finally {
-    await trainer?.dispose()
     model.dispose()
   }
   const seconds = (performance.now() - started) / 1000
