@@ -93,13 +93,10 @@ export const build = (runtime: ApiRuntime, options: ApiOptions): FastifyInstance
     routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH },
     // The router's own refusals (a malformed or overlong URL) in the API's problem format.
     frameworkErrors: (error, _request, reply) =>
-      void sendProblem(reply, {
-        type: "urn:neuralink:error:InvalidRequest",
-        title: "Invalid Request",
-        status: 400,
-        code: "InvalidRequest",
-        detail: error.code === "FST_ERR_MAX_PARAM_LENGTH" ? `a path segment is longer than ${MAX_PATH_PARAM_LENGTH} characters` : "the URL is not valid"
-      })
+      void sendProblem(
+        reply,
+        problemOf(new InvalidRequest({ detail: error.code === "FST_ERR_MAX_PARAM_LENGTH" ? `a path segment is longer than ${MAX_PATH_PARAM_LENGTH} characters` : "the URL is not valid" }))
+      )
   })
   const routes: Array<{ readonly method: string; readonly url: string }> = []
   routesOf.set(app, routes)
