@@ -6,7 +6,7 @@ import { inMemoryWeightsStore } from "../infra/weights/WeightsStore"
 import { build } from "../commands/app"
 import { defaultJetStreamConfig, eventStreamConfig, layerJetStream } from "../infra/eventStore/jetStream"
 import { generateKeyPair, signCommand } from "../infra/identity/signature"
-import { NatsClient } from "../infra/nats/NatsClient"
+import { NatsClient, natsOptions } from "../infra/nats/NatsClient"
 import { compare, latencySummary, type BenchResult } from "./stats"
 
 /**
@@ -21,8 +21,8 @@ export const apiBench = async (url: string, sizes = { requests: 600, concurrency
   const api = build(runtime, { weights: inMemoryWeightsStore(), shards: inMemoryWeightsStore() })
   const apiUrl = await api.listen({ port: 0, host: "127.0.0.1" })
 
-  // As every process connects (NatsClient): no async traces, for ours and the baseline alike.
-  const nc = await connect({ servers: url, noAsyncTraces: true })
+  // As every process connects (natsOptions), for ours and the baseline alike.
+  const nc = await connect(natsOptions({ servers: url }))
   const jsm = await jetstreamManager(nc)
   const js = jetstream(nc)
   await jsm.streams.add(eventStreamConfig({ ...config, streamName: "BENCH_BARE", subjectPrefix: "benchbare.events" }))

@@ -1,4 +1,5 @@
 import { connect } from "@nats-io/transport-node"
+import { natsOptions } from "../infra/nats/NatsClient"
 import { Effect } from "effect"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -24,8 +25,8 @@ const event = (i: number): DomainEvent => ({
 })
 
 const appendRate = async (url: string, count: number, inFlight: number) => {
-  // As every process connects (NatsClient): no async traces, for ours and the baseline alike.
-  const nc = await connect({ servers: url, noAsyncTraces: true })
+  // As every process connects (natsOptions), for ours and the baseline alike.
+  const nc = await connect(natsOptions({ servers: url }))
   const store = toEventStore(await JetStreamLog.open(nc, { ...defaultJetStreamConfig, streamName: "BENCH_SYNC", subjectPrefix: "benchsync.events" }))
   const latencies: Array<number> = []
   let next = 0

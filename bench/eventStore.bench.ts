@@ -1,5 +1,6 @@
 import { jetstream, jetstreamManager } from "@nats-io/jetstream"
 import { connect } from "@nats-io/transport-node"
+import { natsOptions } from "../infra/nats/NatsClient"
 import { Effect, Stream } from "effect"
 import { toEventStore } from "../infra/eventStore/backend"
 import { defaultJetStreamConfig, eventStreamConfig, JetStreamLog } from "../infra/eventStore/jetStream"
@@ -23,8 +24,8 @@ const event = (i: number): DomainEvent => ({
 })
 
 export const eventStoreBench = async (url: string, sizes = { sequential: 3000, pipelined: 20000, inFlight: 1000 }): Promise<Array<BenchResult>> => {
-  // As every process connects (NatsClient): no async traces, for ours and the baseline alike.
-  const nc = await connect({ servers: url, noAsyncTraces: true })
+  // As every process connects (natsOptions), for ours and the baseline alike.
+  const nc = await connect(natsOptions({ servers: url }))
   const jsm = await jetstreamManager(nc)
   const js = jetstream(nc)
   const config = { ...defaultJetStreamConfig, streamName: "BENCH_EVENTS", subjectPrefix: "bench.events" }

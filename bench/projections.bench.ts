@@ -9,7 +9,7 @@ import type { Address, NodeId, PublicKey, TaskId } from "../domain/primitives"
 import { toEventStore } from "../infra/eventStore/backend"
 import { defaultJetStreamConfig, JetStreamLog, layerJetStream } from "../infra/eventStore/jetStream"
 import { generateKeyPair, signCommand } from "../infra/identity/signature"
-import { NatsClient } from "../infra/nats/NatsClient"
+import { NatsClient, natsOptions } from "../infra/nats/NatsClient"
 import { ReadModels, startProjector } from "../projections/projector"
 import { rawOrderedRead } from "./rawRead"
 import { compare, latencySummary, round, type BenchResult } from "./stats"
@@ -21,8 +21,8 @@ import { compare, latencySummary, round, type BenchResult } from "./stats"
  * signed commands through the API.
  */
 export const projectionsBench = async (url: string, sizes = { commits: 20_000, rate: 100, seconds: 5 }, apiMaxRate?: number): Promise<Array<BenchResult>> => {
-  // As every process connects (NatsClient): no async traces, for ours and the baseline alike.
-  const nc = await connect({ servers: url, noAsyncTraces: true })
+  // As every process connects (natsOptions), for ours and the baseline alike.
+  const nc = await connect(natsOptions({ servers: url }))
   const config = { ...defaultJetStreamConfig, streamName: "BENCH_PROJ", subjectPrefix: "benchproj.events" }
   const store = toEventStore(await JetStreamLog.open(nc, config))
   const commit = (i: number): ReadonlyArray<DomainEvent> =>

@@ -9,6 +9,16 @@ export class NatsConnectFailed extends Schema.TaggedError<NatsConnectFailed>()("
 }) {}
 
 /**
+ * What every connection of ours starts from. Ride out an outage of any
+ * length: reconnect forever, every second (with jitter), and keep publishes
+ * issued meanwhile in the reconnect buffer. No async traces: with them every
+ * request builds two Error objects up front (for a stack only a failure would
+ * show), ~3% of the API's CPU in a profile of signed commands; failures keep
+ * their messages.
+ */
+export const connectionDefaults = { maxReconnectAttempts: -1, reconnectTimeWait: 1_000, noAsyncTraces: true } as const satisfies ConnectionOptions
+
+/**
  * Connection options for a NATS user: its replies arrive on its own inbox
  * prefix, the only inbox its permissions let it subscribe to
  * (infra/nats/accounts.ts), so no client can read another's replies.
@@ -16,10 +26,7 @@ export class NatsConnectFailed extends Schema.TaggedError<NatsConnectFailed>()("
 export const natsOptions = (options: { servers: string | ReadonlyArray<string>; user?: string; pass?: string; name?: string }): ConnectionOptions => ({
   // Several seeds (a cluster): the client connects to any and fails over to the others.
   servers: typeof options.servers === "string" ? options.servers.split(",").map((s) => s.trim()).filter(Boolean) : [...options.servers],
-  // Ride out an outage of any length: reconnect forever, every second (with
-  // jitter), and keep publishes issued meanwhile in the reconnect buffer.
-  maxReconnectAttempts: -1,
-  reconnectTimeWait: 1_000,
+  ...connectionDefaults,
   ...(options.user ? { user: options.user, pass: options.pass ?? "", inboxPrefix: inboxPrefixOf(options.user) } : {}),
   ...(options.name ? { name: options.name } : {})
 })
@@ -65,11 +72,8 @@ export class NatsClient extends Context.Service<NatsClient, { readonly connectio
       Effect.acquireRelease(
         Effect.tryPromise({
           try: () =>
-            // Reconnect forever unless the caller says otherwise. No async
-            // traces: with them every request builds two Error objects up front
-            // (for a stack that only a failure would show), ~3% of the API's
-            // CPU in a profile of signed commands; failures keep their messages.
-            connect({ maxReconnectAttempts: -1, reconnectTimeWait: 1_000, noAsyncTraces: true, ...options }).then((nc) => {
+            // The defaults unless the caller says otherwise.
+            connect({ ...connectionDefaults, ...options }).then((nc) => {
               void watchConnection(nc, String(options.name ?? "nats"))
               return nc
             }),
