@@ -8,6 +8,7 @@ import { freePort, startNatsServer } from "../infra/nats/server"
 import { processGroup } from "../infra/processGroup"
 import { objectStoreWeights } from "../infra/weights/WeightsStore"
 import { createDigitsTask, optIn } from "../nodes/workloadTask"
+import { taskEvents } from "../tests/support/networkHarness"
 import { round, type BenchResult } from "./stats"
 
 /** A process's resident memory in MiB, from /proc (Linux); undefined elsewhere or once it has exited. */
@@ -48,7 +49,7 @@ export const memoryBench = async (): Promise<ReadonlyArray<BenchResult>> => {
     await optIn(owner, "MEM1", nodes.map((n) => ({ ...n, key: devKey(n.nodeId) })))
     await group.waitFor(
       "task MEM1 ended",
-      async () => ((await owner.get("/events?aggregate=task&limit=1000")).events as Array<{ type: string }>).some((e) => e.type === "TaskCompleted" || e.type === "TaskExhausted"),
+      async () => (await taskEvents(owner, "MEM1")).some((e) => e.type === "TaskCompleted" || e.type === "TaskExhausted"),
       120_000
     )
     const pidOf = (name: string) => group.started.find((s) => s.name === name)?.child.pid

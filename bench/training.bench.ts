@@ -5,7 +5,7 @@ import { bareFit } from "./bare"
 import { inMemoryWeightsStore } from "../infra/weights/WeightsStore"
 import { trainOnWork } from "../nodes/trainer/train"
 import { verifyWork } from "../nodes/validator/verify"
-import { networkHarness } from "../tests/support/networkHarness"
+import { logEvents, networkHarness } from "../tests/support/networkHarness"
 import { digitsShards, sampleWork } from "../tests/support/sampleWork"
 import { compare, round, type BenchResult } from "./stats"
 import type { RecordedEvent } from "../domain/recordedEvent"
@@ -94,13 +94,7 @@ export const trainingBench = async (url: string, options = { epochs: 3, target: 
   const rounds = events.filter((e) => e.type === "RoundClosed").length
   const networkAccuracy: number = end.type === "TaskCompleted" ? end.data.metrics.accuracy : (end.data.metrics?.accuracy ?? 0)
   // Where each round's time went, from the log (task and model events).
-  const log: Array<RecordedEvent> = []
-  for (let from = 1; ; ) {
-    const page = await net.api.client.get(`/events?from=${from}&limit=1000`)
-    log.push(...page.events)
-    if (page.events.length < 1000) break
-    from = page.next
-  }
+  const log: Array<RecordedEvent> = await logEvents(net.api.client)
   const perRound = roundTimeline(log, "BENCH")
   // Task created → target reached (the round that reached it closed), as the
   // API recorded them: the network's counterpart of the centralised loop,

@@ -185,15 +185,19 @@ export const honestNodes: ReadonlyArray<Omit<NodeSpec, "key">> = [
   { nodeId: "validator3", role: "validator" }
 ]
 
-export const taskEvents = async (client: NeuraClient, taskId: string): Promise<Array<any>> => {
+/** Every event of the log through GET /events, page by page; `filter` is more of its query (e.g. `aggregate=task`). */
+export const logEvents = async (client: NeuraClient, filter = ""): Promise<Array<any>> => {
   const all: Array<any> = []
   let from = 1
   for (;;) {
-    const page = await client.get(`/events?aggregate=task&from=${from}&limit=1000`)
+    const page = await client.get(`/events?${filter ? `${filter}&` : ""}from=${from}&limit=1000`)
     all.push(...page.events)
     if (page.events.length < 1000) break
     from = page.next
   }
-  return all.filter((e) => e.stream === `task-${taskId}`)
+  return all
 }
+
+export const taskEvents = async (client: NeuraClient, taskId: string): Promise<Array<any>> =>
+  (await logEvents(client, "aggregate=task")).filter((e) => e.stream === `task-${taskId}`)
 
