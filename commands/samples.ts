@@ -72,6 +72,14 @@ export const registerDatasets = async (client: NeuraClient, suffix = "") => {
   })
 }
 
+/** The sample model, its datasets and a task on them (the start of most walkthroughs and specs); the model's id. */
+export const sampleTask = async (client: NeuraClient, taskId: string) => {
+  const modelId = await registerModel(client)
+  await registerDatasets(client)
+  await client.command("CreateTask", taskPayload(taskId, modelId))
+  return modelId
+}
+
 export const taskPayload = (taskId: string, modelId: string, suffix = "", overrides: Record<string, unknown> = {}) => ({
   taskId,
   title: "Digits classifier to 90%",

@@ -2,7 +2,7 @@ import { jetstreamManager } from "@nats-io/jetstream"
 import { connect } from "@nats-io/transport-node"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { signCommand } from "../../infra/identity/signature"
-import { devKey, joinTask, proofPayload, registerDatasets, registerModel, registerNode, taskPayload } from "../../commands/samples"
+import { devKey, joinTask, proofPayload, registerNode, sampleTask, taskPayload } from "../../commands/samples"
 import { apiHarness } from "../support/apiHarness"
 import { isolatedJetStreamLog } from "../support/jetStreamLayer"
 import { startNatsServer, type NatsServer } from "../support/natsServer"
@@ -19,9 +19,7 @@ describe("Command API on real JetStream", () => {
   it("runs the task lifecycle: events land in order on events.<aggregate>.<id>, the chain verifies", async () => {
     await using log = isolatedJetStreamLog(server.url)
     await using api = await apiHarness(log.layer())
-    const modelId = await registerModel(api.client)
-    await registerDatasets(api.client)
-    await api.client.command("CreateTask", taskPayload("T1", modelId))
+    const modelId = await sampleTask(api.client, "T1")
     const nodes = [
       ["trainer0", "trainer"],
       ["trainer1", "trainer"],

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { EventStore } from "../../domain/ports"
 import { RecordedEvent } from "../../domain/recordedEvent"
 import { auditLog } from "../../projections/audit"
-import { commitAndReveal, devKey, joinTask, proofPayload, sampleEvidence, registerDatasets, registerModel, registerNode, taskPayload } from "../../commands/samples"
+import { commitAndReveal, devKey, joinTask, proofPayload, registerNode, sampleEvidence, sampleTask } from "../../commands/samples"
 import { signCommand } from "../../infra/identity/signature"
 import { apiHarness } from "../support/apiHarness"
 import { isolatedJetStreamLog } from "../support/jetStreamLayer"
@@ -24,9 +24,7 @@ afterAll(async () => {
 
 /** A task with 5 nodes joined and a round with one result, through the signed API. */
 const lifecycle = async (api: Awaited<ReturnType<typeof apiHarness>>) => {
-  const modelId = await registerModel(api.client)
-  await registerDatasets(api.client)
-  await api.client.command("CreateTask", taskPayload("T1", modelId))
+  const modelId = await sampleTask(api.client, "T1")
   for (const [id, role] of [["t0", "trainer"], ["t1", "trainer"], ["v0", "validator"], ["v1", "validator"], ["v2", "validator"]] as const) {
     await registerNode(api.client, devKey(id), id, [role])
     await joinTask(api.client, devKey(id), "T1", id, role)

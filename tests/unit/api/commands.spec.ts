@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest"
 import type { NeuraClient } from "../../../commands/client"
 import { signCommand } from "../../../infra/identity/signature"
-import { commitAndReveal, devKey, joinTask, proofPayload, registerDatasets, registerModel, registerNode, sampleEvidence, sha256Hex, taskPayload } from "../../../commands/samples"
+import { commitAndReveal, devKey, joinTask, proofPayload, registerModel, registerNode, sampleEvidence, sampleTask, sha256Hex, taskPayload } from "../../../commands/samples"
 import { failure } from "../../support/apiFailure"
 import { apiHarness } from "../../support/apiHarness"
 
@@ -12,9 +12,7 @@ const validators = [devKey("validator1"), devKey("validator2"), devKey("validato
 
 /** Model, datasets, task, five nodes joined: the common start of the lifecycle specs. */
 const readyTask = async (client: NeuraClient) => {
-  const modelId = await registerModel(client)
-  await registerDatasets(client)
-  await client.command("CreateTask", taskPayload("T1", modelId))
+  const modelId = await sampleTask(client, "T1")
   for (const [i, key] of trainers.entries()) {
     await registerNode(client, key, `trainer${i}`, ["trainer"])
     await joinTask(client, key, "T1", `trainer${i}`, "trainer")
@@ -122,9 +120,7 @@ describe("Command API: signatures, idempotency, errors", () => {
 
   it("retries optimistic-concurrency conflicts server-side: parallel joins all land", async () => {
     await using api = await apiHarness()
-    const modelId = await registerModel(api.client)
-    await registerDatasets(api.client)
-    await api.client.command("CreateTask", taskPayload("T1", modelId))
+    const modelId = await sampleTask(api.client, "T1")
     const keys = [0, 1, 2, 3, 4].map((i) => devKey(`p${i}`))
     for (const [i, k] of keys.entries()) await registerNode(api.client, k, `p${i}`, ["trainer"])
     await Promise.all(keys.map((k, i) => joinTask(api.client, k, "T1", `p${i}`, "trainer")))

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { devKey, joinTask, proofPayload, registerDatasets, registerModel, registerNode, taskPayload } from "../../../commands/samples"
+import { devKey, joinTask, proofPayload, registerNode, sampleTask } from "../../../commands/samples"
 import { signCommand, type KeyPair } from "../../../infra/identity/signature"
 import { apiHarness } from "../../support/apiHarness"
 
@@ -58,9 +58,7 @@ describe("malformed payloads for every command", () => {
   it("answer 4xx with a code and append nothing; never 5xx", async () => {
     await using api = await apiHarness()
     // A short lifecycle, so commands meet real state past their lookups.
-    const modelId = await registerModel(api.client)
-    await registerDatasets(api.client)
-    await api.client.command("CreateTask", taskPayload("T1", modelId))
+    const modelId = await sampleTask(api.client, "T1")
     const nodes = [
       ["trainer0", "trainer"],
       ["trainer1", "trainer"],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { devKey, joinTask, registerDatasets, registerModel, registerNode, taskPayload } from "../../../commands/samples"
+import { devKey, joinTask, registerNode, sampleTask, taskPayload } from "../../../commands/samples"
 import { apiHarness } from "../../support/apiHarness"
 
 /**
@@ -16,9 +16,7 @@ const NASTY = ["", "-1", "0", "1.5", "1e308", "99999999999999999999999999", "abc
 describe("malformed queries for every read", () => {
   it("answer below 500 with a code for any path or query parameter", async () => {
     await using api = await apiHarness()
-    const modelId = await registerModel(api.client)
-    await registerDatasets(api.client)
-    await api.client.command("CreateTask", taskPayload("T1", modelId))
+    const modelId = await sampleTask(api.client, "T1")
     await registerNode(api.client, devKey("trainer0"), "trainer0", ["trainer"])
     await joinTask(api.client, devKey("trainer0"), "T1", "trainer0", "trainer")
 
