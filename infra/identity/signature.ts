@@ -26,7 +26,7 @@ const strip = (hex: string) => (hex.startsWith("0x") ? hex.slice(2) : hex)
 /** The uncompressed point of a public key; throws when it is not a valid point (both paths: noble's check, or libsecp256k1's). */
 export const uncompress = (bytes: Uint8Array): Uint8Array => {
   if (!nativeSecp256k1) return secp.Point.fromBytes(bytes).toBytes(false)
-  const out = (bytes.length === 33 || bytes.length === 65) && nativeUncompressed(nativeSecp256k1, bytes)
+  const out = nativeUncompressed(nativeSecp256k1, bytes)
   if (!out) throw new Error(`not a secp256k1 public key (${bytes.length} bytes)`)
   return out
 }
