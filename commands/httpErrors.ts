@@ -56,7 +56,7 @@ export const statusByTag = {
   InvalidRequest: 400, JsonTooDeep: 400, InvalidEvent: 400, TaskConfigInvalid: 400, TopologyInvalid: 400, MetricNotOffered: 400,
   DatasetFormatMismatch: 400, UnknownWorkload: 400, NotGenerative: 400, NotAnAgent: 400, ImportRefused: 400, ArtefactNotFound: 400, NoWorkloadForModel: 400, ExportUnsupported: 400, ModelVersionNotPublished: 409, DatasetShardsInvalid: 400,
   RejectionNeedsReason: 400, ProposalInvalid: 400, ProofMismatch: 400, UnknownShard: 400, AnchorMismatch: 400,
-  WeightsHashMismatch: 400, ResultIdNotDerived: 400, ScoringRequestInvalid: 400, ScoreCommitmentMismatch: 400, CommitmentMismatch: 400, VoteInconsistent: 400, InvalidAmount: 400,
+  WeightsHashMismatch: 400, ResultIdNotDerived: 400, ScoringRequestInvalid: 400, ScoreCommitmentMismatch: 400, CommitmentMismatch: 400, VoteInconsistent: 400, DisputeAnswerInvalid: 400, InvalidAmount: 400,
   UnknownEscrowAccount: 400, SettlementMismatch: 400, InvalidPublicKey: 400,
   // 402: the Neura behind it are not deposited on chain (yet)
   NotDeposited: 402,
@@ -79,7 +79,7 @@ export const statusByTag = {
   SubmissionAlreadyReviewed: 409, ModelAlreadyRegistered: 409, ModelDelisted: 409, VersionConflict: 409,
   ProposalAlreadyExists: 409, ProposalClosed: 409, ProposalStillOpen: 409, AlreadyVotedOnProposal: 409,
   EscrowExceeded: 409, ModelNotUsable: 409, AnchorAlreadyRecorded: 409, DepositAlreadyRecorded: 409, SettlementAlreadyRecorded: 409, NothingToSettle: 409, ValidatorsAlreadyDrawn: 409, VoteNotCommitted: 409,
-  VoteAlreadyCommitted: 409, RevealNotOpen: 409, CommitWindowClosed: 409, NotChallengeable: 409, NotFinalYet: 409, StakeTooLow: 409, NothingToWithdraw: 409, StakeStillNeeded: 409,
+  VoteAlreadyCommitted: 409, RevealNotOpen: 409, CommitWindowClosed: 409, NotChallengeable: 409, NotDisputed: 409, NotFinalYet: 409, StakeTooLow: 409, NothingToWithdraw: 409, StakeStillNeeded: 409,
   ScoringAlreadyRequested: 409, JudgesAlreadyDrawn: 409, JudgesNotDrawn: 409, ScoreAlreadyCommitted: 409, ScoreCommitClosed: 409,
   ScoreNotCommitted: 409, ScoreAlreadyRevealed: 409, ScoreRevealNotOpen: 409, ScoringSettled: 409, ScoringStillOpen: 409,
   // 413: too large to accept (the limit is in the problem)

@@ -1,6 +1,8 @@
 import { Effect } from "effect"
 import { task, taskStream } from "../../domain/task"
 import {
+  AnswerDispute,
+  AnswerDisputePayload,
   CastVerificationVote,
   CastVerificationVotePayload,
   ChallengeResult,
@@ -153,9 +155,16 @@ export const taskCommands = [
   commandSpec({
     type: "CastVerificationVote",
     aggregate: "task",
-    summary: "A validator reveals its committed vote (verdict, measurements, segment evidence, salt) once every judge committed or the commit window passed; a quorum of agreeing, uncontested reveals decides.",
+    summary: "A validator reveals its committed vote (verdict, measurements, segment evidence with its leaf after every step of the segment, salt) once every judge committed or the commit window passed; a quorum of agreeing, uncontested reveals decides.",
     payload: CastVerificationVotePayload,
     handle: (p, ctx) => handleCommand(task, taskStream(p.taskId), new CastVerificationVote({ ...p, actor: ctx.actor, at: ctx.at }), ctx.metadata)
+  }),
+  commandSpec({
+    type: "AnswerDispute",
+    aggregate: "task",
+    summary: "The trainer of a contested result opens its audited segment: its state after every step (uploaded, by content hash), ending in its committed state; the first step where it and a disagreeing judge's list part is the one the referee replays.",
+    payload: AnswerDisputePayload,
+    handle: (p, ctx) => handleCommand(task, taskStream(p.taskId), new AnswerDispute({ ...p, actor: ctx.actor, at: ctx.at }), ctx.metadata)
   }),
   commandSpec({
     type: "ReplaceValidator",

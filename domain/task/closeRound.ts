@@ -8,8 +8,9 @@ import { addSeconds } from "../primitives"
 import { live, mayCoordinate, runningRound, type Decision, type Live } from "./guards"
 import { roundPayouts } from "./rewards"
 import { settleRound, type Settlement } from "./settle"
-import type { RoundState } from "./state"
+import type { ResultState, RoundState } from "./state"
 import { contestOf } from "./votes"
+import { settledByStepRulings } from "./bisection"
 
 /**
  * Closing a round, step by step: may it close now; settle every result
@@ -22,7 +23,9 @@ const mayClose = (c: CloseRound, round: RoundState): RoundStillOpen | undefined 
   const open = [...round.results.values()].filter((r) => !r.outcome || contestOf(r) !== undefined)
   const pastDeadline = Date.parse(c.at) > Date.parse(round.deadline)
   // Contested results may close before the deadline only with their rulings.
-  const unresolved = open.filter((r) => !(contestOf(r) && (c.rulings ?? []).some((x) => x.resultId === r.resultId)))
+  const ruled = (r: ResultState) =>
+    (c.rulings ?? []).some((x) => x.resultId === r.resultId) || settledByStepRulings(r, c.stepRulings ?? [])
+  const unresolved = open.filter((r) => !(contestOf(r) && ruled(r)))
   return unresolved.length > 0 && !pastDeadline ? new RoundStillOpen({ pending: unresolved.length, deadline: round.deadline }) : undefined
 }
 
@@ -95,7 +98,7 @@ export const closeRound = (c: CloseRound, state: import("./state").TaskState): D
     return Result.flatMap(runningRound(s, c.taskId, c.round), (round): Decision => {
       const early = mayClose(c, round)
       if (early) return Result.fail(early)
-      const settled = settleRound(round, c.rulings ?? [], c.at, s.config.criteria.penalizeRejected)
+      const settled = settleRound(round, c.rulings ?? [], c.at, s.config.criteria.penalizeRejected, c.stepRulings ?? [])
       if (settled.strayRuling) return Result.fail(new TaskConfigInvalid({ reason: `ruling for ${settled.strayRuling}, which is not a contested result of this round` }))
       const results = [...settled.results.values()]
       const verified = results.filter((r) => r.outcome === "verified").map((r) => r.resultId)

@@ -19,7 +19,7 @@ import {
   WorkloadId
 } from "../primitives"
 import { ProtocolParams } from "../protocol"
-import { Assignment, Criteria, MetricDirection, Objective, ParticipantRole, RewardSplit, Ruling, SegmentEvidence, TrainingPlan, TrainingProof, Verdict } from "./events"
+import { Assignment, Criteria, DisputeAnswered, MetricDirection, Objective, ParticipantRole, RewardSplit, Ruling, SegmentEvidence, StepRuling, TrainingPlan, TrainingProof, Verdict } from "./events"
 
 /** Facts the API loads from other aggregates and hands to the decider. */
 export const NodeFacts = Schema.Struct({
@@ -181,6 +181,20 @@ export class CastVerificationVote extends Schema.TaggedClass<CastVerificationVot
   ...actorAndTime
 }) {}
 
+/** A contested result's trainer opens its audited segment, step by step (bisection.ts). */
+export const AnswerDisputePayload = Schema.Struct({
+  taskId: TaskId,
+  round: PositiveInt,
+  resultId: ResultId,
+  /** The trainer's node. */
+  nodeId: NodeId,
+  states: DisputeAnswered.fields.states
+})
+export class AnswerDispute extends Schema.TaggedClass<AnswerDispute>()("AnswerDispute", {
+  ...AnswerDisputePayload.fields,
+  ...actorAndTime
+}) {}
+
 export const ReplaceValidatorPayload = Schema.Struct({
   taskId: TaskId,
   round: PositiveInt,
@@ -204,8 +218,10 @@ export const CloseRoundPayload = Schema.Struct({
    * version built before a late contest cannot close the round.
    */
   newVersion: Schema.optional(Schema.Struct({ ref: ModelVersionRef, metrics: Metrics, results: Schema.optional(Schema.Array(ResultId)) })),
-  /** The referee's re-execution of every contested result's audited segment. */
-  rulings: Schema.optional(Schema.Array(Ruling))
+  /** The referee's re-execution of a contested result's audited segment (when it cannot be bisected). */
+  rulings: Schema.optional(Schema.Array(Ruling)),
+  /** The referee's replay of the one step each dispute of a bisectable contested result comes down to. */
+  stepRulings: Schema.optional(Schema.Array(StepRuling))
 })
 export class CloseRound extends Schema.TaggedClass<CloseRound>()("CloseRound", {
   ...CloseRoundPayload.fields,
@@ -250,6 +266,7 @@ export type TaskCommand =
   | DrawValidators
   | CommitVote
   | CastVerificationVote
+  | AnswerDispute
   | ReplaceValidator
   | CloseRound
   | ChallengeResult

@@ -2,6 +2,7 @@ import { NotDeposited } from "../escrow/errors"
 import { Result } from "effect"
 import type { CreateTask, DispatchTraining, JoinTask, StartRound, TaskCommand } from "./commands"
 import { challengeResult, finalizeResult, resolveChallenge } from "./challenge"
+import { answerDispute } from "./bisection"
 import { closeRound } from "./closeRound"
 import { quorumProblem } from "./consensus"
 import {
@@ -200,6 +201,8 @@ export const decide = (command: TaskCommand, state: TaskState): Decision => {
       return commitVote(command, state)
     case "CastVerificationVote":
       return revealVote(command, state)
+    case "AnswerDispute":
+      return answerDispute(command, state)
     case "ReplaceValidator":
       return replaceValidator(command, state)
     case "CloseRound":

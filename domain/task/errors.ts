@@ -48,6 +48,10 @@ export class CommitWindowClosed extends Schema.TaggedError<CommitWindowClosed>()
 export class RevealNotOpen extends Schema.TaggedError<RevealNotOpen>()("RevealNotOpen", { resultId: S, opensAt: S, waitingFor: Schema.Number }) {}
 export class CommitmentMismatch extends Schema.TaggedError<CommitmentMismatch>()("CommitmentMismatch", { resultId: S, nodeId: S }) {}
 export class VoteInconsistent extends Schema.TaggedError<VoteInconsistent>()("VoteInconsistent", { resultId: S, reason: S }) {}
+/** An answer to a dispute that cannot be taken now: the result is not contested, or already answered. */
+export class NotDisputed extends Schema.TaggedError<NotDisputed>()("NotDisputed", { resultId: S, reason: S }) {}
+/** An answer that does not open the audited segment: wrong number of steps, or not ending in the committed state. */
+export class DisputeAnswerInvalid extends Schema.TaggedError<DisputeAnswerInvalid>()("DisputeAnswerInvalid", { resultId: S, reason: S }) {}
 export class NotChallengeable extends Schema.TaggedError<NotChallengeable>()("NotChallengeable", { resultId: S, reason: S }) {}
 export class NotFinalYet extends Schema.TaggedError<NotFinalYet>()("NotFinalYet", { resultId: S, reason: S }) {}
 /** The base model's topology is not one the task's workload can build. */
@@ -102,6 +106,8 @@ export type TaskError =
   | NotFinalYet
   | CommitmentMismatch
   | VoteInconsistent
+  | NotDisputed
+  | DisputeAnswerInvalid
   | import("../ledger/ledger").EscrowExceeded
   | import("../node/errors").StakeTooLow
   | import("../escrow/errors").NotDeposited

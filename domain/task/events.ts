@@ -5,6 +5,7 @@ import { ProtocolParams } from "../protocol"
 import {
   ChallengeResolved,
   DisputedVote,
+  MAX_SEGMENT_STEPS,
   ResultChallenged,
   ResultFinalized,
   ResultRejected,
@@ -151,6 +152,20 @@ export const CheckpointState = Schema.Struct({ weights: Hash32, optimizer: Hash3
 export type CheckpointState = typeof CheckpointState.Type
 
 /**
+ * A contested result's trainer opens its audited segment: the state after
+ * every step of it, each by content hash (uploaded). The first step where it
+ * and a disagreeing judge's step list part is the one a referee replays.
+ */
+export const DisputeAnswered = Schema.TaggedStruct("DisputeAnswered", {
+  taskId: TaskId,
+  round: PositiveInt,
+  resultId: ResultId,
+  nodeId: NodeId,
+  states: Schema.Array(CheckpointState).pipe(Schema.check(Schema.isMinLength(1), Schema.isMaxLength(MAX_SEGMENT_STEPS))),
+  answeredAt: Instant
+})
+
+/**
  * The trainer's commitment to its whole run: the state every `interval` steps
  * (state 0 is the base, the last one the submitted weights) and the Merkle
  * root of their leaves, sha256(weightsHash ":" optimizerHash). Validators
@@ -259,6 +274,7 @@ export const TaskEvent = Schema.Union([
   ValidatorReplaced,
   VoteCommitted,
   VerificationVoted,
+  DisputeAnswered,
   ResultVerified,
   ResultRejected,
   RoundClosed,

@@ -1,7 +1,8 @@
 import type { NodeId, ResultId } from "../primitives"
-import type { DisputedVote, Ruling } from "./events"
+import type { DisputedVote, Ruling, StepRuling } from "./events"
+import { provenWrongBySteps, settledByStepRulings, stepsToRule, UNOPENED } from "./bisection"
 import { consensusMetrics } from "./consensus"
-import type { ResultState, RoundState } from "./state"
+import type { ResultState, RoundState, Vote } from "./state"
 import { committedEndLeaf, contestOf } from "./votes"
 
 /** A node a ruling proved wrong on a result. */
@@ -24,20 +25,59 @@ export interface Settlement {
 
 const decided = (r: ResultState, outcome: "verified" | "rejected", penalized: boolean, at: string): ResultState => ({ ...r, outcome, decidedAt: at, penalized })
 
+/** What a contested result's referee found: the votes it proved wrong (with why) and, if the trainer forged, why. */
+interface Finding {
+  readonly wrong: ReadonlyArray<{ readonly vote: Vote; readonly reason: string }>
+  readonly forged?: string
+  /** What the referee replayed, for the reasons. */
+  readonly replayed: string
+}
+
+/** A segment ruling: whoever disagrees with the referee's probe or end leaf is wrong. */
+const bySegment = (r: ResultState, ruling: Ruling): Finding => {
+  const replayed = `segment ${r.audit?.segment}`
+  const wrong = r.votes
+    .filter((v) => v.evidence.probeHash !== ruling.evidence.probeHash || v.evidence.endHash !== ruling.evidence.endHash)
+    .map((vote) => ({ vote, reason: `vote on ${r.resultId} does not match the referee's re-execution of ${replayed}` }))
+  const forged = ruling.evidence.endHash !== committedEndLeaf(r) ? `${replayed} does not reproduce the committed state (referee's ruling)` : undefined
+  return { wrong, replayed, ...(forged ? { forged } : {}) }
+}
+
+/** Step rulings on a bisected result (bisection.ts). */
+const bySteps = (r: ResultState, rulings: ReadonlyArray<StepRuling>): Finding => {
+  const { trainerBrokenAt: broken, wrongVotes } = provenWrongBySteps(r, rulings)
+  const steps = rulings.filter((x) => x.resultId === r.resultId).map((x) => x.step)
+  const replayed = `step${steps.length > 1 ? "s" : ""} ${steps.join(", ")}`
+  const wrong = wrongVotes.map((w) => ({ vote: w.vote, reason: `vote on ${r.resultId}: ${w.reason}` }))
+  if (!broken) return { wrong, replayed }
+  const forged =
+    broken.leaf === UNOPENED
+      ? `the trainer's answer names a state before step ${broken.step} that cannot be fetched`
+      : `step ${broken.step} does not follow from the state before it (referee's replay of that one step)`
+  return { wrong, replayed, forged }
+}
+
 /**
  * The round's final word on every result, a pure function of the round and
  * the referee's rulings (the coordinator runs it to know what to aggregate;
  * CloseRound runs it to decide):
- * - a contested result is judged by its ruling: a trainer whose committed end
- *   leaf differs from the referee's re-execution forged its run (rejected,
- *   penalized, slashed); a judge whose probe or end leaf differs did not
- *   re-execute, or did it wrong (its vote earns nothing and it is slashed);
- *   the votes left standing decide by majority. Without a ruling it is
- *   rejected without penalty (nobody could tell who was right);
+ * - a contested result is judged by its rulings: step rulings when it was
+ *   bisected (bisection.ts), else a ruling on its whole audited segment. A
+ *   trainer the referee proves wrong forged its run (rejected, penalized,
+ *   slashed); a judge it proves wrong did not re-execute, or did it wrongly
+ *   (its vote earns nothing and it is slashed); the votes left standing
+ *   decide by majority. Without rulings it is rejected without penalty
+ *   (nobody could tell who was right);
  * - an undecided result is rejected without penalty (not verified in time);
  * - every other outcome stands.
  */
-export const settleRound = (round: RoundState, rulings: ReadonlyArray<Ruling>, at: string, penalizeRejected: boolean): Settlement => {
+export const settleRound = (
+  round: RoundState,
+  rulings: ReadonlyArray<Ruling>,
+  at: string,
+  penalizeRejected: boolean,
+  stepRulings: ReadonlyArray<StepRuling> = []
+): Settlement => {
   const byResult = new Map(rulings.map((r) => [r.resultId as string, r]))
   const results = new Map(round.results)
   const changed: Array<{ result: ResultState; reason: string }> = []
@@ -56,24 +96,22 @@ export const settleRound = (round: RoundState, rulings: ReadonlyArray<Ruling>, a
       }
       continue
     }
-    if (!ruling) {
+    const finding = ruling ? bySegment(r, ruling) : settledByStepRulings(r, stepRulings) ? bySteps(r, stepRulings) : undefined
+    if (!finding) {
       const after = decided(r, "rejected", false, at)
       results.set(r.resultId, after)
       changed.push({ result: after, reason: `contested (${contest}) and not ruled on` })
       continue
     }
-    const wrong = r.votes.filter((v) => v.evidence.probeHash !== ruling.evidence.probeHash || v.evidence.endHash !== ruling.evidence.endHash)
-    for (const v of wrong) {
-      const reason = `vote on ${r.resultId} does not match the referee's re-execution of segment ${r.audit?.segment}`
-      provenWrong.push({ resultId: r.resultId, nodeId: v.nodeId, reason })
-      disputedVotes.push({ resultId: r.resultId, nodeId: v.nodeId, reason })
+    for (const w of finding.wrong) {
+      provenWrong.push({ resultId: r.resultId, nodeId: w.vote.nodeId, reason: w.reason })
+      disputedVotes.push({ resultId: r.resultId, nodeId: w.vote.nodeId, reason: w.reason })
     }
-    const votes = r.votes.map((v) => (wrong.includes(v) ? { ...v, disputed: true } : v))
-    const trainerForged = ruling.evidence.endHash !== committedEndLeaf(r)
+    const votes = r.votes.map((v) => (finding.wrong.some((w) => w.vote === v) ? { ...v, disputed: true } : v))
     let after: ResultState
     let reason: string
-    if (trainerForged) {
-      reason = `segment ${r.audit?.segment} does not reproduce the committed state (referee's ruling)`
+    if (finding.forged) {
+      reason = finding.forged
       provenWrong.push({ resultId: r.resultId, nodeId: r.nodeId, reason: `forged training: ${reason}` })
       after = { ...decided(r, "rejected", true, at), votes }
     } else {
@@ -81,20 +119,20 @@ export const settleRound = (round: RoundState, rulings: ReadonlyArray<Ruling>, a
       const accepting = standing.filter((v) => v.verdict === "accept")
       const rejecting = standing.length - accepting.length
       if (accepting.length > rejecting) {
-        reason = `the referee reproduced segment ${r.audit?.segment}; ${accepting.length} standing vote(s) accept`
-        after = {
-          ...decided(r, "verified", false, at),
-          votes,
-          consensusMetrics: consensusMetrics(accepting)
-        }
+        reason = `the referee reproduced ${finding.replayed}; ${accepting.length} standing vote(s) accept`
+        after = { ...decided(r, "verified", false, at), votes, consensusMetrics: consensusMetrics(accepting) }
       } else {
-        reason = `the referee reproduced segment ${r.audit?.segment}; ${rejecting} standing vote(s) reject`
+        reason = `the referee reproduced ${finding.replayed}; ${rejecting} standing vote(s) reject`
         after = { ...decided(r, "rejected", penalizeRejected && rejecting > 0, at), votes }
       }
     }
     results.set(r.resultId, after)
-    if (after.outcome !== r.outcome || trainerForged) changed.push({ result: after, reason })
+    if (after.outcome !== r.outcome || finding.forged) changed.push({ result: after, reason })
   }
-  const stray = [...byResult.keys()][0]
+  const strayStep = stepRulings.find((x) => {
+    const r = round.results.get(x.resultId)
+    return !r || !contestOf(r) || !(stepsToRule(r) ?? []).includes(x.step)
+  })
+  const stray = [...byResult.keys()][0] ?? strayStep?.resultId
   return { results, changed, provenWrong, disputedVotes, ...(stray ? { strayRuling: stray as ResultId } : {}) }
 }

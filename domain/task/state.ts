@@ -1,7 +1,7 @@
 import type { Escrow } from "../ledger/ledger"
 import { emptyEscrow } from "../ledger/ledger"
 import type { Address, Hash32, Metrics, ModelVersionRef, NodeId, ResultId, TaskId } from "../primitives"
-import type { Assignment, Audit, ParticipantRole, SegmentEvidence, TaskEvent, TrainingProof, Verdict } from "./events"
+import type { Assignment, Audit, CheckpointState, ParticipantRole, SegmentEvidence, TaskEvent, TrainingProof, Verdict } from "./events"
 
 type Created = Extract<TaskEvent, { _tag: "TaskCreated" }>
 
@@ -39,6 +39,8 @@ export interface ResultState {
   /** Validators taken off this result for going silent; they may not judge it again. */
   readonly replaced?: ReadonlyArray<NodeId>
   readonly votes: ReadonlyArray<Vote>
+  /** The trainer's states after every step of the audited segment, once a contest made it answer (bisection.ts). */
+  readonly answer?: ReadonlyArray<CheckpointState>
   readonly outcome?: "verified" | "rejected"
   /** When the outcome was decided (the verification window for late votes runs from here). */
   readonly decidedAt?: string
@@ -197,6 +199,8 @@ export const evolve = (state: TaskState, event: TaskEvent): TaskState => {
           ]
         }))
       }
+    case "DisputeAnswered":
+      return { ...state, ...updateResult(state, event.resultId, (r) => ({ ...r, answer: event.states })) }
     case "ResultVerified":
       return {
         ...state,

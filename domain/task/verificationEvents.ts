@@ -41,12 +41,22 @@ export const VoteCommitted = Schema.TaggedStruct("VoteCommitted", {
 export const Verdict = Schema.Literals(["accept", "reject"])
 export type Verdict = typeof Verdict.Type
 
+/** The most steps a segment's step list may hold (a run of 16 segments of this many steps each). */
+export const MAX_SEGMENT_STEPS = 4096
+
 /**
  * What only re-execution produces: the leaf of the state at the audit's
  * probe step (inside the segment, never committed by the trainer) and at the
- * segment's end (to compare with the trainer's committed leaf).
+ * segment's end (to compare with the trainer's committed leaf). `steps`, the
+ * leaf after every step of the segment (from + 1 to its end), is what lets a
+ * dispute bisect to one step (bisection.ts); it is revealed, not committed:
+ * it must hold the probe and end leaves, which were.
  */
-export const SegmentEvidence = Schema.Struct({ probeHash: Hash32, endHash: Hash32 })
+export const SegmentEvidence = Schema.Struct({
+  probeHash: Hash32,
+  endHash: Hash32,
+  steps: Schema.optional(Schema.Array(Hash32).pipe(Schema.check(Schema.isMinLength(1), Schema.isMaxLength(MAX_SEGMENT_STEPS))))
+})
 export type SegmentEvidence = typeof SegmentEvidence.Type
 
 export const VerificationVoted = Schema.TaggedStruct("VerificationVoted", {
@@ -99,6 +109,15 @@ export type DisputedVote = typeof DisputedVote.Type
  */
 export const Ruling = Schema.Struct({ resultId: ResultId, evidence: SegmentEvidence })
 export type Ruling = typeof Ruling.Type
+
+/**
+ * A referee's replay of one step of a bisected dispute (bisection.ts): from
+ * the state before `step` that the trainer and the judge agree on, the leaf
+ * of the state after it. All zeros: the agreed state could not be fetched
+ * (the trainer's answer named a state it did not upload).
+ */
+export const StepRuling = Schema.Struct({ resultId: ResultId, step: PositiveInt, leaf: Hash32 })
+export type StepRuling = typeof StepRuling.Type
 
 /** Stake a ruling took: part to the referee who proved it, the rest burned. */
 export const StakeSlashed = Schema.TaggedStruct("StakeSlashed", {

@@ -1,6 +1,7 @@
 import { Result } from "effect"
 import type { CastVerificationVote, CommitVote } from "./commands"
 import { checkpointLeaf, voteCommitment } from "./commitments"
+import { segmentBounds } from "./draw"
 import { tallyVotes } from "./consensus"
 import {
   AlreadyVoted,
@@ -37,6 +38,16 @@ export const contestOf = (r: ResultState, votes: ReadonlyArray<Vote> = r.votes):
   const mismatch = votes.filter((v) => v.evidence.endHash !== leaf)
   if (mismatch.length > 0) return `${mismatch.map((v) => v.nodeId).join(", ")} re-executed segment ${r.audit?.segment} to another state than the trainer committed`
   if (new Set(votes.map((v) => v.evidence.probeHash)).size > 1) return `judges disagree on the state at step ${r.audit?.probeStep}`
+  return undefined
+}
+
+/** Why a revealed step list cannot be this segment's (bisection.ts): one leaf per step, holding the committed probe and end leaves. */
+const stepListProblem = (e: CastVerificationVote["evidence"], r: ResultState): string | undefined => {
+  if (!e.steps || !r.audit) return undefined
+  const { from, to } = segmentBounds(r.audit.segment, r.proof.checkpoints.interval, r.proof.steps)
+  if (e.steps.length !== to - from) return `segment ${r.audit.segment} has ${to - from} steps, the list ${e.steps.length} leaves`
+  if (e.steps[r.audit.probeStep - from - 1] !== e.probeHash) return "the list does not hold the probe leaf at the probe step"
+  if (e.steps[e.steps.length - 1] !== e.endHash) return "the list does not end with the end leaf"
   return undefined
 }
 
@@ -88,6 +99,8 @@ export const revealVote = (c: CastVerificationVote, state: TaskState): Decision 
     if (c.verdict === "accept" && c.evidence.endHash !== committedEndLeaf(result)) {
       return Result.fail(new VoteInconsistent({ resultId: c.resultId, reason: "an accepting vote must reproduce the trainer's committed end-of-segment state" }))
     }
+    const listed = stepListProblem(c.evidence, result)
+    if (listed) return Result.fail(new VoteInconsistent({ resultId: c.resultId, reason: listed }))
     const voted: TaskEvent = {
       _tag: "VerificationVoted",
       taskId: c.taskId,
