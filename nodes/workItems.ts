@@ -5,7 +5,7 @@ import { ScoredArtefact } from "../domain/scoring/events"
 
 /**
  * What the dispatcher puts on the CMDS work queue, addressed to one node:
- * `cmd.train.<capability>.<nodeId>` and `cmd.verify.<capability>.<nodeId>`.
+ * `cmd.<train|verify|answer|score>.<capability>.<nodeId>`.
  * Everything a node needs is in the message (topology, hashes, plan), and
  * every byte it loads is checked against a hash in it.
  */
@@ -61,6 +61,25 @@ export const VerifyWork = Schema.TaggedStruct("VerifyWork", {
 export type VerifyWork = typeof VerifyWork.Type
 
 /**
+ * Open the audited segment of a contested result (its trainer's job): replay
+ * it from the committed start, upload the state after every step and answer
+ * the dispute with their hashes (domain/task/bisection.ts).
+ */
+export const AnswerWork = Schema.TaggedStruct("AnswerWork", {
+  taskId: TaskId,
+  round: PositiveInt,
+  resultId: ResultId,
+  /** The trainer's node. */
+  nodeId: NodeId,
+  workload: WorkloadId,
+  topology: JsonObject,
+  proof: TrainingProof,
+  audit: Audit,
+  plan: TrainingPlan
+})
+export type AnswerWork = typeof AnswerWork.Type
+
+/**
  * Score a model version for a scoring it was drawn to judge: measure it on
  * the validation set (onnxruntime for an ONNX artefact, TF.js for Layers),
  * then commit, then (once reveals are open) reveal the same metrics.
@@ -77,8 +96,8 @@ export const ScoreWork = Schema.TaggedStruct("ScoreWork", {
 })
 export type ScoreWork = typeof ScoreWork.Type
 
-export const WorkItem = Schema.Union([TrainWork, VerifyWork, ScoreWork])
+export const WorkItem = Schema.Union([TrainWork, VerifyWork, AnswerWork, ScoreWork])
 export type WorkItem = typeof WorkItem.Type
 
-export const workSubject = (kind: "train" | "verify" | "score", capability: string, nodeId: string, prefix = "cmd") => `${prefix}.${kind}.${capability}.${nodeId}`
+export const workSubject = (kind: "train" | "verify" | "answer" | "score", capability: string, nodeId: string, prefix = "cmd") => `${prefix}.${kind}.${capability}.${nodeId}`
 export const nodeConsumerName = (nodeId: string) => `node-${nodeId}`

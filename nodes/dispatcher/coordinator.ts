@@ -3,7 +3,6 @@ import type { NatsConnection } from "@nats-io/transport-node"
 import { createHash } from "node:crypto"
 import { Effect, Fiber, Stream } from "effect"
 import { ApiError, type NeuraClient } from "../../commands/client"
-import type { DatasetEvent } from "../../domain/dataset/events"
 import { model as modelDecider } from "../../domain/model"
 import type { ModelEvent } from "../../domain/model/events"
 import type { ModelState } from "../../domain/model/state"
@@ -13,11 +12,10 @@ import { task as taskDecider } from "../../domain/task"
 import { scoring as scoringDecider } from "../../domain/scoring"
 import type { ScoringEvent } from "../../domain/scoring/events"
 import type { ScoringState } from "../../domain/scoring/state"
-import type { Audit, Ruling, TaskEvent, TrainingProof } from "../../domain/task/events"
+import type { TaskEvent } from "../../domain/task/events"
 import { settleRound } from "../../domain/task/settle"
 import type { TaskData, TaskState } from "../../domain/task/state"
 import { segmentAudit } from "../../domain/task/draw"
-import { contestOf } from "../../domain/task/votes"
 import { fedAvg } from "../../infra/ml/model"
 import type { Metrics } from "../../domain/primitives"
 import { requireWorkload } from "../../workloads/registry"
@@ -27,11 +25,10 @@ import type { WeightsStoreShape } from "../../infra/weights/WeightsStore"
 import type { DataLibrary } from "../infra/dataLibrary"
 import { heartbeatWildcard } from "../infra/heartbeat"
 import { defaultWorkQueue, ensureNodeConsumer, publishWork, type WorkQueueConfig } from "../infra/workQueue"
-import { reexecuteSegment } from "../validator/verify"
+import { makeReferee } from "./referee"
 import type { Sightings } from "./liveness"
 import { reconcileTask, type Action } from "./workflow"
 import { reconcileScorings } from "./scoringWorkflow"
-import { shardRefsOf } from "../workItems"
 import { describeFailure } from "../infra/describeFailure"
 
 /**
@@ -144,7 +141,7 @@ export const startCoordinator = async (deps: CoordinatorDeps) => {
         const c = t.challengeable.get(action.resultId as never)
         if (!c?.challenge) return
         const segment = c.challenge.segment
-        const evidence = await reexecute(t, c.proof, segmentAudit(segment, c.proof.checkpoints.interval, c.proof.steps))
+        const evidence = await referee.reexecute(t, c.proof, segmentAudit(segment, c.proof.checkpoints.interval, c.proof.steps))
         log(`${action.resultId}: refereed the challenge on segment ${segment}`)
         await send("ResolveChallenge", { taskId: t.taskId, resultId: action.resultId, endHash: evidence.endHash }, `resolve-${action.resultId}-${c.challenge.challenger}`)
         return
@@ -176,30 +173,17 @@ export const startCoordinator = async (deps: CoordinatorDeps) => {
     for (const action of actions) await perform(t, action)
   }
 
-  /** Re-execute a segment of a proof exactly as a judge does (the referee's work). */
-  const reexecute = async (t: TaskData, proof: TrainingProof, audit: Audit) =>
-    reexecuteSegment(
-      { proof, audit, workload: workloadOf(t).id, topology: topologyOf(t)!, shards: shardRefsOf(proof), plan: t.config.training },
-      { tf: await deps.tf(), weights: deps.weights, data: deps.data, ...(deps.executor ? { executor: deps.executor } : {}) }
-    )
-
-  /** The referee: re-execute every contested result's audited segment. */
-  const rulingsFor = async (t: TaskData): Promise<Array<Ruling>> => {
-    const rulings: Array<Ruling> = []
-    for (const r of t.round!.results.values()) {
-      if (!contestOf(r)) continue
-      const evidence = await reexecute(t, r.proof, r.audit!)
-      log(`${t.taskId} r${t.round!.round}: refereed ${r.resultId} (${contestOf(r)})`)
-      rulings.push({ resultId: r.resultId, evidence })
-    }
-    return rulings
-  }
+  const referee = makeReferee({
+    replay: async () => ({ tf: await deps.tf(), weights: deps.weights, data: deps.data, ...(deps.executor ? { executor: deps.executor } : {}) }),
+    runOf: (t, proof) => ({ proof, workload: workloadOf(t).id, topology: topologyOf(t)!, plan: t.config.training }),
+    log
+  })
 
   const closeRound = async (t: TaskData) => {
     const round = t.round!
     const taskId = t.taskId
-    const rulings = await rulingsFor(t)
-    const settled = settleRound(round, rulings, now().toISOString(), t.config.criteria.penalizeRejected)
+    const { rulings, stepRulings } = await referee.rulingsFor(t)
+    const settled = settleRound(round, rulings, now().toISOString(), t.config.criteria.penalizeRejected, stepRulings)
     const verified = [...settled.results.values()].filter((r) => r.outcome === "verified").sort((a, b) => (a.resultId < b.resultId ? -1 : 1))
     let newVersion: { ref: { modelId: string; version: number }; metrics: Metrics; results: Array<string> } | undefined
     if (verified.length > 0) {
@@ -243,7 +227,13 @@ export const startCoordinator = async (deps: CoordinatorDeps) => {
     for (const w of settled.provenWrong) log(`${taskId} r${round.round}: ruling proves ${w.nodeId} wrong on ${w.resultId}: ${w.reason}`)
     await send(
       "CloseRound",
-      { taskId, round: round.round, ...(newVersion ? { newVersion } : {}), ...(rulings.length > 0 ? { rulings } : {}) },
+      {
+        taskId,
+        round: round.round,
+        ...(newVersion ? { newVersion } : {}),
+        ...(rulings.length > 0 ? { rulings } : {}),
+        ...(stepRulings.length > 0 ? { stepRulings } : {})
+      },
       `close-${taskId}-r${round.round}`
     )
   }

@@ -1,7 +1,7 @@
 import type { DispatchedAssignment, ResultState, TaskData } from "../../domain/task/state"
 import { contestOf } from "../../domain/task/votes"
 import { sameWork } from "../../domain/task/work"
-import { shardRefsOf, workSubject, type ScoreWork, type TrainWork, type VerifyWork } from "../workItems"
+import { shardRefsOf, workSubject, type AnswerWork, type ScoreWork, type TrainWork, type VerifyWork } from "../workItems"
 import { isSilent, slotsToReassign, validatorsToReplace, type Sightings } from "./liveness"
 import { planRound, roundCanClose } from "./plan"
 
@@ -16,7 +16,7 @@ import { planRound, roundCanClose } from "./plan"
 export type Action =
   | { readonly _tag: "EnsureQueue"; readonly nodeId: string }
   | { readonly _tag: "Send"; readonly type: string; readonly payload: unknown; readonly commandId: string; readonly log: string }
-  | { readonly _tag: "Publish"; readonly subject: string; readonly work: TrainWork | VerifyWork | ScoreWork; readonly msgID: string }
+  | { readonly _tag: "Publish"; readonly subject: string; readonly work: TrainWork | VerifyWork | AnswerWork | ScoreWork; readonly msgID: string }
   /** Referee contested results, aggregate the verified ones, close the round (I/O heavy: the executor's job). */
   | { readonly _tag: "CloseRound"; readonly taskId: string; readonly round: number }
   /** Re-execute a challenged segment and rule on the challenge. */
@@ -83,6 +83,28 @@ const verifyWork = (ctx: WorkflowContext, r: ResultState, validator: string, pha
   metric: ctx.task.config.objective.metric,
   metricTolerance: ctx.task.config.criteria.metricTolerance
 })
+
+const answerWork = (ctx: WorkflowContext, r: ResultState): AnswerWork => ({
+  _tag: "AnswerWork",
+  taskId: ctx.task.taskId,
+  round: ctx.task.round!.round,
+  resultId: r.resultId,
+  nodeId: r.nodeId,
+  workload: ctx.task.config.workload ?? "digits",
+  topology: ctx.topology!,
+  proof: r.proof,
+  audit: r.audit!,
+  plan: ctx.task.config.training
+})
+
+/**
+ * Whether a contested result still waits for its trainer to open the audited
+ * segment (so the referee can bisect instead of replaying the segment): not
+ * yet answered, the trainer alive, and less than one commit window past the
+ * reveal window's opening. A silent or slow trainer does not hold the round.
+ */
+export const awaitingAnswer = (r: ResultState, commitSeconds: number, silent: (nodeId: string) => boolean, nowMs: number) =>
+  contestOf(r) !== undefined && !r.answer && !silent(r.nodeId) && r.commitDeadline !== undefined && nowMs < Date.parse(r.commitDeadline) + commitSeconds * 1000
 
 /** A margin past a window's end before asking for finality (clock skew against the API). */
 export const FINALIZE_MARGIN_MS = 1_000
@@ -181,10 +203,24 @@ export const reconcileTask = (ctx: WorkflowContext): ReadonlyArray<Action> => {
     })
   }
 
+  // The trainer of a contested result opens its audited segment step by step,
+  // so the referee can bisect the dispute to one step.
+  const silent = (n: string) => isSilent(n, -Infinity, ctx.seen)
+  for (const x of results) {
+    if (!contestOf(x) || x.answer) continue
+    const msgID = `answer-${x.resultId}`
+    if (ctx.published.has(msgID)) continue
+    actions.push({ _tag: "Publish", subject: workSubject("answer", ctx.capability, x.nodeId, ctx.subjectPrefix), work: answerWork(ctx, x), msgID })
+  }
+
   // A contested result can close once all its judges have revealed (or gone
-  // silent): the referee's ruling at close settles it.
-  const closable = results.map((x) => (x.outcome || !contestOf(x) ? x : { ...x, outcome: "rejected" as const }))
-  if (roundCanClose(round, closable, c.roundDeadlineSeconds, nowMs, (n) => isSilent(n, -Infinity, ctx.seen))) {
+  // silent) and its trainer has answered (or will not): the referee's rulings
+  // at close settle it.
+  const commitSeconds = t.config.protocol.commitSeconds
+  const closable = results.map((x) =>
+    !contestOf(x) ? x : awaitingAnswer(x, commitSeconds, silent, nowMs) ? { ...x, outcome: undefined } : { ...x, outcome: x.outcome ?? ("rejected" as const) }
+  )
+  if (roundCanClose(round, closable, c.roundDeadlineSeconds, nowMs, silent)) {
     actions.push({ _tag: "CloseRound", taskId, round: r })
   }
   return actions

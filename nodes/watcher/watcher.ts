@@ -15,7 +15,6 @@ import type { LoadedTf } from "../../infra/ml/tf"
 import type { WeightsStoreShape } from "../../infra/weights/WeightsStore"
 import type { DataLibrary } from "../infra/dataLibrary"
 import { reexecuteSegment } from "../validator/verify"
-import { shardRefsOf } from "../workItems"
 import { followLogThroughApi } from "./logFollower"
 import { describeFailure } from "../infra/describeFailure"
 
@@ -66,7 +65,6 @@ export const startWatcher = async (deps: WatcherDeps) => {
         audit: segmentAudit(segment, c.proof.checkpoints.interval, c.proof.steps),
         workload: state.config.workload ?? "digits",
         topology: topology.topology,
-        shards: shardRefsOf(c.proof),
         plan: state.config.training
       },
       { tf: await deps.tf(), weights: deps.weights, data: deps.data, ...(deps.executor ? { executor: deps.executor } : {}) }
