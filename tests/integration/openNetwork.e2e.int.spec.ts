@@ -75,6 +75,14 @@ describe("open network under attack (real NATS, real TF.js)", () => {
       expect(last.type, log).toBe("ResultRejected")
       expect(last.data.penalized).toBe(true)
     }
+    // Each dispute was bisected to one step: the forger opened its audited segment (claiming its base
+    // state after every step, having trained none), and the referee replayed the first step only.
+    for (const r of forged) {
+      expect(events.some((e) => e.type === "DisputeAnswered" && e.data.resultId === r.data.resultId && e.data.nodeId === "forger"), log).toBe(true)
+      const rejected = events.filter((e) => e.type === "ResultRejected" && e.data.resultId === r.data.resultId).at(-1)
+      expect(rejected?.data.reason, log).toMatch(/step \d+ does not follow from the state before it/)
+    }
+    expect(net.log.some((l) => /refereed .* by bisection, replaying step \d+ only/.test(l))).toBe(true)
     const closes = events.filter((e) => e.type === "RoundClosed")
     for (const c of closes) expect(c.data.verifiedResults.some((id: string) => id.includes("forger"))).toBe(false)
 

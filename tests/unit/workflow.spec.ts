@@ -1,13 +1,14 @@
 import { describe, expect, it } from "vitest"
 import { fold } from "../../domain/decider"
 import { task } from "../../domain/task"
-import { ChallengeResult, DispatchTraining } from "../../domain/task/commands"
+import { AnswerDispute, ChallengeResult, DispatchTraining } from "../../domain/task/commands"
+import { segmentBounds } from "../../domain/task/draw"
 import type { TaskEvent } from "../../domain/task/events"
 import type { TaskData } from "../../domain/task/state"
 import { reconcileTask, REVEAL_MARGIN_MS, type Action } from "../../nodes/dispatcher/workflow"
 import { applying } from "../support/deciderSpec"
 import { hash32 } from "../support/events"
-import { allJoined, at, closeRound, commitVote, coordinator, drawValidators, modelId, nodes, proof, rA, roundStarted, submitResult, taskCreated, vote } from "../support/fixtures"
+import { allJoined, at, audit, closeRound, honestEvidence, commitVote, coordinator, drawValidators, modelId, nodes, proof, rA, roundStarted, submitResult, taskCreated, vote } from "../support/fixtures"
 
 /**
  * The coordinator's decisions as a pure workflow: given what the log says
@@ -16,15 +17,17 @@ import { allJoined, at, closeRound, commitVote, coordinator, drawValidators, mod
  */
 const decided = applying(task)
 const everyoneBeating = (nowMs: number) => new Map(Object.values(nodes).map((n) => [n.nodeId as string, nowMs]))
-const given = (history: ReadonlyArray<TaskEvent>, options: { nowMs?: number; published?: ReadonlyArray<string> } = {}) => {
+const given = (history: ReadonlyArray<TaskEvent>, options: { nowMs?: number; published?: ReadonlyArray<string>; silent?: ReadonlyArray<string> } = {}) => {
   const nowMs = options.nowMs ?? Date.parse(at(120))
   const t = fold(task, history) as TaskData & { status: string }
+  const lastSeen = everyoneBeating(nowMs)
+  for (const n of options.silent ?? []) lastSeen.set(n, -Infinity)
   return reconcileTask({
     task: t,
     topology: { class_name: "Sequential" },
     queues: new Set(Object.values(nodes).map((n) => n.nodeId as string)),
     published: new Set(options.published ?? []),
-    seen: { lastSeen: everyoneBeating(nowMs), watchingSince: 0, nowMs },
+    seen: { lastSeen, watchingSince: 0, nowMs },
     capability: "tfjs",
     subjectPrefix: "cmd",
     reassignAfter: 0.5
@@ -89,6 +92,28 @@ describe("coordinator workflow", () => {
     const slot1 = { proof: proof({ shardIds: ["s2" as never], shardHashes: [hash32(0x52)], seed: 8 }) }
     const both = judge(decided(decided(one, submitResult("trainerB", "T1-r1-s1-trainerB", slot1)), drawValidators("T1-r1-s1-trainerB")), "T1-r1-s1-trainerB")
     expect(tags(given(both, { nowMs: Date.parse(at(250)) }))).toContain("CloseRound")
+  })
+  it("given a contested result, then its trainer is asked to open the segment, and the round waits for the answer, or a commit window, or less if the trainer is silent", () => {
+    const judge = (h: ReadonlyArray<TaskEvent>, id: string, lazy = false) => {
+      const evidence = (n: string) => (lazy && n === "validator3" ? { ...honestEvidence(), probeHash: hash32(0x1a2) } : honestEvidence())
+      const names = ["validator1", "validator2", "validator3"] as const
+      const committed = names.reduce((acc, n) => decided(acc, commitVote(n, id, "accept", evidence(n))), h)
+      return names.reduce((acc, n) => decided(acc, vote(n, id, "accept", undefined, { resultId: id as never, evidence: evidence(n) })), committed)
+    }
+    const slot1 = { proof: proof({ shardIds: ["s2" as never], shardHashes: [hash32(0x52)], seed: 8 }) }
+    const contested = judge(decided(decided(judge(drawn(), r0, true), submitResult("trainerB", "T1-r1-s1-trainerB", slot1)), drawValidators("T1-r1-s1-trainerB")), "T1-r1-s1-trainerB")
+    const answerWork = given(contested, { nowMs: Date.parse(at(210)) }).find((a) => a._tag === "Publish" && a.work._tag === "AnswerWork")
+    expect(answerWork).toMatchObject({ subject: `cmd.answer.tfjs.${nodes.trainerA.nodeId}`, msgID: `answer-${r0}`, work: { resultId: r0, nodeId: nodes.trainerA.nodeId, audit: audit() } })
+    // The commit deadline is at(160); one commit window (60 s) later the referee stops waiting.
+    expect(tags(given(contested, { nowMs: Date.parse(at(210)) }))).not.toContain("CloseRound")
+    expect(tags(given(contested, { nowMs: Date.parse(at(221)) }))).toContain("CloseRound")
+    expect(tags(given(contested, { nowMs: Date.parse(at(210)), silent: [nodes.trainerA.nodeId] }))).toContain("CloseRound")
+    const { from, to } = segmentBounds(audit().segment, 4, 64)
+    const states = Array.from({ length: to - from }, (_, i) => (i === to - from - 1 ? proof().checkpoints.states[audit().segment + 1]! : { weights: hash32(0x9100 + i), optimizer: hash32(0x9200 + i) }))
+    const answered = decided(contested, new AnswerDispute({ taskId: "T1" as never, round: 1, resultId: r0 as never, nodeId: nodes.trainerA.nodeId, states, actor: nodes.trainerA.address, at: at(205) }))
+    const actions = tags(given(answered, { nowMs: Date.parse(at(210)) }))
+    expect(actions).toContain("CloseRound")
+    expect(actions).not.toContain("Publish AnswerWork")
   })
   it("given a held result, then it finalizes it after its window; given a challenge, then it referees it first", () => {
     const drawn = decided(decided([...taskCreated(), ...allJoined(), roundStarted()], submitResult("trainerA")), drawValidators(rA))
