@@ -43,7 +43,11 @@ describe("PyTorch executor (stdio protocol)", () => {
     const losses: Array<number> = []
     await trainer.run(0, mid, (_s, loss) => void losses.push(loss))
     const atMid = await trainer.checkpoint()
-    await trainer.run(mid, trainer.stepsTotal, (_s, loss) => void losses.push(loss))
+    let afterNext: ReturnType<typeof checkpointHashes> | undefined
+    await trainer.run(mid, trainer.stepsTotal, async (s, loss) => {
+      losses.push(loss)
+      if (s === mid + 1) afterNext = checkpointHashes(await trainer.checkpoint())
+    })
     const end = await trainer.checkpoint()
     expect(losses.length).toBe(trainer.stepsTotal)
     expect(losses.at(-1)!).toBeLessThan(losses[0]!)
@@ -52,6 +56,11 @@ describe("PyTorch executor (stdio protocol)", () => {
     await trainer.restore(atMid)
     await trainer.run(mid, trainer.stepsTotal)
     expect(checkpointHashes(await trainer.checkpoint())).toEqual(checkpointHashes(end))
+    // A referee's replay of one step in a bisected dispute: from the state before it, that step alone.
+    await trainer.restore(atMid)
+    await trainer.run(mid, mid + 1)
+    expect(checkpointHashes(await trainer.checkpoint())).toEqual(afterNext)
+    await trainer.restore(end)
 
     // The trained weights, in TF.js's layout, are a better digits model for TF.js too.
     setWeightBytes(tf, model, end.weights)

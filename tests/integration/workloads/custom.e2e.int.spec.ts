@@ -99,6 +99,9 @@ describe("custom models end to end (real NATS, PyTorch and TF.js)", () => {
     const last = events.filter((e) => (e.type === "ResultVerified" || e.type === "ResultRejected") && e.data.resultId === submitted.data.resultId).at(-1)
     expect(last.type).toBe("ResultRejected")
     expect(last.data.penalized).toBe(true)
+    // Bisected: the forger opened its segment, and the referee's PyTorch replay of one step proved it broken.
+    expect(events.some((e) => e.type === "DisputeAnswered" && e.data.resultId === submitted.data.resultId)).toBe(true)
+    expect(last.data.reason).toMatch(/step \d+ does not follow from the state before it/)
     expect(events.some((e) => e.type === "StakeSlashed" && e.data.nodeId === "trainerA")).toBe(true)
     // The honest TF.js trainer's result stood.
     expect(events.some((e) => e.type === "ResultVerified" && e.data.nodeId === "trainerB")).toBe(true)
