@@ -4,7 +4,9 @@ import { digits } from "../workloads/digits"
 import { bareFit } from "./bare"
 import { inMemoryWeightsStore } from "../infra/weights/WeightsStore"
 import { trainOnWork } from "../nodes/trainer/train"
-import { verifyWork } from "../nodes/validator/verify"
+import { reexecuteSegment, verifyWork } from "../nodes/validator/verify"
+import { replayLeaves } from "../nodes/infra/replay"
+import { segmentBounds } from "../domain/task/draw"
 import { logEvents, networkHarness } from "../tests/support/networkHarness"
 import { digitsShards, sampleWork } from "../tests/support/sampleWork"
 import { compare, round, type BenchResult } from "./stats"
@@ -73,7 +75,29 @@ export const trainingBench = async (url: string, options = { epochs: 3, target: 
       judgeRuns.push(performance.now() - started)
       if (vote.verdict !== "accept") throw new Error(`bench: honest result not accepted: ${JSON.stringify(vote)}`)
     }
-    return { epochs, steps: produced!.proof.steps, segments: produced!.proof.checkpoints.states.length - 1, trainerMs: median(trainerRuns), judgeMs: median(judgeRuns) }
+    // A referee's ruling on a dispute: replaying the one step bisection comes down to, against the
+    // whole audited segment it replayed before (and still does when a dispute cannot be bisected).
+    const stepRuns: Array<number> = []
+    const segmentRuns: Array<number> = []
+    for (let i = 0; i < 5; i++) {
+      const judged = sample.verifyFor(produced!, `0x${(i + 1).toString(16)}`)
+      const { from } = segmentBounds(judged.audit.segment, judged.proof.checkpoints.interval, judged.proof.steps)
+      let started = performance.now()
+      await replayLeaves(judged, judged.proof.checkpoints.states[judged.audit.segment]!, from, from + 1, { tf, weights, data })
+      stepRuns.push(performance.now() - started)
+      started = performance.now()
+      await reexecuteSegment(judged, { tf, weights, data })
+      segmentRuns.push(performance.now() - started)
+    }
+    return {
+      epochs,
+      steps: produced!.proof.steps,
+      segments: produced!.proof.checkpoints.states.length - 1,
+      trainerMs: median(trainerRuns),
+      judgeMs: median(judgeRuns),
+      refereeStepMs: median(stepRuns),
+      refereeSegmentMs: median(segmentRuns)
+    }
   }
   const short = await judgingCost(options.epochs)
   const long = await judgingCost(options.epochs * 3)
@@ -131,6 +155,12 @@ export const trainingBench = async (url: string, options = { epochs: 3, target: 
       longerRun: { ...long, ratio: round((3 * long.judgeMs) / long.trainerMs, 3) },
       shorterRun: { ...short, ratio: round((3 * short.judgeMs) / short.trainerMs, 3) },
       note: "each judge re-executes one audited segment from its committed checkpoint (bit-exact) and evaluates the weights on 1797 held-out samples; the evaluation is a fixed cost, so the ratio falls as runs grow"
+    }),
+    compare("verification.refereeCostPerDispute", "ms (one step replayed from the agreed state)", long.refereeStepMs, { name: "replaying the whole audited segment (no bisection)", value: long.refereeSegmentMs }, {
+      steps: long.steps,
+      segmentSteps: Math.ceil(long.steps / long.segments),
+      shorterRun: { steps: short.steps, stepMs: round(short.refereeStepMs, 2), segmentMs: round(short.refereeSegmentMs, 2) },
+      note: "both include restoring the state (weights + optimizer) into a fresh model; the step itself is ~1/segment of the replay, the rest is fixed"
     }),
     compare("digitsTask.network.wallSeconds", "s", networkToTarget, { name: "centralised training on all data to the same target", value: centralSeconds }, {
       target: options.target,
