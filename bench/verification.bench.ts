@@ -44,6 +44,17 @@ export const verificationBench = (options = { results: 10_000, nodes: 1000, task
       details: { fullyForgedFinal: f.fullyForged.final, attackProfit: withWatcher.rewards.attackProfit, attackProfitWithoutWatchers: noWatcher.rewards.attackProfit.value }
     },
     {
+      name: "verification.bisection.refereeSteps",
+      unit: "steps the referee replays per contested result",
+      value: withWatcher.bisection.refereeStepsPerContestedResult,
+      baseline: { name: "replaying the whole audited segment", value: withWatcher.bisection.withoutBisection },
+      details: {
+        disputesBisected: withWatcher.bisection.disputesBisected,
+        sameVerdictAsSegmentReplay: withWatcher.bisection.sameVerdictAsSegmentReplay,
+        forgeriesLeftToWatchers: withWatcher.bisection.forgeriesLeftToWatchers
+      }
+    },
+    {
       name: "verification.simulatedValidatorCost",
       unit: "judges' compute per honest result / trainer's compute",
       value: withWatcher.validatorCost.judgesPerHonestResult,

@@ -1,9 +1,9 @@
-import { createHash } from "node:crypto"
 import { Result, Schema } from "effect"
 import type { Address, DatasetId, Hash32, ModelId, NodeId, ResultId, ShardId, TaskId } from "../domain/primitives"
 import { defaultProtocol, type ProtocolParams } from "../domain/protocol"
 import { task } from "../domain/task"
 import {
+  AnswerDispute,
   CastVerificationVote,
   ChallengeResult,
   CloseRound,
@@ -17,11 +17,12 @@ import {
   SubmitResult
 } from "../domain/task/commands"
 import { checkpointLeaf, merkleRoot, voteCommitment } from "../domain/task/commitments"
-import { checkpointInterval } from "../domain/task/draw"
-import { TaskEvent, type CheckpointState, type Ruling } from "../domain/task/events"
+import { checkpointInterval, segmentBounds } from "../domain/task/draw"
+import { TaskEvent, type CheckpointState } from "../domain/task/events"
 import type { TaskState } from "../domain/task/state"
-import { settleRound } from "../domain/task/settle"
 import { contestOf } from "../domain/task/votes"
+import { referee } from "./referee"
+import { evidenceOf, forgedChain, h, leavesOf, replay } from "./training"
 import { EMPTY_TIP, sealCommit, type ChainTip } from "../infra/eventStore/hashChain"
 import type { SimNode } from "./population"
 import type { Tally } from "./tally"
@@ -31,24 +32,23 @@ export { emptyTally, type Tally } from "./tally"
  * The network's protocol run for real on simulated nodes: every command goes
  * through the task decider, every decision is sealed onto a hash chain with
  * the event store's own `sealCommit` (so each draw's seed is a real commit
- * hash), and only the training is replaced by a deterministic model of it:
- * re-executing segment i from committed state s is H(s, i). A forger commits
- * made-up states for the segments it skipped; an honest judge re-executes the
- * audited segment; a lazy judge copies the committed end state and invents
- * the probe; the attacker's Sybil judges do the same on the attacker's
- * results, in agreement. The coordinator referees contested results.
+ * hash), and only the training is replaced by a deterministic model of it
+ * (training.ts: step k from state s is H(s, k)). A forger commits made-up
+ * states for the segments it skipped; an honest judge re-executes the
+ * audited segment step by step; a lazy judge copies the committed end state
+ * and invents the rest; the attacker's Sybil judges vouch for the forger's
+ * states on the attacker's results. A contested result's trainer opens the
+ * audited segment, and the referee replays the one step each dispute comes
+ * down to (bisection); every such ruling is checked against what replaying
+ * the whole segment would have decided.
  */
 const encodeEvent = Schema.encodeSync(TaskEvent)
-const h = (...parts: ReadonlyArray<string | number>) => `0x${createHash("sha256").update(parts.join("|")).digest("hex")}` as Hash32
 const T0 = Date.parse("2026-01-01T00:00:00.000Z")
 const at = (seconds: number) => new Date(T0 + seconds * 1000).toISOString()
 
 const STEPS = 64 // 1000 samples, batches of 32, 2 epochs
 const SHARD = { datasetId: "sim-train" as DatasetId, shardId: "sim-s1" as ShardId, contentHash: h("shard"), sampleCount: 1000 }
 
-/** Re-executing segment i from a committed state: what an honest run commits next. */
-const next = (s: CheckpointState, i: number): CheckpointState => ({ weights: h(s.weights, s.optimizer, i, "w"), optimizer: h(s.weights, s.optimizer, i, "o") })
-const probeOf = (s: CheckpointState, i: number) => checkpointLeaf({ weights: h(s.weights, i, "probe"), optimizer: h(s.optimizer, i, "probe") })
 
 export interface TaskRun {
   readonly taskId: string
@@ -144,7 +144,10 @@ export const runTask = (run: TaskRun, chain: { tip: ChainTip }, tally: Tally) =>
         while (skipped.size < k) skipped.add(Math.floor(run.random() * segments))
       }
       const states: Array<CheckpointState> = [base]
-      for (let i = 0; i < segments; i++) states.push(skipped.has(i) ? { weights: h("fake", t.nodeId, round, i), optimizer: h("fake-o", t.nodeId, round, i) } : next(states[i]!, i))
+      for (let i = 0; i < segments; i++) {
+        const { from, to } = segmentBounds(i, interval, STEPS)
+        states.push(skipped.has(i) ? { weights: h("fake", t.nodeId, round, i), optimizer: h("fake-o", t.nodeId, round, i) } : replay(states[i]!, from, to).at(-1)!)
+      }
       if (t.kind !== "forger") tally.trainerUnits += STEPS
       const resultId = `${run.taskId}-r${round}-${t.nodeId}` as ResultId
       const proof = {
@@ -167,24 +170,31 @@ export const runTask = (run: TaskRun, chain: { tip: ChainTip }, tally: Tally) =>
       truths.set(resultId, states)
       skippedBy.set(resultId, skipped.size)
       tally.results++
-      const seg = result.audit.segment
+      const { segment: seg, probeStep } = result.audit
+      const { from, to } = segmentBounds(seg, interval, STEPS)
       const start = states[seg]!
-      const truth = { probeHash: probeOf(start, seg), endHash: checkpointLeaf(next(start, seg)) }
+      const truth = evidenceOf(leavesOf(replay(start, from, to)), probeStep, from)
       const committedEnd = checkpointLeaf(states[seg + 1]!)
+      // What the trainer opens the segment with in a dispute (a skipped one breaks at a random step).
+      const answer = skipped.has(seg) ? forgedChain(start, from, to, from + 1 + Math.floor(run.random() * (to - from)), states[seg + 1]!, resultId) : replay(start, from, to)
+      const vouched = evidenceOf(leavesOf(answer), probeStep, from)
+      const invented = (v: string) => evidenceOf([...Array.from({ length: to - from - 1 }, (_, i) => h("lazy", v, resultId, i)), committedEnd], probeStep, from)
       if (t.kind === "forger") {
         tally.forged++
         tally.skippedFraction += skipped.size / segments
         if (skipped.size === segments) tally.fullyForged++
         const judgesAllAttacker = result.validators.every((v) => attacker(v))
         if (judgesAllAttacker) tally.allJudgesAttacker++
-        tally.predictedCatch += (skipped.size / segments) * (judgesAllAttacker ? 0 : 1)
+        // Only a judge that re-executes can dispute a forgery (a lazy one copies the committed end).
+        const honestJudge = result.validators.some((v) => byNode.get(v)?.kind === "honest")
+        tally.predictedCatch += (skipped.size / segments) * (honestJudge ? 1 : 0)
       }
       const ballots = result.validators.flatMap((v) => {
         const judge = byNode.get(v)!
         if (judge.kind === "offline") return []
         const colluding = judge.kind === "sybil" && t.kind === "forger"
         if (judge.kind === "lazy") tally.lazyVotes++
-        const evidence = judge.kind === "lazy" || colluding ? { probeHash: colluding ? h("collude", resultId) : h("lazy", v, resultId), endHash: committedEnd } : truth
+        const evidence = colluding ? vouched : judge.kind === "lazy" ? invented(v) : truth
         if (judge.kind === "honest" || (judge.kind === "sybil" && !colluding)) tally.judgeUnits += interval + run.evalCost
         const verdict = evidence.endHash === committedEnd ? ("accept" as const) : ("reject" as const)
         return [{ judge, evidence, verdict, salt: h("salt", v, resultId) }]
@@ -201,15 +211,10 @@ export const runTask = (run: TaskRun, chain: { tip: ChainTip }, tally: Tally) =>
           })
         )
       }
+      const judged = state.status === "running" ? state.round!.results.get(resultId)! : undefined
+      if (judged && contestOf(judged)) apply(new AnswerDispute({ taskId, round, resultId, nodeId: t.nodeId, states: answer, actor: t.address, at: at(clock + 3 + protocol.commitSeconds) }))
     }
-    // The referee: re-execute every contested result's audited segment.
-    const open = state.status === "running" ? [...state.round!.results.values()] : []
-    const rulings: Array<Ruling> = open.filter((r) => contestOf(r)).map((r) => {
-      const s = truths.get(r.resultId)![r.audit!.segment]!
-      tally.refereeUnits += interval
-      return { resultId: r.resultId, evidence: { probeHash: probeOf(s, r.audit!.segment), endHash: checkpointLeaf(next(s, r.audit!.segment)) } }
-    })
-    const settled = settleRound(state.status === "running" ? state.round! : (undefined as never), rulings, at(clock + 5000), true)
+    const { rulings, stepRulings, settled } = referee(state, truths, at(clock + 5000), tally)
     const verified = [...settled.results.values()].filter((r) => r.outcome === "verified")
     for (const r of [...settled.results.values()]) {
       if (!byNode.get(r.nodeId) || byNode.get(r.nodeId)!.kind !== "forger") continue
@@ -224,6 +229,7 @@ export const runTask = (run: TaskRun, chain: { tip: ChainTip }, tally: Tally) =>
       new CloseRound({
         taskId, round, actor: coordinator, at: at(clock + 5000), actorIsCoordinator: true,
         ...(rulings.length > 0 ? { rulings } : {}),
+        ...(stepRulings.length > 0 ? { stepRulings } : {}),
         ...(verified.length > 0 ? { newVersion: { ref: { modelId, version }, metrics: { accuracy: 0.9, loss: 0.3 } } } : {})
       })
     )
@@ -253,7 +259,8 @@ export const runTask = (run: TaskRun, chain: { tip: ChainTip }, tally: Tally) =>
       for (const w of watchers) {
         const segment = Math.floor(run.random() * segments)
         tally.watcherUnits += interval
-        const endHash = checkpointLeaf(next(states[segment]!, segment))
+        const { from, to } = segmentBounds(segment, interval, STEPS)
+        const endHash = checkpointLeaf(replay(states[segment]!, from, to).at(-1)!)
         if (endHash === checkpointLeaf(states[segment + 1]!)) continue
         apply(new ChallengeResult({ taskId, resultId: c.resultId, nodeId: w.nodeId, segment, endHash, actor: w.address, at: at(clock + 5001) }))
         tally.refereeUnits += interval

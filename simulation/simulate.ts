@@ -102,6 +102,14 @@ export const simulate = (options: SimulationOptions, adversary: Adversary) => {
       fullReplayBaseline: q,
       unit: "compute per result / the trainer's compute (baseline: every judge replays the whole training)"
     },
+    bisection: {
+      disputesBisected: tally.bisected,
+      refereeStepsPerContestedResult: ratio(tally.refereeUnits, tally.bisected),
+      withoutBisection: ratio(tally.segmentRefereeUnits, tally.bisected),
+      sameVerdictAsSegmentReplay: tally.bisectionAgrees,
+      forgeriesLeftToWatchers: tally.bisectionLeftToWatchers,
+      note: "the referee replays only the step each dispute comes down to; a forgery no honest judge disputed (its panel the forger's accomplices and lazy judges) is not ruled on at close, and the challenge window's watchers remain its check"
+    },
     throughput: { events: tally.events, seconds: Math.round(seconds * 100) / 100, eventsPerSecond: Math.round(tally.events / seconds) }
   }
 }

@@ -37,6 +37,12 @@ export interface Tally {
   judgeUnits: number
   watcherUnits: number
   refereeUnits: number
+  /** What the referee would have spent replaying every contested result's whole segment (no bisection). */
+  segmentRefereeUnits: number
+  /** Contested results settled by bisection; how many of them the segment replay would have settled alike; and forgeries it would have caught that no honest judge disputed. */
+  bisected: number
+  bisectionAgrees: number
+  bisectionLeftToWatchers: number
 }
 
 export const emptyTally = (): Tally => ({
@@ -65,6 +71,10 @@ export const emptyTally = (): Tally => ({
   trainerUnits: 0,
   judgeUnits: 0,
   watcherUnits: 0,
-  refereeUnits: 0
+  refereeUnits: 0,
+  segmentRefereeUnits: 0,
+  bisected: 0,
+  bisectionAgrees: 0,
+  bisectionLeftToWatchers: 0
 })
 

@@ -24,6 +24,13 @@ describe("adversarial simulation (small configuration)", () => {
     // Measured beside predicted: the judges' catch rate and the watcher's.
     expect(Math.abs(report.forged.judges.catchRate - report.forged.judges.predictedCatchRate)).toBeLessThan(0.1)
     expect(Math.abs(report.forged.watchers.catchRate - report.forged.watchers.predictedCatchRate)).toBeLessThan(0.15)
+    // Disputes are bisected: the referee replays a step or two instead of a segment, and rules as a segment
+    // replay would on every dispute; what differs is a forgery nobody honest disputed, left to the watchers.
+    const b = report.bisection
+    expect(b.disputesBisected).toBeGreaterThan(50)
+    expect(b.refereeStepsPerContestedResult).toBeLessThan(b.withoutBisection / 2)
+    expect(b.sameVerdictAsSegmentReplay + b.forgeriesLeftToWatchers).toBe(b.disputesBisected)
+    expect(b.forgeriesLeftToWatchers).toBeLessThan(b.disputesBisected / 10)
   })
   it("without watchers the report shows what the judges alone let through, beside a^q", () => {
     const report = simulate({ ...small, watchers: 0 }, adversary)
