@@ -44,12 +44,13 @@ export const verificationBench = (options = { results: 10_000, nodes: 1000, task
       details: { fullyForgedFinal: f.fullyForged.final, attackProfit: withWatcher.rewards.attackProfit, attackProfitWithoutWatchers: noWatcher.rewards.attackProfit.value }
     },
     {
-      name: "verification.bisection.refereeSteps",
-      unit: "steps the referee replays per contested result",
-      value: withWatcher.bisection.refereeStepsPerContestedResult,
-      baseline: { name: "replaying the whole audited segment", value: withWatcher.bisection.withoutBisection },
+      name: "verification.bisection.stepsPerDispute",
+      unit: "steps a disputed result comes down to (each juror replays these alone)",
+      value: withWatcher.bisection.stepsPerDispute,
+      baseline: { name: "replaying the whole audited segment (one referee, before bisection)", value: withWatcher.bisection.withoutBisection },
       details: {
         disputesBisected: withWatcher.bisection.disputesBisected,
+        jurorsPerDispute: withWatcher.bisection.jurorsPerDispute,
         sameVerdictAsSegmentReplay: withWatcher.bisection.sameVerdictAsSegmentReplay,
         forgeriesLeftToWatchers: withWatcher.bisection.forgeriesLeftToWatchers
       }

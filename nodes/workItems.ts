@@ -1,11 +1,11 @@
 import { Schema } from "effect"
 import { Hash32, JsonObject, MetricName, ModelId, NodeId, NonNegativeInt, PositiveInt, ResultId, ShardId, TaskId, WorkloadId } from "../domain/primitives"
-import { Audit, TrainingPlan, TrainingProof } from "../domain/task/events"
+import { Audit, CheckpointState, TrainingPlan, TrainingProof } from "../domain/task/events"
 import { ScoredArtefact } from "../domain/scoring/events"
 
 /**
  * What the dispatcher puts on the CMDS work queue, addressed to one node:
- * `cmd.<train|verify|answer|score>.<capability>.<nodeId>`.
+ * `cmd.<train|verify|answer|jury|score>.<capability>.<nodeId>`.
  * Everything a node needs is in the message (topology, hashes, plan), and
  * every byte it loads is checked against a hash in it.
  */
@@ -80,6 +80,26 @@ export const AnswerWork = Schema.TaggedStruct("AnswerWork", {
 export type AnswerWork = typeof AnswerWork.Type
 
 /**
+ * Sit on the jury of a bisected dispute (a staked validator's job): replay
+ * each disputed step from the state before it that both sides agree on,
+ * then commit, then (once reveals are open) reveal the leaves.
+ */
+export const JuryWork = Schema.TaggedStruct("JuryWork", {
+  taskId: TaskId,
+  round: PositiveInt,
+  resultId: ResultId,
+  /** The juror's node. */
+  nodeId: NodeId,
+  phase: Schema.Literals(["commit", "reveal"]),
+  workload: WorkloadId,
+  topology: JsonObject,
+  proof: TrainingProof,
+  plan: TrainingPlan,
+  steps: Schema.Array(Schema.Struct({ step: PositiveInt, start: CheckpointState }))
+})
+export type JuryWork = typeof JuryWork.Type
+
+/**
  * Score a model version for a scoring it was drawn to judge: measure it on
  * the validation set (onnxruntime for an ONNX artefact, TF.js for Layers),
  * then commit, then (once reveals are open) reveal the same metrics.
@@ -96,8 +116,8 @@ export const ScoreWork = Schema.TaggedStruct("ScoreWork", {
 })
 export type ScoreWork = typeof ScoreWork.Type
 
-export const WorkItem = Schema.Union([TrainWork, VerifyWork, AnswerWork, ScoreWork])
+export const WorkItem = Schema.Union([TrainWork, VerifyWork, AnswerWork, JuryWork, ScoreWork])
 export type WorkItem = typeof WorkItem.Type
 
-export const workSubject = (kind: "train" | "verify" | "answer" | "score", capability: string, nodeId: string, prefix = "cmd") => `${prefix}.${kind}.${capability}.${nodeId}`
+export const workSubject = (kind: "train" | "verify" | "answer" | "jury" | "score", capability: string, nodeId: string, prefix = "cmd") => `${prefix}.${kind}.${capability}.${nodeId}`
 export const nodeConsumerName = (nodeId: string) => `node-${nodeId}`

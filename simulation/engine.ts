@@ -21,7 +21,7 @@ import { checkpointInterval, segmentBounds } from "../domain/task/draw"
 import { TaskEvent, type CheckpointState } from "../domain/task/events"
 import type { TaskState } from "../domain/task/state"
 import { contestOf } from "../domain/task/votes"
-import { referee } from "./referee"
+import { rule } from "./referee"
 import { evidenceOf, forgedChain, h, leavesOf, replay } from "./training"
 import { EMPTY_TIP, sealCommit, type ChainTip } from "../infra/eventStore/hashChain"
 import type { SimNode } from "./population"
@@ -134,6 +134,7 @@ export const runTask = (run: TaskRun, chain: { tip: ChainTip }, tally: Tally) =>
     const base: CheckpointState = { weights: h("base", version), optimizer: h("opt0") }
     apply(new StartRound({ taskId, round, actor: owner, at: at(clock), actorIsCoordinator: false, latestVersion: { modelId, version, weightsHash: base.weights, owner, status: "registered" } }))
     const truths = new Map<string, ReadonlyArray<CheckpointState>>()
+    const answers = new Map<string, ReadonlyArray<CheckpointState>>()
     const skippedBy = new Map<string, number>()
     for (const t of run.trainers) {
       if (t.kind === "offline") continue
@@ -212,9 +213,10 @@ export const runTask = (run: TaskRun, chain: { tip: ChainTip }, tally: Tally) =>
         )
       }
       const judged = state.status === "running" ? state.round!.results.get(resultId)! : undefined
+      answers.set(resultId, answer)
       if (judged && contestOf(judged)) apply(new AnswerDispute({ taskId, round, resultId, nodeId: t.nodeId, states: answer, actor: t.address, at: at(clock + 3 + protocol.commitSeconds) }))
     }
-    const { rulings, stepRulings, settled } = referee(state, truths, at(clock + 5000), tally)
+    const { rulings, settled } = rule({ state: () => state, apply, nodes: byNode, answers, truths, taskId, round, at: (offset) => at(clock + offset) }, tally)
     const verified = [...settled.results.values()].filter((r) => r.outcome === "verified")
     for (const r of [...settled.results.values()]) {
       if (!byNode.get(r.nodeId) || byNode.get(r.nodeId)!.kind !== "forger") continue
@@ -229,7 +231,6 @@ export const runTask = (run: TaskRun, chain: { tip: ChainTip }, tally: Tally) =>
       new CloseRound({
         taskId, round, actor: coordinator, at: at(clock + 5000), actorIsCoordinator: true,
         ...(rulings.length > 0 ? { rulings } : {}),
-        ...(stepRulings.length > 0 ? { stepRulings } : {}),
         ...(verified.length > 0 ? { newVersion: { ref: { modelId, version }, metrics: { accuracy: 0.9, loss: 0.3 } } } : {})
       })
     )

@@ -1,52 +1,116 @@
 import { auditedSteps, stateBefore, stepsToRule } from "../domain/task/bisection"
-import { checkpointLeaf } from "../domain/task/commitments"
-import type { CheckpointState, Ruling, StepRuling } from "../domain/task/events"
+import { checkpointLeaf, rulingCommitment } from "../domain/task/commitments"
+import { CommitRuling, RevealRuling } from "../domain/task/commands"
+import type { CheckpointState, Ruling, StepLeaf } from "../domain/task/events"
+import { jurorsOf, juryRulings } from "../domain/task/jury"
+import type { Hash32, TaskId } from "../domain/primitives"
 import { settleRound } from "../domain/task/settle"
-import type { TaskState } from "../domain/task/state"
+import type { ResultState, TaskState } from "../domain/task/state"
 import { contestOf } from "../domain/task/votes"
+import type { SimNode } from "./population"
 import type { Tally } from "./tally"
-import { leavesOf, replay, stepFrom } from "./training"
+import { h, leavesOf, replay, stepFrom } from "./training"
 
 /**
- * The simulation's referee. A contested result its trainer answered is
- * bisected: the referee replays only the step each dispute comes down to.
- * Every contested result is also settled the old way, by replaying its whole
- * audited segment, and the two are compared: they agree on every dispute an
- * honest party raised. Where they differ, the segment replay caught a forgery
- * that no honest judge disputed (the panel was the forger's accomplices and
- * lazy judges); bisection leaves that to the challenge window's watchers.
+ * The simulation's rulings at close. A contested result its trainer answered
+ * is bisected and ruled by its jury (every staked validator of the task but
+ * the trainer; domain/task/jury.ts): honest jurors replay the disputed step,
+ * the attacker's Sybils vouch for its forger's states, lazy jurors make
+ * leaves up, offline ones stay silent. Any other contested result is ruled
+ * by the referee's replay of its segment. Every bisected result is also
+ * settled the old way, by replaying its whole segment, and the two are
+ * compared: they agree on every dispute an honest party raised; where they
+ * differ, the segment replay caught a forgery no honest judge disputed (the
+ * panel was the forger's accomplices and lazy judges), which bisection leaves
+ * to the challenge window's watchers.
  */
-export const referee = (state: TaskState, truths: ReadonlyMap<string, ReadonlyArray<CheckpointState>>, at: string, tally: Tally) => {
-  const round = state.status === "running" ? state.round! : (undefined as never)
-  const contested = [...round.results.values()].filter((r) => contestOf(r))
+export const rule = (
+  context: {
+    readonly state: () => TaskState
+    readonly apply: (command: CommitRuling | RevealRuling) => unknown
+    readonly nodes: ReadonlyMap<string, SimNode>
+    readonly answers: ReadonlyMap<string, ReadonlyArray<CheckpointState>>
+    readonly truths: ReadonlyMap<string, ReadonlyArray<CheckpointState>>
+    readonly taskId: TaskId
+    readonly round: number
+    readonly at: (offsetSeconds: number) => string
+  },
+  tally: Tally
+) => {
+  const running = () => {
+    const s = context.state()
+    return s.status === "running" ? s : (undefined as never)
+  }
+  const contested = [...running().round!.results.values()].filter((r) => contestOf(r))
   const rulings: Array<Ruling> = []
-  const stepRulings: Array<StepRuling> = []
-  const segmentRulings: Array<Ruling> = []
   for (const r of contested) {
     const { from, to } = auditedSteps(r)
-    const chain = leavesOf(replay(truths.get(r.resultId)![r.audit!.segment]!, from, to))
-    const bySegment = { resultId: r.resultId, evidence: { probeHash: chain[r.audit!.probeStep - from - 1]!, endHash: chain[chain.length - 1]! } }
-    segmentRulings.push(bySegment)
     tally.segmentRefereeUnits += to - from
     const steps = stepsToRule(r)
     if (!steps) {
-      rulings.push(bySegment)
+      const chain = leavesOf(replay(context.truths.get(r.resultId)![r.audit!.segment]!, from, to))
+      rulings.push({ resultId: r.resultId, evidence: { probeHash: chain[r.audit!.probeStep - from - 1]!, endHash: chain[chain.length - 1]! } })
       tally.refereeUnits += to - from
       continue
     }
-    for (const step of steps) stepRulings.push({ resultId: r.resultId, step, leaf: checkpointLeaf(stepFrom(stateBefore(r, step)!, step)) })
-    tally.refereeUnits += steps.length
+    sitJury(context, r, steps, tally)
     tally.bisected++
+    tally.bisectedSteps += steps.length
   }
-  const settled = settleRound(round, rulings, at, true, stepRulings)
-  const asBefore = settleRound(round, segmentRulings, at, true)
-  const wrongOn = (s: typeof settled, id: string) => s.provenWrong.filter((w) => w.resultId === id).map((w) => w.nodeId).sort().join(",")
-  for (const r of contested) {
-    if (!stepsToRule(r)) continue
+  const round = running().round!
+  const jury = juryRulings(running(), round.results.values())
+  const settled = settleRound(round, rulings, context.at(5000), true, jury.rulings)
+  compareWithSegmentReplay(round.results.values(), context.truths, settled, context.at(5000), tally)
+  return { rulings, settled }
+}
+
+const sitJury = (context: Parameters<typeof rule>[0], r: ResultState, steps: ReadonlyArray<number>, tally: Tally) => {
+  const trainerForges = context.nodes.get(r.nodeId)?.kind === "forger"
+  const answer = context.answers.get(r.resultId)!
+  const { from } = auditedSteps(r)
+  const ballots = jurorsOf(context.state() as never, r).flatMap((j) => {
+    const kind = context.nodes.get(j.nodeId)?.kind
+    if (kind === "offline") return []
+    const leafOf = (step: number): Hash32 => {
+      if (kind === "lazy") return h("lazy-ruling", j.nodeId, r.resultId, step)
+      if (kind === "sybil" && trainerForges) return checkpointLeaf(answer[step - from - 1]!)
+      tally.refereeUnits += 1
+      return checkpointLeaf(stepFrom(stateBefore(r, step)!, step))
+    }
+    const rulings: Array<StepLeaf> = steps.map((step) => ({ step, leaf: leafOf(step) }))
+    return [{ j, rulings, salt: h("jury-salt", j.nodeId, r.resultId) }]
+  })
+  tally.jurorsSeated += ballots.length
+  const ids = { taskId: context.taskId, round: context.round, resultId: r.resultId }
+  for (const b of ballots) {
+    const commitment = rulingCommitment({ resultId: r.resultId, nodeId: b.j.nodeId, rulings: b.rulings, salt: b.salt })
+    context.apply(new CommitRuling({ ...ids, nodeId: b.j.nodeId, commitment, actor: b.j.address, at: context.at(1000) }))
+  }
+  for (const b of ballots) context.apply(new RevealRuling({ ...ids, nodeId: b.j.nodeId, rulings: b.rulings, salt: b.salt, actor: b.j.address, at: context.at(2000) }))
+}
+
+const compareWithSegmentReplay = (
+  results: Iterable<ResultState>,
+  truths: ReadonlyMap<string, ReadonlyArray<CheckpointState>>,
+  settled: ReturnType<typeof settleRound>,
+  at: string,
+  tally: Tally
+) => {
+  const bisected = [...results].filter((r) => contestOf(r) && stepsToRule(r))
+  if (bisected.length === 0) return
+  const segmentRulings: Array<Ruling> = bisected.map((r) => {
+    const { from, to } = auditedSteps(r)
+    const chain = leavesOf(replay(truths.get(r.resultId)![r.audit!.segment]!, from, to))
+    return { resultId: r.resultId, evidence: { probeHash: chain[r.audit!.probeStep - from - 1]!, endHash: chain[chain.length - 1]! } }
+  })
+  // As if nobody had answered: the referee's segment replay of each.
+  const unanswered = new Map(bisected.map((r) => [r.resultId, { ...r, answer: undefined }]))
+  const asBefore = settleRound({ results: unanswered } as never, segmentRulings, at, true)
+  const wrongOn = (s: ReturnType<typeof settleRound>, id: string) => s.provenWrong.filter((w) => w.resultId === id).map((w) => w.nodeId).sort().join(",")
+  for (const r of bisected) {
     const a = settled.results.get(r.resultId)!
     const b = asBefore.results.get(r.resultId)!
     if (a.outcome === b.outcome && wrongOn(settled, r.resultId) === wrongOn(asBefore, r.resultId)) tally.bisectionAgrees++
     else if (b.penalized && !a.penalized) tally.bisectionLeftToWatchers++
   }
-  return { rulings, stepRulings, settled }
 }

@@ -104,11 +104,13 @@ export const simulate = (options: SimulationOptions, adversary: Adversary) => {
     },
     bisection: {
       disputesBisected: tally.bisected,
-      refereeStepsPerContestedResult: ratio(tally.refereeUnits, tally.bisected),
+      stepsPerDispute: ratio(tally.bisectedSteps, tally.bisected),
       withoutBisection: ratio(tally.segmentRefereeUnits, tally.bisected),
+      jurorsPerDispute: ratio(tally.jurorsSeated, tally.bisected),
       sameVerdictAsSegmentReplay: tally.bisectionAgrees,
       forgeriesLeftToWatchers: tally.bisectionLeftToWatchers,
-      note: "the referee replays only the step each dispute comes down to; a forgery no honest judge disputed (its panel the forger's accomplices and lazy judges) is not ruled on at close, and the challenge window's watchers remain its check"
+      note:
+        "a disputed result is bisected to the step(s) where trainer and judges part (stepsPerDispute, against the segment a referee replayed before: withoutBisection) and ruled by a jury of every staked validator of the task, each replaying those steps alone; a forgery no honest judge disputed (its panel the forger's accomplices and lazy judges) is not ruled on at close, and the challenge window's watchers remain its check. Steps here are 1/64 of a run, so the jury's total (jurors × steps) weighs more in refereePerResult than it would on real runs"
     },
     throughput: { events: tally.events, seconds: Math.round(seconds * 100) / 100, eventsPerSecond: Math.round(tally.events / seconds) }
   }

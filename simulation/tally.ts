@@ -41,6 +41,9 @@ export interface Tally {
   segmentRefereeUnits: number
   /** Contested results settled by bisection; how many of them the segment replay would have settled alike; and forgeries it would have caught that no honest judge disputed. */
   bisected: number
+  /** Distinct steps the bisected disputes came down to, and the jurors that ruled on them (silent ones not counted). */
+  bisectedSteps: number
+  jurorsSeated: number
   bisectionAgrees: number
   bisectionLeftToWatchers: number
 }
@@ -74,6 +77,8 @@ export const emptyTally = (): Tally => ({
   refereeUnits: 0,
   segmentRefereeUnits: 0,
   bisected: 0,
+  bisectedSteps: 0,
+  jurorsSeated: 0,
   bisectionAgrees: 0,
   bisectionLeftToWatchers: 0
 })

@@ -3,6 +3,10 @@ import { task, taskStream } from "../../domain/task"
 import {
   AnswerDispute,
   AnswerDisputePayload,
+  CommitRuling,
+  CommitRulingPayload,
+  RevealRuling,
+  RevealRulingPayload,
   CastVerificationVote,
   CastVerificationVotePayload,
   ChallengeResult,
@@ -165,6 +169,20 @@ export const taskCommands = [
     summary: "The trainer of a contested result opens its audited segment: its state after every step (uploaded, by content hash), ending in its committed state; the first step where it and a disagreeing judge's list part is the one the referee replays.",
     payload: AnswerDisputePayload,
     handle: (p, ctx) => handleCommand(task, taskStream(p.taskId), new AnswerDispute({ ...p, actor: ctx.actor, at: ctx.at }), ctx.metadata)
+  }),
+  commandSpec({
+    type: "CommitRuling",
+    aggregate: "task",
+    summary: "A juror of a bisected dispute (any staked validator of the task but the trainer) commits its hidden ruling: sha256 of its leaf for each disputed step and a salt (see rulingCommitment).",
+    payload: CommitRulingPayload,
+    handle: (p, ctx) => handleCommand(task, taskStream(p.taskId), new CommitRuling({ ...p, actor: ctx.actor, at: ctx.at }), ctx.metadata)
+  }),
+  commandSpec({
+    type: "RevealRuling",
+    aggregate: "task",
+    summary: "A juror reveals its committed ruling once every juror committed or a commit window after the trainer's answer passed; a strict majority of the jury's stake on every step rules the dispute.",
+    payload: RevealRulingPayload,
+    handle: (p, ctx) => handleCommand(task, taskStream(p.taskId), new RevealRuling({ ...p, actor: ctx.actor, at: ctx.at }), ctx.metadata)
   }),
   commandSpec({
     type: "ReplaceValidator",

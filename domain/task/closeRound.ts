@@ -11,6 +11,8 @@ import { settleRound, type Settlement } from "./settle"
 import type { ResultState, RoundState } from "./state"
 import { contestOf } from "./votes"
 import { settledByStepRulings } from "./bisection"
+import { juryRulings } from "./jury"
+import type { StepRuling } from "./events"
 
 /**
  * Closing a round, step by step: may it close now; settle every result
@@ -19,12 +21,12 @@ import { settledByStepRulings } from "./bisection"
  * the task's fate (completed, exhausted or continued, with the refund).
  */
 
-const mayClose = (c: CloseRound, round: RoundState): RoundStillOpen | undefined => {
+const mayClose = (c: CloseRound, round: RoundState, stepRulings: ReadonlyArray<StepRuling>): RoundStillOpen | undefined => {
   const open = [...round.results.values()].filter((r) => !r.outcome || contestOf(r) !== undefined)
   const pastDeadline = Date.parse(c.at) > Date.parse(round.deadline)
   // Contested results may close before the deadline only with their rulings.
   const ruled = (r: ResultState) =>
-    (c.rulings ?? []).some((x) => x.resultId === r.resultId) || settledByStepRulings(r, c.stepRulings ?? [])
+    (c.rulings ?? []).some((x) => x.resultId === r.resultId) || settledByStepRulings(r, stepRulings)
   const unresolved = open.filter((r) => !(contestOf(r) && ruled(r)))
   return unresolved.length > 0 && !pastDeadline ? new RoundStillOpen({ pending: unresolved.length, deadline: round.deadline }) : undefined
 }
@@ -96,9 +98,12 @@ export const closeRound = (c: CloseRound, state: import("./state").TaskState): D
   Result.flatMap(live(c.taskId, state), (s): Decision => {
     if (!mayCoordinate(s, c)) return Result.fail(new NotTaskOwner({ taskId: c.taskId, actor: c.actor }))
     return Result.flatMap(runningRound(s, c.taskId, c.round), (round): Decision => {
-      const early = mayClose(c, round)
+      // Bisected disputes are ruled by their juries (jury.ts), the rest by the referee's segment rulings.
+      const jury = juryRulings(s, round.results.values())
+      const early = mayClose(c, round, jury.rulings)
       if (early) return Result.fail(early)
-      const settled = settleRound(round, c.rulings ?? [], c.at, s.config.criteria.penalizeRejected, c.stepRulings ?? [])
+      const bySettlement = settleRound(round, c.rulings ?? [], c.at, s.config.criteria.penalizeRejected, jury.rulings)
+      const settled = { ...bySettlement, provenWrong: [...bySettlement.provenWrong, ...jury.wrong] }
       if (settled.strayRuling) return Result.fail(new TaskConfigInvalid({ reason: `ruling for ${settled.strayRuling}, which is not a contested result of this round` }))
       const results = [...settled.results.values()]
       const verified = results.filter((r) => r.outcome === "verified").map((r) => r.resultId)

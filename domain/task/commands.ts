@@ -19,7 +19,7 @@ import {
   WorkloadId
 } from "../primitives"
 import { ProtocolParams } from "../protocol"
-import { Assignment, Criteria, DisputeAnswered, MetricDirection, Objective, ParticipantRole, RewardSplit, Ruling, SegmentEvidence, StepRuling, TrainingPlan, TrainingProof, Verdict } from "./events"
+import { Assignment, Criteria, DisputeAnswered, MetricDirection, Objective, ParticipantRole, RewardSplit, Ruling, SegmentEvidence, StepLeaf, TrainingPlan, TrainingProof, Verdict } from "./events"
 
 /** Facts the API loads from other aggregates and hands to the decider. */
 export const NodeFacts = Schema.Struct({
@@ -195,6 +195,27 @@ export class AnswerDispute extends Schema.TaggedClass<AnswerDispute>()("AnswerDi
   ...actorAndTime
 }) {}
 
+/** A juror of a bisected dispute commits its hidden ruling (jury.ts). */
+export const CommitRulingPayload = Schema.Struct({ taskId: TaskId, round: PositiveInt, resultId: ResultId, nodeId: NodeId, commitment: Hash32 })
+export class CommitRuling extends Schema.TaggedClass<CommitRuling>()("CommitRuling", {
+  ...CommitRulingPayload.fields,
+  ...actorAndTime
+}) {}
+
+/** A juror reveals its ruling: its leaf for every step the dispute comes down to, and the salt. */
+export const RevealRulingPayload = Schema.Struct({
+  taskId: TaskId,
+  round: PositiveInt,
+  resultId: ResultId,
+  nodeId: NodeId,
+  rulings: Schema.Array(StepLeaf).pipe(Schema.check(Schema.isMinLength(1), Schema.isMaxLength(64))),
+  salt: Hash32
+})
+export class RevealRuling extends Schema.TaggedClass<RevealRuling>()("RevealRuling", {
+  ...RevealRulingPayload.fields,
+  ...actorAndTime
+}) {}
+
 export const ReplaceValidatorPayload = Schema.Struct({
   taskId: TaskId,
   round: PositiveInt,
@@ -220,8 +241,6 @@ export const CloseRoundPayload = Schema.Struct({
   newVersion: Schema.optional(Schema.Struct({ ref: ModelVersionRef, metrics: Metrics, results: Schema.optional(Schema.Array(ResultId)) })),
   /** The referee's re-execution of a contested result's audited segment (when it cannot be bisected). */
   rulings: Schema.optional(Schema.Array(Ruling)),
-  /** The referee's replay of the one step each dispute of a bisectable contested result comes down to. */
-  stepRulings: Schema.optional(Schema.Array(StepRuling))
 })
 export class CloseRound extends Schema.TaggedClass<CloseRound>()("CloseRound", {
   ...CloseRoundPayload.fields,
@@ -267,6 +286,8 @@ export type TaskCommand =
   | CommitVote
   | CastVerificationVote
   | AnswerDispute
+  | CommitRuling
+  | RevealRuling
   | ReplaceValidator
   | CloseRound
   | ChallengeResult

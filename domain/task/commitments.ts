@@ -42,3 +42,15 @@ export const voteCommitment = (v: {
   readonly evidence: SegmentEvidence
   readonly salt: string
 }): Hash32 => sha256Text(`neuralink-vote:v1|${v.resultId}|${v.nodeId}|${v.verdict}|${v.evidence.probeHash}|${v.evidence.endHash}|${v.salt}`)
+
+/**
+ * What a juror commits before revealing its ruling on a bisected dispute:
+ * sha256 of the text `neuralink-ruling:v1|<resultId>|<nodeId>|<step>=<leaf>,…|<salt>`
+ * (steps ascending).
+ */
+export const rulingCommitment = (v: {
+  readonly resultId: string
+  readonly nodeId: string
+  readonly rulings: ReadonlyArray<{ readonly step: number; readonly leaf: string }>
+  readonly salt: string
+}): Hash32 => sha256Text(`neuralink-ruling:v1|${v.resultId}|${v.nodeId}|${v.rulings.map((x) => `${x.step}=${x.leaf}`).join(",")}|${v.salt}`)

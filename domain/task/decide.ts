@@ -3,6 +3,7 @@ import { Result } from "effect"
 import type { CreateTask, DispatchTraining, JoinTask, StartRound, TaskCommand } from "./commands"
 import { challengeResult, finalizeResult, resolveChallenge } from "./challenge"
 import { answerDispute } from "./bisection"
+import { commitRuling, revealRuling } from "./jury"
 import { closeRound } from "./closeRound"
 import { quorumProblem } from "./consensus"
 import {
@@ -203,6 +204,10 @@ export const decide = (command: TaskCommand, state: TaskState): Decision => {
       return revealVote(command, state)
     case "AnswerDispute":
       return answerDispute(command, state)
+    case "CommitRuling":
+      return commitRuling(command, state)
+    case "RevealRuling":
+      return revealRuling(command, state)
     case "ReplaceValidator":
       return replaceValidator(command, state)
     case "CloseRound":

@@ -61,8 +61,9 @@ const bySteps = (r: ResultState, rulings: ReadonlyArray<StepRuling>): Finding =>
  * The round's final word on every result, a pure function of the round and
  * the referee's rulings (the coordinator runs it to know what to aggregate;
  * CloseRound runs it to decide):
- * - a contested result is judged by its rulings: step rulings when it was
- *   bisected (bisection.ts), else a ruling on its whole audited segment. A
+ * - a contested result is judged by its rulings: its jury's step rulings
+ *   when it was bisected (bisection.ts, jury.ts), else the referee's ruling
+ *   on its whole audited segment. A
  *   trainer the referee proves wrong forged its run (rejected, penalized,
  *   slashed); a judge it proves wrong did not re-execute, or did it wrongly
  *   (its vote earns nothing and it is slashed); the votes left standing
@@ -96,7 +97,9 @@ export const settleRound = (
       }
       continue
     }
-    const finding = ruling ? bySegment(r, ruling) : settledByStepRulings(r, stepRulings) ? bySteps(r, stepRulings) : undefined
+    // A dispute that can be bisected is the jury's: a segment ruling on it is refused.
+    if (ruling && stepsToRule(r)) byResult.set(r.resultId, ruling)
+    const finding = ruling && !stepsToRule(r) ? bySegment(r, ruling) : settledByStepRulings(r, stepRulings) ? bySteps(r, stepRulings) : undefined
     if (!finding) {
       const after = decided(r, "rejected", false, at)
       results.set(r.resultId, after)

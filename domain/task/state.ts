@@ -39,8 +39,14 @@ export interface ResultState {
   /** Validators taken off this result for going silent; they may not judge it again. */
   readonly replaced?: ReadonlyArray<NodeId>
   readonly votes: ReadonlyArray<Vote>
-  /** The trainer's states after every step of the audited segment, once a contest made it answer (bisection.ts). */
+  /** The trainer's states after every step of the audited segment, once a contest made it answer (bisection.ts), and when. */
   readonly answer?: ReadonlyArray<CheckpointState>
+  readonly answeredAt?: string
+  /** The jury of its bisected dispute (jury.ts): hidden rulings by juror, then revealed ones. */
+  readonly jury?: {
+    readonly commitments: ReadonlyMap<NodeId, string>
+    readonly reveals: ReadonlyMap<NodeId, ReadonlyArray<{ readonly step: number; readonly leaf: string }>>
+  }
   readonly outcome?: "verified" | "rejected"
   /** When the outcome was decided (the verification window for late votes runs from here). */
   readonly decidedAt?: string
@@ -200,7 +206,23 @@ export const evolve = (state: TaskState, event: TaskEvent): TaskState => {
         }))
       }
     case "DisputeAnswered":
-      return { ...state, ...updateResult(state, event.resultId, (r) => ({ ...r, answer: event.states })) }
+      return { ...state, ...updateResult(state, event.resultId, (r) => ({ ...r, answer: event.states, answeredAt: event.answeredAt })) }
+    case "RulingCommitted":
+      return {
+        ...state,
+        ...updateResult(state, event.resultId, (r) => ({
+          ...r,
+          jury: { commitments: new Map(r.jury?.commitments).set(event.nodeId, event.commitment), reveals: r.jury?.reveals ?? new Map() }
+        }))
+      }
+    case "RulingRevealed":
+      return {
+        ...state,
+        ...updateResult(state, event.resultId, (r) => ({
+          ...r,
+          jury: { commitments: r.jury?.commitments ?? new Map(), reveals: new Map(r.jury?.reveals).set(event.nodeId, event.rulings) }
+        }))
+      }
     case "ResultVerified":
       return {
         ...state,

@@ -111,13 +111,38 @@ export const Ruling = Schema.Struct({ resultId: ResultId, evidence: SegmentEvide
 export type Ruling = typeof Ruling.Type
 
 /**
- * A referee's replay of one step of a bisected dispute (bisection.ts): from
- * the state before `step` that the trainer and the judge agree on, the leaf
- * of the state after it. All zeros: the agreed state could not be fetched
- * (the trainer's answer named a state it did not upload).
+ * The jury's verdict on one step of a bisected dispute (bisection.ts,
+ * jury.ts): from the state before `step` that the trainer and the judge agree
+ * on, the leaf of the state after it. All zeros: the agreed state could not
+ * be fetched (the trainer's answer named a state it did not upload).
  */
 export const StepRuling = Schema.Struct({ resultId: ResultId, step: PositiveInt, leaf: Hash32 })
 export type StepRuling = typeof StepRuling.Type
+
+/** A juror's hidden ruling on a bisected dispute: sha256 of its leaf for each step and a salt (`rulingCommitment`). */
+export const RulingCommitted = Schema.TaggedStruct("RulingCommitted", {
+  taskId: TaskId,
+  round: PositiveInt,
+  resultId: ResultId,
+  nodeId: NodeId,
+  commitment: Hash32,
+  committedAt: Instant
+})
+
+/** One step's replay, as a juror reports it: the leaf after `step` from the state before it both sides agree on. */
+export const StepLeaf = Schema.Struct({ step: PositiveInt, leaf: Hash32 })
+export type StepLeaf = typeof StepLeaf.Type
+
+/** A juror's revealed ruling: its leaf for every step the dispute comes down to. */
+export const RulingRevealed = Schema.TaggedStruct("RulingRevealed", {
+  taskId: TaskId,
+  round: PositiveInt,
+  resultId: ResultId,
+  nodeId: NodeId,
+  rulings: Schema.Array(StepLeaf).pipe(Schema.check(Schema.isMinLength(1), Schema.isMaxLength(64))),
+  salt: Hash32,
+  revealedAt: Instant
+})
 
 /** Stake a ruling took: part to the referee who proved it, the rest burned. */
 export const StakeSlashed = Schema.TaggedStruct("StakeSlashed", {

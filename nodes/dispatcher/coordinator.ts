@@ -14,6 +14,7 @@ import type { ScoringEvent } from "../../domain/scoring/events"
 import type { ScoringState } from "../../domain/scoring/state"
 import type { TaskEvent } from "../../domain/task/events"
 import { settleRound } from "../../domain/task/settle"
+import { juryRulings } from "../../domain/task/jury"
 import type { TaskData, TaskState } from "../../domain/task/state"
 import { segmentAudit } from "../../domain/task/draw"
 import { fedAvg } from "../../infra/ml/model"
@@ -182,8 +183,9 @@ export const startCoordinator = async (deps: CoordinatorDeps) => {
   const closeRound = async (t: TaskData) => {
     const round = t.round!
     const taskId = t.taskId
-    const { rulings, stepRulings } = await referee.rulingsFor(t)
-    const settled = settleRound(round, rulings, now().toISOString(), t.config.criteria.penalizeRejected, stepRulings)
+    const rulings = await referee.rulingsFor(t)
+    const jury = juryRulings(t, round.results.values())
+    const settled = settleRound(round, rulings, now().toISOString(), t.config.criteria.penalizeRejected, jury.rulings)
     const verified = [...settled.results.values()].filter((r) => r.outcome === "verified").sort((a, b) => (a.resultId < b.resultId ? -1 : 1))
     let newVersion: { ref: { modelId: string; version: number }; metrics: Metrics; results: Array<string> } | undefined
     if (verified.length > 0) {
@@ -224,15 +226,14 @@ export const startCoordinator = async (deps: CoordinatorDeps) => {
     } else {
       log(`${taskId} r${round.round}: no verified result this round`)
     }
-    for (const w of settled.provenWrong) log(`${taskId} r${round.round}: ruling proves ${w.nodeId} wrong on ${w.resultId}: ${w.reason}`)
+    for (const w of [...settled.provenWrong, ...jury.wrong]) log(`${taskId} r${round.round}: ruling proves ${w.nodeId} wrong on ${w.resultId}: ${w.reason}`)
     await send(
       "CloseRound",
       {
         taskId,
         round: round.round,
         ...(newVersion ? { newVersion } : {}),
-        ...(rulings.length > 0 ? { rulings } : {}),
-        ...(stepRulings.length > 0 ? { stepRulings } : {})
+        ...(rulings.length > 0 ? { rulings } : {})
       },
       `close-${taskId}-r${round.round}`
     )

@@ -1,7 +1,9 @@
 import type { DispatchedAssignment, ResultState, TaskData } from "../../domain/task/state"
 import { contestOf } from "../../domain/task/votes"
 import { sameWork } from "../../domain/task/work"
-import { shardRefsOf, workSubject, type AnswerWork, type ScoreWork, type TrainWork, type VerifyWork } from "../workItems"
+import { shardRefsOf, workSubject, type AnswerWork, type JuryWork, type ScoreWork, type TrainWork, type VerifyWork } from "../workItems"
+import { stateBefore, stepsToRule } from "../../domain/task/bisection"
+import { jurorsOf, juryRevealOpensAt, juryVerdict } from "../../domain/task/jury"
 import { isSilent, slotsToReassign, validatorsToReplace, type Sightings } from "./liveness"
 import { planRound, roundCanClose } from "./plan"
 
@@ -16,7 +18,7 @@ import { planRound, roundCanClose } from "./plan"
 export type Action =
   | { readonly _tag: "EnsureQueue"; readonly nodeId: string }
   | { readonly _tag: "Send"; readonly type: string; readonly payload: unknown; readonly commandId: string; readonly log: string }
-  | { readonly _tag: "Publish"; readonly subject: string; readonly work: TrainWork | VerifyWork | AnswerWork | ScoreWork; readonly msgID: string }
+  | { readonly _tag: "Publish"; readonly subject: string; readonly work: TrainWork | VerifyWork | AnswerWork | JuryWork | ScoreWork; readonly msgID: string }
   /** Referee contested results, aggregate the verified ones, close the round (I/O heavy: the executor's job). */
   | { readonly _tag: "CloseRound"; readonly taskId: string; readonly round: number }
   /** Re-execute a challenged segment and rule on the challenge. */
@@ -105,6 +107,51 @@ const answerWork = (ctx: WorkflowContext, r: ResultState): AnswerWork => ({
  */
 export const awaitingAnswer = (r: ResultState, commitSeconds: number, silent: (nodeId: string) => boolean, nowMs: number) =>
   contestOf(r) !== undefined && !r.answer && !silent(r.nodeId) && r.commitDeadline !== undefined && nowMs < Date.parse(r.commitDeadline) + commitSeconds * 1000
+
+const juryWork = (ctx: WorkflowContext, r: ResultState, juror: string, phase: "commit" | "reveal", steps: ReadonlyArray<number>): JuryWork => ({
+  _tag: "JuryWork",
+  taskId: ctx.task.taskId,
+  round: ctx.task.round!.round,
+  resultId: r.resultId,
+  nodeId: juror as never,
+  phase,
+  workload: ctx.task.config.workload ?? "digits",
+  topology: ctx.topology!,
+  proof: r.proof,
+  plan: ctx.task.config.training,
+  steps: steps.map((step) => ({ step, start: stateBefore(r, step)! }))
+})
+
+/**
+ * The jury of every bisected dispute (domain/task/jury.ts): once every judge
+ * that committed has revealed (or gone silent), so the disputed steps are
+ * settled, each juror is routed the steps to replay and commit, then (every
+ * juror committed, or a commit window after the answer) to reveal.
+ */
+export const juryActions = (ctx: WorkflowContext, results: ReadonlyArray<ResultState>, silent: (nodeId: string) => boolean): Array<Action> => {
+  const t = ctx.task
+  const nowMs = ctx.seen.nowMs
+  const actions: Array<Action> = []
+  for (const x of results) {
+    const steps = contestOf(x) ? stepsToRule(x) : undefined
+    if (!steps) continue
+    const judgesDone = x.validators.every((v) => !x.commitments.has(v) || x.votes.some((vote) => vote.nodeId === v) || silent(v))
+    if (!judgesDone) continue
+    const jurors = jurorsOf(t, x)
+    const revealing = jurors.every((j) => x.jury?.commitments.has(j.nodeId)) || nowMs >= Date.parse(juryRevealOpensAt(t, x)!) + REVEAL_MARGIN_MS
+    for (const j of jurors) {
+      if (x.jury?.reveals.has(j.nodeId)) continue
+      const committed = x.jury?.commitments.has(j.nodeId) ?? false
+      // No commitment once reveals began (it could copy them).
+      const phase = committed ? (revealing ? "reveal" : undefined) : (x.jury?.reveals.size ?? 0) === 0 ? "commit" : undefined
+      if (!phase) continue
+      const msgID = phase === "commit" ? `jury-commit-${x.resultId}-${j.nodeId}` : `jury-reveal-${x.resultId}-${j.nodeId}-${Math.floor(nowMs / REVEAL_REPEAT_MS)}`
+      if (ctx.published.has(msgID)) continue
+      actions.push({ _tag: "Publish", subject: workSubject("jury", ctx.capability, j.nodeId, ctx.subjectPrefix), work: juryWork(ctx, x, j.nodeId, phase, steps), msgID })
+    }
+  }
+  return actions
+}
 
 /** A margin past a window's end before asking for finality (clock skew against the API). */
 export const FINALIZE_MARGIN_MS = 1_000
@@ -213,13 +260,18 @@ export const reconcileTask = (ctx: WorkflowContext): ReadonlyArray<Action> => {
     actions.push({ _tag: "Publish", subject: workSubject("answer", ctx.capability, x.nodeId, ctx.subjectPrefix), work: answerWork(ctx, x), msgID })
   }
 
+  actions.push(...juryActions(ctx, results, silent))
+
   // A contested result can close once all its judges have revealed (or gone
-  // silent) and its trainer has answered (or will not): the referee's rulings
-  // at close settle it.
+  // silent) and its trainer has answered (or will not), and, when it was
+  // bisected, once its jury has a verdict (else only at the deadline): the
+  // rulings at close settle it.
   const commitSeconds = t.config.protocol.commitSeconds
-  const closable = results.map((x) =>
-    !contestOf(x) ? x : awaitingAnswer(x, commitSeconds, silent, nowMs) ? { ...x, outcome: undefined } : { ...x, outcome: x.outcome ?? ("rejected" as const) }
-  )
+  const closable = results.map((x) => {
+    if (!contestOf(x)) return x
+    if (awaitingAnswer(x, commitSeconds, silent, nowMs) || (stepsToRule(x) && !juryVerdict(t, x))) return { ...x, outcome: undefined }
+    return { ...x, outcome: x.outcome ?? ("rejected" as const) }
+  })
   if (roundCanClose(round, closable, c.roundDeadlineSeconds, nowMs, silent)) {
     actions.push({ _tag: "CloseRound", taskId, round: r })
   }

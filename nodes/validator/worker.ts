@@ -1,10 +1,12 @@
 import { createHash } from "node:crypto"
 import type { Hash32, Metrics } from "../../domain/primitives"
 import { scoreCommitment } from "../../domain/scoring/commitment"
-import { voteCommitment } from "../../domain/task/commitments"
+import { rulingCommitment, voteCommitment } from "../../domain/task/commitments"
+import type { StepLeaf } from "../../domain/task/events"
 import { validatorVerdictsTotal } from "../../infra/metrics"
 import { describeMetrics } from "../infra/mlDeps"
 import { startCommandingWorker, type NodeWorkerOptions } from "../infra/nodeWorker"
+import { ruleOnSteps } from "./jury"
 import { scoreWork } from "./score"
 import { verifyWork, type Judgement, type ValidatorDeps } from "./verify"
 
@@ -16,8 +18,8 @@ const remember = <V>(map: Map<string, V>, key: string, value: V) => {
 }
 
 /**
- * A validator node: judges the results routed to it and scores the model
- * versions it is drawn for. Each time it first commits a hidden vote (or
+ * A validator node: judges the results routed to it, sits on the juries of
+ * bisected disputes, and scores the model versions it is drawn for. Each time it first commits a hidden vote (or
  * score), then (when the coordinator says reveals are open) reveals it. The
  * salt is derived from the node's secret key and what is judged, so a
  * restarted node reveals what it committed without having stored anything
@@ -26,6 +28,7 @@ const remember = <V>(map: Map<string, V>, key: string, value: V) => {
 export const startValidator = (options: NodeWorkerOptions<Omit<ValidatorDeps, "working" | "progress">>) => {
   const judged = new Map<string, Judgement>()
   const scored = new Map<string, Metrics>()
+  const ruled = new Map<string, Array<StepLeaf>>()
   const saltOf = (subject: string) =>
     `0x${createHash("sha256").update("neuralink-salt:").update(options.client.key.secretKey).update(`:${subject}`).digest("hex")}` as Hash32
   return startCommandingWorker(options, {
@@ -48,6 +51,27 @@ export const startValidator = (options: NodeWorkerOptions<Omit<ValidatorDeps, "w
         payload: { ...ids, ...judgement, salt },
         commandId: `vote-${item.resultId}-${item.nodeId}`,
         summary: `revealed ${judgement.verdict} on ${item.resultId}${judgement.reason ? ` (${judgement.reason})` : ""}`
+      }
+    },
+    JuryWork: async (item, deps) => {
+      const rulings = ruled.get(item.resultId) ?? (await ruleOnSteps(item, deps))
+      remember(ruled, item.resultId, rulings)
+      const salt = saltOf(`jury:${item.resultId}`)
+      const ids = { taskId: item.taskId, round: item.round, resultId: item.resultId, nodeId: item.nodeId }
+      const steps = rulings.map((x) => x.step).join(", ")
+      if (item.phase === "commit") {
+        return {
+          type: "CommitRuling",
+          payload: { ...ids, commitment: rulingCommitment({ ...ids, rulings, salt }) },
+          commandId: `jury-commit-${item.resultId}-${item.nodeId}`,
+          summary: `committed a ruling on step(s) ${steps} of ${item.resultId}`
+        }
+      }
+      return {
+        type: "RevealRuling",
+        payload: { ...ids, rulings, salt },
+        commandId: `jury-reveal-${item.resultId}-${item.nodeId}`,
+        summary: `revealed its ruling on step(s) ${steps} of ${item.resultId}`
       }
     },
     ScoreWork: async (item, deps) => {

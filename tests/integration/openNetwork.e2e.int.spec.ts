@@ -76,13 +76,16 @@ describe("open network under attack (real NATS, real TF.js)", () => {
       expect(last.data.penalized).toBe(true)
     }
     // Each dispute was bisected to one step: the forger opened its audited segment (claiming its base
-    // state after every step, having trained none), and the referee replayed the first step only.
+    // state after every step, having trained none), and a jury of the staked validators replayed that
+    // step alone: the honest majority's ruling stood, the Sybils' made-up rulings were proven wrong.
     for (const r of forged) {
       expect(events.some((e) => e.type === "DisputeAnswered" && e.data.resultId === r.data.resultId && e.data.nodeId === "forger"), log).toBe(true)
+      const jurors = events.filter((e) => e.type === "RulingRevealed" && e.data.resultId === r.data.resultId).map((e) => e.data.nodeId)
+      for (const v of ["validator1", "validator2", "validator3"]) expect(jurors, log).toContain(v)
       const rejected = events.filter((e) => e.type === "ResultRejected" && e.data.resultId === r.data.resultId).at(-1)
       expect(rejected?.data.reason, log).toMatch(/step \d+ does not follow from the state before it/)
     }
-    expect(net.log.some((l) => /refereed .* by bisection, replaying step \d+ only/.test(l))).toBe(true)
+    expect(net.log.some((l) => /bisected to step \d+, ruled by its jury/.test(l))).toBe(true)
     const closes = events.filter((e) => e.type === "RoundClosed")
     for (const c of closes) expect(c.data.verifiedResults.some((id: string) => id.includes("forger"))).toBe(false)
 

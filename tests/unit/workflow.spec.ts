@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest"
 import { fold } from "../../domain/decider"
 import { task } from "../../domain/task"
-import { AnswerDispute, ChallengeResult, DispatchTraining } from "../../domain/task/commands"
+import { AnswerDispute, ChallengeResult, CommitRuling, DispatchTraining, RevealRuling } from "../../domain/task/commands"
+import { checkpointLeaf, rulingCommitment } from "../../domain/task/commitments"
 import { segmentBounds } from "../../domain/task/draw"
 import type { TaskEvent } from "../../domain/task/events"
 import type { TaskData } from "../../domain/task/state"
@@ -94,8 +95,13 @@ describe("coordinator workflow", () => {
     expect(tags(given(both, { nowMs: Date.parse(at(250)) }))).toContain("CloseRound")
   })
   it("given a contested result, then its trainer is asked to open the segment, and the round waits for the answer, or a commit window, or less if the trainer is silent", () => {
+    const { from, to } = segmentBounds(audit().segment, 4, 64)
+    const states = Array.from({ length: to - from }, (_, i) => (i === to - from - 1 ? proof().checkpoints.states[audit().segment + 1]! : { weights: hash32(0x9100 + i), optimizer: hash32(0x9200 + i) }))
+    const leaves = states.map(checkpointLeaf)
+    const listed = (list: ReadonlyArray<string>) => ({ probeHash: list[audit().probeStep - from - 1]!, endHash: list.at(-1)!, steps: list }) as ReturnType<typeof honestEvidence>
+    const made = leaves.map((l, i) => (i === leaves.length - 1 ? l : hash32(0x1a00 + i)))
     const judge = (h: ReadonlyArray<TaskEvent>, id: string, lazy = false) => {
-      const evidence = (n: string) => (lazy && n === "validator3" ? { ...honestEvidence(), probeHash: hash32(0x1a2) } : honestEvidence())
+      const evidence = (n: string) => (lazy ? (n === "validator3" ? listed(made) : listed(leaves)) : honestEvidence())
       const names = ["validator1", "validator2", "validator3"] as const
       const committed = names.reduce((acc, n) => decided(acc, commitVote(n, id, "accept", evidence(n))), h)
       return names.reduce((acc, n) => decided(acc, vote(n, id, "accept", undefined, { resultId: id as never, evidence: evidence(n) })), committed)
@@ -108,12 +114,29 @@ describe("coordinator workflow", () => {
     expect(tags(given(contested, { nowMs: Date.parse(at(210)) }))).not.toContain("CloseRound")
     expect(tags(given(contested, { nowMs: Date.parse(at(221)) }))).toContain("CloseRound")
     expect(tags(given(contested, { nowMs: Date.parse(at(210)), silent: [nodes.trainerA.nodeId] }))).toContain("CloseRound")
-    const { from, to } = segmentBounds(audit().segment, 4, 64)
-    const states = Array.from({ length: to - from }, (_, i) => (i === to - from - 1 ? proof().checkpoints.states[audit().segment + 1]! : { weights: hash32(0x9100 + i), optimizer: hash32(0x9200 + i) }))
     const answered = decided(contested, new AnswerDispute({ taskId: "T1" as never, round: 1, resultId: r0 as never, nodeId: nodes.trainerA.nodeId, states, actor: nodes.trainerA.address, at: at(205) }))
     const actions = tags(given(answered, { nowMs: Date.parse(at(210)) }))
-    expect(actions).toContain("CloseRound")
     expect(actions).not.toContain("Publish AnswerWork")
+    // Answered: the dispute is bisected to the segment's first step (the lazy judge's list parts there),
+    // and every staked validator but the trainer sits on its jury; the round waits for its verdict.
+    const jury = (h: ReadonlyArray<TaskEvent>, nowMs: number) =>
+      given(h, { nowMs }).flatMap((a) => (a._tag === "Publish" && a.work._tag === "JuryWork" ? [{ node: a.work.nodeId, phase: a.work.phase, steps: a.work.steps }] : []))
+    const commits = jury(answered, Date.parse(at(210)))
+    expect(commits.map((j) => j.node).sort()).toEqual([nodes.validator1.nodeId, nodes.validator2.nodeId, nodes.validator3.nodeId].sort())
+    expect(commits.every((j) => j.phase === "commit" && j.steps.length === 1 && j.steps[0]!.step === from + 1)).toBe(true)
+    expect(commits[0]!.steps[0]!.start).toEqual(proof().checkpoints.states[audit().segment])
+    expect(actions).not.toContain("CloseRound")
+    const leaf = checkpointLeaf(states[0]!)
+    const names = ["validator1", "validator2", "validator3"] as const
+    const rulingOf = (n: (typeof names)[number]) => ({ taskId: "T1" as never, round: 1, resultId: r0 as never, nodeId: nodes[n].nodeId, actor: nodes[n].address })
+    const salt = hash32(0x5a)
+    const committed = names.reduce(
+      (h, n) => decided(h, new CommitRuling({ ...rulingOf(n), commitment: rulingCommitment({ resultId: r0, nodeId: nodes[n].nodeId, rulings: [{ step: from + 1, leaf }], salt }), at: at(211) })),
+      answered
+    )
+    expect(jury(committed, Date.parse(at(212))).map((j) => j.phase)).toEqual(["reveal", "reveal", "reveal"])
+    const revealed = names.reduce((h, n) => decided(h, new RevealRuling({ ...rulingOf(n), rulings: [{ step: from + 1, leaf }], salt, at: at(212) })), committed)
+    expect(tags(given(revealed, { nowMs: Date.parse(at(213)) }))).toContain("CloseRound")
   })
   it("given a held result, then it finalizes it after its window; given a challenge, then it referees it first", () => {
     const drawn = decided(decided([...taskCreated(), ...allJoined(), roundStarted()], submitResult("trainerA")), drawValidators(rA))

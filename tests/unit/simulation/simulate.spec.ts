@@ -24,11 +24,12 @@ describe("adversarial simulation (small configuration)", () => {
     // Measured beside predicted: the judges' catch rate and the watcher's.
     expect(Math.abs(report.forged.judges.catchRate - report.forged.judges.predictedCatchRate)).toBeLessThan(0.1)
     expect(Math.abs(report.forged.watchers.catchRate - report.forged.watchers.predictedCatchRate)).toBeLessThan(0.15)
-    // Disputes are bisected: the referee replays a step or two instead of a segment, and rules as a segment
-    // replay would on every dispute; what differs is a forgery nobody honest disputed, left to the watchers.
+    // Disputes are bisected to a step or two instead of a segment, ruled by juries of staked validators as a
+    // segment replay would rule; what differs is a forgery nobody honest disputed, left to the watchers.
     const b = report.bisection
     expect(b.disputesBisected).toBeGreaterThan(50)
-    expect(b.refereeStepsPerContestedResult).toBeLessThan(b.withoutBisection / 2)
+    expect(b.stepsPerDispute).toBeLessThan(b.withoutBisection / 2)
+    expect(b.jurorsPerDispute).toBeGreaterThan(10)
     expect(b.sameVerdictAsSegmentReplay + b.forgeriesLeftToWatchers).toBe(b.disputesBisected)
     expect(b.forgeriesLeftToWatchers).toBeLessThan(b.disputesBisected / 10)
   })
