@@ -85,7 +85,7 @@ describe("custom models end to end (real NATS, PyTorch and TF.js)", () => {
     expect((await net.api.app.inject({ method: "GET", url: `/models/${created.modelId}/versions/${version}/export?format=onnx` })).statusCode).toBe(200)
   }, 1_200_000)
 
-  it("a forged PyTorch run is caught by PyTorch judges, ruled forged by the referee's PyTorch replay, rejected and slashed", async () => {
+  it("a forged PyTorch run is caught by PyTorch judges, bisected, ruled forged by a jury replaying one step with PyTorch, rejected and slashed", async () => {
     const forgers = [{ ...nodes[0], behaviour: "forgeRun" as const }, ...nodes.slice(1)]
     await using net = await networkHarness(server.url, forgers, [], { protocol: { commitSeconds: 120 }, coordinatorExecutor: "pytorch" })
     const { tf } = await loadTf()
@@ -99,8 +99,9 @@ describe("custom models end to end (real NATS, PyTorch and TF.js)", () => {
     const last = events.filter((e) => (e.type === "ResultVerified" || e.type === "ResultRejected") && e.data.resultId === submitted.data.resultId).at(-1)
     expect(last.type).toBe("ResultRejected")
     expect(last.data.penalized).toBe(true)
-    // Bisected: the forger opened its segment, and the referee's PyTorch replay of one step proved it broken.
+    // Bisected: the forger opened its segment, and the jury's PyTorch replay of one step proved it broken.
     expect(events.some((e) => e.type === "DisputeAnswered" && e.data.resultId === submitted.data.resultId)).toBe(true)
+    expect(events.filter((e) => e.type === "RulingRevealed" && e.data.resultId === submitted.data.resultId).length).toBeGreaterThan(0)
     expect(last.data.reason).toMatch(/step \d+ does not follow from the state before it/)
     expect(events.some((e) => e.type === "StakeSlashed" && e.data.nodeId === "trainerA")).toBe(true)
     // The honest TF.js trainer's result stood.
