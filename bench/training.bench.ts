@@ -75,8 +75,8 @@ export const trainingBench = async (url: string, options = { epochs: 3, target: 
       judgeRuns.push(performance.now() - started)
       if (vote.verdict !== "accept") throw new Error(`bench: honest result not accepted: ${JSON.stringify(vote)}`)
     }
-    // A referee's ruling on a dispute: replaying the one step bisection comes down to, against the
-    // whole audited segment it replayed before (and still does when a dispute cannot be bisected).
+    // A juror's ruling on a dispute: replaying the one step bisection comes down to, against the
+    // whole audited segment a referee replayed before (and still does when a dispute cannot be bisected).
     const stepRuns: Array<number> = []
     const segmentRuns: Array<number> = []
     for (let i = 0; i < 5; i++) {
@@ -156,7 +156,7 @@ export const trainingBench = async (url: string, options = { epochs: 3, target: 
       shorterRun: { ...short, ratio: round((3 * short.judgeMs) / short.trainerMs, 3) },
       note: "each judge re-executes one audited segment from its committed checkpoint (bit-exact) and evaluates the weights on 1797 held-out samples; the evaluation is a fixed cost, so the ratio falls as runs grow"
     }),
-    compare("verification.refereeCostPerDispute", "ms (one step replayed from the agreed state)", long.refereeStepMs, { name: "replaying the whole audited segment (no bisection)", value: long.refereeSegmentMs }, {
+    compare("verification.jurorCostPerDispute", "ms (one juror replaying the disputed step from the agreed state)", long.refereeStepMs, { name: "a referee replaying the whole audited segment (no bisection)", value: long.refereeSegmentMs }, {
       steps: long.steps,
       segmentSteps: Math.ceil(long.steps / long.segments),
       shorterRun: { steps: short.steps, stepMs: round(short.refereeStepMs, 2), segmentMs: round(short.refereeSegmentMs, 2) },

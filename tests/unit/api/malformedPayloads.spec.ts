@@ -78,6 +78,15 @@ describe("malformed payloads for every command", () => {
       const command = e.metadata.command
       if (command && typeof command.payload === "object" && command.payload !== null) accepted.set(command.type, command.payload)
     }
+    // Commands the short lifecycle does not reach (a dispute): well-formed payloads of their own to mutate.
+    const h = (n: number) => `0x${n.toString(16).padStart(64, "0")}`
+    const result = { taskId: "T1", round: 1, resultId: "T1-r1-trainer0" }
+    for (const [type, payload] of [
+      ["AnswerDispute", { ...result, nodeId: "trainer0", states: [{ weights: h(1), optimizer: h(2) }] }],
+      ["CommitRuling", { ...result, nodeId: "validator0", commitment: h(3) }],
+      ["RevealRuling", { ...result, nodeId: "validator0", rulings: [{ step: 1, leaf: h(4) }], salt: h(5) }]
+    ] as const)
+      if (!accepted.has(type)) accepted.set(type, payload)
     const spec = (await api.app.inject({ method: "GET", url: "/openapi.json" })).json() as { paths: Record<string, unknown> }
     const types = Object.keys(spec.paths)
       .map((p) => /^\/commands\/([A-Za-z]+)$/.exec(p)?.[1])
