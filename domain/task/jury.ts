@@ -17,6 +17,7 @@ import {
   type TaskError
 } from "./errors"
 import type { StepRuling } from "./events"
+import { drawValidators } from "./draw"
 import { live, runningRound, type Decision, type Live } from "./guards"
 import { addSeconds, type NodeId } from "../primitives"
 import type { Participant, ResultState, TaskData, TaskState } from "./state"
@@ -27,11 +28,10 @@ import { contestOf } from "./votes"
  * not the coordinator (docs/protocol.md §4). Bisection makes this
  * affordable: each juror replays only the step(s) the dispute comes down to.
  *
- * - The jury is every validator of the task with stake left in it, but the
- *   trainer's node and key. The result's judges sit on it too: under the
- *   threat model the attacker holds less than a third of the validator
- *   stake, so it cannot hold a majority of the jury, whoever the judges are;
- *   leaving the disputing judges out would only shrink the honest side.
+ * - The jury is the task's validators but the trainer's node and key, up to
+ *   JURY_SIZE of them drawn by stake (`jurorsOf`). The result's judges may sit
+ *   on it: leaving the disputing judges out would only shrink the honest side
+ *   (the attacker's judges vote its way on the jury or off it).
  * - Jurors commit (hidden) then reveal their leaf for every step, as judges
  *   do (§3), so none can copy another's. Reveals open once every juror
  *   committed, or `commitSeconds` after the trainer's answer.
@@ -42,29 +42,41 @@ import { contestOf } from "./votes"
  *   (slashed); one that committed and never revealed is listed, not paid.
  */
 
-const stakeLeft = (s: TaskData, p: Participant) => p.stake - (s.slashed.get(p.nodeId) ?? 0n)
+/** The most jurors a dispute seats: an attacker with a third of the stake holds a majority of 31 drawn about 2.7 % of the time (all three judges of a result: 3.7 %). */
+export const JURY_SIZE = 31
 
-/** The jury of a result's dispute. */
-export const jurorsOf = (s: TaskData, r: Pick<ResultState, "nodeId" | "trainer">): Array<Participant> =>
-  [...s.participants.values()].filter((p) => p.role === "validator" && stakeLeft(s, p) > 0n && p.nodeId !== r.nodeId && p.address !== r.trainer)
+/**
+ * The jury of a result's dispute: the task's validators but the trainer's node
+ * and key, all of them up to JURY_SIZE, else JURY_SIZE drawn by committed
+ * stake from the result's seed (the hash of the commit that recorded it:
+ * fixed before anyone answered or voted, so nobody could choose the jury).
+ * Drawn and weighed by the stake committed to the task, so the jury does not
+ * change while a dispute runs.
+ */
+export const jurorsOf = (s: TaskData, r: Pick<ResultState, "nodeId" | "trainer" | "seed">): Array<Participant> => {
+  const eligible = [...s.participants.values()].filter((p) => p.role === "validator" && p.stake > 0n && p.nodeId !== r.nodeId && p.address !== r.trainer)
+  if (eligible.length <= JURY_SIZE || !r.seed) return eligible
+  const drawn = new Set<string>(drawValidators(`${r.seed}:jury`, { nodeId: r.nodeId, address: r.trainer }, eligible, JURY_SIZE))
+  return eligible.filter((p) => drawn.has(p.nodeId))
+}
 
 /** When the jury's reveals open (every juror committed, or a commit window after the answer), or undefined before an answer. */
 export const juryRevealOpensAt = (s: TaskData, r: ResultState): string | undefined => (r.answeredAt ? addSeconds(r.answeredAt, s.config.protocol.commitSeconds) : undefined)
 export const juryRevealOpen = (s: TaskData, r: ResultState, atMs: number) =>
   jurorsOf(s, r).every((j) => r.jury?.commitments.has(j.nodeId)) || (r.answeredAt !== undefined && atMs >= Date.parse(juryRevealOpensAt(s, r)!))
 
-/** The jury's verdict on every step of a bisected dispute, and the jurors it proves wrong; undefined without a majority for every step. */
+/** The jury's verdict on every step of a bisected dispute (a strict majority of the jury's committed stake), and the jurors it proves wrong; undefined without one for every step. */
 export const juryVerdict = (s: TaskData, r: ResultState): { readonly rulings: Array<StepRuling>; readonly wrong: Array<{ nodeId: NodeId; reason: string }> } | undefined => {
   const steps = stepsToRule(r)
   if (!steps || !r.jury || r.jury.reveals.size === 0) return undefined
   const jurors = jurorsOf(s, r)
-  const total = jurors.reduce((sum, j) => sum + stakeLeft(s, j), 0n)
+  const total = jurors.reduce((sum, j) => sum + j.stake, 0n)
   const rulings: Array<StepRuling> = []
   for (const step of steps) {
     const byLeaf = new Map<string, bigint>()
     for (const j of jurors) {
       const leaf = r.jury.reveals.get(j.nodeId)?.find((x) => x.step === step)?.leaf
-      if (leaf) byLeaf.set(leaf, (byLeaf.get(leaf) ?? 0n) + stakeLeft(s, j))
+      if (leaf) byLeaf.set(leaf, (byLeaf.get(leaf) ?? 0n) + j.stake)
     }
     const winner = [...byLeaf].find(([, stake]) => stake * 2n > total)
     if (!winner) return undefined

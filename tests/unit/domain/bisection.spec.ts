@@ -3,12 +3,13 @@ import { fold } from "../../../domain/decider"
 import type { NodeId } from "../../../domain/primitives"
 import { task } from "../../../domain/task"
 import { stepsToRule, UNOPENED } from "../../../domain/task/bisection"
+import { JURY_SIZE, jurorsOf } from "../../../domain/task/jury"
 import { AnswerDispute, CloseRound, CommitRuling, RevealRuling } from "../../../domain/task/commands"
 import { checkpointLeaf, rulingCommitment } from "../../../domain/task/commitments"
 import { segmentBounds } from "../../../domain/task/draw"
 import type { CheckpointState, SegmentEvidence, StepLeaf, TaskEvent } from "../../../domain/task/events"
 import { applying, deciderSpec } from "../../support/deciderSpec"
-import { hash32 } from "../../support/events"
+import { address, hash32 } from "../../support/events"
 import { allJoined, at, audit, commitVote, coordinator, drawValidators, modelId, nodes, proof, rA, roundStarted, STAKE, submitResult, taskCreated, vote } from "../../support/fixtures"
 
 /**
@@ -163,6 +164,28 @@ describe("Bisection: the trainer's answer", () => {
 })
 
 describe("Bisection: the jury", () => {
+  it("seats at most 31 validators, drawn by committed stake from the result's seed: the same for the same seed, never the trainer's key; a third of the stake holds its majority as often as drawing without replacement says", () => {
+    // 198 validators of equal stake, 66 of them (a third) the attacker's, and one sharing the trainer's key.
+    const validators = Array.from({ length: 198 }, (_, i) => ({ nodeId: `v${i}` as NodeId, address: address(0x400 + i), role: "validator" as const, stake: 1000n }))
+    const sameKey = { nodeId: "sameKey" as NodeId, address: address(1), role: "validator" as const, stake: 1000n }
+    const s = { participants: new Map([...validators, sameKey].map((p) => [p.nodeId, p])), slashed: new Map() } as never
+    const result = (seed: string) => ({ nodeId: "t" as NodeId, trainer: address(1), seed })
+    const jury = jurorsOf(s, result(hash32(1)))
+    expect(jury).toHaveLength(JURY_SIZE)
+    expect(jury.map((j) => j.nodeId)).not.toContain("sameKey")
+    expect(jurorsOf(s, result(hash32(1)))).toEqual(jury)
+    expect(jurorsOf(s, result(hash32(2)))).not.toEqual(jury)
+    const trials = 2_000
+    let captured = 0
+    for (let i = 0; i < trials; i++) if (jurorsOf(s, result(hash32(0x10000 + i))).filter((j) => Number(j.nodeId.slice(1)) < 66).length * 2 > JURY_SIZE) captured++
+    // Hypergeometric: P(X ≥ 16) drawing 31 of 198 with 66 marked.
+    const comb = (n: number, k: number) => Array.from({ length: k }, (_, i) => BigInt(n - i)).reduce((a, b) => a * b, 1n) / Array.from({ length: k }, (_, i) => BigInt(i + 1)).reduce((a, b) => a * b, 1n)
+    let p = 0
+    for (let k = 16; k <= 31; k++) p += Number((comb(66, k) * comb(132, 31 - k) * 1_000_000n) / comb(198, 31)) / 1_000_000
+    expect(p).toBeLessThan(0.03)
+    expect(Math.abs(captured / trials - p)).toBeLessThan(4 * Math.sqrt((p * (1 - p)) / trials) + 0.002)
+  })
+
   const h = () => decided(panel([["validator1", "accept", truth], ["validator2", "accept", truth], ["validator3", "accept", lazy]]), answer(steps.map(honest)))
   const right = () => [{ step: from + 1, leaf: truth.steps![0]! }]
   it("sits every staked validator of the task but the trainer, each signing with its key, committing once and before any reveal", () => {
