@@ -250,7 +250,9 @@ export const runTask = (run: TaskRun, chain: { tip: ChainTip }, tally: Tally) =>
     }
     settle(closed.events)
     // The challenge window: each watcher re-executes one segment of its choosing per result awaiting finality.
-    const watchers = run.validators.filter((v) => v.kind === "honest").slice(0, run.watchers)
+    // Honest validators with stake left in the task (a jury the attacker outweighed may have slashed one).
+    const stakeLeft = (nodeId: string) => (state.status === "none" ? 0n : (state.participants.get(nodeId as never)?.stake ?? 0n) - (state.slashed.get(nodeId as never) ?? 0n))
+    const watchers = run.validators.filter((v) => v.kind === "honest" && stakeLeft(v.nodeId) > 0n).slice(0, run.watchers)
     const pendingResults = state.status === "none" ? [] : [...state.challengeable.values()]
     for (const c of pendingResults) {
       const states = truths.get(c.resultId)!

@@ -35,15 +35,22 @@ import { contestOf } from "./votes"
  * - Jurors commit (hidden) then reveal their leaf for every step, as judges
  *   do (§3), so none can copy another's. Reveals open once every juror
  *   committed, or `commitSeconds` after the trainer's answer.
- * - A step's verdict is the leaf a strict majority of the whole jury's stake
- *   revealed; without such a majority for every step there is no verdict and
- *   the dispute stays unresolved (rejected without penalty at the deadline).
- *   A juror that revealed another leaf than a verdict is proven wrong
- *   (slashed); one that committed and never revealed is listed, not paid.
+ * - Once jurors holding more than half the jury's stake have revealed, a
+ *   step's verdict is the leaf with the most revealed stake (a strict
+ *   plurality: lazy jurors each make up their own leaf, they form no bloc).
+ *   Without one for every step the dispute stays unresolved (rejected
+ *   without penalty at the deadline). A juror that revealed another leaf than
+ *   a verdict is proven wrong (slashed).
  */
 
-/** The most jurors a dispute seats: an attacker with a third of the stake holds a majority of 31 drawn about 2.7 % of the time (all three judges of a result: 3.7 %). */
-export const JURY_SIZE = 31
+/**
+ * The most jurors a dispute seats. An attacker with a third of the stake, the
+ * rest honest, outweighs the honest among 63 drawn about 0.3 % of the time
+ * (all three judges of a result are its own 3.7 % of the time); in the
+ * simulation, where lazy and offline validators dilute the honest side to half
+ * the stake, about 3 %.
+ */
+export const JURY_SIZE = 63
 
 /**
  * The jury of a result's dispute: the task's validators but the trainer's node
@@ -54,33 +61,50 @@ export const JURY_SIZE = 31
  * change while a dispute runs.
  */
 export const jurorsOf = (s: TaskData, r: Pick<ResultState, "nodeId" | "trainer" | "seed">): Array<Participant> => {
+  // A pure function of the participants (a new map whenever one joins) and the result: drawn once.
+  const cache = drawnJuries.get(s.participants) ?? new Map<string, Array<Participant>>()
+  drawnJuries.set(s.participants, cache)
+  const key = `${r.seed}|${r.nodeId}|${r.trainer}`
+  const known = cache.get(key)
+  if (known) return known
   const eligible = [...s.participants.values()].filter((p) => p.role === "validator" && p.stake > 0n && p.nodeId !== r.nodeId && p.address !== r.trainer)
-  if (eligible.length <= JURY_SIZE || !r.seed) return eligible
-  const drawn = new Set<string>(drawValidators(`${r.seed}:jury`, { nodeId: r.nodeId, address: r.trainer }, eligible, JURY_SIZE))
-  return eligible.filter((p) => drawn.has(p.nodeId))
+  const drawn = eligible.length <= JURY_SIZE || !r.seed ? undefined : new Set<string>(drawValidators(`${r.seed}:jury`, { nodeId: r.nodeId, address: r.trainer }, eligible, JURY_SIZE))
+  const jury = drawn ? eligible.filter((p) => drawn.has(p.nodeId)) : eligible
+  cache.set(key, jury)
+  return jury
 }
+const drawnJuries = new WeakMap<TaskData["participants"], Map<string, Array<Participant>>>()
 
 /** When the jury's reveals open (every juror committed, or a commit window after the answer), or undefined before an answer. */
 export const juryRevealOpensAt = (s: TaskData, r: ResultState): string | undefined => (r.answeredAt ? addSeconds(r.answeredAt, s.config.protocol.commitSeconds) : undefined)
 export const juryRevealOpen = (s: TaskData, r: ResultState, atMs: number) =>
   jurorsOf(s, r).every((j) => r.jury?.commitments.has(j.nodeId)) || (r.answeredAt !== undefined && atMs >= Date.parse(juryRevealOpensAt(s, r)!))
 
-/** The jury's verdict on every step of a bisected dispute (a strict majority of the jury's committed stake), and the jurors it proves wrong; undefined without one for every step. */
+/**
+ * The jury's verdict on every step of a bisected dispute, and the jurors it
+ * proves wrong; undefined until jurors holding more than half the jury's
+ * committed stake have revealed, or when a step has no strict plurality.
+ * Honest jurors reveal one leaf per step, the attacker's may agree on
+ * another, lazy ones each make up their own: the step's ruling is the leaf
+ * with the most revealed stake.
+ */
 export const juryVerdict = (s: TaskData, r: ResultState): { readonly rulings: Array<StepRuling>; readonly wrong: Array<{ nodeId: NodeId; reason: string }> } | undefined => {
   const steps = stepsToRule(r)
   if (!steps || !r.jury || r.jury.reveals.size === 0) return undefined
   const jurors = jurorsOf(s, r)
   const total = jurors.reduce((sum, j) => sum + j.stake, 0n)
+  const revealed = jurors.filter((j) => r.jury!.reveals.has(j.nodeId))
+  if (revealed.reduce((sum, j) => sum + j.stake, 0n) * 2n <= total) return undefined
   const rulings: Array<StepRuling> = []
   for (const step of steps) {
     const byLeaf = new Map<string, bigint>()
-    for (const j of jurors) {
-      const leaf = r.jury.reveals.get(j.nodeId)?.find((x) => x.step === step)?.leaf
+    for (const j of revealed) {
+      const leaf = r.jury.reveals.get(j.nodeId)!.find((x) => x.step === step)?.leaf
       if (leaf) byLeaf.set(leaf, (byLeaf.get(leaf) ?? 0n) + j.stake)
     }
-    const winner = [...byLeaf].find(([, stake]) => stake * 2n > total)
-    if (!winner) return undefined
-    rulings.push({ resultId: r.resultId, step, leaf: winner[0] as StepRuling["leaf"] })
+    const [first, second] = [...byLeaf].sort((a, b) => (a[1] === b[1] ? 0 : a[1] > b[1] ? -1 : 1))
+    if (!first || (second && second[1] === first[1])) return undefined
+    rulings.push({ resultId: r.resultId, step, leaf: first[0] as StepRuling["leaf"] })
   }
   const wrong = [...r.jury.reveals].flatMap(([nodeId, leaves]) => {
     const miss = rulings.find((v) => leaves.find((x) => x.step === v.step)?.leaf !== v.leaf)

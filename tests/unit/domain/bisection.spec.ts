@@ -164,7 +164,7 @@ describe("Bisection: the trainer's answer", () => {
 })
 
 describe("Bisection: the jury", () => {
-  it("seats at most 31 validators, drawn by committed stake from the result's seed: the same for the same seed, never the trainer's key; a third of the stake holds its majority as often as drawing without replacement says", () => {
+  it("seats at most JURY_SIZE validators, drawn by committed stake from the result's seed: the same for the same seed, never the trainer's key; a third of the stake holds its majority as often as drawing without replacement says", () => {
     // 198 validators of equal stake, 66 of them (a third) the attacker's, and one sharing the trainer's key.
     const validators = Array.from({ length: 198 }, (_, i) => ({ nodeId: `v${i}` as NodeId, address: address(0x400 + i), role: "validator" as const, stake: 1000n }))
     const sameKey = { nodeId: "sameKey" as NodeId, address: address(1), role: "validator" as const, stake: 1000n }
@@ -178,10 +178,10 @@ describe("Bisection: the jury", () => {
     const trials = 2_000
     let captured = 0
     for (let i = 0; i < trials; i++) if (jurorsOf(s, result(hash32(0x10000 + i))).filter((j) => Number(j.nodeId.slice(1)) < 66).length * 2 > JURY_SIZE) captured++
-    // Hypergeometric: P(X ≥ 16) drawing 31 of 198 with 66 marked.
+    // Hypergeometric: P(X > JURY_SIZE / 2) drawing JURY_SIZE of 198 with 66 marked.
     const comb = (n: number, k: number) => Array.from({ length: k }, (_, i) => BigInt(n - i)).reduce((a, b) => a * b, 1n) / Array.from({ length: k }, (_, i) => BigInt(i + 1)).reduce((a, b) => a * b, 1n)
     let p = 0
-    for (let k = 16; k <= 31; k++) p += Number((comb(66, k) * comb(132, 31 - k) * 1_000_000n) / comb(198, 31)) / 1_000_000
+    for (let k = Math.floor(JURY_SIZE / 2) + 1; k <= JURY_SIZE; k++) p += Number((comb(66, k) * comb(132, JURY_SIZE - k) * 1_000_000n) / comb(198, JURY_SIZE)) / 1_000_000
     expect(p).toBeLessThan(0.03)
     expect(Math.abs(captured / trials - p)).toBeLessThan(4 * Math.sqrt((p * (1 - p)) / trials) + 0.002)
   })
