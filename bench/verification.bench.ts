@@ -51,6 +51,7 @@ export const verificationBench = (options = { results: 10_000, nodes: 1000, task
       details: {
         disputesBisected: withWatcher.bisection.disputesBisected,
         jurorsPerDispute: withWatcher.bisection.jurorsPerDispute,
+        juriesOutvoted: withWatcher.bisection.juriesOutvoted,
         sameVerdictAsSegmentReplay: withWatcher.bisection.sameVerdictAsSegmentReplay,
         forgeriesLeftToWatchers: withWatcher.bisection.forgeriesLeftToWatchers
       }

@@ -60,6 +60,11 @@ export const rule = (
   const round = running().round!
   const jury = juryRulings(running(), round.results.values())
   const settled = settleRound(round, rulings, context.at(5000), true, jury.rulings)
+  // Juries the attacker's jurors outweighed: a ruling that is not the step's honest replay.
+  for (const r of contested) {
+    const mine = jury.rulings.filter((x) => x.resultId === r.resultId)
+    if (mine.some((x) => x.leaf !== checkpointLeaf(stepFrom(stateBefore(r, x.step)!, x.step)))) tally.juriesOutvoted++
+  }
   compareWithSegmentReplay(round.results.values(), context.truths, settled, context.at(5000), tally)
   return { rulings, settled }
 }

@@ -107,10 +107,12 @@ export const simulate = (options: SimulationOptions, adversary: Adversary) => {
       stepsPerDispute: ratio(tally.bisectedSteps, tally.bisected),
       withoutBisection: ratio(tally.segmentRefereeUnits, tally.bisected),
       jurorsPerDispute: ratio(tally.jurorsSeated, tally.bisected),
+      juriesOutvoted: tally.juriesOutvoted,
       sameVerdictAsSegmentReplay: tally.bisectionAgrees,
+      differentVerdict: tally.bisected - tally.bisectionAgrees,
       forgeriesLeftToWatchers: tally.bisectionLeftToWatchers,
       note:
-        "a disputed result is bisected to the step(s) where trainer and judges part (stepsPerDispute, against the segment a referee replayed before: withoutBisection) and ruled by a jury of every staked validator of the task, each replaying those steps alone; a forgery no honest judge disputed (its panel the forger's accomplices and lazy judges) is not ruled on at close, and the challenge window's watchers remain its check. Steps here are 1/64 of a run, so the jury's total (jurors × steps) weighs more in refereePerResult than it would on real runs"
+        "a disputed result is bisected to the step(s) where trainer and judges part (stepsPerDispute, against the segment a referee replayed before: withoutBisection) and ruled by a jury of up to 63 staked validators drawn by stake, each replaying those steps alone. A verdict differs from a segment replay's where the attacker's jurors outweighed the honest ones (juriesOutvoted) or where no honest judge disputed a forgery (its panel the forger's accomplices and lazy judges): such forgeries are not ruled on at close (forgeriesLeftToWatchers counts both kinds), and the challenge window's watchers remain their check. Steps here are 1/64 of a run, so the jury's total (jurors × steps) weighs more in refereePerResult than it would on real runs"
     },
     throughput: { events: tally.events, seconds: Math.round(seconds * 100) / 100, eventsPerSecond: Math.round(tally.events / seconds) }
   }

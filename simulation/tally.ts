@@ -43,6 +43,8 @@ export interface Tally {
   bisected: number
   /** Distinct steps the bisected disputes came down to, and the jurors that ruled on them (silent ones not counted). */
   bisectedSteps: number
+  /** Bisected disputes whose jury the attacker's jurors outweighed (a ruling other than the honest replay). */
+  juriesOutvoted: number
   jurorsSeated: number
   bisectionAgrees: number
   bisectionLeftToWatchers: number
@@ -78,6 +80,7 @@ export const emptyTally = (): Tally => ({
   segmentRefereeUnits: 0,
   bisected: 0,
   bisectedSteps: 0,
+  juriesOutvoted: 0,
   jurorsSeated: 0,
   bisectionAgrees: 0,
   bisectionLeftToWatchers: 0
