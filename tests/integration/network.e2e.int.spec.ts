@@ -70,7 +70,7 @@ describe("digits task end to end (real NATS, real TF.js)", () => {
     expect(Array.from(out.output.data as Float32Array).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4)
   }, 180_000)
 
-  it("a trainer forging its metrics is rejected and penalised; a lazy validator (no re-execution) is proven wrong by the referee, slashed and unpaid", async () => {
+  it("a trainer forging its metrics is rejected and penalised; a lazy validator (no re-execution) is proven wrong by the jury's one-step ruling, slashed and unpaid", async () => {
     const nodes = [
       { nodeId: "honest", role: "trainer" as const },
       { nodeId: "forger", role: "trainer" as const, behaviour: "forgeMetrics" as const },
@@ -104,6 +104,12 @@ describe("digits task end to end (real NATS, real TF.js)", () => {
     const slashed = events.filter((e) => e.type === "StakeSlashed")
     expect(slashed.length).toBeGreaterThan(0)
     expect(slashed.every((e) => e.data.nodeId === "lazy")).toBe(true)
+    // Each contest was bisected (the trainer answered) and ruled by a jury: the honest validators' rulings stood.
+    const contested = [...new Set(lazyVotes.map((e) => e.data.resultId))]
+    for (const id of contested) {
+      expect(events.some((e) => e.type === "DisputeAnswered" && e.data.resultId === id)).toBe(true)
+      expect(events.filter((e) => e.type === "RulingRevealed" && e.data.resultId === id).map((e) => e.data.nodeId)).toContain("validator1")
+    }
 
     const end = events.find((e) => e.type === "TaskCompleted" || e.type === "TaskExhausted")
     expect(end.type, net.log.slice(-20).join("\n")).toBe("TaskCompleted")
