@@ -31,8 +31,10 @@ let dir: string
 let api: string
 let output = ""
 
-beforeAll(async () => {
+/** Start the dev stack on free ports; up when it says so. */
+const startStack = async () => {
   dir = mkdtempSync(join(tmpdir(), "devstack-"))
+  output = ""
   const [nats, apiPort, chain] = [await freePort(), await freePort(), await freePort()]
   api = `http://127.0.0.1:${apiPort}`
   stack = spawn("npx", ["tsx", "scripts/dev.ts"], {
@@ -50,6 +52,25 @@ beforeAll(async () => {
     stack!.stderr!.on("data", seen)
     stack!.on("exit", (code) => reject(new Error(`the dev stack exited (${code}) before it was up:\n${output.slice(-3000)}`)))
   })
+}
+
+beforeAll(async () => {
+  // A port found free can be taken by a parallel suite before the stack binds it
+  // (EADDRINUSE): that alone is retried, on fresh ports, in a fresh directory.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await startStack()
+      return
+    } catch (e) {
+      if (attempt >= 3 || !output.includes("EADDRINUSE")) throw e
+      try {
+        process.kill(-stack!.pid!, "SIGTERM")
+      } catch {
+        // already gone
+      }
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }
 }, 400_000)
 
 afterAll(async () => {
