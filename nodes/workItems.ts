@@ -60,6 +60,11 @@ export const VerifyWork = Schema.TaggedStruct("VerifyWork", {
 })
 export type VerifyWork = typeof VerifyWork.Type
 
+/** What replaying steps of a submitted run needs (nodes/infra/replay.ts): its proof, the model it trains and the plan. */
+const runFields = { workload: WorkloadId, topology: JsonObject, proof: TrainingProof, plan: TrainingPlan }
+export const RunToReplay = Schema.Struct(runFields)
+export type RunToReplay = typeof RunToReplay.Type
+
 /**
  * Open the audited segment of a contested result (its trainer's job): replay
  * it from the committed start, upload the state after every step and answer
@@ -71,11 +76,8 @@ export const AnswerWork = Schema.TaggedStruct("AnswerWork", {
   resultId: ResultId,
   /** The trainer's node. */
   nodeId: NodeId,
-  workload: WorkloadId,
-  topology: JsonObject,
-  proof: TrainingProof,
-  audit: Audit,
-  plan: TrainingPlan
+  ...runFields,
+  audit: Audit
 })
 export type AnswerWork = typeof AnswerWork.Type
 
@@ -91,10 +93,7 @@ export const JuryWork = Schema.TaggedStruct("JuryWork", {
   /** The juror's node. */
   nodeId: NodeId,
   phase: Schema.Literals(["commit", "reveal"]),
-  workload: WorkloadId,
-  topology: JsonObject,
-  proof: TrainingProof,
-  plan: TrainingPlan,
+  ...runFields,
   steps: Schema.Array(Schema.Struct({ step: PositiveInt, start: CheckpointState }))
 })
 export type JuryWork = typeof JuryWork.Type

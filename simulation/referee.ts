@@ -5,7 +5,7 @@ import type { CheckpointState, Ruling, StepLeaf } from "../domain/task/events"
 import { jurorsOf, juryRulings } from "../domain/task/jury"
 import type { Hash32, TaskId } from "../domain/primitives"
 import { settleRound } from "../domain/task/settle"
-import type { ResultState, TaskState } from "../domain/task/state"
+import type { ResultState, RoundState, TaskState } from "../domain/task/state"
 import { contestOf } from "../domain/task/votes"
 import type { SimNode } from "./population"
 import type { Tally } from "./tally"
@@ -48,8 +48,7 @@ export const rule = (
     tally.segmentRefereeUnits += to - from
     const steps = stepsToRule(r)
     if (!steps) {
-      const chain = leavesOf(replay(context.truths.get(r.resultId)![r.audit!.segment]!, from, to))
-      rulings.push({ resultId: r.resultId, evidence: { probeHash: chain[r.audit!.probeStep - from - 1]!, endHash: chain[chain.length - 1]! } })
+      rulings.push(segmentRuling(r, context.truths))
       tally.refereeUnits += to - from
       continue
     }
@@ -65,7 +64,7 @@ export const rule = (
     const mine = jury.rulings.filter((x) => x.resultId === r.resultId)
     if (mine.some((x) => x.leaf !== checkpointLeaf(stepFrom(stateBefore(r, x.step)!, x.step)))) tally.juriesOutvoted++
   }
-  compareWithSegmentReplay(round.results.values(), context.truths, settled, context.at(5000), tally)
+  compareWithSegmentReplay(round, context.truths, settled, context.at(5000), tally)
   return { rulings, settled }
 }
 
@@ -94,23 +93,25 @@ const sitJury = (context: Parameters<typeof rule>[0], r: ResultState, steps: Rea
   for (const b of ballots) context.apply(new RevealRuling({ ...ids, nodeId: b.j.nodeId, rulings: b.rulings, salt: b.salt, actor: b.j.address, at: context.at(2000) }))
 }
 
+/** What the referee's replay of a result's whole audited segment finds (the honest run from its committed start). */
+const segmentRuling = (r: ResultState, truths: ReadonlyMap<string, ReadonlyArray<CheckpointState>>): Ruling => {
+  const { from, to } = auditedSteps(r)
+  const chain = leavesOf(replay(truths.get(r.resultId)![r.audit!.segment]!, from, to))
+  return { resultId: r.resultId, evidence: { probeHash: chain[r.audit!.probeStep - from - 1]!, endHash: chain[chain.length - 1]! } }
+}
+
 const compareWithSegmentReplay = (
-  results: Iterable<ResultState>,
+  round: RoundState,
   truths: ReadonlyMap<string, ReadonlyArray<CheckpointState>>,
   settled: ReturnType<typeof settleRound>,
   at: string,
   tally: Tally
 ) => {
-  const bisected = [...results].filter((r) => contestOf(r) && stepsToRule(r))
+  const bisected = [...round.results.values()].filter((r) => contestOf(r) && stepsToRule(r))
   if (bisected.length === 0) return
-  const segmentRulings: Array<Ruling> = bisected.map((r) => {
-    const { from, to } = auditedSteps(r)
-    const chain = leavesOf(replay(truths.get(r.resultId)![r.audit!.segment]!, from, to))
-    return { resultId: r.resultId, evidence: { probeHash: chain[r.audit!.probeStep - from - 1]!, endHash: chain[chain.length - 1]! } }
-  })
   // As if nobody had answered: the referee's segment replay of each.
   const unanswered = new Map(bisected.map((r) => [r.resultId, { ...r, answer: undefined }]))
-  const asBefore = settleRound({ results: unanswered } as never, segmentRulings, at, true)
+  const asBefore = settleRound({ ...round, results: unanswered }, bisected.map((r) => segmentRuling(r, truths)), at, true)
   const wrongOn = (s: ReturnType<typeof settleRound>, id: string) => s.provenWrong.filter((w) => w.resultId === id).map((w) => w.nodeId).sort().join(",")
   for (const r of bisected) {
     const a = settled.results.get(r.resultId)!

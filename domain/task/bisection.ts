@@ -15,14 +15,14 @@ import { committedEndLeaf, contestOf } from "./votes"
  * trainer answers with its own states for the same steps (uploaded, each by
  * content hash). Both lists start from the committed state at the segment's
  * start and end where each side says, so where they differ there is a first
- * step s whose previous state both computed alike. A referee replays that
- * one step from that state and compares: whichever side's leaf at s differs
- * is wrong. One step instead of a segment; and since the answer is opened
+ * step s whose previous state both computed alike. The jury (jury.ts) replays
+ * that one step from that state: whichever side's leaf at s differs from its
+ * ruling is wrong. One step instead of a segment; and since the answer is opened
  * after the judges revealed, no judge could copy a leaf from it.
  *
  * A contested result whose trainer does not answer, or whose disagreeing
- * judge revealed no list, cannot be bisected: the referee then replays the
- * whole segment (settle.ts), as before.
+ * judge revealed no list, cannot be bisected: the coordinator's referee then
+ * replays the whole segment (settle.ts), as before.
  */
 
 /** Zeros: the state a step ruling starts from could not be fetched (the answer named bytes nobody uploaded). */
@@ -69,7 +69,7 @@ export const stateBefore = (r: ResultState, step: number): CheckpointState | und
   return step - 1 === from ? r.proof.checkpoints.states[r.audit?.segment ?? 0] : r.answer?.[step - from - 2]
 }
 
-/** The steps a referee must replay to settle a contested result by bisection (distinct, ascending), or undefined. */
+/** The steps a jury must replay to settle a contested result by bisection (distinct, ascending), or undefined. */
 export const stepsToRule = (r: ResultState): ReadonlyArray<number> | undefined => {
   const disputes = disputesOf(r)
   return disputes && [...new Set(disputes.map((d) => d.step))].sort((a, b) => a - b)
@@ -92,10 +92,10 @@ export const provenWrongBySteps = (r: ResultState, rulings: ReadonlyArray<StepRu
     const steps = v.evidence.steps
     // A judge whose list shares the replayed step's start and differs after it computed that step wrongly.
     const miss = steps && mine.find((x) => x.leaf !== UNOPENED && leafAt(steps, x.step - 1) === leafAt(trainer, x.step - 1) && leafAt(steps, x.step) !== x.leaf)
-    if (miss) return [{ vote: v, reason: `its state after step ${miss.step} is not the referee's replay of that step` }]
+    if (miss) return [{ vote: v, reason: `its state after step ${miss.step} is not the jury's replay of that step` }]
     // One that vouched for the trainer's end of a run a replay proved broken did not re-execute it
     // (an answer that could not be opened proves nothing about the committed states themselves).
-    if (brokenAt && brokenAt.leaf !== UNOPENED && v.evidence.endHash === committedEndLeaf(r)) return [{ vote: v, reason: `it vouched for a run the referee proved broken at step ${brokenAt.step}` }]
+    if (brokenAt && brokenAt.leaf !== UNOPENED && v.evidence.endHash === committedEndLeaf(r)) return [{ vote: v, reason: `it vouched for a run the jury proved broken at step ${brokenAt.step}` }]
     return []
   })
   return { trainerBrokenAt: brokenAt, wrongVotes }

@@ -240,7 +240,7 @@ export const CloseRoundPayload = Schema.Struct({
    */
   newVersion: Schema.optional(Schema.Struct({ ref: ModelVersionRef, metrics: Metrics, results: Schema.optional(Schema.Array(ResultId)) })),
   /** The referee's re-execution of a contested result's audited segment (when it cannot be bisected). */
-  rulings: Schema.optional(Schema.Array(Ruling)),
+  rulings: Schema.optional(Schema.Array(Ruling))
 })
 export class CloseRound extends Schema.TaggedClass<CloseRound>()("CloseRound", {
   ...CloseRoundPayload.fields,

@@ -156,7 +156,7 @@ export type CheckpointState = typeof CheckpointState.Type
 /**
  * A contested result's trainer opens its audited segment: the state after
  * every step of it, each by content hash (uploaded). The first step where it
- * and a disagreeing judge's step list part is the one a referee replays.
+ * and a disagreeing judge's step list part is the one the jury replays.
  */
 export const DisputeAnswered = Schema.TaggedStruct("DisputeAnswered", {
   taskId: TaskId,

@@ -29,31 +29,31 @@ const decided = (r: ResultState, outcome: "verified" | "rejected", penalized: bo
 interface Finding {
   readonly wrong: ReadonlyArray<{ readonly vote: Vote; readonly reason: string }>
   readonly forged?: string
-  /** What the referee replayed, for the reasons. */
+  /** Who reproduced what, for the reasons. */
   readonly replayed: string
 }
 
 /** A segment ruling: whoever disagrees with the referee's probe or end leaf is wrong. */
 const bySegment = (r: ResultState, ruling: Ruling): Finding => {
-  const replayed = `segment ${r.audit?.segment}`
+  const replayed = `the referee reproduced segment ${r.audit?.segment}`
   const wrong = r.votes
     .filter((v) => v.evidence.probeHash !== ruling.evidence.probeHash || v.evidence.endHash !== ruling.evidence.endHash)
-    .map((vote) => ({ vote, reason: `vote on ${r.resultId} does not match the referee's re-execution of ${replayed}` }))
-  const forged = ruling.evidence.endHash !== committedEndLeaf(r) ? `${replayed} does not reproduce the committed state (referee's ruling)` : undefined
+    .map((vote) => ({ vote, reason: `vote on ${r.resultId} does not match the referee's re-execution of segment ${r.audit?.segment}` }))
+  const forged = ruling.evidence.endHash !== committedEndLeaf(r) ? `segment ${r.audit?.segment} does not reproduce the committed state (referee's ruling)` : undefined
   return { wrong, replayed, ...(forged ? { forged } : {}) }
 }
 
-/** Step rulings on a bisected result (bisection.ts). */
+/** A jury's step rulings on a bisected result (bisection.ts, jury.ts). */
 const bySteps = (r: ResultState, rulings: ReadonlyArray<StepRuling>): Finding => {
   const { trainerBrokenAt: broken, wrongVotes } = provenWrongBySteps(r, rulings)
   const steps = rulings.filter((x) => x.resultId === r.resultId).map((x) => x.step)
-  const replayed = `step${steps.length > 1 ? "s" : ""} ${steps.join(", ")}`
+  const replayed = `the jury reproduced step${steps.length > 1 ? "s" : ""} ${steps.join(", ")}`
   const wrong = wrongVotes.map((w) => ({ vote: w.vote, reason: `vote on ${r.resultId}: ${w.reason}` }))
   if (!broken) return { wrong, replayed }
   const forged =
     broken.leaf === UNOPENED
       ? `the trainer's answer names a state before step ${broken.step} that cannot be fetched`
-      : `step ${broken.step} does not follow from the state before it (referee's replay of that one step)`
+      : `step ${broken.step} does not follow from the state before it (the jury's replay of that one step)`
   return { wrong, replayed, forged }
 }
 
@@ -98,8 +98,9 @@ export const settleRound = (
       continue
     }
     // A dispute that can be bisected is the jury's: a segment ruling on it is refused.
-    if (ruling && stepsToRule(r)) byResult.set(r.resultId, ruling)
-    const finding = ruling && !stepsToRule(r) ? bySegment(r, ruling) : settledByStepRulings(r, stepRulings) ? bySteps(r, stepRulings) : undefined
+    const bisectable = stepsToRule(r) !== undefined
+    if (ruling && bisectable) byResult.set(r.resultId, ruling)
+    const finding = ruling && !bisectable ? bySegment(r, ruling) : settledByStepRulings(r, stepRulings) ? bySteps(r, stepRulings) : undefined
     if (!finding) {
       const after = decided(r, "rejected", false, at)
       results.set(r.resultId, after)
@@ -122,20 +123,16 @@ export const settleRound = (
       const accepting = standing.filter((v) => v.verdict === "accept")
       const rejecting = standing.length - accepting.length
       if (accepting.length > rejecting) {
-        reason = `the referee reproduced ${finding.replayed}; ${accepting.length} standing vote(s) accept`
+        reason = `${finding.replayed}; ${accepting.length} standing vote(s) accept`
         after = { ...decided(r, "verified", false, at), votes, consensusMetrics: consensusMetrics(accepting) }
       } else {
-        reason = `the referee reproduced ${finding.replayed}; ${rejecting} standing vote(s) reject`
+        reason = `${finding.replayed}; ${rejecting} standing vote(s) reject`
         after = { ...decided(r, "rejected", penalizeRejected && rejecting > 0, at), votes }
       }
     }
     results.set(r.resultId, after)
     if (after.outcome !== r.outcome || finding.forged) changed.push({ result: after, reason })
   }
-  const strayStep = stepRulings.find((x) => {
-    const r = round.results.get(x.resultId)
-    return !r || !contestOf(r) || !(stepsToRule(r) ?? []).includes(x.step)
-  })
-  const stray = [...byResult.keys()][0] ?? strayStep?.resultId
+  const stray = [...byResult.keys()][0]
   return { results, changed, provenWrong, disputedVotes, ...(stray ? { strayRuling: stray as ResultId } : {}) }
 }

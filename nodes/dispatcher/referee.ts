@@ -2,7 +2,8 @@ import { stepsToRule } from "../../domain/task/bisection"
 import type { Audit, Ruling, TrainingProof } from "../../domain/task/events"
 import type { TaskData } from "../../domain/task/state"
 import { contestOf } from "../../domain/task/votes"
-import type { ReplayDeps, RunToReplay } from "../infra/replay"
+import type { ReplayDeps } from "../infra/replay"
+import type { RunToReplay } from "../workItems"
 import { reexecuteSegment } from "../validator/verify"
 
 /**

@@ -1,6 +1,6 @@
 import type { LayersModel } from "@tensorflow/tfjs"
 import type { Hash32 } from "../../domain/primitives"
-import type { CheckpointState, TrainingPlan, TrainingProof } from "../../domain/task/events"
+import type { CheckpointState } from "../../domain/task/events"
 import { checkpointHashes, stepTrainer, type Checkpoint, type SegmentTrainer } from "../../infra/ml/checkpoints"
 import { externalStepTrainer } from "../../infra/ml/externalTrainer"
 import type { TrainPlan } from "../../infra/ml/model"
@@ -8,7 +8,7 @@ import { weightsMissing } from "../../infra/weights/WeightsStore"
 import { gatherRows, type Samples } from "../../workloads/kit/samples"
 import { requireWorkload } from "../../workloads/registry"
 import { stepFunctionsOf, type Workload } from "../../workloads/workload"
-import { shardRefsOf } from "../workItems"
+import { shardRefsOf, type RunToReplay } from "../workItems"
 import type { MlNodeDeps } from "./mlDeps"
 
 /**
@@ -18,13 +18,6 @@ import type { MlNodeDeps } from "./mlDeps"
  * hash, on the backend the proof names, so it is bit-exact with the run.
  */
 
-/** What a replay needs to know about the run. */
-export interface RunToReplay {
-  readonly proof: TrainingProof
-  readonly workload: string
-  readonly topology: Record<string, unknown>
-  readonly plan: typeof TrainingPlan.Type
-}
 
 export type ReplayDeps = Omit<MlNodeDeps<string>, "behaviour">
 

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto"
 import { checkpointLeaf } from "../../domain/task/commitments"
-import { segmentBounds } from "../../domain/task/draw"
+import { auditedSteps, UNOPENED } from "../../domain/task/bisection"
 import type { SegmentEvidence } from "../../domain/task/events"
 import type { Metrics } from "../../domain/primitives"
 import { requireWorkload } from "../../workloads/registry"
@@ -12,13 +12,12 @@ import type { VerifyWork } from "../workItems"
 /**
  * "lazy" does no re-execution: it copies the trainer's committed end leaf and
  * claims, and makes up the probe (and a step list around it). The other
- * judges' probes and the referee catch it.
+ * judges' probes, and the jury or the referee, catch it.
  */
 export type ValidatorBehaviour = "honest" | "lazy"
 
 export type ValidatorDeps = MlNodeDeps<ValidatorBehaviour>
 
-const NOTHING = `0x${"00".repeat(32)}` as SegmentEvidence["endHash"]
 
 /** What a judge found, before it is committed and revealed. */
 export interface Judgement {
@@ -39,9 +38,9 @@ export interface Judgement {
  * its commitment: the evidence is then all zeros.
  */
 export const reexecuteSegment = async (work: Pick<VerifyWork, "proof" | "audit" | "workload" | "topology" | "plan">, deps: ReplayDeps): Promise<SegmentEvidence> => {
-  const { from, to } = segmentBounds(work.audit.segment, work.proof.checkpoints.interval, work.proof.steps)
+  const { from, to } = auditedSteps(work)
   const leaves = await replayLeaves(work, work.proof.checkpoints.states[work.audit.segment]!, from, to, deps)
-  if (!leaves) return { probeHash: NOTHING, endHash: NOTHING }
+  if (!leaves) return { probeHash: UNOPENED, endHash: UNOPENED }
   return { probeHash: leaves[work.audit.probeStep - from - 1]!, endHash: leaves[leaves.length - 1]!, steps: leaves }
 }
 
@@ -56,7 +55,7 @@ export const verifyWork = async (work: VerifyWork, deps: ValidatorDeps): Promise
   const committedEnd = checkpointLeafOf(work)
   if (deps.behaviour === "lazy") {
     // It must reveal a list holding its probe and end: it makes one up around them.
-    const { from, to } = segmentBounds(work.audit.segment, work.proof.checkpoints.interval, work.proof.steps)
+    const { from, to } = auditedSteps(work)
     const made = (s: number) => `0x${createHash("sha256").update(`lazy:${work.resultId}:${s}`).digest("hex")}` as SegmentEvidence["probeHash"]
     const steps = Array.from({ length: to - from }, (_, i) => (i === to - from - 1 ? committedEnd : made(from + 1 + i)))
     return { verdict: "accept", measured: claimed, evidence: { probeHash: steps[work.audit.probeStep - from - 1]!, endHash: committedEnd, steps } }
