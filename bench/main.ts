@@ -10,6 +10,7 @@ import { eventStoreBench } from "./eventStore.bench"
 import { projectionsBench } from "./projections.bench"
 import { trainingBench } from "./training.bench"
 import { verificationBench } from "./verification.bench"
+import { weightsBench } from "./weights.bench"
 import { workloadCostBench } from "./workloadCost.bench"
 import { workloadBench } from "./workloads.bench"
 import type { BenchResult } from "./stats"
@@ -32,6 +33,7 @@ try {
   results.push(...(await clusterBench(quick ? { stallCommands: 600, rate: 100, perApiRun: 300, concurrency: 16 } : undefined)))
   const apiMax = api.find((r) => r.name === "api.signedCommands")?.value
   results.push(...(await projectionsBench(server.url, quick ? { commits: 3000, rate: 50, seconds: 2 } : undefined, apiMax)))
+  results.push(...(await weightsBench(server.url, undefined, quick ? 50 : 200)))
   results.push(...(await chainBench(server.url, quick ? [64, 1024] : undefined)))
   results.push(...(await settlementBench(quick ? [8, 64] : undefined, quick ? [1, 16] : undefined)))
   results.push(...(await trainingBench(server.url, quick ? { epochs: 1, target: 0.93 } : undefined)))

@@ -1,3 +1,4 @@
+import { jetstreamManager } from "@nats-io/jetstream"
 import { Objm } from "@nats-io/obj"
 import type { NatsConnection } from "@nats-io/transport-node"
 import { Context, Effect, Layer, Schema } from "effect"
@@ -65,9 +66,35 @@ export const inMemoryWeightsStore = (): WeightsStoreShape => {
 }
 
 const GET_ATTEMPTS = 3
+/**
+ * Objects of at most this many chunks (128 KiB each) are read chunk by chunk
+ * with direct gets: one request per chunk after the metadata. The object
+ * store's own read creates a push consumer per object (a create and a delete
+ * on the server) and hashes in pure JS a second time: a quarter of a digits
+ * round went to reading small weights that way (bench, 2026-11-26). Larger
+ * objects stream through that consumer, where its flow control pays.
+ */
+const DIRECT_CHUNKS = 8
 
 export const objectStoreWeights = async (nc: NatsConnection, bucket = WEIGHTS_BUCKET): Promise<WeightsStoreShape> => {
   const store = await new Objm(nc).open(bucket)
+  const direct = (await jetstreamManager(nc)).direct
+  const readBlob = async (name: string): Promise<Uint8Array | null> => {
+    const info = await store.info(name)
+    if (!info || info.deleted) return null
+    if (info.size === 0) return new Uint8Array(0)
+    if (info.chunks > DIRECT_CHUNKS || info.options?.link) return store.getBlob(name)
+    const parts: Array<Uint8Array> = []
+    const subject = `$O.${bucket}.C.${info.nuid}`
+    for (let seq = 1, i = 0; i < info.chunks; i++) {
+      const chunk = await direct.getMessage(`OBJ_${bucket}`, { seq, next_by_subj: subject })
+      if (!chunk) return null
+      parts.push(chunk.data)
+      seq = chunk.seq + 1
+    }
+    // The caller checks the bytes against the content hash, which also covers the chunking.
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts)
+  }
   const has = async (hash: string) => (await store.info(objectName(hash)).catch(() => null)) !== null
   return {
     async put(bytes) {
@@ -81,7 +108,7 @@ export const objectStoreWeights = async (nc: NatsConnection, bucket = WEIGHTS_BU
       // the same process holds the event loop): try again before giving up.
       const fetchBlob = async (attempt: number): Promise<Uint8Array | null> => {
         try {
-          return await store.getBlob(objectName(hash))
+          return await readBlob(objectName(hash))
         } catch (e) {
           const reason = e instanceof Error ? e.message : String(e)
           if (attempt < GET_ATTEMPTS && /timeout/i.test(reason)) return fetchBlob(attempt + 1)

@@ -8,6 +8,7 @@ import { defaultJetStreamConfig, JetStreamLog } from "../../infra/eventStore/jet
 import { nodeUser, passwordEnvironment, type NodeAccount } from "../../infra/nats/accounts"
 import { natsOptions } from "../../infra/nats/NatsClient"
 import { provisionAll, WEIGHTS_BUCKET } from "../../infra/nats/provision"
+import { objectStoreWeights } from "../../infra/weights/WeightsStore"
 import { ensureNodeConsumer } from "../../nodes/infra/workQueue"
 import { startProjector } from "../../projections/projector"
 import { objectStoreSnapshots, READ_MODELS_VERSION } from "../../projections/snapshots"
@@ -161,9 +162,13 @@ describe("NATS identities and permissions (nats.conf + infra/nats/accounts.ts)",
   it("a node reads weights but can neither write nor delete them (no sabotage of a rival's weights)", async () => {
     const api = await new Objm(await asRole("api")).open(WEIGHTS_BUCKET)
     await api.putBlob({ name: "sha256-rival" }, new Uint8Array([4, 5, 6]))
+    const published = await (await objectStoreWeights(await asRole("api"), WEIGHTS_BUCKET)).put(new Uint8Array([7, 8, 9]))
     for (const nodeId of ["trainer1", "validator1"]) {
       const bucket = await new Objm(await asNode(nodeId)).open(WEIGHTS_BUCKET)
       expect([...(await bucket.getBlob("sha256-rival"))!]).toEqual([4, 5, 6])
+      // The way nodes read (metadata, then the chunks by direct get) is allowed too.
+      const weights = await objectStoreWeights(await asNode(nodeId), WEIGHTS_BUCKET)
+      expect([...(await weights.get(published))]).toEqual([7, 8, 9])
       await expect(bucket.putBlob({ name: "sha256-rival" }, new Uint8Array([6, 6, 6]))).rejects.toThrow(DENIED)
       await expect(bucket.delete("sha256-rival")).rejects.toThrow(DENIED)
     }
