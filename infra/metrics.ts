@@ -45,6 +45,14 @@ export const trainingSamplesTotal = new Counter({
   registers: [registry]
 })
 
+/** Trainings done ahead of their round (trained), and those a round's dispatch then found ready (used). */
+export const trainerSpeculations = new Counter({
+  name: "neuralink_trainer_speculations_total",
+  help: "Next-round trainings done while the round before was verified (trained), and those the round's dispatch then used (used)",
+  labelNames: ["outcome"] as const,
+  registers: [registry]
+})
+
 /** The last training run's throughput, per node. */
 export const trainingSamplesPerSecond = new Gauge({
   name: "neuralink_training_samples_per_second",

@@ -31,7 +31,15 @@ export const TrainWork = Schema.TaggedStruct("TrainWork", {
   validationHash: Hash32,
   /** How many checkpoints the protocol asks the trainer to commit. */
   checkpoints: PositiveInt,
-  deadline: Schema.String
+  deadline: Schema.String,
+  /**
+   * Routed before its round exists: the coordinator expects the round being
+   * verified to be accepted whole, and this is the next round's work from
+   * the aggregate that would make. The trainer trains and uploads it but
+   * submits nothing; when the round is dispatched with this very work, the
+   * training is ready (a different base misses and is trained anew).
+   */
+  speculative: Schema.optional(Schema.Boolean)
 })
 export type TrainWork = typeof TrainWork.Type
 

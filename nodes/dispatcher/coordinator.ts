@@ -18,7 +18,7 @@ import { juryRulings } from "../../domain/task/jury"
 import type { TaskData, TaskState } from "../../domain/task/state"
 import { segmentAudit } from "../../domain/task/draw"
 import { fedAvg } from "../../infra/ml/model"
-import type { Metrics } from "../../domain/primitives"
+import type { Hash32, Metrics } from "../../domain/primitives"
 import { requireWorkload } from "../../workloads/registry"
 import { describeMetrics, measureWeights } from "../infra/mlDeps"
 import type { LoadedTf } from "../../infra/ml/tf"
@@ -56,6 +56,8 @@ export interface CoordinatorDeps {
   readonly now?: () => Date
   /** Fraction of the round's time after which an undelivered slot of a live trainer is reassigned once. */
   readonly reassignAfter?: number
+  /** Route the next round's training while a round is verified (default on; see workflow.ts `speculation`). */
+  readonly speculate?: boolean
   readonly log?: (line: string) => void
 }
 
@@ -147,6 +149,18 @@ export const startCoordinator = async (deps: CoordinatorDeps) => {
         await send("ResolveChallenge", { taskId: t.taskId, resultId: action.resultId, endHash: evidence.endHash }, `resolve-${action.resultId}-${c.challenge.challenger}`)
         return
       }
+      case "Speculate": {
+        // Marked first: a guess is made once, and one that fails is not retried (the round trains anyway).
+        published.add(action.key)
+        const results = action.results.map((id) => t.round!.results.get(id as never)!)
+        const parts = []
+        for (const r of results) parts.push({ bytes: await deps.weights.get(r.proof.weightsHash), samples: r.proof.sampleCount })
+        const base = (await deps.weights.put((workloadOf(t).aggregate ?? fedAvg)(parts))) as Hash32
+        const deadline = new Date(now().getTime() + t.config.criteria.roundDeadlineSeconds * 1000).toISOString()
+        for (const w of action.work) await publishWork(deps.nc, w.subject, { ...w.work, baseWeightsHash: base, deadline, speculative: true }, w.msgID)
+        log(`${t.taskId} r${action.round}: every slot delivered; routing round ${action.round + 1} to ${action.work.map((w) => w.work.nodeId).join(", ")} ahead, from the aggregate of all ${results.length} results (${base.slice(0, 10)}…)`)
+        return
+      }
       case "CloseRound": {
         const key = `${action.taskId}:${action.round}`
         if (closing.has(key)) return
@@ -169,7 +183,8 @@ export const startCoordinator = async (deps: CoordinatorDeps) => {
       seen: sightings(),
       capability: deps.capability ?? "tfjs",
       subjectPrefix: queue.subjectPrefix,
-      reassignAfter: deps.reassignAfter ?? 0.5
+      reassignAfter: deps.reassignAfter ?? 0.5,
+      speculate: deps.speculate ?? true
     })
     for (const action of actions) await perform(t, action)
   }

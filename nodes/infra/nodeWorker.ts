@@ -114,7 +114,8 @@ type WorkerDeps<Deps> = Deps & { readonly working: () => void; readonly progress
 
 /** What a worker does with each kind of work item it takes (a validator judges results and scores models). */
 export type WorkHandlers<Deps> = {
-  readonly [Tag in WorkItem["_tag"]]?: (item: Extract<WorkItem, { _tag: Tag }>, deps: WorkerDeps<Deps>) => Promise<WorkCommand>
+  /** The command to send for an item; undefined when the work has nothing to send (yet). */
+  readonly [Tag in WorkItem["_tag"]]?: (item: Extract<WorkItem, { _tag: Tag }>, deps: WorkerDeps<Deps>) => Promise<WorkCommand | undefined>
 }
 
 /**
@@ -135,7 +136,7 @@ export const startCommandingWorker = <Deps>(options: NodeWorkerOptions<Deps>, ha
     ...(options.queue ? { queue: options.queue } : {}),
     log,
     handle: async (item, control) => {
-      const work = handlers[item._tag] as ((item: WorkItem, deps: WorkerDeps<Deps>) => Promise<WorkCommand>) | undefined
+      const work = handlers[item._tag] as ((item: WorkItem, deps: WorkerDeps<Deps>) => Promise<WorkCommand | undefined>) | undefined
       if (!work) throw new Error(`${options.nodeId} handles ${Object.keys(handlers).join(", ")}, got ${item._tag}`)
       const key = JSON.stringify(item)
       const command =
@@ -145,6 +146,7 @@ export const startCommandingWorker = <Deps>(options: NodeWorkerOptions<Deps>, ha
           working: control.working,
           progress: (l) => log(`${options.nodeId}: ${l}`)
         }))
+      if (!command) return
       if (!computed.has(key)) {
         if (computed.size >= 64) computed.delete(computed.keys().next().value!)
         computed.set(key, command)

@@ -110,7 +110,13 @@ const fabricated = (workloadId: string): Metrics =>
   Object.fromEntries(requireWorkload(workloadId).metrics.map((x) => [x.name, x.direction === "maximize" ? 0.99 : x.name === "perplexity" ? 1.01 : 0.01]))
 
 const FINISHED_MAX = 32
-const workKey = (w: TrainWork) => `${w.nodeId}|${w.taskId}|${w.round}|${w.slot}|${w.baseWeightsHash}|${w.seed}`
+/**
+ * Everything a training's outcome depends on. A speculative item and the
+ * item its round later dispatches share it only if they train the same
+ * thing: the same base on the same shards with the same plan and seed.
+ */
+export const workKey = (w: TrainWork) =>
+  JSON.stringify([w.nodeId, w.taskId, w.round, w.slot, w.baseWeightsHash, w.seed, w.shards, w.plan, w.checkpoints, w.workload, w.validationHash, w.topology])
 
 /**
  * Trainings a trainer finished, by work item: a redelivered item (its upload

@@ -113,6 +113,34 @@ describe("digits task end to end (real NATS, real TF.js)", () => {
 
     const end = events.find((e) => e.type === "TaskCompleted" || e.type === "TaskExhausted")
     expect(end.type, net.log.slice(-20).join("\n")).toBe("TaskCompleted")
+
+    // The next round was routed ahead from the aggregate of every result, the forger's included
+    // (nobody had judged them yet); the forger's rejection changed the base, so no guess was submitted.
+    const forged = new Set(rejected.map((e) => e.data.round as number))
+    for (const r of forged) {
+      if (!events.some((e) => e.type === "RoundStarted" && e.data.round === r + 1)) continue
+      expect(net.log.some((l) => l.includes(`E2E2 r${r}: every slot delivered; routing round ${r + 1}`)), net.log.join("\n")).toBe(true)
+      expect(net.log.filter((l) => new RegExp(`submitted E2E2-r${r + 1}-.*trained ahead of its round`).test(l))).toEqual([])
+    }
+  }, 180_000)
+
+  it("rounds are pipelined: the next round trains while this one is verified, and its dispatch finds that training ready", async () => {
+    await using net = await networkHarness(server.url, honestNodes)
+    // Out of reach in three rounds: every round runs.
+    await net.createTask("E2E4", { target: 0.999, maxRounds: 3 })
+    const events = await net.waitForEnd("E2E4", 150_000)
+    expect(events.filter((e) => e.type === "RoundClosed")).toHaveLength(3)
+    for (const round of [2, 3]) {
+      // Routed ahead once every slot of the round before was in, before that round closed.
+      const routed = net.log.findIndex((l) => l.includes(`E2E4 r${round - 1}: every slot delivered; routing round ${round}`))
+      expect(routed, net.log.join("\n")).toBeGreaterThanOrEqual(0)
+      // Both trainers' results of this round were the trainings done ahead, and they were verified.
+      const ahead = net.log.filter((l) => new RegExp(`submitted E2E4-r${round}-s\\d-trainer[AB] .*trained ahead of its round`).test(l))
+      expect(ahead, net.log.join("\n")).toHaveLength(2)
+      expect(events.filter((e) => e.type === "ResultVerified" && e.data.round === round)).toHaveLength(2)
+    }
+    // The last round routes nothing ahead.
+    expect(net.log.some((l) => l.includes("E2E4 r3: every slot delivered; routing"))).toBe(false)
   }, 180_000)
 
   it("a trainer and a validator that never heartbeat lose their work to live nodes, and the task completes", async () => {

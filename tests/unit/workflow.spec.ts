@@ -7,6 +7,7 @@ import { segmentBounds } from "../../domain/task/draw"
 import type { TaskEvent } from "../../domain/task/events"
 import type { TaskData } from "../../domain/task/state"
 import { reconcileTask, REVEAL_MARGIN_MS, type Action } from "../../nodes/dispatcher/workflow"
+import { planRound } from "../../nodes/dispatcher/plan"
 import { applying } from "../support/deciderSpec"
 import { hash32 } from "../support/events"
 import { allJoined, at, audit, closeRound, honestEvidence, commitVote, coordinator, drawValidators, modelId, nodes, proof, rA, roundStarted, submitResult, taskCreated, vote } from "../support/fixtures"
@@ -18,7 +19,7 @@ import { allJoined, at, audit, closeRound, honestEvidence, commitVote, coordinat
  */
 const decided = applying(task)
 const everyoneBeating = (nowMs: number) => new Map(Object.values(nodes).map((n) => [n.nodeId as string, nowMs]))
-const given = (history: ReadonlyArray<TaskEvent>, options: { nowMs?: number; published?: ReadonlyArray<string>; silent?: ReadonlyArray<string> } = {}) => {
+const given = (history: ReadonlyArray<TaskEvent>, options: { nowMs?: number; published?: ReadonlyArray<string>; silent?: ReadonlyArray<string>; speculate?: boolean } = {}) => {
   const nowMs = options.nowMs ?? Date.parse(at(120))
   const t = fold(task, history) as TaskData & { status: string }
   const lastSeen = everyoneBeating(nowMs)
@@ -31,7 +32,8 @@ const given = (history: ReadonlyArray<TaskEvent>, options: { nowMs?: number; pub
     seen: { lastSeen, watchingSince: 0, nowMs },
     capability: "tfjs",
     subjectPrefix: "cmd",
-    reassignAfter: 0.5
+    reassignAfter: 0.5,
+    ...(options.speculate === undefined ? {} : { speculate: options.speculate })
   })
 }
 const tags = (actions: ReadonlyArray<Action>) => actions.map((a) => (a._tag === "Send" ? `Send ${a.type}` : a._tag === "Publish" ? `Publish ${a.work._tag}${a.work._tag === "VerifyWork" ? `:${a.work.phase}` : ""}` : a._tag))
@@ -137,6 +139,51 @@ describe("coordinator workflow", () => {
     expect(jury(committed, Date.parse(at(212))).map((j) => j.phase)).toEqual(["reveal", "reveal", "reveal"])
     const revealed = names.reduce((h, n) => decided(h, new RevealRuling({ ...rulingOf(n), rulings: [{ step: from + 1, leaf }], salt, at: at(212) })), committed)
     expect(tags(given(revealed, { nowMs: Date.parse(at(213)) }))).toContain("CloseRound")
+  })
+  describe("round pipelining", () => {
+    const rB = "T1-r1-s1-trainerB"
+    const slot1 = { proof: proof({ shardIds: ["s2" as never], shardHashes: [hash32(0x52)], seed: 8 }) }
+    const bothIn = () => decided(submitted(), submitResult("trainerB", rB, slot1))
+    const speculations = (actions: ReadonlyArray<Action>) => actions.filter((a) => a._tag === "Speculate")
+    it("given every slot's result in (none judged yet), then the next round's planned work is routed ahead from their aggregate, once, after this round's own work", () => {
+      const actions = given(bothIn())
+      const [ahead] = speculations(actions)
+      expect(actions.at(-1)).toBe(ahead)
+      expect(ahead).toMatchObject({ taskId: "T1", round: 1, key: "speculate-T1-r1", results: [r0, rB] })
+      if (ahead?._tag !== "Speculate") throw new Error("no speculation")
+      // planRound's rotation for round 2: slot 0 goes to the next trainer; same shards per slot, a round-2 seed.
+      const t = fold(task, bothIn()) as TaskData
+      const planned = planRound(t, 2)
+      expect(ahead.work.map((w) => [w.work.round, w.work.slot, w.work.nodeId, w.work.seed, w.work.shards.map((s) => s.shardId)])).toEqual(
+        planned.map((a) => [2, a.slot, a.nodeId, a.seed, a.shardIds])
+      )
+      expect(ahead.work.map((w) => w.subject)).toEqual(planned.map((a) => `cmd.train.tfjs.${a.nodeId}`))
+      expect(ahead.work.every((w) => !("baseWeightsHash" in w.work) && !("deadline" in w.work))).toBe(true)
+      expect(speculations(given(bothIn(), { published: ["speculate-T1-r1"] }))).toEqual([])
+    })
+    it("given a slot still training, then nothing is routed ahead", () => {
+      expect(speculations(given(submitted()))).toEqual([])
+    })
+    it("given the task's last round, or a coordinator that does not speculate, then nothing is routed ahead", () => {
+      expect(speculations(given(bothIn(), { speculate: false }))).toEqual([])
+      const last = [...taskCreated(), ...allJoined(), roundStarted(3)]
+      expect(fold(task, last)).toMatchObject({ roundsStarted: 3 })
+      const dispatched3 = decided(
+        last,
+        new DispatchTraining({ taskId: "T1" as never, round: 3, assignments: [{ slot: 0, nodeId: nodes.trainerA.nodeId, shardIds: ["s1" as never], seed: 7 }], actor: coordinator, at: at(5), actorIsCoordinator: true })
+      )
+      const resultIn = decided(dispatched3, submitResult("trainerA", "T1-r3-s0-trainerA", { round: 3 }))
+      expect(tags(given(resultIn))).not.toContain("Speculate")
+    })
+    it("given a contested result, then nothing is routed ahead (its aggregate would not be the round's)", () => {
+      const judged = (h: ReadonlyArray<TaskEvent>, id: string, verdict: "accept" | "reject") => {
+        const names = ["validator1", "validator2", "validator3"] as const
+        const committed = names.reduce((acc, n) => decided(acc, commitVote(n, id, verdict)), decided(h, drawValidators(id)))
+        return names.reduce((acc, n) => decided(acc, vote(n, id, verdict, undefined, { resultId: id as never })), committed)
+      }
+      expect(speculations(given(judged(bothIn(), r0, "accept")))).toHaveLength(1)
+      expect(speculations(given(judged(bothIn(), r0, "reject")))).toEqual([])
+    })
   })
   it("given a held result, then it finalizes it after its window; given a challenge, then it referees it first", () => {
     const drawn = decided(decided([...taskCreated(), ...allJoined(), roundStarted()], submitResult("trainerA")), drawValidators(rA))
