@@ -7,7 +7,7 @@ import { defaultJetStreamConfig, eventStreamConfig, JetStreamLog } from "../infr
 import type { DomainEvent } from "../domain/events"
 import type { Address, TaskId } from "../domain/primitives"
 import { rawOrderedRead } from "./rawRead"
-import { compare, latencySummary, type BenchResult } from "./stats"
+import { compare, interleaved, latencySummary, type BenchResult } from "./stats"
 
 /**
  * Event store on JetStream vs raw JetStream, same server, same run:
@@ -37,27 +37,34 @@ export const eventStoreBench = async (url: string, sizes = { sequential: 3000, p
   const results: Array<BenchResult> = []
 
   // -- one at a time ---------------------------------------------------------
+  // Warm-up runs of each, then three runs of each alternating (stats.ts `interleaved`).
+  const perRun = Math.max(1, Math.round(sizes.sequential / 3))
   const ours: Array<number> = []
-  let t0 = performance.now()
-  for (let i = 0; i < sizes.sequential; i++) {
-    const s = performance.now()
-    await Effect.runPromise(store.append({ stream: `ledger-S${i}`, expectedRevision: "no_stream", events: [event(i)], commandId: `s-${i}` }))
-    ours.push(performance.now() - s)
-  }
-  const oursRate = sizes.sequential / ((performance.now() - t0) / 1000)
   const raw: Array<number> = []
-  t0 = performance.now()
-  for (let i = 0; i < sizes.sequential; i++) {
-    const s = performance.now()
-    await js.publish(`bench.raw.ledger.S${i}`, sample, { msgID: `s-${i}`, expect: { lastSubjectSequence: 0 } })
-    raw.push(performance.now() - s)
+  const sequentially = async (n: number, f: (i: number) => Promise<unknown>, latencies?: Array<number>) => {
+    const t0 = performance.now()
+    for (let i = 0; i < n; i++) {
+      const s = performance.now()
+      await f(i)
+      latencies?.push(performance.now() - s)
+    }
+    return n / ((performance.now() - t0) / 1000)
   }
-  const rawRate = sizes.sequential / ((performance.now() - t0) / 1000)
+  const sequential = await interleaved(
+    3,
+    (run) =>
+      sequentially(perRun, (i) =>
+        Effect.runPromise(store.append({ stream: `ledger-S${run}x${i}`, expectedRevision: "no_stream", events: [event(i)], commandId: `s-${run}-${i}` }))
+      , run > 0 ? ours : undefined),
+    (run) => sequentially(perRun, (i) => js.publish(`bench.raw.ledger.S${run}x${i}`, sample, { msgID: `s-${run}-${i}`, expect: { lastSubjectSequence: 0 } }), run > 0 ? raw : undefined)
+  )
   results.push(
-    compare("eventStore.append.sequential", "appends/s", oursRate, { name: "jetstream.publish.sequential (msgID + expected subject seq)", value: rawRate }, {
+    compare("eventStore.append.sequential", "appends/s", sequential.ours, { name: "jetstream.publish.sequential (msgID + expected subject seq)", value: sequential.baseline }, {
       ours: latencySummary(ours),
       raw: latencySummary(raw),
-      count: sizes.sequential
+      count: perRun,
+      runs: sequential.runs,
+      statistic: "median of 3 interleaved runs after one warm-up run each"
     })
   )
 
@@ -72,39 +79,44 @@ export const eventStoreBench = async (url: string, sizes = { sequential: 3000, p
     )
     return n / ((performance.now() - start) / 1000)
   }
-  const pipelined = await runWindowed(sizes.pipelined, sizes.inFlight, (i) =>
-    Effect.runPromise(store.append({ stream: `ledger-P${i}`, expectedRevision: "no_stream", events: [event(i)], commandId: `p-${i}` }))
-  )
-  const rawPipelined = await runWindowed(sizes.pipelined, sizes.inFlight, (i) =>
-    js.publish(`bench.raw.ledger.P${i}`, sample, { msgID: `p-${i}`, expect: { lastSubjectSequence: 0 } })
+  const perPipelinedRun = Math.max(sizes.inFlight, Math.round(sizes.pipelined / 3))
+  const pipelined = await interleaved(
+    3,
+    (run) =>
+      runWindowed(perPipelinedRun, sizes.inFlight, (i) =>
+        Effect.runPromise(store.append({ stream: `ledger-P${run}x${i}`, expectedRevision: "no_stream", events: [event(i)], commandId: `p-${run}-${i}` }))
+      ),
+    (run) => runWindowed(perPipelinedRun, sizes.inFlight, (i) => js.publish(`bench.raw.ledger.P${run}x${i}`, sample, { msgID: `p-${run}-${i}`, expect: { lastSubjectSequence: 0 } }))
   )
   results.push(
-    compare("eventStore.append.pipelined", "appends/s", pipelined, { name: "jetstream.publish.pipelined", value: rawPipelined }, {
+    compare("eventStore.append.pipelined", "appends/s", pipelined.ours, { name: "jetstream.publish.pipelined", value: pipelined.baseline }, {
       inFlight: sizes.inFlight,
-      count: sizes.pipelined
+      count: perPipelinedRun,
+      runs: pipelined.runs,
+      statistic: "median of 3 interleaved runs after one warm-up run each"
     })
   )
 
   // -- full replay -----------------------------------------------------------
-  const total = sizes.sequential + sizes.pipelined
-  // Two passes each (as projections.replay): the first is cold (JIT), the
-  // second the steady state a long replay runs at; the ratio is of the second.
+  const total = 4 * perRun + 4 * perPipelinedRun
+  // The first pass of each is cold (JIT), printed beside; the figure is the
+  // steady state a long replay runs at: medians of three alternating passes.
+  let replayed = 0
   const replay = async () => {
     const t = performance.now()
     let n = 0
     await Effect.runPromise(Stream.runForEach(store.readAll(), () => Effect.sync(() => void n++)))
-    return { rate: n / ((performance.now() - t) / 1000), n }
+    replayed = n
+    return n / ((performance.now() - t) / 1000)
   }
-  const rawReplay = () => rawOrderedRead(js, config.streamName)
-  const cold = await replay()
-  const coldRaw = await rawReplay()
-  const { rate: replayRate, n: replayed } = await replay()
-  const rawReplayRate = await rawReplay()
+  const passes = await interleaved(3, replay, () => rawOrderedRead(js, config.streamName))
   results.push(
-    compare("eventStore.readAll.replay", "events/s", replayRate, { name: "jetstream.orderedConsumer.read (no decode)", value: rawReplayRate }, {
+    compare("eventStore.readAll.replay", "events/s", passes.ours, { name: "jetstream.orderedConsumer.read (no decode)", value: passes.baseline }, {
       events: replayed,
       expected: total,
-      coldFirstPass: { ours: Math.round(cold.rate), baseline: Math.round(coldRaw), ratio: Number((cold.rate / coldRaw).toFixed(3)) }
+      runs: passes.runs,
+      statistic: "median of 3 alternating passes after one cold pass each",
+      coldFirstPass: { ours: Math.round(passes.warmUp.ours), baseline: Math.round(passes.warmUp.baseline), ratio: Number((passes.warmUp.ours / passes.warmUp.baseline).toFixed(3)) }
     })
   )
 

@@ -30,6 +30,29 @@ export const compare = (
   ...(details ? { details } : {})
 })
 
+export const median = (xs: ReadonlyArray<number>): number => {
+  const sorted = [...xs].sort((a, b) => a - b)
+  return sorted.length % 2 === 1 ? sorted[(sorted.length - 1) / 2]! : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2
+}
+
+/**
+ * Ours against its baseline, fairly on a shared machine: one warm-up run of
+ * each (the JIT, connections, first server-side allocations), then `rounds`
+ * runs alternating ours and the baseline; each side's figure is the median
+ * of its runs, so a neighbour's burst moves one run, not the ratio. Each run
+ * gets its own index (fresh ids, streams).
+ */
+export const interleaved = async (rounds: number, ours: (run: number) => Promise<number>, baseline: (run: number) => Promise<number>) => {
+  const warmUp = { ours: await ours(0), baseline: await baseline(0) }
+  const o: Array<number> = []
+  const b: Array<number> = []
+  for (let run = 1; run <= rounds; run++) {
+    o.push(await ours(run))
+    b.push(await baseline(run))
+  }
+  return { ours: median(o), baseline: median(b), runs: { ours: o.map((x) => round(x)), baseline: b.map((x) => round(x)) }, warmUp }
+}
+
 export const latencySummary = (samplesMs: Array<number>) => {
   const sorted = [...samplesMs].sort((a, b) => a - b)
   return { p50Ms: round(percentile(sorted, 50), 3), p99Ms: round(percentile(sorted, 99), 3) }

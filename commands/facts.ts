@@ -39,7 +39,7 @@ export const history = (stream: string) =>
     Effect.catchTag("StreamNotFound", () => Effect.succeed([] as ReadonlyArray<RecordedEvent>))
   )
 
-export const loadNodeFacts = Effect.fn("facts.node")(function* (nodeId: string) {
+export const loadNodeFacts = Effect.fnUntraced(function* (nodeId: string) {
   const state = fold(node, (yield* history(nodeStream(nodeId))).map((e) => e.data as NodeEvent))
   if (state.status !== "registered") return yield* Effect.fail(new NodeNotFound({ nodeId }))
   return {
@@ -50,14 +50,14 @@ export const loadNodeFacts = Effect.fn("facts.node")(function* (nodeId: string) 
   } satisfies typeof NodeFacts.Type
 })
 
-export const loadModelState = Effect.fn("facts.model")(function* (modelId: string) {
+export const loadModelState = Effect.fnUntraced(function* (modelId: string) {
   const state = fold(model, (yield* history(modelStream(modelId))).map((e) => e.data as ModelEvent))
   if (state.status === "none") return yield* Effect.fail(new ModelNotFound({ modelId }))
   return state
 })
 
 /** A version of a model (the latest when `version` is omitted). */
-export const loadModelVersionFacts = Effect.fn("facts.modelVersion")(function* (modelId: string, version?: number) {
+export const loadModelVersionFacts = Effect.fnUntraced(function* (modelId: string, version?: number) {
   const state = yield* loadModelState(modelId)
   const v = version === undefined ? state.versions[state.versions.length - 1] : state.versions.find((x) => x.version === version)
   if (!v) return yield* Effect.fail(new ModelVersionNotFound({ modelId, version: version ?? 0 }))
@@ -70,7 +70,7 @@ export const loadModelVersionFacts = Effect.fn("facts.modelVersion")(function* (
   } satisfies typeof ModelVersionFacts.Type
 })
 
-export const loadDatasetFacts = Effect.fn("facts.dataset")(function* (datasetId: string) {
+export const loadDatasetFacts = Effect.fnUntraced(function* (datasetId: string) {
   const state = fold(dataset, (yield* history(datasetStream(datasetId))).map((e) => e.data as DatasetEvent))
   if (state.status !== "registered") return yield* Effect.fail(new DatasetNotFound({ datasetId }))
   return {
@@ -84,17 +84,17 @@ export const loadDatasetFacts = Effect.fn("facts.dataset")(function* (datasetId:
 })
 
 /** A node's state (its stake included), unregistered when it does not exist. */
-export const loadNodeState = Effect.fn("facts.nodeState")(function* (nodeId: string) {
+export const loadNodeState = Effect.fnUntraced(function* (nodeId: string) {
   return fold(node, (yield* history(nodeStream(nodeId))).map((e) => e.data as NodeEvent))
 })
 
 /** A task's state, "none" when it does not exist. */
-export const loadTaskState = Effect.fn("facts.taskState")(function* (taskId: string) {
+export const loadTaskState = Effect.fnUntraced(function* (taskId: string) {
   return fold(task, (yield* history(taskStream(taskId))).map((e) => e.data as TaskEvent))
 })
 
 /** The hash of the log entry that recorded a result: the seed of its validator draw. */
-export const loadResultCommitHash = Effect.fn("facts.resultCommitHash")(function* (taskId: string, resultId: string) {
+export const loadResultCommitHash = Effect.fnUntraced(function* (taskId: string, resultId: string) {
   const recorded = (yield* history(taskStream(taskId))).find((e) => e.data._tag === "ResultSubmitted" && (e.data as { resultId: string }).resultId === resultId)
   if (!recorded) return yield* Effect.fail(new ResultNotFound({ resultId }))
   return recorded.hash

@@ -95,7 +95,7 @@ const foldTail = <S>(decider: { evolve: (s: S, e: never) => S; initialState: S }
  * a retry whose events another process appended is answered by the store
  * (duplicate message id, or its lookup after a refused expectation).
  */
-export const handleCommand = Effect.fn("handleCommand")(function* <C, E extends DomainEvent, S, Err>(
+export const handleCommand = Effect.fnUntraced(function* <C, E extends DomainEvent, S, Err>(
   decider: Decider<C, E, S, Err>,
   stream: string,
   command: C,

@@ -21,7 +21,7 @@ import { aggregateHistory, history, loadDatasetFacts, loadModelState } from "./f
  *   not in the Layers form it was converted to);
  * - any other version: the network's Layers topology and weights (TF.js).
  */
-export const loadScoringFacts = Effect.fn("facts.scoring")(function* (modelId: string, version: number, datasetId: string, workloadId: string | undefined) {
+export const loadScoringFacts = Effect.fnUntraced(function* (modelId: string, version: number, datasetId: string, workloadId: string | undefined) {
   const state = yield* loadModelState(modelId)
   const v = state.versions.find((x) => x.version === version)
   if (!v) return yield* Effect.fail(new ModelVersionNotFound({ modelId, version }))
@@ -64,14 +64,14 @@ export const loadScoringFacts = Effect.fn("facts.scoring")(function* (modelId: s
 })
 
 /** The hash of the log entry that recorded the request: the seed of its judges' draw. */
-export const loadScoringRequestHash = Effect.fn("facts.scoringRequestHash")(function* (scoringId: string) {
+export const loadScoringRequestHash = Effect.fnUntraced(function* (scoringId: string) {
   const recorded = (yield* history(scoringStream(scoringId))).find((e) => e.data._tag === "ScoringRequested")
   if (!recorded) return yield* Effect.fail(new ScoringNotFound({ scoringId }))
   return recorded.hash
 })
 
 /** Every registered validator whose free (bonded, uncommitted) stake reaches `minimum`, with that stake. */
-export const loadStakedValidators = Effect.fn("facts.stakedValidators")(function* (minimum: bigint) {
+export const loadStakedValidators = Effect.fnUntraced(function* (minimum: bigint) {
   const events = yield* aggregateHistory("node")
   const byStream = new Map<string, Array<NodeEvent>>()
   for (const e of events) byStream.set(e.stream, [...(byStream.get(e.stream) ?? []), e.data as NodeEvent])

@@ -21,12 +21,12 @@ const heldBy = (events: ReadonlyArray<RecordedEvent>, nodeId?: string) => {
 }
 
 /** All stake bonded in the network now. */
-export const loadBondedTotal = Effect.fn("facts.bondedTotal")(function* () {
+export const loadBondedTotal = Effect.fnUntraced(function* () {
   return heldBy([...(yield* aggregateHistory("node")), ...(yield* aggregateHistory("task"))])
 })
 
 /** One node's bonded stake now: its bonds and withdrawals, less what the tasks it committed to slashed. */
-export const loadNodeStake = Effect.fn("facts.nodeStake")(function* (nodeId: string) {
+export const loadNodeStake = Effect.fnUntraced(function* (nodeId: string) {
   const own = yield* history(nodeStream(nodeId))
   const tasks = [...new Set(own.flatMap((e) => (e.data._tag === "StakeCommitted" ? [e.data.taskId as string] : [])))]
   const slashes: Array<RecordedEvent> = []

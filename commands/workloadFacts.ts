@@ -11,7 +11,7 @@ import { loadModelState } from "./facts"
  * topology problem (TopologyInvalid), a metric the workload does not measure
  * (MetricNotOffered) and datasets of another format (DatasetFormatMismatch).
  */
-export const loadWorkloadFacts = Effect.fn("facts.workload")(function* (workloadId: string | undefined, modelId: string) {
+export const loadWorkloadFacts = Effect.fnUntraced(function* (workloadId: string | undefined, modelId: string) {
   const id = workloadId ?? "digits"
   const w = workloads.get(id)
   if (!w) return yield* Effect.fail(new UnknownWorkload({ workload: id, known: [...workloads.keys()].join(", ") }))

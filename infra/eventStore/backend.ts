@@ -87,13 +87,18 @@ const commitStream = (backend: LogBackend, options: ReadAllOptions | undefined, 
     Stream.flattenIterable
   ) as Stream.Stream<RecordedEvent, CorruptEvent | EventStoreUnavailable | InvalidEvent>
 
-/** Wrap a backend as the EventStore service (the Effect edge). */
+/**
+ * Wrap a backend as the EventStore service (the Effect edge). Untraced, as
+ * the command handler and its fact loaders are: no tracer is installed, and
+ * a named `Effect.fn` builds a span on every call anyway (a share of an
+ * append's allocations in a heap profile).
+ */
 export const toEventStore = (backend: LogBackend): EventStore["Service"] => ({
-  append: Effect.fn("EventStore.append")(function* (input) {
+  append: Effect.fnUntraced(function* (input) {
     const prepared = yield* Effect.try({ try: () => prepareAppend(input), catch: toKnown })
     return yield* Effect.tryPromise({ try: () => backend.append(prepared), catch: toKnown })
   }) as EventStore["Service"]["append"],
-  readStream: Effect.fn("EventStore.readStream")(function* (stream, options) {
+  readStream: Effect.fnUntraced(function* (stream, options) {
     const fromRevision = options?.fromRevision ?? 0
     const parsed = parseStreamName(String(stream))
     if ("invalid" in parsed) return yield* new InvalidEvent({ reason: parsed.invalid })

@@ -2,6 +2,8 @@ import { connect, type ConnectionOptions, type NatsConnection } from "@nats-io/t
 import { Context, Effect, Layer, Schema } from "effect"
 import { orExit, readConfig, serverList, text } from "../config"
 import { inboxPrefixOf } from "./accounts"
+// Before any connection: answered requests stop building a throwaway Error each.
+import "./answeredRequests"
 
 export class NatsConnectFailed extends Schema.TaggedError<NatsConnectFailed>()("NatsConnectFailed", {
   servers: Schema.String,

@@ -2,7 +2,7 @@ import { privateKeyToAccount } from "viem/accounts"
 import { bytesToHex } from "@noble/hashes/utils.js"
 import { hashMessage } from "viem"
 import { describe, expect, it } from "vitest"
-import { canonicalJson } from "../../infra/canonicalJson"
+import { canonicalJson, NonCanonicalValue } from "../../infra/canonicalJson"
 import { recoverSignerAsync, stopRecoverPool } from "../../infra/identity/recoverPool"
 import {
   commandDigest,
@@ -63,6 +63,43 @@ describe("RFC 8785 (JCS) canonical JSON: the RFC's own vectors", () => {
       [1e-7, "1e-7"]
     ]
     for (const [value, text] of cases) expect(canonicalJson(value)).toBe(text)
+  })
+  it("refuses what is not a JSON value, naming where it is (never drops it silently)", () => {
+    const refused: ReadonlyArray<[unknown, string]> = [
+      [{ a: { b: [1, Number.NaN] } }, "$.a.b[1]: non-finite number"],
+      [{ amount: 10n }, "$.amount: bigint is not a JSON value"],
+      [[1, undefined], "$[1]: undefined is not a JSON value"],
+      [{ when: new Date(0) }, "$.when: not a plain object (Date)"],
+      [{ f: () => 1 }, "$.f: function is not a JSON value"],
+      [Number.POSITIVE_INFINITY, "$: non-finite number"]
+    ]
+    for (const [value, message] of refused) {
+      const error = (() => {
+        try {
+          canonicalJson(value)
+        } catch (e) {
+          return e
+        }
+      })()
+      expect(error).toBeInstanceOf(NonCanonicalValue)
+      expect((error as Error).message).toBe(message)
+    }
+    // An absent optional field and an explicit undefined are the same value.
+    expect(canonicalJson({ b: undefined, a: 1 })).toBe('{"a":1}')
+    expect(canonicalJson(Object.assign(Object.create(null), { z: [true, null, "x"], y: {} }))).toBe('{"y":{},"z":[true,null,"x"]}')
+  })
+  it("gives every recorded envelope's exact JSON.stringify-sorted bytes (a nested, realistic value)", () => {
+    const sortDeep = (v: unknown): unknown =>
+      Array.isArray(v) ? v.map(sortDeep) : v !== null && typeof v === "object" ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortDeep((v as Record<string, unknown>)[k])])) : v
+    const envelope = {
+      type: "ResultSubmitted",
+      stream: "task-T1",
+      globalPosition: 12,
+      data: { _tag: "ResultSubmitted", proof: { checkpoints: { states: [{ weights: "0xab", optimizer: "0xcd" }], interval: 4 }, metrics: { loss: 0.25, accuracy: 0.9375 } }, shardIds: ["s1", "s2"] },
+      metadata: { commandId: "c-1", command: { payload: { nested: [{ b: 2, a: [1.5, -0, 1e21] }] } } },
+      unicode: "é\u2028\"quoted\""
+    }
+    expect(canonicalJson(envelope)).toBe(JSON.stringify(sortDeep(envelope)))
   })
 })
 
