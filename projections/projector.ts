@@ -15,9 +15,19 @@ export class ReadModels {
   readonly collections = new Map<string, Map<string, Positioned>>()
   checkpoint = 0
   private pending: Array<RecordedEvent> = []
+  /** The projections each event type concerns, in order (looked up once per event, not scanned per projection). */
+  private readonly handlers = new Map<string, Array<{ readonly projection: Projection<any>; readonly docs: Map<string, Positioned> }>>()
 
   constructor(readonly projections: ReadonlyArray<Projection<any>> = allProjections) {
-    for (const p of projections) this.collections.set(p.name, new Map())
+    for (const p of projections) {
+      const docs = new Map<string, Positioned>()
+      this.collections.set(p.name, docs)
+      for (const tag of p.canHandle) {
+        const list = this.handlers.get(tag) ?? []
+        list.push({ projection: p, docs })
+        this.handlers.set(tag, list)
+      }
+    }
   }
 
   readonly read: Read = <D>(projection: string, id: string) => this.collections.get(projection)?.get(id) as D | undefined
@@ -34,9 +44,8 @@ export class ReadModels {
   }
 
   private apply(event: RecordedEvent) {
-    for (const p of this.projections) {
-      if (!p.canHandle.includes(event.data._tag)) continue
-      for (const [id, doc] of p.evolve(this.read, event)) this.collections.get(p.name)!.set(id, doc)
+    for (const { projection, docs } of this.handlers.get(event.data._tag) ?? []) {
+      for (const [id, doc] of projection.evolve(this.read, event)) docs.set(id, doc)
     }
   }
 
@@ -112,7 +121,9 @@ export const startProjector = async (
     waiters = waiters.filter((w) => w.position > models.checkpoint)
     for (const w of ready) w.resolve()
   }
-  const follow = () => Effect.runFork(Stream.runForEach(store.subscribe({ fromPosition: models.checkpoint + 1 }), (e) => Effect.sync(() => onEvent(e))))
+  // Batch by batch (what the store has at hand at once): one step per batch, not per event.
+  const follow = () =>
+    Effect.runFork(Stream.runForEachArray(store.subscribe({ fromPosition: models.checkpoint + 1 }), (events) => Effect.sync(() => events.forEach(onEvent))))
   let fiber = follow()
   let rebuilding: Promise<number> | undefined
   return {
@@ -148,7 +159,7 @@ export const startProjector = async (
     rebuild(): Promise<number> {
       rebuilding ??= (async () => {
         const fresh = new ReadModels()
-        await Effect.runPromise(Stream.runForEach(store.readAll(), (e) => Effect.sync(() => void fresh.push(e))))
+        await Effect.runPromise(Stream.runForEachArray(store.readAll(), (events) => Effect.sync(() => events.forEach((e) => fresh.push(e)))))
         await Effect.runPromise(Fiber.interrupt(fiber))
         // The old fiber may have applied events beyond `fresh`: follow picks them up from fresh's checkpoint.
         models = fresh

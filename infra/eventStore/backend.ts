@@ -1,4 +1,4 @@
-import { Effect, Stream } from "effect"
+import { Array as Arr, Effect, Stream } from "effect"
 import {
   CommandIdReused,
   CorruptEvent,
@@ -24,8 +24,12 @@ import { prepareAppend, type PreparedAppend } from "./codec"
 export interface LogBackend {
   append(prepared: PreparedAppend): Promise<AppendResult>
   readStream(stream: string, fromRevision: number): Promise<ReadonlyArray<RecordedEvent>>
-  /** Commits and foreign messages in global order; finite for read, endless for subscribe. */
-  entries(options: ValidatedReadOptions, mode: "read" | "subscribe"): AsyncIterable<LogEntry>
+  /**
+   * Commits and foreign messages in global order, in batches (whatever the
+   * adapter has at hand at once; readers take a batch in one step); finite
+   * for read, endless for subscribe.
+   */
+  entries(options: ValidatedReadOptions, mode: "read" | "subscribe"): AsyncIterable<ReadonlyArray<LogEntry>>
   headPosition(): Promise<number>
 }
 
@@ -59,12 +63,47 @@ const validateReadOptions = (options: ReadAllOptions = {}): ValidatedReadOptions
   return options.aggregate === undefined ? { fromPosition } : { fromPosition, aggregate: options.aggregate }
 }
 
-const entryStream = (backend: LogBackend, options: ReadAllOptions | undefined, mode: "read" | "subscribe") =>
+/**
+ * The batches of `source` through `f`, empty results skipped. A plain
+ * iterator, not an async generator: `return()` (a reader interrupted) must
+ * reach the source at once, even while it waits for the next batch of a
+ * subscription; a generator would queue it behind that wait.
+ */
+const mapBatches = <A, B>(source: AsyncIterable<ReadonlyArray<A>>, f: (batch: ReadonlyArray<A>) => ReadonlyArray<B>): AsyncIterable<Arr.NonEmptyReadonlyArray<B>> => ({
+  [Symbol.asyncIterator]() {
+    const it = source[Symbol.asyncIterator]()
+    return {
+      async next(): Promise<IteratorResult<Arr.NonEmptyReadonlyArray<B>>> {
+        for (;;) {
+          const r = await it.next()
+          if (r.done) return { done: true, value: undefined }
+          const out = f(r.value)
+          if (Arr.isReadonlyArrayNonEmpty(out)) return { done: false, value: out }
+        }
+      },
+      async return(): Promise<IteratorResult<Arr.NonEmptyReadonlyArray<B>>> {
+        await it.return?.()
+        return { done: true, value: undefined }
+      }
+    }
+  }
+})
+
+/**
+ * A stream of the backend's entries mapped batch by batch: each batch is one
+ * chunk downstream, so a reader that takes chunks (runForEachArray: the
+ * projector, the coordinator) pays one step per batch, not per event; the
+ * per-event steps (one inner stream per commit) cost more than decoding.
+ */
+const batchStream = <B>(backend: LogBackend, options: ReadAllOptions | undefined, mode: "read" | "subscribe", f: (batch: ReadonlyArray<LogEntry>) => ReadonlyArray<B>) =>
   Stream.unwrap(
     Effect.try({ try: () => validateReadOptions(options), catch: toKnown }).pipe(
-      Effect.map((validated) => Stream.fromAsyncIterable(backend.entries(validated, mode), toKnown))
+      Effect.map((validated) => Stream.fromAsyncIterable(mapBatches(backend.entries(validated, mode), f), toKnown).pipe(Stream.flattenArray))
     )
-  ) as Stream.Stream<LogEntry, CorruptEvent | EventStoreUnavailable | InvalidEvent>
+  ) as Stream.Stream<B, CorruptEvent | EventStoreUnavailable | InvalidEvent>
+
+const entryStream = (backend: LogBackend, options: ReadAllOptions | undefined, mode: "read" | "subscribe") =>
+  batchStream(backend, options, mode, (batch) => batch)
 
 /** Each foreign message is reported once per process (the audit lists them all). */
 const reported = new Set<number>()
@@ -77,15 +116,14 @@ export const reportForeign = (entry: Extract<LogEntry, { _tag: "Foreign" }>, rep
 
 /** Events only: foreign messages are skipped (and reported), never fatal to a reader. */
 const commitStream = (backend: LogBackend, options: ReadAllOptions | undefined, mode: "read" | "subscribe") =>
-  entryStream(backend, options, mode).pipe(
-    // map + flatten, not flatMap: one inner stream per commit costs more than the decoding.
-    Stream.map((entry): ReadonlyArray<RecordedEvent> => {
-      if (entry._tag === "Commit") return entry.events
-      reportForeign(entry)
-      return []
-    }),
-    Stream.flattenIterable
-  ) as Stream.Stream<RecordedEvent, CorruptEvent | EventStoreUnavailable | InvalidEvent>
+  batchStream(backend, options, mode, (batch) => {
+    const events: Array<RecordedEvent> = []
+    for (const entry of batch) {
+      if (entry._tag === "Commit") for (const e of entry.events) events.push(e)
+      else reportForeign(entry)
+    }
+    return events
+  })
 
 /**
  * Wrap a backend as the EventStore service (the Effect edge). Untraced, as

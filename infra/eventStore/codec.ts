@@ -20,6 +20,10 @@ const allErrors = { errors: "all" } as const
 const encodeEvent = Schema.encodeUnknownExit(DomainEvent, allErrors)
 const encodeMetadata = Schema.encodeUnknownExit(EventMetadata, allErrors)
 const decodeCommitExit = Schema.decodeUnknownExit(Commit, allErrors)
+// Stops at the first issue: a third cheaper than collecting all of them, and a
+// stored commit is valid but for foreign messages, whose reason is then
+// written with every issue by the decoder above.
+const decodeCommitFirst = Schema.decodeUnknownExit(Commit)
 
 const failureMessage = (exit: Exit.Exit<unknown, unknown>): string => {
   if (!Exit.isFailure(exit)) return ""
@@ -91,7 +95,8 @@ export const prepareAppend = (input: AppendInput): PreparedAppend => {
  * envelope that claims another position was moved or forged.
  */
 export const decodeCommit = (raw: unknown, globalPosition: number): ReadonlyArray<RecordedEvent> => {
-  const exit = decodeCommitExit(raw)
+  let exit = decodeCommitFirst(raw)
+  if (Exit.isFailure(exit)) exit = decodeCommitExit(raw)
   if (Exit.isFailure(exit)) throw new CorruptEvent({ globalPosition, reason: failureMessage(exit) })
   for (const event of exit.value.events) {
     if (event.globalPosition !== globalPosition) {

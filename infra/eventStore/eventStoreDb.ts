@@ -197,7 +197,7 @@ export class EventStoreDbLog implements LogBackend {
     return envelopes.map((e) => this.decodeOne(e))
   }
 
-  entries(options: ValidatedReadOptions, mode: "read" | "subscribe"): AsyncIterable<LogEntry> {
+  entries(options: ValidatedReadOptions, mode: "read" | "subscribe"): AsyncIterable<ReadonlyArray<LogEntry>> {
     const self = this
     const matches = (e: EncodedRecordedEvent) =>
       e.globalPosition >= options.fromPosition &&
@@ -218,7 +218,7 @@ export class EventStoreDbLog implements LogBackend {
             const envelope = (event.data as unknown as StoredEnvelopeData).envelope
             // (An event without our envelope was not written by this adapter:
             // ESDB has no position of ours for it, so it is skipped here.)
-            if (envelope && matches(envelope)) yield { _tag: "Commit" as const, events: [self.decodeOne(envelope)] }
+            if (envelope && matches(envelope)) yield [{ _tag: "Commit" as const, events: [self.decodeOne(envelope)] }]
           }
         } finally {
           if ("unsubscribe" in source) await source.unsubscribe()

@@ -86,7 +86,7 @@ export class InMemoryLog implements LogBackend {
     return this.tip.globalPosition
   }
 
-  entries(options: ValidatedReadOptions, mode: "read" | "subscribe"): AsyncIterable<LogEntry> {
+  entries(options: ValidatedReadOptions, mode: "read" | "subscribe"): AsyncIterable<ReadonlyArray<LogEntry>> {
     const matches = (c: StoredCommit) =>
       (options.stream === undefined || c.stream === options.stream) &&
       (options.aggregate === undefined || c.aggregate === options.aggregate)
@@ -101,13 +101,16 @@ export class InMemoryLog implements LogBackend {
         const listener = () => wake?.()
         listeners.add(listener)
         return {
-          async next(): Promise<IteratorResult<LogEntry>> {
+          async next(): Promise<IteratorResult<ReadonlyArray<LogEntry>>> {
             for (;;) {
               if (closed) return { done: true, value: undefined }
-              while (index < Math.min(log.length, end)) {
+              // Every matching commit at hand, as one batch.
+              const batch: Array<LogEntry> = []
+              while (index < Math.min(log.length, end) && batch.length < 1024) {
                 const commit = log[index++]!
-                if (matches(commit)) return { done: false, value: { _tag: "Commit", events: commit.events } }
+                if (matches(commit)) batch.push({ _tag: "Commit", events: commit.events })
               }
+              if (batch.length > 0) return { done: false, value: batch }
               if (index >= end) {
                 listeners.delete(listener)
                 return { done: true, value: undefined }
@@ -115,7 +118,7 @@ export class InMemoryLog implements LogBackend {
               await new Promise<void>((resolve) => (wake = resolve))
             }
           },
-          async return(): Promise<IteratorResult<LogEntry>> {
+          async return(): Promise<IteratorResult<ReadonlyArray<LogEntry>>> {
             closed = true
             listeners.delete(listener)
             wake?.()

@@ -479,13 +479,13 @@ export class JetStreamLog implements LogBackend {
   /** The sealed events on a subject up to a sequence (foreign messages skipped). */
   private async collect(subject: string, endSeq: number): Promise<Array<RecordedEvent>> {
     const events: Array<RecordedEvent> = []
-    for await (const entry of this.consume(subject, 1, endSeq)) {
-      if (entry._tag === "Commit") events.push(...entry.events)
+    for await (const batch of this.consume(subject, 1, endSeq)) {
+      for (const entry of batch) if (entry._tag === "Commit") events.push(...entry.events)
     }
     return events
   }
 
-  entries(options: ValidatedReadOptions, mode: "read" | "subscribe"): AsyncIterable<LogEntry> {
+  entries(options: ValidatedReadOptions, mode: "read" | "subscribe"): AsyncIterable<ReadonlyArray<LogEntry>> {
     const p = this.config.subjectPrefix
     const filter = options.stream
       ? this.subjectOf(options.stream)
@@ -508,7 +508,7 @@ export class JetStreamLog implements LogBackend {
   }
 
   /** The log's entries on `filter` from `fromSeq` through `endSeq` (never ending for Infinity). */
-  private consume(filter: string, fromSeq: number, endSeq: number): AsyncIterable<LogEntry> {
+  private consume(filter: string, fromSeq: number, endSeq: number): AsyncIterable<ReadonlyArray<LogEntry>> {
     return consumeLog(this.js, this.config, filter, fromSeq, endSeq)
   }
 }

@@ -21,10 +21,17 @@ export const toLogEntry = (subjectPrefix: string, subject: string, data: Uint8Ar
   }
 }
 
+/** At most this many entries in one batch (a replay's memory per hop stays small). */
+const MAX_BATCH = 1024
+
 /**
- * Ordered consumer from `fromSeq`, decoding each message into a log entry.
- * Stops after `endSeq` (never, for a subscription). Returning early (break /
- * stream interruption) stops the consumer and deletes it on the server.
+ * Ordered consumer from `fromSeq`, decoding each message into a log entry,
+ * in batches: each step waits for the next message and takes along every
+ * message that has already arrived behind it, so a replay pays one hop
+ * through the readers' streams per batch instead of per message (the
+ * per-message hops were a third of a replay's time). Stops after `endSeq`
+ * (never, for a subscription). Returning early (break / stream interruption)
+ * stops the consumer and deletes it on the server.
  */
 export const consumeLog = (
   js: JetStreamClient,
@@ -32,7 +39,7 @@ export const consumeLog = (
   filter: string,
   fromSeq: number,
   endSeq: number
-): AsyncIterable<LogEntry> => ({
+): AsyncIterable<ReadonlyArray<LogEntry>> => ({
   [Symbol.asyncIterator]() {
     type Consumer = Awaited<ReturnType<typeof js.consumers.get>>
     let messages: Awaited<ReturnType<Consumer["consume"]>> | undefined
@@ -52,7 +59,7 @@ export const consumeLog = (
       if (done && "delete" in done) void (done as unknown as { delete(): Promise<unknown> }).delete().catch(() => undefined)
     }
     return {
-      async next(): Promise<IteratorResult<LogEntry>> {
+      async next(): Promise<IteratorResult<ReadonlyArray<LogEntry>>> {
         if (finished) return { done: true, value: undefined }
         if (!iterator) {
           consumer = await js.consumers.get(config.streamName, {
@@ -73,12 +80,27 @@ export const consumeLog = (
           finished = true
           return { done: true, value: undefined }
         }
-        const msg = r.value
-        const entry = toLogEntry(config.subjectPrefix, msg.subject, msg.data, msg.seq)
-        if (msg.seq >= endSeq) stop()
-        return { done: false, value: entry }
+        const batch = [toLogEntry(config.subjectPrefix, r.value.subject, r.value.data, r.value.seq)]
+        if (r.value.seq >= endSeq) {
+          stop()
+          return { done: false, value: batch }
+        }
+        // Already here: the consumer's buffer holds them, so each next() below settles at once.
+        for (let ready = messages!.getPending(); ready > 0 && batch.length < MAX_BATCH; ready--) {
+          const more = await iterator.next()
+          if (more.done) {
+            finished = true
+            break
+          }
+          batch.push(toLogEntry(config.subjectPrefix, more.value.subject, more.value.data, more.value.seq))
+          if (more.value.seq >= endSeq) {
+            stop()
+            break
+          }
+        }
+        return { done: false, value: batch }
       },
-      async return(): Promise<IteratorResult<LogEntry>> {
+      async return(): Promise<IteratorResult<ReadonlyArray<LogEntry>>> {
         stop()
         return { done: true, value: undefined }
       }

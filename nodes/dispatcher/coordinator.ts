@@ -283,10 +283,13 @@ export const startCoordinator = async (deps: CoordinatorDeps) => {
   const head = await Effect.runPromise(deps.store.headPosition)
   if (head === 0) caughtUp = true
   const fiber = Effect.runFork(
-    Stream.runForEach(deps.store.subscribe({ fromPosition: 1 }), (event) =>
+    // A batch at a time (what the log had at hand): fold it all, then reconcile once.
+    Stream.runForEachArray(deps.store.subscribe({ fromPosition: 1 }), (events) =>
       Effect.sync(() => {
-        apply(event)
-        if (!caughtUp && event.globalPosition >= head) caughtUp = true
+        for (const event of events) {
+          apply(event)
+          if (!caughtUp && event.globalPosition >= head) caughtUp = true
+        }
         reconcile()
       })
     )
