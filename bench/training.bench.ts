@@ -1,6 +1,7 @@
-import { setWeightBytes } from "../infra/ml/model"
+import { getWeightBytes, setWeightBytes } from "../infra/ml/model"
 import { loadTf } from "../infra/ml/tf"
-import { digits } from "../workloads/digits"
+import { digits, digitsCnnLayers, digitsMlpLayers } from "../workloads/digits"
+import { layersTopology } from "../nodes/workloadTask"
 import { bareFit } from "./bare"
 import { inMemoryWeightsStore } from "../infra/weights/WeightsStore"
 import { trainOnWork } from "../nodes/trainer/train"
@@ -18,12 +19,10 @@ import { medianPhases, roundTimeline } from "../projections/roundTimeline"
  * - a trainer's work item (load + hash-check weights and data, train, upload,
  *   measure) vs a bare `model.fit` on the same samples;
  * - what verifying one result costs relative to producing it;
- * - the whole digits task on the network (real NATS, 2 trainers, 3
- *   validators) vs centralised training on all the data to the same target.
+ * - the whole digits task on the network (real NATS, 4 trainers and 3
+ *   validators to 97 % with the CNN; 2 trainers to 95 % with the MLP) vs
+ *   centralised training on all the data to the same target.
  */
-// 95 %, not the 97 % issue #15 names: this 64-32-10 MLP reaches 97 % neither
-// centralised (20 epochs on all the data) nor on the network (12 rounds, 4
-// trainers: 95.3 %), measured here.
 export const trainingBench = async (url: string, options = { epochs: 3, target: 0.95 }): Promise<Array<BenchResult>> => {
   const tf = await loadTf()
   const shards = await digitsShards()
@@ -53,7 +52,6 @@ export const trainingBench = async (url: string, options = { epochs: 3, target: 
   const medianOf = (xs: Array<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
   const trainerSeconds = medianOf(trainerRuns) / 1000
   const bareSeconds = medianOf(bareRuns) / 1000
-  let t = performance.now()
   const sampleSteps = samples.count * options.epochs
 
   // What judging one result costs against producing it, at two training lengths (medians of 5):
@@ -103,45 +101,12 @@ export const trainingBench = async (url: string, options = { epochs: 3, target: 
   const long = await judgingCost(options.epochs * 3)
 
   // -- the whole task vs centralised -----------------------------------------
-  const started = performance.now()
-  await using net = await networkHarness(url, [
-    { nodeId: "trainerA", role: "trainer" },
-    { nodeId: "trainerB", role: "trainer" },
-    { nodeId: "validator1", role: "validator" },
-    { nodeId: "validator2", role: "validator" },
-    { nodeId: "validator3", role: "validator" }
-  ])
-  await net.createTask("BENCH", { target: options.target, maxRounds: 12, budget: 120_000_000n })
-  const events = await net.waitForEnd("BENCH", 300_000)
-  const networkSeconds = (performance.now() - started) / 1000
-  const end = events.find((e) => e.type === "TaskCompleted" || e.type === "TaskExhausted")
-  const rounds = events.filter((e) => e.type === "RoundClosed").length
-  const networkAccuracy: number = end.type === "TaskCompleted" ? end.data.metrics.accuracy : (end.data.metrics?.accuracy ?? 0)
-  // Where each round's time went, from the log (task and model events).
-  const log: Array<RecordedEvent> = await logEvents(net.api.client)
-  const perRound = roundTimeline(log, "BENCH")
-  // Task created → target reached (the round that reached it closed), as the
-  // API recorded them: the network's counterpart of the centralised loop,
-  // which also starts with its model built and its data loaded. Starting the
-  // nodes before, and the 1 s challenge window before the last rewards are
-  // final after, are in wholeRunSeconds.
-  const createdAt = log.find((e) => e.type === "TaskCreated" && e.stream === "task-BENCH")?.recordedAt
-  const networkToTarget = createdAt ? (Date.parse(end.recordedAt) - Date.parse(createdAt)) / 1000 : networkSeconds
-
-  const all = digits.decode(Buffer.concat(shards.bytes.training), topology)
-  const heldOut = digits.decode(shards.bytes.validation, topology)
-  const central = await digits.build(tf.tf, topology)
-  setWeightBytes(tf.tf, central, initial)
-  t = performance.now()
-  let centralAccuracy = 0
-  let centralEpochs = 0
-  while (centralEpochs < 20 && centralAccuracy < options.target) {
-    await bareFit(tf.tf, digits, central, all, topology, { ...plan, epochs: 1, seed: 100 + centralEpochs })
-    centralEpochs++
-    centralAccuracy = digits.evaluate(tf.tf, central, heldOut, topology).accuracy ?? 0
-  }
-  const centralSeconds = (performance.now() - t) / 1000
-  central.dispose()
+  // The issue's shape: 4 trainers + 3 validators to 97 % held-out. The MLP
+  // never gets there (it tops out near 96 %, measured), so this task trains
+  // the digits CNN; 3 local epochs per round (FedAvg's E). Beside it, the
+  // 2-trainer MLP task to 95 % that earlier sessions measured.
+  const issueShape = await networkVersusCentral(url, { trainers: 4, architecture: "cnn", target: 0.97, epochsPerRound: 3 })
+  const mlp = await networkVersusCentral(url, { trainers: 2, architecture: "mlp", target: options.target, epochsPerRound: 1 })
 
   return [
     compare("trainer.samplesPerSecond", "samples/s", sampleSteps / trainerSeconds, { name: `bare tfjs model.fit (${tf.backend})`, value: sampleSteps / bareSeconds }, {
@@ -162,14 +127,88 @@ export const trainingBench = async (url: string, options = { epochs: 3, target: 
       shorterRun: { steps: short.steps, stepMs: round(short.refereeStepMs, 2), segmentMs: round(short.refereeSegmentMs, 2) },
       note: "both include restoring the state (weights + optimizer) into a fresh model; the step itself is ~1/segment of the replay, the rest is fixed"
     }),
-    compare("digitsTask.network.wallSeconds", "s", networkToTarget, { name: "centralised training on all data to the same target", value: centralSeconds }, {
-      target: options.target,
-      network: { accuracy: round(networkAccuracy, 4), rounds, outcome: end.type, nodes: "2 trainers, 3 validators, 1 coordinator (in one process), real NATS" },
-      wholeRunSeconds: round(networkSeconds),
-      measured: "TaskCreated → TaskCompleted as recorded in the log (wholeRunSeconds: from starting the nodes to every reward final)",
-      roundBreakdownMs: { median: medianPhases(perRound), rounds: perRound, phases: "dispatch, trainAndUpload, verify (draw + re-execute + commit + reveal), aggregate, commit, nextRound (projections/roundTimeline.ts)" },
-      centralised: { accuracy: round(centralAccuracy, 4), epochs: centralEpochs },
-      backend: tf.backend
-    })
+    networkRow("digitsTask.network.wallSeconds", issueShape),
+    networkRow("digitsTask.network.mlp95", mlp)
   ]
 }
+
+interface NetworkShape {
+  readonly trainers: number
+  readonly architecture: "mlp" | "cnn"
+  readonly target: number
+  readonly epochsPerRound: number
+}
+
+/**
+ * The digits task on the network (real NATS; the API, coordinator, trainers
+ * and 3 validators in this process) vs centralised training of the same
+ * model from the same initial weights on all the data, epoch by epoch, to
+ * the same held-out target. Timed from the log: task created → target
+ * reached, as the API recorded them (the centralised loop also starts with
+ * its model built and its data loaded).
+ */
+const networkVersusCentral = async (url: string, shape: NetworkShape) => {
+  const tf = await loadTf()
+  const shards = await digitsShards()
+  const started = performance.now()
+  const taskId = `BENCH_${shape.architecture.toUpperCase()}_${shape.trainers}`
+  await using net = await networkHarness(url, [
+    ...Array.from({ length: shape.trainers }, (_, i) => ({ nodeId: `trainer${i + 1}`, role: "trainer" as const })),
+    { nodeId: "validator1", role: "validator" },
+    { nodeId: "validator2", role: "validator" },
+    { nodeId: "validator3", role: "validator" }
+  ])
+  await net.createTask(taskId, { target: shape.target, maxRounds: 20, budget: 120_000_000n, architecture: shape.architecture, shards: shape.trainers, epochsPerRound: shape.epochsPerRound })
+  const events = await net.waitForEnd(taskId, 600_000)
+  const wholeRunSeconds = (performance.now() - started) / 1000
+  const end = events.find((e) => e.type === "TaskCompleted" || e.type === "TaskExhausted")
+  const rounds = events.filter((e) => e.type === "RoundClosed").length
+  const accuracy: number = end.type === "TaskCompleted" ? end.data.metrics.accuracy : (end.data.metrics?.accuracy ?? 0)
+  const log: Array<RecordedEvent> = await logEvents(net.api.client)
+  const perRound = roundTimeline(log, taskId)
+  const createdAt = log.find((e) => e.type === "TaskCreated" && e.stream === `task-${taskId}`)?.recordedAt
+  const toTarget = createdAt ? (Date.parse(end.recordedAt) - Date.parse(createdAt)) / 1000 : wholeRunSeconds
+  const routedAhead = net.log.filter((l) => l.includes("trained ahead of its round")).length
+  const submitted = events.filter((e) => e.type === "ResultSubmitted").length
+
+  // Centralised: the same model and initial weights (the task's), all the data, until the target.
+  const layers = shape.architecture === "cnn" ? digitsCnnLayers(tf.tf, 3) : digitsMlpLayers(tf.tf, 3)
+  const topology = layersTopology(layers)
+  const initial = getWeightBytes(layers)
+  layers.dispose()
+  const plan = { epochsPerRound: 1, batchSize: 32, learningRate: 0.01, optimizer: "adam" as const, seed: 11 }
+  const all = digits.decode(Buffer.concat(shards.bytes.training), topology)
+  const heldOut = digits.decode(shards.bytes.validation, topology)
+  const central = await digits.build(tf.tf, topology)
+  setWeightBytes(tf.tf, central, initial)
+  const t = performance.now()
+  let centralAccuracy = 0
+  let centralEpochs = 0
+  while (centralEpochs < 30 && centralAccuracy < shape.target) {
+    await bareFit(tf.tf, digits, central, all, topology, { ...plan, epochs: 1, seed: 100 + centralEpochs })
+    centralEpochs++
+    centralAccuracy = digits.evaluate(tf.tf, central, heldOut, topology).accuracy ?? 0
+  }
+  const centralSeconds = (performance.now() - t) / 1000
+  central.dispose()
+  return { shape, end: end.type as string, accuracy, rounds, toTarget, wholeRunSeconds, perRound, routedAhead, submitted, central: { seconds: centralSeconds, accuracy: centralAccuracy, epochs: centralEpochs }, backend: tf.backend }
+}
+
+const networkRow = (name: string, r: Awaited<ReturnType<typeof networkVersusCentral>>): BenchResult =>
+  compare(name, "s", r.toTarget, { name: "centralised training on all data to the same target", value: r.central.seconds }, {
+    target: r.shape.target,
+    model: r.shape.architecture === "cnn" ? "digits CNN (conv 8×3×3, pool, dense)" : "digits MLP 64-32-10",
+    network: {
+      accuracy: round(r.accuracy, 4),
+      rounds: r.rounds,
+      outcome: r.end,
+      epochsPerRound: r.shape.epochsPerRound,
+      nodes: `${r.shape.trainers} trainers, 3 validators, 1 coordinator (in one process), real NATS`,
+      resultsTrainedAheadOfTheirRound: `${r.routedAhead} of ${r.submitted}`
+    },
+    wholeRunSeconds: round(r.wholeRunSeconds),
+    measured: "TaskCreated → TaskCompleted as recorded in the log (wholeRunSeconds: from starting the nodes to every reward final)",
+    roundBreakdownMs: { median: medianPhases(r.perRound), rounds: r.perRound, phases: "dispatch, trainAndUpload, verify (draw + re-execute + commit + reveal), aggregate, commit, nextRound (projections/roundTimeline.ts)" },
+    centralised: { accuracy: round(r.central.accuracy, 4), epochs: r.central.epochs },
+    backend: r.backend
+  })

@@ -5,6 +5,9 @@ import type { Tf } from "./tf"
 import { checkpointLeaf } from "../../domain/task/commitments"
 import type { Hash32 } from "../../domain/primitives"
 
+/** How long a training loop runs before it lets the event loop through (ms). */
+const YIELD_EVERY_MS = 10
+
 /**
  * Training as a sequence of steps that can be stopped and resumed bit-exactly
  * (the basis of segment re-execution, docs/protocol.md §4).
@@ -164,12 +167,24 @@ export const stepTrainer = (tf: Tf, model: LayersModel, sampleCount: number, pla
       setWeightBytes(tf, model, c.weights)
       restoreOptimizer(c.optimizer)
     },
-    /** Run steps [from, to); `after` runs after each step (progress, checkpoints). */
+    /**
+     * Run steps [from, to); `after` runs after each step (progress,
+     * checkpoints). The steps are synchronous kernels: every YIELD_EVERY_MS
+     * the loop lets the event loop through, so nodes sharing the process (a
+     * judge's commands, heartbeats, the API) are not held for a whole run.
+     * That mattered once trainers train the next round while this one is
+     * verified; the steps and their results are unchanged.
+     */
     run: async (from: number, to: number, after?: (stepDone: number, loss: number) => void | Promise<void>) => {
       let loss = NaN
+      let yielded = performance.now()
       for (let s = from; s < to; s++) {
         loss = await step(s)
         await after?.(s + 1, loss)
+        if (performance.now() - yielded >= YIELD_EVERY_MS) {
+          await new Promise<void>((resolve) => setImmediate(resolve))
+          yielded = performance.now()
+        }
       }
       return loss
     },
