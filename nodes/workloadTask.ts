@@ -120,6 +120,7 @@ export const createDigitsTask = async (options: {
   readonly target?: number
   readonly maxRounds?: number
   readonly epochsPerRound?: number
+  readonly learningRate?: number
   readonly minTrainers?: number
   readonly budget?: bigint
   readonly roundDeadlineSeconds?: number
