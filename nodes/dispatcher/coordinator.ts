@@ -1,6 +1,5 @@
 import type { ExternalExecutor } from "../../infra/ml/externalExecutor"
 import type { NatsConnection } from "@nats-io/transport-node"
-import { createHash } from "node:crypto"
 import { Effect, Fiber, Stream } from "effect"
 import { ApiError, type NeuraClient } from "../../commands/client"
 import { model as modelDecider } from "../../domain/model"
@@ -15,7 +14,7 @@ import type { ScoringState } from "../../domain/scoring/state"
 import type { TaskEvent } from "../../domain/task/events"
 import { settleRound } from "../../domain/task/settle"
 import { juryRulings } from "../../domain/task/jury"
-import type { TaskData, TaskState } from "../../domain/task/state"
+import type { ResultState, TaskData, TaskState } from "../../domain/task/state"
 import { segmentAudit } from "../../domain/task/draw"
 import { fedAvg } from "../../infra/ml/model"
 import type { Hash32, Metrics } from "../../domain/primitives"
@@ -29,6 +28,8 @@ import { defaultWorkQueue, ensureNodeConsumer, publishWork, type WorkQueueConfig
 import { makeReferee } from "./referee"
 import type { Sightings } from "./liveness"
 import { reconcileTask, type Action } from "./workflow"
+import { routeAhead } from "./pipelining"
+import { modelVersionCommand } from "./modelVersion"
 import { reconcileScorings } from "./scoringWorkflow"
 import { describeFailure } from "../infra/describeFailure"
 
@@ -116,6 +117,12 @@ export const startCoordinator = async (deps: CoordinatorDeps) => {
     return m && m.status !== "none" ? m.topology : undefined
   }
   const workloadOf = (t: TaskData) => requireWorkload(t.config.workload)
+  /** The workload's aggregate (FedAvg by samples unless it has its own) of results' weights, in the order given. */
+  const aggregateOf = async (t: TaskData, results: ReadonlyArray<Pick<ResultState, "proof">>) => {
+    const parts = []
+    for (const r of results) parts.push({ bytes: await deps.weights.get(r.proof.weightsHash), samples: r.proof.sampleCount })
+    return (workloadOf(t).aggregate ?? fedAvg)(parts)
+  }
 
   /** The actions every kind of work shares (queues, commands, work items); the rest are a task's. */
   const performCommon = async (action: Action) => {
@@ -149,18 +156,15 @@ export const startCoordinator = async (deps: CoordinatorDeps) => {
         await send("ResolveChallenge", { taskId: t.taskId, resultId: action.resultId, endHash: evidence.endHash }, `resolve-${action.resultId}-${c.challenge.challenger}`)
         return
       }
-      case "Speculate": {
+      case "Speculate":
         // Marked first: a guess is made once, and one that fails is not retried (the round trains anyway).
         published.add(action.key)
-        const results = action.results.map((id) => t.round!.results.get(id as never)!)
-        const parts = []
-        for (const r of results) parts.push({ bytes: await deps.weights.get(r.proof.weightsHash), samples: r.proof.sampleCount })
-        const base = (await deps.weights.put((workloadOf(t).aggregate ?? fedAvg)(parts))) as Hash32
-        const deadline = new Date(now().getTime() + t.config.criteria.roundDeadlineSeconds * 1000).toISOString()
-        for (const w of action.work) await publishWork(deps.nc, w.subject, { ...w.work, baseWeightsHash: base, deadline, speculative: true }, w.msgID)
-        log(`${t.taskId} r${action.round}: every slot delivered; routing round ${action.round + 1} to ${action.work.map((w) => w.work.nodeId).join(", ")} ahead, from the aggregate of all ${results.length} results (${base.slice(0, 10)}…)`)
-        return
-      }
+        return routeAhead(t, action, {
+          base: async (results) => (await deps.weights.put(await aggregateOf(t, results))) as Hash32,
+          publish: (subject, work, msgID) => publishWork(deps.nc, subject, work, msgID),
+          now,
+          log
+        })
       case "CloseRound": {
         const key = `${action.taskId}:${action.round}`
         if (closing.has(key)) return
@@ -205,33 +209,15 @@ export const startCoordinator = async (deps: CoordinatorDeps) => {
     let newVersion: { ref: { modelId: string; version: number }; metrics: Metrics; results: Array<string> } | undefined
     if (verified.length > 0) {
       const workload = workloadOf(t)
-      const parts = []
-      for (const r of verified) parts.push({ bytes: await deps.weights.get(r.proof.weightsHash), samples: r.proof.sampleCount })
-      const averaged = (workload.aggregate ?? fedAvg)(parts)
+      const averaged = await aggregateOf(t, verified)
       const metrics = await measureWeights({ tf: await deps.tf(), data: deps.data }, workload, topologyOf(t)!, averaged, t.config.validation.contentHash)
       const weightsHash = await deps.weights.put(averaged)
       // Versions are linear: the parent is the model's latest (a version built for a verified set a late
       // contest then changed stays in the model's history, unreferenced); the command id names the set.
       const modelState = world.models.get(`model-${t.config.base.modelId}`)
       const latest = modelState && modelState.status !== "none" ? Math.max(...modelState.versions.map((v) => v.version)) : round.base.version
-      const setId = createHash("sha256").update(verified.map((r) => r.resultId).join(",")).digest("hex").slice(0, 12)
-      const created = await send(
-        "CreateModelVersion",
-        {
-          modelId: t.config.base.modelId,
-          parentVersion: latest,
-          weightsHash,
-          lineage: {
-            taskId,
-            round: round.round,
-            results: verified.map((r) => r.resultId),
-            datasets: [...new Set(t.config.trainingShards.filter((s) => verified.some((r) => r.proof.shardIds.includes(s.shardId))).map((s) => s.datasetId))],
-            nodes: [...new Set(verified.map((r) => r.nodeId))]
-          },
-          metrics
-        },
-        `version-${taskId}-r${round.round}-${setId}`
-      )
+      const command = modelVersionCommand(t, verified, latest, weightsHash, metrics)
+      const created = await send("CreateModelVersion", command.payload, command.commandId)
       const version = created?.results[0]?.events[0]?.data.version as number | undefined
       if (version === undefined) return
       newVersion = { ref: { modelId: t.config.base.modelId, version }, metrics, results: verified.map((r) => r.resultId) }

@@ -6,6 +6,7 @@ import { stateBefore, stepsToRule } from "../../domain/task/bisection"
 import { jurorsOf, juryRevealOpensAt, juryVerdict } from "../../domain/task/jury"
 import { isSilent, slotsToReassign, validatorsToReplace, type Sightings } from "./liveness"
 import { planRound, roundCanClose } from "./plan"
+import { speculation, trainingWorkOf, type Speculate } from "./pipelining"
 
 /**
  * The coordinator's decisions as a pure workflow (emmett's workflow shape):
@@ -23,22 +24,7 @@ export type Action =
   | { readonly _tag: "CloseRound"; readonly taskId: string; readonly round: number }
   /** Re-execute a challenged segment and rule on the challenge. */
   | { readonly _tag: "RefereeChallenge"; readonly taskId: string; readonly resultId: string }
-  /**
-   * Pipeline the next round: aggregate `results` (in this order, as closing
-   * the round would if every one is verified), store it, and route `work`
-   * from it as speculative training. Done once per round (`key`).
-   */
-  | {
-      readonly _tag: "Speculate"
-      readonly taskId: string
-      readonly round: number
-      readonly key: string
-      readonly results: ReadonlyArray<string>
-      readonly work: ReadonlyArray<{ readonly subject: string; readonly msgID: string; readonly work: SpeculativeWork }>
-    }
-
-/** The next round's work but for what only its aggregation says: its base and deadline. */
-export type SpeculativeWork = Omit<TrainWork, "baseWeightsHash" | "deadline" | "speculative">
+  | Speculate
 
 export interface WorkflowContext {
   readonly task: TaskData & { readonly status: string }
@@ -64,64 +50,9 @@ export const revealOpen = (r: Pick<ResultState, "validators" | "commitments" | "
 
 const trainWork = (ctx: WorkflowContext, a: DispatchedAssignment): TrainWork => {
   const round = ctx.task.round!
-  return { ...workOf(ctx, a, round.round), baseWeightsHash: round.base.weightsHash, deadline: round.deadline }
+  return { ...trainingWorkOf(ctx, a, round.round), baseWeightsHash: round.base.weightsHash, deadline: round.deadline }
 }
 
-const workOf = (ctx: WorkflowContext, a: Pick<DispatchedAssignment, "slot" | "nodeId" | "shardIds" | "seed">, round: number): SpeculativeWork => {
-  const t = ctx.task
-  const shardHash = new Map(t.config.trainingShards.map((s) => [s.shardId as string, s.contentHash]))
-  return {
-    _tag: "TrainWork",
-    taskId: t.taskId,
-    round,
-    slot: a.slot,
-    nodeId: a.nodeId,
-    modelId: t.config.base.modelId,
-    workload: t.config.workload ?? "digits",
-    topology: ctx.topology!,
-    shards: a.shardIds.map((shardId) => ({ shardId, contentHash: shardHash.get(shardId)! })),
-    seed: a.seed,
-    plan: t.config.training,
-    validationHash: t.config.validation.contentHash,
-    checkpoints: t.config.protocol.checkpoints
-  }
-}
-
-/**
- * Round pipelining. Once every slot of the round has its result, the next
- * round's work is known but for its base: the aggregate of these results if
- * the judges accept them all, which is what honest rounds do. So the next
- * round is planned now (the same pure plan its dispatch will make) and its
- * trainers train while this round is verified. Nothing is submitted early:
- * the round's dispatch routes the same work with the base the log then
- * holds, and a trainer whose guess matches submits at once; one whose guess
- * missed (a result rejected, a participant joined) trains anew. Not in the
- * last round, and not once a result is contested or rejected.
- */
-export const speculation = (ctx: WorkflowContext, results: ReadonlyArray<ResultState>): Action | undefined => {
-  const t = ctx.task
-  const round = t.round!
-  const r = round.round
-  if (ctx.speculate === false || r >= t.config.criteria.maxRounds) return undefined
-  const key = `speculate-${t.taskId}-r${r}`
-  if (ctx.published.has(key) || results.length !== round.assignments.length) return undefined
-  if (!round.assignments.every((a) => results.some((x) => x.nodeId === a.nodeId && sameWork(x.proof, a)))) return undefined
-  if (results.some((x) => x.outcome === "rejected" || contestOf(x))) return undefined
-  const next = planRound(t, r + 1)
-  return {
-    _tag: "Speculate",
-    taskId: t.taskId,
-    round: r,
-    key,
-    // The order closing the round aggregates verified results in.
-    results: results.map((x) => x.resultId as string).sort((a, b) => (a < b ? -1 : 1)),
-    work: next.map((a) => ({
-      subject: workSubject("train", ctx.capability, a.nodeId, ctx.subjectPrefix),
-      msgID: `speculate-${t.taskId}-r${r + 1}-s${a.slot}-${a.nodeId}`,
-      work: workOf(ctx, a, r + 1)
-    }))
-  }
-}
 
 const verifyWork = (ctx: WorkflowContext, r: ResultState, validator: string, phase: "commit" | "reveal"): VerifyWork => ({
   _tag: "VerifyWork",
