@@ -1,5 +1,5 @@
 import { jetstreamManager } from "@nats-io/jetstream"
-import { Effect, Exit, Stream } from "effect"
+import { Effect, Exit, Fiber, Stream } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { verifyChain } from "../../infra/eventStore/hashChain"
 import { budgetEscrowed, nodeRegistered } from "../support/events"
@@ -45,6 +45,53 @@ describe("JetStream event store specifics", () => {
     expect(stored.events.map((e: { hash: string }) => e.hash)).toEqual(r.events.map((e) => e.hash))
     // Money is a decimal string in the log.
     expect(stored.events[1].data.amount).toBe("2")
+  })
+
+  it("reads in batches: a long log comes back whole, in order, once, in far fewer chunks than events; a read from a position stops at the head it saw", async () => {
+    await using fx = await jetStreamLogFixture(server.url)
+    const n = 3000
+    let next = 0
+    await Promise.all(
+      Array.from({ length: 200 }, async () => {
+        while (next < n) {
+          const i = next++
+          await run(fx.store.append({ stream: `ledger-B${i}`, expectedRevision: "no_stream", events: [budgetEscrowed(`B${i}`, BigInt(i))], commandId: `b${i}` }))
+        }
+      })
+    )
+    const chunks: Array<number> = []
+    const seen: Array<number> = []
+    await run(Stream.runForEachArray(fx.store.readAll(), (events) => Effect.sync(() => (chunks.push(events.length), seen.push(...events.map((e) => e.globalPosition))))))
+    expect(seen).toEqual(Array.from({ length: n }, (_, i) => i + 1))
+    // Batches form from what the consumer has buffered: many events per step, never one step per event.
+    expect(chunks.length).toBeLessThan(n / 2)
+    expect(verifyChain(await run(Stream.runCollect(fx.store.readAll()))).ok).toBe(true)
+    // From the middle, on one aggregate's subjects: exactly the rest, whatever lands meanwhile.
+    const appendedDuring = run(fx.store.append({ stream: "ledger-LATE", expectedRevision: "no_stream", events: [budgetEscrowed("LATE", 1n)], commandId: "late" }))
+    const rest = await run(Stream.runCollect(fx.store.readAll({ fromPosition: 2001, aggregate: "ledger" })))
+    await appendedDuring
+    expect(rest[0]!.globalPosition).toBe(2001)
+    expect(rest.map((e) => e.globalPosition)).toEqual([...new Set(rest.map((e) => e.globalPosition))].sort((a, b) => a - b))
+    expect(rest.length === 1000 || rest.length === 1001).toBe(true)
+  })
+
+  it("a subscription interrupted while it waits for the next batch stops at once and leaves no consumer behind", async () => {
+    await using fx = await jetStreamLogFixture(server.url)
+    await run(fx.store.append({ stream: "ledger-S1", expectedRevision: "no_stream", events: [budgetEscrowed("S1", 1n)], commandId: "s1" }))
+    const jsm = await jetstreamManager(fx.nc)
+    const got: Array<number> = []
+    const fiber = Effect.runFork(Stream.runForEachArray(fx.store.subscribe({ fromPosition: 1 }), (events) => Effect.sync(() => got.push(...events.map((e) => e.globalPosition)))))
+    while (got.length === 0) await new Promise((r) => setImmediate(r))
+    expect((await jsm.consumers.list(fx.config.streamName).next()).length).toBe(1)
+    // Nothing more is coming: the reader waits inside its next batch when it is interrupted.
+    await run(Fiber.interrupt(fiber))
+    let left = (await jsm.consumers.list(fx.config.streamName).next()).length
+    for (let i = 0; i < 50 && left > 0; i++) {
+      await new Promise((r) => setTimeout(r, 20))
+      left = (await jsm.consumers.list(fx.config.streamName).next()).length
+    }
+    expect(left).toBe(0)
+    expect(got).toEqual([1])
   })
 
   it("keeps one hash chain when independent writers append concurrently", async () => {
