@@ -17,23 +17,22 @@ export class NonCanonicalValue extends Error {
 }
 
 /**
- * The common case first: a JSON value is written in one pass, without the
- * path strings only an error message needs (building them for every value
- * was a fifth of sealing a commit). Anything that is not a JSON value sends
- * it back to the careful writer, which names where it is.
+ * One pass, building no path strings (building them for every value was a
+ * fifth of sealing a commit). Only a refusal pays for naming where the
+ * offending value sits: `refusal` walks the value again, in writing order.
  */
 export const canonicalJson = (value: unknown): string => {
   try {
-    return fast(value)
+    return write(value)
   } catch (e) {
     if (e !== NOT_JSON) throw e
-    return write(value, "$")
+    throw refusal(value, "$") ?? new NonCanonicalValue("$", "not a JSON value")
   }
 }
 
 const NOT_JSON = Symbol("not a JSON value")
 
-const fast = (value: unknown): string => {
+const write = (value: unknown): string => {
   if (value === null) return "null"
   switch (typeof value) {
     case "string":
@@ -46,19 +45,20 @@ const fast = (value: unknown): string => {
     case "object": {
       if (Array.isArray(value)) {
         let out = "["
-        for (let i = 0; i < value.length; i++) out += (i === 0 ? "" : ",") + fast(value[i])
+        for (let i = 0; i < value.length; i++) out += (i === 0 ? "" : ",") + write(value[i])
         return `${out}]`
       }
       const proto = Object.getPrototypeOf(value)
       if (proto !== Object.prototype && proto !== null) throw NOT_JSON
       const record = value as Record<string, unknown>
-      const keys = Object.keys(record).sort()
       let out = "{"
       let first = true
-      for (const key of keys) {
+      for (const key of Object.keys(record).sort()) {
         const item = record[key]
+        // An absent optional field and an explicit `undefined` mean the same
+        // thing in our schemas; both are left out of the canonical form.
         if (item === undefined) continue
-        out += `${first ? "" : ","}${JSON.stringify(key)}:${fast(item)}`
+        out += `${first ? "" : ","}${JSON.stringify(key)}:${write(item)}`
         first = false
       }
       return `${out}}`
@@ -68,36 +68,33 @@ const fast = (value: unknown): string => {
   }
 }
 
-const write = (value: unknown, path: string): string => {
-  if (value === null) return "null"
+/** The first value `write` refuses, in the order it writes, with its path and why; undefined when there is none. */
+const refusal = (value: unknown, path: string): NonCanonicalValue | undefined => {
+  if (value === null) return undefined
   switch (typeof value) {
     case "string":
     case "boolean":
-      return JSON.stringify(value)
+      return undefined
     case "number":
-      if (!Number.isFinite(value)) throw new NonCanonicalValue(path, "non-finite number")
-      return JSON.stringify(value)
+      return Number.isFinite(value) ? undefined : new NonCanonicalValue(path, "non-finite number")
     case "object": {
       if (Array.isArray(value)) {
-        return `[${value.map((item, i) => write(item, `${path}[${i}]`)).join(",")}]`
+        for (let i = 0; i < value.length; i++) {
+          const found = refusal(value[i], `${path}[${i}]`)
+          if (found) return found
+        }
+        return undefined
       }
       const proto = Object.getPrototypeOf(value)
-      if (proto !== Object.prototype && proto !== null) {
-        throw new NonCanonicalValue(path, `not a plain object (${proto?.constructor?.name ?? "unknown"})`)
-      }
+      if (proto !== Object.prototype && proto !== null) return new NonCanonicalValue(path, `not a plain object (${proto?.constructor?.name ?? "unknown"})`)
       const record = value as Record<string, unknown>
-      const keys = Object.keys(record).sort()
-      const parts: Array<string> = []
-      for (const key of keys) {
-        const item = record[key]
-        // An absent optional field and an explicit `undefined` mean the same
-        // thing in our schemas; both are left out of the canonical form.
-        if (item === undefined) continue
-        parts.push(`${JSON.stringify(key)}:${write(item, `${path}.${key}`)}`)
+      for (const key of Object.keys(record).sort()) {
+        const found = record[key] === undefined ? undefined : refusal(record[key], `${path}.${key}`)
+        if (found) return found
       }
-      return `{${parts.join(",")}}`
+      return undefined
     }
     default:
-      throw new NonCanonicalValue(path, `${typeof value} is not a JSON value`)
+      return new NonCanonicalValue(path, `${typeof value} is not a JSON value`)
   }
 }
