@@ -119,12 +119,18 @@ export const workKey = (w: TrainWork) =>
   JSON.stringify([w.nodeId, w.taskId, w.round, w.slot, w.baseWeightsHash, w.seed, w.shards, w.plan, w.checkpoints, w.workload, w.validationHash, w.topology])
 
 /**
- * Trainings a trainer finished, by work item: a redelivered item (its upload
- * or its command failed in a NATS or API outage, or its ack was lost) is
- * uploaded and submitted again without training again. One per worker,
+ * Trainings a trainer finished, by work item (`workKey`), and their states'
+ * hashes once uploaded: a redelivered item (its upload or its command failed
+ * in a NATS or API outage, or its ack was lost) is uploaded and submitted
+ * again without training again, and the dispatch of work trained ahead of
+ * its round (speculative) finds it trained and uploaded. One per worker,
  * bounded; a restarted process trains anew.
  */
-export type FinishedTrainings = Map<string, Trained>
+export type FinishedTrainings = Map<string, Finished>
+type Finished = Trained & { readonly uploaded?: ReadonlyArray<CheckpointState> }
+
+/** Whether `work` was trained and uploaded already (so submitting it is all that is left). */
+export const readyToSubmit = (finished: FinishedTrainings, work: TrainWork) => finished.get(workKey(work))?.uploaded !== undefined
 
 /**
  * The Model Executor's job for one work item: train it (or take the finished
@@ -133,13 +139,18 @@ export type FinishedTrainings = Map<string, Trained>
  */
 export const trainOnWork = async (work: TrainWork, deps: TrainerDeps, finished: FinishedTrainings = new Map()) => {
   const key = workKey(work)
-  const done = finished.get(key) ?? (await trainLocally(work, deps))
+  const done: Finished = finished.get(key) ?? (await trainLocally(work, deps))
   if (!finished.has(key)) {
     if (finished.size >= FINISHED_MAX) finished.delete(finished.keys().next().value!)
     finished.set(key, done)
   }
-  const states: Array<CheckpointState> = []
-  for (const s of done.states) states.push({ weights: (await deps.weights.put(s.weights)) as Hash32, optimizer: (await deps.weights.put(s.optimizer)) as Hash32 })
+  let states = done.uploaded
+  if (!states) {
+    const hashes: Array<CheckpointState> = []
+    for (const s of done.states) hashes.push({ weights: (await deps.weights.put(s.weights)) as Hash32, optimizer: (await deps.weights.put(s.optimizer)) as Hash32 })
+    states = hashes
+    if (finished.has(key)) finished.set(key, { ...done, uploaded: hashes })
+  }
   const final = states[states.length - 1]!
   const claimed = deps.behaviour === "forgeMetrics" ? inflated(done.heldOut, work.workload) : deps.behaviour === "forgeRun" ? fabricated(work.workload) : done.heldOut
   return {

@@ -1,32 +1,24 @@
 import { startCommandingWorker, type NodeWorkerOptions } from "../infra/nodeWorker"
 import { answerDispute } from "./answer"
 import { trainerSpeculations } from "../../infra/metrics"
-import { trainOnWork, workKey, type FinishedTrainings, type TrainerDeps } from "./train"
-
-/** Speculative trainings kept for their round's dispatch (a few rounds of a few tasks). */
-const SPECULATED_MAX = 16
+import { readyToSubmit, trainOnWork, type FinishedTrainings, type TrainerDeps } from "./train"
 
 /**
  * A trainer node: trains what its queue routes to it and submits signed
  * results; opens a contested result's audited segment. Speculative work (the
  * next round, routed while this one is verified) is trained and uploaded but
- * not submitted: the round's own dispatch of the same work finds it ready.
+ * not submitted: the round's own dispatch of the same work finds it ready in
+ * `finished`.
  */
 export const startTrainer = (options: NodeWorkerOptions<Omit<TrainerDeps, "working" | "progress">>) => {
   const finished: FinishedTrainings = new Map()
-  const speculated = new Map<string, ReturnType<typeof trainOnWork>>()
   return startCommandingWorker(options, {
     TrainWork: async (item, deps) => {
-    const key = workKey(item)
-    const ready = speculated.get(key)
+    const ready = readyToSubmit(finished, item)
     if (item.speculative) {
       if (ready) return undefined
-      const training = trainOnWork(item, deps, finished)
-      if (speculated.size >= SPECULATED_MAX) speculated.delete(speculated.keys().next().value!)
-      speculated.set(key, training)
-      training.catch(() => speculated.delete(key))
       // A guess that fails is dropped, not retried: the round's own dispatch trains it if it comes.
-      const failed = await training.then(() => undefined, (e: unknown) => e)
+      const failed = await trainOnWork(item, deps, finished).then(() => undefined, (e: unknown) => e)
       if (failed) {
         deps.progress(`dropped speculative ${item.taskId} r${item.round} s${item.slot}: ${failed instanceof Error ? failed.message : String(failed)}`)
         return undefined
@@ -36,8 +28,7 @@ export const startTrainer = (options: NodeWorkerOptions<Omit<TrainerDeps, "worki
       return undefined
     }
     if (ready) trainerSpeculations.inc({ outcome: "used" })
-    const result = await (ready ?? trainOnWork(item, deps, finished))
-    speculated.delete(key)
+    const result = await trainOnWork(item, deps, finished)
     return {
       type: "SubmitResult",
       payload: { taskId: item.taskId, round: item.round, resultId: result.resultId, nodeId: item.nodeId, proof: result.proof },
