@@ -80,23 +80,21 @@ export const consumeLog = (
           finished = true
           return { done: true, value: undefined }
         }
-        const batch = [toLogEntry(config.subjectPrefix, r.value.subject, r.value.data, r.value.seq)]
-        if (r.value.seq >= endSeq) {
-          stop()
-          return { done: false, value: batch }
-        }
-        // Already here: the consumer's buffer holds them, so each next() below settles at once.
-        for (let ready = messages!.getPending(); ready > 0 && batch.length < MAX_BATCH; ready--) {
+        const batch: Array<LogEntry> = []
+        for (let msg = r.value; ; ) {
+          batch.push(toLogEntry(config.subjectPrefix, msg.subject, msg.data, msg.seq))
+          if (msg.seq >= endSeq) {
+            stop()
+            break
+          }
+          // Take along what is already here: the consumer's buffer holds it, so next() settles at once.
+          if (messages!.getPending() === 0 || batch.length >= MAX_BATCH) break
           const more = await iterator.next()
           if (more.done) {
             finished = true
             break
           }
-          batch.push(toLogEntry(config.subjectPrefix, more.value.subject, more.value.data, more.value.seq))
-          if (more.value.seq >= endSeq) {
-            stop()
-            break
-          }
+          msg = more.value
         }
         return { done: false, value: batch }
       },

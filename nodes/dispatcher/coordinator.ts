@@ -57,7 +57,7 @@ export interface CoordinatorDeps {
   readonly now?: () => Date
   /** Fraction of the round's time after which an undelivered slot of a live trainer is reassigned once. */
   readonly reassignAfter?: number
-  /** Route the next round's training while a round is verified (default on; see workflow.ts `speculation`). */
+  /** Route the next round's training while a round is verified (default on; see pipelining.ts). */
   readonly speculate?: boolean
   readonly log?: (line: string) => void
 }
