@@ -1,5 +1,5 @@
 import { getWeightBytes, setWeightBytes } from "../infra/ml/model"
-import { loadTf } from "../infra/ml/tf"
+import { loadTf, type LoadedTf } from "../infra/ml/tf"
 import { digits, digitsCnnLayers, digitsMlpLayers } from "../workloads/digits"
 import { layersTopology } from "../nodes/workloadTask"
 import { bareFit } from "./bare"
@@ -109,8 +109,8 @@ export const trainingBench = async (url: string, options = { epochs: 3, target: 
   // keeps its own best, 0.01 (at 0.02-0.04 it is slower to 97 % or never
   // gets there in 10 epochs). Beside it, the 2-trainer MLP task to 95 % that
   // earlier sessions measured, at the default plan.
-  const issueShape = await networkVersusCentral(url, { trainers: 4, architecture: "cnn", target: 0.97, epochsPerRound: 3, learningRate: 0.03 })
-  const mlp = await networkVersusCentral(url, { trainers: 2, architecture: "mlp", target: options.target, epochsPerRound: 1, learningRate: 0.01 })
+  const issueShape = await networkVersusCentral(url, { trainers: 4, architecture: "cnn", target: 0.97, epochsPerRound: 3, learningRate: 0.03 }, tf, shards)
+  const mlp = await networkVersusCentral(url, { trainers: 2, architecture: "mlp", target: options.target, epochsPerRound: 1, learningRate: 0.01 }, tf, shards)
 
   return [
     compare("trainer.samplesPerSecond", "samples/s", sampleSteps / trainerSeconds, { name: `bare tfjs model.fit (${tf.backend})`, value: sampleSteps / bareSeconds }, {
@@ -153,9 +153,7 @@ interface NetworkShape {
  * reached, as the API recorded them (the centralised loop also starts with
  * its model built and its data loaded).
  */
-const networkVersusCentral = async (url: string, shape: NetworkShape) => {
-  const tf = await loadTf()
-  const shards = await digitsShards()
+const networkVersusCentral = async (url: string, shape: NetworkShape, tf: LoadedTf, shards: Awaited<ReturnType<typeof digitsShards>>) => {
   const started = performance.now()
   const taskId = `BENCH_${shape.architecture.toUpperCase()}_${shape.trainers}`
   await using net = await networkHarness(url, [
