@@ -47,7 +47,8 @@ try {
 console.log(
   JSON.stringify(
     {
-      machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version },
+      // execArgv: the node flags the figures were taken with (package.json bench).
+      machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, execArgv: process.execArgv },
       at: new Date().toISOString(),
       quick,
       results

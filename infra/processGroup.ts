@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process"
 import { devKey } from "./identity/devKeys"
+import { LOG_WRITER_NODE_FLAGS } from "./nodeFlags"
 
 /**
  * The deployable shape, for tests and benchmarks: each role its own OS
@@ -16,8 +17,8 @@ export interface Launched {
 
 export const processGroup = (natsUrl: string) => {
   const started: Array<Launched> = []
-  const launch = (name: string, script: string, env: Record<string, string>): Launched => {
-    const child = spawn(process.execPath, ["--import", "tsx", script], { env: { ...process.env, NATS_URL: natsUrl, ...env }, stdio: ["ignore", "pipe", "pipe"] })
+  const launch = (name: string, script: string, env: Record<string, string>, nodeFlags: ReadonlyArray<string> = []): Launched => {
+    const child = spawn(process.execPath, [...nodeFlags, "--import", "tsx", script], { env: { ...process.env, NATS_URL: natsUrl, ...env }, stdio: ["ignore", "pipe", "pipe"] })
     const output: Array<string> = []
     child.stdout!.on("data", (c) => output.push(String(c)))
     child.stderr!.on("data", (c) => output.push(String(c)))
@@ -40,7 +41,7 @@ export const processGroup = (natsUrl: string) => {
     },
     /** The API process, waiting until it answers /health. */
     api: async (port: number, env: Record<string, string> = {}) => {
-      const api = launch("api", "commands/main.ts", { API_PORT: String(port), API_LOG: "false", COORDINATOR_ADDRESSES: devKey("p-coordinator").address, ...env })
+      const api = launch("api", "commands/main.ts", { API_PORT: String(port), API_LOG: "false", COORDINATOR_ADDRESSES: devKey("p-coordinator").address, ...env }, LOG_WRITER_NODE_FLAGS)
       const url = `http://127.0.0.1:${port}`
       const until = Date.now() + 30_000
       while (!(await fetch(`${url}/health`).then((r) => r.ok).catch(() => false))) {
