@@ -16,10 +16,10 @@ import { settleRound } from "../../domain/task/settle"
 import { juryRulings } from "../../domain/task/jury"
 import type { ResultState, TaskData, TaskState } from "../../domain/task/state"
 import { segmentAudit } from "../../domain/task/draw"
-import { fedAvg } from "../../infra/ml/model"
 import type { Hash32, Metrics } from "../../domain/primitives"
 import { requireWorkload } from "../../workloads/registry"
-import { describeMetrics, measureWeights } from "../infra/mlDeps"
+import { describeMetrics } from "../infra/mlDeps"
+import { meetsObjective } from "../../domain/task/objective"
 import type { LoadedTf } from "../../infra/ml/tf"
 import type { WeightsStoreShape } from "../../infra/weights/WeightsStore"
 import type { DataLibrary } from "../infra/dataLibrary"
@@ -29,6 +29,7 @@ import { makeReferee } from "./referee"
 import type { Sightings } from "./liveness"
 import { reconcileTask, type Action } from "./workflow"
 import { routeAhead } from "./pipelining"
+import { aggregation } from "./aggregation"
 import { modelVersionCommand } from "./modelVersion"
 import { reconcileScorings } from "./scoringWorkflow"
 import { describeFailure } from "../infra/describeFailure"
@@ -117,12 +118,7 @@ export const startCoordinator = async (deps: CoordinatorDeps) => {
     return m && m.status !== "none" ? m.topology : undefined
   }
   const workloadOf = (t: TaskData) => requireWorkload(t.config.workload)
-  /** The workload's aggregate (FedAvg by samples unless it has its own) of results' weights, in the order given. */
-  const aggregateOf = async (t: TaskData, results: ReadonlyArray<Pick<ResultState, "proof">>) => {
-    const parts = []
-    for (const r of results) parts.push({ bytes: await deps.weights.get(r.proof.weightsHash), samples: r.proof.sampleCount })
-    return (workloadOf(t).aggregate ?? fedAvg)(parts)
-  }
+  const { aggregateOf, measureAggregate } = aggregation({ weights: deps.weights, tf: deps.tf, data: deps.data, workloadOf, topologyOf })
 
   /** The actions every kind of work shares (queues, commands, work items); the rest are a task's. */
   const performCommon = async (action: Action) => {
@@ -160,7 +156,12 @@ export const startCoordinator = async (deps: CoordinatorDeps) => {
         // Marked first: a guess is made once, and one that fails is not retried (the round trains anyway).
         published.add(action.key)
         return routeAhead(t, action, {
-          base: async (results) => (await deps.weights.put(await aggregateOf(t, results))) as Hash32,
+          aggregate: (results) => aggregateOf(t, results),
+          completes: async (weights) => {
+            const metrics = await measureAggregate(t, weights)
+            return { met: meetsObjective(metrics, t.config.objective), measured: describeMetrics(metrics) }
+          },
+          put: async (weights) => (await deps.weights.put(weights)) as Hash32,
           publish: (subject, work, msgID) => publishWork(deps.nc, subject, work, msgID),
           now,
           log
@@ -210,7 +211,7 @@ export const startCoordinator = async (deps: CoordinatorDeps) => {
     if (verified.length > 0) {
       const workload = workloadOf(t)
       const averaged = await aggregateOf(t, verified)
-      const metrics = await measureWeights({ tf: await deps.tf(), data: deps.data }, workload, topologyOf(t)!, averaged, t.config.validation.contentHash)
+      const metrics = await measureAggregate(t, averaged)
       const weightsHash = await deps.weights.put(averaged)
       // Versions are linear: the parent is the model's latest (a version built for a verified set a late
       // contest then changed stays in the model's history, unreferenced); the command id names the set.

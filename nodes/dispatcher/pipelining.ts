@@ -54,7 +54,9 @@ export const trainingWorkOf = (ctx: WorkflowContext, a: Pick<DispatchedAssignmen
  * the round's dispatch routes the same work with the base the log then
  * holds, and a trainer whose guess matches submits at once; one whose guess
  * missed (a result rejected, a participant joined) trains anew. Not in the
- * last round, and not once a result is contested or rejected.
+ * last round, and not once a result is contested or rejected; nor when the
+ * guessed base already reaches the task's target (`routeAhead`: that round
+ * completes the task, and training ahead would only take the judges' CPU).
  */
 export const speculation = (ctx: WorkflowContext, results: ReadonlyArray<ResultState>): Speculate | undefined => {
   const t = ctx.task
@@ -82,22 +84,34 @@ export const speculation = (ctx: WorkflowContext, results: ReadonlyArray<ResultS
 }
 
 /**
- * The coordinator's side of a `Speculate` (the I/O is passed in): store the
- * aggregate of the round's results as the guessed base, then route the next
- * round's work from it, marked speculative, with a deadline one round away.
+ * The coordinator's side of a `Speculate` (the I/O is passed in): aggregate
+ * the round's results as closing it would; if that aggregate already meets
+ * the task's objective, the round completes the task once its results are
+ * verified, so nothing is trained ahead. Otherwise store it as the guessed
+ * base and route the next round's work from it, marked speculative, with a
+ * deadline one round away.
  */
 export const routeAhead = async (
   t: TaskData,
   action: Speculate,
   io: {
-    readonly base: (results: ReadonlyArray<ResultState>) => Promise<Hash32>
+    readonly aggregate: (results: ReadonlyArray<ResultState>) => Promise<Uint8Array>
+    /** Whether these weights meet the task's objective on its held-out set (and how they measure, for the log). */
+    readonly completes: (weights: Uint8Array) => Promise<{ readonly met: boolean; readonly measured: string }>
+    readonly put: (weights: Uint8Array) => Promise<Hash32>
     readonly publish: (subject: string, work: TrainWork, msgID: string) => Promise<unknown>
     readonly now: () => Date
     readonly log: (line: string) => void
   }
 ) => {
   const results = action.results.map((id) => t.round!.results.get(id as never)!)
-  const base = await io.base(results)
+  const averaged = await io.aggregate(results)
+  const outlook = await io.completes(averaged)
+  if (outlook.met) {
+    io.log(`${t.taskId} r${action.round}: every slot delivered; the aggregate of all ${results.length} results measures ${outlook.measured}, which reaches the target: nothing to train ahead`)
+    return
+  }
+  const base = await io.put(averaged)
   const deadline = new Date(io.now().getTime() + t.config.criteria.roundDeadlineSeconds * 1000).toISOString()
   for (const w of action.work) await io.publish(w.subject, { ...w.work, baseWeightsHash: base, deadline, speculative: true }, w.msgID)
   io.log(`${t.taskId} r${action.round}: every slot delivered; routing round ${action.round + 1} to ${action.work.map((w) => w.work.nodeId).join(", ")} ahead, from the aggregate of all ${results.length} results (${base.slice(0, 10)}…)`)

@@ -38,6 +38,16 @@ describe("digits task end to end (real NATS, real TF.js)", () => {
     expect(verified.length).toBeGreaterThanOrEqual(2)
     expect(new Set(verified.map((e) => e.data.nodeId))).toEqual(new Set(["trainerA", "trainerB"]))
     expect(types).not.toContain("ResultRejected")
+    // The round that completed the task trained nothing ahead: the aggregate of its results,
+    // measured when they were all in, already reached the target (and measured the same at close).
+    const finalRound = completed.data.round as number
+    // (A task's last allowed round, 5, is never routed ahead at all.)
+    const outlook = net.log.find((l) => l.includes(`E2E1 r${finalRound}: every slot delivered; the aggregate of all 2 results measures`))
+    if (finalRound < 5) {
+      expect(outlook, net.log.join("\n")).toMatch(/reaches the target: nothing to train ahead/)
+      expect(outlook).toContain(`accuracy ${completed.data.metrics.accuracy.toFixed(4)}`)
+    } else expect(outlook).toBeUndefined()
+    expect(net.log.some((l) => l.includes(`routing round ${finalRound + 1}`))).toBe(false)
 
     // The new version exists with its lineage, trained from the base.
     const versions = (await net.api.client.get("/events?aggregate=model&limit=1000")).events.filter(

@@ -8,6 +8,8 @@ import type { TaskEvent } from "../../domain/task/events"
 import type { TaskData } from "../../domain/task/state"
 import { reconcileTask, REVEAL_MARGIN_MS, type Action } from "../../nodes/dispatcher/workflow"
 import { planRound } from "../../nodes/dispatcher/plan"
+import { routeAhead } from "../../nodes/dispatcher/pipelining"
+import type { TrainWork } from "../../nodes/workItems"
 import { applying } from "../support/deciderSpec"
 import { hash32 } from "../support/events"
 import { allJoined, at, audit, closeRound, honestEvidence, commitVote, coordinator, drawValidators, modelId, nodes, proof, rA, roundStarted, submitResult, taskCreated, vote } from "../support/fixtures"
@@ -183,6 +185,42 @@ describe("coordinator workflow", () => {
       }
       expect(speculations(given(judged(bothIn(), r0, "accept")))).toHaveLength(1)
       expect(speculations(given(judged(bothIn(), r0, "reject")))).toEqual([])
+    })
+    describe("routing ahead (the coordinator's side, its I/O passed in)", () => {
+      const routed = async (met: boolean) => {
+        const t = fold(task, bothIn()) as TaskData
+        const [ahead] = speculations(given(bothIn()))
+        if (ahead?._tag !== "Speculate") throw new Error("no speculation")
+        const aggregated: Array<ReadonlyArray<string>> = []
+        const stored: Array<Uint8Array> = []
+        const published: Array<{ subject: string; work: TrainWork; msgID: string }> = []
+        const log: Array<string> = []
+        const averaged = new Uint8Array([1, 2, 3])
+        await routeAhead(t, ahead, {
+          aggregate: async (results) => (aggregated.push(results.map((r) => r.resultId)), averaged),
+          completes: async (weights) => ({ met: met && weights === averaged, measured: "accuracy 0.9700" }),
+          put: async (weights) => (stored.push(weights), hash32(0xa99)),
+          publish: async (subject, work, msgID) => void published.push({ subject, work, msgID }),
+          now: () => new Date(at(10)),
+          log: (l) => void log.push(l)
+        })
+        return { ahead, aggregated, stored, published, log }
+      }
+      it("given the aggregate of every result short of the target, then it is stored and the next round's work routed from it, speculative, due a round later", async () => {
+        const { ahead, aggregated, stored, published, log } = await routed(false)
+        expect(aggregated).toEqual([[r0, rB]])
+        expect(stored).toHaveLength(1)
+        expect(published.map((p) => [p.subject, p.msgID])).toEqual(ahead.work.map((w) => [w.subject, w.msgID]))
+        expect(published.every((p) => p.work.speculative === true && p.work.baseWeightsHash === hash32(0xa99))).toBe(true)
+        expect(published.every((p) => Date.parse(p.work.deadline) > Date.parse(at(10)))).toBe(true)
+        expect(log.join("\n")).toMatch(/routing round 2 .* ahead/)
+      })
+      it("given the aggregate of every result already at the target, then nothing is stored or routed: that round completes the task", async () => {
+        const { stored, published, log } = await routed(true)
+        expect(stored).toEqual([])
+        expect(published).toEqual([])
+        expect(log.join("\n")).toMatch(/measures accuracy 0\.9700, which reaches the target: nothing to train ahead/)
+      })
     })
   })
   it("given a held result, then it finalizes it after its window; given a challenge, then it referees it first", () => {
