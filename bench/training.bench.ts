@@ -10,7 +10,7 @@ import { replayLeaves } from "../nodes/infra/replay"
 import { segmentBounds } from "../domain/task/draw"
 import { logEvents, networkHarness } from "../tests/support/networkHarness"
 import { digitsShards, sampleWork } from "../tests/support/sampleWork"
-import { compare, round, type BenchResult } from "./stats"
+import { compare, median, round, type BenchResult } from "./stats"
 import type { RecordedEvent } from "../domain/recordedEvent"
 import { medianPhases, roundTimeline } from "../projections/roundTimeline"
 
@@ -49,16 +49,14 @@ export const trainingBench = async (url: string, options = { epochs: 3, target: 
     bareRuns.push(performance.now() - t)
     bare.dispose()
   }
-  const medianOf = (xs: Array<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
-  const trainerSeconds = medianOf(trainerRuns) / 1000
-  const bareSeconds = medianOf(bareRuns) / 1000
+  const trainerSeconds = median(trainerRuns) / 1000
+  const bareSeconds = median(bareRuns) / 1000
   const sampleSteps = samples.count * options.epochs
 
   // What judging one result costs against producing it, at two training lengths (medians of 5):
   // a judge's work is one segment plus fixed costs (a held-out evaluation, loading a state).
   const judgingCost = async (epochs: number) => {
     const sample = epochs === options.epochs ? { work, verifyFor } : await sampleWork({ tf, weights, shards, initSeed: 3, seed: 9, epochs })
-    const median = (xs: Array<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
     const trainerRuns: Array<number> = []
     let produced: Awaited<ReturnType<typeof trainOnWork>> | undefined
     for (let i = 0; i < 5; i++) {

@@ -2,7 +2,7 @@ import { Objm } from "@nats-io/obj"
 import { connect } from "@nats-io/transport-node"
 import { natsOptions } from "../infra/nats/NatsClient"
 import { objectName, objectStoreWeights } from "../infra/weights/WeightsStore"
-import { compare, type BenchResult } from "./stats"
+import { compare, interleaved, type BenchResult } from "./stats"
 
 /**
  * Reading weights by content hash (every trainer, judge, juror and the
@@ -24,18 +24,14 @@ export const weightsBench = async (url: string, sizes: ReadonlyArray<number> = [
       for (let i = 0; i < reads; i++) await read()
       return reads / ((performance.now() - t) / 1000)
     }
-    // Warm both, then interleave three runs and keep the medians.
-    await perSecond(() => store.get(hash))
-    await perSecond(() => raw.getBlob(objectName(hash)))
-    const ours: Array<number> = []
-    const base: Array<number> = []
-    for (let r = 0; r < 3; r++) {
-      ours.push(await perSecond(() => store.get(hash)))
-      base.push(await perSecond(() => raw.getBlob(objectName(hash))))
-    }
-    const median = (xs: Array<number>) => [...xs].sort((a, b) => a - b)[1]!
+    // Warm both, then three alternating runs; each side's median (stats.ts).
+    const runs = await interleaved(
+      3,
+      () => perSecond(() => store.get(hash)),
+      () => perSecond(() => raw.getBlob(objectName(hash)))
+    )
     results.push(
-      compare(`weights.read.${size >= 1000_000 ? `${size / 1_000_000}MB` : `${size / 1000}kB`}`, "reads/s", median(ours), { name: "object store getBlob (push consumer per object)", value: median(base) }, {
+      compare(`weights.read.${size >= 1000_000 ? `${size / 1_000_000}MB` : `${size / 1000}kB`}`, "reads/s", runs.ours, { name: "object store getBlob (push consumer per object)", value: runs.baseline }, {
         bytes: size,
         reads,
         note: "objects of up to 8 chunks (1 MiB) are read by direct gets: metadata, then each chunk"

@@ -6,6 +6,7 @@ import { promisify } from "node:util"
 import { Arbitrary, Effect, Schema } from "effect"
 import { describe, expect, it } from "vitest"
 import { Commit } from "../../domain/recordedEvent"
+import { seededRandom } from "../../infra/ml/model"
 import { outcomes, writeCases, type CodecCase } from "../support/codecOutcomes"
 
 /**
@@ -27,14 +28,6 @@ globalThis.Function = new Proxy(NativeFunction, {
     return Reflect.apply(target, self, args)
   }
 })
-
-/** Deterministic PRNG (mulberry32), so a failure names cases that reproduce. */
-const prng = (seed: number) => () => {
-  seed = (seed + 0x6d2b79f5) | 0
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-}
 
 type Path = ReadonlyArray<string | number>
 const pathsOf = (value: unknown, at: Path = []): Array<Path> => {
@@ -71,7 +64,8 @@ describe("the event store codec's compiled schemas", () => {
     await import("../../infra/eventStore/codec")
     const commits = await Effect.runPromise(Arbitrary.sampleEffect(Arbitrary.schema(Commit), { count: 150, seed: 20261126 }))
     const encode = Schema.encodeUnknownSync(Commit)
-    const random = prng(7)
+    // Seeded, so a failure names cases that reproduce.
+    const random = seededRandom(7)
     const cases: Array<CodecCase> = []
     for (const commit of commits) {
       // As stored: the encoded commit through JSON.
