@@ -53,7 +53,6 @@ const trainWork = (ctx: WorkflowContext, a: DispatchedAssignment): TrainWork => 
   return { ...trainingWorkOf(ctx, a, round.round), baseWeightsHash: round.base.weightsHash, deadline: round.deadline }
 }
 
-
 const verifyWork = (ctx: WorkflowContext, r: ResultState, validator: string, phase: "commit" | "reveal"): VerifyWork => ({
   _tag: "VerifyWork",
   taskId: ctx.task.taskId,

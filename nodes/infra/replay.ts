@@ -18,7 +18,6 @@ import type { MlNodeDeps } from "./mlDeps"
  * hash, on the backend the proof names, so it is bit-exact with the run.
  */
 
-
 export type ReplayDeps = Omit<MlNodeDeps<string>, "behaviour">
 
 /** A judge cannot replay a result trained by an executor it does not run: not a verdict, the work is retried or reassigned. */

@@ -18,7 +18,6 @@ export type ValidatorBehaviour = "honest" | "lazy"
 
 export type ValidatorDeps = MlNodeDeps<ValidatorBehaviour>
 
-
 /** What a judge found, before it is committed and revealed. */
 export interface Judgement {
   readonly verdict: "accept" | "reject"
