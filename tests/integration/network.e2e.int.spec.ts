@@ -124,13 +124,14 @@ describe("digits task end to end (real NATS, real TF.js)", () => {
     const end = events.find((e) => e.type === "TaskCompleted" || e.type === "TaskExhausted")
     expect(end.type, net.log.slice(-20).join("\n")).toBe("TaskCompleted")
 
-    // The next round was routed ahead from the aggregate of every result, the forger's included
-    // (nobody had judged them yet); the forger's rejection changed the base, so no guess was submitted.
+    // A round with a forged result is routed ahead only when every slot delivered before the forger
+    // was judged (then from the aggregate of every result, the forger's included); which comes first
+    // depends on the machine's speed. Either way the forger's rejection changed the next round's
+    // base, so no training done ahead of it was submitted.
     const forged = new Set(rejected.map((e) => e.data.round as number))
     for (const r of forged) {
       if (!events.some((e) => e.type === "RoundStarted" && e.data.round === r + 1)) continue
-      expect(net.log.some((l) => l.includes(`E2E2 r${r}: every slot delivered; routing round ${r + 1}`)), net.log.join("\n")).toBe(true)
-      expect(net.log.filter((l) => new RegExp(`submitted E2E2-r${r + 1}-.*trained ahead of its round`).test(l))).toEqual([])
+      expect(net.log.filter((l) => new RegExp(`submitted E2E2-r${r + 1}-.*trained ahead of its round`).test(l)), net.log.join("\n")).toEqual([])
     }
   }, 180_000)
 
