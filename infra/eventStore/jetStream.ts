@@ -42,6 +42,12 @@ export interface JetStreamEventStoreConfig {
   readonly replicas: number
   /** Bound on reseal-and-retry after another writer moved the log head. */
   readonly maxAppendAttempts: number
+  /**
+   * Streams whose head (revision, last subject sequence) the writer keeps
+   * after appending to them, least recently written out first. A stream not
+   * kept costs one read of its head on its next append, nothing else.
+   */
+  readonly cachedStreamHeads: number
 }
 
 export const defaultJetStreamConfig: JetStreamEventStoreConfig = {
@@ -50,7 +56,9 @@ export const defaultJetStreamConfig: JetStreamEventStoreConfig = {
   provision: true,
   duplicateWindowMs: 60 * 60 * 1000,
   replicas: 1,
-  maxAppendAttempts: 50
+  maxAppendAttempts: 50,
+  // As many as the command handler keeps folded streams (commands/handleCommand.ts).
+  cachedStreamHeads: 10_000
 }
 
 /** JetStream's "wrong last sequence" API error: an expectation header did not hold. */
@@ -292,6 +300,23 @@ export class JetStreamLog implements LogBackend {
     })
   }
 
+  /**
+   * One entry per stream written, so bounded: a long-running API writes to a
+   * new stream with nearly every registration, dataset and task. Evicting is
+   * always safe (the next append reads the head; the server checks the
+   * expectations either way).
+   */
+  private rememberHead(stream: string, head: StreamHead & { generation: number }): void {
+    this.heads.delete(stream)
+    this.heads.set(stream, head)
+    if (this.heads.size > this.config.cachedStreamHeads) this.heads.delete(this.heads.keys().next().value!)
+  }
+
+  /** How many stream heads the writer holds (bounded by `cachedStreamHeads`). */
+  get cachedHeads(): number {
+    return this.heads.size
+  }
+
   private withSealLock<T>(f: () => Promise<T>): Promise<T> {
     const run = this.sealing.then(f, f)
     this.sealing = run.catch(() => undefined)
@@ -329,7 +354,7 @@ export class JetStreamLog implements LogBackend {
       const events = sealedToRecorded(sealed.events, p.decoded)
       if (!doomed) {
         this.head = { ...sealed.tip, msgId, optimistic: true }
-        this.heads.set(p.stream, {
+        this.rememberHead(p.stream, {
           revision: events[events.length - 1]!.streamPosition,
           subjectSeq: sealed.tip.globalPosition,
           generation

@@ -169,6 +169,25 @@ describe("JetStream event store specifics", () => {
     expect(verifyChain(all)).toMatchObject({ ok: true, verified: 60 })
   })
 
+  it("keeps a bounded number of stream heads; a stream whose head was let go is read again, and its expectations still hold", async () => {
+    await using fx = await jetStreamLogFixture(server.url, { cachedStreamHeads: 2 })
+    for (const id of ["A", "B", "C", "D"]) {
+      await run(fx.store.append({ stream: `ledger-${id}`, expectedRevision: "no_stream", events: [budgetEscrowed(id, 1n)], commandId: `${id}0` }))
+      expect(fx.log.cachedHeads).toBeLessThanOrEqual(2)
+    }
+    // A was let go first: "no stream" is refused by the server, a stale revision by the stream's head read back.
+    const again = await Effect.runPromiseExit(fx.store.append({ stream: "ledger-A", expectedRevision: "no_stream", events: [budgetEscrowed("A", 2n)], commandId: "A-again" }))
+    expect(Exit.isFailure(again) && JSON.stringify(again.cause)).toContain("WrongExpectedVersion")
+    const stale = await Effect.runPromiseExit(fx.store.append({ stream: "ledger-B", expectedRevision: 5, events: [budgetEscrowed("B", 2n)], commandId: "B-stale" }))
+    expect(Exit.isFailure(stale) && JSON.stringify(stale.cause)).toContain("WrongExpectedVersion")
+    const next = await run(fx.store.append({ stream: "ledger-A", expectedRevision: 0, events: [budgetEscrowed("A", 3n)], commandId: "A1" }))
+    expect(next.nextExpectedRevision).toBe(1)
+    expect(fx.log.cachedHeads).toBeLessThanOrEqual(2)
+    // A retry of a command on a stream let go is still the same command.
+    expect(await run(fx.store.append({ stream: "ledger-C", expectedRevision: "no_stream", events: [budgetEscrowed("C", 1n)], commandId: "C0" }))).toMatchObject({ duplicate: true, globalPosition: 3 })
+    expect(verifyChain(await run(Stream.runCollect(fx.store.readAll())))).toMatchObject({ ok: true, verified: 5 })
+  })
+
   it("recognises a retry sent by a different writer (e.g. after a crash) as the same command", async () => {
     await using fx = await jetStreamLogFixture(server.url)
     const input = { stream: "ledger-T1", expectedRevision: "no_stream" as const, events: [budgetEscrowed("T1", 9n)], commandId: "crash-retry" }
