@@ -41,7 +41,10 @@ describe("nats-server crashes in the middle of a task (every role its own proces
       group.network(apiUrl, nodes)
       const owner = new NeuraClient(httpTransport(apiUrl), devKey("o-owner"))
       await group.waitFor("node registration", async () => (await owner.get("/events?aggregate=node&limit=100")).events.length >= nodes.length, 60_000)
-      await createDigitsTask({ owner, weights: await objectStoreWeights(nc), tf: await loadTf(), taskId: "OUT1", suffix: "o", target: 0.95, maxRounds: 8, roundDeadlineSeconds: 120 })
+      // The MLP needs about 7 rounds to 95 % when nothing goes wrong, and what the outages cost
+      // varies (a run on a loaded machine ended at round 8 with 0.946): the budget leaves room for
+      // them, as this test is about riding outages out, not about how few rounds the task takes.
+      await createDigitsTask({ owner, weights: await objectStoreWeights(nc), tf: await loadTf(), taskId: "OUT1", suffix: "o", target: 0.95, maxRounds: 12, roundDeadlineSeconds: 120 })
       await nc.close()
       await optIn(owner, "OUT1", nodes.map((n) => ({ ...n, key: devKey(n.nodeId) })))
       await group.waitFor("a first result", async () => (await taskEvents(owner, "OUT1")).some((e) => e.type === "ResultSubmitted"), 90_000)
