@@ -23,6 +23,9 @@ const event = (i: number): DomainEvent => ({
   escrowedAt: "2026-11-24T10:00:00.000Z"
 })
 
+/** Measured runs of each side (after one warm-up run each). */
+const RUNS = 5
+
 export const eventStoreBench = async (url: string, sizes = { sequential: 3000, pipelined: 20000, inFlight: 1000 }): Promise<Array<BenchResult>> => {
   // As every process connects (natsOptions), for ours and the baseline alike.
   const nc = await connect(natsOptions({ servers: url }))
@@ -37,7 +40,8 @@ export const eventStoreBench = async (url: string, sizes = { sequential: 3000, p
   const results: Array<BenchResult> = []
 
   // -- one at a time ---------------------------------------------------------
-  // Warm-up runs of each, then three runs of each alternating (stats.ts `interleaved`).
+  // Warm-up runs of each, then five runs of each alternating (stats.ts `interleaved`): with
+  // three, the ratio moved by a fifth between whole runs of the bench on this shared machine.
   const perRun = Math.max(1, Math.round(sizes.sequential / 3))
   const ours: Array<number> = []
   const raw: Array<number> = []
@@ -51,7 +55,7 @@ export const eventStoreBench = async (url: string, sizes = { sequential: 3000, p
     return n / ((performance.now() - t0) / 1000)
   }
   const sequential = await interleaved(
-    3,
+    RUNS,
     (run) =>
       sequentially(perRun, (i) =>
         Effect.runPromise(store.append({ stream: `ledger-S${run}x${i}`, expectedRevision: "no_stream", events: [event(i)], commandId: `s-${run}-${i}` }))
@@ -64,7 +68,7 @@ export const eventStoreBench = async (url: string, sizes = { sequential: 3000, p
       raw: latencySummary(raw),
       count: perRun,
       runs: sequential.runs,
-      statistic: "median of 3 interleaved runs after one warm-up run each"
+      statistic: `median of ${RUNS} interleaved runs after one warm-up run each`
     })
   )
 
@@ -81,7 +85,7 @@ export const eventStoreBench = async (url: string, sizes = { sequential: 3000, p
   }
   const perPipelinedRun = Math.max(sizes.inFlight, Math.round(sizes.pipelined / 3))
   const pipelined = await interleaved(
-    3,
+    RUNS,
     (run) =>
       runWindowed(perPipelinedRun, sizes.inFlight, (i) =>
         Effect.runPromise(store.append({ stream: `ledger-P${run}x${i}`, expectedRevision: "no_stream", events: [event(i)], commandId: `p-${run}-${i}` }))
@@ -93,12 +97,12 @@ export const eventStoreBench = async (url: string, sizes = { sequential: 3000, p
       inFlight: sizes.inFlight,
       count: perPipelinedRun,
       runs: pipelined.runs,
-      statistic: "median of 3 interleaved runs after one warm-up run each"
+      statistic: `median of ${RUNS} interleaved runs after one warm-up run each`
     })
   )
 
   // -- full replay -----------------------------------------------------------
-  const total = 4 * perRun + 4 * perPipelinedRun
+  const total = (RUNS + 1) * (perRun + perPipelinedRun)
   // The first pass of each is cold (JIT), printed beside; the figure is the
   // steady state a long replay runs at: medians of three alternating passes.
   let replayed = 0
@@ -110,13 +114,13 @@ export const eventStoreBench = async (url: string, sizes = { sequential: 3000, p
     replayed = n
     return n / ((performance.now() - t) / 1000)
   }
-  const passes = await interleaved(3, replay, () => rawOrderedRead(js, config.streamName))
+  const passes = await interleaved(RUNS, replay, () => rawOrderedRead(js, config.streamName))
   results.push(
     compare("eventStore.readAll.replay", "events/s", passes.ours, { name: "jetstream.orderedConsumer.read (no decode)", value: passes.baseline }, {
       events: replayed,
       expected: total,
       runs: passes.runs,
-      statistic: "median of 3 alternating passes after one cold pass each",
+      statistic: `median of ${RUNS} alternating passes after one cold pass each`,
       coldFirstPass: { ours: Math.round(passes.warmUp.ours), baseline: Math.round(passes.warmUp.baseline), ratio: Number((passes.warmUp.ours / passes.warmUp.baseline).toFixed(3)) }
     })
   )

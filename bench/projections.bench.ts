@@ -52,7 +52,8 @@ export const projectionsBench = async (url: string, sizes = { commits: 20_000, r
   // The first pass of each side is cold (the JIT has not compiled the
   // decoders and projections yet, a fixed cost a long rebuild pays once),
   // printed beside; the figure is the steady state a rebuild of a large log
-  // runs at: medians of three alternating passes (stats.ts `interleaved`).
+  // runs at: medians of five alternating passes (stats.ts `interleaved`; with three, the
+  // ratio moved by a fifth between whole runs of the bench on this shared machine).
   let events = 0
   let models = new ReadModels()
   const rebuild = async () => {
@@ -63,7 +64,7 @@ export const projectionsBench = async (url: string, sizes = { commits: 20_000, r
     await Effect.runPromise(Stream.runForEachArray(store.readAll(), (batch) => Effect.sync(() => batch.forEach((e) => void (events++, models.push(e))))))
     return events / ((performance.now() - t) / 1000)
   }
-  const passes = await interleaved(3, rebuild, () => rawOrderedRead(jetstream(nc), config.streamName))
+  const passes = await interleaved(5, rebuild, () => rawOrderedRead(jetstream(nc), config.streamName))
   const replayRate = passes.ours
   const rawRate = passes.baseline
   await (await jetstreamManager(nc)).streams.delete(config.streamName)
@@ -110,7 +111,7 @@ export const projectionsBench = async (url: string, sizes = { commits: 20_000, r
     compare("projections.replay.rebuildAll", "events/s", replayRate, { name: "jetstream.orderedConsumer.read (no decode, no projections)", value: rawRate }, {
       events,
       runs: passes.runs,
-      statistic: "median of 3 alternating passes after one cold pass each",
+      statistic: "median of 5 alternating passes after one cold pass each",
       coldFirstPass: { ours: round(passes.warmUp.ours), baseline: round(passes.warmUp.baseline), ratio: round(passes.warmUp.ours / passes.warmUp.baseline) },
       projections: [...models.collections.keys()],
       documents: [...models.collections.values()].reduce((n, c) => n + c.size, 0)

@@ -40,7 +40,10 @@ export const median = (xs: ReadonlyArray<number>): number => {
  * each (the JIT, connections, first server-side allocations), then `rounds`
  * runs alternating ours and the baseline; each side's figure is the median
  * of its runs, so a neighbour's burst moves one run, not the ratio. Each run
- * gets its own index (fresh ids, streams).
+ * gets its own index (fresh ids, streams). Beside them, the ratio of each
+ * pair of neighbouring runs (ours, then the baseline right after it): the
+ * machine drifts less within a pair than across the whole bench, so their
+ * spread shows how far one run's ratio can be trusted.
  */
 export const interleaved = async (rounds: number, ours: (run: number) => Promise<number>, baseline: (run: number) => Promise<number>) => {
   const warmUp = { ours: await ours(0), baseline: await baseline(0) }
@@ -50,7 +53,13 @@ export const interleaved = async (rounds: number, ours: (run: number) => Promise
     o.push(await ours(run))
     b.push(await baseline(run))
   }
-  return { ours: median(o), baseline: median(b), runs: { ours: o.map((x) => round(x)), baseline: b.map((x) => round(x)) }, warmUp }
+  const pairRatios = o.map((x, i) => round(x / b[i]!, 3))
+  return {
+    ours: median(o),
+    baseline: median(b),
+    runs: { ours: o.map((x) => round(x)), baseline: b.map((x) => round(x)), pairRatios, medianPairRatio: round(median(pairRatios), 3) },
+    warmUp
+  }
 }
 
 export const latencySummary = (samplesMs: Array<number>) => {
