@@ -3,6 +3,7 @@ import type { Decider } from "../domain/decider"
 import type { DomainEvent } from "../domain/events"
 import { EventStore, type AppendResult } from "../domain/ports"
 import type { EventMetadata, RecordedEvent } from "../domain/recordedEvent"
+import { RecentMap } from "../infra/recentMap"
 
 export class ConcurrencyRetriesExhausted extends Schema.TaggedError<ConcurrencyRetriesExhausted>()("ConcurrencyRetriesExhausted", {
   stream: Schema.String,
@@ -24,7 +25,7 @@ const MAX_ATTEMPTS = 12
  * Folded state per stream, checked against the stream's last revision: a
  * command reads only the events appended after the state it has (emmett and
  * the KurrentDB clients do the same). Per store and decider (tests run many
- * stores with the same stream names), bounded (least recently used out).
+ * stores with the same stream names), bounded (RecentMap: the most recently used streams stay).
  * Safe because `evolve` never mutates a state (every aggregate copies).
  * The command ids seen on the stream answer "already handled?" without a
  * full read; a duplicate takes the full read to answer with its events.
@@ -47,19 +48,15 @@ const withIds = (ids: Set<string> | undefined, more: ReadonlyArray<string>): Set
   return set
 }
 const CACHED_STREAMS = 10_000
-const folded = new WeakMap<object, WeakMap<object, Map<string, Folded>>>()
-const foldedOf = (store: object, decider: object): Map<string, Folded> => {
+const folded = new WeakMap<object, WeakMap<object, RecentMap<string, Folded>>>()
+const foldedOf = (store: object, decider: object): RecentMap<string, Folded> => {
   let byDecider = folded.get(store)
   if (!byDecider) folded.set(store, (byDecider = new WeakMap()))
   let streams = byDecider.get(decider)
-  if (!streams) byDecider.set(decider, (streams = new Map()))
+  if (!streams) byDecider.set(decider, (streams = new RecentMap(CACHED_STREAMS)))
   return streams
 }
-const remember = (streams: Map<string, Folded>, stream: string, entry: Folded) => {
-  streams.delete(stream)
-  streams.set(stream, entry)
-  if (streams.size > CACHED_STREAMS) streams.delete(streams.keys().next().value!)
-}
+const remember = (streams: RecentMap<string, Folded>, stream: string, entry: Folded) => void streams.set(stream, entry)
 
 const foldTail = <S>(decider: { evolve: (s: S, e: never) => S; initialState: S }, known: Folded | undefined, tail: ReadonlyArray<RecordedEvent>): Folded | undefined =>
   tail.length === 0

@@ -29,6 +29,7 @@ import { toEventStore, type LogBackend, type ValidatedReadOptions } from "./back
 import { describeRevision, sealedToRecorded, encodeCommitBytes, type PreparedAppend } from "./codec"
 import { consumeLog, toLogEntry } from "./jetStreamReader"
 import { EMPTY_TIP, sealCommit, type ChainTip } from "./hashChain"
+import { RecentMap } from "../recentMap"
 
 export interface JetStreamEventStoreConfig {
   /** JetStream stream holding the log. */
@@ -44,8 +45,8 @@ export interface JetStreamEventStoreConfig {
   readonly maxAppendAttempts: number
   /**
    * Streams whose head (revision, last subject sequence) the writer keeps
-   * after appending to them, least recently written out first. A stream not
-   * kept costs one read of its head on its next append, nothing else.
+   * after appending to them, at most (the most recently written; RecentMap).
+   * A stream not kept costs one read of its head on its next append.
    */
   readonly cachedStreamHeads: number
 }
@@ -169,7 +170,7 @@ export class JetStreamLog implements LogBackend {
   private head: Head | undefined
   /** Bumped whenever the local view is discarded, so stale seals do not overwrite fresh state. */
   private generation = 0
-  private readonly heads = new Map<string, StreamHead & { generation: number }>()
+  private readonly heads: RecentMap<string, StreamHead & { generation: number }>
   private sealing: Promise<unknown> = Promise.resolve()
 
   constructor(
@@ -178,7 +179,9 @@ export class JetStreamLog implements LogBackend {
     private readonly jsm: JetStreamManager,
     private readonly config: JetStreamEventStoreConfig,
     private readonly now: () => Date = () => new Date()
-  ) {}
+  ) {
+    this.heads = new RecentMap(config.cachedStreamHeads)
+  }
 
   static async open(nc: NatsConnection, config: JetStreamEventStoreConfig, now?: () => Date): Promise<JetStreamLog> {
     const jsm = await jetstreamManager(nc)
@@ -301,15 +304,13 @@ export class JetStreamLog implements LogBackend {
   }
 
   /**
-   * One entry per stream written, so bounded: a long-running API writes to a
-   * new stream with nearly every registration, dataset and task. Evicting is
-   * always safe (the next append reads the head; the server checks the
-   * expectations either way).
+   * One entry per stream written, so bounded (RecentMap): a long-running API
+   * writes to a new stream with nearly every registration, dataset and task.
+   * Letting one go is always safe (the next append reads the head; the
+   * server checks the expectations either way).
    */
   private rememberHead(stream: string, head: StreamHead & { generation: number }): void {
-    this.heads.delete(stream)
     this.heads.set(stream, head)
-    if (this.heads.size > this.config.cachedStreamHeads) this.heads.delete(this.heads.keys().next().value!)
   }
 
   /** How many stream heads the writer holds (bounded by `cachedStreamHeads`). */

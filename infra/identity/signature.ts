@@ -5,6 +5,7 @@ import * as secp from "@noble/secp256k1"
 import type { Address, PublicKey } from "../../domain/primitives"
 import { canonicalJson } from "../canonicalJson"
 import { keccak256Hex } from "../keccak"
+import { RecentMap } from "../recentMap"
 import { nativeRecover, nativeSecp256k1, nativeUncompressed } from "./nativeRecover"
 
 /**
@@ -62,16 +63,12 @@ export const signDigest = (digest: Hex, secretKey: Uint8Array): Hex => {
 // Recovery costs ~45 µs natively and ~2.5 ms in pure JS; retried and
 // replayed commands carry the same digest and signature, so remember recent
 // ones. One cache, shared with the worker pool (recoverPool.ts).
-const recovered = new Map<string, Address | undefined>()
-const RECOVERED_MAX = 10_000
+const recovered = new RecentMap<string, Address | undefined>(10_000)
 
 export const recoveredSigners = {
   has: (digest: Hex, signature: string) => recovered.has(`${digest}${signature}`),
   get: (digest: Hex, signature: string) => recovered.get(`${digest}${signature}`),
-  set: (digest: Hex, signature: string, address: Address | undefined) => {
-    if (recovered.size >= RECOVERED_MAX) recovered.delete(recovered.keys().next().value!)
-    recovered.set(`${digest}${signature}`, address)
-  }
+  set: (digest: Hex, signature: string, address: Address | undefined) => void recovered.set(`${digest}${signature}`, address)
 }
 
 /** The address that signed `digest`, or undefined when the signature is malformed, invalid or high-s. */
