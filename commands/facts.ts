@@ -17,6 +17,7 @@ import { task, taskStream } from "../domain/task"
 import type { DatasetFacts, ModelVersionFacts, NodeFacts } from "../domain/task/commands"
 import { ResultNotFound, TaskNotFound } from "../domain/task/errors"
 import type { TaskEvent } from "../domain/task/events"
+import { history } from "./streamHistories"
 
 /**
  * Facts about other aggregates that a decision needs (is the node
@@ -26,7 +27,6 @@ import type { TaskEvent } from "../domain/task/events"
  */
 export class NodeNotFound extends Schema.TaggedError<NodeNotFound>()("NodeNotFound", { nodeId: Schema.String }) {}
 
-/** A stream's events, or none when it does not exist yet. */
 /** keccak256 of a topology's canonical JSON: what a registration records (RegisterModel, ImportModel). */
 export const topologyHash = (topology: unknown) => keccak256Hex(canonicalJson(topology)) as Hash32
 
@@ -34,10 +34,7 @@ export const topologyHash = (topology: unknown) => keccak256Hex(canonicalJson(to
 export const aggregateHistory = (aggregate: string) =>
   EventStore.use((store) => Effect.map(Stream.runCollect(store.readAll({ aggregate })), (c): ReadonlyArray<RecordedEvent> => [...c]))
 
-export const history = (stream: string) =>
-  EventStore.use((store) => store.readStream(stream)).pipe(
-    Effect.catchTag("StreamNotFound", () => Effect.succeed([] as ReadonlyArray<RecordedEvent>))
-  )
+export { history } from "./streamHistories"
 
 export const loadNodeFacts = Effect.fnUntraced(function* (nodeId: string) {
   const state = fold(node, (yield* history(nodeStream(nodeId))).map((e) => e.data as NodeEvent))

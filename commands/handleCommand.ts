@@ -32,6 +32,8 @@ const MAX_ATTEMPTS = 12
  */
 interface Folded {
   readonly revision: number
+  /** Global position of the event at `revision` (where a read of what is newer may start). */
+  readonly position: number
   readonly state: unknown
   readonly commandIds: Set<string>
 }
@@ -63,6 +65,7 @@ const foldTail = <S>(decider: { evolve: (s: S, e: never) => S; initialState: S }
     ? known
     : {
         revision: tail[tail.length - 1]!.streamPosition,
+        position: tail[tail.length - 1]!.globalPosition,
         state: tail.reduce((s, e) => decider.evolve(s, e.data as never), (known?.state as S | undefined) ?? decider.initialState),
         commandIds: withIds(known?.commandIds, tail.map((e) => e.metadata.commandId))
       }
@@ -117,7 +120,7 @@ export const handleCommand = Effect.fnUntraced(function* <C, E extends DomainEve
     trustHeld = false
     const tail = unread
       ? []
-      : yield* store.readStream(stream, known ? { fromRevision: known.revision + 1 } : undefined).pipe(
+      : yield* store.readStream(stream, known ? { fromRevision: known.revision + 1, after: known.position } : undefined).pipe(
           Effect.catchTag("StreamNotFound", () => Effect.succeed([] as ReadonlyArray<RecordedEvent>))
         )
     const now = foldTail(decider, known, tail)
@@ -164,6 +167,7 @@ export const handleCommand = Effect.fnUntraced(function* <C, E extends DomainEve
     if (!appended.duplicate) {
       remember(streams, stream, {
         revision: appended.nextExpectedRevision,
+        position: appended.events[appended.events.length - 1]!.globalPosition,
         state: appended.events.reduce((s, e) => decider.evolve(s, e.data as E), state),
         commandIds: withIds(now?.commandIds, [metadata.commandId])
       })

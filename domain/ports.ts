@@ -110,10 +110,16 @@ export class EventStore extends Context.Service<
   {
     /** Append one command's events atomically with optimistic concurrency. */
     readonly append: (input: AppendInput) => Effect.Effect<AppendResult, AppendError>
-    /** All events of one stream, in stream order. */
+    /**
+     * The events of one stream from `fromRevision` (0: all), in stream order.
+     * `after`: the global position of the stream's event at `fromRevision − 1`,
+     * when the caller holds it (a cache of the stream): an adapter may start
+     * its scan there rather than at the stream's beginning. Only a hint: the
+     * answer is the same with or without it, a wrong one included.
+     */
     readonly readStream: (
       stream: string,
-      options?: { readonly fromRevision?: number }
+      options?: { readonly fromRevision?: number; readonly after?: number }
     ) => Effect.Effect<ReadonlyArray<RecordedEvent>, StreamNotFound | ReadError | InvalidEvent>
     /** The log in global order from a position up to its end at the time of the call. */
     readonly readAll: (options?: ReadAllOptions) => Stream.Stream<RecordedEvent, ReadError | InvalidEvent>

@@ -23,7 +23,8 @@ import { prepareAppend, type PreparedAppend } from "./codec"
  */
 export interface LogBackend {
   append(prepared: PreparedAppend): Promise<AppendResult>
-  readStream(stream: string, fromRevision: number): Promise<ReadonlyArray<RecordedEvent>>
+  /** `after`: the caller's hint (the port's readStream); adapters that cannot use it ignore it. */
+  readStream(stream: string, fromRevision: number, after?: number): Promise<ReadonlyArray<RecordedEvent>>
   /**
    * Commits and foreign messages in global order, in batches (whatever the
    * adapter has at hand at once; readers take a batch in one step); finite
@@ -140,7 +141,10 @@ export const toEventStore = (backend: LogBackend): EventStore["Service"] => ({
     const fromRevision = options?.fromRevision ?? 0
     const parsed = parseStreamName(String(stream))
     if ("invalid" in parsed) return yield* new InvalidEvent({ reason: parsed.invalid })
-    return yield* Effect.tryPromise({ try: () => backend.readStream(stream, fromRevision), catch: toKnown })
+    if (!Number.isSafeInteger(fromRevision) || fromRevision < 0) return yield* new InvalidEvent({ reason: `fromRevision must be a non-negative integer; got ${String(fromRevision)}` })
+    // A hint that cannot be a position is no hint.
+    const after = options?.after !== undefined && Number.isSafeInteger(options.after) && options.after > 0 ? options.after : undefined
+    return yield* Effect.tryPromise({ try: () => backend.readStream(stream, fromRevision, after), catch: toKnown })
   }) as EventStore["Service"]["readStream"],
   readAll: (options) => commitStream(backend, options, "read"),
   subscribe: (options) => commitStream(backend, options, "subscribe"),

@@ -484,28 +484,37 @@ export class JetStreamLog implements LogBackend {
 
   // ---- streams of commits --------------------------------------------------
 
-  async readStream(stream: string, fromRevision: number): Promise<ReadonlyArray<RecordedEvent>> {
+  async readStream(stream: string, fromRevision: number, after?: number): Promise<ReadonlyArray<RecordedEvent>> {
     const subject = this.subjectOf(stream)
     const last = await this.fromLeader({ last_by_subj: subject })
     if (!last) throw new StreamNotFound({ stream })
     // A caller that has the stream folded up to fromRevision − 1 (the command
-    // handler's cache) usually needs nothing, or only the last commit: that
-    // message is already here, so no consumer and no read from the start.
-    // Commits on a stream hold contiguous positions, so when the last one
-    // starts at or before fromRevision it holds everything from there on.
+    // handler's cache, the fact loaders' histories) usually needs nothing, or
+    // only the last commit: that message is already here, so no consumer and
+    // no read from the start. Commits on a stream hold contiguous positions,
+    // so when the last one starts at or before fromRevision it holds
+    // everything from there on.
     if (fromRevision > 0) {
       const entry = this.toEntry(last.subject, last.data, last.seq)
       if (entry._tag === "Commit" && entry.events[0]!.streamPosition <= fromRevision) return entry.events.filter((e) => e.streamPosition >= fromRevision)
+      // Several commits since: read them from just after the caller's last
+      // event, not the whole stream again (a task's stream, read for every
+      // draw and join, grew quadratically in reads). The hint is checked: the
+      // first event found must be the one asked for, else read it all.
+      if (after !== undefined && after < last.seq) {
+        const tail = (await this.collect(subject, last.seq, after + 1)).filter((e) => e.streamPosition >= fromRevision)
+        if (tail[0]?.streamPosition === fromRevision) return tail
+      }
     }
     const events = (await this.collect(subject, last.seq)).filter((e) => e.streamPosition >= fromRevision)
     if (events.length === 0 && fromRevision === 0) throw new StreamNotFound({ stream })
     return events
   }
 
-  /** The sealed events on a subject up to a sequence (foreign messages skipped). */
-  private async collect(subject: string, endSeq: number): Promise<Array<RecordedEvent>> {
+  /** The sealed events on a subject from one sequence up to another (foreign messages skipped). */
+  private async collect(subject: string, endSeq: number, fromSeq = 1): Promise<Array<RecordedEvent>> {
     const events: Array<RecordedEvent> = []
-    for await (const batch of this.consume(subject, 1, endSeq)) {
+    for await (const batch of this.consume(subject, fromSeq, endSeq)) {
       for (const entry of batch) if (entry._tag === "Commit") events.push(...entry.events)
     }
     return events

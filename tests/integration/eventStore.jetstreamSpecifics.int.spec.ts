@@ -188,6 +188,25 @@ describe("JetStream event store specifics", () => {
     expect(verifyChain(await run(Stream.runCollect(fx.store.readAll())))).toMatchObject({ ok: true, verified: 5 })
   })
 
+  it("reads a stream from just after the caller's last event (the `after` hint); a wrong hint gives the same answer", async () => {
+    await using fx = await jetStreamLogFixture(server.url)
+    // Commits of ledger-H interleaved with other streams', so its positions are not contiguous in the log.
+    for (let i = 0; i < 6; i++) {
+      await run(fx.store.append({ stream: "ledger-H", expectedRevision: i === 0 ? "no_stream" : i - 1, events: [budgetEscrowed("H", BigInt(i))], commandId: `h${i}` }))
+      await run(fx.store.append({ stream: `ledger-O${i}`, expectedRevision: "no_stream", events: [budgetEscrowed(`O${i}`, 1n)], commandId: `o${i}` }))
+    }
+    const all = await run(fx.store.readStream("ledger-H"))
+    const from = (revision: number, after?: number) => run(fx.store.readStream("ledger-H", { fromRevision: revision, ...(after === undefined ? {} : { after }) }))
+    const expected = all.slice(2).map((e) => e.id)
+    // The right hint, hints too late (would skip events), too early, and beyond the stream: all the same events.
+    for (const after of [all[1]!.globalPosition, all[3]!.globalPosition, all[0]!.globalPosition, 1, 10_000, undefined]) {
+      expect((await from(2, after)).map((e) => e.id), `after ${after}`).toEqual(expected)
+    }
+    expect(await from(6, all[5]!.globalPosition)).toEqual([])
+    const refused = await Effect.runPromiseExit(fx.store.readStream("ledger-H", { fromRevision: -1 }))
+    expect(Exit.isFailure(refused) && JSON.stringify(refused.cause)).toMatch(/InvalidEvent.*fromRevision/)
+  })
+
   it("recognises a retry sent by a different writer (e.g. after a crash) as the same command", async () => {
     await using fx = await jetStreamLogFixture(server.url)
     const input = { stream: "ledger-T1", expectedRevision: "no_stream" as const, events: [budgetEscrowed("T1", 9n)], commandId: "crash-retry" }
