@@ -1,4 +1,4 @@
-import { Effect, Schema, Stream } from "effect"
+import { Effect, Schema } from "effect"
 import { dataset, datasetStream } from "../domain/dataset"
 import { DatasetNotFound } from "../domain/dataset/errors"
 import type { DatasetEvent } from "../domain/dataset/events"
@@ -8,14 +8,12 @@ import { ModelNotFound, ModelVersionNotFound } from "../domain/model/errors"
 import type { ModelEvent } from "../domain/model/events"
 import { node, nodeStream } from "../domain/node"
 import type { NodeEvent } from "../domain/node/events"
-import { EventStore } from "../domain/ports"
-import type { RecordedEvent } from "../domain/recordedEvent"
 import type { Hash32 } from "../domain/primitives"
 import { canonicalJson } from "../infra/canonicalJson"
 import { keccak256Hex } from "../infra/keccak"
 import { task, taskStream } from "../domain/task"
 import type { DatasetFacts, ModelVersionFacts, NodeFacts } from "../domain/task/commands"
-import { ResultNotFound, TaskNotFound } from "../domain/task/errors"
+import { ResultNotFound } from "../domain/task/errors"
 import type { TaskEvent } from "../domain/task/events"
 import { history } from "./streamHistories"
 
@@ -29,10 +27,6 @@ export class NodeNotFound extends Schema.TaggedError<NodeNotFound>()("NodeNotFou
 
 /** keccak256 of a topology's canonical JSON: what a registration records (RegisterModel, ImportModel). */
 export const topologyHash = (topology: unknown) => keccak256Hex(canonicalJson(topology)) as Hash32
-
-/** Every event of one aggregate's streams, in log order (a whole-aggregate scan: for rare facts). */
-export const aggregateHistory = (aggregate: string) =>
-  EventStore.use((store) => Effect.map(Stream.runCollect(store.readAll({ aggregate })), (c): ReadonlyArray<RecordedEvent> => [...c]))
 
 export { history } from "./streamHistories"
 

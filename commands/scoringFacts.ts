@@ -1,9 +1,9 @@
 import { Effect } from "effect"
-import { fold } from "../domain/decider"
 import { ModelVersionNotFound } from "../domain/model/errors"
 import { opaqueOf } from "../domain/model/manifest"
 import { node } from "../domain/node"
 import type { NodeEvent } from "../domain/node/events"
+import type { NodeState } from "../domain/node/state"
 import type { ScoringFacts } from "../domain/scoring/commands"
 import type { StakedCandidate } from "../domain/scoring/events"
 import { ScoringNotFound } from "../domain/scoring/errors"
@@ -11,7 +11,8 @@ import { scoringStream } from "../domain/scoring"
 import { workloads } from "../workloads/registry"
 import type { Workload } from "../workloads/workload"
 import { UnknownWorkload } from "./apiErrors"
-import { aggregateHistory, history, loadDatasetFacts, loadModelState } from "./facts"
+import { foldAggregate, type AggregateFold } from "./aggregateFolds"
+import { history, loadDatasetFacts, loadModelState } from "./facts"
 
 /**
  * What a RequestScoring decision needs: the version, the workload that
@@ -70,14 +71,19 @@ export const loadScoringRequestHash = Effect.fnUntraced(function* (scoringId: st
   return recorded.hash
 })
 
+/** Every node's state, by stream, folded as the node aggregate grows (a running fold: only what is new is read). */
+const nodeStates: AggregateFold<Map<string, NodeState>> = {
+  name: "nodeStates",
+  aggregate: "node",
+  initial: () => new Map(),
+  resume: (held) => new Map(held),
+  apply: (states, e) => void states.set(e.stream, node.evolve(states.get(e.stream) ?? node.initialState, e.data as NodeEvent))
+}
+
 /** Every registered validator whose free (bonded, uncommitted) stake reaches `minimum`, with that stake. */
 export const loadStakedValidators = Effect.fnUntraced(function* (minimum: bigint) {
-  const events = yield* aggregateHistory("node")
-  const byStream = new Map<string, Array<NodeEvent>>()
-  for (const e of events) byStream.set(e.stream, [...(byStream.get(e.stream) ?? []), e.data as NodeEvent])
   const candidates: Array<typeof StakedCandidate.Type> = []
-  for (const stream of byStream.values()) {
-    const s = fold(node, stream)
+  for (const s of (yield* foldAggregate(nodeStates)).values()) {
     if (s.status === "registered" && s.roles.includes("validator") && s.stake.free >= minimum && s.stake.free > 0n) candidates.push({ nodeId: s.nodeId, address: s.address, stake: s.stake.free })
   }
   return candidates.sort((a, b) => (a.nodeId < b.nodeId ? -1 : 1))

@@ -1,6 +1,7 @@
 import { Effect } from "effect"
 import type { RecordedEvent } from "../domain/recordedEvent"
-import { aggregateHistory, history } from "./facts"
+import { foldAggregate, type AggregateFold } from "./aggregateFolds"
+import { history } from "./facts"
 import { nodeStream } from "../domain/node"
 import { taskStream } from "../domain/task"
 
@@ -20,9 +21,20 @@ const heldBy = (events: ReadonlyArray<RecordedEvent>, nodeId?: string) => {
   return held
 }
 
-/** All stake bonded in the network now. */
+/** Stake held by everyone, over one aggregate's events (bonds and withdrawals in node streams, slashes in task streams). */
+const heldIn = (aggregate: "node" | "task"): AggregateFold<{ held: bigint }> => ({
+  name: `stakeHeld:${aggregate}`,
+  aggregate,
+  initial: () => ({ held: 0n }),
+  resume: (h) => ({ ...h }),
+  apply: (s, e) => void (s.held += heldBy([e]))
+})
+const heldInNodes = heldIn("node")
+const heldInTasks = heldIn("task")
+
+/** All stake bonded in the network now (running folds: only what is new is read). */
 export const loadBondedTotal = Effect.fnUntraced(function* () {
-  return heldBy([...(yield* aggregateHistory("node")), ...(yield* aggregateHistory("task"))])
+  return (yield* foldAggregate(heldInNodes)).held + (yield* foldAggregate(heldInTasks)).held
 })
 
 /** One node's bonded stake now: its bonds and withdrawals, less what the tasks it committed to slashed. */
