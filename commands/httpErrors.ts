@@ -1,4 +1,3 @@
-import { Schema } from "effect"
 import type { FastifyReply } from "fastify"
 import type * as anchorErrors from "../domain/anchor/errors"
 import type * as datasetErrors from "../domain/dataset/errors"

@@ -1,6 +1,6 @@
 import type { RecordedEvent } from "../domain/recordedEvent"
 import { alreadyApplied, positionOf, type Projection } from "./projection"
-import type { Payout, BalanceDoc } from "./documents"
+import type { BalanceDoc } from "./documents"
 export type { Payout, BalanceDoc } from "./documents"
 
 const blank = (address: string): BalanceDoc => ({

@@ -1,7 +1,7 @@
 import { DATASETS_BUCKET } from "../infra/nats/provision"
 import { jetstreamManager } from "@nats-io/jetstream"
 import { connect } from "@nats-io/transport-node"
-import { Layer, ManagedRuntime, Schema, Stream } from "effect"
+import { Layer, ManagedRuntime, Schema } from "effect"
 import { startBridge } from "../chain-bridge/bridge"
 import { chainClient } from "../chain-bridge/ChainClient"
 import { deployNetworkContracts, escrowClient } from "../chain-bridge/settlement/contracts"

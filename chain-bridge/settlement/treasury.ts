@@ -1,4 +1,4 @@
-import { parseEther, type Address, type Hex } from "viem"
+import { parseEther, type Address } from "viem"
 import { privateKeyToAccount } from "viem/accounts"
 import { clientsFor, submitInTurn, type ChainConnection } from "../ChainClient"
 import { escrowClient, type SettlementContracts } from "./contracts"

@@ -1,4 +1,4 @@
-import { Effect, Schema, Stream } from "effect"
+import { Schema, Stream } from "effect"
 import type { FastifyPluginAsync } from "fastify"
 import { EventStore } from "../../domain/ports"
 import { RecordedEvent } from "../../domain/recordedEvent"

@@ -1,4 +1,4 @@
-import { Effect, Schema, Stream } from "effect"
+import { Effect, Schema } from "effect"
 import type { FastifyPluginAsync, FastifyRequest } from "fastify"
 import { EventStore, EventStoreUnavailable } from "../../domain/ports"
 import { RecordedEvent } from "../../domain/recordedEvent"

@@ -1,5 +1,5 @@
 import { seededRandom } from "../../infra/ml/model"
-import { DIRECTIONS, MAX_TURNS, SIZE, warehouse, type Observation, type ToolCall } from "./env"
+import { DIRECTIONS, MAX_TURNS, warehouse, type Observation, type ToolCall } from "./env"
 
 /**
  * The agent around a policy network: it keeps a belief of where the package
