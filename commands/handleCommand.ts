@@ -1,4 +1,4 @@
-import { Effect, Result, Schema } from "effect"
+import { Effect, Result, Schema, Semaphore } from "effect"
 import type { Decider } from "../domain/decider"
 import type { DomainEvent } from "../domain/events"
 import { EventStore, type AppendResult } from "../domain/ports"
@@ -95,15 +95,56 @@ const foldTail = <S>(decider: { evolve: (s: S, e: never) => S; initialState: S }
  * a retry whose events another process appended is answered by the store
  * (duplicate message id, or its lookup after a refused expectation).
  */
-export const handleCommand = Effect.fnUntraced(function* <C, E extends DomainEvent, S, Err>(
+export const handleCommand = <C, E extends DomainEvent, S, Err>(
   decider: Decider<C, E, S, Err>,
   stream: string,
   command: C,
   metadata: EventMetadata,
   /** The stream's whole history as the caller has just read it (saves the first read). */
   justRead?: ReadonlyArray<RecordedEvent>
+) => EventStore.use((store) => inTurn(store, stream, decideAndAppend(store, decider, stream, command, metadata, justRead)))
+
+/**
+ * Commands on one stream take turns in this process. Concurrent commands on
+ * a hot stream (a task's: results, votes and the coordinator's steps arrive
+ * together) would otherwise decide on the same state; all but one append
+ * would be refused by the server and each refusal cost a lookup of the
+ * command on the stream, a read, a back-off and a second decision. In turn,
+ * each decides on the state the previous one left (folded, no read).
+ * Other processes still meet the server's expectations, as before.
+ */
+interface Turn {
+  readonly semaphore: Semaphore.Semaphore
+  holders: number
+}
+const turns = new WeakMap<object, Map<string, Turn>>()
+const inTurn = <A, Err, R>(store: object, stream: string, effect: Effect.Effect<A, Err, R>): Effect.Effect<A, Err, R> =>
+  Effect.suspend(() => {
+    let byStream = turns.get(store)
+    if (!byStream) turns.set(store, (byStream = new Map()))
+    const streamsTurns = byStream
+    let turn = streamsTurns.get(stream)
+    if (!turn) streamsTurns.set(stream, (turn = { semaphore: Semaphore.makeUnsafe(1), holders: 0 }))
+    const mine = turn
+    mine.holders++
+    // The last one out removes the stream's entry: the map holds only streams with commands in flight.
+    return Semaphore.withPermits(mine.semaphore, 1, effect).pipe(
+      Effect.ensuring(
+        Effect.sync(() => {
+          if (--mine.holders === 0) streamsTurns.delete(stream)
+        })
+      )
+    )
+  })
+
+const decideAndAppend = Effect.fnUntraced(function* <C, E extends DomainEvent, S, Err>(
+  store: EventStore["Service"],
+  decider: Decider<C, E, S, Err>,
+  stream: string,
+  command: C,
+  metadata: EventMetadata,
+  justRead?: ReadonlyArray<RecordedEvent>
 ) {
-  const store = yield* EventStore
   const streams = foldedOf(store, decider)
   if (justRead !== undefined && justRead.length > 0) {
     const have = streams.get(stream)

@@ -1,11 +1,13 @@
-import { Effect } from "effect"
+import { Effect, Fiber, Result } from "effect"
 import { describe, expect, it } from "vitest"
 import { handleCommand } from "../../commands/handleCommand"
 import { model, modelStream } from "../../domain/model"
 import { CreateModelVersion, RegisterModel } from "../../domain/model/commands"
 import { EventStore } from "../../domain/ports"
 import { layerInMemory } from "../../infra/eventStore/inMemory"
-import { hash32 } from "../support/events"
+import { budgetEscrowed, hash32 } from "../support/events"
+import type { Decider } from "../../domain/decider"
+import type { DomainEvent } from "../../domain/events"
 import { T0, coordinator, modelId, owner } from "../support/fixtures"
 
 /**
@@ -71,4 +73,41 @@ describe("handleCommand with folded state", () => {
         expect((yield* store.readStream(stream)).length).toBe(5)
       })
     ))
+})
+
+/** A decider that always appends one escrow: commands that never conflict in meaning, only in revision. */
+const escrows: Decider<{ readonly amount: bigint }, DomainEvent, number, never> = {
+  decide: (c) => Result.succeed([budgetEscrowed("T9", c.amount)]),
+  evolve: (n) => n + 1,
+  initialState: 0
+}
+
+describe("commands on one stream in one process take turns", () => {
+  it("given three commands at once on one stream, each decides on the state the one before left: three appends, none refused", async () => {
+    const store = await Effect.runPromise(EventStore.useSync((s) => s).pipe(Effect.provide(layerInMemory())))
+    const expected: Array<unknown> = []
+    const spy: EventStore["Service"] = { ...store, append: (input) => (expected.push(input.expectedRevision), store.append(input)) }
+    const one = (i: number) => handleCommand(escrows, "ledger-T9", { amount: BigInt(i) }, meta(`e${i}`)).pipe(Effect.provideService(EventStore, spy))
+    const outcomes = await Effect.runPromise(Effect.all([one(1), one(2), one(3)], { concurrency: 3 }))
+    expect(outcomes.map((o) => o.nextExpectedRevision).sort()).toEqual([0, 1, 2])
+    // Without turns all three decided on "no stream": two appends were refused and retried.
+    expect(expected).toEqual(["no_stream", 0, 1])
+  })
+
+  it("a command interrupted while it holds the turn lets the next one go", async () => {
+    const store = await Effect.runPromise(EventStore.useSync((s) => s).pipe(Effect.provide(layerInMemory())))
+    let held = false
+    // The first append never answers (a store that hangs); the second is the store's own.
+    const spy: EventStore["Service"] = {
+      ...store,
+      append: (input) => (held ? store.append(input) : ((held = true), Effect.never))
+    }
+    const one = (i: number) => handleCommand(escrows, "ledger-T9", { amount: BigInt(i) }, meta(`i${i}`)).pipe(Effect.provideService(EventStore, spy))
+    const first = Effect.runFork(one(1))
+    while (!held) await new Promise((r) => setImmediate(r))
+    const second = Effect.runFork(one(2))
+    await Effect.runPromise(Fiber.interrupt(first))
+    const outcome = await Effect.runPromise(Fiber.join(second))
+    expect(outcome.nextExpectedRevision).toBe(0)
+  })
 })
