@@ -458,7 +458,10 @@ export class JetStreamLog implements LogBackend {
           // nats-server 2.11+ answers a retried msgID whose expectations no longer
           // hold with "wrong last sequence", not with the duplicate ack 2.10 gives:
           // the stream itself says whether this command is already stored.
-          const stored = await this.storedOnStream(p.stream, p.commandId, actual)
+          // Stored by an earlier try of this command, it lies on top of the
+          // revision this one expected: after that commit's sequence, when we
+          // knew it (not doomed), so only the commits since are read.
+          const stored = await this.storedOnStream(p.stream, p.commandId, actual, sealed.generation === -1 ? 1 : sealed.expectedSubjectSeq + 1)
           if (stored.length > 0) {
             return alreadyStored(stored)
           }
@@ -476,10 +479,10 @@ export class JetStreamLog implements LogBackend {
     throw new EventStoreUnavailable({ reason: `append to ${p.stream} gave up after ${this.config.maxAppendAttempts} attempts (contention)` })
   }
 
-  /** The events a command id stored on a stream (empty when none), read from the leader. */
-  private async storedOnStream(stream: string, commandId: string, head?: StreamHead): Promise<ReadonlyArray<RecordedEvent>> {
+  /** The events a command id stored on a stream (empty when none), read from the leader, from `fromSeq` on. */
+  private async storedOnStream(stream: string, commandId: string, head?: StreamHead, fromSeq = 1): Promise<ReadonlyArray<RecordedEvent>> {
     const { subjectSeq } = head ?? (await this.loadStreamHead(stream))
-    return subjectSeq === 0 ? [] : (await this.collect(this.subjectOf(stream), subjectSeq)).filter((e) => e.metadata.commandId === commandId)
+    return subjectSeq < fromSeq ? [] : (await this.collect(this.subjectOf(stream), subjectSeq, fromSeq)).filter((e) => e.metadata.commandId === commandId)
   }
 
   // ---- streams of commits --------------------------------------------------

@@ -1,7 +1,8 @@
-import { jetstreamManager } from "@nats-io/jetstream"
+import { jetstream, jetstreamManager } from "@nats-io/jetstream"
 import { Effect, Exit, Fiber, Stream } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { verifyChain } from "../../infra/eventStore/hashChain"
+import { sealCommit, verifyChain } from "../../infra/eventStore/hashChain"
+import { encodeCommitBytes, prepareAppend } from "../../infra/eventStore/codec"
 import { budgetEscrowed, nodeRegistered } from "../support/events"
 import { jetStreamLogFixture } from "../support/jetStreamFixture"
 import { startNatsServer, type NatsServer } from "../support/natsServer"
@@ -205,6 +206,21 @@ describe("JetStream event store specifics", () => {
     expect(await from(6, all[5]!.globalPosition)).toEqual([])
     const refused = await Effect.runPromiseExit(fx.store.readStream("ledger-H", { fromRevision: -1 }))
     expect(Exit.isFailure(refused) && JSON.stringify(refused.cause)).toMatch(/InvalidEvent.*fromRevision/)
+  })
+
+  it("finds a command stored by an earlier try the server no longer connects to it, among the commits since the revision it expected", async () => {
+    await using fx = await jetStreamLogFixture(server.url)
+    const first = await run(fx.store.append({ stream: "ledger-R", expectedRevision: "no_stream", events: [budgetEscrowed("R", 1n)], commandId: "r1" }))
+    // Command r2 stored right after, by another writer, under a message id the server does not
+    // connect to r2 (as once the duplicate window has passed, or after a reseal's `~attempt` id).
+    const prepared = prepareAppend({ stream: "ledger-R", expectedRevision: 0, events: [budgetEscrowed("R", 2n)], commandId: "r2" })
+    const sealed = sealCommit({ tip: { globalPosition: first.globalPosition, hash: first.events[0]!.hash }, stream: "ledger-R", firstStreamPosition: 1, events: prepared.events, metadata: prepared.metadata, recordedAt: "2026-11-26T10:00:00.000Z" })
+    const ack = await jetstream(fx.nc).publish(`${fx.config.subjectPrefix}.ledger.R`, encodeCommitBytes(sealed.events), { msgID: "r2-forgotten" })
+    expect(ack.seq).toBe(first.globalPosition + 1)
+    // This writer still holds revision 0 as the stream's head: its retry of r2 is refused by the
+    // server, and the stream, read from just after revision 0's commit, holds r2 already.
+    const retry = await run(fx.store.append({ stream: "ledger-R", expectedRevision: 0, events: [budgetEscrowed("R", 2n)], commandId: "r2" }))
+    expect(retry).toMatchObject({ duplicate: true, globalPosition: ack.seq, nextExpectedRevision: 1 })
   })
 
   it("recognises a retry sent by a different writer (e.g. after a crash) as the same command", async () => {
