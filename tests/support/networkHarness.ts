@@ -123,7 +123,21 @@ export const networkHarness = async (
     /** Poll the log until the task ends (completed or exhausted) and every held reward is settled (final or forfeited). */
     waitForEnd: async (taskId: string, timeoutMs: number) => {
       const until = Date.now() + timeoutMs
+      // Until the task ends, its read model's status (one lookup) rather than a scan of every
+      // task's events each time: the scans were CPU taken from the nodes sharing this process.
+      let ended = false
       while (Date.now() < until) {
+        if (!ended) {
+          const status = await api.client
+            .get(`/tasks/${taskId}`)
+            .then((r: { task: { status: string } }) => r.task.status)
+            .catch(() => undefined)
+          ended = status === "completed" || status === "exhausted"
+          if (!ended) {
+            await new Promise((r) => setTimeout(r, 250))
+            continue
+          }
+        }
         // A node training in this process can hold the event loop past a log read's timeout: read again.
         const events = await taskEvents(api.client, taskId).catch((e: unknown) => {
           if (e instanceof ApiError && e.status === 503) return undefined
