@@ -7,6 +7,8 @@ import { RecordedEvent } from "../../domain/recordedEvent"
 import { InvalidRequest } from "../apiErrors"
 import { ResultNotFound } from "../../domain/task/errors"
 import { runForRequest, type ApiRuntime } from "../runtime"
+import { foldAggregate, type AggregateFold } from "../aggregateFolds"
+import { history } from "../streamHistories"
 
 export class NotAnchoredYet extends Schema.TaggedError<NotAnchoredYet>()("NotAnchoredYet", { globalPosition: Schema.Number }) {}
 export class EventNotFound extends Schema.TaggedError<EventNotFound>()("EventNotFound", {
@@ -16,6 +18,15 @@ export class EventNotFound extends Schema.TaggedError<EventNotFound>()("EventNot
 
 const encode = Schema.encodeSync(RecordedEvent)
 
+/** The anchor aggregate's events in log order, read on from where the last proof request stopped. */
+const anchorEvents: AggregateFold<Array<RecordedEvent["data"]>> = {
+  name: "proofs:anchors",
+  aggregate: "anchor",
+  initial: () => [],
+  resume: (held) => [...held],
+  apply: (anchors, e) => void anchors.push(e.data)
+}
+
 /**
  * Inclusion proofs of events, each in the latest anchored batch covering it
  * (a reset chain re-anchors ranges). The anchors are read once, and each
@@ -24,7 +35,7 @@ const encode = Schema.encodeSync(RecordedEvent)
 export const proveEvents = (wanted: ReadonlyArray<{ readonly globalPosition: number; readonly indexInCommit: number }>) =>
   Effect.gen(function* () {
     const store = yield* EventStore
-    const anchors = (yield* Stream.runCollect(store.readAll({ aggregate: "anchor" }))).map((e) => e.data)
+    const anchors = yield* foldAggregate(anchorEvents)
     const trees = new Map<object, { readonly events: ReadonlyArray<RecordedEvent>; readonly layers: ReturnType<typeof buildTree> }>()
     const proofs = []
     for (const { globalPosition: position, indexInCommit: index } of wanted) {
@@ -64,10 +75,9 @@ export const proveEvents = (wanted: ReadonlyArray<{ readonly globalPosition: num
 /** A derived result id is `<task>-r<round>-s<slot>-<node>`: its task's stream holds the result's events. */
 const resultEvents = (resultId: string) =>
   Effect.gen(function* () {
-    const store = yield* EventStore
     for (const match of resultId.matchAll(/-r\d+-s\d+-/g)) {
       const taskId = resultId.slice(0, match.index)
-      const events = yield* store.readStream(`task-${taskId}`).pipe(Effect.catchTag("StreamNotFound", () => Effect.succeed([] as ReadonlyArray<RecordedEvent>)))
+      const events = yield* history(`task-${taskId}`)
       const mine = events.filter((e) => (e.data as { resultId?: string }).resultId === resultId)
       if (mine.length > 0) return { taskId, events: mine }
     }
