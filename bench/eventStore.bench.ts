@@ -104,7 +104,7 @@ export const eventStoreBench = async (url: string, sizes = { sequential: 3000, p
   // -- full replay -----------------------------------------------------------
   const total = (RUNS + 1) * (perRun + perPipelinedRun)
   // The first pass of each is cold (JIT), printed beside; the figure is the
-  // steady state a long replay runs at: medians of three alternating passes.
+  // steady state a long replay runs at: medians of RUNS alternating passes.
   let replayed = 0
   const replay = async () => {
     const t = performance.now()

@@ -1,6 +1,7 @@
 import { Effect, Stream } from "effect"
 import { EventStore } from "../domain/ports"
 import type { RecordedEvent } from "../domain/recordedEvent"
+import { perStore } from "./perStore"
 
 /**
  * Facts over every stream of an aggregate (all bonded stake, every staked
@@ -29,14 +30,12 @@ interface Held {
   readonly state: unknown
 }
 
-const byStore = new WeakMap<object, Map<string, Held>>()
+const foldsOf = perStore(() => new Map<string, Held>())
 
 /** The fold's state over every event of its aggregate in the store now. */
 export const foldAggregate = <S>(fold: AggregateFold<S>) =>
   EventStore.use((store) => {
-    let folds = byStore.get(store)
-    if (!folds) byStore.set(store, (folds = new Map()))
-    const cache = folds
+    const cache = foldsOf(store)
     const held = cache.get(fold.name)
     const state = held ? fold.resume(held.state as S) : fold.initial()
     let position = held?.position ?? 0

@@ -4,6 +4,7 @@ import type { DomainEvent } from "../domain/events"
 import { EventStore, type AppendResult } from "../domain/ports"
 import type { EventMetadata, RecordedEvent } from "../domain/recordedEvent"
 import { RecentMap } from "../infra/recentMap"
+import { perStore } from "./perStore"
 
 export class ConcurrencyRetriesExhausted extends Schema.TaggedError<ConcurrencyRetriesExhausted>()("ConcurrencyRetriesExhausted", {
   stream: Schema.String,
@@ -50,15 +51,13 @@ const withIds = (ids: Set<string> | undefined, more: ReadonlyArray<string>): Set
   return set
 }
 const CACHED_STREAMS = 10_000
-const folded = new WeakMap<object, WeakMap<object, RecentMap<string, Folded>>>()
+const deciderFolds = perStore(() => new WeakMap<object, RecentMap<string, Folded>>())
 const foldedOf = (store: object, decider: object): RecentMap<string, Folded> => {
-  let byDecider = folded.get(store)
-  if (!byDecider) folded.set(store, (byDecider = new WeakMap()))
+  const byDecider = deciderFolds(store)
   let streams = byDecider.get(decider)
   if (!streams) byDecider.set(decider, (streams = new RecentMap(CACHED_STREAMS)))
   return streams
 }
-const remember = (streams: RecentMap<string, Folded>, stream: string, entry: Folded) => void streams.set(stream, entry)
 
 const foldTail = <S>(decider: { evolve: (s: S, e: never) => S; initialState: S }, known: Folded | undefined, tail: ReadonlyArray<RecordedEvent>): Folded | undefined =>
   tail.length === 0
@@ -117,12 +116,10 @@ interface Turn {
   readonly semaphore: Semaphore.Semaphore
   holders: number
 }
-const turns = new WeakMap<object, Map<string, Turn>>()
+const turnsOf = perStore(() => new Map<string, Turn>())
 const inTurn = <A, Err, R>(store: object, stream: string, effect: Effect.Effect<A, Err, R>): Effect.Effect<A, Err, R> =>
   Effect.suspend(() => {
-    let byStream = turns.get(store)
-    if (!byStream) turns.set(store, (byStream = new Map()))
-    const streamsTurns = byStream
+    const streamsTurns = turnsOf(store)
     let turn = streamsTurns.get(stream)
     if (!turn) streamsTurns.set(stream, (turn = { semaphore: Semaphore.makeUnsafe(1), holders: 0 }))
     const mine = turn
@@ -149,7 +146,7 @@ const decideAndAppend = Effect.fnUntraced(function* <C, E extends DomainEvent, S
   if (justRead !== undefined && justRead.length > 0) {
     const have = streams.get(stream)
     const last = justRead[justRead.length - 1]!.streamPosition
-    if (!have || have.revision < last) remember(streams, stream, foldTail(decider, undefined, justRead)!)
+    if (!have || have.revision < last) streams.set(stream, foldTail(decider, undefined, justRead)!)
   }
   // The caller found no stream: the first attempt may take it as new.
   const toldEmpty = justRead !== undefined && justRead.length === 0 && !streams.has(stream)
@@ -165,7 +162,7 @@ const decideAndAppend = Effect.fnUntraced(function* <C, E extends DomainEvent, S
           Effect.catchTag("StreamNotFound", () => Effect.succeed([] as ReadonlyArray<RecordedEvent>))
         )
     const now = foldTail(decider, known, tail)
-    if (now && now !== known) remember(streams, stream, now)
+    if (now && now !== known) streams.set(stream, now)
     if (now?.commandIds.has(metadata.commandId)) {
       // Handled before: answer with its events (a full read; duplicates are rare).
       const history = yield* store.readStream(stream)
@@ -206,7 +203,7 @@ const decideAndAppend = Effect.fnUntraced(function* <C, E extends DomainEvent, S
       continue
     }
     if (!appended.duplicate) {
-      remember(streams, stream, {
+      streams.set(stream, {
         revision: appended.nextExpectedRevision,
         position: appended.events[appended.events.length - 1]!.globalPosition,
         state: appended.events.reduce((s, e) => decider.evolve(s, e.data as E), state),

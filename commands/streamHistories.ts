@@ -1,6 +1,7 @@
 import { Effect } from "effect"
 import { EventStore } from "../domain/ports"
 import type { RecordedEvent } from "../domain/recordedEvent"
+import { perStore } from "./perStore"
 
 /**
  * The fact loaders' copies of the streams they read, per store. A read asks
@@ -39,12 +40,7 @@ export class Histories {
   }
 }
 
-const byStore = new WeakMap<object, Histories>()
-const historiesOf = (store: object) => {
-  let histories = byStore.get(store)
-  if (!histories) byStore.set(store, (histories = new Histories()))
-  return histories
-}
+const historiesOf = perStore(() => new Histories())
 
 /** A stream's events, or none when it does not exist yet (read through the copies: `histories` for specs). */
 export const history = (stream: string, given?: Histories) =>

@@ -8,7 +8,7 @@ import { InvalidRequest } from "../apiErrors"
 import { ResultNotFound } from "../../domain/task/errors"
 import { runForRequest, type ApiRuntime } from "../runtime"
 import { foldAggregate, type AggregateFold } from "../aggregateFolds"
-import { history } from "../streamHistories"
+import { history } from "../facts"
 
 export class NotAnchoredYet extends Schema.TaggedError<NotAnchoredYet>()("NotAnchoredYet", { globalPosition: Schema.Number }) {}
 export class EventNotFound extends Schema.TaggedError<EventNotFound>()("EventNotFound", {

@@ -170,6 +170,13 @@ export class JetStreamLog implements LogBackend {
   private head: Head | undefined
   /** Bumped whenever the local view is discarded, so stale seals do not overwrite fresh state. */
   private generation = 0
+  /**
+   * Stream heads as this writer left them. One entry per stream written, so
+   * bounded (RecentMap): a long-running API writes to a new stream with
+   * nearly every registration, dataset and task. Letting one go is always
+   * safe (the next append reads the head; the server checks the
+   * expectations either way).
+   */
   private readonly heads: RecentMap<string, StreamHead & { generation: number }>
   private sealing: Promise<unknown> = Promise.resolve()
 
@@ -303,16 +310,6 @@ export class JetStreamLog implements LogBackend {
     })
   }
 
-  /**
-   * One entry per stream written, so bounded (RecentMap): a long-running API
-   * writes to a new stream with nearly every registration, dataset and task.
-   * Letting one go is always safe (the next append reads the head; the
-   * server checks the expectations either way).
-   */
-  private rememberHead(stream: string, head: StreamHead & { generation: number }): void {
-    this.heads.set(stream, head)
-  }
-
   /** How many stream heads the writer holds (bounded by `cachedStreamHeads`). */
   get cachedHeads(): number {
     return this.heads.size
@@ -355,7 +352,7 @@ export class JetStreamLog implements LogBackend {
       const events = sealedToRecorded(sealed.events, p.decoded)
       if (!doomed) {
         this.head = { ...sealed.tip, msgId, optimistic: true }
-        this.rememberHead(p.stream, {
+        this.heads.set(p.stream, {
           revision: events[events.length - 1]!.streamPosition,
           subjectSeq: sealed.tip.globalPosition,
           generation
