@@ -133,10 +133,9 @@ const commitStream = (backend: LogBackend, options: ReadAllOptions | undefined, 
  * append's allocations in a heap profile).
  */
 export const toEventStore = (backend: LogBackend): EventStore["Service"] => ({
-  append: Effect.fnUntraced(function* (input) {
-    const prepared = yield* Effect.try({ try: () => prepareAppend(input), catch: toKnown })
-    return yield* Effect.tryPromise({ try: () => backend.append(prepared), catch: toKnown })
-  }) as EventStore["Service"]["append"],
+  // One effect, not a generator of two: validation throws synchronously into
+  // the same catch (tryPromise takes a throw from `try` as its failure).
+  append: ((input) => Effect.tryPromise({ try: () => backend.append(prepareAppend(input)), catch: toKnown })) as EventStore["Service"]["append"],
   readStream: Effect.fnUntraced(function* (stream, options) {
     const fromRevision = options?.fromRevision ?? 0
     const parsed = parseStreamName(String(stream))

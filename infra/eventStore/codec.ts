@@ -4,6 +4,7 @@ import { DomainEvent, domainEventTypes } from "../../domain/events"
 import { CorruptEvent, EventTooLarge, InvalidEvent, type AppendInput, type ExpectedRevision } from "../../domain/ports"
 import { Commit, type EncodedRecordedEvent, EventMetadata, type RecordedEvent } from "../../domain/recordedEvent"
 import { parseStreamName, type StreamName } from "../../domain/streamName"
+import { canonicalJson } from "../canonicalJson"
 
 /** An append that passed validation: everything an adapter needs, already encoded. */
 export interface PreparedAppend {
@@ -15,6 +16,8 @@ export interface PreparedAppend {
   readonly commandId: string
   readonly events: ReadonlyArray<typeof DomainEvent.Encoded>
   readonly metadata: typeof EventMetadata.Encoded
+  /** The canonical JSON of `events` and `metadata` (written once, here: it measures the commit and is what sealing hashes). */
+  readonly canonical: { readonly events: ReadonlyArray<string>; readonly metadata: string }
 }
 
 // Every read of the log decodes commits, and every append encodes events:
@@ -51,7 +54,14 @@ export const MAX_COMMIT_BYTES = 1024 * 1024
 /** Envelope fields a sealed event adds around its data and metadata (ids, positions, hashes), rounded up. */
 const ENVELOPE_OVERHEAD_BYTES = 600
 
-const utf8Length = (value: unknown) => Buffer.byteLength(JSON.stringify(value), "utf8")
+/** Canonical JSON of an encoded value, or the append's InvalidEvent (a value the hash could not cover faithfully). */
+const canonicalOrRefuse = (value: unknown, what: string): string => {
+  try {
+    return canonicalJson(value)
+  } catch (e) {
+    throw new InvalidEvent({ reason: `${what} is not plain JSON: ${e instanceof Error ? e.message : String(e)}` })
+  }
+}
 
 /**
  * Validate and encode an append before any I/O. Throws InvalidEvent; nothing
@@ -85,9 +95,13 @@ export const prepareAppend = (input: AppendInput): PreparedAppend => {
   })
   const metadataExit = encodeMetadata({ ...input.metadata, commandId: input.commandId })
   if (Exit.isFailure(metadataExit)) throw new InvalidEvent({ reason: `invalid metadata: ${failureMessage(metadataExit)}` })
+  const canonical = {
+    events: events.map((e, i) => canonicalOrRefuse(e, `event #${i} (${e._tag})`)),
+    metadata: canonicalOrRefuse(metadataExit.value, "metadata")
+  }
   // Every sealed event carries its data and the command's metadata.
-  const metadataBytes = utf8Length(metadataExit.value)
-  const bytes = events.reduce((sum, e) => sum + utf8Length(e) + metadataBytes + ENVELOPE_OVERHEAD_BYTES, 20)
+  const metadataBytes = Buffer.byteLength(canonical.metadata, "utf8")
+  const bytes = canonical.events.reduce((sum, e) => sum + Buffer.byteLength(e, "utf8") + metadataBytes + ENVELOPE_OVERHEAD_BYTES, 20)
   if (bytes > MAX_COMMIT_BYTES) throw new EventTooLarge({ bytes, limitBytes: MAX_COMMIT_BYTES })
   return {
     decoded: input.events,
@@ -96,7 +110,8 @@ export const prepareAppend = (input: AppendInput): PreparedAppend => {
     expectedRevision: expected,
     commandId: input.commandId,
     events,
-    metadata: metadataExit.value
+    metadata: metadataExit.value,
+    canonical
   }
 }
 
@@ -138,6 +153,9 @@ const utf8Encoder = new TextEncoder()
 const utf8Decoder = new TextDecoder()
 
 export const encodeCommitBytes = (events: ReadonlyArray<EncodedRecordedEvent>): Uint8Array => utf8Encoder.encode(JSON.stringify({ events }))
+
+/** A sealed commit's stored text (sealCommit's `json`) as the message's bytes. */
+export const commitTextBytes = (json: string): Uint8Array => utf8Encoder.encode(json)
 
 export const parseCommitBytes = (bytes: Uint8Array, globalPosition: number): unknown => {
   try {

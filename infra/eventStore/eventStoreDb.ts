@@ -165,7 +165,8 @@ export class EventStoreDbLog implements LogBackend {
       firstStreamPosition: revision === undefined ? 0 : revision + 1,
       events: p.events,
       metadata: p.metadata,
-      recordedAt: this.now().toISOString()
+      recordedAt: this.now().toISOString(),
+      canonical: p.canonical
     })
     const expectedRevision: AppendExpectedRevision = revision === undefined ? NO_STREAM : BigInt(revision)
     try {

@@ -47,11 +47,12 @@ export class InMemoryLog implements LogBackend {
       firstStreamPosition: existing.length,
       events: p.events,
       metadata: p.metadata,
-      recordedAt: this.now().toISOString()
+      recordedAt: this.now().toISOString(),
+      canonical: p.canonical
     })
     // Round-trip through JSON like a real store, so specs see exactly what a
     // reader of the real log would.
-    const events = decodeCommit(JSON.parse(JSON.stringify({ events: sealed.events })), sealed.tip.globalPosition)
+    const events = decodeCommit(JSON.parse(sealed.json), sealed.tip.globalPosition)
     const commit: StoredCommit = {
       globalPosition: sealed.tip.globalPosition,
       stream: p.stream,

@@ -26,7 +26,7 @@ import type { RecordedEvent } from "../../domain/recordedEvent"
 import { parseStreamName, type StreamName } from "../../domain/streamName"
 import { NatsClient } from "../nats/NatsClient"
 import { toEventStore, type LogBackend, type ValidatedReadOptions } from "./backend"
-import { describeRevision, sealedToRecorded, encodeCommitBytes, type PreparedAppend } from "./codec"
+import { commitTextBytes, describeRevision, sealedToRecorded, type PreparedAppend } from "./codec"
 import { consumeLog, toLogEntry } from "./jetStreamReader"
 import { EMPTY_TIP, sealCommit, type ChainTip } from "./hashChain"
 import { RecentMap } from "../recentMap"
@@ -288,15 +288,16 @@ export class JetStreamLog implements LogBackend {
 
   /**
    * Publishes leave in the order their commits were sealed (each is queued
-   * right after its seal, as before), but together: the NATS client writes
-   * to the socket once per batch of sends made in one turn, and seals chain
-   * through microtasks, so sending each as it was sealed cost one write
-   * (a system call) per append, a fifth of a pipelined append's time in a
-   * profile. The queue is sent when no other seal is waiting (a lone append
-   * goes at once) or at the end of this turn, whichever comes first.
+   * right after its seal), but together: the NATS client writes to the
+   * socket once per batch of sends made before its flush (a microtask), and
+   * appends resumed by acknowledgements each come a few microtasks apart, so
+   * sending each as it was sealed cost one write (a system call) per append,
+   * a fifth of a pipelined append's time in a profile. A lone append goes at
+   * once; with others in flight, the queue is sent at the end of this turn.
    */
   private outbox: Array<() => void> = []
-  private sealsWaiting = 0
+  /** Appends in flight in this process (appendOnce running). */
+  private appending = 0
   private flushOutbox = () => {
     const batch = this.outbox
     this.outbox = []
@@ -305,7 +306,7 @@ export class JetStreamLog implements LogBackend {
   private sendInBatch<T>(send: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.outbox.push(() => send().then(resolve, reject))
-      if (this.sealsWaiting === 0) this.flushOutbox()
+      if (this.appending <= 1) this.flushOutbox()
       else if (this.outbox.length === 1) setImmediate(this.flushOutbox)
     })
   }
@@ -315,65 +316,97 @@ export class JetStreamLog implements LogBackend {
     return this.heads.size
   }
 
+  /** Seals holding or waiting for the lock (those that had to read something first). */
+  private sealsLocked = 0
+
   private withSealLock<T>(f: () => Promise<T>): Promise<T> {
+    // Released by the caller once its publish is queued (appendOnce), so no
+    // synchronous seal can slip in between and publish out of order.
+    this.sealsLocked++
     const run = this.sealing.then(f, f)
     this.sealing = run.catch(() => undefined)
     return run
   }
 
-  private seal(p: PreparedAppend, fetched: StreamHead | undefined, msgId: string): Promise<Sealed> {
+  private mismatch(p: PreparedAppend, h: StreamHead): boolean {
+    const expected = p.expectedRevision
+    return (expected === "no_stream" && h.revision !== undefined) || (typeof expected === "number" && expected !== h.revision)
+  }
+
+  /**
+   * Seal a commit on the current head. Synchronous when nothing has to be
+   * read first (the log head and the stream's head known, no seal waiting
+   * for the lock): the usual case in a running process, and then an append
+   * costs no promise before its publish. Otherwise it takes the seal lock.
+   */
+  private seal(p: PreparedAppend, fetched: StreamHead | undefined, msgId: string): Sealed | Promise<Sealed> {
+    if (this.sealsLocked === 0 && this.head !== undefined) {
+      const cached = this.heads.get(p.stream)
+      const known = cached ?? fetched
+      // A mismatch against the cache is re-read under the lock (below).
+      if (known !== undefined && !(known === cached && this.mismatch(p, known))) return this.sealOn(this.head, known, p, msgId)
+    }
     return this.withSealLock(async () => {
-      const generation = this.generation
       const head = (this.head ??= await this.loadHead())
-      const expected = p.expectedRevision
-      const mismatch = (h: StreamHead) =>
-        (expected === "no_stream" && h.revision !== undefined) || (typeof expected === "number" && expected !== h.revision)
       const cached = this.heads.get(p.stream)
       let streamHead = cached ?? fetched ?? (await this.loadStreamHead(p.stream))
       // The cache only knows this process's writes; another process may have
       // moved the stream since, so a mismatch against the cache is re-checked
       // against the store before it becomes the caller's error.
-      if (mismatch(streamHead) && streamHead === cached) streamHead = await this.loadStreamHead(p.stream)
-      // A mismatch is not reported here: the command may be a retry of one
-      // already stored, and only the server knows (it checks msgID duplicates
-      // before expectations). The commit is published as is and can only come
-      // back as a duplicate or a wrong-last-sequence error; it must not move
-      // our optimistic view.
-      const doomed = mismatch(streamHead)
-      const firstStreamPosition = streamHead.revision === undefined ? 0 : streamHead.revision + 1
-      const sealed = sealCommit({
-        tip: head,
-        stream: p.stream,
-        firstStreamPosition,
-        events: p.events,
-        metadata: p.metadata,
-        recordedAt: this.now().toISOString()
-      })
-      const events = sealedToRecorded(sealed.events, p.decoded)
-      if (!doomed) {
-        this.head = { ...sealed.tip, msgId, optimistic: true }
-        this.heads.set(p.stream, {
-          revision: events[events.length - 1]!.streamPosition,
-          subjectSeq: sealed.tip.globalPosition,
-          generation
-        })
-      }
-      return {
-        payload: encodeCommitBytes(sealed.events),
-        tip: sealed.tip,
-        expectedLastSeq: head.globalPosition,
-        expectedLastMsgId: head.optimistic ? head.msgId : undefined,
-        // A doomed commit carries an expectation the server cannot satisfy.
-        expectedSubjectSeq: doomed ? (expected === "no_stream" ? 0 : Number.MAX_SAFE_INTEGER) : streamHead.subjectSeq,
-        events,
-        generation: doomed ? -1 : generation
-      }
+      if (streamHead === cached && this.mismatch(p, streamHead)) streamHead = await this.loadStreamHead(p.stream)
+      return this.sealOn(head, streamHead, p, msgId)
     })
+  }
+
+  private sealOn(head: Head, streamHead: StreamHead, p: PreparedAppend, msgId: string): Sealed {
+    const generation = this.generation
+    // A mismatch is not reported here: the command may be a retry of one
+    // already stored, and only the server knows (it checks msgID duplicates
+    // before expectations). The commit is published as is and can only come
+    // back as a duplicate or a wrong-last-sequence error; it must not move
+    // our optimistic view.
+    const doomed = this.mismatch(p, streamHead)
+    const firstStreamPosition = streamHead.revision === undefined ? 0 : streamHead.revision + 1
+    const sealed = sealCommit({
+      tip: head,
+      stream: p.stream,
+      firstStreamPosition,
+      events: p.events,
+      metadata: p.metadata,
+      recordedAt: this.now().toISOString(),
+      canonical: p.canonical
+    })
+    const events = sealedToRecorded(sealed.events, p.decoded)
+    if (!doomed) {
+      this.head = { ...sealed.tip, msgId, optimistic: true }
+      this.heads.set(p.stream, {
+        revision: events[events.length - 1]!.streamPosition,
+        subjectSeq: sealed.tip.globalPosition,
+        generation
+      })
+    }
+    const expected = p.expectedRevision
+    return {
+      payload: commitTextBytes(sealed.json),
+      tip: sealed.tip,
+      expectedLastSeq: head.globalPosition,
+      expectedLastMsgId: head.optimistic ? head.msgId : undefined,
+      // A doomed commit carries an expectation the server cannot satisfy.
+      expectedSubjectSeq: doomed ? (expected === "no_stream" ? 0 : Number.MAX_SAFE_INTEGER) : streamHead.subjectSeq,
+      events,
+      generation: doomed ? -1 : generation
+    }
   }
 
   async append(p: PreparedAppend): Promise<AppendResult> {
     const timer = appendSeconds.startTimer()
-    const result = await this.appendOnce(p)
+    this.appending++
+    let result: AppendResult
+    try {
+      result = await this.appendOnce(p)
+    } finally {
+      this.appending--
+    }
     timer()
     appendsTotal.inc({ outcome: result.duplicate ? "duplicate" : "committed" })
     return result
@@ -398,10 +431,17 @@ export class JetStreamLog implements LogBackend {
         fetched =
           p.expectedRevision === "no_stream" && attempt === 1 ? { revision: undefined, subjectSeq: 0 } : await this.loadStreamHead(p.stream)
       }
-      this.sealsWaiting++
-      const sealed = await this.seal(p, fetched, msgId).finally(() => this.sealsWaiting--)
+      const sealing = this.seal(p, fetched, msgId)
+      const locked = sealing instanceof Promise
+      let sealed: Sealed
       try {
-        const ack = await this.sendInBatch(() =>
+        sealed = locked ? await sealing : sealing
+      } catch (error) {
+        if (locked) this.sealsLocked--
+        throw error
+      }
+      try {
+        const publishing = this.sendInBatch(() =>
           this.js.publish(subject, sealed.payload, {
             msgID: msgId,
             expect: {
@@ -411,6 +451,8 @@ export class JetStreamLog implements LogBackend {
             }
           })
         )
+        if (locked) this.sealsLocked--
+        const ack = await publishing
         if (ack.duplicate) {
           // The command was stored before (a retry): nothing new was appended,
           // so the head we advanced optimistically is wrong.
