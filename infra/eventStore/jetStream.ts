@@ -68,9 +68,10 @@ export class JetStreamLog implements LogBackend {
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
     private readonly config: JetStreamEventStoreConfig,
-    now: () => Date = () => new Date()
+    now: () => Date = () => new Date(),
+    replicas = config.replicas
   ) {
-    this.reads = new LogReads(js, jsm, config)
+    this.reads = new LogReads(js, jsm, config, replicas === 1)
     this.sealer = new ChainSealer(config.cachedStreamHeads, { loadHead: () => this.loadHead(), loadStreamHead: (stream) => this.reads.loadStreamHead(stream) }, now)
   }
 
@@ -81,8 +82,8 @@ export class JetStreamLog implements LogBackend {
 
   static async open(nc: NatsConnection, config: JetStreamEventStoreConfig, now?: () => Date): Promise<JetStreamLog> {
     const jsm = await jetstreamManager(nc)
-    await ensureEventStream(jsm, config)
-    return new JetStreamLog(jetstream(nc), jsm, config, now)
+    const replicas = await ensureEventStream(jsm, config)
+    return new JetStreamLog(jetstream(nc), jsm, config, now, replicas)
   }
 
   private async loadHead(): Promise<Head> {

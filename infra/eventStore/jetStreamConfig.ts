@@ -59,8 +59,8 @@ export const eventStreamConfig = (config: JetStreamEventStoreConfig): Partial<St
   allow_direct: true
 })
 
-/** Create the stream, or check that an existing one keeps the audit guarantees. */
-export const ensureEventStream = async (jsm: JetStreamManager, config: JetStreamEventStoreConfig): Promise<void> => {
+/** Create the stream, or check that an existing one keeps the audit guarantees. Answers how many replicas it has. */
+export const ensureEventStream = async (jsm: JetStreamManager, config: JetStreamEventStoreConfig): Promise<number> => {
   const wanted = eventStreamConfig(config)
   const existing = await jsm.streams.info(config.streamName).catch((e: unknown) => {
     if (e instanceof JetStreamApiError && e.code === 10059) return undefined
@@ -68,8 +68,8 @@ export const ensureEventStream = async (jsm: JetStreamManager, config: JetStream
   })
   if (!existing) {
     if (!config.provision) throw new EventStoreUnavailable({ reason: `stream ${config.streamName} does not exist; run provisioning` })
-    await jsm.streams.add(wanted)
-    return
+    const added = await jsm.streams.add(wanted)
+    return added.config.num_replicas
   }
   const c = existing.config
   if (!c.deny_delete || !c.deny_purge || !c.allow_direct || !c.subjects.includes(`${config.subjectPrefix}.>`)) {
@@ -77,4 +77,5 @@ export const ensureEventStream = async (jsm: JetStreamManager, config: JetStream
       reason: `stream ${config.streamName} exists without deny_delete/deny_purge/allow_direct or the ${config.subjectPrefix}.> subjects`
     })
   }
+  return c.num_replicas
 }

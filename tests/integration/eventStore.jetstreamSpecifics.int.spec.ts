@@ -3,6 +3,8 @@ import { Effect, Exit, Fiber, Stream } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { sealCommit, verifyChain } from "../../infra/eventStore/hashChain"
 import { encodeCommitBytes, prepareAppend } from "../../infra/eventStore/codec"
+import { toEventStore } from "../../infra/eventStore/backend"
+import { JetStreamLog } from "../../infra/eventStore/jetStream"
 import { budgetEscrowed, nodeRegistered } from "../support/events"
 import { jetStreamLogFixture } from "../support/jetStreamFixture"
 import { startNatsServer, type NatsServer } from "../support/natsServer"
@@ -206,6 +208,31 @@ describe("JetStream event store specifics", () => {
     expect(await from(6, all[5]!.globalPosition)).toEqual([])
     const refused = await Effect.runPromiseExit(fx.store.readStream("ledger-H", { fromRevision: -1 }))
     expect(Exit.isFailure(refused) && JSON.stringify(refused.cause)).toMatch(/InvalidEvent.*fromRevision/)
+  })
+
+  it("reads a stream's last message by direct get when the stream has one copy, and from the leader when it has replicas", async () => {
+    await using fx = await jetStreamLogFixture(server.url)
+    await run(fx.store.append({ stream: "ledger-D", expectedRevision: "no_stream", events: [budgetEscrowed("D", 1n)], commandId: "d1" }))
+    // Every request the log makes for a single message, seen by a subscriber beside JetStream's own.
+    const seen: Array<string> = []
+    const watch = fx.nc.subscribe(`$JS.API.>`, { callback: (_e, m) => m.subject.includes(fx.config.streamName) && seen.push(m.subject) })
+    const heard = async (f: () => Promise<unknown>) => {
+      seen.length = 0
+      await f()
+      await fx.nc.flush()
+      return seen.map((subject) => (subject.startsWith("$JS.API.DIRECT.GET.") ? "direct" : subject.startsWith("$JS.API.STREAM.MSG.GET.") ? "leader" : subject))
+    }
+    const read = (store: typeof fx.store, revision: number) => () => run(store.readStream("ledger-D", { fromRevision: revision }))
+    // The fixture's stream was created with one replica: direct gets.
+    expect(await heard(read(fx.store, 0))).toContain("direct")
+    expect(await heard(read(fx.store, 1))).toEqual(["direct"])
+    expect(await heard(() => run(fx.store.append({ stream: "ledger-D", expectedRevision: 0, events: [budgetEscrowed("D", 2n)], commandId: "d2" })))).not.toContain("leader")
+    // A log told its stream has three replicas asks the leader for the same reads.
+    const js = jetstream(fx.nc)
+    const replicated = toEventStore(new JetStreamLog(js, await jetstreamManager(fx.nc), fx.config, () => new Date(), 3))
+    expect(await heard(read(replicated, 2))).toEqual(["leader"])
+    expect(await run(replicated.readStream("ledger-D"))).toEqual(await run(fx.store.readStream("ledger-D")))
+    watch.unsubscribe()
   })
 
   it("finds a command stored by an earlier try the server no longer connects to it, among the commits since the revision it expected", async () => {
