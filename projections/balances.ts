@@ -1,5 +1,5 @@
 import type { RecordedEvent } from "../domain/recordedEvent"
-import { alreadyApplied, positionOf, type Projection } from "./projection"
+import { alreadyApplied, plus, positionOf, type Projection } from "./projection"
 import type { BalanceDoc } from "./documents"
 export type { Payout, BalanceDoc } from "./documents"
 
@@ -19,7 +19,6 @@ const withNet = (d: Omit<BalanceDoc, "net">): BalanceDoc => ({
   ...d,
   net: (BigInt(d.earned) + BigInt(d.refunded) + BigInt(d.withdrawn) - BigInt(d.escrowed) - BigInt(d.bonded)).toString()
 })
-const plus = (a: string, b: bigint) => (BigInt(a) + b).toString()
 
 /**
  * Balances and payouts per address (the Neura ledger, read side): escrow and

@@ -1,5 +1,5 @@
 import type { RecordedEvent } from "../domain/recordedEvent"
-import { alreadyApplied, positionOf, type Projection } from "./projection"
+import { alreadyApplied, plus, positionOf, type Projection } from "./projection"
 import type { NodeDoc } from "./documents"
 export type { NodeDoc } from "./documents"
 
@@ -27,10 +27,8 @@ export const resultVotesProjection: Projection<ResultVotesDoc> = {
   }
 }
 
-
 const score = (d: Pick<NodeDoc, "results" | "votes">) =>
   d.results.verified * 2 - d.results.rejected * 3 + d.votes.agreeing - d.votes.disagreeing * 2 - d.votes.disputed * 3 - d.votes.unrevealed * 2
-const plus = (a: string, b: bigint) => (BigInt(a) + b).toString()
 
 /** Nodes with their reputation: results accepted/rejected, votes agreeing/disagreeing with consensus. */
 export const nodesProjection: Projection<NodeDoc> = {

@@ -36,4 +36,5 @@ export const alreadyApplied = (doc: Positioned | undefined, e: { globalPosition:
   return g > e.globalPosition || (g === e.globalPosition && Number(doc.position.slice(dot + 1)) >= e.indexInCommit)
 }
 
-export const sumAmounts = (a: string, b: bigint) => (BigInt(a) + b).toString()
+/** A read model's amount (a decimal string of base units) plus an event's bigint amount. */
+export const plus = (a: string, b: bigint) => (BigInt(a) + b).toString()

@@ -215,7 +215,11 @@ describe("JetStream event store specifics", () => {
     await run(fx.store.append({ stream: "ledger-D", expectedRevision: "no_stream", events: [budgetEscrowed("D", 1n)], commandId: "d1" }))
     // Every request the log makes for a single message, seen by a subscriber beside JetStream's own.
     const seen: Array<string> = []
-    const watch = fx.nc.subscribe(`$JS.API.>`, { callback: (_e, m) => m.subject.includes(fx.config.streamName) && seen.push(m.subject) })
+    const watch = fx.nc.subscribe(`$JS.API.>`, {
+      callback: (_e, m) => {
+        if (m.subject.includes(fx.config.streamName)) seen.push(m.subject)
+      }
+    })
     const heard = async (f: () => Promise<unknown>) => {
       seen.length = 0
       await f()
