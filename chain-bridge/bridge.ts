@@ -186,7 +186,18 @@ export const startBridge = async (options: BridgeOptions) => {
       await flushing
       // Do not wait for the subscription to catch up: anchor up to the head now.
       highest = Math.max(highest, await run(store.headPosition))
-      await flush()
+      // A scheduled flush may have started while the head was read: two
+      // flushes of one range race on chain and one is refused (harmless, but
+      // it read as a failure in the dev stack's log). Take the same slot.
+      while (flushing) await flushing
+      const mine = flush()
+      flushing = mine
+        .catch(() => undefined)
+        .finally(() => {
+          flushing = undefined
+          lastFlush = Date.now()
+        })
+      await mine
     },
     /** Position of the last anchored event. */
     get anchoredThrough() {

@@ -55,6 +55,7 @@ const setup = async () => {
     append,
     readAll: () => run(Stream.runCollect(store.readAll())),
     startBridge: (options: { batchSize: number; maxWaitMs: number }) => startBridge({ store, chain: client, record, ...options }),
+    record,
     async [Symbol.asyncDispose]() {
       await api[Symbol.asyncDispose]()
       await log[Symbol.asyncDispose]()
@@ -144,6 +145,53 @@ describe("chain bridge on real JetStream and a real EVM (EDR)", () => {
 
     const notYet = await t.api.app.inject({ method: "GET", url: "/events/99/proof" })
     expect([notYet.statusCode, notYet.json().code]).toEqual([404, "NotAnchoredYet"])
+  }, 60_000)
+
+  it("anchors a range once when flushNow meets a flush already on its way (no refused anchor)", async () => {
+    await using t = await setup()
+    await t.append(2)
+    // Two gates make the race exact: flushNow waits on the head while a
+    // scheduled flush starts and is held inside its anchor transaction.
+    const release: { head?: () => void; anchor?: () => void } = {}
+    const headGate = new Promise<void>((r) => (release.head = r))
+    const anchorGate = new Promise<void>((r) => (release.anchor = r))
+    let anchorsEntered = 0
+    let holdHead = false
+    const store = {
+      ...t.store,
+      headPosition: Effect.promise(async () => {
+        const head = await run(t.store.headPosition)
+        if (holdHead) await headGate
+        return head
+      })
+    }
+    const chain = Object.assign(Object.create(Object.getPrototypeOf(t.client)), t.client, {
+      anchor: async (...args: Parameters<typeof t.client.anchor>) => {
+        anchorsEntered++
+        await anchorGate
+        return t.client.anchor(...args)
+      }
+    }) as typeof t.client
+    const lines: Array<string> = []
+    const bridge = await startBridge({ store, chain, record: t.record, batchSize: 1, maxWaitMs: 60_000, log: (l) => lines.push(l) })
+    holdHead = true
+    const flushed = bridge.flushNow()
+    // Events arrive while flushNow reads the head: the subscription schedules a flush of them.
+    await t.append(1, 2)
+    await waitFor(() => anchorsEntered === 1)
+    release.head!()
+    // One turn of the event loop: flushNow has gone on from the head it read
+    // (microtasks only), so a second flush would have taken its range now.
+    await new Promise((r) => setImmediate(r))
+    release.anchor!()
+    await flushed
+    await bridge.stop()
+    expect(lines.filter((l) => /refused/.test(l))).toEqual([])
+    const onChain = await t.client.anchors()
+    for (let i = 1; i < onChain.length; i++) expect(onChain[i]!.fromSeq).toBe(onChain[i - 1]!.toSeq + 1)
+    expect(onChain[0]!.fromSeq).toBe(1)
+    // The three commands' commits (positions 1-3) are anchored; what follows is the anchors' own records.
+    expect(onChain[onChain.length - 1]!.toSeq).toBeGreaterThanOrEqual(3)
   }, 60_000)
 
   it("restarts safely: resumes after the chain's last anchor, records an anchor the log missed, never double-anchors", async () => {
