@@ -32,6 +32,26 @@ export const canonicalJson = (value: unknown): string => {
 
 const NOT_JSON = Symbol("not a JSON value")
 
+/**
+ * An object's keys in UTF-16 code-unit order, as `Array.prototype.sort`
+ * orders strings, sorted in place by insertion: our objects have a handful
+ * of keys, and the built-in sort allocated a work array per object (a tenth
+ * of what canonical JSON allocated per append, in a sampling heap profile).
+ */
+const sortedKeys = (record: object): Array<string> => {
+  const keys = Object.keys(record)
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i]!
+    let j = i - 1
+    while (j >= 0 && keys[j]! > key) {
+      keys[j + 1] = keys[j]!
+      j--
+    }
+    keys[j + 1] = key
+  }
+  return keys
+}
+
 const write = (value: unknown): string => {
   if (value === null) return "null"
   switch (typeof value) {
@@ -53,7 +73,7 @@ const write = (value: unknown): string => {
       const record = value as Record<string, unknown>
       let out = "{"
       let first = true
-      for (const key of Object.keys(record).sort()) {
+      for (const key of sortedKeys(record)) {
         const item = record[key]
         // An absent optional field and an explicit `undefined` mean the same
         // thing in our schemas; both are left out of the canonical form.

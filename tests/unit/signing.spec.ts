@@ -101,6 +101,35 @@ describe("RFC 8785 (JCS) canonical JSON: the RFC's own vectors", () => {
     }
     expect(canonicalJson(envelope)).toBe(JSON.stringify(sortDeep(envelope)))
   })
+  it("orders any keys as Array.prototype.sort does (random objects: digits, surrogates, shared prefixes, many keys)", () => {
+    // The reference writes with the built-in sort. (An object rebuilt in
+    // sorted order would not do: JSON.stringify puts integer-like keys such
+    // as "10" and "2" first, in numeric order, whatever the insertion order.)
+    const reference = (v: unknown): string =>
+      Array.isArray(v)
+        ? `[${v.map(reference).join(",")}]`
+        : v !== null && typeof v === "object"
+          ? `{${Object.keys(v)
+              .sort()
+              .map((k) => `${JSON.stringify(k)}:${reference((v as Record<string, unknown>)[k])}`)
+              .join(",")}}`
+          : JSON.stringify(v)
+    // A seeded generator, so a failure names an input that can be replayed.
+    let seed = 42
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31)
+    const pieces = ["a", "b", "A", "_", "1", "10", "2", "é", "😀", "\ufb33", "\u0080", "ab", "a b", "\uffff", ""]
+    const key = () => Array.from({ length: 1 + Math.floor(random() * 3) }, () => pieces[Math.floor(random() * pieces.length)]).join("")
+    const value = (depth: number): unknown => {
+      const r = random()
+      if (depth > 2 || r < 0.4) return r < 0.2 ? Math.floor(random() * 100) : key()
+      if (r < 0.55) return Array.from({ length: Math.floor(random() * 3) }, () => value(depth + 1))
+      return Object.fromEntries(Array.from({ length: Math.floor(random() * 30) }, () => [key(), value(depth + 1)]))
+    }
+    for (let i = 0; i < 300; i++) {
+      const v = value(0)
+      expect(canonicalJson(v), `input #${i}`).toBe(reference(v))
+    }
+  })
 })
 
 describe("wallet-signable commands: EIP-191 personal_sign over the JCS text", () => {
