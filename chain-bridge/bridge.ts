@@ -155,15 +155,21 @@ export const startBridge = async (options: BridgeOptions) => {
       throw e
     }
   }
-  const schedule = (force: boolean) => {
-    if (flushing) return
-    if (!force && seen < batchSize) return
-    flushing = flush()
-      .catch((e) => log(`anchoring failed, will retry: ${describeError(e)}`))
+  /** One flush at a time: a flush holds the slot until it ends; the caller gets its outcome. */
+  const inSlot = (): Promise<void> => {
+    const mine = flush()
+    flushing = mine
+      .catch(() => undefined)
       .finally(() => {
         flushing = undefined
         lastFlush = Date.now()
       })
+    return mine
+  }
+  const schedule = (force: boolean) => {
+    if (flushing) return
+    if (!force && seen < batchSize) return
+    inSlot().catch((e) => log(`anchoring failed, will retry: ${describeError(e)}`))
   }
 
   const fiber = Effect.runFork(
@@ -190,14 +196,7 @@ export const startBridge = async (options: BridgeOptions) => {
       // flushes of one range race on chain and one is refused (harmless, but
       // it read as a failure in the dev stack's log). Take the same slot.
       while (flushing) await flushing
-      const mine = flush()
-      flushing = mine
-        .catch(() => undefined)
-        .finally(() => {
-          flushing = undefined
-          lastFlush = Date.now()
-        })
-      await mine
+      await inSlot()
     },
     /** Position of the last anchored event. */
     get anchoredThrough() {

@@ -152,8 +152,6 @@ export const sealedToRecorded = (
 const utf8Encoder = new TextEncoder()
 const utf8Decoder = new TextDecoder()
 
-export const encodeCommitBytes = (events: ReadonlyArray<EncodedRecordedEvent>): Uint8Array => utf8Encoder.encode(JSON.stringify({ events }))
-
 /** A sealed commit's stored text (sealCommit's `json`) as the message's bytes. */
 export const commitTextBytes = (json: string): Uint8Array => utf8Encoder.encode(json)
 

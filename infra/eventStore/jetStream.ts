@@ -66,7 +66,7 @@ export class JetStreamLog implements LogBackend {
 
   constructor(
     private readonly js: JetStreamClient,
-    private readonly jsm: JetStreamManager,
+    jsm: JetStreamManager,
     private readonly config: JetStreamEventStoreConfig,
     now: () => Date = () => new Date(),
     replicas = config.replicas
@@ -87,8 +87,7 @@ export class JetStreamLog implements LogBackend {
   }
 
   private async loadHead(): Promise<Head> {
-    const info = await this.jsm.streams.info(this.config.streamName)
-    const last = info.state.last_seq
+    const last = await this.reads.headPosition()
     // The chain's tip is the last sealed commit; foreign messages after it
     // take positions (sequences) but no place in the chain.
     for (let seq = last; seq > 0; seq--) {

@@ -117,8 +117,8 @@ export const consumeLog = (
 })
 
 /**
- * Reads of the log on JetStream: single messages by direct get (from the
- * stream's leader: see `fromLeader`), a stream's commits, and the log in
+ * Reads of the log on JetStream: single messages (from the stream's leader,
+ * see `fromLeader` and `lastOnSubject`), a stream's commits, and the log in
  * global order through ordered consumers (`consumeLog`).
  */
 export class LogReads {

@@ -2,7 +2,7 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream"
 import { Effect, Exit, Fiber, Stream } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { sealCommit, verifyChain } from "../../infra/eventStore/hashChain"
-import { encodeCommitBytes, prepareAppend } from "../../infra/eventStore/codec"
+import { commitTextBytes, prepareAppend } from "../../infra/eventStore/codec"
 import { toEventStore } from "../../infra/eventStore/backend"
 import { JetStreamLog } from "../../infra/eventStore/jetStream"
 import { budgetEscrowed, nodeRegistered } from "../support/events"
@@ -246,7 +246,7 @@ describe("JetStream event store specifics", () => {
     // connect to r2 (as once the duplicate window has passed, or after a reseal's `~attempt` id).
     const prepared = prepareAppend({ stream: "ledger-R", expectedRevision: 0, events: [budgetEscrowed("R", 2n)], commandId: "r2" })
     const sealed = sealCommit({ tip: { globalPosition: first.globalPosition, hash: first.events[0]!.hash }, stream: "ledger-R", firstStreamPosition: 1, events: prepared.events, metadata: prepared.metadata, recordedAt: "2026-11-26T10:00:00.000Z" })
-    const ack = await jetstream(fx.nc).publish(`${fx.config.subjectPrefix}.ledger.R`, encodeCommitBytes(sealed.events), { msgID: "r2-forgotten" })
+    const ack = await jetstream(fx.nc).publish(`${fx.config.subjectPrefix}.ledger.R`, commitTextBytes(sealed.json), { msgID: "r2-forgotten" })
     expect(ack.seq).toBe(first.globalPosition + 1)
     // This writer still holds revision 0 as the stream's head: its retry of r2 is refused by the
     // server, and the stream, read from just after revision 0's commit, holds r2 already.
