@@ -10,6 +10,7 @@ import type { WorkQueueConfig } from "./infra/workQueue"
 import type { WeightsStoreShape } from "../infra/weights/WeightsStore"
 import type { TrainerBehaviour } from "./trainer/train"
 import { startTrainer } from "./trainer/worker"
+import { processTrainingThreads } from "./trainer/trainingThreads"
 import type { ValidatorBehaviour } from "./validator/verify"
 import { startValidator } from "./validator/worker"
 import { startWatcher } from "./watcher/watcher"
@@ -54,6 +55,11 @@ export const startLocalNetwork = async (options: {
   readonly coordinatorExecutor?: "pytorch"
 }) => {
   const tf = await loadTf()
+  // The trainers train on the process's training threads (TRAINING_THREADS), one pool for all of them.
+  const pool = processTrainingThreads()
+  const threads = pool ? { threads: pool } : {}
+  // Trainers are up once their threads can train (TF.js loaded), as a trainer process is once it has loaded TF.js.
+  await pool?.ready()
   const refereeExecutor = options.coordinatorExecutor === "pytorch" ? await startPytorchExecutor() : undefined
   const data = options.data
   const log = options.log ?? (() => undefined)
@@ -91,7 +97,7 @@ export const startLocalNetwork = async (options: {
             nc: await connectionOf(n),
             nodeId: n.nodeId,
             client: options.client.as(n.key),
-            deps: { tf, weights: options.weights, data, behaviour: (n.behaviour as TrainerBehaviour | undefined) ?? "honest", ...(await executorOf(n)) },
+            deps: { tf, weights: options.weights, data, behaviour: (n.behaviour as TrainerBehaviour | undefined) ?? "honest", ...threads, ...(await executorOf(n)) },
             ...queue,
             log: (l) => log(`[trainer] ${l}`)
           })

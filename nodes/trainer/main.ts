@@ -2,6 +2,7 @@ import { loadTf } from "../../infra/ml/tf"
 import { processLog, apiClient, autoJoinFromEnv, nodeEnvironment, registerSelf, runNodeMain, nodeWeights, nodeData } from "../infra/nodeProcess"
 import type { TrainerBehaviour } from "./train"
 import { startTrainer } from "./worker"
+import { processTrainingThreads } from "./trainingThreads"
 
 /** A trainer node process (Model Executor). See nodes/infra/nodeProcess.ts for its environment. */
 runNodeMain(
@@ -14,11 +15,15 @@ runNodeMain(
     const external = await env.executor()
     await registerSelf(client, env.nodeId, ["trainer"], env.capabilities)
     processLog("trainer")(`${env.key.address} on ${external.executor?.backend ?? tf.backend}; waiting for work`)
+    // Steps run on a training thread (TRAINING_THREADS), so heartbeats and NATS keep flowing while it trains.
+    const pool = processTrainingThreads()
+    const threads = pool ? { threads: pool } : {}
+    await pool?.ready()
     const worker = await startTrainer({
       nc,
       nodeId: env.nodeId,
       client,
-      deps: { tf, weights: await nodeWeights(nc, env.apiUrl, env.key), data: await nodeData(nc), behaviour: env.behaviour as TrainerBehaviour, ...external },
+      deps: { tf, weights: await nodeWeights(nc, env.apiUrl, env.key), data: await nodeData(nc), behaviour: env.behaviour as TrainerBehaviour, ...threads, ...external },
       log: processLog("trainer")
     })
     const joiner = await autoJoinFromEnv(env, client, "trainer")

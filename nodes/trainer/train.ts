@@ -1,46 +1,28 @@
 import { trainingSamplesPerSecond, trainingSamplesTotal } from "../../infra/metrics"
-import type { LayersModel } from "@tensorflow/tfjs"
 import { checkpointLeaf, merkleRoot } from "../../domain/task/commitments"
-import { checkpointInterval } from "../../domain/task/draw"
 import { resultIdFor } from "../../domain/task/guards"
 import type { CheckpointState } from "../../domain/task/events"
-import type { Hash32 } from "../../domain/primitives"
-import { stepTrainer, totalSteps, type Checkpoint, type SegmentTrainer } from "../../infra/ml/checkpoints"
-import { externalStepTrainer, freshOptimizerState } from "../../infra/ml/externalTrainer"
-import { gatherRows } from "../../workloads/kit/samples"
-import { setWeightBytes } from "../../infra/ml/model"
-import type { Metrics } from "../../domain/primitives"
+import type { Hash32, Metrics } from "../../domain/primitives"
 import { requireWorkload } from "../../workloads/registry"
-import { stepFunctionsOf } from "../../workloads/workload"
 import { describeMetrics, type MlNodeDeps } from "../infra/mlDeps"
 import type { TrainWork } from "../workItems"
+import { trainSteps, type Trained, type TrainerBehaviour, type TrainingJob } from "./localTraining"
+import type { TrainingThreads } from "./trainingThreads"
 
-/**
- * How a trainer behaves; anything but "honest" exists to prove the protocol catches it:
- * - forgeMetrics: trains honestly, claims a better accuracy than it measured;
- * - forgeRun: does not train: ships the base weights as its result with
- *   made-up checkpoints, claiming a high accuracy (the Sybil attack's forger).
- */
-export type TrainerBehaviour = "honest" | "forgeMetrics" | "forgeRun"
+export type { TrainerBehaviour } from "./localTraining"
 
-export type TrainerDeps = MlNodeDeps<TrainerBehaviour>
-
-interface Trained {
-  /** Every committed state, first (the base) to last (the result). */
-  readonly states: ReadonlyArray<Checkpoint>
-  readonly interval: number
-  readonly steps: number
-  readonly sampleCount: number
-  readonly heldOut: Metrics
+export type TrainerDeps = MlNodeDeps<TrainerBehaviour> & {
+  /** Where the steps run: these threads (shared by the process's trainers), else the event loop. */
+  readonly threads?: TrainingThreads
 }
 
 /**
- * Train one work item step by step from the base weights (hash checked) on
- * the named shards (hashes checked), keeping the state every `interval`
- * steps: the commitment validators audit.
+ * Train one work item from the base weights (hash checked) on the named
+ * shards (hashes checked): fetched here, trained on a training thread when
+ * the trainer has them (an external executor trains in its own process, on
+ * the event loop's side).
  */
 const trainLocally = async (work: TrainWork, deps: TrainerDeps): Promise<Trained> => {
-  const { tf } = deps.tf
   const workload = requireWorkload(work.workload)
   const base = await deps.weights.get(work.baseWeightsHash)
   const samples = await deps.data.samples(workload, work.topology, work.shards.map((s) => s.contentHash))
@@ -48,53 +30,23 @@ const trainLocally = async (work: TrainWork, deps: TrainerDeps): Promise<Trained
   // raced the other in-process nodes' training for the event loop and timed
   // out, and each retry trained again only to time out at the same place.
   const validation = await deps.data.samples(workload, work.topology, [work.validationHash])
-  const plan = { ...work.plan, epochs: work.plan.epochsPerRound, seed: work.seed }
-  const steps = totalSteps(samples.count, plan)
-  const interval = checkpointInterval(steps, work.checkpoints)
-  const model: LayersModel = await workload.build(tf, work.topology)
+  const job: TrainingJob = { work, base, samples, validation, behaviour: deps.behaviour ?? "honest" }
   const started = performance.now()
-  let states: Array<Checkpoint>
-  let heldOut: Metrics
-  // Model and optimizer are freed however this ends: a failure (a store
-  // timing out, say) is retried with the item, and no try may leave them behind.
-  try {
-    setWeightBytes(tf, model, base)
-    const stepFns = stepFunctionsOf(tf, workload, model, samples, work.topology)
-    const trainer: SegmentTrainer = deps.executor
-      ? await externalStepTrainer(deps.executor, model, samples.count, (rows) => gatherRows(samples, rows), plan, { weights: base, optimizer: freshOptimizerState(model, plan) })
-      : stepTrainer(tf, model, samples.count, plan, stepFns.batchOf, stepFns.estimateOf)
-    try {
-      states = [await trainer.checkpoint()]
-      let lastBeat = 0
-      if (deps.behaviour === "forgeRun") {
-        // No training at all: every "checkpoint" is the base state.
-        for (let s = interval; s < steps + interval; s += interval) states.push(states[0]!)
-      } else {
-        await trainer.run(0, steps, async (done, loss) => {
-          if (done % interval === 0 || done === steps) states.push(await trainer.checkpoint())
-          const now = performance.now()
-          if (now - lastBeat > 1_000) {
-            lastBeat = now
-            deps.working?.()
-            deps.progress?.(`${work.taskId} r${work.round} s${work.slot}: step ${done}/${steps} loss ${loss.toFixed(4)}`)
-          }
-        })
-      }
-    } finally {
-      await trainer.dispose()
-    }
-    setWeightBytes(tf, model, states[states.length - 1]!.weights)
-    heldOut = workload.evaluate(tf, model, validation, work.topology)
-  } finally {
-    model.dispose()
-  }
+  const trained = deps.threads && !deps.executor ? await onThread(deps.threads, job, deps) : await trainSteps(deps.tf, job, deps, deps.executor)
   const seconds = (performance.now() - started) / 1000
   trainingSamplesTotal.inc({ workload: workload.id }, samples.count * work.plan.epochsPerRound)
   trainingSamplesPerSecond.set({ node: work.nodeId }, (samples.count * work.plan.epochsPerRound) / Math.max(seconds, 1e-6))
   deps.progress?.(
-    `${work.taskId} r${work.round} s${work.slot}: trained ${samples.count} samples × ${work.plan.epochsPerRound} epochs (${steps} steps, ${states.length} checkpoints) in ${seconds.toFixed(2)} s, held-out ${describeMetrics(heldOut)}`
+    `${work.taskId} r${work.round} s${work.slot}: trained ${samples.count} samples × ${work.plan.epochsPerRound} epochs (${trained.steps} steps, ${trained.states.length} checkpoints) in ${seconds.toFixed(2)} s, held-out ${describeMetrics(trained.heldOut)}`
   )
-  return { states, interval, steps, sampleCount: samples.count, heldOut }
+  return trained
+}
+
+const onThread = async (threads: TrainingThreads, job: TrainingJob, deps: TrainerDeps): Promise<Trained> => {
+  const { trained, backend } = await threads.train(job, deps)
+  // The proof names the node's backend, and judges replay on the backend it names.
+  if (backend !== deps.tf.backend) throw new Error(`training thread runs ${backend}, this trainer ${deps.tf.backend}`)
+  return trained
 }
 
 /** A forger's claim: each metric 15% "better" than measured (accuracy-like up, loss-like down). */

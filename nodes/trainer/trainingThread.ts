@@ -1,0 +1,32 @@
+import { parentPort } from "node:worker_threads"
+import { loadTf } from "../../infra/ml/tf"
+import { trainSteps, type TrainingJob } from "./localTraining"
+
+/**
+ * One training thread: loads TF.js as a node process does (same backend,
+ * same kernels), then trains the jobs the pool posts, one at a time, and
+ * posts back heartbeats, progress lines and the result (or the error's text).
+ */
+export type ToThread = { readonly id: number; readonly job: TrainingJob }
+export type FromThread =
+  | { readonly ready: string }
+  | { readonly id: number; readonly working: true }
+  | { readonly id: number; readonly progress: string }
+  | { readonly id: number; readonly trained: Awaited<ReturnType<typeof trainSteps>>; readonly backend: string }
+  | { readonly id: number; readonly error: string }
+
+const port = parentPort!
+const tf = loadTf()
+void tf.then((loaded) => port.postMessage({ ready: loaded.backend } satisfies FromThread))
+port.on("message", ({ id, job }: ToThread) => {
+  const post = (message: FromThread) => port.postMessage(message)
+  void (async () => {
+    try {
+      const loaded = await tf
+      const trained = await trainSteps(loaded, job, { working: () => post({ id, working: true }), progress: (line) => post({ id, progress: line }) })
+      post({ id, trained, backend: loaded.backend })
+    } catch (e) {
+      post({ id, error: e instanceof Error ? e.message : String(e) })
+    }
+  })()
+})
