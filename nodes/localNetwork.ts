@@ -10,7 +10,7 @@ import type { WorkQueueConfig } from "./infra/workQueue"
 import type { WeightsStoreShape } from "../infra/weights/WeightsStore"
 import type { TrainerBehaviour } from "./trainer/train"
 import { startTrainer } from "./trainer/worker"
-import { processTrainingThreads } from "./trainer/trainingThreads"
+import { processMlThreads, threadsPerCore } from "./threads/pool"
 import type { ValidatorBehaviour } from "./validator/verify"
 import { startValidator } from "./validator/worker"
 import { startWatcher } from "./watcher/watcher"
@@ -55,10 +55,10 @@ export const startLocalNetwork = async (options: {
   readonly coordinatorExecutor?: "pytorch"
 }) => {
   const tf = await loadTf()
-  // The trainers train on the process's training threads (TRAINING_THREADS), one pool for all of them.
-  const pool = processTrainingThreads()
+  // Trainers train, validators replay and measure, the aggregator measures: on the process's ML threads (ML_THREADS), one pool for all.
+  const pool = processMlThreads(threadsPerCore())
   const threads = pool ? { threads: pool } : {}
-  // Trainers are up once their threads can train (TF.js loaded), as a trainer process is once it has loaded TF.js.
+  // Nodes are up once their threads have loaded TF.js, as a node process is once it has.
   await pool?.ready()
   const refereeExecutor = options.coordinatorExecutor === "pytorch" ? await startPytorchExecutor() : undefined
   const data = options.data
@@ -71,6 +71,7 @@ export const startLocalNetwork = async (options: {
     weights: options.weights,
     data,
     tf: async () => tf,
+    ...threads,
     ...(refereeExecutor ? { executor: refereeExecutor } : {}),
     ...queue,
     ...(options.coordinatorClock ? { now: options.coordinatorClock } : {}),
@@ -105,7 +106,7 @@ export const startLocalNetwork = async (options: {
             nc: await connectionOf(n),
             nodeId: n.nodeId,
             client: options.client.as(n.key),
-            deps: { tf, weights: options.weights, data, behaviour: (n.behaviour as ValidatorBehaviour | undefined) ?? "honest", ...(await executorOf(n)) },
+            deps: { tf, weights: options.weights, data, behaviour: (n.behaviour as ValidatorBehaviour | undefined) ?? "honest", ...threads, ...(await executorOf(n)) },
             ...queue,
             log: (l) => log(`[validator] ${l}`)
           })

@@ -7,6 +7,7 @@ import type { WeightsStoreShape } from "../../infra/weights/WeightsStore"
 import type { Workload } from "../../workloads/workload"
 import type { DataLibrary } from "../infra/dataLibrary"
 import { measureWeights } from "../infra/mlDeps"
+import type { MlThreads } from "../threads/pool"
 
 /**
  * The coordinator's aggregation of a round's results and the measurement of
@@ -16,6 +17,8 @@ export const aggregation = (deps: {
   readonly weights: WeightsStoreShape
   readonly tf: () => Promise<LoadedTf>
   readonly data: DataLibrary
+  /** Where the held-out measurement runs: these threads (a local network's), else the event loop. */
+  readonly threads?: MlThreads
   readonly workloadOf: (t: TaskData) => Workload
   readonly topologyOf: (t: TaskData) => Record<string, unknown> | undefined
 }) => {
@@ -33,7 +36,7 @@ export const aggregation = (deps: {
     const key = `${t.taskId}:${sha256Hex(weights)}`
     const known = measured.get(key)
     if (known) return known
-    const metrics = await measureWeights({ tf: await deps.tf(), data: deps.data }, deps.workloadOf(t), deps.topologyOf(t)!, weights, t.config.validation.contentHash)
+    const metrics = await measureWeights({ tf: await deps.tf(), data: deps.data, ...(deps.threads ? { threads: deps.threads } : {}) }, deps.workloadOf(t), deps.topologyOf(t)!, weights, t.config.validation.contentHash)
     measured.set(key, metrics)
     if (measured.size > 16) measured.delete(measured.keys().next().value!)
     return metrics

@@ -30,6 +30,7 @@ import type { Sightings } from "./liveness"
 import { reconcileTask, type Action } from "./workflow"
 import { routeAhead } from "./pipelining"
 import { aggregation } from "./aggregation"
+import type { MlThreads } from "../threads/pool"
 import { modelVersionCommand } from "./modelVersion"
 import { reconcileScorings } from "./scoringWorkflow"
 import { describeFailure } from "../infra/describeFailure"
@@ -50,6 +51,8 @@ export interface CoordinatorDeps {
   readonly weights: WeightsStoreShape
   readonly data: DataLibrary
   readonly tf: () => Promise<LoadedTf>
+  /** Where the aggregator measures: these threads (a local network shares its pool), else the event loop. */
+  readonly threads?: MlThreads
   /** The executor the referee replays PyTorch results with (a contest over one needs it). */
   readonly executor?: ExternalExecutor
   readonly queue?: WorkQueueConfig
@@ -118,7 +121,7 @@ export const startCoordinator = async (deps: CoordinatorDeps) => {
     return m && m.status !== "none" ? m.topology : undefined
   }
   const workloadOf = (t: TaskData) => requireWorkload(t.config.workload)
-  const { aggregateOf, measureAggregate } = aggregation({ weights: deps.weights, tf: deps.tf, data: deps.data, workloadOf, topologyOf })
+  const { aggregateOf, measureAggregate } = aggregation({ weights: deps.weights, tf: deps.tf, data: deps.data, ...(deps.threads ? { threads: deps.threads } : {}), workloadOf, topologyOf })
 
   /** The actions every kind of work shares (queues, commands, work items); the rest are a task's. */
   const performCommon = async (action: Action) => {

@@ -10,6 +10,9 @@ import { requireWorkload } from "../../workloads/registry"
 import { stepFunctionsOf, type Workload } from "../../workloads/workload"
 import { shardRefsOf, type RunToReplay } from "../workItems"
 import type { MlNodeDeps } from "./mlDeps"
+import type { LoadedTf } from "../../infra/ml/tf"
+import type { ExternalExecutor } from "../../infra/ml/externalExecutor"
+import { onThread } from "../threads/pool"
 
 /**
  * Replaying steps of someone's committed run from one of its states: what a
@@ -28,13 +31,48 @@ export class ExecutorMissing extends Error {}
  * proof names (a PyTorch trainer's result is replayed by PyTorch, bit for bit
  * on the same build), otherwise TF.js.
  */
-const segmentTrainerFor = async (deps: ReplayDeps, workload: Workload, model: LayersModel, samples: Samples, run: RunToReplay, plan: TrainPlan, start: Checkpoint): Promise<SegmentTrainer> => {
-  const { tf } = deps.tf
+const segmentTrainerFor = async (tf: LoadedTf, executor: ExternalExecutor | undefined, workload: Workload, model: LayersModel, samples: Samples, run: RunToReplay, plan: TrainPlan, start: Checkpoint): Promise<SegmentTrainer> => {
   const backend = run.proof.backend
-  if (deps.executor && backend === deps.executor.backend) return externalStepTrainer(deps.executor, model, samples.count, (rows) => gatherRows(samples, rows), plan, start)
+  if (executor && backend === executor.backend) return externalStepTrainer(executor, model, samples.count, (rows) => gatherRows(samples, rows), plan, start)
   if (backend.startsWith("pytorch")) throw new ExecutorMissing(`this node cannot replay ${backend}: start it with that executor (NEURA_EXECUTOR=pytorch)`)
-  const step = stepFunctionsOf(tf, workload, model, samples, run.topology)
-  return stepTrainer(tf, model, samples.count, plan, step.batchOf, step.estimateOf)
+  const step = stepFunctionsOf(tf.tf, workload, model, samples, run.topology)
+  return stepTrainer(tf.tf, model, samples.count, plan, step.batchOf, step.estimateOf)
+}
+
+/** The bytes of a committed state, or undefined when they are not in the store (the committer's failure to open it). */
+const openState = async (start: CheckpointState, deps: ReplayDeps): Promise<Checkpoint | undefined> => {
+  try {
+    return { weights: await deps.weights.get(start.weights), optimizer: await deps.weights.get(start.optimizer) }
+  } catch (e) {
+    if (!weightsMissing(e)) throw e
+    return undefined
+  }
+}
+
+const samplesOf = (run: RunToReplay, deps: ReplayDeps) =>
+  deps.data.samples(requireWorkload(run.workload), run.topology, shardRefsOf(run.proof).map((s) => s.contentHash))
+
+/**
+ * Restore `start` into a trainer of the run's plan and hand it to `use`;
+ * undefined when the state does not fit the model (wrong size): the
+ * committer's failure too.
+ */
+const withRestored = async <T>(tf: LoadedTf, executor: ExternalExecutor | undefined, run: RunToReplay, start: Checkpoint, samples: Samples, use: (trainer: SegmentTrainer) => Promise<T>): Promise<T | undefined> => {
+  const workload = requireWorkload(run.workload)
+  const model = await workload.build(tf.tf, run.topology)
+  const plan = { ...run.plan, epochs: run.proof.epochs, seed: run.proof.seed }
+  let trainer: SegmentTrainer | undefined
+  try {
+    trainer = await segmentTrainerFor(tf, executor, workload, model, samples, run, plan, start)
+    await trainer.restore(start)
+    return await use(trainer)
+  } catch (e) {
+    if (e instanceof Error && /values, (this )?model/.test(e.message)) return undefined
+    throw e
+  } finally {
+    await trainer?.dispose()
+    model.dispose()
+  }
 }
 
 /**
@@ -45,31 +83,9 @@ const segmentTrainerFor = async (deps: ReplayDeps, workload: Workload, model: La
  * nobody's verdict (thrown, so the work is retried).
  */
 export const fromState = async <T>(run: RunToReplay, start: CheckpointState, deps: ReplayDeps, use: (trainer: SegmentTrainer) => Promise<T>): Promise<T | undefined> => {
-  const { tf } = deps.tf
-  const workload = requireWorkload(run.workload)
-  let weights: Uint8Array, optimizer: Uint8Array
-  try {
-    weights = await deps.weights.get(start.weights)
-    optimizer = await deps.weights.get(start.optimizer)
-  } catch (e) {
-    if (!weightsMissing(e)) throw e
-    return undefined
-  }
-  const samples = await deps.data.samples(workload, run.topology, shardRefsOf(run.proof).map((s) => s.contentHash))
-  const model = await workload.build(tf, run.topology)
-  const plan = { ...run.plan, epochs: run.proof.epochs, seed: run.proof.seed }
-  const trainer = await segmentTrainerFor(deps, workload, model, samples, run, plan, { weights, optimizer })
-  try {
-    await trainer.restore({ weights, optimizer })
-    return await use(trainer)
-  } catch (e) {
-    // A state that does not fit the model (wrong size) cannot be resumed: the committer's failure too.
-    if (e instanceof Error && /values, (this )?model/.test(e.message)) return undefined
-    throw e
-  } finally {
-    await trainer.dispose()
-    model.dispose()
-  }
+  const opened = await openState(start, deps)
+  if (!opened) return undefined
+  return withRestored(deps.tf, deps.executor, run, opened, await samplesOf(run, deps), use)
 }
 
 /** Run steps [from, to) and hand each state after a step to `each` (its number, the state). */
@@ -79,10 +95,36 @@ export const eachState = (trainer: SegmentTrainer, from: number, to: number, eac
     await each(done, await trainer.checkpoint())
   })
 
-/** The leaf after every step of [from, to) replayed from `start`, or undefined when `start` cannot be opened. */
-export const replayLeaves = (run: RunToReplay, start: CheckpointState, from: number, to: number, deps: ReplayDeps): Promise<Array<Hash32> | undefined> =>
-  fromState(run, start, deps, async (trainer) => {
+/** A replay of steps with its start state and samples fetched: what runs on an ML thread. */
+export interface ReplayJob {
+  readonly run: RunToReplay
+  readonly start: Checkpoint
+  readonly from: number
+  readonly to: number
+  readonly samples: Samples
+}
+
+/** The leaf after every step of the job's [from, to), or undefined when its start does not fit the model (TF.js). */
+export const replayLeavesOf = (tf: LoadedTf, job: ReplayJob, working?: () => void, executor?: ExternalExecutor): Promise<Array<Hash32> | undefined> =>
+  withRestored(tf, executor, job.run, job.start, job.samples, async (trainer) => {
     const leaves: Array<Hash32> = []
-    await eachState(trainer, from, to, (_, state) => void leaves.push(checkpointHashes(state).leaf), deps.working)
+    await eachState(trainer, job.from, job.to, (_, state) => void leaves.push(checkpointHashes(state).leaf), working)
     return leaves
   })
+
+/** Whether TF.js replays this run (not the node's external executor, and not an executor it lacks, which is ExecutorMissing). */
+const replaysOnTf = (run: RunToReplay, deps: ReplayDeps) =>
+  !(deps.executor && run.proof.backend === deps.executor.backend) && !run.proof.backend.startsWith("pytorch")
+
+/**
+ * The leaf after every step of [from, to) replayed from `start`, or undefined
+ * when `start` cannot be opened: on an ML thread when the node has them and
+ * TF.js replays the run.
+ */
+export const replayLeaves = async (run: RunToReplay, start: CheckpointState, from: number, to: number, deps: ReplayDeps): Promise<Array<Hash32> | undefined> => {
+  const opened = await openState(start, deps)
+  if (!opened) return undefined
+  const job: ReplayJob = { run, start: opened, from, to, samples: await samplesOf(run, deps) }
+  if (deps.threads && replaysOnTf(run, deps)) return onThread(deps.threads, { kind: "replay", replay: job }, deps.tf.backend, deps.working ? { working: deps.working } : {})
+  return replayLeavesOf(deps.tf, job, deps.working, deps.executor)
+}

@@ -2,7 +2,7 @@ import { loadTf } from "../../infra/ml/tf"
 import { processLog, apiClient, autoJoinFromEnv, nodeEnvironment, registerSelf, runNodeMain, nodeWeights, nodeData } from "../infra/nodeProcess"
 import type { TrainerBehaviour } from "./train"
 import { startTrainer } from "./worker"
-import { processTrainingThreads } from "./trainingThreads"
+import { processMlThreads } from "../threads/pool"
 
 /** A trainer node process (Model Executor). See nodes/infra/nodeProcess.ts for its environment. */
 runNodeMain(
@@ -15,8 +15,8 @@ runNodeMain(
     const external = await env.executor()
     await registerSelf(client, env.nodeId, ["trainer"], env.capabilities)
     processLog("trainer")(`${env.key.address} on ${external.executor?.backend ?? tf.backend}; waiting for work`)
-    // Steps run on a training thread (TRAINING_THREADS), so heartbeats and NATS keep flowing while it trains.
-    const pool = processTrainingThreads()
+    // Steps run on an ML thread (ML_THREADS), so heartbeats and NATS keep flowing while it trains.
+    const pool = processMlThreads(1)
     const threads = pool ? { threads: pool } : {}
     await pool?.ready()
     const worker = await startTrainer({

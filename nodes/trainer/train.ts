@@ -7,20 +7,17 @@ import { requireWorkload } from "../../workloads/registry"
 import { describeMetrics, type MlNodeDeps } from "../infra/mlDeps"
 import type { TrainWork } from "../workItems"
 import { trainSteps, type Trained, type TrainerBehaviour, type TrainingJob } from "./localTraining"
-import type { TrainingThreads } from "./trainingThreads"
+import { onThread } from "../threads/pool"
 
 export type { TrainerBehaviour } from "./localTraining"
 
-export type TrainerDeps = MlNodeDeps<TrainerBehaviour> & {
-  /** Where the steps run: these threads (shared by the process's trainers), else the event loop. */
-  readonly threads?: TrainingThreads
-}
+export type TrainerDeps = MlNodeDeps<TrainerBehaviour>
 
 /**
  * Train one work item from the base weights (hash checked) on the named
- * shards (hashes checked): fetched here, trained on a training thread when
- * the trainer has them (an external executor trains in its own process, on
- * the event loop's side).
+ * shards (hashes checked): fetched here, trained on an ML thread when the
+ * trainer has them (an external executor trains in its own process, driven
+ * from the event loop).
  */
 const trainLocally = async (work: TrainWork, deps: TrainerDeps): Promise<Trained> => {
   const workload = requireWorkload(work.workload)
@@ -32,20 +29,13 @@ const trainLocally = async (work: TrainWork, deps: TrainerDeps): Promise<Trained
   const validation = await deps.data.samples(workload, work.topology, [work.validationHash])
   const job: TrainingJob = { work, base, samples, validation, behaviour: deps.behaviour ?? "honest" }
   const started = performance.now()
-  const trained = deps.threads && !deps.executor ? await onThread(deps.threads, job, deps) : await trainSteps(deps.tf, job, deps, deps.executor)
+  const trained = deps.threads && !deps.executor ? await onThread(deps.threads, { kind: "train", train: job }, deps.tf.backend, deps) : await trainSteps(deps.tf, job, deps, deps.executor)
   const seconds = (performance.now() - started) / 1000
   trainingSamplesTotal.inc({ workload: workload.id }, samples.count * work.plan.epochsPerRound)
   trainingSamplesPerSecond.set({ node: work.nodeId }, (samples.count * work.plan.epochsPerRound) / Math.max(seconds, 1e-6))
   deps.progress?.(
     `${work.taskId} r${work.round} s${work.slot}: trained ${samples.count} samples × ${work.plan.epochsPerRound} epochs (${trained.steps} steps, ${trained.states.length} checkpoints) in ${seconds.toFixed(2)} s, held-out ${describeMetrics(trained.heldOut)}`
   )
-  return trained
-}
-
-const onThread = async (threads: TrainingThreads, job: TrainingJob, deps: TrainerDeps): Promise<Trained> => {
-  const { trained, backend } = await threads.train(job, deps)
-  // The proof names the node's backend, and judges replay on the backend it names.
-  if (backend !== deps.tf.backend) throw new Error(`training thread runs ${backend}, this trainer ${deps.tf.backend}`)
   return trained
 }
 

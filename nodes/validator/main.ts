@@ -3,6 +3,7 @@ import { processLog, apiClient, autoJoinFromEnv, nodeEnvironment, registerSelf, 
 import type { ValidatorBehaviour } from "./verify"
 import { startValidator } from "./worker"
 import { startWatcher } from "../watcher/watcher"
+import { processMlThreads } from "../threads/pool"
 
 /** A validator node process (Verifier Engine). See nodes/infra/nodeProcess.ts for its environment. */
 runNodeMain(
@@ -17,11 +18,15 @@ runNodeMain(
     processLog("validator")(`${env.key.address} on ${tf.backend}; waiting for work`)
     const weights = await nodeWeights(nc, env.apiUrl, env.key)
     const data = await nodeData(nc)
+    // Replays and measurements run on an ML thread (ML_THREADS), so heartbeats and NATS keep flowing meanwhile.
+    const pool = processMlThreads(1)
+    const threads = pool ? { threads: pool } : {}
+    await pool?.ready()
     const worker = await startValidator({
       nc,
       nodeId: env.nodeId,
       client,
-      deps: { tf, weights, data, behaviour: env.behaviour as ValidatorBehaviour, ...external },
+      deps: { tf, weights, data, behaviour: env.behaviour as ValidatorBehaviour, ...threads, ...external },
       log: processLog("validator")
     })
     // NODE_WATCH=true: also watch results through their challenge window, following the log through the API.

@@ -1,18 +1,18 @@
 import { parentPort } from "node:worker_threads"
 import { loadTf } from "../../infra/ml/tf"
-import { trainSteps, type TrainingJob } from "./localTraining"
+import { runJob, type MlJob } from "./jobs"
 
 /**
- * One training thread: loads TF.js as a node process does (same backend,
- * same kernels), then trains the jobs the pool posts, one at a time, and
- * posts back heartbeats, progress lines and the result (or the error's text).
+ * One ML thread: loads TF.js as a node process does (same backend, same
+ * kernels), then runs the jobs the pool posts, one at a time, and posts back
+ * heartbeats, progress lines and the answer (or the error's text).
  */
-export type ToThread = { readonly id: number; readonly job: TrainingJob }
+export type ToThread = { readonly id: number; readonly job: MlJob }
 export type FromThread =
   | { readonly ready: string }
   | { readonly id: number; readonly working: true }
   | { readonly id: number; readonly progress: string }
-  | { readonly id: number; readonly trained: Awaited<ReturnType<typeof trainSteps>>; readonly backend: string }
+  | { readonly id: number; readonly answer: unknown; readonly backend: string }
   | { readonly id: number; readonly error: string }
 
 const port = parentPort!
@@ -23,8 +23,8 @@ port.on("message", ({ id, job }: ToThread) => {
   void (async () => {
     try {
       const loaded = await tf
-      const trained = await trainSteps(loaded, job, { working: () => post({ id, working: true }), progress: (line) => post({ id, progress: line }) })
-      post({ id, trained, backend: loaded.backend })
+      const answer = await runJob(loaded, job, { working: () => post({ id, working: true }), progress: (line) => post({ id, progress: line }) })
+      post({ id, answer, backend: loaded.backend })
     } catch (e) {
       post({ id, error: e instanceof Error ? e.message : String(e) })
     }

@@ -1,0 +1,153 @@
+import { availableParallelism } from "node:os"
+import { Worker } from "node:worker_threads"
+import { integer, orExit, readConfig } from "../../infra/config"
+import type { TrainingReport } from "../trainer/localTraining"
+import type { MlAnswers, MlJob } from "./jobs"
+import type { FromThread, ToThread } from "./thread"
+
+/**
+ * TF.js work off the event loop. Training, a judge's replay and a held-out
+ * measurement are CPU-bound: on the event loop they hold back the node's
+ * heartbeats and NATS traffic, and every other node sharing the process (a
+ * local network runs them all in one), while the machine's other cores sit
+ * idle. These threads run whole jobs (fetched and hash-checked on the event
+ * loop), one job per thread at a time, first come first served.
+ */
+export interface MlThreads {
+  readonly size: number
+  /** Resolves once every thread has loaded TF.js (a node is not ready to work before). */
+  ready(): Promise<void>
+  /** Run `job` on a thread; the backend is the thread's (a proof names it, a replay must match it). */
+  run<J extends MlJob>(job: J, report?: TrainingReport): Promise<{ readonly answer: MlAnswers[J["kind"]]; readonly backend: string }>
+  /** Terminate the threads; queued and running jobs fail. */
+  stop(): Promise<void>
+}
+
+interface Pending {
+  readonly id: number
+  readonly job: MlJob
+  readonly report: TrainingReport
+  readonly resolve: (value: { answer: never; backend: string }) => void
+  readonly reject: (error: Error) => void
+}
+
+interface Thread {
+  readonly worker: Worker
+  running: Pending | undefined
+  readonly loaded: Promise<void>
+}
+
+/**
+ * A pool of `size` ML threads, started now: each loads TF.js (a second or
+ * two of compiling) before its first job, not during it. A thread that dies
+ * is replaced when the next job needs it.
+ */
+export const startMlThreads = (size: number, entry: URL = new URL("./thread.mjs", import.meta.url)): MlThreads => {
+  const threads: Array<Thread> = []
+  const queue: Array<Pending> = []
+  let ids = 0
+  let stopped = false
+
+  const finish = (thread: Thread) => {
+    thread.running = undefined
+    // An idle thread must not keep the process alive.
+    thread.worker.unref()
+    dispatch()
+  }
+  const spawn = (): Thread => {
+    const worker = new Worker(entry)
+    let loaded = () => undefined as void
+    const thread: Thread = { worker, running: undefined, loaded: new Promise<void>((resolve) => (loaded = resolve)) }
+    worker.on("message", (message: FromThread) => {
+      if ("ready" in message) return loaded()
+      const job = thread.running
+      if (!job || job.id !== message.id) return
+      if ("working" in message) job.report.working?.()
+      else if ("progress" in message) job.report.progress?.(message.progress)
+      else if ("answer" in message) {
+        finish(thread)
+        job.resolve({ answer: message.answer as never, backend: message.backend })
+      } else {
+        finish(thread)
+        job.reject(new Error(message.error))
+      }
+    })
+    // A thread that dies (out of memory, a crash in a kernel) fails its job, which the work
+    // queue retries; the next job gets a fresh thread.
+    const died = (why: string) => {
+      loaded()
+      const index = threads.indexOf(thread)
+      if (index < 0) return
+      threads.splice(index, 1)
+      const job = thread.running
+      thread.running = undefined
+      job?.reject(new Error(`ML thread failed: ${why}`))
+      if (!stopped) dispatch()
+    }
+    worker.on("error", (e) => died(e.message))
+    worker.on("exit", (code) => died(`exited with code ${code}`))
+    worker.unref()
+    threads.push(thread)
+    return thread
+  }
+  const dispatch = () => {
+    while (!stopped && queue.length > 0) {
+      const thread = threads.find((t) => t.running === undefined) ?? (threads.length < size ? spawn() : undefined)
+      if (!thread) return
+      const job = queue.shift()!
+      thread.running = job
+      thread.worker.ref()
+      const message: ToThread = { id: job.id, job: job.job }
+      thread.worker.postMessage(message)
+    }
+  }
+  for (let i = 0; i < size; i++) spawn()
+  return {
+    size,
+    ready: async () => void (await Promise.all(threads.map((t) => t.loaded))),
+    run: (job, report = {}) =>
+      new Promise((resolve, reject) => {
+        if (stopped) return reject(new Error("ML threads stopped"))
+        queue.push({ id: ++ids, job, report, resolve: resolve as Pending["resolve"], reject })
+        dispatch()
+      }),
+    async stop() {
+      stopped = true
+      for (const job of queue.splice(0)) job.reject(new Error("ML threads stopped"))
+      await Promise.all([...threads].map((t) => t.worker.terminate()))
+    }
+  }
+}
+
+/**
+ * Run `job` on `threads` and check the thread's backend against the node's:
+ * a proof names the node's backend, and a replay must run on the backend of
+ * the run it reproduces.
+ */
+export const onThread = async <J extends MlJob>(threads: MlThreads, job: J, nodeBackend: string, report?: TrainingReport): Promise<MlAnswers[J["kind"]]> => {
+  const { answer, backend } = await threads.run(job, report)
+  if (backend !== nodeBackend) throw new Error(`ML thread runs ${backend}, this node ${nodeBackend}`)
+  return answer
+}
+
+let shared: MlThreads | undefined | null = null
+
+/**
+ * The process's ML threads, shared by every node in it: `ML_THREADS` of them,
+ * or none (`ML_THREADS=0`: nodes train, replay and measure on the event
+ * loop, as before). The default is the caller's: a node process works one
+ * item at a time, so one thread; a local network (every node in one process)
+ * one per core, not cores − 1, because its event loop mostly waits (on NATS,
+ * the API) while the ML work runs: the 4-trainer digits network ran its
+ * rounds in ~750 ms with two threads on two cores against ~1,000 ms with one
+ * (scratch runs).
+ */
+export const processMlThreads = (defaultSize: number): MlThreads | undefined => {
+  if (shared !== null) return shared
+  const size = orExit(() => readConfig({ ML_THREADS: integer("threads TF.js training, replays and held-out measurements run on (0: the event loop)", defaultSize, 0, 64) })).ML_THREADS
+  shared = size === 0 ? undefined : startMlThreads(size)
+  return shared
+}
+
+/** One per core: the default where one process hosts many nodes. */
+export const threadsPerCore = () => availableParallelism()
