@@ -13,6 +13,7 @@ import { digitsShards, sampleWork } from "../tests/support/sampleWork"
 import { compare, median, round, type BenchResult } from "./stats"
 import type { RecordedEvent } from "../domain/recordedEvent"
 import { medianPhases, roundTimeline } from "../projections/roundTimeline"
+import { processMlThreads, threadsPerCore } from "../nodes/threads/pool"
 
 /**
  * Training on the network vs TF.js alone, same backend, same run:
@@ -30,8 +31,12 @@ export const trainingBench = async (url: string, options = { epochs: 3, target: 
   const weights = inMemoryWeightsStore()
   const { work, topology, initial, verifyFor } = await sampleWork({ tf, weights, shards, initSeed: 3, seed: 9, epochs: options.epochs })
   const plan = work.plan
+  // As a node runs them: training, replays and measurements on the process's ML threads (ML_THREADS).
+  const pool = processMlThreads(threadsPerCore())
+  await pool?.ready()
+  const node = { tf, weights, data, ...(pool ? { threads: pool } : {}) }
   // Warm up both paths once (wasm compile, kernels).
-  await trainOnWork(work, { tf, weights, data })
+  await trainOnWork(work, node)
 
   // Five interleaved runs of each, medians: single runs on this shared
   // machine vary by a third (a run beside a GC pause or a neighbour's burst).
@@ -40,7 +45,7 @@ export const trainingBench = async (url: string, options = { epochs: 3, target: 
   const bareRuns: Array<number> = []
   for (let i = 0; i < 5; i++) {
     let t = performance.now()
-    await trainOnWork({ ...work, seed: 40 + i }, { tf, weights, data })
+    await trainOnWork({ ...work, seed: 40 + i }, node)
     trainerRuns.push(performance.now() - t)
     const bare = await digits.build(tf.tf, topology)
     setWeightBytes(tf.tf, bare, initial)
@@ -61,13 +66,13 @@ export const trainingBench = async (url: string, options = { epochs: 3, target: 
     let produced: Awaited<ReturnType<typeof trainOnWork>> | undefined
     for (let i = 0; i < 5; i++) {
       const started = performance.now()
-      produced = await trainOnWork({ ...sample.work, seed: 20 + i }, { tf, weights, data })
+      produced = await trainOnWork({ ...sample.work, seed: 20 + i }, node)
       trainerRuns.push(performance.now() - started)
     }
     const judgeRuns: Array<number> = []
     for (let i = 0; i < 5; i++) {
       const started = performance.now()
-      const vote = await verifyWork(sample.verifyFor(produced!, `0x${(i + 1).toString(16)}`), { tf, weights, data })
+      const vote = await verifyWork(sample.verifyFor(produced!, `0x${(i + 1).toString(16)}`), node)
       judgeRuns.push(performance.now() - started)
       if (vote.verdict !== "accept") throw new Error(`bench: honest result not accepted: ${JSON.stringify(vote)}`)
     }
@@ -79,10 +84,10 @@ export const trainingBench = async (url: string, options = { epochs: 3, target: 
       const judged = sample.verifyFor(produced!, `0x${(i + 1).toString(16)}`)
       const { from } = segmentBounds(judged.audit.segment, judged.proof.checkpoints.interval, judged.proof.steps)
       let started = performance.now()
-      await replayLeaves(judged, judged.proof.checkpoints.states[judged.audit.segment]!, from, from + 1, { tf, weights, data })
+      await replayLeaves(judged, judged.proof.checkpoints.states[judged.audit.segment]!, from, from + 1, node)
       stepRuns.push(performance.now() - started)
       started = performance.now()
-      await reexecuteSegment(judged, { tf, weights, data })
+      await reexecuteSegment(judged, node)
       segmentRuns.push(performance.now() - started)
     }
     return {
@@ -115,7 +120,8 @@ export const trainingBench = async (url: string, options = { epochs: 3, target: 
       samples: samples.count,
       epochs: options.epochs,
       runsMs: { trainer: trainerRuns.map(Math.round), bare: bareRuns.map(Math.round), statistic: "median of 5 interleaved runs" },
-      note: "trainer = load+check weights and shard, train, hash+upload weights, evaluate on held-out"
+      mlThreads: pool?.size ?? 0,
+      note: "trainer = load+check weights and shard, train and evaluate on held-out (on an ML thread, as a trainer does), hash+upload weights; bare fit on the event loop"
     }),
     compare("validator.costPerResult", "3 judges' time / trainer's time", (3 * long.judgeMs) / long.trainerMs, { name: "3 judges each replaying the whole training (the first slice's protocol)", value: (3 * bareSeconds * 1000 * 3) / long.trainerMs }, {
       goal: "≤ 0.25",
@@ -152,6 +158,13 @@ interface NetworkShape {
  * its model built and its data loaded).
  */
 const networkVersusCentral = async (url: string, shape: NetworkShape, tf: LoadedTf, shards: Awaited<ReturnType<typeof digitsShards>>) => {
+  // The network is torn down (every node stopped, its work in hand finished) before centralised
+  // training starts: nothing of it may run beside the baseline.
+  const network = await networkRun(url, shape)
+  return { ...network, central: await centralRun(shape, tf, shards), backend: tf.backend }
+}
+
+const networkRun = async (url: string, shape: NetworkShape) => {
   const started = performance.now()
   const taskId = `BENCH_${shape.architecture.toUpperCase()}_${shape.trainers}`
   await using net = await networkHarness(url, [
@@ -172,8 +185,11 @@ const networkVersusCentral = async (url: string, shape: NetworkShape, tf: Loaded
   const toTarget = createdAt ? (Date.parse(end.recordedAt) - Date.parse(createdAt)) / 1000 : wholeRunSeconds
   const routedAhead = net.log.filter((l) => l.includes("trained ahead of its round")).length
   const submitted = events.filter((e) => e.type === "ResultSubmitted").length
+  return { shape, end: end.type as string, accuracy, rounds, toTarget, wholeRunSeconds, perRound, routedAhead, submitted, mlThreads: processMlThreads(threadsPerCore())?.size ?? 0 }
+}
 
-  // Centralised: the same model and initial weights (the task's), all the data, until the target.
+/** Centralised: the same model and initial weights (the task's), all the data, epoch by epoch until the target. */
+const centralRun = async (shape: NetworkShape, tf: LoadedTf, shards: Awaited<ReturnType<typeof digitsShards>>) => {
   const layers = shape.architecture === "cnn" ? digitsCnnLayers(tf.tf, 3) : digitsMlpLayers(tf.tf, 3)
   const topology = layersTopology(layers)
   const initial = getWeightBytes(layers)
@@ -193,7 +209,7 @@ const networkVersusCentral = async (url: string, shape: NetworkShape, tf: Loaded
   }
   const centralSeconds = (performance.now() - t) / 1000
   central.dispose()
-  return { shape, end: end.type as string, accuracy, rounds, toTarget, wholeRunSeconds, perRound, routedAhead, submitted, central: { seconds: centralSeconds, accuracy: centralAccuracy, epochs: centralEpochs }, backend: tf.backend }
+  return { seconds: centralSeconds, accuracy: centralAccuracy, epochs: centralEpochs }
 }
 
 const networkRow = (name: string, r: Awaited<ReturnType<typeof networkVersusCentral>>): BenchResult =>
@@ -207,6 +223,7 @@ const networkRow = (name: string, r: Awaited<ReturnType<typeof networkVersusCent
       epochsPerRound: r.shape.epochsPerRound,
       learningRate: r.shape.learningRate,
       nodes: `${r.shape.trainers} trainers, 3 validators, 1 coordinator (in one process), real NATS`,
+      mlThreads: `${r.mlThreads} (ML_THREADS: the process's trainers train, and its validators replay and measure, on them; the centralised loop is TF.js wasm, one thread)`,
       resultsTrainedAheadOfTheirRound: `${r.routedAhead} of ${r.submitted}`
     },
     wholeRunSeconds: round(r.wholeRunSeconds),
