@@ -23,7 +23,15 @@ port.on("message", ({ id, job }: ToThread) => {
   void (async () => {
     try {
       const loaded = await tf
-      const answer = await runJob(loaded, job, { working: () => post({ id, working: true }), progress: (line) => post({ id, progress: line }) })
+      // A replay says "working" after every step: one message a second is enough to hold the item.
+      let lastBeat = -Infinity
+      const working = () => {
+        const now = performance.now()
+        if (now - lastBeat < 1_000) return
+        lastBeat = now
+        post({ id, working: true })
+      }
+      const answer = await runJob(loaded, job, { working, progress: (line) => post({ id, progress: line }) })
       post({ id, answer, backend: loaded.backend })
     } catch (e) {
       post({ id, error: e instanceof Error ? e.message : String(e) })
