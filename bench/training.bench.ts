@@ -13,7 +13,7 @@ import { digitsShards, sampleWork } from "../tests/support/sampleWork"
 import { compare, median, round, type BenchResult } from "./stats"
 import type { RecordedEvent } from "../domain/recordedEvent"
 import { medianPhases, roundTimeline } from "../projections/roundTimeline"
-import { processMlThreads, threadsPerCore } from "../nodes/threads/pool"
+import { readyMlThreads, threadsPerCore } from "../nodes/threads/pool"
 
 /**
  * Training on the network vs TF.js alone, same backend, same run:
@@ -32,9 +32,8 @@ export const trainingBench = async (url: string, options = { epochs: 3, target: 
   const { work, topology, initial, verifyFor } = await sampleWork({ tf, weights, shards, initSeed: 3, seed: 9, epochs: options.epochs })
   const plan = work.plan
   // As a node runs them: training, replays and measurements on the process's ML threads (ML_THREADS).
-  const pool = processMlThreads(threadsPerCore())
-  await pool?.ready()
-  const node = { tf, weights, data, ...(pool ? { threads: pool } : {}) }
+  const { threads } = await readyMlThreads(threadsPerCore(), console.error)
+  const node = { tf, weights, data, ...(threads ? { threads } : {}) }
   // Warm up both paths once (wasm compile, kernels).
   await trainOnWork(work, node)
 
@@ -120,7 +119,7 @@ export const trainingBench = async (url: string, options = { epochs: 3, target: 
       samples: samples.count,
       epochs: options.epochs,
       runsMs: { trainer: trainerRuns.map(Math.round), bare: bareRuns.map(Math.round), statistic: "median of 5 interleaved runs" },
-      mlThreads: pool?.size ?? 0,
+      mlThreads: threads?.size ?? 0,
       note: "trainer = load+check weights and shard, train and evaluate on held-out (on an ML thread, as a trainer does), hash+upload weights; bare fit on the event loop"
     }),
     compare("validator.costPerResult", "3 judges' time / trainer's time", (3 * long.judgeMs) / long.trainerMs, { name: "3 judges each replaying the whole training (the first slice's protocol)", value: (3 * bareSeconds * 1000 * 3) / long.trainerMs }, {
@@ -185,7 +184,7 @@ const networkRun = async (url: string, shape: NetworkShape) => {
   const toTarget = createdAt ? (Date.parse(end.recordedAt) - Date.parse(createdAt)) / 1000 : wholeRunSeconds
   const routedAhead = net.log.filter((l) => l.includes("trained ahead of its round")).length
   const submitted = events.filter((e) => e.type === "ResultSubmitted").length
-  return { shape, end: end.type as string, accuracy, rounds, toTarget, wholeRunSeconds, perRound, routedAhead, submitted, mlThreads: processMlThreads(threadsPerCore())?.size ?? 0 }
+  return { shape, end: end.type as string, accuracy, rounds, toTarget, wholeRunSeconds, perRound, routedAhead, submitted, mlThreads: (await readyMlThreads(threadsPerCore(), console.error)).threads?.size ?? 0 }
 }
 
 /** Centralised: the same model and initial weights (the task's), all the data, epoch by epoch until the target. */

@@ -10,7 +10,7 @@ import type { WorkQueueConfig } from "./infra/workQueue"
 import type { WeightsStoreShape } from "../infra/weights/WeightsStore"
 import type { TrainerBehaviour } from "./trainer/train"
 import { startTrainer } from "./trainer/worker"
-import { processMlThreads, threadsPerCore } from "./threads/pool"
+import { readyMlThreads, threadsPerCore } from "./threads/pool"
 import type { ValidatorBehaviour } from "./validator/verify"
 import { startValidator } from "./validator/worker"
 import { startWatcher } from "./watcher/watcher"
@@ -55,14 +55,13 @@ export const startLocalNetwork = async (options: {
   readonly coordinatorExecutor?: "pytorch"
 }) => {
   const tf = await loadTf()
-  // Trainers train, validators replay and measure, the aggregator measures: on the process's ML threads (ML_THREADS), one pool for all.
-  const pool = processMlThreads(threadsPerCore())
-  const threads = pool ? { threads: pool } : {}
-  // Nodes are up once their threads have loaded TF.js, as a node process is once it has.
-  await pool?.ready()
+  // Trainers train, validators replay and measure, the aggregator measures: on the process's
+  // ML threads (ML_THREADS), one pool for all. Nodes are up once the threads have loaded TF.js,
+  // as a node process is once it has.
+  const log = options.log ?? (() => undefined)
+  const threads = await readyMlThreads(threadsPerCore(), log)
   const refereeExecutor = options.coordinatorExecutor === "pytorch" ? await startPytorchExecutor() : undefined
   const data = options.data
-  const log = options.log ?? (() => undefined)
   const queue = options.queue ? { queue: options.queue } : {}
   const coordinator = await startCoordinator({
     nc: options.connections?.coordinator ?? options.nc,

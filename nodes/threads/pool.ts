@@ -15,8 +15,11 @@ import type { FromThread, ToThread } from "./thread"
  */
 export interface MlThreads {
   readonly size: number
-  /** Resolves once every thread has loaded TF.js (a node is not ready to work before). */
-  ready(): Promise<void>
+  /**
+   * Once every thread has loaded TF.js or died trying (a node is not ready to
+   * work before): whether all of them loaded.
+   */
+  ready(): Promise<boolean>
   /** Run `job` on a thread; the backend is the thread's (a proof names it, a replay must match it). */
   run<J extends MlJob>(job: J, report?: TrainingReport): Promise<{ readonly answer: MlAnswers[J["kind"]]; readonly backend: string }>
   /** Terminate the threads; queued and running jobs fail. */
@@ -34,7 +37,8 @@ interface Pending {
 interface Thread {
   readonly worker: Worker
   running: Pending | undefined
-  readonly loaded: Promise<void>
+  /** True once it has loaded TF.js, false if it died first. */
+  readonly loaded: Promise<boolean>
 }
 
 /**
@@ -56,10 +60,10 @@ export const startMlThreads = (size: number, entry: URL = new URL("./thread.mjs"
   }
   const spawn = (): Thread => {
     const worker = new Worker(entry)
-    let loaded = () => undefined as void
-    const thread: Thread = { worker, running: undefined, loaded: new Promise<void>((resolve) => (loaded = resolve)) }
+    let loaded = (_: boolean) => undefined as void
+    const thread: Thread = { worker, running: undefined, loaded: new Promise<boolean>((resolve) => (loaded = resolve)) }
     worker.on("message", (message: FromThread) => {
-      if ("ready" in message) return loaded()
+      if ("ready" in message) return loaded(true)
       const job = thread.running
       if (!job || job.id !== message.id) return
       if ("working" in message) job.report.working?.()
@@ -75,7 +79,7 @@ export const startMlThreads = (size: number, entry: URL = new URL("./thread.mjs"
     // A thread that dies (out of memory, a crash in a kernel) fails its job, which the work
     // queue retries; the next job gets a fresh thread.
     const died = (why: string) => {
-      loaded()
+      loaded(false)
       const index = threads.indexOf(thread)
       if (index < 0) return
       threads.splice(index, 1)
@@ -104,7 +108,7 @@ export const startMlThreads = (size: number, entry: URL = new URL("./thread.mjs"
   for (let i = 0; i < size; i++) spawn()
   return {
     size,
-    ready: async () => void (await Promise.all(threads.map((t) => t.loaded))),
+    ready: async () => (await Promise.all(threads.map((t) => t.loaded))).every(Boolean),
     run: (job, report = {}) =>
       new Promise((resolve, reject) => {
         if (stopped) return reject(new Error("ML threads stopped"))
@@ -151,3 +155,18 @@ export const processMlThreads = (defaultSize: number): MlThreads | undefined => 
 
 /** One per core: the default where one process hosts many nodes. */
 export const threadsPerCore = () => availableParallelism()
+
+/**
+ * The process's ML threads once they are ready, as a node's deps (`{ threads }`),
+ * or `{}` (the event loop) when they are off or could not load TF.js: a node
+ * that cannot start its threads still works, as it did before them.
+ */
+export const readyMlThreads = async (defaultSize: number, log: (line: string) => void): Promise<{ readonly threads?: MlThreads }> => {
+  const pool = processMlThreads(defaultSize)
+  if (!pool) return {}
+  if (await pool.ready()) return { threads: pool }
+  log(`ML threads could not load TF.js: training, replays and measurements run on the event loop`)
+  if (shared === pool) shared = undefined
+  await pool.stop()
+  return {}
+}

@@ -2,7 +2,7 @@ import { loadTf } from "../../infra/ml/tf"
 import { processLog, apiClient, autoJoinFromEnv, nodeEnvironment, registerSelf, runNodeMain, nodeWeights, nodeData } from "../infra/nodeProcess"
 import type { TrainerBehaviour } from "./train"
 import { startTrainer } from "./worker"
-import { processMlThreads } from "../threads/pool"
+import { readyMlThreads } from "../threads/pool"
 
 /** A trainer node process (Model Executor). See nodes/infra/nodeProcess.ts for its environment. */
 runNodeMain(
@@ -16,9 +16,7 @@ runNodeMain(
     await registerSelf(client, env.nodeId, ["trainer"], env.capabilities)
     processLog("trainer")(`${env.key.address} on ${external.executor?.backend ?? tf.backend}; waiting for work`)
     // Steps run on an ML thread (ML_THREADS), so heartbeats and NATS keep flowing while it trains.
-    const pool = processMlThreads(1)
-    const threads = pool ? { threads: pool } : {}
-    await pool?.ready()
+    const threads = await readyMlThreads(1, processLog("trainer"))
     const worker = await startTrainer({
       nc,
       nodeId: env.nodeId,

@@ -3,7 +3,7 @@ import { processLog, apiClient, autoJoinFromEnv, nodeEnvironment, registerSelf, 
 import type { ValidatorBehaviour } from "./verify"
 import { startValidator } from "./worker"
 import { startWatcher } from "../watcher/watcher"
-import { processMlThreads } from "../threads/pool"
+import { readyMlThreads } from "../threads/pool"
 
 /** A validator node process (Verifier Engine). See nodes/infra/nodeProcess.ts for its environment. */
 runNodeMain(
@@ -19,9 +19,7 @@ runNodeMain(
     const weights = await nodeWeights(nc, env.apiUrl, env.key)
     const data = await nodeData(nc)
     // Replays and measurements run on an ML thread (ML_THREADS), so heartbeats and NATS keep flowing meanwhile.
-    const pool = processMlThreads(1)
-    const threads = pool ? { threads: pool } : {}
-    await pool?.ready()
+    const threads = await readyMlThreads(1, processLog("validator"))
     const worker = await startValidator({
       nc,
       nodeId: env.nodeId,

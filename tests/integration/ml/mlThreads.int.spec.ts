@@ -25,7 +25,7 @@ describe("ML threads", () => {
     const { work, verifyFor } = await sampleWork({ tf, weights, shards, initSeed: 7, seed: 13, epochs: 2 })
     const threads = startMlThreads(1)
     try {
-      await threads.ready()
+      expect(await threads.ready()).toBe(true)
       const onLoop = await trainOnWork(work, { tf, weights, data: shards.data })
       const lines: Array<string> = []
       let beats = 0
@@ -94,6 +94,21 @@ describe("ML threads", () => {
         await expect(failing).rejects.toThrow("no such kernel")
         expect(await last).toEqual({ answer: new Uint8Array([3, 9]), backend: "stand-in" })
         expect(lines).toEqual(["job 1"])
+      } finally {
+        await threads.stop()
+      }
+    })
+
+    it("says it is not ready when a thread dies before loading TF.js (the node then works on its event loop)", async () => {
+      const broken = startMlThreads(2, new URL("../../support/threads/brokenMlThread.mjs", import.meta.url))
+      try {
+        expect(await broken.ready()).toBe(false)
+      } finally {
+        await broken.stop()
+      }
+      const threads = startMlThreads(2, standIn)
+      try {
+        expect(await threads.ready()).toBe(true)
       } finally {
         await threads.stop()
       }
