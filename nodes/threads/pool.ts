@@ -3,6 +3,7 @@ import { Worker } from "node:worker_threads"
 import { integer, orExit, readConfig } from "../../infra/config"
 import type { TrainingReport } from "../trainer/localTraining"
 import type { MlAnswers, MlJob } from "./jobs"
+import { mapSamples, samplesSender } from "./keptSamples"
 import type { FromThread, ToThread } from "./thread"
 
 /**
@@ -36,6 +37,8 @@ interface Pending {
 
 interface Thread {
   readonly worker: Worker
+  /** The samples it keeps (a mirror of the thread's). */
+  readonly send: ReturnType<typeof samplesSender>
   running: Pending | undefined
   /** True once it has loaded TF.js, false if it died first. */
   readonly loaded: Promise<boolean>
@@ -61,9 +64,13 @@ export const startMlThreads = (size: number, entry: URL = new URL("./thread.mjs"
   const spawn = (): Thread => {
     const worker = new Worker(entry)
     let loaded = (_: boolean) => undefined as void
-    const thread: Thread = { worker, running: undefined, loaded: new Promise<boolean>((resolve) => (loaded = resolve)) }
+    const thread: Thread = { worker, send: samplesSender(), running: undefined, loaded: new Promise<boolean>((resolve) => (loaded = resolve)) }
     worker.on("message", (message: FromThread) => {
-      if ("ready" in message) return loaded(true)
+      if ("ready" in message) {
+        // Held while it loads (a process awaiting ready() has nothing else alive, maybe); idle from now on.
+        if (!thread.running) worker.unref()
+        return loaded(true)
+      }
       const job = thread.running
       if (!job || job.id !== message.id) return
       if ("working" in message) job.report.working?.()
@@ -90,7 +97,6 @@ export const startMlThreads = (size: number, entry: URL = new URL("./thread.mjs"
     }
     worker.on("error", (e) => died(e.message))
     worker.on("exit", (code) => died(`exited with code ${code}`))
-    worker.unref()
     threads.push(thread)
     return thread
   }
@@ -101,8 +107,16 @@ export const startMlThreads = (size: number, entry: URL = new URL("./thread.mjs"
       const job = queue.shift()!
       thread.running = job
       thread.worker.ref()
-      const message: ToThread = { id: job.id, job: job.job }
-      thread.worker.postMessage(message)
+      try {
+        const message: ToThread = { id: job.id, job: mapSamples(job.job, thread.send) }
+        thread.worker.postMessage(message)
+      } catch (e) {
+        // Not sent (a value that cannot be cloned): the mirror of its kept samples may be ahead of
+        // the thread now, so the thread goes and the next job gets a fresh one.
+        thread.running = undefined
+        job.reject(e instanceof Error ? e : new Error(String(e)))
+        void thread.worker.terminate()
+      }
     }
   }
   for (let i = 0; i < size; i++) spawn()

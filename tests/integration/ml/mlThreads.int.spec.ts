@@ -78,7 +78,8 @@ describe("ML threads", () => {
 
   describe("the pool (a stand-in thread)", () => {
     const standIn = new URL("../../support/threads/flakyMlThread.mjs", import.meta.url)
-    const job = (first: number): MlJob => ({ kind: "measure", measure: { weights: new Uint8Array([first, 9]) } }) as unknown as MlJob
+    const heldOut = { count: 0, x: new Float32Array(0), xShape: [1], y: new Int32Array(0), yWidth: 1 }
+    const job = (first: number): MlJob => ({ kind: "measure", measure: { weights: new Uint8Array([first, 9]), validation: heldOut } }) as unknown as MlJob
 
     it("fails the job of a thread that dies, replaces the thread, and runs jobs one per thread in order", async () => {
       const threads = startMlThreads(1, standIn)
