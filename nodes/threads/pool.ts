@@ -112,7 +112,9 @@ export const startMlThreads = (size: number, entry: URL = new URL("./thread.mjs"
         thread.worker.postMessage(message)
       } catch (e) {
         // Not sent (a value that cannot be cloned): the mirror of its kept samples may be ahead of
-        // the thread now, so the thread goes and the next job gets a fresh one.
+        // the thread now, so the thread leaves the pool at once (this loop must not hand it the
+        // next job while it terminates) and the next job gets a fresh one.
+        threads.splice(threads.indexOf(thread), 1)
         thread.running = undefined
         job.reject(e instanceof Error ? e : new Error(String(e)))
         void thread.worker.terminate()

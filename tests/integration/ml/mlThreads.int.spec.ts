@@ -100,6 +100,20 @@ describe("ML threads", () => {
       }
     })
 
+    it("fails a job it cannot send and gives the next job a fresh thread, not the one it retires", async () => {
+      const threads = startMlThreads(1, standIn)
+      try {
+        await threads.ready()
+        const unsendable = { kind: "measure", measure: { weights: new Uint8Array([0]), validation: heldOut, callback: () => 1 } } as unknown as MlJob
+        const refused = threads.run(unsendable)
+        const next = threads.run(job(4))
+        await expect(refused).rejects.toThrow(/could not be cloned/)
+        expect(await next).toEqual({ answer: new Uint8Array([4, 9]), backend: "stand-in" })
+      } finally {
+        await threads.stop()
+      }
+    })
+
     it("says it is not ready when a thread dies before loading TF.js (the node then works on its event loop)", async () => {
       const broken = startMlThreads(2, new URL("../../support/threads/brokenMlThread.mjs", import.meta.url))
       try {
