@@ -31,10 +31,13 @@ export class ExecutorMissing extends Error {}
  * proof names (a PyTorch trainer's result is replayed by PyTorch, bit for bit
  * on the same build), otherwise TF.js.
  */
+const replayerOf = (run: RunToReplay, executor: ExternalExecutor | undefined): ExternalExecutor | "missing" | "tf" =>
+  executor && run.proof.backend === executor.backend ? executor : run.proof.backend.startsWith("pytorch") ? "missing" : "tf"
+
 const segmentTrainerFor = async (tf: LoadedTf, executor: ExternalExecutor | undefined, workload: Workload, model: LayersModel, samples: Samples, run: RunToReplay, plan: TrainPlan, start: Checkpoint): Promise<SegmentTrainer> => {
-  const backend = run.proof.backend
-  if (executor && backend === executor.backend) return externalStepTrainer(executor, model, samples.count, (rows) => gatherRows(samples, rows), plan, start)
-  if (backend.startsWith("pytorch")) throw new ExecutorMissing(`this node cannot replay ${backend}: start it with that executor (NEURA_EXECUTOR=pytorch)`)
+  const replayer = replayerOf(run, executor)
+  if (typeof replayer === "object") return externalStepTrainer(replayer, model, samples.count, (rows) => gatherRows(samples, rows), plan, start)
+  if (replayer === "missing") throw new ExecutorMissing(`this node cannot replay ${run.proof.backend}: start it with that executor (NEURA_EXECUTOR=pytorch)`)
   const step = stepFunctionsOf(tf.tf, workload, model, samples, run.topology)
   return stepTrainer(tf.tf, model, samples.count, plan, step.batchOf, step.estimateOf)
 }
@@ -112,10 +115,6 @@ export const replayLeavesOf = (tf: LoadedTf, job: ReplayJob, working?: () => voi
     return leaves
   })
 
-/** Whether TF.js replays this run (not the node's external executor, and not an executor it lacks, which is ExecutorMissing). */
-const replaysOnTf = (run: RunToReplay, deps: ReplayDeps) =>
-  !(deps.executor && run.proof.backend === deps.executor.backend) && !run.proof.backend.startsWith("pytorch")
-
 /**
  * The leaf after every step of [from, to) replayed from `start`, or undefined
  * when `start` cannot be opened: on an ML thread when the node has them and
@@ -125,6 +124,7 @@ export const replayLeaves = async (run: RunToReplay, start: CheckpointState, fro
   const opened = await openState(start, deps)
   if (!opened) return undefined
   const job: ReplayJob = { run, start: opened, from, to, samples: await samplesOf(run, deps) }
-  if (deps.threads && replaysOnTf(run, deps)) return onThread(deps.threads, { kind: "replay", replay: job }, deps.tf.backend, deps.working ? { working: deps.working } : {})
+  // Only TF.js replays go to a thread: an executor runs in its own process, and ExecutorMissing must keep its class.
+  if (deps.threads && replayerOf(run, deps.executor) === "tf") return onThread(deps.threads, { kind: "replay", replay: job }, deps.tf.backend, deps.working ? { working: deps.working } : {})
   return replayLeavesOf(deps.tf, job, deps.working, deps.executor)
 }

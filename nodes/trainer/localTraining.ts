@@ -19,7 +19,7 @@ import type { TrainWork } from "../workItems"
  */
 export type TrainerBehaviour = "honest" | "forgeMetrics" | "forgeRun"
 
-/** One work item's training with everything fetched and hash-checked: what runs on a training thread. */
+/** One work item's training with everything fetched and hash-checked: what runs on an ML thread (nodes/threads). */
 export interface TrainingJob {
   readonly work: TrainWork
   readonly base: Uint8Array
@@ -47,9 +47,8 @@ export interface TrainingReport {
  * Train one work item step by step from the base weights, keeping the state
  * every `interval` steps (the commitment validators audit), then measure the
  * result on the held-out set. The same function runs on the event loop and on
- * a training thread (trainingThreads.ts): the steps are the same kernels on
- * the same backend, so the states are the same bytes either way (spec:
- * trainingThreads.int).
+ * an ML thread (nodes/threads): the steps are the same kernels on the same
+ * backend, so the states are the same bytes either way (spec: mlThreads.int).
  */
 export const trainSteps = async (tf: LoadedTf, job: TrainingJob, report: TrainingReport, executor?: ExternalExecutor): Promise<Trained> => {
   const { work, base, samples, validation } = job
