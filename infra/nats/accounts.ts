@@ -10,7 +10,8 @@
  *   through the API, which checks the content hash and never overwrites), pull
  *   another node's queue, or read another client's replies: every user's
  *   replies arrive on its own inbox prefix `_INBOX_<user>` and it may
- *   subscribe to nothing else. A node publishes its heartbeat on
+ *   subscribe to nothing else (a node also hears the announcement of its own
+ *   queue's creation). A node publishes its heartbeat on
  *   `heartbeat.<cmd prefix>.<its id>` and nowhere else; only the coordinator
  *   listens to heartbeats.
  */
@@ -128,7 +129,9 @@ export const nodePermissions = (nodeId: string, n: Names = defaultNames): Permis
       ...readBucket(n.weights),
       ...readBucket(n.datasets)
     ],
-    subscribe: [`${inboxPrefixOf(nodeUser(nodeId))}.>`]
+    // Its inbox, and JetStream's announcement that its own queue was created (so it starts
+    // working the moment it joins, not a poll later); no other node's.
+    subscribe: [`${inboxPrefixOf(nodeUser(nodeId))}.>`, `$JS.EVENT.ADVISORY.CONSUMER.CREATED.${n.commands}.${consumer}`]
   }
 }
 

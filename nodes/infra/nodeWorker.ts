@@ -10,6 +10,12 @@ import { describeFailure } from "./describeFailure"
 const LATER = new Set(["ConcurrencyRetriesExhausted", "RevealNotOpen", "ScoreRevealNotOpen"])
 
 /**
+ * JetStream announces a consumer's creation on this subject; a node listens for its own
+ * queue's (infra/nats/accounts.ts lets it, and only it).
+ */
+export const queueCreatedSubject = (streamName: string, nodeId: string) => `$JS.EVENT.ADVISORY.CONSUMER.CREATED.${streamName}.${nodeConsumerName(nodeId)}`
+
+/**
  * Shared shape of a node process: wait until the coordinator has created this
  * node's queue (it does so when the node joins a task), then work the queue.
  * A command the API refuses with a 4xx is a domain failure: `term` (retrying
@@ -21,6 +27,8 @@ export const startNodeWorker = async (options: {
   readonly queue?: WorkQueueConfig
   readonly handle: (item: WorkItem, control: WorkControl) => Promise<void>
   readonly log: (line: string) => void
+  /** How often to look for the queue between announcements (tests lengthen it). */
+  readonly queuePollMs?: number
 }) => {
   const queue = options.queue ?? defaultWorkQueue
   let stopped = false
@@ -51,9 +59,16 @@ export const startNodeWorker = async (options: {
         }
       }
     })
+  // The queue's creation wakes the wait at once: a node that has just joined a task otherwise
+  // started its first work item up to a poll later (the digits bench's first round lost
+  // 120-300 ms to it). The poll stays for an announcement missed or refused.
+  let wake = () => {}
+  const announced = options.nc.subscribe(queueCreatedSubject(queue.streamName, options.nodeId), { callback: () => wake() })
   const started = (async () => {
     let jsm: JetStreamManager | undefined
+    let waiting = false
     while (!stopped) {
+      const woken = new Promise<void>((r) => (wake = r))
       // Any failure here (no queue yet, JetStream briefly unavailable) means: look again shortly.
       const exists = await (async () => {
         jsm ??= await jetstreamManager(options.nc)
@@ -61,7 +76,16 @@ export const startNodeWorker = async (options: {
         return true
       })().catch(() => false)
       if (exists) break
-      await new Promise((r) => setTimeout(r, 300))
+      if (!waiting) options.log(`${options.nodeId}: waiting for its work queue (the coordinator creates it when the node joins a task)`)
+      waiting = true
+      let timer: ReturnType<typeof setTimeout> | undefined
+      await Promise.race([woken, new Promise((r) => (timer = setTimeout(r, options.queuePollMs ?? 300)))])
+      clearTimeout(timer)
+    }
+    try {
+      announced.unsubscribe()
+    } catch {
+      // The connection closed meanwhile: nothing left to unsubscribe from.
     }
     if (stopped) return
     options.log(`${options.nodeId}: work queue ready`)

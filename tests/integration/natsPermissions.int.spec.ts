@@ -9,6 +9,7 @@ import { nodeUser, passwordEnvironment, type NodeAccount } from "../../infra/nat
 import { natsOptions } from "../../infra/nats/NatsClient"
 import { provisionAll, WEIGHTS_BUCKET } from "../../infra/nats/provision"
 import { objectStoreWeights } from "../../infra/weights/WeightsStore"
+import { queueCreatedSubject, startNodeWorker } from "../../nodes/infra/nodeWorker"
 import { ensureNodeConsumer } from "../../nodes/infra/workQueue"
 import { startProjector } from "../../projections/projector"
 import { objectStoreSnapshots, READ_MODELS_VERSION } from "../../projections/snapshots"
@@ -204,6 +205,37 @@ describe("NATS identities and permissions (nats.conf + infra/nats/accounts.ts)",
     expect(projector.resumedFrom).toBe(12_345)
     await projector.stop()
   }, 120_000)
+
+  it("a node hears its own queue's creation announced, and starts working at once; not a rival's", async () => {
+    const admin = await asRole("admin")
+    // validator1 (re)joins: its queue is created while it waits, and its poll is far too slow to find it.
+    await (await jetstreamManager(admin)).consumers.delete("CMDS", "node-validator1")
+    const lines: Array<string> = []
+    let heard = () => {}
+    const said = (text: string) =>
+      new Promise<void>((resolve) => {
+        const check = () => (lines.some((l) => l.includes(text)) ? resolve() : (heard = check))
+        check()
+      })
+    const worker = await startNodeWorker({
+      nc: await asNode("validator1"),
+      nodeId: "validator1",
+      queuePollMs: 600_000,
+      log: (l) => {
+        lines.push(l)
+        heard()
+      },
+      handle: async () => undefined
+    })
+    await said("waiting for its work queue")
+    await ensureNodeConsumer(admin, "validator1")
+    // Only the announcement can wake it before the test's timeout.
+    await said("work queue ready")
+    await worker.stop()
+    expect(lines).toEqual(["validator1: waiting for its work queue (the coordinator creates it when the node joins a task)", "validator1: work queue ready"])
+    expect(await subscriptionRefused(await asNode("validator1"), queueCreatedSubject("CMDS", "trainer1"))).toBe(true)
+    expect(await subscriptionRefused(await asNode("validator1"), "$JS.EVENT.ADVISORY.>")).toBe(true)
+  })
 
   it("a node added while the server runs gets its identity after a reload, without restarting anyone", async () => {
     const before = await asNode("trainer1")
