@@ -36,7 +36,6 @@ export interface BridgeOptions {
   readonly batchSize?: number
   readonly maxWaitMs?: number
   readonly log?: (line: string) => void
-  readonly now?: () => Date
 }
 
 /** What RecordAnchor carries: an anchor as the chain holds it, plus the events it covers. */
@@ -100,7 +99,6 @@ export const startBridge = async (options: BridgeOptions) => {
   const batchSize = options.batchSize ?? 1000
   const maxWaitMs = options.maxWaitMs ?? 2000
   const log = options.log ?? (() => undefined)
-  const now = options.now ?? (() => new Date())
 
   // What the chain has but the log does not say yet.
   const recorded = new Set(

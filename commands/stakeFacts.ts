@@ -8,18 +8,17 @@ import { taskStream } from "../domain/task"
 /**
  * Stake facts for governance, from the log: bonded − withdrawn − slashed.
  * (Slashes live in task streams, bonds and withdrawals in node streams.)
+ * What one event changes in the stake held (by `nodeId`, or by anyone):
  */
-const heldBy = (events: ReadonlyArray<RecordedEvent>, nodeId?: string) => {
-  let held = 0n
-  for (const e of events) {
-    const d = e.data
-    if (nodeId !== undefined && "nodeId" in d && d.nodeId !== nodeId) continue
-    if (d._tag === "StakeBonded") held += d.amount
-    else if (d._tag === "StakeWithdrawn") held -= d.amount
-    else if (d._tag === "StakeSlashed") held -= d.amount
-  }
-  return held
+const heldChange = (e: RecordedEvent, nodeId?: string): bigint => {
+  const d = e.data
+  if (nodeId !== undefined && "nodeId" in d && d.nodeId !== nodeId) return 0n
+  if (d._tag === "StakeBonded") return d.amount
+  if (d._tag === "StakeWithdrawn" || d._tag === "StakeSlashed") return -d.amount
+  return 0n
 }
+
+const heldBy = (events: ReadonlyArray<RecordedEvent>, nodeId?: string) => events.reduce((held, e) => held + heldChange(e, nodeId), 0n)
 
 /** Stake held by everyone, over one aggregate's events (bonds and withdrawals in node streams, slashes in task streams). */
 const heldIn = (aggregate: "node" | "task"): AggregateFold<{ held: bigint }> => ({
@@ -27,7 +26,7 @@ const heldIn = (aggregate: "node" | "task"): AggregateFold<{ held: bigint }> => 
   aggregate,
   initial: () => ({ held: 0n }),
   resume: (h) => ({ ...h }),
-  apply: (s, e) => void (s.held += heldBy([e]))
+  apply: (s, e) => void (s.held += heldChange(e))
 })
 const heldInNodes = heldIn("node")
 const heldInTasks = heldIn("task")
