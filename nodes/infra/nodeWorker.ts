@@ -107,6 +107,8 @@ export const startNodeWorker = async (options: {
   return {
     async stop() {
       stopped = true
+      // A node still waiting for its queue stops now, not a poll later.
+      wake()
       unregisterDepth?.()
       heartbeat.stop()
       await started.catch(() => undefined)

@@ -233,6 +233,13 @@ describe("NATS identities and permissions (nats.conf + infra/nats/accounts.ts)",
     await said("work queue ready")
     await worker.stop()
     expect(lines).toEqual(["validator1: waiting for its work queue (the coordinator creates it when the node joins a task)", "validator1: work queue ready"])
+    // A node stopped while it waits for its queue stops at once (trainer2's queue is never created here).
+    await (await jetstreamManager(admin)).consumers.delete("CMDS", "node-trainer2")
+    const waiting: Array<string> = []
+    const idle = await startNodeWorker({ nc: await asNode("trainer2"), nodeId: "trainer2", queuePollMs: 600_000, log: (l) => waiting.push(l), handle: async () => undefined })
+    await idle.stop()
+    expect(waiting.filter((l) => l.includes("work queue ready"))).toEqual([])
+    await ensureNodeConsumer(admin, "trainer2")
     expect(await subscriptionRefused(await asNode("validator1"), queueCreatedSubject("CMDS", "trainer1"))).toBe(true)
     expect(await subscriptionRefused(await asNode("validator1"), "$JS.EVENT.ADVISORY.>")).toBe(true)
   })
