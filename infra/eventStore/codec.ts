@@ -155,9 +155,12 @@ const utf8Decoder = new TextDecoder()
 /** A sealed commit's stored text (sealCommit's `json`) as the message's bytes. */
 export const commitTextBytes = (json: string): Uint8Array => utf8Encoder.encode(json)
 
-export const parseCommitBytes = (bytes: Uint8Array, globalPosition: number): unknown => {
+/** A stored message's bytes as text (what the reader parses, and a verifier hashes: storedText.ts). */
+export const commitText = (bytes: Uint8Array): string => utf8Decoder.decode(bytes)
+
+export const parseCommitText = (text: string, globalPosition: number): unknown => {
   try {
-    return JSON.parse(utf8Decoder.decode(bytes))
+    return JSON.parse(text)
   } catch (e) {
     throw new CorruptEvent({ globalPosition, reason: `not JSON: ${(e as Error).message}` })
   }

@@ -8,6 +8,7 @@ import {
 } from "../../domain/recordedEvent"
 import { canonicalJson } from "../canonicalJson"
 import { keccak256Hex } from "../keccak"
+import { storedHashInput } from "./storedText"
 
 /** Where the chain stands after the last commit: position 0 is the empty log. */
 export interface ChainTip {
@@ -128,29 +129,41 @@ export const chainVerifier = (from: ChainTip = EMPTY_TIP) => {
   let tip = from
   let expectedIndex = 0
   let verified = 0
+  type Linked = Pick<EncodedRecordedEvent, "globalPosition" | "indexInCommit" | "id" | "prevHash" | "hash">
+  const check = (e: Linked, recompute: () => string): ChainBreak | undefined => {
+    const at = { globalPosition: e.globalPosition, indexInCommit: e.indexInCommit, eventId: e.id }
+    const sameCommit = e.globalPosition === tip.globalPosition && e.indexInCommit === expectedIndex
+    // A later commit may skip positions: foreign messages (never part of the
+    // chain) take sequences too. Nothing sealed can go missing unnoticed:
+    // the next commit's prevHash still names the event before it.
+    const nextCommit = e.globalPosition > tip.globalPosition && e.indexInCommit === 0
+    if (!sameCommit && !nextCommit) {
+      return { ...at, reason: `out of order: expected position ${tip.globalPosition}#${expectedIndex} or a later commit's #0` }
+    }
+    if (e.prevHash !== tip.hash) return { ...at, reason: `prevHash ${e.prevHash} does not link to ${tip.hash}` }
+    const recomputed = recompute()
+    if (recomputed !== e.hash) return { ...at, reason: `hash mismatch: stored ${e.hash}, recomputed ${recomputed}` }
+    tip = { globalPosition: e.globalPosition, hash: e.hash as Hash32 }
+    expectedIndex = e.indexInCommit + 1
+    verified++
+    return undefined
+  }
   return {
-    /** A decoded event (as the store's read API returns it). */
+    /**
+     * A decoded event (as the store's read API returns it). One read from the
+     * store is hashed as stored (storedText.ts) when that text still hashes to
+     * its hash; anything else is encoded and hashed by the definition, which
+     * has the last word (a text rewritten without changing the canonical form
+     * still verifies, as it did).
+     */
     push(event: RecordedEvent): ChainBreak | undefined {
-      return this.pushEncoded(encodeRecorded(event))
+      const stored = storedHashInput(event)
+      if (stored !== undefined && stored.hash === event.hash && `0x${keccakHex(stored.hashed)}` === event.hash) return check(event, () => event.hash)
+      return check(event, () => computeEventHash(encodeRecorded(event)))
     },
     /** An event exactly as stored (raw JSON), for audits of a log copy. */
     pushEncoded(encoded: EncodedRecordedEvent): ChainBreak | undefined {
-      const at = { globalPosition: encoded.globalPosition, indexInCommit: encoded.indexInCommit, eventId: encoded.id }
-      const sameCommit = encoded.globalPosition === tip.globalPosition && encoded.indexInCommit === expectedIndex
-      // A later commit may skip positions: foreign messages (never part of the
-      // chain) take sequences too. Nothing sealed can go missing unnoticed:
-      // the next commit's prevHash still names the event before it.
-      const nextCommit = encoded.globalPosition > tip.globalPosition && encoded.indexInCommit === 0
-      if (!sameCommit && !nextCommit) {
-        return { ...at, reason: `out of order: expected position ${tip.globalPosition}#${expectedIndex} or a later commit's #0` }
-      }
-      if (encoded.prevHash !== tip.hash) return { ...at, reason: `prevHash ${encoded.prevHash} does not link to ${tip.hash}` }
-      const recomputed = computeEventHash(encoded)
-      if (recomputed !== encoded.hash) return { ...at, reason: `hash mismatch: stored ${encoded.hash}, recomputed ${recomputed}` }
-      tip = { globalPosition: encoded.globalPosition, hash: encoded.hash as Hash32 }
-      expectedIndex = encoded.indexInCommit + 1
-      verified++
-      return undefined
+      return check(encoded, () => computeEventHash(encoded))
     },
     get tip() {
       return tip

@@ -3,7 +3,8 @@ import { CorruptEvent, EventStoreUnavailable, StreamNotFound, type LogEntry } fr
 import type { RecordedEvent } from "../../domain/recordedEvent"
 import { parseStreamName, type StreamName } from "../../domain/streamName"
 import type { ValidatedReadOptions } from "./backend"
-import { decodeCommit, parseCommitBytes } from "./codec"
+import { commitText, decodeCommit, parseCommitText } from "./codec"
+import { rememberStoredText } from "./storedText"
 
 export interface StreamHead {
   /** Revision (stream position of the last event), undefined when the stream is empty. */
@@ -20,7 +21,10 @@ export interface StreamHead {
  */
 export const toLogEntry = (subjectPrefix: string, subject: string, data: Uint8Array, seq: number): LogEntry => {
   try {
-    return { _tag: "Commit", events: decodeCommit(parseCommitBytes(data, seq), seq) }
+    const text = commitText(data)
+    const events = decodeCommit(parseCommitText(text, seq), seq)
+    rememberStoredText(events, text)
+    return { _tag: "Commit", events }
   } catch (e) {
     if (!(e instanceof CorruptEvent)) throw e
     const prefix = `${subjectPrefix}.`

@@ -1,0 +1,124 @@
+import { describe, expect, it } from "vitest"
+import { commitTextBytes, prepareAppend } from "../../infra/eventStore/codec"
+import { chainVerifier, computeEventHash, EMPTY_TIP, sealCommit, type ChainTip } from "../../infra/eventStore/hashChain"
+import { toLogEntry } from "../../infra/eventStore/jetStreamReader"
+import { hashSpans, storedHashInput } from "../../infra/eventStore/storedText"
+import type { DomainEvent } from "../../domain/events"
+import type { RecordedEvent } from "../../domain/recordedEvent"
+import { keccak256Hex } from "../../infra/keccak"
+
+/**
+ * A verified replay hashes each event's text as stored (storedText.ts)
+ * instead of encoding the decoded event and writing its canonical JSON
+ * again. These specs hold that shortcut to the definition
+ * (`computeEventHash`): the same hashes for commits of one and of several
+ * events, text inside values that looks like the hash member, and the same
+ * verdicts as the definition for an intact log, an edited one, and a text
+ * rewritten without changing its canonical form.
+ */
+const owner = `0x${"ab".repeat(20)}`
+// Decoys: a dataset name holding the text of a hash member and of a commit's next event (inside a
+// string every quote is escaped), and a signed payload whose objects have real `hash` members
+// (deeper in the envelope than its own; the scan counts depth).
+const decoy = `x","hash":"0x${"00".repeat(32)}","id":"y"},{"commitSize":2,"data":{`
+const payload = { hash: `0x${"00".repeat(32)}`, id: "y", inner: { commitSize: 1, hash: `0x${"ff".repeat(32)}`, id: "z" } }
+const escrow = (i: number): DomainEvent => ({ _tag: "BudgetEscrowed", taskId: `T${i}`, owner, amount: 1_000n + BigInt(i), escrowedAt: "2026-11-27T01:00:00.000Z" }) as DomainEvent
+const dataset = (i: number): DomainEvent =>
+  ({
+    _tag: "DatasetRegistered",
+    datasetId: `D${i}`,
+    name: decoy,
+    contentHash: `0x${"12".repeat(32)}`,
+    licence: "CC-BY-4.0",
+    sampleCount: 10,
+    split: "training",
+    shards: [{ shardId: "s1", contentHash: `0x${"34".repeat(32)}`, sampleCount: 10, provider: owner }],
+    registeredBy: owner,
+    registeredAt: "2026-11-27T01:00:00.000Z"
+  }) as unknown as DomainEvent
+
+// A model's topology is free JSON in the event's data, before the envelope's own `hash` member.
+const model = (i: number): DomainEvent =>
+  ({
+    _tag: "ModelRegistered",
+    modelId: `M-${i}`,
+    name: "m",
+    description: decoy,
+    owner,
+    topology: { hash: `0x${"00".repeat(32)}`, id: "y", layers: [{ commitSize: 2, hash: `0x${"ee".repeat(32)}` }] },
+    topologyHash: `0x${"56".repeat(32)}`,
+    origin: { _tag: "New" },
+    registeredAt: "2026-11-27T01:00:00.000Z"
+  }) as unknown as DomainEvent
+
+/** Seal commits one after another and store them as the JetStream log does: each message's bytes at its sequence. */
+const storedLog = (commits: ReadonlyArray<ReadonlyArray<DomainEvent>>) => {
+  let tip: ChainTip = EMPTY_TIP
+  return commits.map((events, i) => {
+    const p = prepareAppend({ stream: `dataset-D${i}`, expectedRevision: "no_stream", events, commandId: `c${i}`, metadata: { actor: owner as never, command: { type: "RegisterDataset", id: `c${i}`, issuedAt: "2026-11-27T01:00:00.000Z", payload } } })
+    const sealed = sealCommit({ tip, stream: p.stream, firstStreamPosition: 0, events: p.events, metadata: p.metadata, recordedAt: "2026-11-27T01:00:01.000Z", canonical: p.canonical })
+    tip = sealed.tip
+    return { json: sealed.json, sealed: sealed.events }
+  })
+}
+const read = (texts: ReadonlyArray<string>): Array<RecordedEvent> =>
+  texts.flatMap((text, i) => {
+    const entry = toLogEntry("events", `events.dataset.D${i}`, commitTextBytes(text), i + 1)
+    if (entry._tag !== "Commit") throw new Error(`not a commit: ${entry.reason}`)
+    return [...entry.events]
+  })
+const verify = (events: ReadonlyArray<RecordedEvent>) => {
+  const verifier = chainVerifier()
+  for (const e of events) {
+    const broken = verifier.push(e)
+    if (broken) return broken
+  }
+  return { verified: verifier.verified }
+}
+
+describe("hashing events as stored", () => {
+  const log = storedLog([[escrow(1)], [dataset(2), model(3), escrow(4), dataset(5)], [model(6)]])
+
+  it("cuts each event's hashed text out of its commit, as computeEventHash hashes it, decoys in values and all", () => {
+    for (const commit of log) {
+      const spans = hashSpans(commit.json)!
+      expect(spans.map((s) => s.hash)).toEqual(commit.sealed.map((e) => e.hash))
+      for (const [i, span] of spans.entries()) {
+        const { hash: _hash, ...rest } = commit.sealed[i]!
+        expect(keccak256Hex(span.hashed)).toBe(computeEventHash(rest))
+      }
+    }
+    // A read event knows its text: commits of one event (found by search) and of four (scanned).
+    for (const event of read(log.map((c) => c.json))) expect(keccak256Hex(storedHashInput(event)!.hashed)).toBe(event.hash)
+  })
+
+  it("verifies an intact log read from the store, and the same events without their text, alike", () => {
+    const events = read(log.map((c) => c.json))
+    expect(verify(events)).toEqual({ verified: 6 })
+    expect(verify(events.map((e) => ({ ...e })))).toEqual({ verified: 6 })
+  })
+
+  it("finds an edited event whichever way it is verified", () => {
+    const texts = log.map((c) => c.json)
+    texts[1] = texts[1]!.replace('"amount":"1004"', '"amount":"9004"')
+    const events = read(texts)
+    const expected = { globalPosition: 2, indexInCommit: 2, reason: expect.stringContaining("hash mismatch") }
+    expect(verify(events)).toMatchObject(expected)
+    expect(verify(events.map((e) => ({ ...e })))).toMatchObject(expected)
+  })
+
+  it("leaves the last word to the definition: a text rewritten in another form with the same content still verifies", () => {
+    const texts = log.map((c) => c.json)
+    texts[0] = texts[0]!.replace('"owner":', ' "owner" : ')
+    const events = read(texts)
+    expect(storedHashInput(events[0]!)).toBeDefined()
+    expect(keccak256Hex(storedHashInput(events[0]!)!.hashed)).not.toBe(events[0]!.hash)
+    expect(verify(events)).toEqual({ verified: 6 })
+  })
+
+  it("does not take a text of another shape for a commit's", () => {
+    expect(hashSpans('{"events":[{"commitSize":1,"data":{}}]}')).toBeNull()
+    expect(hashSpans('{"events":[{"commitSize":1,"hash":"0x12"}]}')).toBeNull()
+    expect(hashSpans('{"events":[{"commitSize":1')).toBeNull()
+  })
+})
