@@ -19,11 +19,13 @@ export interface StreamHead {
  * leaked credential must not be able to stop every writer and reader): it is
  * skipped by readers, linked over by writers, listed by the audit.
  */
-export const toLogEntry = (subjectPrefix: string, subject: string, data: Uint8Array, seq: number): LogEntry => {
+export const toLogEntry = (subjectPrefix: string, subject: string, data: Uint8Array, seq: number, keepText = false): LogEntry => {
   try {
     const text = commitText(data)
     const events = decodeCommit(parseCommitText(text, seq), seq)
-    rememberStoredText(events, text)
+    // Reads of the log (replays, audits, subscriptions) keep each event's stored text for a
+    // verifier (storedText.ts); a stream's history, which the API caches, does not hold it twice.
+    if (keepText) rememberStoredText(events, text)
     return { _tag: "Commit", events }
   } catch (e) {
     if (!(e instanceof CorruptEvent)) throw e
@@ -52,7 +54,9 @@ export const consumeLog = (
   config: { readonly streamName: string; readonly subjectPrefix: string },
   filter: string,
   fromSeq: number,
-  endSeq: number
+  endSeq: number,
+  /** Keep each event's stored text beside it (toLogEntry). */
+  keepText = false
 ): AsyncIterable<ReadonlyArray<LogEntry>> => ({
   [Symbol.asyncIterator]() {
     type Consumer = Awaited<ReturnType<typeof js.consumers.get>>
@@ -96,7 +100,7 @@ export const consumeLog = (
         }
         const batch: Array<LogEntry> = []
         for (let msg = r.value; ; ) {
-          batch.push(toLogEntry(config.subjectPrefix, msg.subject, msg.data, msg.seq))
+          batch.push(toLogEntry(config.subjectPrefix, msg.subject, msg.data, msg.seq, keepText))
           if (msg.seq >= endSeq) {
             stop()
             break
@@ -250,7 +254,7 @@ export class LogReads {
       : options.aggregate
         ? `${p}.${options.aggregate}.*`
         : `${p}.>`
-    if (mode === "subscribe") return this.consume(filter, options.fromPosition, Infinity)
+    if (mode === "subscribe") return this.consume(filter, options.fromPosition, Infinity, true)
     const self = this
     return {
       async *[Symbol.asyncIterator]() {
@@ -260,13 +264,13 @@ export class LogReads {
         // maintained for a wildcard-filtered consumer while others append).
         const last = await self.jsm.direct.getMessage(self.config.streamName, { last_by_subj: filter })
         if (!last || last.seq < options.fromPosition) return
-        yield* self.consume(filter, options.fromPosition, last.seq)
+        yield* self.consume(filter, options.fromPosition, last.seq, true)
       }
     }
   }
 
   /** The log's entries on `filter` from `fromSeq` through `endSeq` (never ending for Infinity). */
-  consume(filter: string, fromSeq: number, endSeq: number): AsyncIterable<ReadonlyArray<LogEntry>> {
-    return consumeLog(this.js, this.config, filter, fromSeq, endSeq)
+  consume(filter: string, fromSeq: number, endSeq: number, keepText = false): AsyncIterable<ReadonlyArray<LogEntry>> {
+    return consumeLog(this.js, this.config, filter, fromSeq, endSeq, keepText)
   }
 }

@@ -7,6 +7,8 @@ import { toEventStore } from "../../infra/eventStore/backend"
 import { JetStreamLog } from "../../infra/eventStore/jetStream"
 import { budgetEscrowed, nodeRegistered } from "../support/events"
 import { jetStreamLogFixture } from "../support/jetStreamFixture"
+import { storedHashInput } from "../../infra/eventStore/storedText"
+import { keccak256Hex } from "../../infra/keccak"
 import { startNatsServer, type NatsServer } from "../support/natsServer"
 
 let server: NatsServer
@@ -76,6 +78,16 @@ describe("JetStream event store specifics", () => {
     expect(rest[0]!.globalPosition).toBe(2001)
     expect(rest.map((e) => e.globalPosition)).toEqual([...new Set(rest.map((e) => e.globalPosition))].sort((a, b) => a - b))
     expect(rest.length === 1000 || rest.length === 1001).toBe(true)
+  })
+
+  it("a replay keeps each event's stored text, so its chain verifies without encoding it again; a stream's history does not", async () => {
+    await using fx = await jetStreamLogFixture(server.url)
+    await run(fx.store.append({ stream: "node-N1", expectedRevision: "no_stream", events: [nodeRegistered("N1")], commandId: "a" }))
+    await run(fx.store.append({ stream: "ledger-T7", expectedRevision: "no_stream", events: [budgetEscrowed("T7", 1n), budgetEscrowed("T7", 2n)], commandId: "b" }))
+    const replayed = await run(Stream.runCollect(fx.store.readAll()))
+    expect(replayed.map((e) => keccak256Hex(storedHashInput(e)!.hashed))).toEqual(replayed.map((e) => e.hash))
+    expect(verifyChain(replayed)).toMatchObject({ ok: true, verified: 3 })
+    expect((await run(fx.store.readStream("ledger-T7"))).map((e) => storedHashInput(e))).toEqual([undefined, undefined])
   })
 
   it("a subscription interrupted while it waits for the next batch stops at once and leaves no consumer behind", async () => {
