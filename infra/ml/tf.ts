@@ -19,6 +19,35 @@ export interface LoadedTf {
 
 let loading: Promise<LoadedTf> | undefined
 
+const deferred = new WeakSet<LoadedTf>()
+
+/**
+ * TF.js for a node process whose ML work runs on its ML threads
+ * (nodes/threads): the backend they loaded, and TF.js itself on the event
+ * loop only once some work must run there (`onEventLoop`: a PyTorch
+ * trainer's model, a dispute answer). Loading it at start held a second
+ * backend in every trainer and validator process for nothing: ~85 MiB
+ * (measured: 165 MiB after importing the workloads, 249 after `loadTf`).
+ */
+export const deferredTf = (backend: string): LoadedTf => {
+  const handle: LoadedTf = {
+    backend,
+    get tf(): Tf {
+      throw new Error(`TF.js (${backend}) runs on this node's ML threads; work on the event loop must load it first (onEventLoop)`)
+    }
+  }
+  deferred.add(handle)
+  return handle
+}
+
+/** TF.js loaded on this thread: `t` itself, or for a deferred one the process's TF.js, which must be the threads' backend. */
+export const onEventLoop = async (t: LoadedTf): Promise<LoadedTf> => {
+  if (!deferred.has(t)) return t
+  const loaded = await loadTf()
+  if (loaded.backend !== t.backend) throw new Error(`this node's ML threads run ${t.backend}, its event loop loaded ${loaded.backend}: a proof names one backend`)
+  return loaded
+}
+
 export const loadTf = (prefer = process.env.TFJS_BACKEND): Promise<LoadedTf> => (loading ??= load(prefer))
 
 const load = async (prefer: string | undefined): Promise<LoadedTf> => {

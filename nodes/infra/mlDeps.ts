@@ -1,4 +1,4 @@
-import type { LoadedTf } from "../../infra/ml/tf"
+import { onEventLoop, type LoadedTf } from "../../infra/ml/tf"
 import { setWeightBytes } from "../../infra/ml/model"
 import type { Metrics } from "../../domain/primitives"
 import type { Workload } from "../../workloads/workload"
@@ -66,5 +66,5 @@ export const measureWeights = async (
 ): Promise<Metrics> => {
   const job: MeasureJob = { workload: workload.id, topology, weights: bytes, validation: await ml.data.samples(workload, topology, [validationHash]) }
   // A thread knows the registry's workloads by id; any other runs here.
-  return ml.threads && workloads.get(workload.id) === workload ? onThread(ml.threads, { kind: "measure", measure: job }, ml.tf.backend) : measureSamples(ml.tf, job, workload)
+  return ml.threads && workloads.get(workload.id) === workload ? onThread(ml.threads, { kind: "measure", measure: job }, ml.tf.backend) : measureSamples(await onEventLoop(ml.tf), job, workload)
 }

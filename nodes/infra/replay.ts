@@ -10,7 +10,7 @@ import { requireWorkload } from "../../workloads/registry"
 import { stepFunctionsOf, type Workload } from "../../workloads/workload"
 import { shardRefsOf, type RunToReplay } from "../workItems"
 import type { MlNodeDeps } from "./mlDeps"
-import type { LoadedTf } from "../../infra/ml/tf"
+import { onEventLoop, type LoadedTf } from "../../infra/ml/tf"
 import type { ExternalExecutor } from "../../infra/ml/externalExecutor"
 import { onThread } from "../threads/pool"
 
@@ -88,7 +88,7 @@ const withRestored = async <T>(tf: LoadedTf, executor: ExternalExecutor | undefi
 export const fromState = async <T>(run: RunToReplay, start: CheckpointState, deps: ReplayDeps, use: (trainer: SegmentTrainer) => Promise<T>): Promise<T | undefined> => {
   const opened = await openState(start, deps)
   if (!opened) return undefined
-  return withRestored(deps.tf, deps.executor, run, opened, await samplesOf(run, deps), use)
+  return withRestored(await onEventLoop(deps.tf), deps.executor, run, opened, await samplesOf(run, deps), use)
 }
 
 /** Run steps [from, to) and hand each state after a step to `each` (its number, the state). */
@@ -126,5 +126,5 @@ export const replayLeaves = async (run: RunToReplay, start: CheckpointState, fro
   const job: ReplayJob = { run, start: opened, from, to, samples: await samplesOf(run, deps) }
   // Only TF.js replays go to a thread: an executor runs in its own process, and ExecutorMissing must keep its class.
   if (deps.threads && replayerOf(run, deps.executor) === "tf") return onThread(deps.threads, { kind: "replay", replay: job }, deps.tf.backend, deps.working ? { working: deps.working } : {})
-  return replayLeavesOf(deps.tf, job, deps.working, deps.executor)
+  return replayLeavesOf(await onEventLoop(deps.tf), job, deps.working, deps.executor)
 }

@@ -21,6 +21,8 @@ export interface MlThreads {
    * work before): whether all of them loaded.
    */
   ready(): Promise<boolean>
+  /** The backend the threads loaded (undefined before the first is ready). */
+  readonly backend: string | undefined
   /** Run `job` on a thread; the backend is the thread's (a proof names it, a replay must match it). */
   run<J extends MlJob>(job: J, report?: TrainingReport): Promise<{ readonly answer: MlAnswers[J["kind"]]; readonly backend: string }>
   /** Terminate the threads; queued and running jobs fail. */
@@ -54,6 +56,7 @@ export const startMlThreads = (size: number, entry: URL = new URL("./thread.mjs"
   const queue: Array<Pending> = []
   let ids = 0
   let stopped = false
+  let backend: string | undefined
 
   const finish = (thread: Thread) => {
     thread.running = undefined
@@ -67,6 +70,7 @@ export const startMlThreads = (size: number, entry: URL = new URL("./thread.mjs"
     const thread: Thread = { worker, send: samplesSender(), running: undefined, loaded: new Promise<boolean>((resolve) => (loaded = resolve)) }
     worker.on("message", (message: FromThread) => {
       if ("ready" in message) {
+        backend ??= message.ready
         // Held while it loads (a process awaiting ready() has nothing else alive, maybe); idle from now on.
         if (!thread.running) worker.unref()
         return loaded(true)
@@ -125,6 +129,9 @@ export const startMlThreads = (size: number, entry: URL = new URL("./thread.mjs"
   return {
     size,
     ready: async () => (await Promise.all(threads.map((t) => t.loaded))).every(Boolean),
+    get backend() {
+      return backend
+    },
     run: (job, report = {}) =>
       new Promise((resolve, reject) => {
         if (stopped) return reject(new Error("ML threads stopped"))

@@ -1,4 +1,4 @@
-import { loadTf } from "../../infra/ml/tf"
+import { deferredTf, loadTf } from "../../infra/ml/tf"
 import { processLog, apiClient, autoJoinFromEnv, nodeEnvironment, registerSelf, runNodeMain, nodeWeights, nodeData } from "../infra/nodeProcess"
 import type { TrainerBehaviour } from "./train"
 import { startTrainer } from "./worker"
@@ -10,13 +10,14 @@ runNodeMain(
   async () => {
     const env = nodeEnvironment()
     const nc = await env.connectNats()
-    const tf = await loadTf()
+    // Steps run on an ML thread (ML_THREADS), so heartbeats and NATS keep flowing while it trains;
+    // TF.js loads on the event loop only for work that must run there (deferredTf).
+    const threads = await readyMlThreads(1, processLog("trainer"))
+    const tf = threads.threads?.backend ? deferredTf(threads.threads.backend) : await loadTf()
     const client = apiClient(env.apiUrl, env.key)
     const external = await env.executor()
     await registerSelf(client, env.nodeId, ["trainer"], env.capabilities)
     processLog("trainer")(`${env.key.address} on ${external.executor?.backend ?? tf.backend}; waiting for work`)
-    // Steps run on an ML thread (ML_THREADS), so heartbeats and NATS keep flowing while it trains.
-    const threads = await readyMlThreads(1, processLog("trainer"))
     const worker = await startTrainer({
       nc,
       nodeId: env.nodeId,

@@ -1,3 +1,4 @@
+import { onEventLoop } from "../../infra/ml/tf"
 import { trainingSamplesPerSecond, trainingSamplesTotal } from "../../infra/metrics"
 import { checkpointLeaf, merkleRoot } from "../../domain/task/commitments"
 import { resultIdFor } from "../../domain/task/guards"
@@ -29,7 +30,7 @@ const trainLocally = async (work: TrainWork, deps: TrainerDeps): Promise<Trained
   const validation = await deps.data.samples(workload, work.topology, [work.validationHash])
   const job: TrainingJob = { work, base, samples, validation, behaviour: deps.behaviour ?? "honest" }
   const started = performance.now()
-  const trained = deps.threads && !deps.executor ? await onThread(deps.threads, { kind: "train", train: job }, deps.tf.backend, deps) : await trainSteps(deps.tf, job, deps, deps.executor)
+  const trained = deps.threads && !deps.executor ? await onThread(deps.threads, { kind: "train", train: job }, deps.tf.backend, deps) : await trainSteps(await onEventLoop(deps.tf), job, deps, deps.executor)
   const seconds = (performance.now() - started) / 1000
   trainingSamplesTotal.inc({ workload: workload.id }, samples.count * work.plan.epochsPerRound)
   trainingSamplesPerSecond.set({ node: work.nodeId }, (samples.count * work.plan.epochsPerRound) / Math.max(seconds, 1e-6))

@@ -1,4 +1,4 @@
-import { loadTf } from "../../infra/ml/tf"
+import { deferredTf, loadTf, onEventLoop } from "../../infra/ml/tf"
 import { processLog, apiClient, autoJoinFromEnv, nodeEnvironment, registerSelf, runNodeMain, nodeWeights, nodeData } from "../infra/nodeProcess"
 import type { ValidatorBehaviour } from "./verify"
 import { startValidator } from "./worker"
@@ -11,15 +11,16 @@ runNodeMain(
   async () => {
     const env = nodeEnvironment()
     const nc = await env.connectNats()
-    const tf = await loadTf()
+    // Replays and measurements run on an ML thread (ML_THREADS), so heartbeats and NATS keep flowing
+    // meanwhile; TF.js loads on the event loop only for work that must run there (deferredTf).
+    const threads = await readyMlThreads(1, processLog("validator"))
+    const tf = threads.threads?.backend ? deferredTf(threads.threads.backend) : await loadTf()
     const client = apiClient(env.apiUrl, env.key)
     const external = await env.executor()
     await registerSelf(client, env.nodeId, ["validator"], env.capabilities)
     processLog("validator")(`${env.key.address} on ${tf.backend}; waiting for work`)
     const weights = await nodeWeights(nc, env.apiUrl, env.key)
     const data = await nodeData(nc)
-    // Replays and measurements run on an ML thread (ML_THREADS), so heartbeats and NATS keep flowing meanwhile.
-    const threads = await readyMlThreads(1, processLog("validator"))
     const worker = await startValidator({
       nc,
       nodeId: env.nodeId,
@@ -30,7 +31,7 @@ runNodeMain(
     // NODE_WATCH=true: also watch results through their challenge window, following the log through the API.
     // The watcher runs beside the worker: its own executor (an executor holds one model at a time).
     const watcherExternal = env.watch ? await env.executor() : {}
-    const watcher = env.watch ? await startWatcher({ nodeId: env.nodeId, client, weights, data, tf: async () => tf, ...watcherExternal, log: processLog("watcher") }) : undefined
+    const watcher = env.watch ? await startWatcher({ nodeId: env.nodeId, client, weights, data, tf: () => onEventLoop(tf), ...watcherExternal, log: processLog("watcher") }) : undefined
     const joiner = await autoJoinFromEnv(env, client, "validator")
     return { nc, worker, watcher, external, watcherExternal, joiner }
   },

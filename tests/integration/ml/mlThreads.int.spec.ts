@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { loadTf } from "../../../infra/ml/tf"
+import { deferredTf, loadTf, onEventLoop } from "../../../infra/ml/tf"
 import { inMemoryWeightsStore } from "../../../infra/weights/WeightsStore"
 import { replayLeaves } from "../../../nodes/infra/replay"
 import { measureWeights } from "../../../nodes/infra/mlDeps"
@@ -55,6 +55,17 @@ describe("ML threads", () => {
       await expect(trainOnWork({ ...work, seed: 14 }, { tf: elsewhere, weights, data: shards.data, threads })).rejects.toThrow(`ML thread runs ${tf.backend}, this node elsewhere`)
       const finalWeights = await weights.get(onThread.proof.weightsHash)
       await expect(measureWeights({ tf: elsewhere, data: shards.data, threads }, digits, work.topology, finalWeights, work.validationHash)).rejects.toThrow("ML thread runs")
+
+      // A node process keeps TF.js on its threads (deferredTf): it works there under the threads'
+      // backend, loads TF.js on its event loop only for work that must run there (here a replay
+      // without threads), and never under another backend.
+      expect(threads.backend).toBe(tf.backend)
+      const deferred = deferredTf(threads.backend!)
+      expect(() => deferred.tf).toThrow("runs on this node's ML threads")
+      expect(await trainOnWork(work, { tf: deferred, weights, data: shards.data, threads })).toEqual(onLoop)
+      expect(await replayLeaves(judging, s0!, 0, 2, { tf: deferred, weights, data: shards.data })).toEqual(await replayLeaves(judging, s0!, 0, 2, { tf, weights, data: shards.data }))
+      expect(await onEventLoop(deferred)).toBe(tf)
+      await expect(onEventLoop(deferredTf("elsewhere"))).rejects.toThrow("its event loop loaded")
     } finally {
       await threads.stop()
     }
