@@ -51,9 +51,9 @@ export const processGroup = (natsUrl: string) => {
       return url
     },
     /** The coordinator and the given nodes, against the API at `apiUrl`. */
-    network: (apiUrl: string, nodes: ReadonlyArray<{ readonly nodeId: string; readonly role: "trainer" | "validator"; readonly watch?: boolean }>) => {
+    network: (apiUrl: string, nodes: ReadonlyArray<{ readonly nodeId: string; readonly role: "trainer" | "validator"; readonly watch?: boolean; readonly executor?: "pytorch" }>) => {
       launch("coordinator", "nodes/dispatcher/main.ts", { API_URL: apiUrl, NODE_ID: "coordinator", NODE_DEV_KEY: "p-coordinator" })
-      for (const n of nodes) launch(n.nodeId, `nodes/${n.role}/main.ts`, { API_URL: apiUrl, NODE_ID: n.nodeId, NODE_DEV_KEY: n.nodeId, ...(n.watch ? { NODE_WATCH: "true" } : {}) })
+      for (const n of nodes) launch(n.nodeId, `nodes/${n.role}/main.ts`, { API_URL: apiUrl, NODE_ID: n.nodeId, NODE_DEV_KEY: n.nodeId, ...(n.watch ? { NODE_WATCH: "true" } : {}), ...(n.executor ? { NEURA_EXECUTOR: n.executor } : {}) })
     },
     exitCode: (child: ChildProcess) =>
       new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once("exit", (code) => resolve(code)))),

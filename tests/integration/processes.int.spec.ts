@@ -46,7 +46,16 @@ describe("node processes (nodes/*/main.ts)", () => {
     try {
       const common = { API_URL: apiUrl }
       // validator3 also watches results through their challenge window (NODE_WATCH), following the log through the API.
-      const nodes = honestNodes.map((n) => ({ ...n, nodeId: `p-${n.nodeId}`, key: devKey(`p-${n.nodeId}`), watch: n.nodeId === "validator3" }))
+      // trainerA trains with PyTorch (NEURA_EXECUTOR) and the validators replay its results with it: their
+      // processes load TF.js on the event loop only for that work (infra/ml/tf.ts deferredTf).
+      const withTorch = (nodeId: string, role: string) => nodeId === "trainerA" || role === "validator"
+      const nodes = honestNodes.map((n) => ({
+        ...n,
+        nodeId: `p-${n.nodeId}`,
+        key: devKey(`p-${n.nodeId}`),
+        watch: n.nodeId === "validator3",
+        ...(withTorch(n.nodeId, n.role) ? { executor: "pytorch" as const } : {})
+      }))
       group.network(apiUrl, nodes)
       const bridge = launch("bridge", "nodes/bridge/main.ts", {
         ...common,
@@ -79,6 +88,10 @@ describe("node processes (nodes/*/main.ts)", () => {
       }
       expect(events.find((e) => e.type === "TaskCompleted")?.data.metrics.accuracy).toBeGreaterThanOrEqual(0.9)
       expect(new Set(events.filter((e) => e.type === "ResultSubmitted").map((e) => e.data.nodeId))).toEqual(new Set(["p-trainerA", "p-trainerB"]))
+      // Each trainer's proof names its framework; the validators judged both kinds.
+      const backends = Object.fromEntries(events.filter((e) => e.type === "ResultSubmitted").map((e) => [e.data.nodeId, e.data.proof.backend]))
+      expect(backends["p-trainerA"]).toMatch(/^pytorch-1\.13/)
+      expect(backends["p-trainerB"]).toMatch(/^wasm/)
 
       // The watcher process re-executed a segment of verified results inside their window.
       const watcher = started.find((s) => s.name === "p-validator3")!
