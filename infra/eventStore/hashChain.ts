@@ -157,9 +157,11 @@ export const chainVerifier = (from: ChainTip = EMPTY_TIP) => {
      * still verifies, as it did).
      */
     push(event: RecordedEvent): ChainBreak | undefined {
-      const stored = storedHashInput(event)
-      if (stored !== undefined && stored.hash === event.hash && `0x${keccakHex(stored.hashed)}` === event.hash) return check(event, () => event.hash)
-      return check(event, () => computeEventHash(encodeRecorded(event)))
+      return check(event, () => {
+        const stored = storedHashInput(event)
+        if (stored !== undefined && stored.hash === event.hash && `0x${keccakHex(stored.hashed)}` === event.hash) return event.hash
+        return computeEventHash(encodeRecorded(event))
+      })
     },
     /** An event exactly as stored (raw JSON), for audits of a log copy. */
     pushEncoded(encoded: EncodedRecordedEvent): ChainBreak | undefined {
