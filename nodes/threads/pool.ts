@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os"
 import { Worker } from "node:worker_threads"
 import { integer, orExit, readConfig } from "../../infra/config"
+import { deferredTf, loadTf, type LoadedTf } from "../../infra/ml/tf"
 import type { TrainingReport } from "../trainer/localTraining"
 import type { MlAnswers, MlJob } from "./jobs"
 import { mapSamples, samplesSender } from "./keptSamples"
@@ -192,4 +193,15 @@ export const readyMlThreads = async (defaultSize: number, log: (line: string) =>
   if (shared === pool) shared = undefined
   await pool.stop()
   return {}
+}
+
+/**
+ * A trainer's or validator's process: its ML thread (one; it works one item at a time) and
+ * its TF.js. With the thread ready, the thread's backend, TF.js loading on the event loop only
+ * for work that must run there (deferredTf); without it, TF.js on the event loop.
+ */
+export const nodeProcessMl = async (log: (line: string) => void): Promise<{ readonly tf: LoadedTf; readonly threads?: MlThreads }> => {
+  const { threads } = await readyMlThreads(1, log)
+  const tf = threads?.backend ? deferredTf(threads.backend) : await loadTf()
+  return threads ? { tf, threads } : { tf }
 }
