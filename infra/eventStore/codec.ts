@@ -155,7 +155,7 @@ const utf8Decoder = new TextDecoder()
 /** A sealed commit's stored text (sealCommit's `json`) as the message's bytes. */
 export const commitTextBytes = (json: string): Uint8Array => utf8Encoder.encode(json)
 
-/** A stored message's bytes as text (what the reader parses, and a verifier hashes: storedText.ts). */
+/** A stored message's bytes as text (what the reader parses; a verifier hashes the bytes themselves: storedText.ts). */
 export const commitText = (bytes: Uint8Array): string => utf8Decoder.decode(bytes)
 
 export const parseCommitText = (text: string, globalPosition: number): unknown => {

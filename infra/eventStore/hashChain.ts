@@ -7,7 +7,7 @@ import {
   RecordedEvent
 } from "../../domain/recordedEvent"
 import { canonicalJson } from "../canonicalJson"
-import { keccak256Hex } from "../keccak"
+import { keccak256Hex, keccak256Matches } from "../keccak"
 import { storedHashInput } from "./storedText"
 
 /** Where the chain stands after the last commit: position 0 is the empty log. */
@@ -151,7 +151,7 @@ export const chainVerifier = (from: ChainTip = EMPTY_TIP) => {
   return {
     /**
      * A decoded event (as the store's read API returns it). One read from the
-     * store is hashed as stored (storedText.ts) when that text still hashes to
+     * store is hashed as stored (storedText.ts) when those bytes still hash to
      * its hash; anything else is encoded and hashed by the definition, which
      * has the last word (a text rewritten without changing the canonical form
      * still verifies, as it did).
@@ -159,7 +159,7 @@ export const chainVerifier = (from: ChainTip = EMPTY_TIP) => {
     push(event: RecordedEvent): ChainBreak | undefined {
       return check(event, () => {
         const stored = storedHashInput(event)
-        if (stored !== undefined && stored.hash === event.hash && `0x${keccakHex(stored.hashed)}` === event.hash) return event.hash
+        if (stored !== undefined && stored.hash === event.hash && keccak256Matches(stored.hashed, event.hash)) return event.hash
         return computeEventHash(encodeRecorded(event))
       })
     },

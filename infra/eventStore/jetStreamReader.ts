@@ -4,7 +4,7 @@ import type { RecordedEvent } from "../../domain/recordedEvent"
 import { parseStreamName, type StreamName } from "../../domain/streamName"
 import type { ValidatedReadOptions } from "./backend"
 import { commitText, decodeCommit, parseCommitText } from "./codec"
-import { rememberStoredText } from "./storedText"
+import { rememberStoredCommit } from "./storedText"
 
 export interface StreamHead {
   /** Revision (stream position of the last event), undefined when the stream is empty. */
@@ -19,13 +19,13 @@ export interface StreamHead {
  * leaked credential must not be able to stop every writer and reader): it is
  * skipped by readers, linked over by writers, listed by the audit.
  */
-export const toLogEntry = (subjectPrefix: string, subject: string, data: Uint8Array, seq: number, keepText = false): LogEntry => {
+export const toLogEntry = (subjectPrefix: string, subject: string, data: Uint8Array, seq: number, keepStored = false): LogEntry => {
   try {
     const text = commitText(data)
     const events = decodeCommit(parseCommitText(text, seq), seq)
-    // Reads of the log (replays, audits, subscriptions) keep each event's stored text for a
-    // verifier (storedText.ts); a stream's history, which the API caches, does not hold it twice.
-    if (keepText) rememberStoredText(events, text)
+    // Reads of the log (replays, audits, subscriptions) keep each event's stored bytes for a
+    // verifier (storedText.ts); a stream's history, which the API caches, does not hold them.
+    if (keepStored) rememberStoredCommit(events, data)
     return { _tag: "Commit", events }
   } catch (e) {
     if (!(e instanceof CorruptEvent)) throw e
@@ -55,8 +55,8 @@ export const consumeLog = (
   filter: string,
   fromSeq: number,
   endSeq: number,
-  /** Keep each event's stored text beside it (toLogEntry). */
-  keepText = false
+  /** Keep each event's stored bytes beside it (toLogEntry). */
+  keepStored = false
 ): AsyncIterable<ReadonlyArray<LogEntry>> => ({
   [Symbol.asyncIterator]() {
     type Consumer = Awaited<ReturnType<typeof js.consumers.get>>
@@ -100,7 +100,7 @@ export const consumeLog = (
         }
         const batch: Array<LogEntry> = []
         for (let msg = r.value; ; ) {
-          batch.push(toLogEntry(config.subjectPrefix, msg.subject, msg.data, msg.seq, keepText))
+          batch.push(toLogEntry(config.subjectPrefix, msg.subject, msg.data, msg.seq, keepStored))
           if (msg.seq >= endSeq) {
             stop()
             break
@@ -270,7 +270,7 @@ export class LogReads {
   }
 
   /** The log's entries on `filter` from `fromSeq` through `endSeq` (never ending for Infinity). */
-  consume(filter: string, fromSeq: number, endSeq: number, keepText = false): AsyncIterable<ReadonlyArray<LogEntry>> {
-    return consumeLog(this.js, this.config, filter, fromSeq, endSeq, keepText)
+  consume(filter: string, fromSeq: number, endSeq: number, keepStored = false): AsyncIterable<ReadonlyArray<LogEntry>> {
+    return consumeLog(this.js, this.config, filter, fromSeq, endSeq, keepStored)
   }
 }

@@ -5,10 +5,15 @@ import { toLogEntry } from "../../infra/eventStore/jetStreamReader"
 import { hashSpans, storedHashInput } from "../../infra/eventStore/storedText"
 import type { DomainEvent } from "../../domain/events"
 import type { RecordedEvent } from "../../domain/recordedEvent"
-import { keccak256Hex } from "../../infra/keccak"
+import { keccak256Hex, keccak256Matches } from "../../infra/keccak"
+
+/** keccak256 of a span's hashed bytes, joined. */
+const hashOf = (hashed: ReadonlyArray<Uint8Array>) => keccak256Hex(Buffer.concat(hashed))
+/** A span's hashed bytes as text. */
+const textOf = (hashed: ReadonlyArray<Uint8Array>) => Buffer.concat(hashed).toString("utf8")
 
 /**
- * A verified replay hashes each event's text as stored (storedText.ts)
+ * A verified replay hashes each event's bytes as stored (storedText.ts)
  * instead of encoding the decoded event and writing its canonical JSON
  * again. These specs hold that shortcut to the definition
  * (`computeEventHash`): the same hashes for commits of one and of several
@@ -79,17 +84,54 @@ const verify = (events: ReadonlyArray<RecordedEvent>) => {
 describe("hashing events as stored", () => {
   const log = storedLog([[escrow(1)], [dataset(2), model(3), escrow(4), dataset(5)], [model(6)]])
 
-  it("cuts each event's hashed text out of its commit, as computeEventHash hashes it, decoys in values and all", () => {
+  it("cuts each event's hashed bytes out of its commit, as computeEventHash hashes them, decoys in values and all", () => {
     for (const commit of log) {
-      const spans = hashSpans(commit.json)!
+      const spans = hashSpans(commitTextBytes(commit.json))!
       expect(spans.map((s) => s.hash)).toEqual(commit.sealed.map((e) => e.hash))
       for (const [i, span] of spans.entries()) {
         const { hash: _hash, ...rest } = commit.sealed[i]!
-        expect(keccak256Hex(span.hashed)).toBe(computeEventHash(rest))
+        expect(hashOf(span.hashed)).toBe(computeEventHash(rest))
+        expect(keccak256Matches(span.hashed, computeEventHash(rest))).toBe(true)
       }
     }
-    // A read event knows its text: commits of one event (found by search) and of four (scanned).
-    for (const event of read(log.map((c) => c.json))) expect(keccak256Hex(storedHashInput(event)!.hashed)).toBe(event.hash)
+    // A read event knows its bytes: commits of one event (found by search) and of four (scanned).
+    for (const event of read(log.map((c) => c.json))) {
+      expect(hashOf(storedHashInput(event)!.hashed)).toBe(event.hash)
+      expect(keccak256Matches(storedHashInput(event)!.hashed, event.hash)).toBe(true)
+    }
+  })
+
+  it("cuts the same spans out of text beyond ASCII (a multi-byte character is never taken for a quote or a brace)", () => {
+    const names = ["Zürich \u2014 ünïcödé", '"quoted" } ] { [ \\', "数据集 🧪 \"hash\":\"0x\"", "\u0000 é"]
+    const wide = storedLog([[{ ...(dataset(7) as object), name: names.join(" ") } as DomainEvent, escrow(8)], [{ ...(dataset(9) as object), name: "🧪".repeat(40) } as DomainEvent]])
+    for (const commit of wide) {
+      const spans = hashSpans(commitTextBytes(commit.json))!
+      expect(spans.map((s) => s.hash)).toEqual(commit.sealed.map((e) => e.hash))
+      for (const [i, span] of spans.entries()) {
+        const { hash: _hash, ...rest } = commit.sealed[i]!
+        expect(hashOf(span.hashed)).toBe(computeEventHash(rest))
+        expect(textOf(span.hashed)).toContain(commit.sealed[i]!.type)
+      }
+    }
+    expect(verify(read(wide.map((c) => c.json)))).toEqual({ verified: 3 })
+  })
+
+  it("compares a digest to a stored hash byte by byte, and refuses every other form of it", () => {
+    const bytes = [Buffer.from("abc"), Buffer.from("def")]
+    const hash = keccak256Hex("abcdef")
+    expect(keccak256Matches(bytes, hash)).toBe(true)
+    expect(keccak256Matches([Buffer.from("abcdef")], hash)).toBe(true)
+    expect(keccak256Matches(bytes, hash.toUpperCase().replace("0X", "0x"))).toBe(false)
+    expect(keccak256Matches(bytes, `${hash.slice(0, 65)}${hash[65] === "0" ? "1" : "0"}`)).toBe(false)
+    expect(keccak256Matches(bytes, `0x${hash.slice(4)}${hash.slice(2, 4)}`)).toBe(false)
+    expect(keccak256Matches(bytes, hash.slice(2))).toBe(false)
+    expect(keccak256Matches(bytes, `${hash}00`)).toBe(false)
+    expect(keccak256Matches(bytes, `0x${"g".repeat(64)}`)).toBe(false)
+    // Larger than the buffer the parts are joined in: it grows, and the buffer shared with text hashing stays right.
+    const large = [Buffer.alloc(10_000, 0x61), Buffer.alloc(5_000, 0x62)]
+    expect(keccak256Matches(large, keccak256Hex(Buffer.concat(large)))).toBe(true)
+    expect(keccak256Hex("é".repeat(3_000))).toBe(keccak256Hex(Buffer.from("é".repeat(3_000), "utf8")))
+    expect(keccak256Matches(bytes, hash)).toBe(true)
   })
 
   it("verifies an intact log read from the store, and the same events without their text, alike", () => {
@@ -114,13 +156,13 @@ describe("hashing events as stored", () => {
     texts[0] = texts[0]!.replace('"owner":', ' "owner" : ')
     const events = read(texts)
     expect(storedHashInput(events[0]!)).toBeDefined()
-    expect(keccak256Hex(storedHashInput(events[0]!)!.hashed)).not.toBe(events[0]!.hash)
+    expect(hashOf(storedHashInput(events[0]!)!.hashed)).not.toBe(events[0]!.hash)
     expect(verify(events)).toEqual({ verified: 6 })
   })
 
   it("does not take a text of another shape for a commit's", () => {
-    expect(hashSpans('{"events":[{"commitSize":1,"data":{}}]}')).toBeNull()
-    expect(hashSpans('{"events":[{"commitSize":1,"hash":"0x12"}]}')).toBeNull()
-    expect(hashSpans('{"events":[{"commitSize":1')).toBeNull()
+    expect(hashSpans(commitTextBytes('{"events":[{"commitSize":1,"data":{}}]}'))).toBeNull()
+    expect(hashSpans(commitTextBytes('{"events":[{"commitSize":1,"hash":"0x12"}]}'))).toBeNull()
+    expect(hashSpans(commitTextBytes('{"events":[{"commitSize":1'))).toBeNull()
   })
 })
