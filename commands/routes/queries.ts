@@ -4,7 +4,7 @@ import { EventStore, EventStoreUnavailable } from "../../domain/ports"
 import { RecordedEvent } from "../../domain/recordedEvent"
 import { readWholeLog } from "../../infra/eventStore/wholeLog"
 import { auditLog } from "../../projections/audit"
-import type { BalanceDoc } from "../../projections/balances"
+import { servedBalance, type StoredBalance } from "../../projections/balances"
 import type { LeaderboardDoc } from "../../projections/leaderboards"
 import { lineageGraph, type ModelDoc } from "../../projections/models"
 import type { NodeDoc } from "../../projections/nodes"
@@ -117,12 +117,13 @@ export const queryRoutes: FastifyPluginAsync<{
   })
   app.get<{ Querystring: Page }>("/balances", async (request) => {
     const models = await at(request)
-    return { position: models.checkpoint, ...page(models.list<BalanceDoc>("balances"), (b) => b.address, request.query) }
+    const { items, next } = page(models.list<StoredBalance>("balances"), (b) => b.address, request.query)
+    return { position: models.checkpoint, items: items.map(servedBalance), next }
   })
   app.get<{ Params: { address: string }; Querystring: Page }>("/balances/:address", async (request) => {
     const models = await at(request)
     const address = request.params.address.toLowerCase()
-    return { position: models.checkpoint, balance: one(models.read<BalanceDoc>("balances", address), "balance", address) }
+    return { position: models.checkpoint, balance: servedBalance(one(models.read<StoredBalance>("balances", address), "balance", address)) }
   })
 
   /** Liveness: the process answers. */

@@ -197,7 +197,15 @@ describe("the dev stack, driven by the neura CLI", () => {
     expect((await asJson("models", "get", "M-1")).versions.at(-1).version).toBe(final)
     expect((await asJson("models", "lineage", "M-1")).nodes.map((n: any) => n.id)).toContain(`M-1-v${final}`)
     expect((await asJson("nodes")).some((n: any) => n.nodeId.startsWith("trainerA-") && n.results.verified > 0)).toBe(true)
-    expect((await asJson("balances")).length).toBeGreaterThan(3)
+    const balances = await asJson("balances")
+    expect(balances.length).toBeGreaterThan(3)
+    // Payouts are served as one list (kept in pages inside the read model), and add up to what was earned.
+    const paid = balances.filter((b: any) => b.payouts.length > 0)
+    expect(paid.length).toBeGreaterThan(0)
+    for (const b of paid) {
+      expect(b).not.toHaveProperty("payoutPages")
+      expect(b.payouts.reduce((sum: bigint, p: any) => sum + BigInt(p.amount), 0n)).toBe(BigInt(b.earned))
+    }
     const owner = await asJson("balances", devKey("owner").address)
     expect(BigInt(owner.escrowed)).toBeGreaterThan(0n)
     const page = await neura(["events", "--aggregate", "task", "--json"])

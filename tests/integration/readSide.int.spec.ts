@@ -80,6 +80,8 @@ describe("read side on real JetStream: queries, live streams, audit", () => {
     expect((await api.client.get("/nodes/t0")).node.results.submitted).toBe(1)
     const balance = await api.client.get(`/balances/${api.keys.owner.address}`)
     expect(balance.balance.escrowed).toBe("3000000")
+    expect(balance.balance.payouts).toEqual([])
+    expect(balance.balance).not.toHaveProperty("payoutPages")
     expect((await api.client.get("/tasks/T1/leaderboard")).leaderboard.entries).toEqual([])
     expect((await api.client.get(`/models/${modelId}/lineage`)).nodes).toHaveLength(1)
     const missing = await api.app.inject({ method: "GET", url: "/tasks/nope" })

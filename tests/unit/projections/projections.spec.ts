@@ -6,7 +6,7 @@ import type { ResultId } from "../../../domain/primitives"
 import { task } from "../../../domain/task"
 import type { TaskEvent } from "../../../domain/task/events"
 import { FinalizeResult } from "../../../domain/task/commands"
-import type { BalanceDoc } from "../../../projections/balances"
+import { PAYOUT_PAGE, servedBalance, type StoredBalance } from "../../../projections/balances"
 import type { LeaderboardDoc } from "../../../projections/leaderboards"
 import { lineageGraph, type ModelDoc } from "../../../projections/models"
 import type { NodeDoc } from "../../../projections/nodes"
@@ -84,16 +84,48 @@ describe("read models", () => {
 
   it("balances: payouts per address, escrow and net flow; leaderboard sorted by earnings", () => {
     const models = rebuild(recorded(roundCommits()))
-    const ownerBalance = models.read<BalanceDoc>("balances", owner)!
+    const ownerBalance = models.read<StoredBalance>("balances", owner)!
     expect(ownerBalance.escrowed).toBe("3000000")
-    const all = models.list<BalanceDoc>("balances")
+    const all = models.list<StoredBalance>("balances")
     const totalEarned = all.reduce((s, b) => s + BigInt(b.earned), 0n)
     // Rewards from escrow, plus the referee's share of validator2's slash.
     expect(totalEarned).toBe(BigInt(models.read<TaskDoc>("tasks", "T1")!.paidOut) + STAKE / 2n)
-    expect(models.read<BalanceDoc>("balances", nodes.validator2.address)!.slashed).toBe(STAKE.toString())
+    expect(models.read<StoredBalance>("balances", nodes.validator2.address)!.slashed).toBe(STAKE.toString())
+    // Served with its payouts in one list: trainerA's reward for its final result.
+    const trainerA = servedBalance(models.read<StoredBalance>("balances", nodes.trainerA.address)!)
+    expect(trainerA.payouts.map((p) => p.role)).toContain("trainer")
+    expect(trainerA.payouts.reduce((sum, p) => sum + BigInt(p.amount), 0n)).toBe(BigInt(trainerA.earned))
     const board = models.read<LeaderboardDoc>("leaderboards", "T1")!
     expect(board.entries[0]!.participant).toBe("trainerA")
     for (let i = 1; i < board.entries.length; i++) expect(BigInt(board.entries[i - 1]!.earned) >= BigInt(board.entries[i]!.earned)).toBe(true)
+  })
+
+  it("balances: an address paid every round keeps its payouts in pages, served as one list, oldest first; an earlier document never changes", () => {
+    const payee = nodes.trainerA.address
+    const rounds = 2 * PAYOUT_PAGE + 3
+    const rewards: Array<ReadonlyArray<DomainEvent>> = Array.from({ length: rounds }, (_, round) => [
+      { _tag: "RewardAllocated", taskId: "T1" as never, round, recipient: payee, role: "trainer", amount: BigInt(round + 1), reason: `round ${round}`, allocatedAt: at(round) }
+    ])
+    const events = recorded(rewards)
+    const models = new ReadModels()
+    // Documents read mid-page and at a page's end, with their text at the time.
+    const earlier: Array<{ doc: StoredBalance; copy: string; payouts: number }> = []
+    for (const e of events) {
+      models.push(e)
+      if (e.globalPosition === events[9]!.globalPosition || e.globalPosition === events[PAYOUT_PAGE - 1]!.globalPosition) {
+        const doc = models.read<StoredBalance>("balances", payee)!
+        earlier.push({ doc, copy: JSON.stringify(doc), payouts: doc.payoutPages.flat().length })
+      }
+    }
+    const stored = models.read<StoredBalance>("balances", payee)!
+    expect(stored.payoutPages.map((p) => p.length)).toEqual([PAYOUT_PAGE, PAYOUT_PAGE, 3])
+    const served = servedBalance(stored)
+    expect(served.payouts.map((p) => p.round)).toEqual(Array.from({ length: rounds }, (_, round) => round))
+    expect(served.earned).toBe(((rounds * (rounds + 1)) / 2).toString())
+    expect(served).not.toHaveProperty("payoutPages")
+    // Documents read earlier still read as they did (pages are copied, never extended in place).
+    expect(earlier.map((d) => d.payouts)).toEqual([10, PAYOUT_PAGE])
+    for (const d of earlier) expect(JSON.stringify(d.doc)).toBe(d.copy)
   })
 
   it("models: versions, metric log per iteration, lineage graph with forks", () => {
