@@ -16,6 +16,7 @@ import type { DatasetFacts, ModelVersionFacts, NodeFacts } from "../domain/task/
 import { ResultNotFound } from "../domain/task/errors"
 import type { TaskEvent } from "../domain/task/events"
 import { history } from "./streamHistories"
+import { findPaged, lastPaged } from "../domain/pagedList"
 
 /**
  * Facts about other aggregates that a decision needs (is the node
@@ -50,7 +51,7 @@ export const loadModelState = Effect.fnUntraced(function* (modelId: string) {
 /** A version of a model (the latest when `version` is omitted). */
 export const loadModelVersionFacts = Effect.fnUntraced(function* (modelId: string, version?: number) {
   const state = yield* loadModelState(modelId)
-  const v = version === undefined ? state.versions[state.versions.length - 1] : state.versions.find((x) => x.version === version)
+  const v = version === undefined ? lastPaged(state.versions) : findPaged(state.versions, (x) => x.version === version)
   if (!v) return yield* Effect.fail(new ModelVersionNotFound({ modelId, version: version ?? 0 }))
   return {
     modelId: state.modelId,

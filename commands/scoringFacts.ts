@@ -13,6 +13,7 @@ import type { Workload } from "../workloads/workload"
 import { UnknownWorkload } from "./apiErrors"
 import { foldAggregate, type AggregateFold } from "./aggregateFolds"
 import { history, loadDatasetFacts, loadModelState } from "./facts"
+import { findPaged } from "../domain/pagedList"
 
 /**
  * What a RequestScoring decision needs: the version, the workload that
@@ -24,7 +25,7 @@ import { history, loadDatasetFacts, loadModelState } from "./facts"
  */
 export const loadScoringFacts = Effect.fnUntraced(function* (modelId: string, version: number, datasetId: string, workloadId: string | undefined) {
   const state = yield* loadModelState(modelId)
-  const v = state.versions.find((x) => x.version === version)
+  const v = findPaged(state.versions, (x) => x.version === version)
   if (!v) return yield* Effect.fail(new ModelVersionNotFound({ modelId, version }))
   const dataset = yield* loadDatasetFacts(datasetId)
   const opaque = opaqueOf(state.topology)

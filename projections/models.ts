@@ -1,20 +1,35 @@
 import type { RecordedEvent } from "../domain/recordedEvent"
 import { alreadyApplied, positionOf, type Projection } from "./projection"
 import { opaqueOf } from "../domain/model/manifest"
+import { appendPaged, emptyPagedList, itemsPaged, updatePaged, type PagedList } from "../domain/pagedList"
 import type { ModelVersionDoc, ModelDoc } from "./documents"
 export type { ModelVersionDoc, ModelDoc } from "./documents"
+
+/**
+ * A model as the read model keeps it: its versions and metric log (one
+ * entry per round) in pages (domain/pagedList.ts): with flat lists, each
+ * version copied every earlier one, and a rebuild of a model of 20,000
+ * versions took 4.5 s. Served with flat lists (`servedModel`).
+ */
+export type StoredModel = Omit<ModelDoc, "versions" | "metricLog"> & {
+  readonly versions: PagedList<ModelVersionDoc>
+  readonly metricLog: PagedList<ModelDoc["metricLog"][number]>
+}
+
+/** A model as the API serves it (`ModelDoc`): versions and metric log as lists, oldest first. */
+export const servedModel = (m: StoredModel): ModelDoc => ({ ...m, versions: itemsPaged(m.versions), metricLog: itemsPaged(m.metricLog) })
 
 const union = (a: ReadonlyArray<string>, b: ReadonlyArray<string>) => [...new Set([...a, ...b])]
 
 /** Models: versions, lineage, forks, datasets, participants, metric log per iteration, governance. */
-export const modelsProjection: Projection<ModelDoc> = {
+export const modelsProjection: Projection<StoredModel> = {
   name: "models",
   canHandle: ["ModelRegistered", "ModelVersionCreated", "ModelForked", "ProposalOpened", "ProposalVoteCast", "ModelPublished", "ModelDelisted", "ModelModified", "ProposalRejected", "ModelVersionScored"],
   evolve: (read, e: RecordedEvent) => {
     const d = e.data
     if (!("modelId" in d) || e.stream.startsWith("modelCatalog")) return []
     const id = d.modelId as string
-    const doc = read<ModelDoc>("models", id)
+    const doc = read<StoredModel>("models", id)
     if (alreadyApplied(doc, e)) return []
     const position = positionOf(e)
     if (d._tag === "ModelRegistered") {
@@ -41,11 +56,11 @@ export const modelsProjection: Projection<ModelDoc> = {
                       ...(opaqueOf(d.topology) ? { opaque: opaqueOf(d.topology)!.reason } : {})
                     }
                   : { kind: "new" },
-            versions: [],
+            versions: emptyPagedList,
             forks: [],
             datasets: [],
             participants: [],
-            metricLog: [],
+            metricLog: emptyPagedList,
             proposals: []
           }
         ]
@@ -75,22 +90,19 @@ export const modelsProjection: Projection<ModelDoc> = {
             {
               ...doc,
               position,
-              versions: [...doc.versions, version],
+              versions: appendPaged(doc.versions, version),
               datasets: union(doc.datasets, d.lineage.datasets),
               participants: union(doc.participants, d.lineage.nodes),
               metricLog: d.metrics
-                ? [
-                    ...doc.metricLog,
-                    {
-                      version: d.version,
-                      ...(d.lineage.taskId ? { taskId: d.lineage.taskId } : {}),
-                      ...(d.lineage.round ? { round: d.lineage.round } : {}),
-                      metrics: d.metrics,
-                      ...(d.metrics.accuracy !== undefined ? { accuracy: d.metrics.accuracy } : {}),
-                      ...(d.metrics.loss !== undefined ? { loss: d.metrics.loss } : {}),
-                      at: d.createdAt
-                    }
-                  ]
+                ? appendPaged(doc.metricLog, {
+                    version: d.version,
+                    ...(d.lineage.taskId ? { taskId: d.lineage.taskId } : {}),
+                    ...(d.lineage.round ? { round: d.lineage.round } : {}),
+                    metrics: d.metrics,
+                    ...(d.metrics.accuracy !== undefined ? { accuracy: d.metrics.accuracy } : {}),
+                    ...(d.metrics.loss !== undefined ? { loss: d.metrics.loss } : {}),
+                    at: d.createdAt
+                  })
                 : doc.metricLog
             }
           ]
@@ -132,7 +144,7 @@ export const modelsProjection: Projection<ModelDoc> = {
         return [[id, { ...doc, position, proposals: proposal(d.proposalId, (p) => ({ ...p, status: "rejected" })) }]]
       case "ModelVersionScored": {
         const score = { scoringId: d.scoringId, datasetId: d.validation.datasetId, metrics: d.metrics, judges: d.agreeing, scoredAt: d.scoredAt }
-        return [[id, { ...doc, position, versions: doc.versions.map((v) => (v.version === d.version ? { ...v, scores: [...(v.scores ?? []), score] } : v)) }]]
+        return [[id, { ...doc, position, versions: updatePaged(doc.versions, (v) => v.version === d.version, (v) => ({ ...v, scores: [...(v.scores ?? []), score] })) }]]
       }
       default:
         return []

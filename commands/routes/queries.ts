@@ -6,7 +6,7 @@ import { readWholeLog } from "../../infra/eventStore/wholeLog"
 import { auditLog } from "../../projections/audit"
 import { servedBalance, type StoredBalance } from "../../projections/balances"
 import type { LeaderboardDoc } from "../../projections/leaderboards"
-import { lineageGraph, type ModelDoc } from "../../projections/models"
+import { lineageGraph, servedModel, type StoredModel } from "../../projections/models"
 import type { NodeDoc } from "../../projections/nodes"
 import type { Projector } from "../../projections/projector"
 import type { TaskDoc } from "../../projections/tasks"
@@ -82,25 +82,26 @@ export const queryRoutes: FastifyPluginAsync<{
   })
   app.get<{ Querystring: Page }>("/models", async (request) => {
     const models = await at(request)
-    return { position: models.checkpoint, ...page(models.list<ModelDoc>("models"), (m) => m.modelId, request.query) }
+    const { items, next } = page(models.list<StoredModel>("models"), (m) => m.modelId, request.query)
+    return { position: models.checkpoint, items: items.map(servedModel), next }
   })
   app.get<{ Params: { modelId: string }; Querystring: Page }>("/models/:modelId", async (request) => {
     const models = await at(request)
-    return { position: models.checkpoint, model: one(models.read<ModelDoc>("models", request.params.modelId), "model", request.params.modelId) }
+    return { position: models.checkpoint, model: servedModel(one(models.read<StoredModel>("models", request.params.modelId), "model", request.params.modelId)) }
   })
   app.get<{ Params: { modelId: string }; Querystring: Page }>("/models/:modelId/lineage", async (request) => {
     const models = await at(request)
     // The model, its ancestors through forks, and its descendant forks.
-    const family = new Map<string, ModelDoc>()
+    const family = new Map<string, StoredModel>()
     const visit = (id: string) => {
-      const m = models.read<ModelDoc>("models", id)
+      const m = models.read<StoredModel>("models", id)
       if (!m || family.has(id)) return
       family.set(id, m)
       if (m.origin.kind === "fork") visit(m.origin.parent.modelId)
       for (const f of m.forks) visit(f.modelId)
     }
-    visit(one(models.read<ModelDoc>("models", request.params.modelId), "model", request.params.modelId).modelId)
-    return { position: models.checkpoint, ...lineageGraph([...family.values()]) }
+    visit(one(models.read<StoredModel>("models", request.params.modelId), "model", request.params.modelId).modelId)
+    return { position: models.checkpoint, ...lineageGraph([...family.values()].map(servedModel)) }
   })
   app.get<{ Querystring: Page & { sort?: string } }>("/nodes", async (request) => {
     const models = await at(request)

@@ -34,6 +34,7 @@ import {
 } from "./errors"
 import type { ModelCatalogEvent, ModelEvent } from "./events"
 import type { CatalogState, ModelState } from "./state"
+import { findPaged, lastPaged } from "../pagedList"
 import type { NeuraModelManifest } from "./manifest"
 
 type Decision = Result.Result<ReadonlyArray<ModelEvent>, ModelError>
@@ -42,7 +43,7 @@ type Registered = Exclude<ModelState, { status: "none" }>
 const registered = (modelId: ModelId, state: ModelState): Result.Result<Registered, ModelError> =>
   state.status === "none" ? Result.fail(new ModelNotFound({ modelId })) : Result.succeed(state)
 
-const latestVersion = (s: Registered) => s.versions[s.versions.length - 1]?.version ?? 0
+const latestVersion = (s: Registered) => lastPaged(s.versions)?.version ?? 0
 
 export const allocateModelId = (c: AllocateModelId, state: CatalogState): Result.Result<ReadonlyArray<ModelCatalogEvent>, never> => {
   const number = state.allocated + 1
@@ -109,7 +110,7 @@ export const forkModel = (c: ForkModel, state: ModelState): Decision => {
 
 export const recordFork = (c: RecordFork, state: ModelState): Decision =>
   Result.flatMap(registered(c.modelId, state), (s): Decision => {
-    if (!s.versions.some((v) => v.version === c.version)) return Result.fail(new ModelVersionNotFound({ modelId: c.modelId, version: c.version }))
+    if (!findPaged(s.versions, (v) => v.version === c.version)) return Result.fail(new ModelVersionNotFound({ modelId: c.modelId, version: c.version }))
     return Result.succeed([{ _tag: "ModelForked", modelId: c.modelId, version: c.version, childModelId: c.childModelId, forkedBy: c.actor, forkedAt: c.at }])
   })
 
@@ -141,7 +142,7 @@ export const openProposal = (c: OpenProposal, state: ModelState): Decision =>
     switch (c.action) {
       case "publish": {
         if (c.version === undefined) return Result.fail(new ProposalInvalid({ reason: "publish needs a version" }))
-        if (!s.versions.some((v) => v.version === c.version)) return Result.fail(new ModelVersionNotFound({ modelId: c.modelId, version: c.version }))
+        if (!findPaged(s.versions, (v) => v.version === c.version)) return Result.fail(new ModelVersionNotFound({ modelId: c.modelId, version: c.version }))
         if (s.status === "delisted") return Result.fail(new ModelDelistedError({ modelId: c.modelId }))
         break
       }

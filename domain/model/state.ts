@@ -1,3 +1,4 @@
+import { appendPaged, emptyPagedList, type PagedList } from "../pagedList"
 import type { Address, Hash32, Metrics, ModelId, NodeId, ProposalId } from "../primitives"
 import type { ModelCatalogEvent, ModelEvent, ModelOrigin } from "./events"
 
@@ -27,7 +28,8 @@ export type ModelState =
       readonly topologyHash: Hash32
       /** New, a fork of a version, or imported from another framework (with its artefact and manifest). */
       readonly origin: typeof ModelOrigin.Type
-      readonly versions: ReadonlyArray<ModelVersion>
+      /** In order, kept in pages (pagedList.ts): a model gains a version every round. */
+      readonly versions: PagedList<ModelVersion>
       /** The latest version the DAO published. */
       readonly publishedVersion?: number
       /** Every version the DAO published: only these may be forked by others. */
@@ -49,7 +51,7 @@ export const evolve = (state: ModelState, event: ModelEvent): ModelState => {
       topology: event.topology,
       topologyHash: event.topologyHash,
       origin: event.origin,
-      versions: [],
+      versions: emptyPagedList,
       publishedVersions: [],
       proposals: new Map(),
       forks: []
@@ -66,7 +68,7 @@ export const evolve = (state: ModelState, event: ModelEvent): ModelState => {
     case "ModelVersionCreated":
       return {
         ...state,
-        versions: [...state.versions, { version: event.version, weightsHash: event.weightsHash, ...(event.metrics ? { metrics: event.metrics } : {}) }]
+        versions: appendPaged(state.versions, { version: event.version, weightsHash: event.weightsHash, ...(event.metrics ? { metrics: event.metrics } : {}) })
       }
     case "ModelForked":
       return { ...state, forks: [...state.forks, event.childModelId] }

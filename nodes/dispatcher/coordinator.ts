@@ -34,6 +34,7 @@ import type { MlThreads } from "../threads/pool"
 import { modelVersionCommand } from "./modelVersion"
 import { reconcileScorings } from "./scoringWorkflow"
 import { describeFailure } from "../infra/describeFailure"
+import { lastPaged } from "../../domain/pagedList"
 
 /**
  * The coordinator: Task Dispatcher (a process manager), referee and round
@@ -219,7 +220,7 @@ export const startCoordinator = async (deps: CoordinatorDeps) => {
       // Versions are linear: the parent is the model's latest (a version built for a verified set a late
       // contest then changed stays in the model's history, unreferenced); the command id names the set.
       const modelState = world.models.get(`model-${t.config.base.modelId}`)
-      const latest = modelState && modelState.status !== "none" ? Math.max(...modelState.versions.map((v) => v.version)) : round.base.version
+      const latest = modelState && modelState.status !== "none" ? (lastPaged(modelState.versions)?.version ?? round.base.version) : round.base.version
       const command = modelVersionCommand(t, verified, latest, weightsHash, metrics)
       const created = await send("CreateModelVersion", command.payload, command.commandId)
       const version = created?.results[0]?.events[0]?.data.version as number | undefined

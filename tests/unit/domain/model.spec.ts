@@ -14,6 +14,7 @@ import {
 } from "../../../domain/model/commands"
 import type { ModelEvent } from "../../../domain/model/events"
 import type { ModelId, NodeId, ProposalId } from "../../../domain/primitives"
+import { findPaged, itemsPaged, lastPaged, PAGE_SIZE, sizePaged } from "../../../domain/pagedList"
 import { deciderSpec } from "../../support/deciderSpec"
 import { hash32 } from "../../support/events"
 import { T0, at, coordinator, modelId, nodes, owner, stranger } from "../../support/fixtures"
@@ -86,6 +87,29 @@ describe("Model: CreateModelVersion", () => {
   it("by the owner or a coordinator only", () =>
     spec.given(registered).when(next({ actor: stranger, actorIsCoordinator: false })).thenFails("NotModelOwnerOrCoordinator"))
   it("needs the model", () => spec.given([]).when(next()).thenFails("ModelNotFound"))
+  it("a model of many versions (kept in pages) still takes the latest as the only parent, and finds every version", () => {
+    const many = 2 * PAGE_SIZE + 5
+    const history: Array<ModelEvent> = [...registered]
+    for (let version = 2; version <= many; version++) {
+      history.push({ _tag: "ModelVersionCreated", modelId, version, weightsHash: hash32(version), parent: { modelId, version: version - 1 }, lineage: { results: [], datasets: [], nodes: [] }, createdBy: owner, createdAt: T0 })
+    }
+    spec.given(history).when(next({ parentVersion: many })).thenEvents((events) => expect(events[0]).toMatchObject({ version: many + 1 }))
+    spec.given(history).when(next({ parentVersion: PAGE_SIZE })).thenFails("VersionConflict")
+    const state = fold(model, history)
+    if (state.status === "none") throw new Error("not registered")
+    expect(sizePaged(state.versions)).toBe(many)
+    expect(state.versions.every((page) => page.length <= PAGE_SIZE)).toBe(true)
+    expect(itemsPaged(state.versions).map((v) => v.version)).toEqual(Array.from({ length: many }, (_, i) => i + 1))
+    for (const version of [1, PAGE_SIZE, PAGE_SIZE + 1, many]) expect(findPaged(state.versions, (v) => v.version === version)?.weightsHash).toBe(version === 1 ? hash32(0xb0) : hash32(version))
+    expect(lastPaged(state.versions)?.version).toBe(many)
+    // A state folded earlier is not changed by folding on from it.
+    const before = fold(model, history.slice(0, PAGE_SIZE + 10))
+    const copy = JSON.stringify(before.status === "none" ? [] : before.versions)
+    let after = before
+    for (const event of history.slice(PAGE_SIZE + 10)) after = model.evolve(after, event)
+    expect(after.status === "none" ? 0 : sizePaged(after.versions)).toBe(many)
+    expect(JSON.stringify(before.status === "none" ? [] : before.versions)).toBe(copy)
+  })
 })
 
 describe("Model: ForkModel and RecordFork", () => {

@@ -6,9 +6,10 @@ import type { ResultId } from "../../../domain/primitives"
 import { task } from "../../../domain/task"
 import type { TaskEvent } from "../../../domain/task/events"
 import { FinalizeResult } from "../../../domain/task/commands"
-import { PAYOUT_PAGE, servedBalance, type StoredBalance } from "../../../projections/balances"
+import { PAGE_SIZE as PAYOUT_PAGE } from "../../../domain/pagedList"
+import { servedBalance, type StoredBalance } from "../../../projections/balances"
 import type { LeaderboardDoc } from "../../../projections/leaderboards"
-import { lineageGraph, type ModelDoc } from "../../../projections/models"
+import { lineageGraph, servedModel, type StoredModel } from "../../../projections/models"
 import type { NodeDoc } from "../../../projections/nodes"
 import { ReadModels, rebuild } from "../../../projections/projector"
 import type { TaskDoc } from "../../../projections/tasks"
@@ -154,13 +155,56 @@ describe("read models", () => {
       ]
     ])
     const models = rebuild(events)
-    const m1 = models.read<ModelDoc>("models", "M-1")!
+    const m1 = servedModel(models.read<StoredModel>("models", "M-1")!)
     expect(m1.versions.map((v) => v.version)).toEqual([1, 2])
     expect(m1.metricLog).toEqual([{ version: 2, taskId: "T1", round: 1, metrics: { accuracy: 0.9, loss: 0.3 }, accuracy: 0.9, loss: 0.3, at: at(1) }])
     expect(m1).toMatchObject({ datasets: ["d"], participants: ["trainerA"], forks: [{ modelId: "M-2", fromVersion: 2 }] })
-    const graph = lineageGraph(models.list<ModelDoc>("models"))
+    const graph = lineageGraph(models.list<StoredModel>("models").map(servedModel))
     expect(graph.edges).toContainEqual({ from: "M-1-v1", to: "M-1-v2", kind: "version" })
     expect(graph.edges).toContainEqual({ from: "M-1-v2", to: "M-2-v1", kind: "fork" })
+  })
+
+  it("models: a model trained for many rounds keeps versions and metric log in pages, served as lists in order; a score lands on its version", () => {
+    const many = 2 * PAYOUT_PAGE + 3
+    const scored = PAYOUT_PAGE + 5
+    const events = recorded([
+      [{ _tag: "ModelRegistered", modelId: "M-1" as never, name: "m", description: "", owner, topology: {}, topologyHash: hash32(1), origin: { _tag: "New" }, registeredAt: at(0) }],
+      ...Array.from({ length: many }, (_, i): ReadonlyArray<DomainEvent> => [
+        {
+          _tag: "ModelVersionCreated",
+          modelId: "M-1" as never,
+          version: i + 1,
+          weightsHash: hash32(i + 10),
+          ...(i === 0 ? {} : { parent: { modelId: "M-1" as never, version: i } }),
+          lineage: { taskId: "T1" as never, round: i, results: [], datasets: [], nodes: [] },
+          metrics: { accuracy: i / many },
+          createdBy: owner,
+          createdAt: at(i)
+        }
+      ]),
+      [
+        {
+          _tag: "ModelVersionScored",
+          scoringId: "S1",
+          modelId: "M-1" as never,
+          version: scored,
+          validation: { datasetId: "holdout" as never, contentHash: hash32(7) },
+          metrics: { accuracy: 0.5 },
+          agreeing: ["validator1" as never],
+          disagreeing: [],
+          silent: [],
+          scoredAt: at(many)
+        }
+      ]
+    ])
+    const models = rebuild(events)
+    const stored = models.read<StoredModel>("models", "M-1")!
+    expect(stored.versions.map((p) => p.length)).toEqual([PAYOUT_PAGE, PAYOUT_PAGE, 3])
+    const served = servedModel(stored)
+    expect(served.versions.map((v) => v.version)).toEqual(Array.from({ length: many }, (_, i) => i + 1))
+    expect(served.metricLog.map((m) => m.version)).toEqual(Array.from({ length: many }, (_, i) => i + 1))
+    expect(served.versions.filter((v) => v.scores !== undefined).map((v) => [v.version, v.scores!.map((x) => x.scoringId)])).toEqual([[scored, ["S1"]]])
+    expect(lineageGraph([served]).edges).toHaveLength(many - 1)
   })
 
   it("is idempotent: replaying events again changes nothing", () => {
