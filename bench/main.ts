@@ -7,6 +7,7 @@ import { clusterBench } from "./cluster.bench"
 import { memoryBench } from "./memory.bench"
 import { durabilityBench } from "./durability.bench"
 import { eventStoreBench } from "./eventStore.bench"
+import { growingDocumentsBench } from "./growingDocuments.bench"
 import { projectionsBench } from "./projections.bench"
 import { trainingBench } from "./training.bench"
 import { verificationBench } from "./verification.bench"
@@ -33,6 +34,7 @@ try {
   results.push(...(await clusterBench(quick ? { stallCommands: 600, rate: 100, perApiRun: 300, concurrency: 16 } : undefined)))
   const apiMax = api.find((r) => r.name === "api.signedCommands")?.value
   results.push(...(await projectionsBench(server.url, quick ? { commits: 3000, rate: 50, seconds: 2 } : undefined, apiMax)))
+  results.push(...(await growingDocumentsBench(quick ? { payouts: 5_000, versions: 2_000 } : undefined)))
   results.push(...(await weightsBench(server.url, undefined, quick ? 50 : 200)))
   results.push(...(await chainBench(server.url, quick ? [64, 1024] : undefined)))
   results.push(...(await settlementBench(quick ? [8, 64] : undefined, quick ? [1, 16] : undefined)))
