@@ -16,7 +16,7 @@ import type { DatasetFacts, ModelVersionFacts, NodeFacts } from "../domain/task/
 import { ResultNotFound } from "../domain/task/errors"
 import type { TaskEvent } from "../domain/task/events"
 import { history } from "./streamHistories"
-import { findPaged, lastPaged } from "../domain/pagedList"
+import { findPaged, itemsPaged, lastPaged } from "../domain/pagedList"
 
 /**
  * Facts about other aggregates that a decision needs (is the node
@@ -71,7 +71,7 @@ export const loadDatasetFacts = Effect.fnUntraced(function* (datasetId: string) 
     format: state.format,
     contentHash: state.contentHash,
     sampleCount: state.sampleCount,
-    shards: state.shards
+    shards: itemsPaged(state.shards)
   } satisfies typeof DatasetFacts.Type
 })
 

@@ -1,5 +1,6 @@
+import { findPaged } from "../pagedList"
 import { formatOf } from "./events"
-import { Result } from "effect"
+import { HashMap, Option, Result } from "effect"
 import type { ShardId } from "../primitives"
 import type { DatasetCommand, RegisterDataset, ReviewDataSubmission, SubmitData } from "./commands"
 import {
@@ -48,7 +49,7 @@ export const registerDataset = (command: RegisterDataset, state: DatasetState): 
 
 export const submitData = (command: SubmitData, state: DatasetState): Decision => {
   if (state.status !== "registered") return Result.fail(new DatasetNotFound({ datasetId: command.datasetId }))
-  if (state.submissions.has(command.submissionId) || state.shards.some((s) => (s.shardId as string) === command.submissionId)) {
+  if (HashMap.has(state.submissions, command.submissionId) || findPaged(state.shards, (s) => (s.shardId as string) === command.submissionId) !== undefined) {
     return Result.fail(new SubmissionAlreadyExists({ submissionId: command.submissionId }))
   }
   return Result.succeed([
@@ -68,7 +69,7 @@ export const submitData = (command: SubmitData, state: DatasetState): Decision =
 export const reviewDataSubmission = (command: ReviewDataSubmission, state: DatasetState): Decision => {
   if (state.status !== "registered") return Result.fail(new DatasetNotFound({ datasetId: command.datasetId }))
   if (command.actor !== state.owner) return Result.fail(new NotDatasetOwner({ datasetId: command.datasetId, actor: command.actor }))
-  const submission = state.submissions.get(command.submissionId)
+  const submission = Option.getOrUndefined(HashMap.get(state.submissions, command.submissionId))
   if (!submission) return Result.fail(new SubmissionNotFound({ submissionId: command.submissionId }))
   if (submission.status !== "pending") return Result.fail(new SubmissionAlreadyReviewed({ submissionId: command.submissionId }))
   if (command.decision === "reject") {

@@ -1,3 +1,5 @@
+import { HashMap, Option } from "effect"
+import { appendPaged, emptyPagedList, type PagedList } from "../pagedList"
 import { formatOf } from "./events"
 import type { Address, DatasetId, Hash32 } from "../primitives"
 import type { DatasetEvent, Shard } from "./events"
@@ -21,17 +23,21 @@ export type DatasetState =
       readonly format: string
       readonly featureCount: number | undefined
       readonly classCount: number | undefined
-      readonly shards: ReadonlyArray<Shard>
-      readonly submissions: ReadonlyMap<string, Submission>
+      /** In order, kept in pages (pagedList.ts): each accepted submission adds one. */
+      readonly shards: PagedList<Shard>
+      /**
+       * By submission id. A persistent map (structure shared between states): an
+       * open dataset gains submissions without bound, and copying a plain Map per
+       * event made the stream's fold quadratic (10,000 submissions: 10 s, measured).
+       */
+      readonly submissions: HashMap.HashMap<string, Submission>
     }
 
 export const initialState: DatasetState = { status: "unregistered" }
 
 const withSubmission = (state: DatasetState, id: string, f: (s: Submission | undefined) => Submission): DatasetState => {
   if (state.status !== "registered") return state
-  const submissions = new Map(state.submissions)
-  submissions.set(id, f(submissions.get(id)))
-  return { ...state, submissions }
+  return { ...state, submissions: HashMap.set(state.submissions, id, f(Option.getOrUndefined(HashMap.get(state.submissions, id)))) }
 }
 
 export const evolve = (state: DatasetState, event: DatasetEvent): DatasetState => {
@@ -47,8 +53,8 @@ export const evolve = (state: DatasetState, event: DatasetEvent): DatasetState =
         format: formatOf(event),
         featureCount: event.featureCount,
         classCount: event.classCount,
-        shards: event.shards,
-        submissions: new Map()
+        shards: event.shards.reduce<PagedList<Shard>>(appendPaged, emptyPagedList),
+        submissions: HashMap.empty()
       }
     case "DataSubmitted":
       return withSubmission(state, event.submissionId, () => ({
@@ -60,7 +66,7 @@ export const evolve = (state: DatasetState, event: DatasetEvent): DatasetState =
     case "DataSubmissionAccepted": {
       const next = withSubmission(state, event.submissionId, (s) => ({ ...s!, status: "accepted" }))
       return next.status === "registered"
-        ? { ...next, shards: [...next.shards, event.shard], sampleCount: next.sampleCount + event.shard.sampleCount }
+        ? { ...next, shards: appendPaged(next.shards, event.shard), sampleCount: next.sampleCount + event.shard.sampleCount }
         : next
     }
     case "DataSubmissionRejected":

@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest"
 import { dataset } from "../../../domain/dataset"
 import { ReviewDataSubmission, SubmitData } from "../../../domain/dataset/commands"
 import type { DatasetId, ShardId, SubmissionId } from "../../../domain/primitives"
+import type { DatasetEvent } from "../../../domain/dataset/events"
+import { itemsPaged, lastPaged, PAGE_SIZE, sizePaged } from "../../../domain/pagedList"
 import { deciderSpec } from "../../support/deciderSpec"
 import { address, hash32 } from "../../support/events"
 import { T0, datasetRegisteredEvent, owner, registerDataset, stranger } from "../../support/fixtures"
@@ -77,8 +79,27 @@ describe("Dataset: ReviewDataSubmission", () => {
     const events = [datasetRegisteredEvent(), submitted]
     const accepted = spec.given(events).when(review("accept")).thenEvents(() => undefined)
     const state = [...events, ...accepted].reduce(dataset.evolve, dataset.initialState)
-    expect(state.status === "registered" && state.shards.map((s) => s.shardId)).toEqual(["s1", "s2", "sub1"])
+    expect(state.status === "registered" && itemsPaged(state.shards).map((s) => s.shardId)).toEqual(["s1", "s2", "sub1"])
     expect(state.status === "registered" && state.sampleCount).toBe(2300)
+  })
+  it("a dataset open to many submissions (kept in a persistent map and pages) still refuses a repeated id and reviews each once", () => {
+    const many = 2 * PAGE_SIZE + 1
+    const history: Array<DatasetEvent> = [datasetRegisteredEvent()]
+    for (let i = 0; i < many; i++) {
+      const submissionId = `m${i}` as SubmissionId
+      history.push({ ...submitted, submissionId } as DatasetEvent)
+      if (i % 2 === 0) history.push({ _tag: "DataSubmissionAccepted", datasetId: submitted.datasetId, submissionId, shard: { shardId: submissionId as unknown as ShardId, contentHash: hash32(i + 1), sampleCount: 1, provider }, acceptedBy: owner, acceptedAt: T0 } as DatasetEvent)
+    }
+    // Accepted (a shard now) and pending alike are taken; a fresh id is not.
+    spec.given(history).when(submit({ submissionId: "m0" as SubmissionId })).thenFails("SubmissionAlreadyExists")
+    spec.given(history).when(submit({ submissionId: `m${many - 2}` as SubmissionId })).thenFails("SubmissionAlreadyExists")
+    spec.given(history).when(submit({ submissionId: "fresh" as SubmissionId })).thenEvents((events) => expect(events[0]).toMatchObject({ _tag: "DataSubmitted", submissionId: "fresh" }))
+    spec.given(history).when(review("accept", { submissionId: "m2" as SubmissionId })).thenFails("SubmissionAlreadyReviewed")
+    spec.given(history).when(review("accept", { submissionId: `m${many - 1}` as SubmissionId })).thenFails("SubmissionAlreadyReviewed")
+    spec.given(history).when(review("accept", { submissionId: "m1" as SubmissionId })).thenEvents((events) => expect(events[0]).toMatchObject({ _tag: "DataSubmissionAccepted", submissionId: "m1" }))
+    const state = history.reduce(dataset.evolve, dataset.initialState)
+    const accepted = Math.ceil(many / 2)
+    expect(state.status === "registered" && [sizePaged(state.shards), lastPaged(state.shards)?.shardId, state.sampleCount]).toEqual([accepted + 2, `m${many - 1}`, 2000 + accepted])
   })
   it("rejecting needs a reason", () => spec.given([datasetRegisteredEvent(), submitted]).when(review("reject")).thenFails("RejectionNeedsReason"))
   it("rejects with a reason", () =>
