@@ -1,8 +1,7 @@
-import { Effect, Schema } from "effect"
+import { Effect, HashMap, Option, Schema } from "effect"
 import { dataset, datasetStream } from "../domain/dataset"
 import { DatasetNotFound } from "../domain/dataset/errors"
 import type { DatasetEvent } from "../domain/dataset/events"
-import { fold } from "../domain/decider"
 import { model, modelStream } from "../domain/model"
 import { ModelNotFound, ModelVersionNotFound } from "../domain/model/errors"
 import type { ModelEvent } from "../domain/model/events"
@@ -15,7 +14,11 @@ import { task, taskStream } from "../domain/task"
 import type { DatasetFacts, ModelVersionFacts, NodeFacts } from "../domain/task/commands"
 import { ResultNotFound } from "../domain/task/errors"
 import type { TaskEvent } from "../domain/task/events"
-import { history } from "./streamHistories"
+import { deciderFold, foldedStream, type StreamFold } from "./streamStates"
+import type { DatasetState } from "../domain/dataset/state"
+import type { ModelState } from "../domain/model/state"
+import type { NodeState } from "../domain/node/state"
+import type { TaskState } from "../domain/task/state"
 import { findPaged, itemsPaged, lastPaged } from "../domain/pagedList"
 
 /**
@@ -31,8 +34,20 @@ export const topologyHash = (topology: unknown) => keccak256Hex(canonicalJson(to
 
 export { history } from "./streamHistories"
 
+// Each aggregate's state as the fact loaders keep it, folded on from the last call (streamStates.ts).
+const nodeFold = deciderFold<NodeEvent, NodeState>("node", node)
+const modelFold = deciderFold<ModelEvent, ModelState>("model", model)
+const datasetFold = deciderFold<DatasetEvent, DatasetState>("dataset", dataset)
+const taskFold = deciderFold<TaskEvent, TaskState>("task", task)
+/** The hash of the log entry that recorded each result of a task (its validator draw's seed). */
+const resultCommitHashes: StreamFold<HashMap.HashMap<string, Hash32>> = {
+  name: "resultCommitHashes",
+  initial: HashMap.empty(),
+  evolve: (hashes, e) => (e.data._tag === "ResultSubmitted" && !HashMap.has(hashes, e.data.resultId) ? HashMap.set(hashes, e.data.resultId, e.hash) : hashes)
+}
+
 export const loadNodeFacts = Effect.fnUntraced(function* (nodeId: string) {
-  const state = fold(node, (yield* history(nodeStream(nodeId))).map((e) => e.data as NodeEvent))
+  const state = yield* foldedStream(nodeFold, nodeStream(nodeId))
   if (state.status !== "registered") return yield* Effect.fail(new NodeNotFound({ nodeId }))
   return {
     nodeId: state.nodeId,
@@ -43,7 +58,7 @@ export const loadNodeFacts = Effect.fnUntraced(function* (nodeId: string) {
 })
 
 export const loadModelState = Effect.fnUntraced(function* (modelId: string) {
-  const state = fold(model, (yield* history(modelStream(modelId))).map((e) => e.data as ModelEvent))
+  const state = yield* foldedStream(modelFold, modelStream(modelId))
   if (state.status === "none") return yield* Effect.fail(new ModelNotFound({ modelId }))
   return state
 })
@@ -63,7 +78,7 @@ export const loadModelVersionFacts = Effect.fnUntraced(function* (modelId: strin
 })
 
 export const loadDatasetFacts = Effect.fnUntraced(function* (datasetId: string) {
-  const state = fold(dataset, (yield* history(datasetStream(datasetId))).map((e) => e.data as DatasetEvent))
+  const state = yield* foldedStream(datasetFold, datasetStream(datasetId))
   if (state.status !== "registered") return yield* Effect.fail(new DatasetNotFound({ datasetId }))
   return {
     datasetId: state.datasetId,
@@ -77,17 +92,17 @@ export const loadDatasetFacts = Effect.fnUntraced(function* (datasetId: string) 
 
 /** A node's state (its stake included), unregistered when it does not exist. */
 export const loadNodeState = Effect.fnUntraced(function* (nodeId: string) {
-  return fold(node, (yield* history(nodeStream(nodeId))).map((e) => e.data as NodeEvent))
+  return yield* foldedStream(nodeFold, nodeStream(nodeId))
 })
 
 /** A task's state, "none" when it does not exist. */
 export const loadTaskState = Effect.fnUntraced(function* (taskId: string) {
-  return fold(task, (yield* history(taskStream(taskId))).map((e) => e.data as TaskEvent))
+  return yield* foldedStream(taskFold, taskStream(taskId))
 })
 
 /** The hash of the log entry that recorded a result: the seed of its validator draw. */
 export const loadResultCommitHash = Effect.fnUntraced(function* (taskId: string, resultId: string) {
-  const recorded = (yield* history(taskStream(taskId))).find((e) => e.data._tag === "ResultSubmitted" && (e.data as { resultId: string }).resultId === resultId)
-  if (!recorded) return yield* Effect.fail(new ResultNotFound({ resultId }))
-  return recorded.hash
+  const recorded = HashMap.get(yield* foldedStream(resultCommitHashes, taskStream(taskId)), resultId)
+  if (Option.isNone(recorded)) return yield* Effect.fail(new ResultNotFound({ resultId }))
+  return recorded.value
 })
