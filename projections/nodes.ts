@@ -1,7 +1,14 @@
 import type { RecordedEvent } from "../domain/recordedEvent"
 import { alreadyApplied, plus, positionOf, type Projection } from "./projection"
+import { appendPaged, emptyPagedList, itemsPaged, type PagedList } from "../domain/pagedList"
 import type { NodeDoc } from "./documents"
 export type { NodeDoc } from "./documents"
+
+/** A node as the read model keeps it: the tasks it joined in pages (domain/pagedList.ts); served as one list (`servedNode`). */
+export type StoredNode = Omit<NodeDoc, "tasks"> & { readonly tasks: PagedList<string> }
+
+/** A node as the API serves it (`NodeDoc`): the tasks it joined as one list, in the order joined. */
+export const servedNode = (n: StoredNode): NodeDoc => ({ ...n, tasks: itemsPaged(n.tasks) })
 
 /** Votes per result, kept until the verdict lands (internal: reputation reads it). */
 export interface ResultVotesDoc {
@@ -31,7 +38,7 @@ const score = (d: Pick<NodeDoc, "results" | "votes">) =>
   d.results.verified * 2 - d.results.rejected * 3 + d.votes.agreeing - d.votes.disagreeing * 2 - d.votes.disputed * 3 - d.votes.unrevealed * 2
 
 /** Nodes with their reputation: results accepted/rejected, votes agreeing/disagreeing with consensus. */
-export const nodesProjection: Projection<NodeDoc> = {
+export const nodesProjection: Projection<StoredNode> = {
   name: "nodes",
   canHandle: [
     "NodeRegistered",
@@ -52,8 +59,8 @@ export const nodesProjection: Projection<NodeDoc> = {
   evolve: (read, e: RecordedEvent) => {
     const d = e.data
     const position = positionOf(e)
-    const update = (nodeId: string, f: (n: NodeDoc) => Omit<NodeDoc, "reputation" | "position">): ReadonlyArray<readonly [string, NodeDoc]> => {
-      const n = read<NodeDoc>("nodes", nodeId)
+    const update = (nodeId: string, f: (n: StoredNode) => Omit<StoredNode, "reputation" | "position">): ReadonlyArray<readonly [string, StoredNode]> => {
+      const n = read<StoredNode>("nodes", nodeId)
       if (!n || alreadyApplied(n, e)) return []
       const next = f(n)
       return [[nodeId, { ...next, position, reputation: score(next) }]]
@@ -71,7 +78,7 @@ export const nodesProjection: Projection<NodeDoc> = {
               roles: d.roles,
               capabilities: d.capabilities,
               registeredAt: d.registeredAt,
-              tasks: [],
+              tasks: emptyPagedList,
               results: { submitted: 0, verified: 0, rejected: 0 },
               votes: { cast: 0, agreeing: 0, disagreeing: 0, disputed: 0, unrevealed: 0 },
               earned: "0",
@@ -81,7 +88,7 @@ export const nodesProjection: Projection<NodeDoc> = {
           ]
         ]
       case "NodeJoinedTask":
-        return update(d.nodeId, (n) => ({ ...n, tasks: [...n.tasks, d.taskId] }))
+        return update(d.nodeId, (n) => ({ ...n, tasks: appendPaged(n.tasks, d.taskId) }))
       case "ResultSubmitted":
         return update(d.nodeId, (n) => ({ ...n, results: { ...n.results, submitted: n.results.submitted + 1 } }))
       case "VerificationVoted":

@@ -7,7 +7,7 @@ import { auditLog } from "../../projections/audit"
 import { servedBalance, type StoredBalance } from "../../projections/balances"
 import type { LeaderboardDoc } from "../../projections/leaderboards"
 import { lineageGraph, servedModel, type StoredModel } from "../../projections/models"
-import type { NodeDoc } from "../../projections/nodes"
+import { servedNode, type StoredNode } from "../../projections/nodes"
 import type { Projector } from "../../projections/projector"
 import type { TaskDoc } from "../../projections/tasks"
 import { InvalidRequest } from "../apiErrors"
@@ -105,16 +105,18 @@ export const queryRoutes: FastifyPluginAsync<{
   })
   app.get<{ Querystring: Page & { sort?: string } }>("/nodes", async (request) => {
     const models = await at(request)
-    const items = models.list<NodeDoc>("nodes")
+    const items = models.list<StoredNode>("nodes")
     if (request.query.sort === "reputation") {
       const limit = intParam(request.query.limit, "limit", 50, 1, 500)
-      return { position: models.checkpoint, items: items.sort((a, b) => b.reputation - a.reputation || (a.nodeId < b.nodeId ? -1 : 1)).slice(0, limit), next: null }
+      const best = items.sort((a, b) => b.reputation - a.reputation || (a.nodeId < b.nodeId ? -1 : 1)).slice(0, limit)
+      return { position: models.checkpoint, items: best.map(servedNode), next: null }
     }
-    return { position: models.checkpoint, ...page(items, (n) => n.nodeId, request.query) }
+    const { items: pageItems, next } = page(items, (n) => n.nodeId, request.query)
+    return { position: models.checkpoint, items: pageItems.map(servedNode), next }
   })
   app.get<{ Params: { nodeId: string }; Querystring: Page }>("/nodes/:nodeId", async (request) => {
     const models = await at(request)
-    return { position: models.checkpoint, node: one(models.read<NodeDoc>("nodes", request.params.nodeId), "node", request.params.nodeId) }
+    return { position: models.checkpoint, node: servedNode(one(models.read<StoredNode>("nodes", request.params.nodeId), "node", request.params.nodeId)) }
   })
   app.get<{ Querystring: Page }>("/balances", async (request) => {
     const models = await at(request)

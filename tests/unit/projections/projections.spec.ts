@@ -10,7 +10,7 @@ import { PAGE_SIZE as PAYOUT_PAGE } from "../../../domain/pagedList"
 import { servedBalance, type StoredBalance } from "../../../projections/balances"
 import type { LeaderboardDoc } from "../../../projections/leaderboards"
 import { lineageGraph, servedModel, type StoredModel } from "../../../projections/models"
-import type { NodeDoc } from "../../../projections/nodes"
+import { servedNode, type StoredNode } from "../../../projections/nodes"
 import { ReadModels, rebuild } from "../../../projections/projector"
 import type { TaskDoc } from "../../../projections/tasks"
 import { recorded } from "../../support/envelopes"
@@ -72,7 +72,9 @@ describe("read models", () => {
 
   it("nodes: reputation from verified/rejected results and agreeing/disagreeing/disputed votes", () => {
     const models = rebuild(recorded(roundCommits()))
-    const get = (id: string) => models.read<NodeDoc>("nodes", id)!
+    const get = (id: string) => servedNode(models.read<StoredNode>("nodes", id)!)
+    // The tasks a node joined, served as one list.
+    expect(get("trainerA").tasks).toEqual(["T1"])
     expect(get("trainerA").results).toEqual({ submitted: 1, verified: 1, rejected: 0 })
     expect(get("trainerB").results).toEqual({ submitted: 1, verified: 0, rejected: 1 })
     expect(get("validator1").votes).toEqual({ cast: 2, agreeing: 2, disagreeing: 0, disputed: 0, unrevealed: 0 })
