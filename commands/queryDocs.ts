@@ -168,7 +168,7 @@ export const queryPaths: Record<string, unknown> = {
     })
   },
   "/audit/projections": {
-    get: op("liveReadModels", "The live read models and the position they reflect; rate-limited", "audit", [], {
+    get: op("liveReadModels", "The live read models as kept (what grows every round, such as payouts and versions, in pages of 256; the other routes serve plain lists) and the position they reflect; rate-limited", "audit", [], {
       "200": jsonResponse("snapshot", Schema.Struct({ position: Schema.Number, collections: Schema.Record(Schema.String, Schema.Unknown) })),
       ...problems([429, 500])
     })
