@@ -81,19 +81,23 @@ const verify = (events: ReadonlyArray<RecordedEvent>) => {
   return { verified: verifier.verified }
 }
 
+/** The spans cut from a sealed commit's bytes hash as the definition hashes each event (checked both ways), in order. */
+const expectDefinitionsSpans = (commit: ReturnType<typeof storedLog>[number]) => {
+  const spans = hashSpans(commitTextBytes(commit.json))!
+  expect(spans.map((s) => s.hash)).toEqual(commit.sealed.map((e) => e.hash))
+  for (const [i, span] of spans.entries()) {
+    const { hash: _hash, ...rest } = commit.sealed[i]!
+    expect(hashOf(span.hashed)).toBe(computeEventHash(rest))
+    expect(keccak256Matches(span.hashed, computeEventHash(rest))).toBe(true)
+  }
+  return spans
+}
+
 describe("hashing events as stored", () => {
   const log = storedLog([[escrow(1)], [dataset(2), model(3), escrow(4), dataset(5)], [model(6)]])
 
   it("cuts each event's hashed bytes out of its commit, as computeEventHash hashes them, decoys in values and all", () => {
-    for (const commit of log) {
-      const spans = hashSpans(commitTextBytes(commit.json))!
-      expect(spans.map((s) => s.hash)).toEqual(commit.sealed.map((e) => e.hash))
-      for (const [i, span] of spans.entries()) {
-        const { hash: _hash, ...rest } = commit.sealed[i]!
-        expect(hashOf(span.hashed)).toBe(computeEventHash(rest))
-        expect(keccak256Matches(span.hashed, computeEventHash(rest))).toBe(true)
-      }
-    }
+    for (const commit of log) expectDefinitionsSpans(commit)
     // A read event knows its bytes: commits of one event (found by search) and of four (scanned).
     for (const event of read(log.map((c) => c.json))) {
       expect(hashOf(storedHashInput(event)!.hashed)).toBe(event.hash)
@@ -105,13 +109,7 @@ describe("hashing events as stored", () => {
     const names = ["Zürich \u2014 ünïcödé", '"quoted" } ] { [ \\', "数据集 🧪 \"hash\":\"0x\"", "\u0000 é"]
     const wide = storedLog([[{ ...(dataset(7) as object), name: names.join(" ") } as DomainEvent, escrow(8)], [{ ...(dataset(9) as object), name: "🧪".repeat(40) } as DomainEvent]])
     for (const commit of wide) {
-      const spans = hashSpans(commitTextBytes(commit.json))!
-      expect(spans.map((s) => s.hash)).toEqual(commit.sealed.map((e) => e.hash))
-      for (const [i, span] of spans.entries()) {
-        const { hash: _hash, ...rest } = commit.sealed[i]!
-        expect(hashOf(span.hashed)).toBe(computeEventHash(rest))
-        expect(textOf(span.hashed)).toContain(commit.sealed[i]!.type)
-      }
+      for (const [i, span] of expectDefinitionsSpans(commit).entries()) expect(textOf(span.hashed)).toContain(commit.sealed[i]!.type)
     }
     expect(verify(read(wide.map((c) => c.json)))).toEqual({ verified: 3 })
   })
