@@ -1,9 +1,8 @@
-import { Effect } from "effect"
+import { Effect, HashSet } from "effect"
 import type { RecordedEvent } from "../domain/recordedEvent"
 import { foldAggregate, type AggregateFold } from "./aggregateFolds"
-import { history } from "./facts"
 import { nodeStream } from "../domain/node"
-import { taskStream } from "../domain/task"
+import { foldedStream, type StreamFold } from "./streamStates"
 
 /**
  * Stake facts for governance, from the log: bonded − withdrawn − slashed.
@@ -17,8 +16,6 @@ const heldChange = (e: RecordedEvent, nodeId?: string): bigint => {
   if (d._tag === "StakeWithdrawn" || d._tag === "StakeSlashed") return -d.amount
   return 0n
 }
-
-const heldBy = (events: ReadonlyArray<RecordedEvent>, nodeId?: string) => events.reduce((held, e) => held + heldChange(e, nodeId), 0n)
 
 /** Stake held by everyone, over one aggregate's events (bonds and withdrawals in node streams, slashes in task streams). */
 const heldIn = (aggregate: "node" | "task"): AggregateFold<{ held: bigint }> => ({
@@ -36,11 +33,44 @@ export const loadBondedTotal = Effect.fnUntraced(function* () {
   return (yield* foldAggregate(heldInNodes)).held + (yield* foldAggregate(heldInTasks)).held
 })
 
-/** One node's bonded stake now: its bonds and withdrawals, less what the tasks it committed to slashed. */
+/** A node's own stream: what its bonds and withdrawals hold, and the tasks it committed stake to. */
+const ownStake: StreamFold<{ readonly held: bigint; readonly tasks: HashSet.HashSet<string> }> = {
+  name: "ownStake",
+  initial: { held: 0n, tasks: HashSet.empty() },
+  evolve: (s, e) => ({
+    held: s.held + heldChange(e),
+    tasks: e.data._tag === "StakeCommitted" ? HashSet.add(s.tasks, e.data.taskId as string) : s.tasks
+  })
+}
+
+const slashKey = (nodeId: string, taskId: string) => `${nodeId}\u0000${taskId}`
+/**
+ * What each task slashed each node, over the task aggregate (a running fold).
+ * The map is replaced, never changed, on a slash (rare), so a held state is
+ * shared with the next call as it is.
+ */
+const slashesInTasks: AggregateFold<{ slashed: ReadonlyMap<string, bigint> }> = {
+  name: "slashes:task",
+  aggregate: "task",
+  initial: () => ({ slashed: new Map() }),
+  resume: (held) => ({ slashed: held.slashed }),
+  apply: (s, e) => {
+    if (e.data._tag !== "StakeSlashed") return
+    const key = slashKey(e.data.nodeId, e.data.taskId)
+    s.slashed = new Map(s.slashed).set(key, (s.slashed.get(key) ?? 0n) + e.data.amount)
+  }
+}
+
+/**
+ * One node's bonded stake now: its bonds and withdrawals, less what the tasks
+ * it committed to slashed. Both from folds that read only what is new: it
+ * read the history of every task the node had joined on every governance
+ * vote, so a vote's cost grew with the node's whole past.
+ */
 export const loadNodeStake = Effect.fnUntraced(function* (nodeId: string) {
-  const own = yield* history(nodeStream(nodeId))
-  const tasks = [...new Set(own.flatMap((e) => (e.data._tag === "StakeCommitted" ? [e.data.taskId as string] : [])))]
-  const slashes: Array<RecordedEvent> = []
-  for (const t of tasks) slashes.push(...(yield* history(taskStream(t))).filter((e) => e.data._tag === "StakeSlashed"))
-  return heldBy([...own, ...slashes], nodeId)
+  const own = yield* foldedStream(ownStake, nodeStream(nodeId))
+  const { slashed } = yield* foldAggregate(slashesInTasks)
+  let held = own.held
+  for (const taskId of own.tasks) held -= slashed.get(slashKey(nodeId, taskId)) ?? 0n
+  return held
 })
