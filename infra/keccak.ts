@@ -16,11 +16,16 @@ const encoder = new TextEncoder()
  * its own memory before `update` returns, so the buffer is free again.
  */
 let scratch = new Uint8Array(4096)
+/** The reusable buffer, grown to hold at least `bytes`. */
+const scratchFor = (bytes: number): Uint8Array => {
+  if (bytes > scratch.length) scratch = new Uint8Array(Math.max(bytes, scratch.length * 2))
+  return scratch
+}
 const utf8 = (text: string): Uint8Array => {
   // UTF-8 takes at most 3 bytes per UTF-16 code unit.
-  if (text.length * 3 > scratch.length) scratch = new Uint8Array(Math.max(text.length * 3, scratch.length * 2))
-  const { written } = encoder.encodeInto(text, scratch)
-  return scratch.subarray(0, written)
+  const buffer = scratchFor(text.length * 3)
+  const { written } = encoder.encodeInto(text, buffer)
+  return buffer.subarray(0, written)
 }
 
 export const keccak256Hex = (input: string | Uint8Array): `0x${string}` => {
@@ -41,16 +46,14 @@ const hexValue = (code: number): number => (code >= 0x30 && code <= 0x39 ? code 
 export const keccak256Matches = (parts: ReadonlyArray<Uint8Array>, hash: string): boolean => {
   if (hash.length !== 66 || hash.charCodeAt(0) !== 0x30 || hash.charCodeAt(1) !== 0x78) return false
   // One update of the parts copied side by side: each update call costs more than copying a few hundred bytes.
+  const buffer = scratchFor(parts.reduce((n, part) => n + part.length, 0))
   let length = 0
-  for (const part of parts) length += part.length
-  if (length > scratch.length) scratch = new Uint8Array(Math.max(length, scratch.length * 2))
-  length = 0
   for (const part of parts) {
-    scratch.set(part, length)
+    buffer.set(part, length)
     length += part.length
   }
   hasher.init()
-  hasher.update(scratch.subarray(0, length))
+  hasher.update(buffer.subarray(0, length))
   const digest = hasher.digest("binary")
   for (let i = 0; i < 32; i++) {
     const high = hexValue(hash.charCodeAt(2 + 2 * i))
