@@ -21,6 +21,9 @@ interface Held {
   readonly globalPosition: number
 }
 
+/** A cache of folded states as `foldedStream` keeps per store (for specs: their own, of any capacity). */
+export const streamStates = (capacity = 4_096) => new RecentMap<string, Held>(capacity)
+
 /**
  * Folded states per store, bounded by streams (a state is one value, not
  * its events). Before, each fact loader folded the stream's whole history
@@ -28,7 +31,7 @@ interface Held {
  * their first event every round, so a round's facts cost grew with the
  * task's age.
  */
-const statesOf = perStore(() => new RecentMap<string, Held>(4_096))
+const statesOf = perStore(() => streamStates())
 
 /**
  * The stream's state through `fold`, folding only the events newer than the
@@ -54,9 +57,6 @@ export const foldedStream = <S>(fold: StreamFold<S>, stream: string, given?: Rec
       Effect.catchTag("StreamNotFound", () => Effect.succeed(fold.initial))
     )
   })
-
-/** A cache of folded states as `foldedStream` keeps per store (for specs: their own, of any capacity). */
-export const streamStates = (capacity = 4_096) => new RecentMap<string, Held>(capacity)
 
 /** A decider's state as a stream fold (its events are the envelopes' data). */
 export const deciderFold = <E, S>(name: string, decider: { readonly initialState: S; readonly evolve: (state: S, event: E) => S }): StreamFold<S> => ({
