@@ -7,31 +7,23 @@ import { foldedStream, type StreamFold } from "./streamStates"
 /**
  * Stake facts for governance, from the log: bonded − withdrawn − slashed.
  * (Slashes live in task streams, bonds and withdrawals in node streams.)
- * What one event changes in the stake held (by `nodeId`, or by anyone):
+ * What one event of a node's stream changes in the stake it holds:
  */
-const heldChange = (e: RecordedEvent, nodeId?: string): bigint => {
+const heldChange = (e: RecordedEvent): bigint => {
   const d = e.data
-  if (nodeId !== undefined && "nodeId" in d && d.nodeId !== nodeId) return 0n
   if (d._tag === "StakeBonded") return d.amount
-  if (d._tag === "StakeWithdrawn" || d._tag === "StakeSlashed") return -d.amount
+  if (d._tag === "StakeWithdrawn") return -d.amount
   return 0n
 }
 
-/** Stake held by everyone, over one aggregate's events (bonds and withdrawals in node streams, slashes in task streams). */
-const heldIn = (aggregate: "node" | "task"): AggregateFold<{ held: bigint }> => ({
-  name: `stakeHeld:${aggregate}`,
-  aggregate,
+/** Stake bonded less withdrawn by everyone, over the node aggregate. */
+const heldInNodes: AggregateFold<{ held: bigint }> = {
+  name: "stakeHeld:node",
+  aggregate: "node",
   initial: () => ({ held: 0n }),
   resume: (h) => ({ ...h }),
   apply: (s, e) => void (s.held += heldChange(e))
-})
-const heldInNodes = heldIn("node")
-const heldInTasks = heldIn("task")
-
-/** All stake bonded in the network now (running folds: only what is new is read). */
-export const loadBondedTotal = Effect.fnUntraced(function* () {
-  return (yield* foldAggregate(heldInNodes)).held + (yield* foldAggregate(heldInTasks)).held
-})
+}
 
 /** A node's own stream: what its bonds and withdrawals hold, and the tasks it committed stake to. */
 const ownStake: StreamFold<{ readonly held: bigint; readonly tasks: HashSet.HashSet<string> }> = {
@@ -45,21 +37,28 @@ const ownStake: StreamFold<{ readonly held: bigint; readonly tasks: HashSet.Hash
 
 const slashKey = (nodeId: string, taskId: string) => `${nodeId}\u0000${taskId}`
 /**
- * What each task slashed each node, over the task aggregate (a running fold).
- * The map is replaced, never changed, on a slash (rare), so a held state is
- * shared with the next call as it is.
+ * What the tasks slashed, in all and by node and task, over the task
+ * aggregate (one running fold for both the network's total and a voter's
+ * own). The map is replaced, never changed, on a slash (rare), so a held
+ * state is shared with the next call as it is.
  */
-const slashesInTasks: AggregateFold<{ slashed: ReadonlyMap<string, bigint> }> = {
+const slashesInTasks: AggregateFold<{ total: bigint; slashed: ReadonlyMap<string, bigint> }> = {
   name: "slashes:task",
   aggregate: "task",
-  initial: () => ({ slashed: new Map() }),
-  resume: (held) => ({ slashed: held.slashed }),
+  initial: () => ({ total: 0n, slashed: new Map() }),
+  resume: (held) => ({ ...held }),
   apply: (s, e) => {
     if (e.data._tag !== "StakeSlashed") return
     const key = slashKey(e.data.nodeId, e.data.taskId)
+    s.total += e.data.amount
     s.slashed = new Map(s.slashed).set(key, (s.slashed.get(key) ?? 0n) + e.data.amount)
   }
 }
+
+/** All stake bonded in the network now (running folds: only what is new is read). */
+export const loadBondedTotal = Effect.fnUntraced(function* () {
+  return (yield* foldAggregate(heldInNodes)).held - (yield* foldAggregate(slashesInTasks)).total
+})
 
 /**
  * One node's bonded stake now: its bonds and withdrawals, less what the tasks

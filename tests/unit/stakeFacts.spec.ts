@@ -1,6 +1,6 @@
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
-import { loadNodeStake } from "../../commands/stakeFacts"
+import { loadBondedTotal, loadNodeStake } from "../../commands/stakeFacts"
 import type { DomainEvent } from "../../domain/events"
 import { EventStore } from "../../domain/ports"
 import { layerInMemory } from "../../infra/eventStore/inMemory"
@@ -35,10 +35,13 @@ describe("a node's stake for governance (loadNodeStake)", () => {
         yield* append("task-T1", slashed("N2", "T1", 5n))
         yield* append("task-T3", slashed("N1", "T3", 7n))
         expect(yield* loadNodeStake("N1")).toBe(50n)
+        // The network's total: every bond less every withdrawal and every slash, wherever it fell.
+        expect(yield* loadBondedTotal()).toBe(100n - 20n - 30n - 5n - 7n)
         // New events after the first answer are folded on.
         yield* append("task-T1", slashed("N1", "T1", 10n))
         yield* append("node-N1", bonded("N1", 5n))
         expect(yield* loadNodeStake("N1")).toBe(45n)
+        expect(yield* loadBondedTotal()).toBe(100n - 20n - 30n - 5n - 7n - 10n + 5n)
         yield* append("node-N1", committed("N1", "T3"))
         expect(yield* loadNodeStake("N1")).toBe(38n)
         expect(yield* loadNodeStake("N2")).toBe(0n)
