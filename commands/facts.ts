@@ -16,10 +16,10 @@ import { ResultNotFound } from "../domain/task/errors"
 import type { TaskEvent } from "../domain/task/events"
 import { deciderFold, foldedStream, type StreamFold } from "./streamStates"
 import type { DatasetState } from "../domain/dataset/state"
-import type { ModelState } from "../domain/model/state"
+import { findVersion, type ModelState } from "../domain/model/state"
 import type { NodeState } from "../domain/node/state"
 import type { TaskState } from "../domain/task/state"
-import { findPaged, itemsPaged, lastPaged } from "../domain/pagedList"
+import { itemsPaged, lastPaged } from "../domain/pagedList"
 
 /**
  * Facts about other aggregates that a decision needs (is the node
@@ -66,7 +66,7 @@ export const loadModelState = Effect.fnUntraced(function* (modelId: string) {
 /** A version of a model (the latest when `version` is omitted). */
 export const loadModelVersionFacts = Effect.fnUntraced(function* (modelId: string, version?: number) {
   const state = yield* loadModelState(modelId)
-  const v = version === undefined ? lastPaged(state.versions) : findPaged(state.versions, (x) => x.version === version)
+  const v = version === undefined ? lastPaged(state.versions) : findVersion(state.versions, version)
   if (!v) return yield* Effect.fail(new ModelVersionNotFound({ modelId, version: version ?? 0 }))
   return {
     modelId: state.modelId,

@@ -13,7 +13,7 @@ import type { Workload } from "../workloads/workload"
 import { UnknownWorkload } from "./apiErrors"
 import { foldAggregate, type AggregateFold } from "./aggregateFolds"
 import { history, loadDatasetFacts, loadModelState } from "./facts"
-import { findPaged } from "../domain/pagedList"
+import { findVersion } from "../domain/model/state"
 
 /**
  * What a RequestScoring decision needs: the version, the workload that
@@ -25,7 +25,7 @@ import { findPaged } from "../domain/pagedList"
  */
 export const loadScoringFacts = Effect.fnUntraced(function* (modelId: string, version: number, datasetId: string, workloadId: string | undefined) {
   const state = yield* loadModelState(modelId)
-  const v = findPaged(state.versions, (x) => x.version === version)
+  const v = findVersion(state.versions, version)
   if (!v) return yield* Effect.fail(new ModelVersionNotFound({ modelId, version }))
   const dataset = yield* loadDatasetFacts(datasetId)
   const opaque = opaqueOf(state.topology)

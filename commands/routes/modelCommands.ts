@@ -27,7 +27,7 @@ import { loadBondedTotal, loadNodeStake } from "../stakeFacts"
 import { commandSpec, step, type CommandContext } from "../commandSpec"
 import { loadModelState, loadNodeFacts, topologyHash } from "../facts"
 import { handleCommand } from "../handleCommand"
-import { findPaged } from "../../domain/pagedList"
+import { findVersion } from "../../domain/model/state"
 
 
 /**
@@ -101,7 +101,7 @@ export const modelCommands = [
     handle: (p, ctx) =>
       Effect.gen(function* () {
         const parent = yield* loadModelState(p.parent.modelId)
-        const version = findPaged(parent.versions, (v) => v.version === p.parent.version)
+        const version = findVersion(parent.versions, p.parent.version)
         if (!version) return yield* Effect.fail(new ModelVersionNotFound({ modelId: p.parent.modelId, version: p.parent.version }))
         const fork = (modelId: ModelId) =>
           new ForkModel({

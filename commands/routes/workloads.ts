@@ -13,7 +13,7 @@ import { ExportUnsupported, InvalidRequest, ModelVersionNotPublished, NoWorkload
 import { layersToOnnx, NotOnnxExportable } from "../../workloads/kit/onnx"
 import { loadModelState } from "../facts"
 import { runForRequest, type ApiRuntime } from "../runtime"
-import { findPaged } from "../../domain/pagedList"
+import { findVersion } from "../../domain/model/state"
 
 export const GenerateRequest = Schema.Struct({
   prompt: Schema.String.pipe(Schema.check(Schema.isMaxLength(2_000))),
@@ -88,7 +88,7 @@ export const workloadRoutes: FastifyPluginAsync<{ runtime: ApiRuntime; weights: 
   /** The version from the log (404 when missing), and the first workload `want` accepts whose topology check it passes. */
   const loadVersion = async ({ modelId, version }: { modelId: string; version: number }, want: (w: Workload) => boolean) => {
     const state = await runForRequest(runtime, loadModelState(modelId))
-    const v = findPaged(state.versions, (x) => x.version === version)
+    const v = findVersion(state.versions, version)
     if (!v) throw new ModelVersionNotFound({ modelId, version })
     const workload = [...workloads.values()].find((w) => want(w) && w.topologyProblem(state.topology) === undefined)
     return { modelId, version, state, v, workload }

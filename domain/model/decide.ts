@@ -33,8 +33,8 @@ import {
   type ModelError
 } from "./errors"
 import type { ModelCatalogEvent, ModelEvent } from "./events"
-import type { CatalogState, ModelState } from "./state"
-import { findPaged, lastPaged } from "../pagedList"
+import { findVersion, type CatalogState, type ModelState } from "./state"
+import { lastPaged } from "../pagedList"
 import type { NeuraModelManifest } from "./manifest"
 
 type Decision = Result.Result<ReadonlyArray<ModelEvent>, ModelError>
@@ -110,7 +110,7 @@ export const forkModel = (c: ForkModel, state: ModelState): Decision => {
 
 export const recordFork = (c: RecordFork, state: ModelState): Decision =>
   Result.flatMap(registered(c.modelId, state), (s): Decision => {
-    if (!findPaged(s.versions, (v) => v.version === c.version)) return Result.fail(new ModelVersionNotFound({ modelId: c.modelId, version: c.version }))
+    if (!findVersion(s.versions, c.version)) return Result.fail(new ModelVersionNotFound({ modelId: c.modelId, version: c.version }))
     return Result.succeed([{ _tag: "ModelForked", modelId: c.modelId, version: c.version, childModelId: c.childModelId, forkedBy: c.actor, forkedAt: c.at }])
   })
 
@@ -142,7 +142,7 @@ export const openProposal = (c: OpenProposal, state: ModelState): Decision =>
     switch (c.action) {
       case "publish": {
         if (c.version === undefined) return Result.fail(new ProposalInvalid({ reason: "publish needs a version" }))
-        if (!findPaged(s.versions, (v) => v.version === c.version)) return Result.fail(new ModelVersionNotFound({ modelId: c.modelId, version: c.version }))
+        if (!findVersion(s.versions, c.version)) return Result.fail(new ModelVersionNotFound({ modelId: c.modelId, version: c.version }))
         if (s.status === "delisted") return Result.fail(new ModelDelistedError({ modelId: c.modelId }))
         break
       }

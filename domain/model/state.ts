@@ -1,4 +1,4 @@
-import { appendPaged, emptyPagedList, type PagedList } from "../pagedList"
+import { appendPaged, emptyPagedList, findPaged, type PagedList } from "../pagedList"
 import type { Address, Hash32, Metrics, ModelId, NodeId, ProposalId } from "../primitives"
 import type { ModelCatalogEvent, ModelEvent, ModelOrigin } from "./events"
 
@@ -37,6 +37,9 @@ export type ModelState =
       readonly proposals: ReadonlyMap<ProposalId, Proposal>
       readonly forks: ReadonlyArray<ModelId>
     }
+
+/** A model's version by its number, if it has one. */
+export const findVersion = (versions: PagedList<ModelVersion>, version: number): ModelVersion | undefined => findPaged(versions, (v) => v.version === version)
 
 export const initialState: ModelState = { status: "none" }
 
