@@ -14,7 +14,7 @@ import { apiSettings } from "./settings"
 const config = orExit(() => readConfig(apiSettings))
 
 /** The command API process: one runtime, one Fastify instance, graceful stop. */
-const runtime = ManagedRuntime.make(EventStoreFromEnv("api"))
+const runtime = ManagedRuntime.make(EventStoreFromEnv("api", true))
 // The object stores: content-addressed weights (the API is their only writer) and the
 // read-model checkpoints in `snapshots` (SNAPSHOTS=off rebuilds at every start).
 const objectsNats = await connect(natsOptionsFromEnv("neuralink-api-objects"))

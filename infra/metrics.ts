@@ -17,6 +17,13 @@ export const appendsTotal = new Counter({
   registers: [registry]
 })
 
+export const appendForwards = new Counter({
+  name: "neuralink_append_forwards_total",
+  help: "Appends through the writer lease: forwarded to the holder, appended here because no holder answered (appendedHere), or served for another process",
+  labelNames: ["outcome"] as const,
+  registers: [registry]
+})
+
 export const appendReseals = new Counter({
   name: "neuralink_append_reseals_total",
   help: "Appends resealed and retried because another writer moved the log's head (hash-chain contention)",

@@ -154,10 +154,11 @@ for (let attempt = 1; ; attempt++) {
   await new Promise((r) => setTimeout(r, 1_000))
 }
 await admin.close()
-out("dev", `provisioned EVENTS (log), CMDS (work queue), weights and snapshots (object stores) at R${clustered ? 3 : 1}`)
+out("dev", `provisioned EVENTS (log) and its writer lease, CMDS (work queue), weights and snapshots (object stores) at R${clustered ? 3 : 1}`)
 out("dev", `dev roles' passwords in ${credentialsFile}; reset everything with: rm -rf ${dataDir}`)
 
-const apiLayer = layerJetStream({ provision: false }).pipe(
+// The API is the log's writer: it takes the writer lease, as every API process does (commands/main.ts).
+const apiLayer = layerJetStream({ provision: false, writerLease: true }).pipe(
   Layer.provide(NatsClient.layer(natsOptions({ servers: server.url, user: "api", pass: credentials.api, name: "neuralink-api" })))
 )
 const runtime = ManagedRuntime.make(apiLayer)

@@ -14,6 +14,7 @@ import type { RecordedEvent } from "../../domain/recordedEvent"
 import { NatsClient } from "../nats/NatsClient"
 import { toEventStore, type LogBackend, type ValidatedReadOptions } from "./backend"
 import { describeRevision, type PreparedAppend } from "./codec"
+import { WriterForwarding } from "./writerForwarding"
 import { LogReads, type StreamHead } from "./jetStreamReader"
 import { EMPTY_TIP } from "./hashChain"
 import { defaultJetStreamConfig, ensureEventStream, type JetStreamEventStoreConfig } from "./jetStreamConfig"
@@ -59,10 +60,17 @@ const alreadyStored = (stored: ReadonlyArray<RecordedEvent>): AppendResult => ({
  * on top of it fail their expected-last-sequence check at the server and are
  * resealed: nothing forks. Reads live in jetStreamReader.ts, the stream's
  * configuration in jetStreamConfig.ts.
+ *
+ * Across processes appends do not pipeline: each moves the head under the
+ * others. So writers (API processes) may take part in the writer lease
+ * (config.writerLease; writerLease.ts, writerForwarding.ts): the holder
+ * appends here, the others forward their appends to it.
  */
 export class JetStreamLog implements LogBackend {
   private readonly sealer: ChainSealer
   private readonly reads: LogReads
+  /** Present when this log takes part in the writer lease (config.writerLease; writerForwarding.ts). */
+  private writer: WriterForwarding | undefined
 
   constructor(
     private readonly js: JetStreamClient,
@@ -83,7 +91,30 @@ export class JetStreamLog implements LogBackend {
   static async open(nc: NatsConnection, config: JetStreamEventStoreConfig, now?: () => Date): Promise<JetStreamLog> {
     const jsm = await jetstreamManager(nc)
     const replicas = await ensureEventStream(jsm, config)
-    return new JetStreamLog(jetstream(nc), jsm, config, now, replicas)
+    const log = new JetStreamLog(jetstream(nc), jsm, config, now, replicas)
+    if (config.writerLease) {
+      // Without the lease a writer is only slower when others write too: start anyway.
+      log.writer = await WriterForwarding.join(nc, log.js, jsm, config, replicas, { appendHere: (p) => log.appendHere(p), commitAt: (position) => log.reads.commitAt(position) }).catch((e: unknown) => {
+        console.warn(`[event-store] appending without the writer lease: ${e instanceof Error ? e.message : String(e)}`)
+        return undefined
+      })
+    }
+    return log
+  }
+
+  /** Whether this log holds the writer lease (always true when it does not take part in one). */
+  get holdsWriterLease(): boolean {
+    return this.writer === undefined || this.writer.holding
+  }
+
+  /** Leave the writer lease (handing it back if held). The connection stays the caller's. */
+  async close(): Promise<void> {
+    await this.writer?.close()
+  }
+
+  /** Try the writer lease now (tests, instead of waiting for its timer). */
+  async stepWriterLease(): Promise<void> {
+    await this.writer?.step()
   }
 
   private async loadHead(): Promise<Head> {
@@ -119,6 +150,10 @@ export class JetStreamLog implements LogBackend {
   // ---- append --------------------------------------------------------------
 
   async append(p: PreparedAppend): Promise<AppendResult> {
+    return this.writer === undefined ? this.appendHere(p) : this.writer.append(p)
+  }
+
+  private async appendHere(p: PreparedAppend): Promise<AppendResult> {
     const timer = appendSeconds.startTimer()
     const result = await this.appendOnce(p)
     timer()
@@ -251,10 +286,14 @@ export const layerJetStream = (config: Partial<JetStreamEventStoreConfig> = {}) 
     EventStore,
     Effect.gen(function* () {
       const { connection } = yield* NatsClient
-      const log = yield* Effect.tryPromise({
-        try: () => JetStreamLog.open(connection, { ...defaultJetStreamConfig, ...config }),
-        catch: (e) => new EventStoreUnavailable({ reason: e instanceof Error ? e.message : String(e) })
-      })
+      const log = yield* Effect.acquireRelease(
+        Effect.tryPromise({
+          try: () => JetStreamLog.open(connection, { ...defaultJetStreamConfig, ...config }),
+          catch: (e) => new EventStoreUnavailable({ reason: e instanceof Error ? e.message : String(e) })
+        }),
+        // Hands the writer lease back, so another process appends at once.
+        (log) => Effect.promise(() => log.close())
+      )
       return toEventStore(log)
     })
   )

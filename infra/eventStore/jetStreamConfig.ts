@@ -27,6 +27,16 @@ export interface JetStreamEventStoreConfig {
    * A stream not kept costs one read of its head on its next append.
    */
   readonly cachedStreamHeads: number
+  /**
+   * Take part in the writer lease (writerLease.ts): one process at a time
+   * appends for all, the others forward their appends to it. For logs with
+   * several writing processes (API processes); a lone writer gains nothing.
+   */
+  readonly writerLease: boolean
+  /** How long a lease lives without renewal (when this log creates the lease stream; otherwise the stream's). */
+  readonly writerLeaseMs: number
+  /** How long a forwarded append waits for the holder before appending here instead. */
+  readonly forwardTimeoutMs: number
 }
 
 export const defaultJetStreamConfig: JetStreamEventStoreConfig = {
@@ -37,7 +47,10 @@ export const defaultJetStreamConfig: JetStreamEventStoreConfig = {
   replicas: 1,
   maxAppendAttempts: 50,
   // As many as the command handler keeps folded streams (commands/handleCommand.ts).
-  cachedStreamHeads: 10_000
+  cachedStreamHeads: 10_000,
+  writerLease: false,
+  writerLeaseMs: 3_000,
+  forwardTimeoutMs: 2_000
 }
 
 export const eventStreamConfig = (config: JetStreamEventStoreConfig): Partial<StreamConfig> & { name: string } => ({

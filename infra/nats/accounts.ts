@@ -83,6 +83,11 @@ export const servicePermissions = (role: ServiceRole, n: Names = defaultNames): 
           "$JS.API.INFO",
           `${n.eventsPrefix}.>`,
           ...readStream(n.events),
+          // The writer lease (infra/eventStore/writerLease.ts): its stream, and forwarding appends
+          // to the holder, which answers on the sender's inbox (every API process is this user).
+          `${n.eventsPrefix}_writer.>`,
+          ...readStream(`${n.events}_WRITER`),
+          inbox,
           ...readBucket(n.weights),
           ...writeBucket(n.weights),
           ...readBucket(n.datasets),
@@ -92,7 +97,7 @@ export const servicePermissions = (role: ServiceRole, n: Names = defaultNames): 
           // Snapshots replace the previous checkpoint (the API owns that bucket alone).
           `$JS.API.STREAM.PURGE.OBJ_${n.snapshots}`
         ],
-        subscribe: [inbox, `${n.eventsPrefix}.>`]
+        subscribe: [inbox, `${n.eventsPrefix}.>`, `${n.eventsPrefix}_writer.append`]
       }
     case "coordinator":
       return {

@@ -9,9 +9,10 @@ import {
 import { Objm } from "@nats-io/obj"
 import type { NatsConnection } from "@nats-io/transport-node"
 import { defaultJetStreamConfig, ensureEventStream, type JetStreamEventStoreConfig } from "../eventStore/jetStream"
+import { ensureWriterLeaseStream, writerLeaseNames } from "../eventStore/writerLease"
 
 /**
- * Everything the admin role creates once: the event log, the node work queue
+ * Everything the admin role creates once: the event log and its writer lease, the node work queue
  * and the weights and datasets buckets. Idempotent: running it again changes nothing.
  * Other roles never create streams (nats.conf does not let them).
  */
@@ -64,6 +65,8 @@ export const provisionAll = async (
   const replicas = names.replicas ?? eventLog.replicas
   const jsm = await jetstreamManager(nc)
   await ensureEventStream(jsm, { ...eventLog, replicas, provision: true })
+  // Which API process appends for all (writerLease.ts).
+  await ensureWriterLeaseStream(jsm, writerLeaseNames(eventLog), eventLog.writerLeaseMs, replicas, true)
   await ensureCommandsStream(nc, names.commands ?? COMMANDS_STREAM, names.commandPrefix ?? "cmd", replicas)
   await new Objm(nc).create(names.weightsBucket ?? WEIGHTS_BUCKET, { storage: StorageType.File, replicas })
   await new Objm(nc).create(names.datasetsBucket ?? DATASETS_BUCKET, { storage: StorageType.File, replicas })

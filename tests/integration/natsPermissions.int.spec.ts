@@ -5,6 +5,7 @@ import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { toEventStore } from "../../infra/eventStore/backend"
 import { defaultJetStreamConfig, JetStreamLog } from "../../infra/eventStore/jetStream"
+import { appendForwards } from "../../infra/metrics"
 import { nodeUser, passwordEnvironment, type NodeAccount } from "../../infra/nats/accounts"
 import { natsOptions } from "../../infra/nats/NatsClient"
 import { provisionAll, WEIGHTS_BUCKET } from "../../infra/nats/provision"
@@ -39,6 +40,7 @@ const as = async (user: string, pass: string) => {
 const asRole = (role: keyof typeof passwords) => as(role, passwords[role])
 const asNode = (nodeId: string) => as(nodeUser(nodeId), nodes.find((n) => n.nodeId === nodeId)!.password)
 const enc = (s: string) => new TextEncoder().encode(s)
+const forwardsCounted = async () => (await appendForwards.get()).values.filter((v) => v.labels.outcome === "forwarded").reduce((sum, v) => sum + v.value, 0)
 const DENIED = /permission|authorization/i
 
 /** Resolves with the server's refusal of a subscription (it arrives asynchronously). */
@@ -93,6 +95,29 @@ describe("NATS identities and permissions (nats.conf + infra/nats/accounts.ts)",
     await expect(jsm.streams.purge("EVENTS")).rejects.toThrow(DENIED)
     await expect(jsm.streams.purge(`OBJ_${WEIGHTS_BUCKET}`)).rejects.toThrow(DENIED)
     await expect(jsm.streams.add({ name: "ROGUE", subjects: ["rogue.>"] })).rejects.toThrow(DENIED)
+  })
+
+  it("api: two API processes share the writer lease, one appending for both; no other role can take the lease or have an append forwarded", async () => {
+    const config = { ...defaultJetStreamConfig, provision: false, writerLease: true }
+    const holder = await JetStreamLog.open(await asRole("api"), config)
+    const follower = await JetStreamLog.open(await asRole("api"), config)
+    try {
+      expect([holder.holdsWriterLease, follower.holdsWriterLease]).toEqual([true, false])
+      const forwarded = await forwardsCounted()
+      const r = await Effect.runPromise(
+        toEventStore(follower).append({ stream: "ledger-T40", expectedRevision: "no_stream", events: [budgetEscrowed("T40", 40n)], commandId: "perm-lease-1" })
+      )
+      expect(r.events[0]!.stream).toBe("ledger-T40")
+      expect((await forwardsCounted()) - forwarded).toBe(1)
+      for (const nc of [await asRole("coordinator"), await asRole("bridge"), await asNode("trainer1")]) {
+        await expect(nc.request("events_writer.append", enc("{}"), { timeout: 2000 })).rejects.toThrow(DENIED)
+        await expect(jetstream(nc, { timeout: 2000 }).publish("events_writer.lease", enc("rogue"))).rejects.toThrow(DENIED)
+        expect(await subscriptionRefused(nc, "events_writer.append")).toBe(true)
+      }
+    } finally {
+      await holder.close()
+      await follower.close()
+    }
   })
 
   it("coordinator: creates a node's work queue and routes work to it, reads weights, but cannot append events or write weights", async () => {

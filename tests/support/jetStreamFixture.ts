@@ -3,6 +3,7 @@ import { connect, type NatsConnection } from "@nats-io/transport-node"
 import { randomBytes } from "node:crypto"
 import { toEventStore } from "../../infra/eventStore/backend"
 import { defaultJetStreamConfig, JetStreamLog, type JetStreamEventStoreConfig } from "../../infra/eventStore/jetStream"
+import { writerLeaseNames } from "../../infra/eventStore/writerLease"
 import type { EventStore } from "../../domain/ports"
 
 /**
@@ -16,7 +17,7 @@ export interface JetStreamLogFixture extends AsyncDisposable {
   readonly log: JetStreamLog
   readonly store: EventStore["Service"]
   /** Another writer on its own connection, same log (for contention tests). */
-  openWriter(): Promise<{ log: JetStreamLog; store: EventStore["Service"] }>
+  openWriter(): Promise<{ nc: NatsConnection; log: JetStreamLog; store: EventStore["Service"] }>
 }
 
 export const uniqueSuffix = (): string => randomBytes(5).toString("hex")
@@ -33,10 +34,12 @@ export const jetStreamLogFixture = async (
     ...overrides
   }
   const connections: Array<NatsConnection> = []
+  const logs: Array<JetStreamLog> = []
   const open = async () => {
     const nc = await connect({ servers: url })
     connections.push(nc)
     const log = await JetStreamLog.open(nc, config)
+    logs.push(log)
     return { nc, log, store: toEventStore(log) }
   }
   const first = await open()
@@ -45,8 +48,11 @@ export const jetStreamLogFixture = async (
     config,
     openWriter: open,
     async [Symbol.asyncDispose]() {
+      await Promise.all(logs.map((log) => log.close()))
       const jsm = await jetstreamManager(first.nc)
       await jsm.streams.delete(config.streamName).catch(() => undefined)
+      // The writer lease's stream, when the log took part in one.
+      await jsm.streams.delete(writerLeaseNames(config).stream).catch(() => undefined)
       await Promise.all(connections.map((nc) => nc.close()))
     }
   }
