@@ -17,9 +17,11 @@ import { compare, round, type BenchResult } from "./stats"
  *   steady offered load when the log's stream leader is killed with -9, and
  *   when it steps down on request (planned maintenance). A kill -9 cannot
  *   beat nats-server's Raft election timeout (4–9 s, fixed in server/raft.go).
- * - one global hash chain, several writers: throughput and reseal rate (an
- *   append retried because another API process moved the chain's head) with
- *   1, 2 and 4 API processes, the 1-process figure as the baseline.
+ * - one global hash chain, several API processes: throughput, reseal rate (an
+ *   append retried because another process moved the chain's head) and
+ *   forwarded appends with 1, 2 and 4 API processes sharing one writer (the
+ *   writer lease), the 1-process figure as the baseline; beside each, the
+ *   same without the lease (each process appending itself).
  */
 const passwords = { admin: "adminBenchPw", api: "apiBenchPw", coordinator: "coordinatorBenchPw", bridge: "bridgeBenchPw" }
 
@@ -82,32 +84,55 @@ export const clusterBench = async (sizes = { stallCommands: 1_000, rate: 100, pe
       })
     )
 
-    // 1, 2 and 4 API processes appending to one log.
-    const perApis: Array<{ apis: number; rate: number; resealsPerAppend: number; p99: number }> = []
-    for (const count of [1, 2, 4]) {
-      while (apis.length < count) apis.push(await group.api(await freePort(), apiEnv))
+    // 1, 2 and 4 API processes appending to one log: sharing one writer (the writer lease, as
+    // they run by default), then each appending itself (EVENTS_WRITER_LEASE=false), for the record.
+    type PerApis = { apis: number; rate: number; resealsPerAppend: number; forwardedPerCommand: number; p99: number }
+    const measure = async (urls: Array<string>, count: number, commands: number, prefix: string): Promise<PerApis> => {
       const metrics = async () => {
-        const texts = await Promise.all(apis.map(async (u) => (await fetch(`${u}/metrics`)).text()))
-        return { appends: texts.reduce((s, t) => s + counter(t, "neuralink_appends_total{"), 0), reseals: texts.reduce((s, t) => s + counter(t, "neuralink_append_reseals_total"), 0) }
+        const texts = await Promise.all(urls.map(async (u) => (await fetch(`${u}/metrics`)).text()))
+        const sum = (name: string) => texts.reduce((s, t) => s + counter(t, name), 0)
+        return { appends: sum("neuralink_appends_total{"), reseals: sum("neuralink_append_reseals_total"), forwarded: sum('neuralink_append_forwards_total{outcome="forwarded"}') }
       }
       const before = await metrics()
-      const load = await driveLoad({ urls: apis, commands: registrations(sizes.perApiRun, `bm${count}-`), ratePerSecond: Infinity, concurrency: sizes.concurrency, giveUpAfterMs: 60_000 })
+      const load = await driveLoad({ urls, commands: registrations(commands, prefix), ratePerSecond: Infinity, concurrency: sizes.concurrency, giveUpAfterMs: 60_000 })
       const after = await metrics()
-      perApis.push({
+      return {
         apis: count,
         rate: load.rate,
         resealsPerAppend: (after.reseals - before.reseals) / Math.max(1, after.appends - before.appends),
+        forwardedPerCommand: (after.forwarded - before.forwarded) / commands,
         p99: load.latencyMs.p99
-      })
+      }
+    }
+    const perApis: Array<PerApis> = []
+    for (const count of [1, 2, 4]) {
+      while (apis.length < count) apis.push(await group.api(await freePort(), apiEnv))
+      perApis.push(await measure(apis, count, sizes.perApiRun, `bm${count}-`))
+    }
+    group.killAll()
+    // Each appending itself is slow (~10 commands/s): a quarter of the commands.
+    const alone = processGroup(cluster.url)
+    const withoutLease: Array<PerApis> = []
+    try {
+      const aloneUrls: Array<string> = []
+      for (const count of [2, 4]) {
+        while (aloneUrls.length < count) aloneUrls.push(await alone.api(await freePort(), { ...apiEnv, EVENTS_WRITER_LEASE: "false" }))
+        withoutLease.push(await measure(aloneUrls, count, Math.ceil(sizes.perApiRun / 4), `bn${count}-`))
+      }
+    } finally {
+      alone.killAll()
     }
     const one = perApis[0]!
     for (const r of perApis) {
+      const without = withoutLease.find((w) => w.apis === r.apis)
       results.push(
         compare(`cluster.apiProcesses.${r.apis}`, "commands/s", r.rate, { name: "1 API process, same cluster", value: one.rate }, {
           resealsPerAppend: round(r.resealsPerAppend, 3),
+          forwardedAppendsPerCommand: round(r.forwardedPerCommand, 3),
           p99Ms: round(r.p99),
           concurrency: sizes.concurrency,
-          note: "signed RegisterNode (2 commits each) spread round-robin over the API processes; one global hash chain"
+          ...(without ? { withoutLease: { rate: round(without.rate), resealsPerAppend: round(without.resealsPerAppend, 3), p99Ms: round(without.p99) } } : {}),
+          note: "signed RegisterNode (2 commits each) spread round-robin over the API processes; one global hash chain, one writer (the writer lease); withoutLease: each process appending itself (EVENTS_WRITER_LEASE=false)"
         })
       )
     }

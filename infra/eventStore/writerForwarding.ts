@@ -1,5 +1,5 @@
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream"
-import type { NatsConnection, Subscription } from "@nats-io/transport-node"
+import { RequestError, type NatsConnection, type Subscription } from "@nats-io/transport-node"
 import { randomUUID } from "node:crypto"
 import type { AppendResult } from "../../domain/ports"
 import type { RecordedEvent } from "../../domain/recordedEvent"
@@ -24,12 +24,16 @@ export interface WriterLog {
 export class WriterForwarding {
   private serving: Subscription | undefined
   private lease!: WriterLease
+  /** After a holder did not answer in time, appends are made here until then (ms, `now`'s clock). */
+  private forwardingPausedUntil = 0
 
   private constructor(
     private readonly nc: NatsConnection,
     private readonly names: WriterLeaseNames,
     private readonly forwardTimeoutMs: number,
-    private readonly log: WriterLog
+    private readonly leaseMs: number,
+    private readonly log: WriterLog,
+    private readonly now: () => number
   ) {}
 
   static async join(
@@ -38,11 +42,12 @@ export class WriterForwarding {
     jsm: JetStreamManager,
     config: JetStreamEventStoreConfig,
     replicas: number,
-    log: WriterLog
+    log: WriterLog,
+    now: () => number = Date.now
   ): Promise<WriterForwarding> {
     const names = writerLeaseNames(config)
     const leaseMs = await ensureWriterLeaseStream(jsm, names, config.writerLeaseMs, replicas, config.provision)
-    const writer = new WriterForwarding(nc, names, config.forwardTimeoutMs, log)
+    const writer = new WriterForwarding(nc, names, config.forwardTimeoutMs, leaseMs, log, now)
     writer.lease = new WriterLease(js, jsm, names, randomUUID(), leaseMs, (holding) => writer.leaseChanged(holding))
     await writer.lease.start()
     return writer
@@ -83,6 +88,11 @@ export class WriterForwarding {
     })
   }
 
+  private appendedHere(p: PreparedAppend): Promise<AppendResult> {
+    appendForwards.inc({ outcome: "appendedHere" })
+    return this.log.appendHere(p)
+  }
+
   private async serve(data: Uint8Array): Promise<Uint8Array> {
     try {
       const result = await this.log.appendHere(prepareAppend(readForwardRequest(data)))
@@ -101,12 +111,16 @@ export class WriterForwarding {
    * all come back as the same commit.
    */
   private async forward(p: PreparedAppend): Promise<AppendResult> {
+    if (this.now() < this.forwardingPausedUntil) return this.appendedHere(p)
     let answer: Uint8Array
     try {
       answer = (await this.nc.request(this.names.append, forwardRequest(p), { timeout: this.forwardTimeoutMs })).data
-    } catch {
-      appendForwards.inc({ outcome: "appendedHere" })
-      return this.log.appendHere(p)
+    } catch (error) {
+      // Nobody subscribed is answered at once. A holder that does not answer may be hung and still
+      // subscribed (the server drops it only after missed pings, minutes): stop asking for a lease's
+      // time instead of making every append wait, by then its lease has aged out and been taken.
+      if (!(error instanceof RequestError && error.isNoResponders())) this.forwardingPausedUntil = this.now() + this.leaseMs
+      return this.appendedHere(p)
     }
     appendForwards.inc({ outcome: "forwarded" })
     return readForwardAnswer(answer, decodeCommit, (position) => this.log.commitAt(position))

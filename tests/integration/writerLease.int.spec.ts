@@ -1,8 +1,10 @@
+import { jetstream, jetstreamManager } from "@nats-io/jetstream"
 import { Effect, Exit, Stream } from "effect"
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
 import type { DomainEvent } from "../../domain/events"
 import type { EventStore } from "../../domain/ports"
 import { verifyChain } from "../../infra/eventStore/hashChain"
+import { writerLeaseNames } from "../../infra/eventStore/writerLease"
 import { appendForwards, appendReseals } from "../../infra/metrics"
 import { budgetEscrowed } from "../support/events"
 import { jetStreamLogFixture } from "../support/jetStreamFixture"
@@ -84,8 +86,34 @@ describe("the writer lease", () => {
     expect((await readAll(fx.store)).map((e) => e.metadata.commandId)).toEqual(["cmd-1"])
   })
 
+  it("asks a holder that does not answer once, not on every append: the writer appends itself for a lease's time (nobody answering at all costs no wait)", async () => {
+    await using fx = await jetStreamLogFixture(server.url, { ...steadyLease, forwardTimeoutMs: 300 })
+    const b = await fx.openWriter()
+    await fx.log.close()
+    const appendedHere = await counter(appendForwards, "appendedHere")
+    // Nobody holds the lease and nobody answers: appended here at once, and the next append asks again.
+    await append(b.store, "ledger-H0", "h-0")
+    // A hung holder: it holds the lease and is subscribed, and never answers.
+    const names = writerLeaseNames(fx.config)
+    const released = await (await jetstreamManager(fx.nc)).direct.getMessage(names.stream, { last_by_subj: names.lease })
+    await jetstream(fx.nc).publish(names.lease, "hung", { expect: { lastSubjectSequence: released!.seq } })
+    let asked = 0
+    const hung = fx.nc.subscribe(names.append, { queue: "writer", callback: () => void asked++ })
+    await fx.nc.flush()
+    for (let i = 1; i <= 5; i++) await append(b.store, `ledger-H${i}`, `h-${i}`)
+    expect(asked).toBe(1)
+    expect((await counter(appendForwards, "appendedHere")) - appendedHere).toBe(6)
+    // Its lease still stands until it ages out: nobody else takes it meanwhile.
+    await b.log.stepWriterLease()
+    expect(b.log.holdsWriterLease).toBe(false)
+    hung.unsubscribe()
+    expect(verifyChain(await readAll(b.store))).toMatchObject({ ok: true, verified: 6 })
+  })
+
   it("is handed over when its holder leaves; with nobody answering a writer appends itself, and takes the lease once the old one ages out", async () => {
-    await using fx = await jetStreamLogFixture(server.url, { writerLease: true, writerLeaseMs: 1_000, forwardTimeoutMs: 30_000 })
+    // A short wait for the holder: the server may not yet have noticed the dead holder's
+    // connection, and route the append to it (then the sender waits this long, and appends itself).
+    await using fx = await jetStreamLogFixture(server.url, { writerLease: true, writerLeaseMs: 1_000, forwardTimeoutMs: 500 })
     const b = await fx.openWriter()
     // A holder that closes hands the lease back: the next try takes it.
     await fx.log.close()
@@ -112,5 +140,5 @@ describe("the writer lease", () => {
       { timeout: 30_000, interval: 200 }
     )
     expect(verifyChain(await readAll(c.store))).toMatchObject({ ok: true, verified: 2 })
-  })
+  }, 60_000)
 })
