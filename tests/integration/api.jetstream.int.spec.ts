@@ -1,23 +1,17 @@
 import { jetstreamManager } from "@nats-io/jetstream"
 import { connect } from "@nats-io/transport-node"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { signCommand } from "../../infra/identity/signature"
 import { devKey, joinTask, proofPayload, registerNode, sampleTask, taskPayload } from "../../commands/samples"
 import { apiHarness } from "../support/apiHarness"
 import { isolatedJetStreamLog } from "../support/jetStreamLayer"
-import { startNatsServer, type NatsServer } from "../support/natsServer"
+import { natsServerPerFile } from "../support/natsServer"
 
-let server: NatsServer
-beforeAll(async () => {
-  server = await startNatsServer()
-})
-afterAll(async () => {
-  await server?.stop()
-})
+const nats = natsServerPerFile()
 
 describe("Command API on real JetStream", () => {
   it("runs the task lifecycle: events land in order on events.<aggregate>.<id>, the chain verifies", async () => {
-    await using log = isolatedJetStreamLog(server.url)
+    await using log = isolatedJetStreamLog(nats.server.url)
     await using api = await apiHarness(log.layer())
     const modelId = await sampleTask(api.client, "T1")
     const nodes = [
@@ -42,7 +36,7 @@ describe("Command API on real JetStream", () => {
     expect(submitted.results[0]!.events.map((e) => e.type)).toEqual(["ResultSubmitted"])
     await api.client.command("DrawValidators", { taskId: "T1", round: 1, resultId: "T1-r1-trainer0" })
 
-    const nc = await connect({ servers: server.url })
+    const nc = await connect({ servers: nats.server.url })
     const jsm = await jetstreamManager(nc)
     const stored = await jsm.direct.getMessage(log.config.streamName, { seq: submitted.globalPosition })
     expect(stored?.subject).toBe(`${log.config.subjectPrefix}.task.T1`)
@@ -57,7 +51,7 @@ describe("Command API on real JetStream", () => {
   })
 
   it("a command replayed to another API instance on the same log appends nothing", async () => {
-    await using log = isolatedJetStreamLog(server.url)
+    await using log = isolatedJetStreamLog(nats.server.url)
     await using first = await apiHarness(log.layer())
     await using second = await apiHarness(log.layer())
     const key = devKey("trainer0")
@@ -73,7 +67,7 @@ describe("Command API on real JetStream", () => {
   })
 
   it("bad input appends nothing to JetStream", async () => {
-    await using log = isolatedJetStreamLog(server.url)
+    await using log = isolatedJetStreamLog(nats.server.url)
     await using api = await apiHarness(log.layer())
     const r = await api.app.inject({ method: "POST", url: "/commands/CreateTask", payload: signCommand(api.keys.owner, "CreateTask", { ...taskPayload("T1", "M-1"), budget: "-5" }) })
     expect([r.statusCode, r.json().code]).toEqual([400, "InvalidRequest"])

@@ -1,5 +1,5 @@
 import { Effect, Schema, Stream } from "effect"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { concat, createPublicClient, custom, encodeAbiParameters, keccak256, type Hex } from "viem"
 import { startBridge } from "../../chain-bridge/bridge"
 import { chainClient, deployEventAnchor } from "../../chain-bridge/ChainClient"
@@ -16,15 +16,9 @@ import { devKey } from "../../infra/identity/devKeys"
 import { apiHarness } from "../support/apiHarness"
 import { budgetEscrowed, nodeRegistered } from "../support/events"
 import { isolatedJetStreamLog } from "../support/jetStreamLayer"
-import { startNatsServer, type NatsServer } from "../support/natsServer"
+import { natsServerPerFile } from "../support/natsServer"
 
-let server: NatsServer
-beforeAll(async () => {
-  server = await startNatsServer()
-})
-afterAll(async () => {
-  await server?.stop()
-})
+const nats = natsServerPerFile()
 
 const run = Effect.runPromise
 const encodeAll = Schema.encodeSync(Schema.Array(RecordedEvent))
@@ -32,7 +26,7 @@ const encodeAll = Schema.encodeSync(Schema.Array(RecordedEvent))
 /** A fresh log on real JetStream, the API over it, a fresh EDR chain with EventAnchor deployed. */
 const bridgeKey = devKey("bridge")
 const setup = async () => {
-  const log = isolatedJetStreamLog(server.url)
+  const log = isolatedJetStreamLog(nats.server.url)
   const chain = await startLocalChain()
   const connection = { chainId: chain.chainId, rpc: chain.request, privateKey: DEV_PRIVATE_KEYS[0] }
   const contract = await deployEventAnchor(connection)

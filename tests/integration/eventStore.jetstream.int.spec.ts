@@ -1,14 +1,8 @@
-import { afterAll, beforeAll } from "vitest"
+import {  } from "vitest"
 import { eventStoreContract } from "../contract/eventStore"
 import { jetStreamLogFixture } from "../support/jetStreamFixture"
-import { startNatsServer, type NatsServer } from "../support/natsServer"
+import { natsServerPerFile } from "../support/natsServer"
 
-let server: NatsServer
-beforeAll(async () => {
-  server = await startNatsServer()
-})
-afterAll(async () => {
-  await server?.stop()
-})
+const nats = natsServerPerFile()
 
-eventStoreContract("JetStream", () => jetStreamLogFixture(server.url))
+eventStoreContract("JetStream", () => jetStreamLogFixture(nats.server.url))

@@ -1,6 +1,6 @@
 import { jetstream, jetstreamManager } from "@nats-io/jetstream"
 import { Effect, Exit, Fiber, Stream } from "effect"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { sealCommit, verifyChain } from "../../infra/eventStore/hashChain"
 import { commitTextBytes, prepareAppend } from "../../infra/eventStore/codec"
 import { toEventStore } from "../../infra/eventStore/backend"
@@ -9,21 +9,15 @@ import { budgetEscrowed, nodeRegistered } from "../support/events"
 import { jetStreamLogFixture } from "../support/jetStreamFixture"
 import { storedHashInput } from "../../infra/eventStore/storedText"
 import { keccak256Hex } from "../../infra/keccak"
-import { startNatsServer, type NatsServer } from "../support/natsServer"
+import { natsServerPerFile } from "../support/natsServer"
 
-let server: NatsServer
-beforeAll(async () => {
-  server = await startNatsServer()
-})
-afterAll(async () => {
-  await server?.stop()
-})
+const nats = natsServerPerFile()
 
 const run = Effect.runPromise
 
 describe("JetStream event store specifics", () => {
   it("keeps the log undeletable: deny_delete, deny_purge, allow_direct, file storage", async () => {
-    await using fx = await jetStreamLogFixture(server.url)
+    await using fx = await jetStreamLogFixture(nats.server.url)
     await run(fx.store.append({ stream: "ledger-T1", expectedRevision: "no_stream", events: [budgetEscrowed("T1", 1n)], commandId: "1" }))
     const jsm = await jetstreamManager(fx.nc)
     const info = await jsm.streams.info(fx.config.streamName)
@@ -37,7 +31,7 @@ describe("JetStream event store specifics", () => {
   })
 
   it("stores one message per command on events.<aggregate>.<id>; the global position is the JetStream sequence", async () => {
-    await using fx = await jetStreamLogFixture(server.url)
+    await using fx = await jetStreamLogFixture(nats.server.url)
     await run(fx.store.append({ stream: "node-N1", expectedRevision: "no_stream", events: [nodeRegistered("N1")], commandId: "a" }))
     const r = await run(
       fx.store.append({ stream: "ledger-T7", expectedRevision: "no_stream", events: [budgetEscrowed("T7", 1n), budgetEscrowed("T7", 2n)], commandId: "b" })
@@ -53,7 +47,7 @@ describe("JetStream event store specifics", () => {
   })
 
   it("reads in batches: a long log comes back whole, in order, once, in far fewer chunks than events; a read from a position stops at the head it saw", async () => {
-    await using fx = await jetStreamLogFixture(server.url)
+    await using fx = await jetStreamLogFixture(nats.server.url)
     const n = 3000
     let next = 0
     await Promise.all(
@@ -81,7 +75,7 @@ describe("JetStream event store specifics", () => {
   })
 
   it("a replay keeps each event's stored bytes, so its chain verifies without encoding it again; a stream's history does not", async () => {
-    await using fx = await jetStreamLogFixture(server.url)
+    await using fx = await jetStreamLogFixture(nats.server.url)
     await run(fx.store.append({ stream: "node-N1", expectedRevision: "no_stream", events: [nodeRegistered("N1")], commandId: "a" }))
     await run(fx.store.append({ stream: "ledger-T7", expectedRevision: "no_stream", events: [budgetEscrowed("T7", 1n), budgetEscrowed("T7", 2n)], commandId: "b" }))
     const replayed = await run(Stream.runCollect(fx.store.readAll()))
@@ -91,7 +85,7 @@ describe("JetStream event store specifics", () => {
   })
 
   it("a subscription interrupted while it waits for the next batch stops at once and leaves no consumer behind", async () => {
-    await using fx = await jetStreamLogFixture(server.url)
+    await using fx = await jetStreamLogFixture(nats.server.url)
     await run(fx.store.append({ stream: "ledger-S1", expectedRevision: "no_stream", events: [budgetEscrowed("S1", 1n)], commandId: "s1" }))
     const jsm = await jetstreamManager(fx.nc)
     const got: Array<number> = []
@@ -110,7 +104,7 @@ describe("JetStream event store specifics", () => {
   })
 
   it("keeps one hash chain when independent writers append concurrently", async () => {
-    await using fx = await jetStreamLogFixture(server.url)
+    await using fx = await jetStreamLogFixture(nats.server.url)
     const other = await fx.openWriter()
     const third = await fx.openWriter()
     const writers = [fx.store, other.store, third.store]
@@ -137,7 +131,7 @@ describe("JetStream event store specifics", () => {
   })
 
   it("keeps the chain when another writer takes a sequence a pipelined commit was sealed on (ABA)", async () => {
-    await using fx = await jetStreamLogFixture(server.url)
+    await using fx = await jetStreamLogFixture(nats.server.url)
     const other = await fx.openWriter()
     // One writer pipelines; another interleaves single appends. Commits sealed
     // on a rejected optimistic predecessor must not land on whatever took its
@@ -155,7 +149,7 @@ describe("JetStream event store specifics", () => {
   })
 
   it("pipelines many appends from one writer without forking the chain", async () => {
-    await using fx = await jetStreamLogFixture(server.url)
+    await using fx = await jetStreamLogFixture(nats.server.url)
     const results = await Promise.all(
       Array.from({ length: 500 }, (_, i) =>
         run(fx.store.append({ stream: `node-P${i}`, expectedRevision: "no_stream", events: [nodeRegistered(`P${i}`)], commandId: `p${i}` }))
@@ -167,7 +161,7 @@ describe("JetStream event store specifics", () => {
   })
 
   it("a conflict in the middle of a pipeline fails only that append", async () => {
-    await using fx = await jetStreamLogFixture(server.url)
+    await using fx = await jetStreamLogFixture(nats.server.url)
     await run(fx.store.append({ stream: "ledger-X", expectedRevision: "no_stream", events: [budgetEscrowed("X", 1n)], commandId: "x0" }))
     const exits = await Promise.all(
       Array.from({ length: 60 }, (_, i) =>
@@ -185,7 +179,7 @@ describe("JetStream event store specifics", () => {
   })
 
   it("keeps a bounded number of stream heads; a stream whose head was let go is read again, and its expectations still hold", async () => {
-    await using fx = await jetStreamLogFixture(server.url, { cachedStreamHeads: 2 })
+    await using fx = await jetStreamLogFixture(nats.server.url, { cachedStreamHeads: 2 })
     for (const id of ["A", "B", "C", "D"]) {
       await run(fx.store.append({ stream: `ledger-${id}`, expectedRevision: "no_stream", events: [budgetEscrowed(id, 1n)], commandId: `${id}0` }))
       expect(fx.log.cachedHeads).toBeLessThanOrEqual(2)
@@ -204,7 +198,7 @@ describe("JetStream event store specifics", () => {
   })
 
   it("reads a stream from just after the caller's last event (the `after` hint); a wrong hint gives the same answer", async () => {
-    await using fx = await jetStreamLogFixture(server.url)
+    await using fx = await jetStreamLogFixture(nats.server.url)
     // Commits of ledger-H interleaved with other streams', so its positions are not contiguous in the log.
     for (let i = 0; i < 6; i++) {
       await run(fx.store.append({ stream: "ledger-H", expectedRevision: i === 0 ? "no_stream" : i - 1, events: [budgetEscrowed("H", BigInt(i))], commandId: `h${i}` }))
@@ -223,7 +217,7 @@ describe("JetStream event store specifics", () => {
   })
 
   it("reads a stream's last message by direct get when the stream has one copy, and from the leader when it has replicas", async () => {
-    await using fx = await jetStreamLogFixture(server.url)
+    await using fx = await jetStreamLogFixture(nats.server.url)
     await run(fx.store.append({ stream: "ledger-D", expectedRevision: "no_stream", events: [budgetEscrowed("D", 1n)], commandId: "d1" }))
     // Every request the log makes for a single message, seen by a subscriber beside JetStream's own.
     const seen: Array<string> = []
@@ -252,7 +246,7 @@ describe("JetStream event store specifics", () => {
   })
 
   it("finds a command stored by an earlier try the server no longer connects to it, among the commits since the revision it expected", async () => {
-    await using fx = await jetStreamLogFixture(server.url)
+    await using fx = await jetStreamLogFixture(nats.server.url)
     const first = await run(fx.store.append({ stream: "ledger-R", expectedRevision: "no_stream", events: [budgetEscrowed("R", 1n)], commandId: "r1" }))
     // Command r2 stored right after, by another writer, under a message id the server does not
     // connect to r2 (as once the duplicate window has passed, or after a reseal's `~attempt` id).
@@ -267,7 +261,7 @@ describe("JetStream event store specifics", () => {
   })
 
   it("recognises a retry sent by a different writer (e.g. after a crash) as the same command", async () => {
-    await using fx = await jetStreamLogFixture(server.url)
+    await using fx = await jetStreamLogFixture(nats.server.url)
     const input = { stream: "ledger-T1", expectedRevision: "no_stream" as const, events: [budgetEscrowed("T1", 9n)], commandId: "crash-retry" }
     const first = await run(fx.store.append(input))
     const restarted = await fx.openWriter()
@@ -279,7 +273,7 @@ describe("JetStream event store specifics", () => {
   })
 
   it("refuses to open a log whose stream lost its audit guarantees", async () => {
-    await using fx = await jetStreamLogFixture(server.url)
+    await using fx = await jetStreamLogFixture(nats.server.url)
     const jsm = await jetstreamManager(fx.nc)
     const name = `${fx.config.streamName}_LAX`
     await jsm.streams.add({ name, subjects: [`lax${fx.config.subjectPrefix}.>`] })

@@ -1,7 +1,7 @@
 import { jetstream } from "@nats-io/jetstream"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { honestNodes, networkHarness, taskEvents } from "../support/networkHarness"
-import { startNatsServer, type NatsServer } from "../support/natsServer"
+import { natsServerPerFile } from "../support/natsServer"
 
 /**
  * Defence in depth behind the NATS permissions: bytes published on the log's
@@ -10,19 +10,13 @@ import { startNatsServer, type NatsServer } from "../support/natsServer"
  * readers: readers skip and report them, appends link the chain over them,
  * the audit lists them by position.
  */
-let server: NatsServer
-beforeAll(async () => {
-  server = await startNatsServer()
-})
-afterAll(async () => {
-  await server?.stop()
-})
+const nats = natsServerPerFile()
 
 const enc = (s: string) => new TextEncoder().encode(s)
 
 describe("foreign messages on the log", () => {
   it("garbage on the log stops nothing: a whole task completes, the chain verifies over it, the audit lists it", async () => {
-    await using net = await networkHarness(server.url, honestNodes)
+    await using net = await networkHarness(nats.server.url, honestNodes)
     const js = jetstream(net.nc)
     const p = net.eventLog.subjectPrefix
     // Before anything: garbage on an anchor subject (the original attack), on the

@@ -1,7 +1,7 @@
 import { createRequire } from "node:module"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { heardFrom, honestNodes, jumpingClock, networkHarness } from "../support/networkHarness"
-import { startNatsServer, type NatsServer } from "../support/natsServer"
+import { natsServerPerFile } from "../support/natsServer"
 
 /**
  * The product end to end, on a real nats-server with real TF.js training on
@@ -10,13 +10,7 @@ import { startNatsServer, type NatsServer } from "../support/natsServer"
  * the coordinator starts rounds and routes work, trainers train, validators
  * re-measure and reproduce, consensus decides, rewards are paid.
  */
-let server: NatsServer
-beforeAll(async () => {
-  server = await startNatsServer()
-})
-afterAll(async () => {
-  await server?.stop()
-})
+const nats = natsServerPerFile()
 
 
 const sum = (events: Array<any>, predicate: (e: any) => boolean) =>
@@ -24,7 +18,7 @@ const sum = (events: Array<any>, predicate: (e: any) => boolean) =>
 
 describe("digits task end to end (real NATS, real TF.js)", () => {
   it("two trainers and three validators reach the target and get paid", async () => {
-    await using net = await networkHarness(server.url, honestNodes)
+    await using net = await networkHarness(nats.server.url, honestNodes)
     const { budget, modelId } = await net.createTask("E2E1", { target: 0.93, maxRounds: 5 })
     const events = await net.waitForEnd("E2E1", 150_000)
     const types = events.map((e) => e.type)
@@ -88,7 +82,7 @@ describe("digits task end to end (real NATS, real TF.js)", () => {
       { nodeId: "validator2", role: "validator" as const },
       { nodeId: "lazy", role: "validator" as const, behaviour: "lazy" as const }
     ]
-    await using net = await networkHarness(server.url, nodes)
+    await using net = await networkHarness(nats.server.url, nodes)
     await net.createTask("E2E2", { target: 0.92, maxRounds: 4 })
     const events = await net.waitForEnd("E2E2", 150_000)
 
@@ -136,7 +130,7 @@ describe("digits task end to end (real NATS, real TF.js)", () => {
   }, 180_000)
 
   it("rounds are pipelined: the next round trains while this one is verified, and its dispatch finds that training ready", async () => {
-    await using net = await networkHarness(server.url, honestNodes)
+    await using net = await networkHarness(nats.server.url, honestNodes)
     // Out of reach in three rounds: every round runs.
     await net.createTask("E2E4", { target: 0.999, maxRounds: 3 })
     const events = await net.waitForEnd("E2E4", 150_000)
@@ -165,7 +159,7 @@ describe("digits task end to end (real NATS, real TF.js)", () => {
       { nodeId: "mute2", role: "validator" as const, behaviour: "offline" as const }
     ]
     const clock = jumpingClock()
-    await using net = await networkHarness(server.url, nodes, [], { coordinatorClock: clock.now })
+    await using net = await networkHarness(nats.server.url, nodes, [], { coordinatorClock: clock.now })
     // The coordinator's clock moves 20 s ahead: a node it has never heard from
     // is silent from the moment work is routed to it. Wait (for heartbeats, not
     // for time) until every live node was heard after the jump.

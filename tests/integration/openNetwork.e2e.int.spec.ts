@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { proofPayload, registerNode } from "../../commands/samples"
 import { devKey } from "../../infra/identity/devKeys"
 import { failure } from "../support/apiFailure"
 import { networkHarness, taskEvents } from "../support/networkHarness"
-import { startNatsServer, type NatsServer } from "../support/natsServer"
+import { natsServerPerFile } from "../support/natsServer"
 
 /**
  * The open-network attack an outsider ran against the first slice, now on
@@ -14,13 +14,7 @@ import { startNatsServer, type NatsServer } from "../support/natsServer"
  * every draw holds an honest judge whose re-execution contests the forgery,
  * and the referee's ruling slashes the forger and its accomplices.
  */
-let server: NatsServer
-beforeAll(async () => {
-  server = await startNatsServer()
-})
-afterAll(async () => {
-  await server?.stop()
-})
+const nats = natsServerPerFile()
 
 const earned = (events: Array<any>, nodeId: string) =>
   events.filter((e) => e.type === "RewardAllocated" && e.data.nodeId === nodeId).reduce((s, e) => s + BigInt(e.data.amount), 0n)
@@ -37,7 +31,7 @@ describe("open network under attack (real NATS, real TF.js)", () => {
       { nodeId: "sybil1", role: "validator" as const, behaviour: "lazy" as const },
       { nodeId: "sybil2", role: "validator" as const, behaviour: "lazy" as const }
     ]
-    await using net = await networkHarness(server.url, nodes)
+    await using net = await networkHarness(nats.server.url, nodes)
     const forgerKey = net.keyOf("forger")
     const { modelId } = await net.createTask("OPEN1", { target: 0.92, maxRounds: 4 })
     // One key, one node: the forger's key cannot register a third Sybil validator.
@@ -123,7 +117,7 @@ describe("the challenge window (real NATS, real TF.js)", () => {
       { nodeId: "watcher", role: "validator" as const, watch: true }
     ]
     // A window long enough for a watcher that follows the log through the API (polling) to re-execute and challenge.
-    await using net = await networkHarness(server.url, nodes, [], { protocol: { challengeSeconds: 8 } })
+    await using net = await networkHarness(nats.server.url, nodes, [], { protocol: { challengeSeconds: 8 } })
     await net.createTask("OPEN2", { target: 0.99, maxRounds: 2 })
     const events = await net.waitForEnd("OPEN2", 150_000)
     const log = net.log.slice(-30).join("\n")

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { promisify } from "node:util"
 import { Schema, Stream } from "effect"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { EventStore } from "../../domain/ports"
 import { RecordedEvent } from "../../domain/recordedEvent"
 import { auditLog } from "../../projections/audit"
@@ -12,15 +12,9 @@ import { commitAndReveal, devKey, joinTask, proofPayload, registerNode, sampleEv
 import { signCommand } from "../../infra/identity/signature"
 import { apiHarness } from "../support/apiHarness"
 import { isolatedJetStreamLog } from "../support/jetStreamLayer"
-import { startNatsServer, type NatsServer } from "../support/natsServer"
+import { natsServerPerFile } from "../support/natsServer"
 
-let server: NatsServer
-beforeAll(async () => {
-  server = await startNatsServer()
-})
-afterAll(async () => {
-  await server?.stop()
-})
+const nats = natsServerPerFile()
 
 /** A task with 5 nodes joined and a round with one result, through the signed API. */
 const lifecycle = async (api: Awaited<ReturnType<typeof apiHarness>>) => {
@@ -64,7 +58,7 @@ const readSse = async (url: string, headers: Record<string, string>, count: numb
 
 describe("read side on real JetStream: queries, live streams, audit", () => {
   it("queries answer with their position, page, and read-your-writes with ?minPosition", async () => {
-    await using log = isolatedJetStreamLog(server.url)
+    await using log = isolatedJetStreamLog(nats.server.url)
     await using api = await apiHarness(log.layer())
     const { modelId, submitted } = await lifecycle(api)
     const task = await api.client.get(`/tasks/T1?minPosition=${submitted.globalPosition}`)
@@ -93,7 +87,7 @@ describe("read side on real JetStream: queries, live streams, audit", () => {
   }, 30_000)
 
   it("streams a task's events over SSE: catch-up then live, resumable with Last-Event-ID, no gap, no duplicate", async () => {
-    await using log = isolatedJetStreamLog(server.url)
+    await using log = isolatedJetStreamLog(nats.server.url)
     await using api = await apiHarness(log.layer())
     const url = await api.app.listen({ port: 0, host: "127.0.0.1" })
     const { proof, audit } = await lifecycle(api)
@@ -121,7 +115,7 @@ describe("read side on real JetStream: queries, live streams, audit", () => {
   }, 30_000)
 
   it("audits: a clean replay matches the live read models and every signature verifies", async () => {
-    await using log = isolatedJetStreamLog(server.url)
+    await using log = isolatedJetStreamLog(nats.server.url)
     await using api = await apiHarness(log.layer())
     await lifecycle(api)
     const report = await api.client.get("/audit")
@@ -131,7 +125,7 @@ describe("read side on real JetStream: queries, live streams, audit", () => {
   }, 30_000)
 
   it("a tampered copy of the log is reported at exactly the tampered event, by the CLI too (exit 1)", async () => {
-    await using log = isolatedJetStreamLog(server.url)
+    await using log = isolatedJetStreamLog(nats.server.url)
     await using api = await apiHarness(log.layer())
     await lifecycle(api)
     const store = await api.runtime.runPromise(EventStore.useSync((s) => s))
@@ -163,7 +157,7 @@ describe("read side on real JetStream: queries, live streams, audit", () => {
   }, 60_000)
 
   it("rebuilds every read model from zero on demand, to the same state", async () => {
-    await using log = isolatedJetStreamLog(server.url)
+    await using log = isolatedJetStreamLog(nats.server.url)
     await using api = await apiHarness(log.layer(), { wholeLogRateLimit: { max: 100, timeWindowMs: 60_000 } })
     const { last } = await lifecycle(api)
     await api.client.get(`/tasks/T1?minPosition=${last.globalPosition}`)
@@ -186,7 +180,7 @@ describe("read side on real JetStream: queries, live streams, audit", () => {
   }, 30_000)
 
   it("answers 429 RateLimited past the whole-log routes' limit, with Retry-After", async () => {
-    await using log = isolatedJetStreamLog(server.url)
+    await using log = isolatedJetStreamLog(nats.server.url)
     await using api = await apiHarness(log.layer(), { wholeLogRateLimit: { max: 2, timeWindowMs: 60_000 } })
     const statuses = []
     for (let i = 0; i < 3; i++) statuses.push((await api.app.inject({ method: "GET", url: "/audit" })).statusCode)

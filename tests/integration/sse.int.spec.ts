@@ -2,30 +2,24 @@ import { jetstreamManager } from "@nats-io/jetstream"
 import { connect } from "@nats-io/transport-node"
 import { Effect } from "effect"
 import { request as httpRequest } from "node:http"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { EventStore } from "../../domain/ports"
 import { apiHarness } from "../support/apiHarness"
 import { liveBytes } from "../support/heap"
 import { nodeRegistered } from "../support/events"
 import { isolatedJetStreamLog } from "../support/jetStreamLayer"
-import { startNatsServer, type NatsServer } from "../support/natsServer"
+import { natsServerPerFile } from "../support/natsServer"
 
-let server: NatsServer
-beforeAll(async () => {
-  server = await startNatsServer()
-})
-afterAll(async () => {
-  await server?.stop()
-})
+const nats = natsServerPerFile()
 
 /** A listening API over a fresh JetStream log with one task stream. */
 const listening = async () => {
-  const log = isolatedJetStreamLog(server.url)
+  const log = isolatedJetStreamLog(nats.server.url)
   const api = await apiHarness(log.layer())
   const store = await api.runtime.runPromise(EventStore.useSync((s) => s))
   await Effect.runPromise(store.append({ stream: "task-S1", expectedRevision: "no_stream", events: [nodeRegistered("n1")], commandId: "seed" }))
   const address = await api.app.listen({ port: 0, host: "127.0.0.1" })
-  const nc = await connect({ servers: server.url })
+  const nc = await connect({ servers: nats.server.url })
   const jsm = await jetstreamManager(nc)
   const consumers = async () => {
     let n = 0

@@ -1,6 +1,6 @@
 import { jetstream, jetstreamManager } from "@nats-io/jetstream"
 import { Effect, Exit, Stream } from "effect"
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
+import { describe, expect, it, vi } from "vitest"
 import type { DomainEvent } from "../../domain/events"
 import type { EventStore } from "../../domain/ports"
 import { verifyChain } from "../../infra/eventStore/hashChain"
@@ -8,20 +8,14 @@ import { writerLeaseNames } from "../../infra/eventStore/writerLease"
 import { appendForwards, appendReseals } from "../../infra/metrics"
 import { budgetEscrowed } from "../support/events"
 import { jetStreamLogFixture } from "../support/jetStreamFixture"
-import { startNatsServer, type NatsServer } from "../support/natsServer"
+import { natsServerPerFile } from "../support/natsServer"
 
 /**
  * The writer lease (infra/eventStore/writerLease.ts, writerForwarding.ts):
  * several processes write one log, one of them appends for all. Each writer
  * here has its own NATS connection, as separate API processes do.
  */
-let server: NatsServer
-beforeAll(async () => {
-  server = await startNatsServer()
-})
-afterAll(async () => {
-  await server?.stop()
-})
+const nats = natsServerPerFile()
 
 const run = Effect.runPromise
 const counter = async (metric: { get(): Promise<{ values: ReadonlyArray<{ value: number; labels: Record<string, unknown> }> }> }, outcome?: string) =>
@@ -37,7 +31,7 @@ const steadyLease = { writerLease: true, writerLeaseMs: 30_000, forwardTimeoutMs
 
 describe("the writer lease", () => {
   it("one writer holds it and the others forward to it: three writers' pipelined appends land on one chain without a single reseal", async () => {
-    await using fx = await jetStreamLogFixture(server.url, steadyLease)
+    await using fx = await jetStreamLogFixture(nats.server.url, steadyLease)
     const b = await fx.openWriter()
     const c = await fx.openWriter()
     expect([fx.log.holdsWriterLease, b.log.holdsWriterLease, c.log.holdsWriterLease]).toEqual([true, false, false])
@@ -66,7 +60,7 @@ describe("the writer lease", () => {
   })
 
   it("answers through the holder as the log itself does: typed refusals append nothing, a retried command id gives back its first commit", async () => {
-    await using fx = await jetStreamLogFixture(server.url, steadyLease)
+    await using fx = await jetStreamLogFixture(nats.server.url, steadyLease)
     const follower = await fx.openWriter()
     expect(follower.log.holdsWriterLease).toBe(false)
     const forwarded = await counter(appendForwards, "forwarded")
@@ -87,7 +81,7 @@ describe("the writer lease", () => {
   })
 
   it("asks a holder that does not answer once, not on every append: the writer appends itself for a lease's time (nobody answering at all costs no wait)", async () => {
-    await using fx = await jetStreamLogFixture(server.url, { ...steadyLease, forwardTimeoutMs: 300 })
+    await using fx = await jetStreamLogFixture(nats.server.url, { ...steadyLease, forwardTimeoutMs: 300 })
     const b = await fx.openWriter()
     await fx.log.close()
     const appendedHere = await counter(appendForwards, "appendedHere")
@@ -113,7 +107,7 @@ describe("the writer lease", () => {
   it("is handed over when its holder leaves; with nobody answering a writer appends itself, and takes the lease once the old one ages out", async () => {
     // A short wait for the holder: the server may not yet have noticed the dead holder's
     // connection, and route the append to it (then the sender waits this long, and appends itself).
-    await using fx = await jetStreamLogFixture(server.url, { writerLease: true, writerLeaseMs: 1_000, forwardTimeoutMs: 500 })
+    await using fx = await jetStreamLogFixture(nats.server.url, { writerLease: true, writerLeaseMs: 1_000, forwardTimeoutMs: 500 })
     const b = await fx.openWriter()
     // A holder that closes hands the lease back: the next try takes it.
     await fx.log.close()

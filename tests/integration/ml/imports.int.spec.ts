@@ -1,5 +1,5 @@
 import type { LayersModel, Tensor } from "@tensorflow/tfjs"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import type { NeuraModelManifest } from "../../../domain/model/manifest"
 import { apiWeightsWriter } from "../../../commands/weightsClient"
 import { setWeightBytes } from "../../../infra/ml/model"
@@ -11,7 +11,7 @@ import { layersToOnnx } from "../../../workloads/kit/onnx"
 import { apiHarness } from "../../support/apiHarness"
 import { digitsManifest } from "../../support/manifests"
 import { isolatedJetStreamLog } from "../../support/jetStreamLayer"
-import { startNatsServer, type NatsServer } from "../../support/natsServer"
+import { natsServerPerFile } from "../../support/natsServer"
 
 /**
  * Models built elsewhere enter through one interface: an artefact uploaded
@@ -22,13 +22,7 @@ import { startNatsServer, type NatsServer } from "../../support/natsServer"
  * artefact the importer cannot read and a missing artefact are refused with
  * clear codes, and nothing is appended.
  */
-let server: NatsServer
-beforeAll(async () => {
-  server = await startNatsServer()
-})
-afterAll(async () => {
-  await server?.stop()
-})
+const nats = natsServerPerFile()
 
 const manifest = (framework: NeuraModelManifest["framework"], change: Partial<NeuraModelManifest> = {}): NeuraModelManifest =>
   digitsManifest({ framework, artefact: framework === "onnx" ? "model.onnx" : "model.json", ...change })
@@ -37,7 +31,7 @@ const predictions = (tf: Tf, model: LayersModel, x: Float32Array) => tf.tidy(() 
 
 describe("ImportModel: custom models through neura-model.json (real JetStream, real TF.js)", () => {
   it("imports an ONNX Dense stack and a Layers model.json as digits models that predict what they predicted; refuses misfits, appending nothing", async () => {
-    await using log = isolatedJetStreamLog(server.url)
+    await using log = isolatedJetStreamLog(nats.server.url)
     const weights = inMemoryWeightsStore()
     await using api = await apiHarness(log.layer(), { weights })
     const { tf } = await loadTf()

@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { setWeightBytes } from "../../../infra/ml/model"
 import { loadTf } from "../../../infra/ml/tf"
 import { warehouseAgent } from "../../../workloads/warehouse-agent"
 import { honestNodes, networkHarness } from "../../support/networkHarness"
-import { startNatsServer, type NatsServer } from "../../support/natsServer"
+import { natsServerPerFile } from "../../support/natsServer"
 import { checkWorkloadRun, publishByDao } from "../../support/workloadE2e"
 
 /**
@@ -14,17 +14,11 @@ import { checkWorkloadRun, publishByDao } from "../../support/workloadE2e"
  * match them bit for bit. After the DAO publishes it, the agent runs: the
  * API answers an episode's full transcript, the same for the same seed.
  */
-let server: NatsServer
-beforeAll(async () => {
-  server = await startNatsServer()
-})
-afterAll(async () => {
-  await server?.stop()
-})
+const nats = natsServerPerFile()
 
 describe("warehouse-agent end to end (real NATS, evolution strategies)", () => {
   it("two trainers and three validators improve its return on unseen warehouses over two rounds; the published agent's episodes replay exactly", async () => {
-    await using net = await networkHarness(server.url, honestNodes, [], { protocol: { votingSeconds: 1, commitSeconds: 120 } })
+    await using net = await networkHarness(nats.server.url, honestNodes, [], { protocol: { votingSeconds: 1, commitSeconds: 120 } })
     const budget = 10_000_000n
     const topology = { kind: "es-policy", hidden: 16, sigma: 0.5, population: 32, seed: 1 }
     const created = await net.createWorkloadTask("AGENT1", {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { apiWeightsWriter } from "../../../commands/weightsClient"
 import { startPytorchExecutor } from "../../../infra/ml/externalExecutor"
 import { externalStepTrainer, freshOptimizerState } from "../../../infra/ml/externalTrainer"
@@ -7,7 +7,7 @@ import { loadTf } from "../../../infra/ml/tf"
 import { digits, digitsMlpLayers } from "../../../workloads/digits"
 import { gatherRows } from "../../../workloads/kit/samples"
 import { networkHarness } from "../../support/networkHarness"
-import { startNatsServer, type NatsServer } from "../../support/natsServer"
+import { natsServerPerFile } from "../../support/natsServer"
 import { checkWorkloadRun, publishByDao } from "../../support/workloadE2e"
 import { digitsManifest } from "../../support/manifests"
 
@@ -20,13 +20,7 @@ import { digitsManifest } from "../../support/manifests"
  * results bit for bit on the PyTorch build) and measure it on the held-out
  * set; FedAvg mixes both; the DAO publishes the result, which exports as ONNX.
  */
-let server: NatsServer
-beforeAll(async () => {
-  server = await startNatsServer()
-})
-afterAll(async () => {
-  await server?.stop()
-})
+const nats = natsServerPerFile()
 
 const nodes = [
   { nodeId: "trainerA", role: "trainer", executor: "pytorch" },
@@ -38,7 +32,7 @@ const nodes = [
 
 describe("custom models end to end (real NATS, PyTorch and TF.js)", () => {
   it("an imported PyTorch model is fine-tuned by a PyTorch trainer and a TF.js trainer, both verified, then published by the DAO", async () => {
-    await using net = await networkHarness(server.url, nodes, [], { protocol: { votingSeconds: 1, commitSeconds: 120 } })
+    await using net = await networkHarness(nats.server.url, nodes, [], { protocol: { votingSeconds: 1, commitSeconds: 120 } })
     const { tf } = await loadTf()
 
     // Made elsewhere: PyTorch trains a digits MLP for a few steps and exports it as ONNX.
@@ -87,7 +81,7 @@ describe("custom models end to end (real NATS, PyTorch and TF.js)", () => {
 
   it("a forged PyTorch run is caught by PyTorch judges, bisected, ruled forged by a jury replaying one step with PyTorch, rejected and slashed", async () => {
     const forgers = [{ ...nodes[0], behaviour: "forgeRun" as const }, ...nodes.slice(1)]
-    await using net = await networkHarness(server.url, forgers, [], { protocol: { commitSeconds: 120 }, coordinatorExecutor: "pytorch" })
+    await using net = await networkHarness(nats.server.url, forgers, [], { protocol: { commitSeconds: 120 }, coordinatorExecutor: "pytorch" })
     const { tf } = await loadTf()
     const layers = digitsMlpLayers(tf, 4)
     const topology = layers.toJSON(null, false) as Record<string, unknown>
@@ -118,7 +112,7 @@ describe("custom models end to end (real NATS, PyTorch and TF.js)", () => {
       { nodeId: "sybil3", role: "validator" as const, behaviour: "lazy" as const, stake: 1_000_000n },
       { nodeId: "watcher", role: "validator" as const, watch: true, executor: "pytorch" as const }
     ]
-    await using net = await networkHarness(server.url, watched, [], { protocol: { challengeSeconds: 8 }, coordinatorExecutor: "pytorch" })
+    await using net = await networkHarness(nats.server.url, watched, [], { protocol: { challengeSeconds: 8 }, coordinatorExecutor: "pytorch" })
     await net.createTask("WATCHED1", { target: 0.99, maxRounds: 2 })
     const events = await net.waitForEnd("WATCHED1", 600_000)
     const forged = events.filter((e) => e.type === "ResultSubmitted" && e.data.nodeId === "forger")

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { honestNodes, networkHarness } from "../../support/networkHarness"
-import { startNatsServer, type NatsServer } from "../../support/natsServer"
+import { natsServerPerFile } from "../../support/natsServer"
 import { checkWorkloadRun } from "../../support/workloadE2e"
 
 /**
@@ -9,17 +9,11 @@ import { checkWorkloadRun } from "../../support/workloadE2e"
  * batch), objective text→image recall@5 on held-out emoji whose names it
  * never saw. Small configuration for CI.
  */
-let server: NatsServer
-beforeAll(async () => {
-  server = await startNatsServer()
-})
-afterAll(async () => {
-  await server?.stop()
-})
+const nats = natsServerPerFile()
 
 describe("emoji-clip end to end (real NATS, real TF.js)", () => {
   it("two trainers and three validators align images and words over two rounds: held-out recall@5 improves, everyone paid", async () => {
-    await using net = await networkHarness(server.url, honestNodes, [], { protocol: { commitSeconds: 120 } })
+    await using net = await networkHarness(nats.server.url, honestNodes, [], { protocol: { commitSeconds: 120 } })
     const budget = 10_000_000n
     const created = await net.createWorkloadTask("EMOJI1", {
       workload: "emoji-clip",

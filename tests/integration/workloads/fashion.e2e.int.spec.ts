@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { createRequire } from "node:module"
 import { loadTf } from "../../../infra/ml/tf"
 import { layersTopology } from "../../../nodes/workloadTask"
@@ -7,7 +7,7 @@ import { fashionRecords } from "../../../workloads/fashion-cnn/data"
 import { apiShardWriter } from "../../../commands/weightsClient"
 import { devKey } from "../../../infra/identity/devKeys"
 import { honestNodes, networkHarness } from "../../support/networkHarness"
-import { startNatsServer, type NatsServer } from "../../support/natsServer"
+import { natsServerPerFile } from "../../support/natsServer"
 import { checkWorkloadRun } from "../../support/workloadE2e"
 
 /**
@@ -17,17 +17,11 @@ import { checkWorkloadRun } from "../../support/workloadE2e"
  * provider's submission, accepted after the task was created, trains from the
  * next round on and its provider is paid.
  */
-let server: NatsServer
-beforeAll(async () => {
-  server = await startNatsServer()
-})
-afterAll(async () => {
-  await server?.stop()
-})
+const nats = natsServerPerFile()
 
 describe("fashion-cnn end to end (real NATS, real TF.js)", () => {
   it("two trainers and three validators train it for two rounds: a verified version per round with better held-out accuracy, everyone paid", async () => {
-    await using net = await networkHarness(server.url, honestNodes, [], { protocol: { commitSeconds: 120 } })
+    await using net = await networkHarness(nats.server.url, honestNodes, [], { protocol: { commitSeconds: 120 } })
     const { tf } = await loadTf()
     const layers = fashionCnnLayers(tf, 3)
     const topology = layersTopology(layers)

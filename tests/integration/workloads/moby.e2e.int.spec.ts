@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { createRequire } from "node:module"
 import { sha256Hex } from "../../../infra/contentHash"
 import { honestNodes, networkHarness } from "../../support/networkHarness"
-import { startNatsServer, type NatsServer } from "../../support/natsServer"
+import { natsServerPerFile } from "../../support/natsServer"
 import { checkWorkloadRun, publishByDao } from "../../support/workloadE2e"
 
 /**
@@ -11,17 +11,11 @@ import { checkWorkloadRun, publishByDao } from "../../support/workloadE2e"
  * After the DAO publishes the last version, it generates: the same request
  * gives the same text. Small configuration for CI.
  */
-let server: NatsServer
-beforeAll(async () => {
-  server = await startNatsServer()
-})
-afterAll(async () => {
-  await server?.stop()
-})
+const nats = natsServerPerFile()
 
 describe("moby-chars end to end (real NATS, real TF.js)", () => {
   it("two trainers and three validators lower its perplexity over two rounds; the published version generates deterministically per seed", async () => {
-    await using net = await networkHarness(server.url, honestNodes, [], { protocol: { votingSeconds: 1, commitSeconds: 120 } })
+    await using net = await networkHarness(nats.server.url, honestNodes, [], { protocol: { votingSeconds: 1, commitSeconds: 120 } })
     const budget = 10_000_000n
     const created = await net.createWorkloadTask("MOBY1", {
       workload: "moby-chars",

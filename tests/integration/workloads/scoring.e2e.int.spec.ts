@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { registerNode } from "../../../commands/samples"
 import { apiShardWriter, apiWeightsWriter } from "../../../commands/weightsClient"
 import { getWeightBytes } from "../../../infra/ml/model"
@@ -10,7 +10,7 @@ import { layersTopology } from "../../../nodes/workloadTask"
 import { failure } from "../../support/apiFailure"
 import { digitsManifest } from "../../support/manifests"
 import { networkHarness } from "../../support/networkHarness"
-import { startNatsServer, type NatsServer } from "../../support/natsServer"
+import { natsServerPerFile } from "../../support/natsServer"
 import { publishByDao } from "../../support/workloadE2e"
 
 /**
@@ -24,13 +24,7 @@ import { publishByDao } from "../../support/workloadE2e"
  * the file it was, and cannot be trained. A Layers model is scored in TF.js
  * the same way.
  */
-let server: NatsServer
-beforeAll(async () => {
-  server = await startNatsServer()
-})
-afterAll(async () => {
-  await server?.stop()
-})
+const nats = natsServerPerFile()
 
 const nodes = [
   { nodeId: "validator1", role: "validator" },
@@ -41,7 +35,7 @@ const judges = nodes.map((n) => n.nodeId)
 
 describe("scoring by consensus (real NATS, onnxruntime and TF.js)", () => {
   it("an opaque ONNX CNN is scored by drawn judges in onnxruntime; the lazy judge goes unpaid; it forks and publishes but does not train", async () => {
-    await using net = await networkHarness(server.url, nodes, [], { protocol: { votingSeconds: 1 } })
+    await using net = await networkHarness(nats.server.url, nodes, [], { protocol: { votingSeconds: 1 } })
     const owner = net.api.client
     const { tf } = await loadTf()
     for (const nodeId of judges) {
@@ -150,7 +144,7 @@ describe("scoring by consensus (real NATS, onnxruntime and TF.js)", () => {
   }, 300_000)
 
   it("a Layers model is scored in TF.js by the same protocol, its score equal to the workload's own evaluation", async () => {
-    await using net = await networkHarness(server.url, nodes.slice(0, 2).concat([{ nodeId: "validator3", role: "validator" }] as never), [], {})
+    await using net = await networkHarness(nats.server.url, nodes.slice(0, 2).concat([{ nodeId: "validator3", role: "validator" }] as never), [], {})
     const owner = net.api.client
     const { tf } = await loadTf()
     for (const nodeId of judges) {

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { honestNodes, networkHarness } from "../../support/networkHarness"
-import { startNatsServer, type NatsServer } from "../../support/natsServer"
+import { natsServerPerFile } from "../../support/natsServer"
 import { checkWorkloadRun } from "../../support/workloadE2e"
 
 /**
@@ -10,17 +10,11 @@ import { checkWorkloadRun } from "../../support/workloadE2e"
  * Small configuration (640 messages, one block, 64 words) so CI stays short; the
  * example (examples/spam-transformer.json) is the larger one.
  */
-let server: NatsServer
-beforeAll(async () => {
-  server = await startNatsServer()
-})
-afterAll(async () => {
-  await server?.stop()
-})
+const nats = natsServerPerFile()
 
 describe("spam-transformer end to end (real NATS, real TF.js)", () => {
   it("two trainers and three validators train it for two rounds: a verified version per round with a better held-out F1, everyone paid", async () => {
-    await using net = await networkHarness(server.url, honestNodes, [], { protocol: { commitSeconds: 120 } })
+    await using net = await networkHarness(nats.server.url, honestNodes, [], { protocol: { commitSeconds: 120 } })
     const budget = 10_000_000n
     const created = await net.createWorkloadTask("SPAM1", {
       workload: "spam-transformer",

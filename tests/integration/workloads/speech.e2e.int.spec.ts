@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { loadTf } from "../../../infra/ml/tf"
 import { layersTopology } from "../../../nodes/workloadTask"
 import { spokenDigitsLayers } from "../../../workloads/spoken-digits"
 import { RECIPE } from "../../../workloads/spoken-digits/recipe"
 import { honestNodes, networkHarness } from "../../support/networkHarness"
-import { startNatsServer, type NatsServer } from "../../support/natsServer"
+import { natsServerPerFile } from "../../support/natsServer"
 import { checkWorkloadRun } from "../../support/workloadE2e"
 
 /**
@@ -13,17 +13,11 @@ import { checkWorkloadRun } from "../../support/workloadE2e"
  * in TypeScript, a small CNN; objective accuracy on voices never heard in
  * training. The datasets' registrations carry the synthesis recipe.
  */
-let server: NatsServer
-beforeAll(async () => {
-  server = await startNatsServer()
-})
-afterAll(async () => {
-  await server?.stop()
-})
+const nats = natsServerPerFile()
 
 describe("spoken-digits end to end (real NATS, real TF.js, espeak-ng speech)", () => {
   it("two trainers and three validators train a recogniser over two rounds: held-out accuracy on unseen voices improves, everyone paid, the recipe recorded", async () => {
-    await using net = await networkHarness(server.url, honestNodes, [], { protocol: { commitSeconds: 120 } })
+    await using net = await networkHarness(nats.server.url, honestNodes, [], { protocol: { commitSeconds: 120 } })
     const { tf } = await loadTf()
     const layers = spokenDigitsLayers(tf, 3)
     const topology = layersTopology(layers)
