@@ -77,8 +77,9 @@ const foldTail = <S>(decider: { evolve: (s: S, e: never) => S; initialState: S }
  * on the newer state.
  *
  * With a folded state already at hand (this process wrote the stream last,
- * or the caller just read it: `history`) the first attempt does not read at
- * all: the append's expected revision is the check. The API is the log's
+ * or the caller just read it: `history`), or none at all (a stream this
+ * process has never seen is taken as new), the first attempt does not read
+ * at all: the append's expected revision is the check. The API is the log's
  * only writer, so in one API process the state is current and a command
  * costs one round trip to the server instead of two; when another process
  * moved the stream, the append is refused and the next attempt reads. Only a
@@ -148,13 +149,18 @@ const decideAndAppend = Effect.fnUntraced(function* <C, E extends DomainEvent, S
     const last = justRead[justRead.length - 1]!.streamPosition
     if (!have || have.revision < last) streams.set(stream, foldTail(decider, undefined, justRead)!)
   }
-  // The caller found no stream: the first attempt may take it as new.
-  const toldEmpty = justRead !== undefined && justRead.length === 0 && !streams.has(stream)
+  // A stream this process holds nothing of is taken as new on the first attempt (the caller
+  // found it empty, or nobody read it here): a command on a stream this process has never
+  // seen mostly creates it (a dataset, a task, a model), and the append's "no stream"
+  // expectation is the check, so it costs one round trip instead of a read and an append.
+  // A stream that exists after all refuses the append, and the next attempt reads it; a
+  // decision that fails on the empty state reads before it is answered (below).
+  const takenAsNew = !streams.has(stream) && (justRead === undefined || justRead.length === 0)
   // Whether the next attempt may decide on the state at hand without reading.
   let trustHeld = true
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const known = streams.get(stream)
-    const unread = trustHeld && (known !== undefined || toldEmpty)
+    const unread = trustHeld && (known !== undefined || takenAsNew)
     trustHeld = false
     const tail = unread
       ? []

@@ -111,3 +111,42 @@ describe("commands on one stream in one process take turns", () => {
     expect(outcome.nextExpectedRevision).toBe(0)
   })
 })
+
+describe("a stream this process holds nothing of", () => {
+  it("is taken as new: creating it costs an append and no read; one that exists after all is read and decided on what it holds; a retry is answered as the first try", async () => {
+    const store = await Effect.runPromise(EventStore.useSync((s) => s).pipe(Effect.provide(layerInMemory())))
+    const stream = modelStream(modelId)
+    // Each "process" is its own view of the one store (the handler's folded states are per store object), counting its reads.
+    const process = () => {
+      const reads: Array<string> = []
+      const view: EventStore["Service"] = { ...store, readStream: (s, options) => (reads.push(s), store.readStream(s, options)) }
+      const handle = <C, S, Err>(decider: Decider<C, DomainEvent, S, Err>, command: C, commandId: string) =>
+        Effect.runPromise(Effect.result(handleCommand(decider, stream, command, meta(commandId)).pipe(Effect.provideService(EventStore, view))))
+      return { reads, handle }
+    }
+    const a = process()
+    const created = await a.handle(model as never, register, "c1")
+    expect(created._tag).toBe("Success")
+    expect(a.reads).toEqual([])
+
+    // Another process registers the same model under another command: refused by the store, then read, then refused on what it holds.
+    const b = process()
+    const again = await b.handle(model as never, register, "c9")
+    expect(again._tag === "Failure" && (again.failure as { _tag: string })._tag).toBe("ModelAlreadyRegistered")
+    expect(b.reads).toEqual([stream])
+
+    // A third process retries c1: the store answers it with the first try's events, nothing new.
+    const c = process()
+    const retried = await c.handle(model as never, register, "c1")
+    expect(retried._tag === "Success" && retried.success.duplicate).toBe(true)
+    expect(retried._tag === "Success" && retried.success.events.map((e) => e.id)).toEqual(created._tag === "Success" && created.success.events.map((e) => e.id))
+
+    // A command that cannot hold on an empty stream is checked against the stream before it is answered.
+    const d = process()
+    const v2 = await d.handle(model as never, nextVersion(1, 0xb1), "c2")
+    expect(v2._tag === "Success" && v2.success.events.map((e) => (e.data as { version?: number }).version)).toEqual([2])
+    expect(d.reads).toEqual([stream])
+    // Registering is two events (the model, its first version); nothing of c9, nothing twice.
+    expect((await Effect.runPromise(store.readStream(stream))).map((e) => e.metadata.commandId)).toEqual(["c1", "c1", "c2"])
+  })
+})
