@@ -24,6 +24,12 @@ export const appendForwards = new Counter({
   registers: [registry]
 })
 
+export const writerLeaseHeld = new Gauge({
+  name: "neuralink_writer_lease_held",
+  help: "1 while this process holds the writer lease (it appends for every API process on the log), 0 while it forwards its appends",
+  registers: [registry]
+})
+
 export const appendReseals = new Counter({
   name: "neuralink_append_reseals_total",
   help: "Appends resealed and retried because another writer moved the log's head (hash-chain contention)",

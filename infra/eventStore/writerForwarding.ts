@@ -3,7 +3,7 @@ import { RequestError, type NatsConnection, type Subscription } from "@nats-io/t
 import { randomUUID } from "node:crypto"
 import type { AppendResult } from "../../domain/ports"
 import type { RecordedEvent } from "../../domain/recordedEvent"
-import { appendForwards } from "../metrics"
+import { appendForwards, writerLeaseHeld } from "../metrics"
 import { decodeCommit, prepareAppend, type PreparedAppend } from "./codec"
 import { forwardAnswer, forwardRequest, readForwardAnswer, readForwardRequest } from "./forwardedAppend"
 import type { JetStreamEventStoreConfig } from "./jetStreamConfig"
@@ -73,6 +73,7 @@ export class WriterForwarding {
   }
 
   private leaseChanged(holding: boolean): void {
+    writerLeaseHeld.set(holding ? 1 : 0)
     if (!holding) {
       this.serving?.unsubscribe()
       this.serving = undefined

@@ -25,7 +25,8 @@ const metricsOf = async (url: string) => {
   return {
     reseals: counted(text, "neuralink_append_reseals_total"),
     forwarded: counted(text, 'neuralink_append_forwards_total{outcome="forwarded"}'),
-    served: counted(text, 'neuralink_append_forwards_total{outcome="served"}')
+    served: counted(text, 'neuralink_append_forwards_total{outcome="served"}'),
+    holdsLease: counted(text, "neuralink_writer_lease_held")
   }
 }
 
@@ -47,6 +48,7 @@ describe("API processes sharing one log", () => {
       expect(b.forwarded).toBe(40)
       expect(a.served).toBe(40)
       expect(a.forwarded).toBe(0)
+      expect([a.holdsLease, b.holdsLease]).toEqual([1, 0])
 
       // The holder dies: nobody answers the other's forwarded appends any more, and it appends itself.
       group.started.find((s) => s.name === "api")!.child.kill("SIGKILL")
