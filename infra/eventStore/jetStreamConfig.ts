@@ -4,7 +4,8 @@ import {
   RetentionPolicy,
   StorageType,
   type JetStreamManager,
-  type StreamConfig
+  type StreamConfig,
+  type StreamInfo
 } from "@nats-io/jetstream"
 import { EventStoreUnavailable } from "../../domain/ports"
 
@@ -72,13 +73,20 @@ export const eventStreamConfig = (config: JetStreamEventStoreConfig): Partial<St
   allow_direct: true
 })
 
+/** JetStream's "stream not found" API error. */
+const STREAM_NOT_FOUND = 10059
+
+/** A stream's info, or undefined when there is no such stream (any other failure is thrown). */
+export const streamInfoIfAny = (jsm: JetStreamManager, name: string): Promise<StreamInfo | undefined> =>
+  jsm.streams.info(name).catch((e: unknown) => {
+    if (e instanceof JetStreamApiError && e.code === STREAM_NOT_FOUND) return undefined
+    throw e
+  })
+
 /** Create the stream, or check that an existing one keeps the audit guarantees. Answers how many replicas it has. */
 export const ensureEventStream = async (jsm: JetStreamManager, config: JetStreamEventStoreConfig): Promise<number> => {
   const wanted = eventStreamConfig(config)
-  const existing = await jsm.streams.info(config.streamName).catch((e: unknown) => {
-    if (e instanceof JetStreamApiError && e.code === 10059) return undefined
-    throw e
-  })
+  const existing = await streamInfoIfAny(jsm, config.streamName)
   if (!existing) {
     if (!config.provision) throw new EventStoreUnavailable({ reason: `stream ${config.streamName} does not exist; run provisioning` })
     const added = await jsm.streams.add(wanted)

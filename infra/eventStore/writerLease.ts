@@ -1,4 +1,5 @@
-import { DiscardPolicy, JetStreamApiError, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager, type StreamConfig } from "@nats-io/jetstream"
+import { DiscardPolicy, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager, type StreamConfig } from "@nats-io/jetstream"
+import { streamInfoIfAny } from "./jetStreamConfig"
 
 /**
  * Which process appends to the log. Every commit links to the one before it
@@ -46,14 +47,9 @@ export const writerLeaseStreamConfig = (names: WriterLeaseNames, leaseMs: number
   allow_direct: true
 })
 
-const NOT_FOUND = 10059
-
 /** Create the lease stream when missing (admin, or a log that provisions itself). Answers its lease time. */
 export const ensureWriterLeaseStream = async (jsm: JetStreamManager, names: WriterLeaseNames, leaseMs: number, replicas: number, provision: boolean): Promise<number> => {
-  const existing = await jsm.streams.info(names.stream).catch((e: unknown) => {
-    if (e instanceof JetStreamApiError && e.code === NOT_FOUND) return undefined
-    throw e
-  })
+  const existing = await streamInfoIfAny(jsm, names.stream)
   if (existing) return Math.round(existing.config.max_age / 1_000_000)
   if (!provision) throw new Error(`stream ${names.stream} (the writer lease) does not exist; run provisioning`)
   await jsm.streams.add(writerLeaseStreamConfig(names, leaseMs, replicas))

@@ -1,6 +1,5 @@
 import {
   DiscardPolicy,
-  JetStreamApiError,
   RetentionPolicy,
   StorageType,
   jetstreamManager,
@@ -9,6 +8,7 @@ import {
 import { Objm } from "@nats-io/obj"
 import type { NatsConnection } from "@nats-io/transport-node"
 import { defaultJetStreamConfig, ensureEventStream, type JetStreamEventStoreConfig } from "../eventStore/jetStream"
+import { streamInfoIfAny } from "../eventStore/jetStreamConfig"
 import { ensureWriterLeaseStream, writerLeaseNames } from "../eventStore/writerLease"
 
 /**
@@ -35,17 +35,9 @@ export const commandsStreamConfig = (name = COMMANDS_STREAM, prefix = "cmd", rep
   allow_direct: true
 })
 
-const NOT_FOUND = 10059
-
 export const ensureCommandsStream = async (nc: NatsConnection, name = COMMANDS_STREAM, prefix = "cmd", replicas = 1): Promise<void> => {
   const jsm = await jetstreamManager(nc)
-  const exists = await jsm.streams.info(name).then(
-    () => true,
-    (e: unknown) => {
-      if (e instanceof JetStreamApiError && e.code === NOT_FOUND) return false
-      throw e
-    }
-  )
+  const exists = (await streamInfoIfAny(jsm, name)) !== undefined
   // Consumers are per node (`node-<nodeId>`, filter `<prefix>.*.*.<nodeId>`),
   // created by the coordinator when a node joins a task (nodes/infra/workQueue.ts).
   if (!exists) await jsm.streams.add(commandsStreamConfig(name, prefix, replicas))
