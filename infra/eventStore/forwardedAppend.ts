@@ -10,8 +10,8 @@ import {
   type AppendInput,
   type AppendResult
 } from "../../domain/ports"
-import { Commit, EventMetadata } from "../../domain/recordedEvent"
-import type { PreparedAppend } from "./codec"
+import { Commit, EventMetadata, type RecordedEvent } from "../../domain/recordedEvent"
+import { decodeCommit, type PreparedAppend } from "./codec"
 
 /**
  * The wire form of an append one process forwards to the lease holder
@@ -59,8 +59,7 @@ export const readForwardRequest = (data: Uint8Array): AppendInput => {
   }
   const exit = decodeForwarded(raw)
   if (Exit.isFailure(exit)) throw new InvalidEvent({ reason: "a forwarded append does not decode as one" })
-  const { metadata, ...rest } = exit.value
-  return { ...rest, metadata }
+  return exit.value
 }
 
 /**
@@ -72,7 +71,7 @@ export const readForwardRequest = (data: Uint8Array): AppendInput => {
 export const forwardAnswer = (outcome: { readonly ok: AppendResult } | { readonly error: unknown }, maxBytes = Number.MAX_SAFE_INTEGER): Uint8Array => {
   if ("ok" in outcome) {
     const { events, ...rest } = outcome.ok
-    const whole = utf8.encode(JSON.stringify({ ok: { ...rest, commit: encodeCommit({ events: events as Commit["events"] }) } }))
+    const whole = utf8.encode(JSON.stringify({ ok: { ...rest, commit: encodeCommit({ events: events as typeof Commit.Type["events"] }) } }))
     return whole.length <= maxBytes ? whole : utf8.encode(JSON.stringify({ ok: rest }))
   }
   const error: AppendFailure = isAppendFailure(outcome.error)
@@ -81,21 +80,14 @@ export const forwardAnswer = (outcome: { readonly ok: AppendResult } | { readonl
   return utf8.encode(JSON.stringify({ error: encodeFailure(error) }))
 }
 
-type Commit = typeof Commit.Type
-
 /**
  * The sender's reading of an answer: the append's result, or its typed error
- * thrown. The commit is checked as a read of the log is (decodeCommit, given
- * by the caller so this file needs no reader): a holder cannot hand back
- * events that are not a stored commit at the position it names. An answer
- * without its commit (too large to send back) is read at its position
- * (`commitAt`).
+ * thrown. The commit is checked as a read of the log is (decodeCommit): a
+ * holder cannot hand back events that are not a stored commit at the
+ * position it names. An answer without its commit (too large to send back)
+ * is read at its position (`commitAt`).
  */
-export const readForwardAnswer = async (
-  data: Uint8Array,
-  decodeCommit: (raw: unknown, globalPosition: number) => ReadonlyArray<Commit["events"][number]>,
-  commitAt: (globalPosition: number) => Promise<ReadonlyArray<Commit["events"][number]>>
-): Promise<AppendResult> => {
+export const readForwardAnswer = async (data: Uint8Array, commitAt: (globalPosition: number) => Promise<ReadonlyArray<RecordedEvent>>): Promise<AppendResult> => {
   let raw: { ok?: { globalPosition?: unknown; nextExpectedRevision?: unknown; duplicate?: unknown; commit?: unknown }; error?: unknown }
   try {
     raw = JSON.parse(text.decode(data))
@@ -110,7 +102,7 @@ export const readForwardAnswer = async (
   if (ok === undefined || typeof ok.globalPosition !== "number" || typeof ok.nextExpectedRevision !== "number" || typeof ok.duplicate !== "boolean") {
     throw new EventStoreUnavailable({ reason: "the log's writer answered with something that is not an append's result" })
   }
-  let events: ReadonlyArray<Commit["events"][number]>
+  let events: ReadonlyArray<RecordedEvent>
   try {
     events = ok.commit === undefined ? await commitAt(ok.globalPosition) : decodeCommit(ok.commit, ok.globalPosition)
   } catch (e) {

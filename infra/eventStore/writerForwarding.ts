@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto"
 import type { AppendResult } from "../../domain/ports"
 import type { RecordedEvent } from "../../domain/recordedEvent"
 import { appendForwards, writerLeaseHeld } from "../metrics"
-import { decodeCommit, prepareAppend, type PreparedAppend } from "./codec"
+import { prepareAppend, type PreparedAppend } from "./codec"
 import { forwardAnswer, forwardRequest, readForwardAnswer, readForwardRequest } from "./forwardedAppend"
 import type { JetStreamEventStoreConfig } from "./jetStreamConfig"
 import { ensureWriterLeaseStream, WriterLease, writerLeaseNames, type WriterLeaseNames } from "./writerLease"
@@ -124,6 +124,6 @@ export class WriterForwarding {
       return this.appendedHere(p)
     }
     appendForwards.inc({ outcome: "forwarded" })
-    return readForwardAnswer(answer, decodeCommit, (position) => this.log.commitAt(position))
+    return readForwardAnswer(answer, (position) => this.log.commitAt(position))
   }
 }

@@ -7,7 +7,7 @@ import {
   WrongExpectedVersion,
   type AppendResult
 } from "../../domain/ports"
-import { decodeCommit, prepareAppend } from "../../infra/eventStore/codec"
+import { prepareAppend } from "../../infra/eventStore/codec"
 import { forwardAnswer, forwardRequest, readForwardAnswer, readForwardRequest } from "../../infra/eventStore/forwardedAppend"
 import { InMemoryLog } from "../../infra/eventStore/inMemory"
 import type { Address } from "../../domain/primitives"
@@ -55,7 +55,7 @@ describe("a forwarded append's request", () => {
 describe("a forwarded append's answer", () => {
   it("gives the sender the commit as stored, checked as a read of the log", async () => {
     const { result } = await stored()
-    const back = await readForwardAnswer(forwardAnswer({ ok: result }), decodeCommit, noRead)
+    const back = await readForwardAnswer(forwardAnswer({ ok: result }), noRead)
     expect(back).toEqual(result)
   })
 
@@ -64,7 +64,7 @@ describe("a forwarded append's answer", () => {
     const answer = forwardAnswer({ ok: result }, 200)
     expect(answer.length).toBeLessThan(200)
     const read: Array<number> = []
-    const back = await readForwardAnswer(answer, decodeCommit, async (position) => {
+    const back = await readForwardAnswer(answer, async (position) => {
       read.push(position)
       // As the log would give it: the stored commit, a fresh copy.
       return structuredClone(result.events)
@@ -82,11 +82,11 @@ describe("a forwarded append's answer", () => {
       new EventStoreUnavailable({ reason: "down" })
     ]
     for (const error of refusals) {
-      const thrown = await readForwardAnswer(forwardAnswer({ error }), decodeCommit, noRead).catch((e: unknown) => e)
+      const thrown = await readForwardAnswer(forwardAnswer({ error }), noRead).catch((e: unknown) => e)
       expect(thrown).toBeInstanceOf(error.constructor)
       expect(thrown).toMatchObject({ ...error })
     }
-    const other = await readForwardAnswer(forwardAnswer({ error: new TypeError("boom") }), decodeCommit, noRead).catch((e: unknown) => e)
+    const other = await readForwardAnswer(forwardAnswer({ error: new TypeError("boom") }), noRead).catch((e: unknown) => e)
     expect(other).toBeInstanceOf(EventStoreUnavailable)
     expect((other as EventStoreUnavailable).reason).toBe("boom")
   })
@@ -94,13 +94,13 @@ describe("a forwarded append's answer", () => {
   it("refuses as 'unavailable' an answer that is not one: junk, a commit at another position, a position with no commit", async () => {
     const { result } = await stored()
     const enc = (s: string) => new TextEncoder().encode(s)
-    await expect(readForwardAnswer(enc("junk"), decodeCommit, noRead)).rejects.toBeInstanceOf(EventStoreUnavailable)
-    await expect(readForwardAnswer(enc(JSON.stringify({ ok: { globalPosition: 1 } })), decodeCommit, noRead)).rejects.toBeInstanceOf(EventStoreUnavailable)
-    await expect(readForwardAnswer(enc(JSON.stringify({ error: { _tag: "Forged" } })), decodeCommit, noRead)).rejects.toBeInstanceOf(EventStoreUnavailable)
+    await expect(readForwardAnswer(enc("junk"), noRead)).rejects.toBeInstanceOf(EventStoreUnavailable)
+    await expect(readForwardAnswer(enc(JSON.stringify({ ok: { globalPosition: 1 } })), noRead)).rejects.toBeInstanceOf(EventStoreUnavailable)
+    await expect(readForwardAnswer(enc(JSON.stringify({ error: { _tag: "Forged" } })), noRead)).rejects.toBeInstanceOf(EventStoreUnavailable)
     const moved = JSON.parse(new TextDecoder().decode(forwardAnswer({ ok: result })))
     moved.ok.globalPosition = 7
-    await expect(readForwardAnswer(enc(JSON.stringify(moved)), decodeCommit, noRead)).rejects.toMatchObject({ _tag: "EventStoreUnavailable", reason: expect.stringMatching(/does not decode: envelope claims position 2/) })
+    await expect(readForwardAnswer(enc(JSON.stringify(moved)), noRead)).rejects.toMatchObject({ _tag: "EventStoreUnavailable", reason: expect.stringMatching(/does not decode: envelope claims position 2/) })
     const withoutCommit = forwardAnswer({ ok: result }, 10)
-    await expect(readForwardAnswer(withoutCommit, decodeCommit, async () => [])).rejects.toMatchObject({ _tag: "EventStoreUnavailable", reason: expect.stringMatching(/holds no commit/) })
+    await expect(readForwardAnswer(withoutCommit, async () => [])).rejects.toMatchObject({ _tag: "EventStoreUnavailable", reason: expect.stringMatching(/holds no commit/) })
   })
 })
