@@ -68,8 +68,8 @@ export class WriterForwarding {
 
   /** Leave the lease, handing it back if held, so another process appends at once. */
   async close(): Promise<void> {
+    // Handing a held lease back says so (leaseChanged): the subscription goes with it.
     await this.lease.stop()
-    this.leaseChanged(false)
   }
 
   private leaseChanged(holding: boolean): void {

@@ -101,9 +101,10 @@ export class WriterLease {
     // Held by someone (an empty message is a lease handed back).
     if (last !== null && last.data.length > 0) return
     const ack = await this.js.publish(this.names.lease, this.holder, { expect: { lastSubjectSequence: last?.seq ?? 0 } }).catch(() => undefined)
-    if (ack === undefined || this.stopped) return
+    if (ack === undefined) return
+    // Recorded even when taken while stopping, so that stop() hands it back at once.
     this.heldSeq = ack.seq
-    this.onChange(true)
+    if (!this.stopped) this.onChange(true)
   }
 
   private async renew(): Promise<void> {
