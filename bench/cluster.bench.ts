@@ -8,6 +8,7 @@ import { natsOptions } from "../infra/nats/NatsClient"
 import { provisionAll } from "../infra/nats/provision"
 import { freePort } from "../infra/nats/server"
 import { processGroup } from "../infra/processGroup"
+import { seriesTotal } from "../infra/metrics"
 import { compare, round, type BenchResult } from "./stats"
 
 /**
@@ -24,12 +25,6 @@ import { compare, round, type BenchResult } from "./stats"
  *   same without the lease (each process appending itself).
  */
 const passwords = { admin: "adminBenchPw", api: "apiBenchPw", coordinator: "coordinatorBenchPw", bridge: "bridgeBenchPw" }
-
-const counter = (text: string, name: string) =>
-  text
-    .split("\n")
-    .filter((l) => l.startsWith(name))
-    .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(" ") + 1)), 0)
 
 export const clusterBench = async (sizes = { stallCommands: 1_000, rate: 100, perApiRun: 1_200, concurrency: 16 }): Promise<ReadonlyArray<BenchResult>> => {
   const cluster = await startNatsCluster({
@@ -90,7 +85,7 @@ export const clusterBench = async (sizes = { stallCommands: 1_000, rate: 100, pe
     const measure = async (urls: Array<string>, count: number, commands: number, prefix: string): Promise<PerApis> => {
       const metrics = async () => {
         const texts = await Promise.all(urls.map(async (u) => (await fetch(`${u}/metrics`)).text()))
-        const sum = (name: string) => texts.reduce((s, t) => s + counter(t, name), 0)
+        const sum = (name: string) => texts.reduce((s, t) => s + seriesTotal(t, name), 0)
         return { appends: sum("neuralink_appends_total{"), reseals: sum("neuralink_append_reseals_total"), forwarded: sum('neuralink_append_forwards_total{outcome="forwarded"}') }
       }
       const before = await metrics()

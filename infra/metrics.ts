@@ -125,3 +125,14 @@ export const workQueueDepth = scraped("neuralink_work_queue_pending", "Work item
 
 /** How far a read-model set trails the log: head position minus projected position. */
 export const projectionLag = scraped("neuralink_projection_lag_positions", "Log positions the read models trail the head by, by projector", "projector")
+
+/**
+ * The sum of every series whose line starts with `name` in Prometheus text
+ * as `/metrics` serves it (a metric with its labels, or a name prefix): what
+ * a bench or a test reads off another process.
+ */
+export const seriesTotal = (text: string, name: string): number =>
+  text
+    .split("\n")
+    .filter((l) => l.startsWith(name))
+    .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(" ") + 1)), 0)

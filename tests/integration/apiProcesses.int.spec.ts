@@ -2,6 +2,7 @@ import { connect } from "@nats-io/transport-node"
 import { describe, expect, it } from "vitest"
 import { driveLoad, registrations } from "../../commands/load"
 import { defaultJetStreamConfig } from "../../infra/eventStore/jetStream"
+import { seriesTotal } from "../../infra/metrics"
 import { provisionAll } from "../../infra/nats/provision"
 import { processGroup } from "../../infra/processGroup"
 import { freePort, natsServerPerFile } from "../support/natsServer"
@@ -15,18 +16,13 @@ import { freePort, natsServerPerFile } from "../support/natsServer"
  */
 const nats = natsServerPerFile({ private: true })
 
-const counted = (metrics: string, name: string) =>
-  metrics
-    .split("\n")
-    .filter((l) => l.startsWith(name))
-    .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(" ") + 1)), 0)
 const metricsOf = async (url: string) => {
   const text = await (await fetch(`${url}/metrics`)).text()
   return {
-    reseals: counted(text, "neuralink_append_reseals_total"),
-    forwarded: counted(text, 'neuralink_append_forwards_total{outcome="forwarded"}'),
-    served: counted(text, 'neuralink_append_forwards_total{outcome="served"}'),
-    holdsLease: counted(text, "neuralink_writer_lease_held")
+    reseals: seriesTotal(text, "neuralink_append_reseals_total"),
+    forwarded: seriesTotal(text, 'neuralink_append_forwards_total{outcome="forwarded"}'),
+    served: seriesTotal(text, 'neuralink_append_forwards_total{outcome="served"}'),
+    holdsLease: seriesTotal(text, "neuralink_writer_lease_held")
   }
 }
 

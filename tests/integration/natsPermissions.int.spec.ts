@@ -15,6 +15,7 @@ import { ensureNodeConsumer } from "../../nodes/infra/workQueue"
 import { startProjector } from "../../projections/projector"
 import { objectStoreSnapshots, READ_MODELS_VERSION } from "../../projections/snapshots"
 import { budgetEscrowed } from "../support/events"
+import { countedIn } from "../support/metrics"
 import { startNatsServer, type NatsServer } from "../support/natsServer"
 
 /**
@@ -40,7 +41,7 @@ const as = async (user: string, pass: string) => {
 const asRole = (role: keyof typeof passwords) => as(role, passwords[role])
 const asNode = (nodeId: string) => as(nodeUser(nodeId), nodes.find((n) => n.nodeId === nodeId)!.password)
 const enc = (s: string) => new TextEncoder().encode(s)
-const forwardsCounted = async () => (await appendForwards.get()).values.filter((v) => v.labels.outcome === "forwarded").reduce((sum, v) => sum + v.value, 0)
+const forwardsCounted = () => countedIn(appendForwards, "forwarded")
 const DENIED = /permission|authorization/i
 
 /** Resolves with the server's refusal of a subscription (it arrives asynchronously). */

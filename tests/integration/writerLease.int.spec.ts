@@ -8,6 +8,7 @@ import { writerLeaseNames } from "../../infra/eventStore/writerLease"
 import { appendForwards, appendReseals } from "../../infra/metrics"
 import { budgetEscrowed } from "../support/events"
 import { jetStreamLogFixture } from "../support/jetStreamFixture"
+import { countedIn } from "../support/metrics"
 import { natsServerPerFile } from "../support/natsServer"
 
 /**
@@ -18,8 +19,6 @@ import { natsServerPerFile } from "../support/natsServer"
 const nats = natsServerPerFile()
 
 const run = Effect.runPromise
-const counter = async (metric: { get(): Promise<{ values: ReadonlyArray<{ value: number; labels: Record<string, unknown> }> }> }, outcome?: string) =>
-  (await metric.get()).values.filter((v) => outcome === undefined || v.labels.outcome === outcome).reduce((sum, v) => sum + v.value, 0)
 
 const append = (store: EventStore["Service"], stream: string, commandId: string, events: ReadonlyArray<DomainEvent> = [budgetEscrowed("T1", 1n)]) =>
   run(store.append({ stream, expectedRevision: "no_stream", events, commandId }))
@@ -35,9 +34,9 @@ describe("the writer lease", () => {
     const b = await fx.openWriter()
     const c = await fx.openWriter()
     expect([fx.log.holdsWriterLease, b.log.holdsWriterLease, c.log.holdsWriterLease]).toEqual([true, false, false])
-    const reseals = await counter(appendReseals)
-    const forwarded = await counter(appendForwards, "forwarded")
-    const served = await counter(appendForwards, "served")
+    const reseals = await countedIn(appendReseals)
+    const forwarded = await countedIn(appendForwards, "forwarded")
+    const served = await countedIn(appendForwards, "served")
 
     const perWriter = 120
     const results = await Promise.all(
@@ -51,9 +50,9 @@ describe("the writer lease", () => {
     expect(results.every((r) => !r.duplicate && r.events.length === 1)).toBe(true)
     expect(results.map((r) => r.events[0]!.stream)).toEqual([0, 1, 2].flatMap((w) => Array.from({ length: perWriter }, (_, i) => `ledger-W${w}x${i}`)))
     // The two followers' appends went through the holder, and nobody resealed.
-    expect((await counter(appendForwards, "forwarded")) - forwarded).toBe(2 * perWriter)
-    expect((await counter(appendForwards, "served")) - served).toBe(2 * perWriter)
-    expect((await counter(appendReseals)) - reseals).toBe(0)
+    expect((await countedIn(appendForwards, "forwarded")) - forwarded).toBe(2 * perWriter)
+    expect((await countedIn(appendForwards, "served")) - served).toBe(2 * perWriter)
+    expect((await countedIn(appendReseals)) - reseals).toBe(0)
     const log = await readAll(b.store)
     expect(log.length).toBe(3 * perWriter)
     expect(verifyChain(log)).toMatchObject({ ok: true, verified: 3 * perWriter })
@@ -63,7 +62,7 @@ describe("the writer lease", () => {
     await using fx = await jetStreamLogFixture(nats.server.url, steadyLease)
     const follower = await fx.openWriter()
     expect(follower.log.holdsWriterLease).toBe(false)
-    const forwarded = await counter(appendForwards, "forwarded")
+    const forwarded = await countedIn(appendForwards, "forwarded")
     const first = await append(follower.store, "ledger-T1", "cmd-1")
     expect(first).toMatchObject({ globalPosition: 1, nextExpectedRevision: 0, duplicate: false })
     expect(first.events[0]!.data).toEqual(budgetEscrowed("T1", 1n))
@@ -76,7 +75,7 @@ describe("the writer lease", () => {
     const reused = await Effect.runPromiseExit(follower.store.append({ stream: "ledger-T2", expectedRevision: "no_stream", events: [budgetEscrowed("T2", 1n)], commandId: "cmd-1" }))
     expect(Exit.isFailure(reused) && reused.cause.toString()).toContain("CommandIdReused")
     // All four went through the holder, and nothing but the first commit was stored.
-    expect((await counter(appendForwards, "forwarded")) - forwarded).toBe(4)
+    expect((await countedIn(appendForwards, "forwarded")) - forwarded).toBe(4)
     expect((await readAll(fx.store)).map((e) => e.metadata.commandId)).toEqual(["cmd-1"])
   })
 
@@ -84,7 +83,7 @@ describe("the writer lease", () => {
     await using fx = await jetStreamLogFixture(nats.server.url, { ...steadyLease, forwardTimeoutMs: 300 })
     const b = await fx.openWriter()
     await fx.log.close()
-    const appendedHere = await counter(appendForwards, "appendedHere")
+    const appendedHere = await countedIn(appendForwards, "appendedHere")
     // Nobody holds the lease and nobody answers: appended here at once, and the next append asks again.
     await append(b.store, "ledger-H0", "h-0")
     // A hung holder: it holds the lease and is subscribed, and never answers.
@@ -96,7 +95,7 @@ describe("the writer lease", () => {
     await fx.nc.flush()
     for (let i = 1; i <= 5; i++) await append(b.store, `ledger-H${i}`, `h-${i}`)
     expect(asked).toBe(1)
-    expect((await counter(appendForwards, "appendedHere")) - appendedHere).toBe(6)
+    expect((await countedIn(appendForwards, "appendedHere")) - appendedHere).toBe(6)
     // Its lease still stands until it ages out: nobody else takes it meanwhile.
     await b.log.stepWriterLease()
     expect(b.log.holdsWriterLease).toBe(false)
@@ -113,18 +112,18 @@ describe("the writer lease", () => {
     await fx.log.close()
     await b.log.stepWriterLease()
     expect(b.log.holdsWriterLease).toBe(true)
-    const forwarded = await counter(appendForwards, "forwarded")
+    const forwarded = await countedIn(appendForwards, "forwarded")
     await append(b.store, "ledger-B1", "b-1")
-    expect(await counter(appendForwards, "forwarded")).toBe(forwarded)
+    expect(await countedIn(appendForwards, "forwarded")).toBe(forwarded)
 
     // A holder that dies keeps the lease until it ages out; meanwhile nobody answers, and a writer appends itself.
     const c = await fx.openWriter()
     expect(c.log.holdsWriterLease).toBe(false)
     await b.nc.close()
-    const appendedHere = await counter(appendForwards, "appendedHere")
+    const appendedHere = await countedIn(appendForwards, "appendedHere")
     const r = await append(c.store, "ledger-C1", "c-1")
     expect(r.globalPosition).toBe(2)
-    expect((await counter(appendForwards, "appendedHere")) - appendedHere).toBe(1)
+    expect((await countedIn(appendForwards, "appendedHere")) - appendedHere).toBe(1)
     // The dead holder's lease message ages out on the server; the next try then takes it.
     await vi.waitFor(
       async () => {
