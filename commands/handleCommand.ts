@@ -149,13 +149,13 @@ const decideAndAppend = Effect.fnUntraced(function* <C, E extends DomainEvent, S
     const last = justRead[justRead.length - 1]!.streamPosition
     if (!have || have.revision < last) streams.set(stream, foldTail(decider, undefined, justRead)!)
   }
-  // A stream this process holds nothing of is taken as new on the first attempt (the caller
-  // found it empty, or nobody read it here): a command on a stream this process has never
-  // seen mostly creates it (a dataset, a task, a model), and the append's "no stream"
-  // expectation is the check, so it costs one round trip instead of a read and an append.
-  // A stream that exists after all refuses the append, and the next attempt reads it; a
-  // decision that fails on the empty state reads before it is answered (below).
-  const takenAsNew = !streams.has(stream) && (justRead === undefined || justRead.length === 0)
+  // A stream this process holds nothing of (a caller's non-empty read was just kept above) is
+  // taken as new on the first attempt: a command on a stream this process has never seen
+  // mostly creates it (a dataset, a task, a model), and the append's "no stream" expectation
+  // is the check, so it costs one round trip instead of a read and an append. A stream that
+  // exists after all refuses the append, and the next attempt reads it; a decision that fails
+  // on the empty state reads before it is answered (below).
+  const takenAsNew = !streams.has(stream)
   // Whether the next attempt may decide on the state at hand without reading.
   let trustHeld = true
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
