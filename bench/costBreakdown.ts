@@ -1,0 +1,115 @@
+import { DeliverPolicy, type JetStreamClient } from "@nats-io/jetstream"
+import type { AppendInput } from "../domain/ports"
+import type { RecordedEvent } from "../domain/recordedEvent"
+import { commitText, decodeCommit, parseCommitText, prepareAppend, type PreparedAppend } from "../infra/eventStore/codec"
+import { chainVerifier, EMPTY_TIP } from "../infra/eventStore/hashChain"
+import { ChainSealer } from "../infra/eventStore/jetStreamSealer"
+import { rememberStoredCommit } from "../infra/eventStore/storedText"
+import { median, round } from "./stats"
+
+/**
+ * Where the time of a replay and of an append goes, measured in the same run
+ * as the rows they explain: each stage of our code timed alone, over the same
+ * inputs, in microseconds per event. A row's ratio to its raw baseline can be
+ * no better than raw / (raw + the stages it adds), whatever the plumbing
+ * around them costs; that bound is printed beside (`bestRatio`).
+ */
+
+/** Microseconds per item of `f` over `items` items: the median of five passes (one untimed pass first, for the JIT). */
+const microsPerItem = (items: number, f: () => void, before: () => void = () => undefined): number => {
+  const passes: Array<number> = []
+  for (let pass = 0; pass <= 5; pass++) {
+    before()
+    const t = performance.now()
+    f()
+    if (pass > 0) passes.push(((performance.now() - t) * 1000) / items)
+  }
+  return median(passes)
+}
+
+export interface StoredMessage {
+  readonly data: Uint8Array
+  readonly seq: number
+}
+
+/** Every message of a stream as stored (bytes and sequence), through one ordered read: the stages' input. */
+export const storedMessages = async (js: JetStreamClient, streamName: string): Promise<Array<StoredMessage>> => {
+  const consumer = await js.consumers.get(streamName, { deliver_policy: DeliverPolicy.All })
+  const messages = await consumer.consume({ max_messages: 1024 })
+  const kept: Array<StoredMessage> = []
+  for await (const m of messages) {
+    kept.push({ data: m.data, seq: m.seq })
+    if (m.info.pending === 0) break
+  }
+  return kept
+}
+
+/**
+ * A replay's stages per event, each over every stored message: the bytes as
+ * text, JSON.parse, the Schema decode of the commit with its position checks,
+ * keeping the stored bytes beside the events (for a verifier), and the
+ * verifier itself (each event's stored bytes hashed, its link checked).
+ */
+export const replayStages = (messages: ReadonlyArray<StoredMessage>) => {
+  const texts = messages.map((m) => commitText(m.data))
+  const parsed = texts.map((text, i) => parseCommitText(text, messages[i]!.seq))
+  const commits = parsed.map((raw, i) => decodeCommit(raw, messages[i]!.seq))
+  const events = commits.reduce((n, c) => n + c.length, 0)
+  const rememberAll = () => commits.forEach((c, i) => rememberStoredCommit(c, messages[i]!.data))
+  const stages = {
+    text: microsPerItem(events, () => messages.forEach((m) => commitText(m.data))),
+    jsonParse: microsPerItem(events, () => texts.forEach((text, i) => parseCommitText(text, messages[i]!.seq))),
+    schemaDecode: microsPerItem(events, () => parsed.forEach((raw, i) => decodeCommit(raw, messages[i]!.seq))),
+    keepStoredBytes: microsPerItem(events, rememberAll)
+  }
+  // The verifier finds each event's hashed bytes on first use and keeps them: remembered
+  // afresh (untimed) before each pass, so every pass scans the bytes as a replay does.
+  const verify = microsPerItem(
+    events,
+    () => {
+      const verifier = chainVerifier()
+      for (const commit of commits) for (const e of commit as ReadonlyArray<RecordedEvent>) if (verifier.push(e)) throw new Error("the bench's log does not verify")
+    },
+    rememberAll
+  )
+  return { events, stages: roundAll(stages), verify: round(verify, 2) }
+}
+
+/**
+ * An append's stages per append, as the JetStream writer runs them: the
+ * Schema encode, canonical JSON and size check (`prepareAppend`), then the
+ * seal on the writer's view of the chain (ids, hash, stored text and its
+ * bytes, the decoded view, the stream's head; `ChainSealer`).
+ */
+export const appendStages = async (count: number, input: (i: number) => AppendInput) => {
+  const inputs = Array.from({ length: count }, (_, i) => input(i))
+  let prepared: Array<PreparedAppend> = []
+  const prepare = microsPerItem(count, () => void (prepared = inputs.map(prepareAppend)))
+  const headOfEmptyLog = { ...EMPTY_TIP, msgId: undefined, optimistic: false }
+  let sealer = new ChainSealer(10_000, { loadHead: async () => headOfEmptyLog, loadStreamHead: async () => ({ revision: undefined, subjectSeq: 0 }) }, () => new Date())
+  const freshSealer = async () => {
+    sealer = new ChainSealer(10_000, { loadHead: async () => headOfEmptyLog, loadStreamHead: async () => ({ revision: undefined, subjectSeq: 0 }) }, () => new Date())
+    // The first seal reads the head (a promise); every later one is synchronous, as in a running writer.
+    await sealer.seal(prepared[0]!, { revision: undefined, subjectSeq: 0 }, "warm")
+    sealer.unlock()
+  }
+  const seals: Array<number> = []
+  for (let pass = 0; pass <= 5; pass++) {
+    await freshSealer()
+    const t = performance.now()
+    for (let i = 1; i < count; i++) sealer.seal(prepared[i]!, { revision: undefined, subjectSeq: 0 }, inputs[i]!.commandId)
+    if (pass > 0) seals.push(((performance.now() - t) * 1000) / (count - 1))
+  }
+  return { prepareAppend: round(prepare, 2), seal: round(median(seals), 2) }
+}
+
+/** This process's CPU (user + system, every thread) per item while `run` runs, in microseconds, beside what `run` returns. */
+export const withCpu = async <A>(items: number, run: () => Promise<A>): Promise<{ readonly result: A; readonly cpuMicros: number }> => {
+  const start = process.cpuUsage()
+  const result = await run()
+  const used = process.cpuUsage(start)
+  return { result, cpuMicros: (used.user + used.system) / items }
+}
+
+const roundAll = <K extends string>(xs: Record<K, number>): Record<K, number> =>
+  Object.fromEntries(Object.entries(xs).map(([k, v]) => [k, round(v as number, 2)])) as Record<K, number>
