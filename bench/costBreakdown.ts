@@ -1,6 +1,5 @@
 import { DeliverPolicy, type JetStreamClient } from "@nats-io/jetstream"
 import type { AppendInput } from "../domain/ports"
-import type { RecordedEvent } from "../domain/recordedEvent"
 import { commitText, decodeCommit, parseCommitText, prepareAppend, type PreparedAppend } from "../infra/eventStore/codec"
 import { chainVerifier, EMPTY_TIP } from "../infra/eventStore/hashChain"
 import { ChainSealer } from "../infra/eventStore/jetStreamSealer"
@@ -70,7 +69,7 @@ export const replayStages = (messages: ReadonlyArray<StoredMessage>) => {
     events,
     () => {
       const verifier = chainVerifier()
-      for (const commit of commits) for (const e of commit as ReadonlyArray<RecordedEvent>) if (verifier.push(e)) throw new Error("the bench's log does not verify")
+      for (const commit of commits) for (const e of commit) if (verifier.push(e)) throw new Error("the bench's log does not verify")
     },
     rememberAll
   )
@@ -92,19 +91,16 @@ export const appendStages = async (count: number, input: (i: number) => AppendIn
   const inputs = Array.from({ length: count }, (_, i) => input(i))
   let prepared: Array<PreparedAppend> = []
   const prepare = microsPerItem(count, () => void (prepared = inputs.map(prepareAppend)))
+  const newStream = { revision: undefined, subjectSeq: 0 }
   const headOfEmptyLog = { ...EMPTY_TIP, msgId: undefined, optimistic: false }
-  let sealer = new ChainSealer(10_000, { loadHead: async () => headOfEmptyLog, loadStreamHead: async () => ({ revision: undefined, subjectSeq: 0 }) }, () => new Date())
-  const freshSealer = async () => {
-    sealer = new ChainSealer(10_000, { loadHead: async () => headOfEmptyLog, loadStreamHead: async () => ({ revision: undefined, subjectSeq: 0 }) }, () => new Date())
-    // The first seal reads the head (a promise); every later one is synchronous, as in a running writer.
-    await sealer.seal(prepared[0]!, { revision: undefined, subjectSeq: 0 }, "warm")
-    sealer.unlock()
-  }
   const seals: Array<number> = []
   for (let pass = 0; pass <= 5; pass++) {
-    await freshSealer()
+    const sealer = new ChainSealer(10_000, { loadHead: async () => headOfEmptyLog, loadStreamHead: async () => newStream }, () => new Date())
+    // The first seal reads the head (a promise); every later one is synchronous, as in a running writer.
+    await sealer.seal(prepared[0]!, newStream, "warm")
+    sealer.unlock()
     const t = performance.now()
-    for (let i = 1; i < count; i++) sealer.seal(prepared[i]!, { revision: undefined, subjectSeq: 0 }, inputs[i]!.commandId)
+    for (let i = 1; i < count; i++) sealer.seal(prepared[i]!, newStream, inputs[i]!.commandId)
     if (pass > 0) seals.push(((performance.now() - t) * 1000) / (count - 1))
   }
   return { prepareAppend: round(prepare, 2), seal: round(median(seals), 2) }
