@@ -6,5 +6,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
+source scripts/nodeRuntime.sh
 # The process hosts the API, the log's writer: its V8 flags (why: infra/nodeFlags.ts).
 exec node --max-semi-space-size=64 --import tsx scripts/dev.ts "$@"

@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # The tests cover the PyTorch executor and the dashboard (in Chromium) too: install them.
 NEURA_EXECUTORS=pytorch NEURA_BROWSER=chromium bash scripts/install.sh
+source scripts/nodeRuntime.sh
 echo "[test] typecheck"
 npx tsc --noEmit -p tsconfig.json
 echo "[test] vitest (unit + integration)"
