@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the project needs on a fresh Debian machine with Node 20 (run as root):
-# a current nats-server (>= 2.10.27) and the Fashion-MNIST data, project-local under .tools/, then the locked npm dependencies.
+# a current nats-server (>= 2.10.27) and the Fashion-MNIST data, project-local under .tools/, then the locked npm
+# dependencies, among them the Node (24 LTS) every project process runs on (scripts/nodeRuntime.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
