@@ -80,30 +80,38 @@ export const projectionsBench = async (url: string, sizes = { commits: 20_000, r
     const app = build(runtime, { weights: inMemoryWeightsStore(), shards: inMemoryWeightsStore() })
     await app.ready()
     const projector = await startProjector(await runtime.runPromise(EventStore.useSync((s) => s)))
-    const total = Math.round(rate * seconds)
-    const bodies = Array.from({ length: total }, (_, i) => {
-      const key = generateKeyPair()
-      return signCommand(key, "RegisterNode", { nodeId: `lag${i}`, publicKey: key.publicKey, roles: ["trainer"], capabilities: [] }, { commandId: `lag-${i}` })
-    })
-    const start = performance.now()
-    const inflight: Array<Promise<unknown>> = []
-    for (let i = 0; i < total; i++) {
-      const due = start + (i * 1000) / rate
-      const wait = due - performance.now()
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait))
-      inflight.push(app.inject({ method: "POST", url: "/commands/RegisterNode", payload: bodies[i]! }))
+    // The load in two phases, as every other row warms up first: one second
+    // at the same rate from a fresh API process (its lag is printed apart:
+    // the first requests pay for compiling the command's and the
+    // projections' code, ~25 ms of lag for the first hundred events at
+    // 860/s against ~5 ms after), then `seconds` measured.
+    const offer = async (phase: string, count: number) => {
+      const bodies = Array.from({ length: count }, (_, i) => {
+        const key = generateKeyPair()
+        return signCommand(key, "RegisterNode", { nodeId: `lag${phase}${i}`, publicKey: key.publicKey, roles: ["trainer"], capabilities: [] }, { commandId: `lag-${phase}-${i}` })
+      })
+      projector.lagMs.length = 0
+      const start = performance.now()
+      const inflight: Array<Promise<unknown>> = []
+      for (let i = 0; i < count; i++) {
+        const due = start + (i * 1000) / rate
+        const wait = due - performance.now()
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait))
+        inflight.push(app.inject({ method: "POST", url: "/commands/RegisterNode", payload: bodies[i]! }))
+      }
+      await Promise.all(inflight)
+      const achieved = count / ((performance.now() - start) / 1000)
+      const head = await runtime.runPromise(EventStore.use((s) => s.headPosition))
+      await projector.waitFor(head, 10_000)
+      return { ...latencySummary([...projector.lagMs]), samples: projector.lagMs.length, achieved: round(achieved) }
     }
-    await Promise.all(inflight)
-    const achieved = total / ((performance.now() - start) / 1000)
-    const head = await runtime.runPromise(EventStore.use((s) => s.headPosition))
-    await projector.waitFor(head, 10_000)
-    const lag = latencySummary([...projector.lagMs])
-    const samples = projector.lagMs.length
+    const cold = await offer("warm", Math.round(rate))
+    const { achieved, samples, ...lag } = await offer("measured", Math.round(rate * seconds))
     await projector.stop()
     await app.close()
     await runtime.dispose()
     await (await jetstreamManager(nc)).streams.delete(lagConfig.streamName)
-    return { ...lag, samples, offered: round(rate), achieved: round(achieved) }
+    return { ...lag, samples, offered: round(rate), achieved, coldFirstSecond: cold }
   }
   const lag = await lagAt(sizes.rate, sizes.seconds, "STEADY")
   // The issue's target load: 1,000 commands/s, or the API's own maximum when lower.
@@ -133,7 +141,7 @@ export const projectionsBench = async (url: string, sizes = { commits: 20_000, r
       name: "projections.lag",
       value: lag.p99Ms,
       unit: "ms (p99)",
-      details: { ...lag, load: `${sizes.rate} signed commands/s for ${sizes.seconds} s through the API on JetStream`, note: "recordedAt (sealing) → applied to the read models" }
+      details: { ...lag, load: `${sizes.rate} signed commands/s for ${sizes.seconds} s through the API on JetStream, after a warm-up second at the same rate (its lag: coldFirstSecond)`, note: "recordedAt (sealing) → applied to the read models" }
     },
     {
       name: "projections.lag.atApiMaximum",
@@ -141,7 +149,7 @@ export const projectionsBench = async (url: string, sizes = { commits: 20_000, r
       unit: "ms (p99)",
       details: {
         ...lagAtMax,
-        load: `min(1,000, the API's measured maximum ${apiMaxRate === undefined ? "(not measured)" : round(apiMaxRate)}) signed RegisterNode commands/s offered for ${sizes.seconds} s (in-process inject: no HTTP client)`,
+        load: `min(1,000, the API's measured maximum ${apiMaxRate === undefined ? "(not measured)" : round(apiMaxRate)}) signed RegisterNode commands/s offered for ${sizes.seconds} s after a warm-up second at the same rate (its lag: coldFirstSecond; in-process inject: no HTTP client)`,
         note: "recordedAt (sealing) → applied to the read models; goal < 10 ms"
       }
     }
