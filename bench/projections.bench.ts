@@ -2,7 +2,7 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream"
 import { connect } from "@nats-io/transport-node"
 import { Effect, Layer, ManagedRuntime, Stream } from "effect"
 import { inMemoryWeightsStore } from "../infra/weights/WeightsStore"
-import { build } from "../commands/app"
+import { build, readModelsProjector } from "../commands/app"
 import type { DomainEvent } from "../domain/events"
 import { EventStore } from "../domain/ports"
 import type { Address, NodeId, PublicKey, TaskId } from "../domain/primitives"
@@ -10,7 +10,7 @@ import { toEventStore } from "../infra/eventStore/backend"
 import { defaultJetStreamConfig, JetStreamLog, layerJetStream } from "../infra/eventStore/jetStream"
 import { generateKeyPair, signCommand } from "../infra/identity/signature"
 import { NatsClient, natsOptions } from "../infra/nats/NatsClient"
-import { ReadModels, startProjector } from "../projections/projector"
+import { ReadModels } from "../projections/projector"
 import { rawOrderedRead } from "./rawRead"
 import { projectStage, replayStages, storedMessages } from "./costBreakdown"
 import { compare, interleaved, latencySummary, round, type BenchResult } from "./stats"
@@ -79,7 +79,8 @@ export const projectionsBench = async (url: string, sizes = { commits: 20_000, r
     const runtime = ManagedRuntime.make(layerJetStream(lagConfig).pipe(Layer.provide(NatsClient.layer({ servers: url }))))
     const app = build(runtime, { weights: inMemoryWeightsStore(), shards: inMemoryWeightsStore() })
     await app.ready()
-    const projector = await startProjector(await runtime.runPromise(EventStore.useSync((s) => s)))
+    // The app's own read models, the ones its queries serve (no second projector beside them).
+    const projector = readModelsProjector(app)
     // The load in two phases, as every other row warms up first: one second
     // at the same rate from a fresh API process (its lag is printed apart:
     // the first requests pay for compiling the command's and the
@@ -107,7 +108,6 @@ export const projectionsBench = async (url: string, sizes = { commits: 20_000, r
     }
     const cold = await offer("warm", Math.round(rate))
     const { achieved, samples, ...lag } = await offer("measured", Math.round(rate * seconds))
-    await projector.stop()
     await app.close()
     await runtime.dispose()
     await (await jetstreamManager(nc)).streams.delete(lagConfig.streamName)

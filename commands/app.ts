@@ -77,6 +77,13 @@ const addressSet = (addresses: ReadonlyArray<string> = []): ReadonlySet<string> 
 const routesOf = new WeakMap<FastifyInstance, ReadonlyArray<{ readonly method: string; readonly url: string }>>()
 /** Every route the app registered (the OpenAPI test checks each is documented). */
 export const registeredRoutes = (app: FastifyInstance) => routesOf.get(app) ?? []
+const projectorsOf = new WeakMap<FastifyInstance, () => Projector>()
+/** The projector keeping this app's read models (started when the app is ready): what its queries read, and their lag. */
+export const readModelsProjector = (app: FastifyInstance): Projector => {
+  const projector = projectorsOf.get(app)
+  if (!projector) throw new Error("not an app built by build()")
+  return projector()
+}
 
 /**
  * The HTTP API as a Fastify instance, not yet listening (main.ts listens;
@@ -191,6 +198,7 @@ export const build = (runtime: ApiRuntime, options: ApiOptions): FastifyInstance
     if (!projector) throw new Error("projector not started")
     return projector
   }
+  projectorsOf.set(app, currentProjector)
   app.register(queryRoutes, { runtime, projector: currentProjector, wholeLog })
   app.register(adminRoutes, { ...shared, projector: currentProjector, admins: addressSet(options.admins), rateLimit: wholeLog })
   app.register(streamRoutes, { runtime })
