@@ -6,24 +6,42 @@ import { recoveredSigners, recoverSigner, type Hex } from "./signature"
 import { nativeSecp256k1 } from "./nativeRecover"
 
 /**
- * Signature recovery off the event loop, for where the native libsecp256k1
- * binding cannot load: ~2.5 ms of pure-JS (noble) elliptic-curve work per
- * command would be the API's bottleneck, so it runs in worker threads
- * (cores − 1, at least 1) while the main thread serves requests. With the
- * native binding (~45 µs) a thread hop costs more than the work: recovery
- * stays in-process. Same answers as `recoverSigner` (a test compares them).
- * `SIGNATURE_WORKERS=0` recovers in-process in any case.
+ * Signature recovery off the event loop, in worker threads (cores − 1 by
+ * default), while the main thread serves requests. Every command costs one
+ * recovery: ~2.5 ms of pure-JS (noble) elliptic-curve work, or ~45 µs with
+ * the native libsecp256k1 binding (nativeRecover.ts), more with the key
+ * decompression a RegisterNode adds. Natively a thread hop (~10 µs on the
+ * main thread) is less than the work it moves: with one worker the API's
+ * signed commands ran ~10 % faster on this 2-core machine (median of seven
+ * alternating runs, Node 24), the second core taking the recoveries.
+ * A worker recovers with the native binding where it loads, else with noble
+ * (`engine`); both give the same answers as `recoverSigner` (a test compares
+ * them, invalid and high-s signatures included).
+ * `SIGNATURE_WORKERS=0` recovers in-process (natively, that is the better
+ * choice on a one-core machine: there is no core to move the work to).
  */
-let workers: Array<Worker> | undefined
-let next = 0
+export type RecoveryEngine = "native" | "noble"
+const engineHere: RecoveryEngine = nativeSecp256k1 ? "native" : "noble"
+
+interface Pool {
+  readonly workers: Array<Worker>
+  next: number
+}
+const pools = new Map<RecoveryEngine, Pool>()
 let seq = 0
 const pending = new Map<number, (address: Address | undefined) => void>()
 
-const pool = (): Array<Worker> => {
-  if (workers) return workers
-  const size = orExit(() => readConfig({ SIGNATURE_WORKERS: integer("worker threads recovering signatures when the native module is off", Math.max(1, cpus().length - 1), 1, 64) })).SIGNATURE_WORKERS
-  workers = Array.from({ length: size }, () => {
-    const w = new Worker(new URL("./recoverWorker.mjs", import.meta.url))
+let configured: number | undefined
+const workerCount = (): number =>
+  (configured ??= orExit(() =>
+    readConfig({ SIGNATURE_WORKERS: integer("worker threads recovering signatures (0: in-process)", Math.max(1, cpus().length - 1), 0, 64) })
+  ).SIGNATURE_WORKERS)
+
+const poolFor = (engine: RecoveryEngine): Pool => {
+  const existing = pools.get(engine)
+  if (existing) return existing
+  const workers = Array.from({ length: workerCount() }, () => {
+    const w = new Worker(new URL("./recoverWorker.mjs", import.meta.url), { workerData: { engine } })
     w.on("message", ({ id, address }: { id: number; address: string | null }) => {
       pending.get(id)?.(address === null ? undefined : (address as Address))
       pending.delete(id)
@@ -32,31 +50,33 @@ const pool = (): Array<Worker> => {
     w.unref()
     return w
   })
-  return workers
+  const pool = { workers, next: 0 }
+  pools.set(engine, pool)
+  return pool
 }
 
+/** The API's recovery: the cache, else a worker thread, else in-process. */
 export const recoverSignerAsync = async (digest: Hex, signature: string): Promise<Address | undefined> => {
   if (recoveredSigners.has(digest, signature)) return recoveredSigners.get(digest, signature)
-  if (nativeSecp256k1) return recoverSigner(digest, signature)
   const address = await recoverInPool(digest, signature)
   recoveredSigners.set(digest, signature, address)
   return address
 }
 
-/** One recovery in a worker thread (noble), uncached: what the API does without the native binding. */
-export const recoverInPool = async (digest: Hex, signature: string): Promise<Address | undefined> => {
-  const threads = pool()
-  if (threads.length === 0) return recoverSigner(digest, signature)
+/** One recovery in a worker thread with `engine`, uncached (in-process when the pool has no threads). */
+export const recoverInPool = async (digest: Hex, signature: string, engine: RecoveryEngine = engineHere): Promise<Address | undefined> => {
+  const pool = poolFor(engine)
+  if (pool.workers.length === 0) return recoverSigner(digest, signature)
   return new Promise<Address | undefined>((resolve) => {
     const id = ++seq
     pending.set(id, resolve)
-    threads[next++ % threads.length]!.postMessage({ id, digest, signature })
+    pool.workers[pool.next++ % pool.workers.length]!.postMessage({ id, digest, signature })
   })
 }
 
 /** Stop the workers (tests and shutdown; they are unref'd, so exiting does not need it). */
 export const stopRecoverPool = async () => {
-  const current = workers
-  workers = undefined
-  await Promise.all((current ?? []).map((w) => w.terminate()))
+  const current = [...pools.values()]
+  pools.clear()
+  await Promise.all(current.flatMap((p) => p.workers.map((w) => w.terminate())))
 }

@@ -6,7 +6,19 @@
 import { keccak_256 } from "@noble/hashes/sha3.js"
 import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js"
 import * as secp from "@noble/secp256k1"
-import { parentPort } from "node:worker_threads"
+import { parentPort, workerData } from "node:worker_threads"
+import { createRequire } from "node:module"
+
+// The engine the pool asked for (recoverPool.ts): libsecp256k1's binding (as
+// nativeRecover.ts loads it), or noble where it cannot load.
+const native = (() => {
+  if (workerData?.engine !== "native") return undefined
+  try {
+    return createRequire(import.meta.url)("secp256k1/bindings")
+  } catch {
+    return undefined
+  }
+})()
 
 const recover = (digest, signature) => {
   const hex = signature.startsWith("0x") ? signature.slice(2) : signature
@@ -19,8 +31,9 @@ const recover = (digest, signature) => {
     const recovered = new Uint8Array(65)
     recovered[0] = v - 27
     recovered.set(hexToBytes(hex.slice(0, 128)), 1)
-    const publicKey = secp.recoverPublicKey(recovered, hexToBytes(digest.slice(2)), { prehash: false })
-    const uncompressed = secp.Point.fromBytes(publicKey).toBytes(false)
+    const uncompressed = native
+      ? native.ecdsaRecover(recovered.subarray(1), v - 27, hexToBytes(digest.slice(2)), false)
+      : secp.Point.fromBytes(secp.recoverPublicKey(recovered, hexToBytes(digest.slice(2)), { prehash: false })).toBytes(false)
     return `0x${bytesToHex(keccak_256(uncompressed.slice(1))).slice(-40)}`
   } catch {
     return null

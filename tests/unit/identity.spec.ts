@@ -7,13 +7,14 @@ afterAll(async () => {
 })
 
 describe("secp256k1 identities", () => {
-  it("a signed command recovers to its signer: natively, in the noble worker pool and in-process alike", async () => {
+  it("a signed command recovers to its signer: in worker threads (native and noble) and in-process alike", async () => {
     for (let i = 0; i < 5; i++) {
       const key = generateKeyPair()
       const body = signCommand(key, "RegisterNode", { n: i })
       const digest = commandDigest({ type: "RegisterNode", commandId: body.commandId, issuedAt: body.issuedAt, signer: body.signer, payload: body.payload })
-      // A worker thread (noble, the fallback), the API's path (native here), then the uncached in-process path.
-      expect(await recoverInPool(digest, body.signature)).toBe(key.address)
+      // Worker threads (native, and noble: the fallback), the API's path, then the uncached in-process path.
+      expect(await recoverInPool(digest, body.signature, "native")).toBe(key.address)
+      expect(await recoverInPool(digest, body.signature, "noble")).toBe(key.address)
       expect(await recoverSignerAsync(digest, body.signature)).toBe(key.address)
       expect(recoverSignerUncached(digest, body.signature)).toBe(key.address)
       expect(recoverSigner(digest, body.signature)).toBe(key.address)
@@ -25,8 +26,12 @@ describe("secp256k1 identities", () => {
     const signature = signDigest(digest, key.secretKey)
     const flipped = `${signature.slice(0, 10)}${signature[10] === "0" ? "1" : "0"}${signature.slice(11)}`
     const badV = `${signature.slice(0, 130)}1d`
-    for (const s of [flipped, badV, "0x1234", `0x${"00".repeat(65)}`]) {
-      const fromWorker = await recoverInPool(digest, s)
+    const zeroR = `0x${"00".repeat(32)}${signature.slice(66)}`
+    const zeroS = `${signature.slice(0, 66)}${"00".repeat(32)}${signature.slice(130)}`
+    const rAboveN = `0x${"ff".repeat(32)}${signature.slice(66)}`
+    for (const s of [flipped, badV, "0x1234", `0x${"00".repeat(65)}`, zeroR, zeroS, rAboveN]) {
+      const fromWorker = await recoverInPool(digest, s, "native")
+      expect(await recoverInPool(digest, s, "noble")).toBe(fromWorker)
       expect(await recoverSignerAsync(digest, s)).toBe(recoverSignerUncached(digest, s))
       const inProcess = recoverSignerUncached(digest, s)
       expect(inProcess).not.toBe(key.address)
