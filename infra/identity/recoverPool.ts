@@ -6,8 +6,8 @@ import { recoveredSigners, recoverSigner, type Hex } from "./signature"
 import { nativeSecp256k1 } from "./nativeRecover"
 
 /**
- * Signature recovery off the event loop, in worker threads (cores − 1 by
- * default), while the main thread serves requests. Every command costs one
+ * Signature recovery off the event loop, in worker threads (cores − 1, at
+ * least one, by default), while the main thread serves requests. Every command costs one
  * recovery: ~2.5 ms of pure-JS (noble) elliptic-curve work, or ~45 µs with
  * the native libsecp256k1 binding (nativeRecover.ts), more with the key
  * decompression a RegisterNode adds. Natively a thread hop (~10 µs on the
@@ -19,6 +19,9 @@ import { nativeSecp256k1 } from "./nativeRecover"
  * them, invalid and high-s signatures included).
  * `SIGNATURE_WORKERS=0` recovers in-process (natively, that is the better
  * choice on a one-core machine: there is no core to move the work to).
+ * A worker that dies takes its pool with it (the next recovery starts a new
+ * one) and its unanswered recoveries are done in-process: a command never
+ * waits on a thread that is gone.
  */
 export type RecoveryEngine = "native" | "noble"
 const engineHere: RecoveryEngine = nativeSecp256k1 ? "native" : "noble"
@@ -29,7 +32,13 @@ interface Pool {
 }
 const pools = new Map<RecoveryEngine, Pool>()
 let seq = 0
-const pending = new Map<number, (address: Address | undefined) => void>()
+interface Recovery {
+  readonly digest: Hex
+  readonly signature: string
+  readonly worker: Worker
+  readonly resolve: (address: Address | undefined) => void
+}
+const pending = new Map<number, Recovery>()
 
 let configured: number | undefined
 const workerCount = (): number =>
@@ -43,9 +52,19 @@ const poolFor = (engine: RecoveryEngine): Pool => {
   const workers = Array.from({ length: workerCount() }, () => {
     const w = new Worker(new URL("./recoverWorker.mjs", import.meta.url), { workerData: { engine } })
     w.on("message", ({ id, address }: { id: number; address: string | null }) => {
-      pending.get(id)?.(address === null ? undefined : (address as Address))
+      pending.get(id)?.resolve(address === null ? undefined : (address as Address))
       pending.delete(id)
     })
+    const gone = () => {
+      if (pools.get(engine)?.workers.includes(w)) pools.delete(engine)
+      for (const [id, r] of pending) {
+        if (r.worker !== w) continue
+        pending.delete(id)
+        r.resolve(recoverSigner(r.digest, r.signature))
+      }
+    }
+    w.on("error", gone)
+    w.on("exit", gone)
     // Idle workers must not keep the process alive.
     w.unref()
     return w
@@ -69,8 +88,9 @@ export const recoverInPool = async (digest: Hex, signature: string, engine: Reco
   if (pool.workers.length === 0) return recoverSigner(digest, signature)
   return new Promise<Address | undefined>((resolve) => {
     const id = ++seq
-    pending.set(id, resolve)
-    pool.workers[pool.next++ % pool.workers.length]!.postMessage({ id, digest, signature })
+    const worker = pool.workers[pool.next++ % pool.workers.length]!
+    pending.set(id, { digest, signature, worker, resolve })
+    worker.postMessage({ id, digest, signature })
   })
 }
 

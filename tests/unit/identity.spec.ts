@@ -38,4 +38,16 @@ describe("secp256k1 identities", () => {
       expect(fromWorker).toBe(inProcess)
     }
   })
+  it("recoveries in flight when their worker thread goes are answered in-process, and the next ones start a new pool", async () => {
+    const key = generateKeyPair()
+    const signed = Array.from({ length: 200 }, (_, i) => {
+      const digest = commandDigest({ type: "T", commandId: `c${i}`, issuedAt: "2026-11-24T10:00:00.000Z", signer: key.address, payload: { i } })
+      return { digest, signature: signDigest(digest, key.secretKey) }
+    })
+    const answers = signed.map(({ digest, signature }) => recoverInPool(digest, signature, "native"))
+    // Terminating the workers now leaves most of those 200 unanswered by them.
+    await stopRecoverPool()
+    expect(await Promise.all(answers)).toEqual(signed.map(() => key.address))
+    expect(await recoverInPool(signed[0]!.digest, signed[0]!.signature, "native")).toBe(key.address)
+  })
 })
