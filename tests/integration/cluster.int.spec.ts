@@ -22,7 +22,12 @@ import { processGroup } from "../../infra/processGroup"
 const passwords = { admin: "adminClusterPw", api: "apiClusterPw", coordinator: "coordinatorClusterPw", bridge: "bridgeClusterPw" }
 let cluster: NatsCluster
 let admin: NatsConnection
-beforeAll(async () => {
+/**
+ * A provisioned cluster, or the error its R3 placement kept answering. The
+ * first R3 placement may be refused while a lagging peer catches up ("no
+ * suitable peers"): retried for 90 s.
+ */
+const startProvisioned = async (): Promise<unknown> => {
   cluster = await startNatsCluster({
     size: 3,
     configFile: "nats.conf",
@@ -30,18 +35,31 @@ beforeAll(async () => {
     env: passwordEnvironment(passwords)
   })
   admin = await connect(natsOptions({ servers: cluster.url, user: "admin", pass: passwords.admin }))
-  // The first R3 placement may be refused while a lagging peer catches up ("no suitable peers"): retry it.
   for (let attempt = 1; ; attempt++) {
     const failed = await provisionAll(admin, defaultJetStreamConfig, { replicas: 3 }).then(
       () => undefined,
       (e: unknown) => e
     )
-    if (!failed) break
-    if (attempt >= 60) throw failed
+    if (!failed) return undefined
+    if (attempt >= 45) return failed
     await new Promise((r) => setTimeout(r, 2_000))
   }
+}
+beforeAll(async () => {
+  const failed = await startProvisioned()
+  if (failed) {
+    // Twice in ~30 clean-clone runs (2026-11-26 and -27, Node 20 and 24) one member never
+    // became a current peer of a fresh cluster, and placement kept failing for minutes. That
+    // is nats-server forming a cluster on a loaded machine, not what this spec checks: start
+    // a fresh cluster once more, and fail only if that one cannot place the log either.
+    console.warn(`cluster.int: R3 placement still refused after 90 s (${String(failed)}); starting a fresh cluster`)
+    await admin.close()
+    await cluster.stop()
+    const again = await startProvisioned()
+    if (again) throw again
+  }
   // Three servers forming a cluster on a busy 2-core machine: the health wait alone may take minutes.
-}, 360_000)
+}, 600_000)
 afterAll(async () => {
   await admin?.close()
   await cluster?.stop()
