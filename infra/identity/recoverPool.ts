@@ -2,7 +2,7 @@ import { cpus } from "node:os"
 import { integer, orExit, readConfig } from "../config"
 import { Worker } from "node:worker_threads"
 import type { Address } from "../../domain/primitives"
-import { recoveredSigners, recoverSigner, type Hex } from "./signature"
+import { recoveredSigners, recoverSignerUncached, type Hex } from "./signature"
 import { nativeSecp256k1 } from "./nativeRecover"
 
 /**
@@ -56,11 +56,16 @@ const poolFor = (engine: RecoveryEngine): Pool => {
       pending.delete(id)
     })
     const gone = () => {
-      if (pools.get(engine)?.workers.includes(w)) pools.delete(engine)
+      const pool = pools.get(engine)
+      if (pool?.workers.includes(w)) {
+        // The pool goes whole: its other threads are stopped (their own exits answer what they held), not left idle for good.
+        pools.delete(engine)
+        for (const other of pool.workers) if (other !== w) void other.terminate()
+      }
       for (const [id, r] of pending) {
         if (r.worker !== w) continue
         pending.delete(id)
-        r.resolve(recoverSigner(r.digest, r.signature))
+        r.resolve(recoverSignerUncached(r.digest, r.signature))
       }
     }
     w.on("error", gone)
@@ -85,7 +90,7 @@ export const recoverSignerAsync = async (digest: Hex, signature: string): Promis
 /** One recovery in a worker thread with `engine`, uncached (in-process when the pool has no threads). */
 export const recoverInPool = async (digest: Hex, signature: string, engine: RecoveryEngine = engineHere): Promise<Address | undefined> => {
   const pool = poolFor(engine)
-  if (pool.workers.length === 0) return recoverSigner(digest, signature)
+  if (pool.workers.length === 0) return recoverSignerUncached(digest, signature)
   return new Promise<Address | undefined>((resolve) => {
     const id = ++seq
     const worker = pool.workers[pool.next++ % pool.workers.length]!
