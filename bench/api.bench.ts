@@ -7,7 +7,7 @@ import { build } from "../commands/app"
 import { defaultJetStreamConfig, eventStreamConfig, layerJetStream } from "../infra/eventStore/jetStream"
 import { generateKeyPair, signCommand } from "../infra/identity/signature"
 import { NatsClient, natsOptions } from "../infra/nats/NatsClient"
-import { compare, interleaved, latencySummary, type BenchResult } from "./stats"
+import { compare, interleaved, latencySummary, round, type BenchResult } from "./stats"
 
 /**
  * Signed commands through the real API (HTTP, signature recovery, Schema
@@ -15,6 +15,16 @@ import { compare, interleaved, latencySummary, type BenchResult } from "./stats"
  * does one JetStream publish per request. Same server, same client, same
  * concurrency, same run. Bodies are signed before timing starts.
  */
+/**
+ * CPU of this process's main thread, µs: where both servers and the HTTP
+ * client run (the signature workers and nats-server run elsewhere). Per
+ * command it moves less between runs than the rate does on a shared machine.
+ */
+const mainThreadCpu = (): number => {
+  const usage = process.threadCpuUsage()
+  return usage.user + usage.system
+}
+
 export const apiBench = async (url: string, sizes = { requests: 600, concurrency: 16 }): Promise<Array<BenchResult>> => {
   const config = { ...defaultJetStreamConfig, streamName: "BENCH_API", subjectPrefix: "benchapi.events" }
   const runtime = ManagedRuntime.make(layerJetStream(config).pipe(Layer.provide(NatsClient.layer({ servers: url }))))
@@ -37,6 +47,7 @@ export const apiBench = async (url: string, sizes = { requests: 600, concurrency
     const latencies: Array<number> = []
     let next = 0
     let failures = 0
+    const cpuBefore = mainThreadCpu()
     const start = performance.now()
     await Promise.all(
       Array.from({ length: sizes.concurrency }, async () => {
@@ -50,7 +61,8 @@ export const apiBench = async (url: string, sizes = { requests: 600, concurrency
         }
       })
     )
-    return { rate: sent.length / ((performance.now() - start) / 1000), latency: latencySummary(latencies), failures }
+    const rate = sent.length / ((performance.now() - start) / 1000)
+    return { rate, latency: latencySummary(latencies), failures, mainThreadMicrosPerCommand: round((mainThreadCpu() - cpuBefore) / sent.length) }
   }
   // Bodies for a warm-up run and three measured runs of each command, signed before timing starts.
   const perRun = Math.max(1, Math.round(sizes.requests / 3))
@@ -115,9 +127,9 @@ export const apiBench = async (url: string, sizes = { requests: 600, concurrency
       concurrency: sizes.concurrency,
       runs,
       statistic: "median of 3 interleaved runs after one warm-up run each (latencies: the median run's)",
-      ours: { ...run.latency, failures: run.failures },
-      bare: { ...bare.latency, failures: bare.failures },
-      note
+      ours: { ...run.latency, failures: run.failures, mainThreadMicrosPerCommand: run.mainThreadMicrosPerCommand },
+      bare: { ...bare.latency, failures: bare.failures, mainThreadMicrosPerCommand: bare.mainThreadMicrosPerCommand },
+      note: `${note}. mainThreadMicrosPerCommand: this process's main-thread CPU per command (the server and the HTTP client both run on it; signature workers and nats-server do not)`
     })
   return [
     versusBare("api.signedCommands", ours, baseline, "fastify route + one jetstream publish", "RegisterNode: secp256k1 signature recovery, Schema decode, two streams read (key binding, node) then two OCC appends", nodeRuns.runs),

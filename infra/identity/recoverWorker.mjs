@@ -40,4 +40,5 @@ const recover = (digest, signature) => {
   }
 }
 
-parentPort.on("message", ({ id, digest, signature }) => parentPort.postMessage({ id, address: recover(digest, signature) }))
+// A batch of recoveries (those asked for in one turn of the main thread's event loop), answered together.
+parentPort.on("message", (batch) => parentPort.postMessage(batch.map(({ id, digest, signature }) => ({ id, address: recover(digest, signature) }))))

@@ -38,6 +38,19 @@ describe("secp256k1 identities", () => {
       expect(fromWorker).toBe(inProcess)
     }
   })
+  it("recoveries asked for in one turn travel as one batch, and each gets its own answer", async () => {
+    // Valid signatures of different keys, interleaved with invalid ones, all asked for at once.
+    const asked = Array.from({ length: 60 }, (_, i) => {
+      const key = generateKeyPair()
+      const digest = commandDigest({ type: "T", commandId: `b${i}`, issuedAt: "2026-11-24T10:00:00.000Z", signer: key.address, payload: { i } })
+      const signature = signDigest(digest, key.secretKey)
+      return { digest, signature: i % 3 === 2 ? `${signature.slice(0, 130)}1d` : signature, signer: i % 3 === 2 ? undefined : key.address }
+    })
+    for (const engine of ["native", "noble"] as const) {
+      const answers = await Promise.all(asked.map(({ digest, signature }) => recoverInPool(digest, signature, engine)))
+      expect(answers).toEqual(asked.map((a) => a.signer))
+    }
+  })
   it("recoveries in flight when their worker thread goes are answered in-process, and the next ones start a new pool", async () => {
     const key = generateKeyPair()
     const signed = Array.from({ length: 200 }, (_, i) => {
