@@ -13,7 +13,7 @@ import { NatsClient, natsOptions } from "../infra/nats/NatsClient"
 import { ReadModels } from "../projections/projector"
 import { rawOrderedRead } from "./rawRead"
 import { projectStage, replayStages, storedMessages } from "./costBreakdown"
-import { compare, interleaved, latencySummary, round, type BenchResult } from "./stats"
+import { compare, interleaved, latencySummary, median, round, type BenchResult } from "./stats"
 
 /**
  * Read side: a full replay rebuilding every projection (decode + evolve) vs
@@ -109,11 +109,23 @@ export const projectionsBench = async (url: string, sizes = { commits: 20_000, r
       return { ...latencySummary([...projector.lagMs]), samples: projector.lagMs.length, achieved: round(achieved) }
     }
     const cold = await offer("warm", Math.round(rate))
-    const { achieved, samples, ...lag } = await offer("measured", Math.round(rate * seconds))
+    // Three measured phases, the median of each figure: one phase's p99 is
+    // set by the few scavenges that land in it (3 to 14 ms at 1,000/s over
+    // single phases of the same code), so one phase alone said little.
+    const phases: Array<Awaited<ReturnType<typeof offer>>> = []
+    for (const phase of ["measured1", "measured2", "measured3"]) phases.push(await offer(phase, Math.round(rate * seconds)))
     await app.close()
     await runtime.dispose()
     await (await jetstreamManager(nc)).streams.delete(lagConfig.streamName)
-    return { ...lag, samples, offered: round(rate), achieved, coldFirstSecond: cold }
+    return {
+      p50Ms: median(phases.map((p) => p.p50Ms)),
+      p99Ms: median(phases.map((p) => p.p99Ms)),
+      phases: phases.map((p) => ({ p50Ms: p.p50Ms, p99Ms: p.p99Ms, achieved: p.achieved })),
+      samples: phases.reduce((n, p) => n + p.samples, 0),
+      offered: round(rate),
+      achieved: median(phases.map((p) => p.achieved)),
+      coldFirstSecond: cold
+    }
   }
   const lag = await lagAt(sizes.rate, sizes.seconds, "STEADY")
   // The issue's target load: 1,000 commands/s, or the API's own maximum when lower.
@@ -143,7 +155,7 @@ export const projectionsBench = async (url: string, sizes = { commits: 20_000, r
       name: "projections.lag",
       value: lag.p99Ms,
       unit: "ms (p99)",
-      details: { ...lag, load: `${sizes.rate} signed commands/s for ${sizes.seconds} s through the API on JetStream, after a warm-up second at the same rate (its lag: coldFirstSecond)`, note: "recordedAt (sealing) → applied to the read models" }
+      details: { ...lag, load: `${sizes.rate} signed commands/s through the API on JetStream, three phases of ${sizes.seconds} s after a warm-up second at the same rate (its lag: coldFirstSecond)`, note: "recordedAt (sealing) → applied to the read models; p50Ms, p99Ms, achieved: medians of the three phases" }
     },
     {
       name: "projections.lag.atApiMaximum",
@@ -151,8 +163,8 @@ export const projectionsBench = async (url: string, sizes = { commits: 20_000, r
       unit: "ms (p99)",
       details: {
         ...lagAtMax,
-        load: `min(1,000, the API's measured maximum ${apiMaxRate === undefined ? "(not measured)" : round(apiMaxRate)}) signed RegisterNode commands/s offered for ${sizes.seconds} s after a warm-up second at the same rate (its lag: coldFirstSecond; in-process inject: no HTTP client)`,
-        note: "recordedAt (sealing) → applied to the read models; goal < 10 ms"
+        load: `min(1,000, the API's measured maximum ${apiMaxRate === undefined ? "(not measured)" : round(apiMaxRate)}) signed RegisterNode commands/s offered in three phases of ${sizes.seconds} s after a warm-up second at the same rate (its lag: coldFirstSecond; in-process inject: no HTTP client)`,
+        note: "recordedAt (sealing) → applied to the read models; p50Ms, p99Ms, achieved: medians of the three phases; goal < 10 ms"
       }
     }
   ].map((r) => ({ ...r, value: round(r.value) }))
