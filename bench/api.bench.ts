@@ -25,7 +25,7 @@ const mainThreadCpu = (): number => {
   return usage.user + usage.system
 }
 
-export const apiBench = async (url: string, sizes = { requests: 600, concurrency: 16 }): Promise<Array<BenchResult>> => {
+export const apiBench = async (url: string, sizes = { requests: 4500, concurrency: 16 }): Promise<Array<BenchResult>> => {
   const config = { ...defaultJetStreamConfig, streamName: "BENCH_API", subjectPrefix: "benchapi.events" }
   const runtime = ManagedRuntime.make(layerJetStream(config).pipe(Layer.provide(NatsClient.layer({ servers: url }))))
   const api = build(runtime, { weights: inMemoryWeightsStore(), shards: inMemoryWeightsStore() })
