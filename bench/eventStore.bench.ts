@@ -151,15 +151,16 @@ export const eventStoreBench = async (url: string, sizes = { sequential: 3000, p
   // The issue's "log replay (decode + hash verify)": the same read, each event's
   // hash recomputed and its link to the one before checked (hashChain.ts
   // chainVerifier, what GET /events/verify runs), hashing each event's text as
-  // stored (storedText.ts).
+  // stored (storedText.ts): read as the verifiers read, the log as stored
+  // (readLog), whose events keep their stored bytes.
   const verifiedReplay = async () => {
     const t = performance.now()
     const verifier = chainVerifier()
     let broken: ChainBreak | undefined
     await Effect.runPromise(
-      Stream.runForEachArray(store.readAll(), (events) =>
+      Stream.runForEachArray(store.readLog(), (entries) =>
         Effect.sync(() => {
-          for (const e of events) broken ??= verifier.push(e)
+          for (const entry of entries) if (entry._tag === "Commit") for (const e of entry.events) broken ??= verifier.push(e)
         })
       )
     )
@@ -173,7 +174,7 @@ export const eventStoreBench = async (url: string, sizes = { sequential: 3000, p
       runs: verifiedPasses.runs,
       statistic: `median of ${RUNS} alternating passes after one cold pass each`,
       coldFirstPass: coldPass(verifiedPasses.warmUp),
-      note: "decoded and Schema-checked as the replay above, and every event's hash recomputed and linked to the one before"
+      note: "the log as stored (readLog, what GET /events/verify and the audit read), decoded and Schema-checked as the replay above, each event's stored bytes kept, and every event's hash recomputed from them and linked to the one before"
     })
   )
 
@@ -199,10 +200,14 @@ export const eventStoreBench = async (url: string, sizes = { sequential: 3000, p
       events: replayCost.log.events,
       stages: replayCost.stages,
       verifyStage: verifyMicros,
+      keepStoredBytes: replayCost.keepStoredBytes,
       verifiedReplayMicros: round(1e6 / verifiedPasses.ours),
       rest: round(1e6 / passes.ours - rawMicros - decodeMicros),
-      bestRatio: { replay: round(rawMicros / (rawMicros + decodeMicros), 3), verifiedReplay: round(rawMicros / (rawMicros + decodeMicros + verifyMicros), 3) },
-      note: "lower is better. stages: each timed alone over every stored message, held in memory (medians of 5 passes). rest = ours − raw − stages: the readers' batching and Effect stream around them. bestRatio: the replay rows' ratios if rest were 0"
+      bestRatio: {
+        replay: round(rawMicros / (rawMicros + decodeMicros), 3),
+        verifiedReplay: round(rawMicros / (rawMicros + decodeMicros + replayCost.keepStoredBytes + verifyMicros), 3)
+      },
+      note: "lower is better. stages: each timed alone over every stored message, held in memory (medians of 5 passes). rest = ours − raw − stages: the readers' batching and Effect stream around them. keepStoredBytes and verifyStage: what the verified replay adds (it keeps each event's stored bytes; the replay does not). bestRatio: the replay rows' ratios if rest were 0"
     })
   )
 

@@ -143,8 +143,8 @@ export class JetStreamLog implements LogBackend {
     return this.reads.readStream(stream, fromRevision, after)
   }
 
-  entries(options: ValidatedReadOptions, mode: "read" | "subscribe"): AsyncIterable<ReadonlyArray<LogEntry>> {
-    return this.reads.entries(options, mode)
+  entries(options: ValidatedReadOptions, mode: "read" | "subscribe", keepStored = false): AsyncIterable<ReadonlyArray<LogEntry>> {
+    return this.reads.entries(options, mode, keepStored)
   }
 
   // ---- append --------------------------------------------------------------

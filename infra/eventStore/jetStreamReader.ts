@@ -23,8 +23,8 @@ export const toLogEntry = (subjectPrefix: string, subject: string, data: Uint8Ar
   try {
     const text = commitText(data)
     const events = decodeCommit(parseCommitText(text, seq), seq)
-    // Reads of the log (replays, audits, subscriptions) keep each event's stored bytes for a
-    // verifier (storedText.ts); a stream's history, which the API caches, does not hold them.
+    // The log as stored (readLog: audits, GET /events/verify) keeps each event's stored bytes
+    // for a verifier (storedText.ts); replays, subscriptions and streams' histories do not.
     if (keepStored) rememberStoredCommit(events, data)
     return { _tag: "Commit", events }
   } catch (e) {
@@ -247,14 +247,14 @@ export class LogReads {
     return events
   }
 
-  entries(options: ValidatedReadOptions, mode: "read" | "subscribe"): AsyncIterable<ReadonlyArray<LogEntry>> {
+  entries(options: ValidatedReadOptions, mode: "read" | "subscribe", keepStored = false): AsyncIterable<ReadonlyArray<LogEntry>> {
     const p = this.config.subjectPrefix
     const filter = options.stream
       ? this.subjectOf(options.stream)
       : options.aggregate
         ? `${p}.${options.aggregate}.*`
         : `${p}.>`
-    if (mode === "subscribe") return this.consume(filter, options.fromPosition, Infinity, true)
+    if (mode === "subscribe") return this.consume(filter, options.fromPosition, Infinity, keepStored)
     const self = this
     return {
       async *[Symbol.asyncIterator]() {
@@ -264,7 +264,7 @@ export class LogReads {
         // maintained for a wildcard-filtered consumer while others append).
         const last = await self.jsm.direct.getMessage(self.config.streamName, { last_by_subj: filter })
         if (!last || last.seq < options.fromPosition) return
-        yield* self.consume(filter, options.fromPosition, last.seq, true)
+        yield* self.consume(filter, options.fromPosition, last.seq, keepStored)
       }
     }
   }
