@@ -94,11 +94,11 @@ export const projectionsBench = async (url: string, sizes = { commits: 20_000, r
         client.on("message", onMessage)
         client.once("error", reject)
       })
-    // The load in two phases, as every other row warms up first: one second
-    // at the same rate from a fresh API process (its lag is printed apart:
-    // the first requests pay for compiling the command's and the
-    // projections' code, ~25 ms of lag for the first hundred events at
-    // 860/s against ~5 ms after), then `seconds` measured.
+    // The load warms up first, as every other row does: one second at the
+    // same rate from a fresh API process (its lag is printed apart: the first
+    // requests pay for compiling the command's and the projections' code,
+    // ~25 ms of lag for the first hundred events at 860/s against ~5 ms
+    // after), then three measured phases of `seconds`.
     const offer = async (phase: string, count: number) => {
       const signed = fromClient("signed")
       client.postMessage({ phase, count, rate })
@@ -112,16 +112,21 @@ export const projectionsBench = async (url: string, sizes = { commits: 20_000, r
       await projector.waitFor(head, 10_000)
       return { ...latencySummary([...projector.lagMs]), samples: projector.lagMs.length, achieved: round(achieved) }
     }
-    const cold = await offer("warm", Math.round(rate))
     // Three measured phases, the median of each figure: one phase's p99 is
     // set by the few scavenges that land in it (3 to 14 ms at 1,000/s over
     // single phases of the same code), so one phase alone said little.
     const phases: Array<Awaited<ReturnType<typeof offer>>> = []
-    for (const phase of ["measured1", "measured2", "measured3"]) phases.push(await offer(phase, Math.round(rate * seconds)))
-    await client.terminate()
-    await app.close()
-    await runtime.dispose()
-    await (await jetstreamManager(nc)).streams.delete(lagConfig.streamName)
+    let cold: Awaited<ReturnType<typeof offer>>
+    try {
+      cold = await offer("warm", Math.round(rate))
+      for (const phase of ["measured1", "measured2", "measured3"]) phases.push(await offer(phase, Math.round(rate * seconds)))
+    } finally {
+      // The client thread would keep the bench alive after a failed phase.
+      await client.terminate()
+      await app.close()
+      await runtime.dispose()
+      await (await jetstreamManager(nc)).streams.delete(lagConfig.streamName)
+    }
     return {
       p50Ms: median(phases.map((p) => p.p50Ms)),
       p99Ms: median(phases.map((p) => p.p99Ms)),
