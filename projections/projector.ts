@@ -83,6 +83,20 @@ export const rebuild = (events: Iterable<RecordedEvent>, upTo = Infinity): ReadM
   return models
 }
 
+/** How many lag samples a projector holds at least (at most twice as many). */
+export const LAG_SAMPLES = 10_000
+
+/**
+ * Add a sample, keeping the newest `held` to `2 × held`: trimmed in chunks.
+ * Trimming one sample off the front per event cost ~4 µs once the projector
+ * held 10,000 (a splice moves every sample left), on every event a
+ * long-running API applied and on every event of its catch-up at start.
+ */
+export const keepSample = (samples: Array<number>, sample: number, held = LAG_SAMPLES): void => {
+  samples.push(sample)
+  if (samples.length > 2 * held) samples.splice(0, samples.length - held)
+}
+
 /**
  * Keep read models up to date from the log: catch up from position 1, then
  * follow live. `waitFor(position)` resolves once the read models reflect it
@@ -115,8 +129,8 @@ export const startProjector = async (
   const onEvent = (e: RecordedEvent) => {
     if (!models.push(e)) return
     if (++sinceSnapshot >= (options.snapshotEvery ?? 1000)) void saveSnapshot()
-    lagMs.push(Date.now() - Date.parse(e.recordedAt))
-    if (lagMs.length > 10_000) lagMs.splice(0, lagMs.length - 10_000)
+    keepSample(lagMs, Date.now() - Date.parse(e.recordedAt))
+    if (waiters.length === 0) return
     const ready = waiters.filter((w) => w.position <= models.checkpoint)
     waiters = waiters.filter((w) => w.position > models.checkpoint)
     for (const w of ready) w.resolve()

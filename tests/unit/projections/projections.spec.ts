@@ -11,7 +11,7 @@ import { servedBalance, type StoredBalance } from "../../../projections/balances
 import type { LeaderboardDoc } from "../../../projections/leaderboards"
 import { lineageGraph, servedModel, type StoredModel } from "../../../projections/models"
 import { servedNode, type StoredNode } from "../../../projections/nodes"
-import { ReadModels, rebuild } from "../../../projections/projector"
+import { keepSample, ReadModels, rebuild } from "../../../projections/projector"
 import type { TaskDoc } from "../../../projections/tasks"
 import { recorded } from "../../support/envelopes"
 import { hash32 } from "../../support/events"
@@ -227,5 +227,15 @@ describe("read models", () => {
     expect(models.push(events[1]!)).toBe(true)
     expect(models.checkpoint).toBe(1)
     expect(models.read<TaskDoc>("tasks", "T1")?.budget).toBe("3000000")
+  })
+
+  it("lag samples: the newest are kept, between the bound and twice it, in the order taken", () => {
+    const samples: Array<number> = []
+    for (let i = 0; i < 2_500; i++) {
+      keepSample(samples, i, 1_000)
+      expect(samples.length).toBeLessThanOrEqual(2_000)
+    }
+    expect(samples.length).toBeGreaterThanOrEqual(1_000)
+    expect(samples).toEqual(Array.from({ length: samples.length }, (_, k) => 2_500 - samples.length + k))
   })
 })
