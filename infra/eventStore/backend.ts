@@ -119,8 +119,9 @@ const batchStream = <B>(
  * WeakMap (storedText.ts), and V8's young-generation collections pay for
  * such entries (a scratch loop of 8 million WeakMap keys spent 1,038 ms in
  * scavenges, against 38 ms without): with them, the API's own subscription
- * at 1,000 commands/s promoted ~3.0 MB a scavenge against ~0.75 MB, paused
- * 6-22 ms against 2-6 ms, and a rebuild ran 10-20 % slower.
+ * at 1,000 commands/s made each scavenge promote ~3.0-3.8 MB against
+ * ~0.75-2.9 MB and pause 6-22 ms against 2-8 ms (two A/B sessions), and a
+ * rebuild ran 10-20 % slower.
  */
 const entryStream = (backend: LogBackend, options: ReadAllOptions | undefined, mode: "read" | "subscribe") =>
   batchStream(backend, options, mode, (batch) => batch, true)
