@@ -10,12 +10,6 @@ import { NatsClient, natsOptions } from "../infra/nats/NatsClient"
 import { compare, interleaved, latencySummary, round, type BenchResult } from "./stats"
 
 /**
- * Signed commands through the real API (HTTP, signature recovery, Schema
- * decode, read-fold-decide-append on JetStream) vs a bare Fastify route that
- * does one JetStream publish per request. Same server, same client, same
- * concurrency, same run. Bodies are signed before timing starts.
- */
-/**
  * CPU of this process's main thread, µs: where both servers and the HTTP
  * client run (the signature workers and nats-server run elsewhere). Per
  * command it moves less between runs than the rate does on a shared machine.
@@ -25,6 +19,12 @@ const mainThreadCpu = (): number => {
   return usage.user + usage.system
 }
 
+/**
+ * Signed commands through the real API (HTTP, signature recovery, Schema
+ * decode, read-fold-decide-append on JetStream) vs a bare Fastify route that
+ * does one JetStream publish per request. Same server, same client, same
+ * concurrency, same run. Bodies are signed before timing starts.
+ */
 export const apiBench = async (url: string, sizes = { requests: 4500, concurrency: 16 }): Promise<Array<BenchResult>> => {
   const config = { ...defaultJetStreamConfig, streamName: "BENCH_API", subjectPrefix: "benchapi.events" }
   const runtime = ManagedRuntime.make(layerJetStream(config).pipe(Layer.provide(NatsClient.layer({ servers: url }))))
