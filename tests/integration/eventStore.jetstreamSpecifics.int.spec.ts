@@ -10,10 +10,24 @@ import { jetStreamLogFixture } from "../support/jetStreamFixture"
 import { storedHashInput } from "../../infra/eventStore/storedText"
 import { keccak256Hex } from "../../infra/keccak"
 import { natsServerPerFile } from "../support/natsServer"
+import type { EventStore } from "../../domain/ports"
 
 const nats = natsServerPerFile()
 
 const run = Effect.runPromise
+
+/** `n` one-event commits on the streams `ledger-<prefix><i>`, `inFlight` appends at a time. */
+const appendCommits = async (store: EventStore["Service"], n: number, prefix: string, inFlight: number) => {
+  let next = 0
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next < n) {
+        const i = next++
+        await run(store.append({ stream: `ledger-${prefix}${i}`, expectedRevision: "no_stream", events: [budgetEscrowed(`${prefix}${i}`, BigInt(i))], commandId: `${prefix.toLowerCase()}${i}` }))
+      }
+    })
+  )
+}
 
 describe("JetStream event store specifics", () => {
   it("keeps the log undeletable: deny_delete, deny_purge, allow_direct, file storage", async () => {
@@ -49,15 +63,7 @@ describe("JetStream event store specifics", () => {
   it("a subscription's catch-up reaches the head with nothing appended after it: the last batch is not held back waiting for more", async () => {
     await using fx = await jetStreamLogFixture(nats.server.url)
     const n = 20_000
-    let next = 0
-    await Promise.all(
-      Array.from({ length: 500 }, async () => {
-        while (next < n) {
-          const i = next++
-          await run(fx.store.append({ stream: `ledger-C${i}`, expectedRevision: "no_stream", events: [budgetEscrowed(`C${i}`, BigInt(i))], commandId: `c${i}` }))
-        }
-      })
-    )
+    await appendCommits(fx.store, n, "C", 500)
     // Several catch-ups, one after another, each to the last position and no further append:
     // before, one in three or so stopped a few dozen events short until the log moved again.
     for (let round = 0; round < 6; round++) {
@@ -70,15 +76,7 @@ describe("JetStream event store specifics", () => {
   it("reads in batches: a long log comes back whole, in order, once, in far fewer chunks than events; a read from a position stops at the head it saw", async () => {
     await using fx = await jetStreamLogFixture(nats.server.url)
     const n = 3000
-    let next = 0
-    await Promise.all(
-      Array.from({ length: 200 }, async () => {
-        while (next < n) {
-          const i = next++
-          await run(fx.store.append({ stream: `ledger-B${i}`, expectedRevision: "no_stream", events: [budgetEscrowed(`B${i}`, BigInt(i))], commandId: `b${i}` }))
-        }
-      })
-    )
+    await appendCommits(fx.store, n, "B", 200)
     const chunks: Array<number> = []
     const seen: Array<number> = []
     await run(Stream.runForEachArray(fx.store.readAll(), (events) => Effect.sync(() => (chunks.push(events.length), seen.push(...events.map((e) => e.globalPosition))))))
