@@ -128,12 +128,11 @@ export const consumeLog = (
           let settled: IteratorResult<JsMsg> | undefined
           if (pending > SURELY_MESSAGES) settled = await more
           else {
-            void more.then((r) => void (settled = r), () => undefined)
+            // The rejection handler also marks a failure handled: the next batch awaits `more` and meets it there.
+            void more.then((result) => void (settled = result), () => undefined)
             for (let turn = 0; turn < SETTLE_TURNS && settled === undefined; turn++) await undefined
           }
           if (settled === undefined) {
-            // Handled here (a failure must not go unhandled if no one asks again); the next batch awaits it.
-            more.catch(() => undefined)
             ahead = more
             break
           }
