@@ -120,6 +120,9 @@ export type ChainVerification =
 
 const encodeRecorded = Schema.encodeSync(RecordedEvent)
 
+/** A decoded event's hash by the definition: encoded again and hashed (`computeEventHash`). */
+export const recordedEventHash = (event: RecordedEvent): string => computeEventHash(encodeRecorded(event))
+
 /**
  * Incremental verifier for replays: feed events in global order; it answers
  * the first break (a recomputed hash that differs, a link to the wrong
@@ -160,8 +163,15 @@ export const chainVerifier = (from: ChainTip = EMPTY_TIP) => {
       return check(event, () => {
         const stored = storedHashInput(event)
         if (stored !== undefined && stored.hash === event.hash && keccak256Matches(stored.hashed, event.hash)) return event.hash
-        return computeEventHash(encodeRecorded(event))
+        return recordedEventHash(event)
       })
+    },
+    /**
+     * Order and link only, the event's claimed hash taken for its content's:
+     * for a verifier that checks the hashes elsewhere (parallelVerifier.ts).
+     */
+    pushClaimed(event: RecordedEvent): ChainBreak | undefined {
+      return check(event, () => event.hash)
     },
     /** An event exactly as stored (raw JSON), for audits of a log copy. */
     pushEncoded(encoded: EncodedRecordedEvent): ChainBreak | undefined {

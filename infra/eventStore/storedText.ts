@@ -44,9 +44,22 @@ export const storedHashInput = (event: RecordedEvent): StoredHashInput | undefin
   const stored = storedCommits.get(event)
   if (!stored) return undefined
   const { commit } = stored
-  if (commit.spans === undefined) commit.spans = event.commitSize === 1 ? oneEventSpan(commit.bytes, event.hash) : hashSpans(commit.bytes)
+  if (commit.spans === undefined) commit.spans = storedSpans(commit.bytes, event.commitSize, event.hash)
   return commit.spans?.[stored.index]
 }
+
+/**
+ * The stored bytes of the commit an event was read in and its index there
+ * (what a verifier on another thread is sent: hashCheck.ts); undefined when unknown.
+ */
+export const storedCommitOf = (event: RecordedEvent): { readonly bytes: Uint8Array; readonly index: number } | undefined => {
+  const stored = storedCommits.get(event)
+  return stored && { bytes: stored.commit.bytes, index: stored.index }
+}
+
+/** Each event's hashed bytes and stored hash in a commit's stored bytes (its first event's hash speeds up the common one-event case); null when not a sealed commit's shape. */
+export const storedSpans = (bytes: Uint8Array, commitSize: number, firstHash: string): ReadonlyArray<StoredHashInput> | null =>
+  (commitSize === 1 ? oneEventSpan(bytes, firstHash) : hashSpans(bytes)) ?? null
 
 const COMMIT_OPEN = Buffer.from('{"events":[', "latin1")
 const COMMIT_CLOSE = Buffer.from("]}", "latin1")

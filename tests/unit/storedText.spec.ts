@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest"
-import { commitTextBytes, prepareAppend } from "../../infra/eventStore/codec"
-import { chainVerifier, computeEventHash, EMPTY_TIP, sealCommit, type ChainTip } from "../../infra/eventStore/hashChain"
+import { commitTextBytes } from "../../infra/eventStore/codec"
+import { chainVerifier, computeEventHash } from "../../infra/eventStore/hashChain"
 import { toLogEntry } from "../../infra/eventStore/jetStreamReader"
 import { hashSpans, storedHashInput } from "../../infra/eventStore/storedText"
 import type { DomainEvent } from "../../domain/events"
 import type { RecordedEvent } from "../../domain/recordedEvent"
 import { keccak256Hex, keccak256Matches } from "../../infra/keccak"
+import { dataset, escrow, model, read, storedLog } from "../support/storedCommits"
 
 /** keccak256 of a span's hashed bytes, joined. */
 const hashOf = (hashed: ReadonlyArray<Uint8Array>) => keccak256Hex(Buffer.concat(hashed))
@@ -21,57 +22,6 @@ const textOf = (hashed: ReadonlyArray<Uint8Array>) => Buffer.concat(hashed).toSt
  * verdicts as the definition for an intact log, an edited one, and a text
  * rewritten without changing its canonical form.
  */
-const owner = `0x${"ab".repeat(20)}`
-// Decoys: a dataset name holding the text of a hash member and of a commit's next event (inside a
-// string every quote is escaped), and a signed payload whose objects have real `hash` members
-// (deeper in the envelope than its own; the scan counts depth).
-const decoy = `x","hash":"0x${"00".repeat(32)}","id":"y"},{"commitSize":2,"data":{`
-const payload = { hash: `0x${"00".repeat(32)}`, id: "y", inner: { commitSize: 1, hash: `0x${"ff".repeat(32)}`, id: "z" } }
-const escrow = (i: number): DomainEvent => ({ _tag: "BudgetEscrowed", taskId: `T${i}`, owner, amount: 1_000n + BigInt(i), escrowedAt: "2026-11-27T01:00:00.000Z" }) as DomainEvent
-const dataset = (i: number): DomainEvent =>
-  ({
-    _tag: "DatasetRegistered",
-    datasetId: `D${i}`,
-    name: decoy,
-    contentHash: `0x${"12".repeat(32)}`,
-    licence: "CC-BY-4.0",
-    sampleCount: 10,
-    split: "training",
-    shards: [{ shardId: "s1", contentHash: `0x${"34".repeat(32)}`, sampleCount: 10, provider: owner }],
-    registeredBy: owner,
-    registeredAt: "2026-11-27T01:00:00.000Z"
-  }) as unknown as DomainEvent
-
-// A model's topology is free JSON in the event's data, before the envelope's own `hash` member.
-const model = (i: number): DomainEvent =>
-  ({
-    _tag: "ModelRegistered",
-    modelId: `M-${i}`,
-    name: "m",
-    description: decoy,
-    owner,
-    topology: { hash: `0x${"00".repeat(32)}`, id: "y", layers: [{ commitSize: 2, hash: `0x${"ee".repeat(32)}` }] },
-    topologyHash: `0x${"56".repeat(32)}`,
-    origin: { _tag: "New" },
-    registeredAt: "2026-11-27T01:00:00.000Z"
-  }) as unknown as DomainEvent
-
-/** Seal commits one after another and store them as the JetStream log does: each message's bytes at its sequence. */
-const storedLog = (commits: ReadonlyArray<ReadonlyArray<DomainEvent>>) => {
-  let tip: ChainTip = EMPTY_TIP
-  return commits.map((events, i) => {
-    const p = prepareAppend({ stream: `dataset-D${i}`, expectedRevision: "no_stream", events, commandId: `c${i}`, metadata: { actor: owner as never, command: { type: "RegisterDataset", id: `c${i}`, issuedAt: "2026-11-27T01:00:00.000Z", payload } } })
-    const sealed = sealCommit({ tip, stream: p.stream, firstStreamPosition: 0, events: p.events, metadata: p.metadata, recordedAt: "2026-11-27T01:00:01.000Z", canonical: p.canonical })
-    tip = sealed.tip
-    return { json: sealed.json, sealed: sealed.events }
-  })
-}
-const read = (texts: ReadonlyArray<string>): Array<RecordedEvent> =>
-  texts.flatMap((text, i) => {
-    const entry = toLogEntry("events", `events.dataset.D${i}`, commitTextBytes(text), i + 1, true)
-    if (entry._tag !== "Commit") throw new Error(`not a commit: ${entry.reason}`)
-    return [...entry.events]
-  })
 const verify = (events: ReadonlyArray<RecordedEvent>) => {
   const verifier = chainVerifier()
   for (const e of events) {

@@ -1,0 +1,92 @@
+import type { RecordedEvent } from "../../domain/recordedEvent"
+import { chainVerifier, type ChainBreak, type ChainTip, type ChainVerification, EMPTY_TIP, recordedEventHash } from "./hashChain"
+import { packHashCheck } from "./hashCheckJob"
+import { checkStoredHashesAsync } from "./hashCheckPool"
+
+/** Jobs in flight before `push` asks its caller to wait (a reader faster than the hashing holds at most this many batches). */
+const MAX_IN_FLIGHT = 4
+/** Events per job when a whole log is verified at once. */
+const JOB_EVENTS = 1024
+
+interface Job {
+  /** Index (in the whole verification) of the job's first event. */
+  readonly first: number
+  readonly events: ReadonlyArray<RecordedEvent>
+  readonly done: Promise<void>
+}
+
+/**
+ * `chainVerifier` with the hashing on other cores (hashCheckPool.ts): the
+ * same answers, the first break included. Each pushed batch is checked for
+ * order and links at once, against the hashes the events claim; whether each
+ * event's content hashes to its claimed hash is checked meanwhile on a worker
+ * thread (an event whose stored bytes do not, or are not known, by the
+ * definition, here). The first event that fails either check is the break,
+ * as in `chainVerifier`: events before it verified, nothing after it counts.
+ */
+export const parallelChainVerifier = (from: ChainTip = EMPTY_TIP) => {
+  // Order and links, event by event, over the claimed hashes (no hashing: `recompute` answers the claim).
+  const links = chainVerifier(from)
+  let pushed = 0
+  let linkBreak: { readonly index: number; readonly at: ChainBreak } | undefined
+  let hashBreak: { readonly index: number; readonly at: ChainBreak } | undefined
+  const inFlight: Array<Job> = []
+
+  const settle = (job: Job, ok: Uint8Array, sent: Int32Array) => {
+    for (let i = 0; i < job.events.length; i++) {
+      const index = job.first + i
+      if (hashBreak && hashBreak.index < index) return
+      if (sent[i]! >= 0 && ok[sent[i]!] === 1) continue
+      // Not confirmed from the stored bytes: the definition decides (as chainVerifier's push does).
+      const event = job.events[i]!
+      const recomputed = recordedEventHash(event)
+      if (recomputed !== event.hash) {
+        hashBreak = { index, at: { globalPosition: event.globalPosition, indexInCommit: event.indexInCommit, eventId: event.id, reason: `hash mismatch: stored ${event.hash}, recomputed ${recomputed}` } }
+        return
+      }
+    }
+  }
+
+  return {
+    /** Feed the next events in global order; a promise when the caller should wait before the next batch. */
+    push(events: ReadonlyArray<RecordedEvent>): Promise<void> | undefined {
+      if (linkBreak || events.length === 0) return undefined
+      let linked = events.length
+      for (let i = 0; i < events.length; i++) {
+        const broken = links.pushClaimed(events[i]!)
+        if (broken) {
+          linkBreak = { index: pushed + i, at: broken }
+          linked = i
+          break
+        }
+      }
+      const checked = linked === events.length ? events : events.slice(0, linked)
+      const first = pushed
+      pushed += linked
+      if (checked.length === 0) return undefined
+      const { job, sent } = packHashCheck(checked)
+      const entry: Job = {
+        first,
+        events: checked,
+        done: checkStoredHashesAsync(job).then((ok) => settle(entry, ok, sent))
+      }
+      inFlight.push(entry)
+      void entry.done.then(() => inFlight.splice(inFlight.indexOf(entry), 1))
+      return inFlight.length >= MAX_IN_FLIGHT ? inFlight[0]!.done : undefined
+    },
+    /** The verification of everything pushed: the first break, or how many verified and the tip. */
+    async result(): Promise<ChainVerification> {
+      await Promise.all(inFlight.map((j) => j.done))
+      const first = [hashBreak, linkBreak].filter((b) => b !== undefined).sort((a, b) => a.index - b.index)[0]
+      if (first) return { ok: false, verified: first.index, break: first.at }
+      return { ok: true, verified: links.verified, tip: links.tip }
+    }
+  }
+}
+
+/** `verifyChain` with the hashing on other cores: the same answer for the same events. */
+export const verifyChainInParallel = async (events: ReadonlyArray<RecordedEvent>, from: ChainTip = EMPTY_TIP): Promise<ChainVerification> => {
+  const verifier = parallelChainVerifier(from)
+  for (let i = 0; i < events.length; i += JOB_EVENTS) await verifier.push(events.slice(i, i + JOB_EVENTS))
+  return verifier.result()
+}
