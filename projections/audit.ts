@@ -34,6 +34,18 @@ export interface AuditReport {
 const decode = Schema.decodeUnknownExit(RecordedEvent)
 
 /**
+ * Checks of the same log done before, elsewhere (auditPrechecks.ts: on
+ * worker threads, from the events as stored), by index in `events`: what
+ * they settle is not done again here; what they leave open is.
+ */
+export interface AuditPrechecks {
+  /** True when the event's stored bytes hash to its stored hash (false: hash it here, by the definition). */
+  readonly hashConfirmed?: (index: number) => boolean
+  /** For the first event of each commit: whether its signature recovers, as `signatureRecovers` answers. */
+  readonly signature?: (index: number) => boolean | undefined
+}
+
+/**
  * Replay the whole log from position 1 into fresh read models and check
  * everything that can be checked without trusting anyone:
  * - every event's content re-hashes to its stored hash, every link and
@@ -46,19 +58,20 @@ const decode = Schema.decodeUnknownExit(RecordedEvent)
 export const auditLog = (
   events: ReadonlyArray<EncodedRecordedEvent>,
   live?: { readonly position: number; readonly collections: Record<string, Record<string, unknown>> },
-  foreign: ReadonlyArray<{ readonly globalPosition: number; readonly stream: string; readonly reason: string }> = []
+  foreign: ReadonlyArray<{ readonly globalPosition: number; readonly stream: string; readonly reason: string }> = [],
+  prechecks: AuditPrechecks = {}
 ): AuditReport => {
-  const problems: Array<AuditProblem> = [...integrityProblems(events)]
+  const problems: Array<AuditProblem> = [...integrityProblems(events, prechecks.hashConfirmed)]
   const at = (e: EncodedRecordedEvent) => ({ globalPosition: e.globalPosition, indexInCommit: e.indexInCommit, eventId: e.id })
   let signaturesVerified = 0
   let unsignedCommits = 0
   let commits = 0
   const models = new ReadModels()
-  for (const e of events) {
+  for (const [index, e] of events.entries()) {
     if (e.indexInCommit === 0) {
       commits++
       const m = e.metadata
-      const recovers = signatureRecovers(m as SignedCommandRecord)
+      const recovers = prechecks.signature ? prechecks.signature(index) : signatureRecovers(m as SignedCommandRecord)
       if (recovers === undefined) unsignedCommits++
       else if (recovers) signaturesVerified++
       else problems.push({ kind: "signature", ...at(e), detail: `signature does not recover to ${m.actor}` })

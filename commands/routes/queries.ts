@@ -4,6 +4,7 @@ import { EventStore, EventStoreUnavailable } from "../../domain/ports"
 import { RecordedEvent } from "../../domain/recordedEvent"
 import { readWholeLog } from "../../infra/eventStore/wholeLog"
 import { auditLog } from "../../projections/audit"
+import { auditPrechecks } from "../../projections/auditPrechecks"
 import { servedBalance, type StoredBalance } from "../../projections/balances"
 import type { LeaderboardDoc } from "../../projections/leaderboards"
 import { lineageGraph, servedModel, type StoredModel } from "../../projections/models"
@@ -154,6 +155,7 @@ export const queryRoutes: FastifyPluginAsync<{
   app.get("/audit", limited, async () => {
     const live = projector().models.snapshot()
     const log = await runForRequest(runtime, EventStore.use((s) => readWholeLog(s)))
-    return auditLog(encodeAll(log.events), live, log.foreign)
+    // Hashes and signatures on worker threads first: the API serves meanwhile.
+    return auditLog(encodeAll(log.events), live, log.foreign, await auditPrechecks(log.events))
   })
 }

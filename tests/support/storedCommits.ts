@@ -1,6 +1,7 @@
 import { commitTextBytes, prepareAppend } from "../../infra/eventStore/codec"
 import { EMPTY_TIP, sealCommit, type ChainTip } from "../../infra/eventStore/hashChain"
 import { toLogEntry } from "../../infra/eventStore/jetStreamReader"
+import { signCommand, SIGNING_SCHEME, signingDomain, type KeyPair } from "../../infra/identity/signature"
 import type { DomainEvent } from "../../domain/events"
 import type { RecordedEvent } from "../../domain/recordedEvent"
 
@@ -47,10 +48,18 @@ export const model = (i: number): DomainEvent =>
   }) as unknown as DomainEvent
 
 /** Seal commits one after another and store them as the JetStream log does: each message's bytes at its sequence. */
-export const storedLog = (commits: ReadonlyArray<ReadonlyArray<DomainEvent>>) => {
+export const storedLog = (
+  commits: ReadonlyArray<ReadonlyArray<DomainEvent>>,
+  /** Each commit's command signed by this key, as the API stores it (else unsigned, with `owner` as its actor). */
+  signer?: KeyPair
+) => {
   let tip: ChainTip = EMPTY_TIP
   return commits.map((events, i) => {
-    const p = prepareAppend({ stream: `dataset-D${i}`, expectedRevision: "no_stream", events, commandId: `c${i}`, metadata: { actor: owner as never, command: { type: "RegisterDataset", id: `c${i}`, issuedAt: "2026-11-27T01:00:00.000Z", payload } } })
+    const command = { type: "RegisterDataset", id: `c${i}`, issuedAt: "2026-11-27T01:00:00.000Z", payload }
+    const metadata = signer
+      ? { actor: signer.address, signature: signCommand(signer, command.type, payload, { commandId: command.id, issuedAt: command.issuedAt }).signature, command: { ...command, scheme: SIGNING_SCHEME, chainId: signingDomain().chainId } }
+      : { actor: owner as never, command }
+    const p = prepareAppend({ stream: `dataset-D${i}`, expectedRevision: "no_stream", events, commandId: `c${i}`, metadata })
     const sealed = sealCommit({ tip, stream: p.stream, firstStreamPosition: 0, events: p.events, metadata: p.metadata, recordedAt: "2026-11-27T01:00:01.000Z", canonical: p.canonical })
     tip = sealed.tip
     return { json: sealed.json, sealed: sealed.events }

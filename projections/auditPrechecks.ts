@@ -1,0 +1,45 @@
+import type { RecordedEvent } from "../domain/recordedEvent"
+import { packHashCheck } from "../infra/eventStore/hashCheckJob"
+import { checkStoredHashesAsync } from "../infra/eventStore/hashCheckPool"
+import { signatureRecoversAsync, type SignedCommandRecord } from "../infra/identity/commandSignature"
+import type { AuditPrechecks } from "./audit"
+
+/** Events per hash-check job. */
+const JOB_EVENTS = 1024
+/** Signatures recovered at once (~45 µs each natively). */
+const SIGNATURE_CHUNK = 256
+
+/**
+ * The audit's heaviest checks, done on worker threads before it runs
+ * (`auditLog`'s prechecks): whether each event's stored bytes hash to its
+ * stored hash (hashCheckPool.ts), and whether each signed command's
+ * signature recovers to its actor (recoverPool.ts). On the event loop these
+ * were a definition hash per event and a recovery per commit: a long log's
+ * audit held the API for all of it. `events` as read from the log as stored
+ * (`readLog`, with their stored bytes); an event without them, or whose bytes
+ * do not hash to its hash, is left to the audit's own check by the definition.
+ */
+export const auditPrechecks = async (events: ReadonlyArray<RecordedEvent>): Promise<AuditPrechecks> => {
+  const hashChecks: Array<Promise<void>> = []
+  const confirmed = new Uint8Array(events.length)
+  for (let first = 0; first < events.length; first += JOB_EVENTS) {
+    const { job, sent } = packHashCheck(events.slice(first, first + JOB_EVENTS))
+    hashChecks.push(
+      checkStoredHashesAsync(job).then((ok) => {
+        for (let i = 0; i < sent.length; i++) if (sent[i]! >= 0 && ok[sent[i]!] === 1) confirmed[first + i] = 1
+      })
+    )
+  }
+  const signatures = new Map<number, boolean | undefined>()
+  const recoveries = (async () => {
+    const firsts = events.flatMap((e, index) => (e.indexInCommit === 0 ? [index] : []))
+    // A chunk at a time: the API's own commands share the signature workers, and wait behind one chunk at most.
+    for (let i = 0; i < firsts.length; i += SIGNATURE_CHUNK) {
+      await Promise.all(
+        firsts.slice(i, i + SIGNATURE_CHUNK).map(async (index) => void signatures.set(index, await signatureRecoversAsync(events[index]!.metadata as SignedCommandRecord)))
+      )
+    }
+  })()
+  await Promise.all([...hashChecks, recoveries])
+  return { hashConfirmed: (index) => confirmed[index] === 1, signature: (index) => signatures.get(index) }
+}

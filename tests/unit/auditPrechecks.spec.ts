@@ -1,0 +1,68 @@
+import { Schema } from "effect"
+import { afterAll, describe, expect, it } from "vitest"
+import type { DomainEvent } from "../../domain/events"
+import { RecordedEvent } from "../../domain/recordedEvent"
+import { hashCheckThreads, stopHashCheckPool } from "../../infra/eventStore/hashCheckPool"
+import { stopRecoverPool } from "../../infra/identity/recoverPool"
+import { generateKeyPair } from "../../infra/identity/signature"
+import { auditLog } from "../../projections/audit"
+import { auditPrechecks } from "../../projections/auditPrechecks"
+import { dataset, escrow, model, read, storedLog } from "../support/storedCommits"
+
+/**
+ * GET /audit checks hashes and signatures on worker threads first
+ * (auditPrechecks.ts) and leaves the rest to `auditLog`: the report must be
+ * the one `auditLog` gives alone, problems included, for a log read as
+ * stored (stored bytes known) and for the same events without their bytes.
+ */
+afterAll(async () => {
+  await stopHashCheckPool()
+  await stopRecoverPool()
+})
+
+const key = generateKeyPair()
+const commits: Array<ReadonlyArray<DomainEvent>> = []
+for (let i = 0; i < 60; i++) commits.push(i % 3 === 2 ? [dataset(4 * i), model(4 * i + 1), escrow(4 * i + 2)] : [escrow(4 * i)])
+const signed = storedLog(commits, key).map((c) => c.json)
+const encodeAll = Schema.encodeSync(Schema.Array(RecordedEvent))
+
+/** The report with the prechecks equals the report without; returned. */
+const expectSameReport = async (events: ReadonlyArray<RecordedEvent>) => {
+  const encoded = encodeAll(events)
+  const alone = auditLog(encoded)
+  expect(auditLog(encoded, undefined, [], await auditPrechecks(events))).toEqual(alone)
+  return alone
+}
+
+describe("the audit's hash and signature checks on worker threads", () => {
+  it("gives the same clean report for an intact signed log, read as stored or without its bytes", async () => {
+    const events = read(signed)
+    const report = await expectSameReport(events)
+    expect(report).toMatchObject({ ok: true, events: 100, commits: 60, signaturesVerified: 60, unsignedCommits: 0, problems: [] })
+    expect(hashCheckThreads()).toBeGreaterThan(0)
+    await expectSameReport(events.map((e) => ({ ...e })))
+  })
+
+  it("reports an edited event and a signature over another command where auditLog alone reports them", async () => {
+    const texts = [...signed]
+    texts[10] = texts[10]!.replace('"amount":"1040"', '"amount":"9040"')
+    // Commit 20 carries commit 21's signature: valid, but over another command.
+    const signatureOf = (text: string) => /"signature":"(0x[0-9a-f]{130})"/.exec(text)![1]!
+    texts[20] = texts[20]!.split(signatureOf(texts[20]!)).join(signatureOf(texts[21]!))
+    const events = read(texts)
+    const report = await expectSameReport(events)
+    expect(report.problems.map((p) => [p.kind, p.globalPosition])).toEqual(
+      expect.arrayContaining([
+        ["edited", 11],
+        ["signature", 21]
+      ])
+    )
+    expect(report.signaturesVerified).toBe(59)
+    await expectSameReport(events.map((e) => ({ ...e })))
+  })
+
+  it("counts unsigned commits as auditLog does", async () => {
+    const events = read(storedLog(commits.slice(0, 5)).map((c) => c.json))
+    expect(await expectSameReport(events)).toMatchObject({ ok: true, commits: 5, signaturesVerified: 0, unsignedCommits: 5 })
+  })
+})
