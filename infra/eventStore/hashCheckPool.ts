@@ -45,6 +45,7 @@ const startPool = (): Pool => {
       if (answer.id === undefined || !answer.ok) return
       pending.get(answer.id)?.resolve(answer.ok)
       pending.delete(answer.id)
+      idleUnlessBusy(w)
     })
     const gone = () => {
       if (pool?.workers.includes(w)) {
@@ -61,11 +62,17 @@ const startPool = (): Pool => {
     }
     w.on("error", gone)
     w.on("exit", gone)
-    // Idle threads must not keep the process alive.
+    // Idle threads must not keep the process alive (a busy one does: checkStoredHashesAsync).
     w.unref()
     return w
   })
   return { workers, next: 0 }
+}
+
+/** Let an idle thread go (unref) once it holds no job. */
+const idleUnlessBusy = (w: Worker) => {
+  for (const p of pending.values()) if (p.worker === w) return
+  w.unref()
 }
 
 /** Each event's flag (1: its stored bytes hash to its claimed hash), from a worker thread when the job is worth one. */
@@ -76,6 +83,8 @@ export const checkStoredHashesAsync = (job: HashCheckJob): Promise<Uint8Array> =
   return new Promise((resolve) => {
     const id = ++seq
     pending.set(id, { job, worker, resolve })
+    // While it holds a job the thread keeps the process alive: a script awaiting only its answer must not exit first.
+    worker.ref()
     // The job's bytes are its own copy (packHashCheck): moved, not copied again.
     worker.postMessage({ id, job }, [job.bytes.buffer as ArrayBuffer])
   })

@@ -60,6 +60,7 @@ const poolFor = (engine: RecoveryEngine): Pool => {
         pending.get(id)?.resolve(address === null ? undefined : (address as Address))
         pending.delete(id)
       }
+      idleUnlessBusy(w)
     })
     const gone = () => {
       const pool = pools.get(engine)
@@ -76,7 +77,7 @@ const poolFor = (engine: RecoveryEngine): Pool => {
     }
     w.on("error", gone)
     w.on("exit", gone)
-    // Idle workers must not keep the process alive.
+    // Idle workers must not keep the process alive (a busy one does: flush).
     w.unref()
     return w
   })
@@ -117,7 +118,15 @@ const flush = (pool: Pool, worker: Worker) => {
   const batch = pool.batch
   pool.batch = []
   pool.next++
+  // While it holds recoveries the worker keeps the process alive: a script awaiting only them must not exit first.
+  worker.ref()
   worker.postMessage(batch)
+}
+
+/** Let an idle worker go (unref) once it holds no recovery. */
+const idleUnlessBusy = (w: Worker) => {
+  for (const r of pending.values()) if (r.worker === w) return
+  w.unref()
 }
 
 /** Stop the workers (tests and shutdown; they are unref'd, so exiting does not need it). */

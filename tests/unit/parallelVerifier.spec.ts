@@ -1,3 +1,5 @@
+import { execFile } from "node:child_process"
+import { promisify } from "node:util"
 import { afterAll, describe, expect, it } from "vitest"
 import type { DomainEvent } from "../../domain/events"
 import type { RecordedEvent } from "../../domain/recordedEvent"
@@ -96,5 +98,10 @@ describe("verifying the log with the hashing on other threads", () => {
     // And the next verification starts a pool again.
     expect(await verifyChainInParallel(intact)).toEqual(verifyChain(intact))
     expect(hashCheckThreads()).toBeGreaterThan(0)
+  })
+
+  it("keeps a script alive while its threads hold work: one that only awaits a verification gets its answer", async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", "tests/support/verifyInScript.ts"])
+    expect(JSON.parse(stdout)).toEqual({ ok: true, verified: 100, recovers: true })
   })
 })
