@@ -71,7 +71,9 @@ export const parallelChainVerifier = (from: ChainTip = EMPTY_TIP) => {
         done: checkStoredHashesAsync(job).then((ok) => settle(entry, ok, sent))
       }
       inFlight.push(entry)
-      void entry.done.then(() => inFlight.splice(inFlight.indexOf(entry), 1))
+      // Either way it leaves the list; a failure reaches the caller through `result` (or the wait `push` returned).
+      const leave = () => void inFlight.splice(inFlight.indexOf(entry), 1)
+      void entry.done.then(leave, leave)
       return inFlight.length >= MAX_IN_FLIGHT ? inFlight[0]!.done : undefined
     },
     /** The verification of everything pushed: the first break, or how many verified and the tip. */
