@@ -50,7 +50,8 @@ export const parallelChainVerifier = (from: ChainTip = EMPTY_TIP) => {
   return {
     /** Feed the next events in global order; a promise when the caller should wait before the next batch. */
     push(events: ReadonlyArray<RecordedEvent>): Promise<void> | undefined {
-      if (linkBreak || events.length === 0) return undefined
+      // Past a break nothing counts: the rest is neither linked nor hashed.
+      if (linkBreak || hashBreak || events.length === 0) return undefined
       let linked = events.length
       for (let i = 0; i < events.length; i++) {
         const broken = links.pushClaimed(events[i]!)
