@@ -6,6 +6,8 @@ import type { AuditPrechecks } from "./audit"
 
 /** Events per hash-check job. */
 const JOB_EVENTS = 1024
+/** Hash-check jobs in flight at once. */
+const HASH_JOBS_IN_FLIGHT = 4
 /** Signatures recovered at once (~45 µs each natively). */
 const SIGNATURE_CHUNK = 256
 
@@ -19,27 +21,38 @@ const SIGNATURE_CHUNK = 256
  * (`readLog`, with their stored bytes); an event without them, or whose bytes
  * do not hash to its hash, is left to the audit's own check by the definition.
  */
-export const auditPrechecks = async (events: ReadonlyArray<RecordedEvent>): Promise<AuditPrechecks> => {
-  const hashChecks: Array<Promise<void>> = []
+export const auditPrechecks = async (
+  events: ReadonlyArray<RecordedEvent>,
+  /** Events per hash-check job and signatures per chunk (smaller in specs, to run many of each). */
+  sizes: { readonly jobEvents?: number; readonly signatureChunk?: number } = {}
+): Promise<AuditPrechecks> => {
+  const jobEvents = sizes.jobEvents ?? JOB_EVENTS
+  const signatureChunk = sizes.signatureChunk ?? SIGNATURE_CHUNK
   const confirmed = new Uint8Array(events.length)
-  for (let first = 0; first < events.length; first += JOB_EVENTS) {
-    const { job, sent } = packHashCheck(events.slice(first, first + JOB_EVENTS))
-    hashChecks.push(
-      checkStoredHashesAsync(job).then((ok) => {
-        for (let i = 0; i < sent.length; i++) if (sent[i]! >= 0 && ok[sent[i]!] === 1) confirmed[first + i] = 1
-      })
-    )
-  }
+  const hashChecks = (async () => {
+    // A few jobs in flight: each holds a copy of its events' stored bytes.
+    const inFlight: Array<Promise<void>> = []
+    for (let first = 0; first < events.length; first += jobEvents) {
+      const { job, sent } = packHashCheck(events.slice(first, first + jobEvents))
+      inFlight.push(
+        checkStoredHashesAsync(job).then((ok) => {
+          for (let i = 0; i < sent.length; i++) if (sent[i]! >= 0 && ok[sent[i]!] === 1) confirmed[first + i] = 1
+        })
+      )
+      if (inFlight.length >= HASH_JOBS_IN_FLIGHT) await inFlight.shift()
+    }
+    await Promise.all(inFlight)
+  })()
   const signatures = new Map<number, boolean | undefined>()
   const recoveries = (async () => {
     const firsts = events.flatMap((e, index) => (e.indexInCommit === 0 ? [index] : []))
     // A chunk at a time: the API's own commands share the signature workers, and wait behind one chunk at most.
-    for (let i = 0; i < firsts.length; i += SIGNATURE_CHUNK) {
+    for (let i = 0; i < firsts.length; i += signatureChunk) {
       await Promise.all(
-        firsts.slice(i, i + SIGNATURE_CHUNK).map(async (index) => void signatures.set(index, await signatureRecoversAsync(events[index]!.metadata as SignedCommandRecord)))
+        firsts.slice(i, i + signatureChunk).map(async (index) => void signatures.set(index, await signatureRecoversAsync(events[index]!.metadata as SignedCommandRecord)))
       )
     }
   })()
-  await Promise.all([...hashChecks, recoveries])
+  await Promise.all([hashChecks, recoveries])
   return { hashConfirmed: (index) => confirmed[index] === 1, signature: (index) => signatures.get(index) }
 }
