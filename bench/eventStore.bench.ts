@@ -5,10 +5,9 @@ import { Effect, Stream } from "effect"
 import { toEventStore } from "../infra/eventStore/backend"
 import { defaultJetStreamConfig, eventStreamConfig, JetStreamLog } from "../infra/eventStore/jetStream"
 import type { DomainEvent } from "../domain/events"
-import type { RecordedEvent } from "../domain/recordedEvent"
 import type { Address, TaskId } from "../domain/primitives"
 import { chainVerifier, type ChainBreak } from "../infra/eventStore/hashChain"
-import { parallelChainVerifier } from "../infra/eventStore/parallelVerifier"
+import { verifyWholeLog } from "../infra/eventStore/wholeLog"
 import { rawOrderedRead } from "./rawRead"
 import { appendStages, replayStages, storedMessages, verifyStage, withCpu } from "./costBreakdown"
 import { compare, interleaved, latencySummary, median, round, type BenchResult } from "./stats"
@@ -153,22 +152,13 @@ export const eventStoreBench = async (url: string, sizes = { sequential: 3000, p
   // The issue's "log replay (decode + hash verify)": the same read, each event's
   // hash recomputed and its link to the one before checked, hashing each
   // event's text as stored (storedText.ts): read as the verifiers read, the log
-  // as stored (readLog, whose events keep their stored bytes), and verified as
-  // GET /events/verify does (parallelVerifier.ts: links here, hashes on a
-  // worker thread while the next batches are read). Printed beside: the same
-  // with every hash on the event loop (hashChain.ts chainVerifier).
+  // as stored (readLog, whose events keep their stored bytes), and verified by
+  // what GET /events/verify runs (wholeLog.ts verifyWholeLog: links here,
+  // hashes on a worker thread while the next batches are read). Printed
+  // beside: the same with every hash on the event loop (hashChain.ts chainVerifier).
   const verifiedReplay = async () => {
     const t = performance.now()
-    const verifier = parallelChainVerifier()
-    await Effect.runPromise(
-      Stream.runForEachArray(store.readLog(), (entries) => {
-        const events: Array<RecordedEvent> = []
-        for (const entry of entries) if (entry._tag === "Commit") for (const e of entry.events) events.push(e)
-        const wait = verifier.push(events)
-        return wait ? Effect.promise(() => wait) : Effect.void
-      })
-    )
-    const verified = await verifier.result()
+    const verified = await Effect.runPromise(verifyWholeLog(store))
     if (!verified.ok) throw new Error(`the bench's log does not verify: ${JSON.stringify(verified.break)}`)
     return verified.verified / ((performance.now() - t) / 1000)
   }

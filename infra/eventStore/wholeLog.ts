@@ -1,6 +1,8 @@
 import { Effect, Stream } from "effect"
 import type { EventStore, LogEntry, ReadAllOptions } from "../../domain/ports"
 import type { RecordedEvent } from "../../domain/recordedEvent"
+import type { ChainVerification } from "./hashChain"
+import { parallelChainVerifier } from "./parallelVerifier"
 
 export type ForeignMessage = Extract<LogEntry, { _tag: "Foreign" }>
 
@@ -34,3 +36,27 @@ export const readWholeLog = (store: EventStore["Service"], options: ReadAllOptio
   )
 
 const positionOf = (entry: LogEntry): number => (entry._tag === "Commit" ? entry.events[0]!.globalPosition : entry.globalPosition)
+
+/**
+ * The whole log as stored, its hash chain verified as it is read (what `GET
+ * /events/verify` answers): batch by batch through `parallelChainVerifier`,
+ * so the hashing of one batch overlaps the reading and decoding of the next,
+ * and no more than a few batches are held at once (the foreign messages are
+ * listed, outside the chain: the next commit links over them).
+ */
+export const verifyWholeLog = (store: EventStore["Service"]) =>
+  Effect.gen(function* () {
+    const verifier = parallelChainVerifier()
+    const foreign: Array<ForeignMessage> = []
+    yield* Stream.runForEachArray(store.readLog(), (entries) => {
+      const events: Array<RecordedEvent> = []
+      for (const entry of entries) {
+        if (entry._tag === "Commit") for (const e of entry.events) events.push(e)
+        else foreign.push(entry)
+      }
+      const wait = verifier.push(events)
+      return wait ? Effect.promise(() => wait) : Effect.void
+    })
+    const verification: ChainVerification = yield* Effect.promise(() => verifier.result())
+    return { ...verification, foreignMessages: foreign }
+  })
