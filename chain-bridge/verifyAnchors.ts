@@ -33,29 +33,38 @@ export const auditAnchors = (
   /** Positions of foreign messages: part of an anchored range, but no leaf of it (see bridge.ts). */
   foreignPositions: ReadonlyArray<number> = []
 ): AnchorAudit => {
+  // Each event's hash recomputed from its content once: for its own check and for its batch's root.
+  const recomputed = events.map((e) => computeEventHash(e))
   // Per-event integrity first (content, links, order), so a mismatching
   // root can be traced to the event that was changed.
-  const problems: Array<AnchorProblem> = integrityProblems(events).map((p) => ({
+  const problems: Array<AnchorProblem> = integrityProblems(events, (i) => recomputed[i] === events[i]!.hash).map((p) => ({
     globalPosition: p.globalPosition,
     eventId: p.eventId,
     reason: `${p.kind}: ${p.detail}`
   }))
+  // The events by position (a stable sort: a log in order stays as it is) and the foreign
+  // positions sorted: each anchor's range is found by two binary searches, not a scan of the
+  // whole log per anchor (a long log has thousands of anchors).
+  const byPosition = events.map((_, i) => i).sort((a, b) => events[a]!.globalPosition - events[b]!.globalPosition || a - b)
+  const positions = byPosition.map((i) => events[i]!.globalPosition)
+  const foreign = [...foreignPositions].sort((a, b) => a - b)
   const sorted = [...anchors].sort((a, b) => a.index - b.index)
   let expectedFrom = 1
   let covered = 0
   for (const a of sorted) {
     if (a.fromSeq !== expectedFrom) problems.push({ anchor: a.index, fromSeq: a.fromSeq, toSeq: a.toSeq, reason: `range does not start at ${expectedFrom}` })
     expectedFrom = a.toSeq + 1
-    const inRange = events.filter((e) => e.globalPosition >= a.fromSeq && e.globalPosition <= a.toSeq)
-    const positions = new Set([...inRange.map((e) => e.globalPosition), ...foreignPositions.filter((p) => p >= a.fromSeq && p <= a.toSeq)])
-    if (positions.size !== a.toSeq - a.fromSeq + 1) {
-      problems.push({ anchor: a.index, fromSeq: a.fromSeq, toSeq: a.toSeq, reason: `log has ${positions.size} of ${a.toSeq - a.fromSeq + 1} anchored positions` })
+    const from = firstAtLeast(positions, a.fromSeq)
+    const to = firstAtLeast(positions, a.toSeq + 1)
+    const held = distinctInRange(positions, from, to, foreign, firstAtLeast(foreign, a.fromSeq), firstAtLeast(foreign, a.toSeq + 1))
+    if (held !== a.toSeq - a.fromSeq + 1) {
+      problems.push({ anchor: a.index, fromSeq: a.fromSeq, toSeq: a.toSeq, reason: `log has ${held} of ${a.toSeq - a.fromSeq + 1} anchored positions` })
       continue
     }
-    covered += inRange.length
+    covered += to - from
     // Leaves from hashes recomputed from content, not the stored ones: an edit
     // shows up in the root whether or not the editor also rewrote `hash`.
-    const root = rootOfEvents(inRange.map((e) => ({ globalPosition: e.globalPosition, hash: computeEventHash(e) })))
+    const root = rootOfEvents(byPosition.slice(from, to).map((i) => ({ globalPosition: events[i]!.globalPosition, hash: recomputed[i]! })))
     if (root !== a.root) {
       problems.push({ anchor: a.index, fromSeq: a.fromSeq, toSeq: a.toSeq, reason: `recomputed root ${root} differs from the anchored ${a.root}` })
     }
@@ -68,4 +77,30 @@ export const auditAnchors = (
     unanchoredTail: Math.max(0, last - (expectedFrom - 1)),
     problems
   }
+}
+
+/** The first index of ascending `sorted` whose value is at least `value` (its length when none is). */
+const firstAtLeast = (sorted: ReadonlyArray<number>, value: number): number => {
+  let lo = 0
+  let hi = sorted.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (sorted[mid]! < value) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+/** How many distinct values `a[aFrom..aTo)` and `b[bFrom..bTo)` hold together (both ascending). */
+const distinctInRange = (a: ReadonlyArray<number>, aFrom: number, aTo: number, b: ReadonlyArray<number>, bFrom: number, bTo: number): number => {
+  let count = 0
+  let last: number | undefined
+  let i = aFrom
+  let j = bFrom
+  while (i < aTo || j < bTo) {
+    const next = j >= bTo || (i < aTo && a[i]! <= b[j]!) ? a[i++]! : b[j++]!
+    if (next !== last) count++
+    last = next
+  }
+  return count
 }
