@@ -13,13 +13,15 @@ const SIGNATURE_CHUNK = 256
 
 /**
  * The audit's heaviest checks, done on worker threads before it runs
- * (`auditLog`'s prechecks): whether each event's stored bytes hash to its
- * stored hash (hashCheckPool.ts), and whether each signed command's
+ * (`auditLog`'s prechecks): whether each event's hash by the definition is
+ * its stored hash, computed from its stored bytes (hashCheckPool.ts,
+ * definitionCheck.ts: the audit's own check, not the verifier's lighter
+ * one on the bytes as they are), and whether each signed command's
  * signature recovers to its actor (recoverPool.ts). On the event loop these
  * were a definition hash per event and a recovery per commit: a long log's
  * audit held the API for all of it. `events` as read from the log as stored
- * (`readLog`, with their stored bytes); an event without them, or whose bytes
- * do not hash to its hash, is left to the audit's own check by the definition.
+ * (`readLog`, with their stored bytes); an event without them, or not
+ * confirmed, is left to the audit's own check.
  */
 export const auditPrechecks = async (
   events: ReadonlyArray<RecordedEvent>,
@@ -35,7 +37,7 @@ export const auditPrechecks = async (
     for (let first = 0; first < events.length; first += jobEvents) {
       const { job, sent } = packHashCheck(events.slice(first, first + jobEvents))
       inFlight.push(
-        checkStoredHashesAsync(job).then((ok) => {
+        checkStoredHashesAsync(job, { definition: true }).then((ok) => {
           for (let i = 0; i < sent.length; i++) if (sent[i]! >= 0 && ok[sent[i]!] === 1) confirmed[first + i] = 1
         })
       )

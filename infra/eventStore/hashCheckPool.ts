@@ -75,9 +75,16 @@ const idleUnlessBusy = (w: Worker) => {
   w.unref()
 }
 
-/** Each event's flag (1: its stored bytes hash to its claimed hash), from a worker thread when the job is worth one. */
-export const checkStoredHashesAsync = (job: HashCheckJob): Promise<Uint8Array> => {
-  if (job.hashes.length < MIN_JOB_EVENTS || workerCount() === 0) return Promise.resolve(checkStoredHashes(job))
+/**
+ * Each event's flag (1: its stored bytes hash to its claimed hash; with
+ * `definition`, its hash by the definition is its claimed hash:
+ * definitionCheck.ts), from a worker thread when the job is worth one.
+ */
+export const checkStoredHashesAsync = async (job: HashCheckJob, options: { readonly definition?: boolean } = {}): Promise<Uint8Array> => {
+  const definition = options.definition === true
+  if (job.hashes.length < MIN_JOB_EVENTS || workerCount() === 0) {
+    return definition ? (await import("./definitionCheck")).checkByDefinition(job) : checkStoredHashes(job)
+  }
   pool ??= startPool()
   const worker = pool.workers[pool.next++ % pool.workers.length]!
   return new Promise((resolve) => {
@@ -86,7 +93,7 @@ export const checkStoredHashesAsync = (job: HashCheckJob): Promise<Uint8Array> =
     // While it holds a job the thread keeps the process alive: a script awaiting only its answer must not exit first.
     worker.ref()
     // The job's bytes are its own copy (packHashCheck): moved, not copied again.
-    worker.postMessage({ id, job }, [job.bytes.buffer as ArrayBuffer])
+    worker.postMessage({ id, job, definition }, [job.bytes.buffer as ArrayBuffer])
   })
 }
 

@@ -1,8 +1,11 @@
 import { parentPort } from "node:worker_threads"
 import { checkStoredHashes, type HashCheckJob } from "./hashCheckJob"
 
+// The definition's check loads the event catalogue: only when a job asks for it (the audit's).
+let byDefinition: typeof import("./definitionCheck").checkByDefinition | undefined
+
 // Answers each job with its flags (hashCheckPool.ts), in the order asked.
-parentPort!.on("message", (message: { readonly id: number; readonly job: HashCheckJob }) => {
-  const ok = checkStoredHashes(message.job)
+parentPort!.on("message", async (message: { readonly id: number; readonly job: HashCheckJob; readonly definition: boolean }) => {
+  const ok = message.definition ? (byDefinition ??= (await import("./definitionCheck")).checkByDefinition)(message.job) : checkStoredHashes(message.job)
   parentPort!.postMessage({ id: message.id, ok }, [ok.buffer as ArrayBuffer])
 })

@@ -2,6 +2,10 @@ import { Schema } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
 import type { DomainEvent } from "../../domain/events"
 import { RecordedEvent } from "../../domain/recordedEvent"
+import { commitTextBytes } from "../../infra/eventStore/codec"
+import { verifyChain } from "../../infra/eventStore/hashChain"
+import { hashSpans } from "../../infra/eventStore/storedText"
+import { keccak256Hex } from "../../infra/keccak"
 import { hashCheckThreads, stopHashCheckPool } from "../../infra/eventStore/hashCheckPool"
 import { stopRecoverPool } from "../../infra/identity/recoverPool"
 import { generateKeyPair } from "../../infra/identity/signature"
@@ -61,6 +65,22 @@ describe("the audit's hash and signature checks on worker threads", () => {
     )
     expect(report.signaturesVerified).toBe(199)
     await expectSameReport(events.map((e) => ({ ...e })))
+  })
+
+  it("keeps the audit's own hash check: a text that hashes to its claim but is not the canonical form of what it decodes to is reported", async () => {
+    const texts = [...signed]
+    const last = texts.length - 1
+    // The amount twice: JSON.parse keeps the second, so the event decodes as before, from a text no sealer writes.
+    const doubled = texts[last]!.replace('"amount":"', '"amount":"0","amount":"')
+    const span = hashSpans(commitTextBytes(doubled))![0]!
+    // Its claimed hash rewritten to that text's: the bytes hash to their claim (and nothing links after it).
+    texts[last] = doubled.replace(span.hash, keccak256Hex(Buffer.concat(span.hashed)))
+    const events = read(texts)
+    expect(events[events.length - 1]!.data).toEqual(read(signed)[events.length - 1]!.data)
+    const report = await expectSameReport(events)
+    expect(report.problems.map((p) => [p.kind, p.globalPosition])).toEqual([["edited", 200]])
+    // The chain verifier (GET /events/verify) takes stored bytes that hash to their claim as they are.
+    expect(verifyChain(events)).toMatchObject({ ok: true })
   })
 
   it("counts unsigned commits as auditLog does", async () => {
