@@ -2,6 +2,8 @@ import { Exit, Schema } from "effect"
 import { address, addresses, flag, integer, port, text, url, type Setting } from "../infra/config"
 import { defaultProtocol, ProtocolParams } from "../domain/protocol"
 import { DEFAULT_CHAIN_ID } from "../infra/identity/signature"
+import { signatureWorkersSetting } from "../infra/identity/recoverPool"
+import { hashCheckWorkersSetting } from "../infra/eventStore/hashCheckPool"
 
 /**
  * PROTOCOL: JSON overriding some protocol parameters (docs/protocol.md), e.g.
@@ -42,5 +44,9 @@ export const apiSettings = {
   TOKEN_CONTRACT: address("the NeuraToken contract (told to clients by GET /settlement)"),
   REGISTRY_CONTRACT: address("the ModelRegistry contract (told to clients by GET /settlement)"),
   DEPLOYED_AT_BLOCK: integer("the block the settlement contracts were deployed at", 0, 0),
-  PROTOCOL: protocolSetting()
+  PROTOCOL: protocolSetting(),
+  // Read by the thread pools when they start; checked here too, so a typo stops the API at its
+  // start instead of at its first command or verification.
+  ...signatureWorkersSetting,
+  ...hashCheckWorkersSetting
 }

@@ -32,11 +32,12 @@ let pool: Pool | undefined
 let seq = 0
 const pending = new Map<number, Pending>()
 
+/** Read where the pool starts; the API also validates it with its own settings at start (commands/settings.ts). */
+export const hashCheckWorkersSetting = {
+  HASH_CHECK_WORKERS: integer("worker threads checking stored hashes when the log is verified or audited (0: in-process)", Math.max(1, cpus().length - 1), 0, 64)
+}
 let configured: number | undefined
-const workerCount = (): number =>
-  (configured ??= orExit(() =>
-    readConfig({ HASH_CHECK_WORKERS: integer("worker threads checking stored hashes when the log is verified (0: in-process)", Math.max(1, cpus().length - 1), 0, 64) })
-  ).HASH_CHECK_WORKERS)
+const workerCount = (): number => (configured ??= orExit(() => readConfig(hashCheckWorkersSetting)).HASH_CHECK_WORKERS)
 
 const startPool = (): Pool => {
   const workers = Array.from({ length: workerCount() }, () => {

@@ -44,11 +44,12 @@ interface Recovery {
 }
 const pending = new Map<number, Recovery>()
 
+/** Read where the pool starts; the API also validates it with its own settings at start (commands/settings.ts). */
+export const signatureWorkersSetting = {
+  SIGNATURE_WORKERS: integer("worker threads recovering signatures (0: in-process)", Math.max(1, cpus().length - 1), 0, 64)
+}
 let configured: number | undefined
-const workerCount = (): number =>
-  (configured ??= orExit(() =>
-    readConfig({ SIGNATURE_WORKERS: integer("worker threads recovering signatures (0: in-process)", Math.max(1, cpus().length - 1), 0, 64) })
-  ).SIGNATURE_WORKERS)
+const workerCount = (): number => (configured ??= orExit(() => readConfig(signatureWorkersSetting)).SIGNATURE_WORKERS)
 
 const poolFor = (engine: RecoveryEngine): Pool => {
   const existing = pools.get(engine)

@@ -28,9 +28,12 @@ describe("process configuration from the environment", () => {
 
   it("names every malformed variable at once (a typo never becomes NaN or a silent default)", () => {
     const problems = problemsOf(() =>
-      readConfig(apiSettings, { env: { API_PORT: "80a", API_LOG: "yes", CHAIN_ID: "-1", BRIDGE_ADDRESSES: "0xnope", CHAIN_RPC_URL: "not a url", SNAPSHOTS: "maybe" } })
+      readConfig(apiSettings, { env: { API_PORT: "80a", API_LOG: "yes", CHAIN_ID: "-1", BRIDGE_ADDRESSES: "0xnope", CHAIN_RPC_URL: "not a url", SNAPSHOTS: "maybe", SIGNATURE_WORKERS: "two", HASH_CHECK_WORKERS: "-1" } })
     )
-    expect(new Set(problems.map((p) => p.split("=")[0]))).toEqual(new Set(["API_PORT", "API_LOG", "SNAPSHOTS", "BRIDGE_ADDRESSES", "CHAIN_ID", "CHAIN_RPC_URL"]))
+    // The thread pools' settings too: they are read where the pools start, and checked with the API's at its start.
+    expect(new Set(problems.map((p) => p.split("=")[0]))).toEqual(
+      new Set(["API_PORT", "API_LOG", "SNAPSHOTS", "BRIDGE_ADDRESSES", "CHAIN_ID", "CHAIN_RPC_URL", "SIGNATURE_WORKERS", "HASH_CHECK_WORKERS"])
+    )
     expect(problems[0]).toContain('API_PORT="80a" must be an integer in 1..65535')
   })
 
