@@ -1,6 +1,5 @@
-import { cpus } from "node:os"
 import { Worker } from "node:worker_threads"
-import { integer, orExit, readConfig } from "../config"
+import { busyThreads, threadCount, threadCountSetting } from "../workerPools"
 import { checkStoredHashes, type HashCheckJob } from "./hashCheckJob"
 
 /**
@@ -32,12 +31,9 @@ let pool: Pool | undefined
 let seq = 0
 const pending = new Map<number, Pending>()
 
-/** Read where the pool starts; the API also validates it with its own settings at start (commands/settings.ts). */
-export const hashCheckWorkersSetting = {
-  HASH_CHECK_WORKERS: integer("worker threads checking stored hashes when the log is verified or audited (0: in-process)", Math.max(1, cpus().length - 1), 0, 64)
-}
-let configured: number | undefined
-const workerCount = (): number => (configured ??= orExit(() => readConfig(hashCheckWorkersSetting)).HASH_CHECK_WORKERS)
+export const hashCheckWorkersSetting = threadCountSetting("HASH_CHECK_WORKERS", "worker threads checking stored hashes when the log is verified or audited (0: in-process)")
+const workerCount = threadCount(hashCheckWorkersSetting, "HASH_CHECK_WORKERS")
+const busy = busyThreads()
 
 const startPool = (): Pool => {
   const workers = Array.from({ length: workerCount() }, () => {
@@ -46,7 +42,7 @@ const startPool = (): Pool => {
       if (answer.id === undefined || !answer.ok) return
       pending.get(answer.id)?.resolve(answer.ok)
       pending.delete(answer.id)
-      idleUnlessBusy(w)
+      busy.release(w)
     })
     const gone = () => {
       if (pool?.workers.includes(w)) {
@@ -60,20 +56,15 @@ const startPool = (): Pool => {
         // Its bytes went with it (transferred): all zeros, so the caller checks these events by the definition.
         p.resolve(new Uint8Array(p.job.hashes.length))
       }
+      busy.forget(w)
     }
     w.on("error", gone)
     w.on("exit", gone)
-    // Idle threads must not keep the process alive (a busy one does: checkStoredHashesAsync).
+    // Idle threads must not keep the process alive (a busy one does: busyThreads).
     w.unref()
     return w
   })
   return { workers, next: 0 }
-}
-
-/** Let an idle thread go (unref) once it holds no job. */
-const idleUnlessBusy = (w: Worker) => {
-  for (const p of pending.values()) if (p.worker === w) return
-  w.unref()
 }
 
 /**
@@ -91,8 +82,7 @@ export const checkStoredHashesAsync = async (job: HashCheckJob, options: { reado
   return new Promise((resolve) => {
     const id = ++seq
     pending.set(id, { job, worker, resolve })
-    // While it holds a job the thread keeps the process alive: a script awaiting only its answer must not exit first.
-    worker.ref()
+    busy.hold(worker)
     // The job's bytes are its own copy (packHashCheck): moved, not copied again.
     worker.postMessage({ id, job, definition }, [job.bytes.buffer as ArrayBuffer])
   })

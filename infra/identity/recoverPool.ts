@@ -1,6 +1,5 @@
-import { cpus } from "node:os"
-import { integer, orExit, readConfig } from "../config"
 import { Worker } from "node:worker_threads"
+import { busyThreads, threadCount, threadCountSetting } from "../workerPools"
 import type { Address } from "../../domain/primitives"
 import { recoveredSigners, recoverSignerUncached, type Hex } from "./signature"
 import { nativeSecp256k1 } from "./nativeRecover"
@@ -44,12 +43,9 @@ interface Recovery {
 }
 const pending = new Map<number, Recovery>()
 
-/** Read where the pool starts; the API also validates it with its own settings at start (commands/settings.ts). */
-export const signatureWorkersSetting = {
-  SIGNATURE_WORKERS: integer("worker threads recovering signatures (0: in-process)", Math.max(1, cpus().length - 1), 0, 64)
-}
-let configured: number | undefined
-const workerCount = (): number => (configured ??= orExit(() => readConfig(signatureWorkersSetting)).SIGNATURE_WORKERS)
+export const signatureWorkersSetting = threadCountSetting("SIGNATURE_WORKERS", "worker threads recovering signatures (0: in-process)")
+const workerCount = threadCount(signatureWorkersSetting, "SIGNATURE_WORKERS")
+const busy = busyThreads()
 
 const poolFor = (engine: RecoveryEngine): Pool => {
   const existing = pools.get(engine)
@@ -61,7 +57,7 @@ const poolFor = (engine: RecoveryEngine): Pool => {
         pending.get(id)?.resolve(address === null ? undefined : (address as Address))
         pending.delete(id)
       }
-      idleUnlessBusy(w)
+      busy.release(w, answers.length)
     })
     const gone = () => {
       const pool = pools.get(engine)
@@ -75,10 +71,11 @@ const poolFor = (engine: RecoveryEngine): Pool => {
         pending.delete(id)
         r.resolve(recoverSignerUncached(r.digest, r.signature))
       }
+      busy.forget(w)
     }
     w.on("error", gone)
     w.on("exit", gone)
-    // Idle workers must not keep the process alive (a busy one does: flush).
+    // Idle workers must not keep the process alive (a busy one does: busyThreads).
     w.unref()
     return w
   })
@@ -119,15 +116,8 @@ const flush = (pool: Pool, worker: Worker) => {
   const batch = pool.batch
   pool.batch = []
   pool.next++
-  // While it holds recoveries the worker keeps the process alive: a script awaiting only them must not exit first.
-  worker.ref()
+  busy.hold(worker, batch.length)
   worker.postMessage(batch)
-}
-
-/** Let an idle worker go (unref) once it holds no recovery. */
-const idleUnlessBusy = (w: Worker) => {
-  for (const r of pending.values()) if (r.worker === w) return
-  w.unref()
 }
 
 /** Stop the workers (tests and shutdown; they are unref'd, so exiting does not need it). */
