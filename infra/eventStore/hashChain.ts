@@ -7,8 +7,8 @@ import {
   RecordedEvent
 } from "../../domain/recordedEvent"
 import { canonicalJson } from "../canonicalJson"
-import { keccak256Hex, keccak256Matches } from "../keccak"
-import { storedHashInput } from "./storedText"
+import { keccak256Hex } from "../keccak"
+import { storedBytesHashTo, storedHashInput } from "./storedText"
 
 /** Where the chain stands after the last commit: position 0 is the empty log. */
 export interface ChainTip {
@@ -123,6 +123,14 @@ const encodeRecorded = Schema.encodeSync(RecordedEvent)
 /** A decoded event's hash by the definition: encoded again and hashed (`computeEventHash`). */
 export const recordedEventHash = (event: RecordedEvent): string => computeEventHash(encodeRecorded(event))
 
+/** The break of an event whose content does not hash to its stored hash. */
+export const hashMismatch = (e: Pick<EncodedRecordedEvent, "globalPosition" | "indexInCommit" | "id" | "hash">, recomputed: string): ChainBreak => ({
+  globalPosition: e.globalPosition,
+  indexInCommit: e.indexInCommit,
+  eventId: e.id,
+  reason: `hash mismatch: stored ${e.hash}, recomputed ${recomputed}`
+})
+
 /**
  * Incremental verifier for replays: feed events in global order; it answers
  * the first break (a recomputed hash that differs, a link to the wrong
@@ -145,7 +153,7 @@ export const chainVerifier = (from: ChainTip = EMPTY_TIP) => {
     }
     if (e.prevHash !== tip.hash) return { ...at, reason: `prevHash ${e.prevHash} does not link to ${tip.hash}` }
     const recomputed = recompute()
-    if (recomputed !== e.hash) return { ...at, reason: `hash mismatch: stored ${e.hash}, recomputed ${recomputed}` }
+    if (recomputed !== e.hash) return hashMismatch(e, recomputed)
     tip = { globalPosition: e.globalPosition, hash: e.hash as Hash32 }
     expectedIndex = e.indexInCommit + 1
     verified++
@@ -161,8 +169,7 @@ export const chainVerifier = (from: ChainTip = EMPTY_TIP) => {
      */
     push(event: RecordedEvent): ChainBreak | undefined {
       return check(event, () => {
-        const stored = storedHashInput(event)
-        if (stored !== undefined && stored.hash === event.hash && keccak256Matches(stored.hashed, event.hash)) return event.hash
+        if (storedBytesHashTo(storedHashInput(event), event.hash)) return event.hash
         return recordedEventHash(event)
       })
     },

@@ -1,6 +1,5 @@
 import type { RecordedEvent } from "../../domain/recordedEvent"
-import { keccak256Matches } from "../keccak"
-import { storedCommitOf, storedSpans, type StoredHashInput } from "./storedText"
+import { storedBytesHashTo, storedCommitOf, storedSpans, type StoredHashInput } from "./storedText"
 
 /**
  * A batch of stored-hash checks as it travels to another thread: the stored
@@ -80,8 +79,7 @@ export const checkStoredHashes = (job: HashCheckJob): Uint8Array => {
       commitSpans = storedSpans(bytes, job.commits[3 * commit + 2]!, claimed)
       spans.set(commit, commitSpans)
     }
-    const span = commitSpans?.[index]
-    ok[i] = span !== undefined && span.hash === claimed && keccak256Matches(span.hashed, claimed) ? 1 : 0
+    ok[i] = storedBytesHashTo(commitSpans?.[index], claimed) ? 1 : 0
   }
   return ok
 }

@@ -1,12 +1,10 @@
 import type { RecordedEvent } from "../../domain/recordedEvent"
-import { chainVerifier, type ChainBreak, type ChainTip, type ChainVerification, EMPTY_TIP, recordedEventHash } from "./hashChain"
+import { chainVerifier, type ChainBreak, type ChainTip, type ChainVerification, EMPTY_TIP, hashMismatch, recordedEventHash } from "./hashChain"
 import { packHashCheck } from "./hashCheckJob"
 import { checkStoredHashesAsync } from "./hashCheckPool"
 
 /** Jobs in flight before `push` asks its caller to wait (a reader faster than the hashing holds at most this many batches). */
 const MAX_IN_FLIGHT = 4
-/** Events per job when a whole log is verified at once. */
-const JOB_EVENTS = 1024
 
 interface Job {
   /** Index (in the whole verification) of the job's first event. */
@@ -41,7 +39,7 @@ export const parallelChainVerifier = (from: ChainTip = EMPTY_TIP) => {
       const event = job.events[i]!
       const recomputed = recordedEventHash(event)
       if (recomputed !== event.hash) {
-        hashBreak = { index, at: { globalPosition: event.globalPosition, indexInCommit: event.indexInCommit, eventId: event.id, reason: `hash mismatch: stored ${event.hash}, recomputed ${recomputed}` } }
+        hashBreak = { index, at: hashMismatch(event, recomputed) }
         return
       }
     }
@@ -85,11 +83,4 @@ export const parallelChainVerifier = (from: ChainTip = EMPTY_TIP) => {
       return { ok: true, verified: links.verified, tip: links.tip }
     }
   }
-}
-
-/** `verifyChain` with the hashing on other cores: the same answer for the same events. */
-export const verifyChainInParallel = async (events: ReadonlyArray<RecordedEvent>, from: ChainTip = EMPTY_TIP): Promise<ChainVerification> => {
-  const verifier = parallelChainVerifier(from)
-  for (let i = 0; i < events.length; i += JOB_EVENTS) await verifier.push(events.slice(i, i + JOB_EVENTS))
-  return verifier.result()
 }

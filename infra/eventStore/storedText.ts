@@ -1,4 +1,5 @@
 import type { RecordedEvent } from "../../domain/recordedEvent"
+import { keccak256Matches } from "../keccak"
 
 /**
  * The bytes each event read from the log was stored as, so a verifier can
@@ -47,6 +48,10 @@ export const storedHashInput = (event: RecordedEvent): StoredHashInput | undefin
   if (commit.spans === undefined) commit.spans = storedSpans(commit.bytes, event.commitSize, event.hash)
   return commit.spans?.[stored.index]
 }
+
+/** Whether these stored bytes hash to `claimed` and were stored with it (the verifiers' check of bytes as they are). */
+export const storedBytesHashTo = (stored: StoredHashInput | undefined, claimed: string): boolean =>
+  stored !== undefined && stored.hash === claimed && keccak256Matches(stored.hashed, claimed)
 
 /**
  * The stored bytes of the commit an event was read in and its index there
