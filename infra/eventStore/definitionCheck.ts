@@ -1,10 +1,7 @@
-import { Exit, Schema } from "effect"
-import { Commit, type RecordedEvent } from "../../domain/recordedEvent"
-import { commitText } from "./codec"
+import type { RecordedEvent } from "../../domain/recordedEvent"
+import { commitText, decodeCommit, parseCommitText } from "./codec"
 import type { HashCheckJob } from "./hashCheckJob"
 import { recordedEventHash } from "./hashChain"
-
-const decodeCommit = Schema.decodeUnknownExit(Commit)
 
 /**
  * For each event of the job, 1 when its hash by the definition (the stored
@@ -25,12 +22,12 @@ export const checkByDefinition = (job: HashCheckJob): Uint8Array => {
     let events = decoded.get(commit)
     if (events === undefined) {
       const offset = job.commits[3 * commit]!
-      events = null
+      const position = job.positions[commit]!
+      // Decoded as the log's readers decode it (codec.ts); a commit they would refuse is left to the caller, as any event this answers 0 for.
       try {
-        const exit = decodeCommit(JSON.parse(commitText(job.bytes.subarray(offset, offset + job.commits[3 * commit + 1]!))))
-        if (Exit.isSuccess(exit)) events = exit.value.events
+        events = decodeCommit(parseCommitText(commitText(job.bytes.subarray(offset, offset + job.commits[3 * commit + 1]!)), position), position)
       } catch {
-        // Not JSON: left to the caller, as any event this answers 0 for.
+        events = null
       }
       decoded.set(commit, events)
     }

@@ -13,6 +13,8 @@ export interface HashCheckJob {
   readonly bytes: Uint8Array
   /** Per commit: offset and length in `bytes`, and how many events it holds. */
   readonly commits: Uint32Array
+  /** Per commit: the global position it was read at (the definition's check decodes it as the readers do: definitionCheck.ts). */
+  readonly positions: Float64Array
   /** Per event: its commit's number in `commits` and its index in that commit. */
   readonly events: Uint32Array
   /** Per event: the hash it claims ("0x" + 64 hex digits). */
@@ -29,6 +31,7 @@ export const packHashCheck = (events: ReadonlyArray<RecordedEvent>): { readonly 
   const sent = new Int32Array(events.length).fill(-1)
   const commitBytes: Array<Uint8Array> = []
   const commitSizes: Array<number> = []
+  const commitPositions: Array<number> = []
   const eventPlaces: Array<number> = []
   const hashes: Array<string> = []
   let last: Uint8Array | undefined
@@ -41,6 +44,7 @@ export const packHashCheck = (events: ReadonlyArray<RecordedEvent>): { readonly 
       last = stored.bytes
       commitBytes.push(stored.bytes)
       commitSizes.push(event.commitSize)
+      commitPositions.push(event.globalPosition)
       total += stored.bytes.length
     }
     sent[i] = hashes.length
@@ -57,7 +61,7 @@ export const packHashCheck = (events: ReadonlyArray<RecordedEvent>): { readonly 
     commits[3 * c + 2] = commitSizes[c]!
     offset += commitBytes[c]!.length
   }
-  return { job: { bytes, commits, events: Uint32Array.from(eventPlaces), hashes }, sent }
+  return { job: { bytes, commits, positions: Float64Array.from(commitPositions), events: Uint32Array.from(eventPlaces), hashes }, sent }
 }
 
 /**

@@ -46,6 +46,10 @@ describe("the audit's hash and signature checks on worker threads", () => {
     const report = await expectSameReport(events)
     expect(report).toMatchObject({ ok: true, events: 332, commits: 200, signaturesVerified: 200, unsignedCommits: 0, problems: [] })
     expect(hashCheckThreads()).toBeGreaterThan(0)
+    // The threads settle them: every hash confirmed, every signature recovered (nothing left to the event loop).
+    const prechecks = await auditPrechecks(events)
+    expect(events.filter((_, i) => !prechecks.hashConfirmed!(i))).toEqual([])
+    expect(events.filter((e, i) => e.indexInCommit === 0 && prechecks.signature!(i) !== true)).toEqual([])
     await expectSameReport(events.map((e) => ({ ...e })))
   })
 
