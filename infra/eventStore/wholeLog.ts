@@ -25,15 +25,19 @@ export const readWholeLog = (store: EventStore["Service"], options: ReadAllOptio
       )
     ),
     (entries): LogContents => {
-      const events: Array<RecordedEvent> = []
-      const foreign: Array<ForeignMessage> = []
-      for (const entry of entries) {
-        if (entry._tag === "Commit") events.push(...entry.events)
-        else foreign.push(entry)
-      }
-      return { events, foreign }
+      const contents = { events: [] as Array<RecordedEvent>, foreign: [] as Array<ForeignMessage> }
+      sortEntries(entries, contents)
+      return contents
     }
   )
+
+/** Each entry to its list: a commit's events, or a foreign message. */
+const sortEntries = (entries: Iterable<LogEntry>, into: { readonly events: Array<RecordedEvent>; readonly foreign: Array<ForeignMessage> }): void => {
+  for (const entry of entries) {
+    if (entry._tag === "Commit") for (const e of entry.events) into.events.push(e)
+    else into.foreign.push(entry)
+  }
+}
 
 const positionOf = (entry: LogEntry): number => (entry._tag === "Commit" ? entry.events[0]!.globalPosition : entry.globalPosition)
 
@@ -49,12 +53,9 @@ export const verifyWholeLog = (store: EventStore["Service"]) =>
     const verifier = parallelChainVerifier()
     const foreign: Array<ForeignMessage> = []
     yield* Stream.runForEachArray(store.readLog(), (entries) => {
-      const events: Array<RecordedEvent> = []
-      for (const entry of entries) {
-        if (entry._tag === "Commit") for (const e of entry.events) events.push(e)
-        else foreign.push(entry)
-      }
-      const wait = verifier.push(events)
+      const batch = { events: [] as Array<RecordedEvent>, foreign }
+      sortEntries(entries, batch)
+      const wait = verifier.push(batch.events)
       return wait ? Effect.promise(() => wait) : Effect.void
     })
     const verification: ChainVerification = yield* Effect.promise(() => verifier.result())
