@@ -2,7 +2,7 @@ import { Cause, Exit, Schema, SchemaAST } from "effect"
 import { SchemaJITCompiler } from "effect/schema"
 import { DomainEvent, domainEventTypes } from "../../domain/events"
 import { CorruptEvent, EventTooLarge, InvalidEvent, type AppendInput, type ExpectedRevision } from "../../domain/ports"
-import { Commit, type EncodedRecordedEvent, EventMetadata, type RecordedEvent } from "../../domain/recordedEvent"
+import { Commit, type EncodedRecordedEvent, EventMetadata, RecordedEvent } from "../../domain/recordedEvent"
 import { parseStreamName, type StreamName } from "../../domain/streamName"
 import { canonicalJson } from "../canonicalJson"
 
@@ -26,6 +26,7 @@ export interface PreparedAppend {
 // the interpreter for anything it cannot compile, and gives the interpreter's
 // exact errors (spec: compiledCodec). Enabled before any decoder below runs.
 SchemaJITCompiler.enable(Commit.ast)
+SchemaJITCompiler.enable(RecordedEvent.ast)
 SchemaJITCompiler.enable(SchemaAST.flip(DomainEvent.ast))
 SchemaJITCompiler.enable(SchemaAST.flip(EventMetadata.ast))
 
@@ -36,7 +37,31 @@ const decodeCommitExit = Schema.decodeUnknownExit(Commit, allErrors)
 // Stops at the first issue: a third cheaper than collecting all of them, and a
 // stored commit is valid but for foreign messages, whose reason is then
 // written with every issue by the decoder above.
-const decodeCommitFirst = Schema.decodeUnknownExit(Commit)
+const decodeRecordedEventFirst = Schema.decodeUnknownExit(RecordedEvent)
+
+/**
+ * The Schema decode of one stored commit (`Commit`), as `Schema.decodeUnknownExit(Commit)`
+ * answers it. The events go one by one through the compiled RecordedEvent
+ * decoder: Effect decodes a `NonEmptyArray` with its interpreter around the
+ * compiled elements, ~0.2 µs of a ~2.2 µs commit. Anything else than a plain
+ * object whose own `events` is a non-empty array of events that all decode
+ * goes through the whole Commit decoder, which writes every issue (the
+ * compiled-codec spec holds the two to the same answers).
+ */
+export const decodeStoredCommit = (raw: unknown): Exit.Exit<typeof Commit.Type, Schema.SchemaError> => {
+  const events = typeof raw === "object" && raw !== null && Object.getPrototypeOf(raw) === Object.prototype && Object.hasOwn(raw, "events") ? (raw as { events: unknown }).events : undefined
+  if (Array.isArray(events) && events.length > 0) {
+    const decoded: Array<RecordedEvent> = new Array(events.length)
+    let i = 0
+    for (; i < events.length; i++) {
+      const exit = decodeRecordedEventFirst(events[i])
+      if (Exit.isFailure(exit)) break
+      decoded[i] = exit.value
+    }
+    if (i === events.length) return Exit.succeed({ events: decoded as unknown as typeof Commit.Type["events"] })
+  }
+  return decodeCommitExit(raw)
+}
 
 const failureMessage = (exit: Exit.Exit<unknown, unknown>): string => {
   if (!Exit.isFailure(exit)) return ""
@@ -120,8 +145,7 @@ export const prepareAppend = (input: AppendInput): PreparedAppend => {
  * envelope that claims another position was moved or forged.
  */
 export const decodeCommit = (raw: unknown, globalPosition: number): ReadonlyArray<RecordedEvent> => {
-  let exit = decodeCommitFirst(raw)
-  if (Exit.isFailure(exit)) exit = decodeCommitExit(raw)
+  const exit = decodeStoredCommit(raw)
   if (Exit.isFailure(exit)) throw new CorruptEvent({ globalPosition, reason: failureMessage(exit) })
   for (const event of exit.value.events) {
     if (event.globalPosition !== globalPosition) {
