@@ -1,5 +1,5 @@
 import { Schema } from "effect"
-import { Address, Instant } from "../domain/primitives"
+import { Address, Instant, matching, SignatureHex } from "../domain/primitives"
 import { recoverSignerAsync } from "../infra/identity/recoverPool"
 import { commandDigest, type SigningDomain } from "../infra/identity/signature"
 
@@ -13,12 +13,12 @@ import { commandDigest, type SigningDomain } from "../infra/identity/signature"
  */
 export const SignedCommand = Schema.Struct({
   commandId: Schema.String.pipe(
-    Schema.check(Schema.isPattern(/^[A-Za-z0-9_.:-]{1,100}$/, { description: "client-chosen id, 1-100 chars of [A-Za-z0-9_.:-]" }))
+    Schema.check(matching(/^[A-Za-z0-9_.:-]{1,100}$/, { description: "client-chosen id, 1-100 chars of [A-Za-z0-9_.:-]" }))
   ),
   issuedAt: Instant,
   signer: Address,
   payload: Schema.Unknown,
-  signature: Schema.String.pipe(Schema.check(Schema.isPattern(/^0x[0-9a-f]{130}$/, { description: "65-byte r‖s‖v signature" })))
+  signature: SignatureHex
 })
 export type SignedCommand = typeof SignedCommand.Type
 

@@ -1,6 +1,6 @@
 import { Schema } from "effect"
 import { DomainEvent } from "./events"
-import { Address, Hash32, Instant, NonNegativeInt, PositiveInt } from "./primitives"
+import { Address, Hash32, Instant, NonNegativeInt, PositiveInt, SignatureHex } from "./primitives"
 
 /** Who caused an event and why; kept with the event so the audit can re-verify. */
 export const EventMetadata = Schema.Struct({
@@ -10,7 +10,7 @@ export const EventMetadata = Schema.Struct({
   /** Address of the signed identity that issued the command, when there is one. */
   actor: Schema.optional(Address),
   /** 65-byte r‖s‖v secp256k1 signature over the command's canonical JSON. */
-  signature: Schema.optional(Schema.String.pipe(Schema.check(Schema.isPattern(/^0x[0-9a-f]{130}$/)))),
+  signature: Schema.optional(SignatureHex),
   /**
    * The signed command as received (type, client id, time, payload), so an
    * auditor can recompute the digest and re-verify `signature` against `actor`.

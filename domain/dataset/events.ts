@@ -1,5 +1,5 @@
 import { Schema } from "effect"
-import { Address, DatasetId, Hash32, Instant, NonNegativeInt, PositiveInt, ShardId, SubmissionId } from "../primitives"
+import { Address, DatasetId, Hash32, Instant, matching, NonNegativeInt, PositiveInt, ShardId, SubmissionId } from "../primitives"
 
 /** A content-addressed slice of a dataset: the unit the dispatcher hands to a trainer. */
 export const Shard = Schema.Struct({
@@ -14,7 +14,7 @@ export type Shard = typeof Shard.Type
 export const DatasetSplit = Schema.Literals(["training", "validation"])
 
 /** A shard byte format's name (e.g. digits-csv, fashion-idx, labelled-text-jsonl, text-utf8). */
-export const DatasetFormat = Schema.String.pipe(Schema.check(Schema.isPattern(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/, { description: "format name, e.g. text-utf8" }), Schema.isMaxLength(64)))
+export const DatasetFormat = Schema.String.pipe(Schema.check(matching(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/, { description: "format name, e.g. text-utf8" }), Schema.isMaxLength(64)))
 
 /** Datasets registered before formats existed hold UCI digits rows. */
 export const formatOf = (d: { readonly format?: string | undefined }) => d.format ?? "digits-csv"

@@ -1,5 +1,5 @@
 import { Schema } from "effect"
-import { Hash32, JsonObject, PositiveInt } from "../primitives"
+import { Hash32, JsonObject, matching, PositiveInt } from "../primitives"
 
 /**
  * `neura-model.json`: what a model built outside the network says about
@@ -21,7 +21,7 @@ export type TensorSpec = typeof TensorSpec.Type
 export const ModelFramework = Schema.Literals(["onnx", "tfjs-layers", "keras"])
 export type ModelFramework = typeof ModelFramework.Type
 
-const Name = Schema.String.pipe(Schema.check(Schema.isPattern(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/, { description: "a name like class-probabilities" }), Schema.isMaxLength(64)))
+const Name = Schema.String.pipe(Schema.check(matching(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/, { description: "a name like class-probabilities" }), Schema.isMaxLength(64)))
 
 export const NeuraModelManifest = Schema.Struct({
   manifestVersion: Schema.Literal(1),

@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, pbkdf2Sync, randomBytes, randomUUID, scryptSync, timingSafeEqual } from "node:crypto"
 import { scrypt as nobleScrypt } from "@noble/hashes/scrypt.js"
 import { Schema } from "effect"
+import { matching } from "../../domain/primitives"
 import { keccak256Hex } from "../keccak"
 import { keyPairFromSecret, type KeyPair } from "./signature"
 
@@ -12,7 +13,7 @@ import { keyPairFromSecret, type KeyPair } from "./signature"
  * password; the MAC is keccak256(second half ‖ ciphertext), which is how a
  * wrong password is told apart from a corrupt file.
  */
-const hex = Schema.String.pipe(Schema.check(Schema.isPattern(/^[0-9a-f]*$/, { description: "lowercase hex without 0x" })))
+const hex = Schema.String.pipe(Schema.check(matching(/^[0-9a-f]*$/, { description: "lowercase hex without 0x" })))
 const Scrypt = Schema.Struct({ dklen: Schema.Number, n: Schema.Number, r: Schema.Number, p: Schema.Number, salt: hex })
 const Pbkdf2 = Schema.Struct({ dklen: Schema.Number, c: Schema.Number, prf: Schema.Literal("hmac-sha256"), salt: hex })
 export const Keystore = Schema.Struct({
