@@ -18,6 +18,22 @@ export class StreamNotFound extends Schema.TaggedError<StreamNotFound>()("Stream
   stream: Schema.String
 }) {}
 
+/**
+ * A StreamNotFound as the stores answer it: without a stack trace. It is an
+ * answer, not a fault (every command on a new stream reads one, and the
+ * handler folds it to the initial state), and capturing the stack cost
+ * ~4 µs of the ~0.8 µs construction.
+ */
+export const streamNotFound = (stream: string): StreamNotFound => {
+  const limit = Error.stackTraceLimit
+  Error.stackTraceLimit = 0
+  try {
+    return new StreamNotFound({ stream })
+  } finally {
+    Error.stackTraceLimit = limit
+  }
+}
+
 /** The event, its type or the stream name is not acceptable; nothing was stored. */
 export class InvalidEvent extends Schema.TaggedError<InvalidEvent>()("InvalidEvent", {
   reason: Schema.String,

@@ -14,7 +14,7 @@ import {
 import { keccak_256 } from "@noble/hashes/sha3.js"
 import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js"
 import { Effect, Layer } from "effect"
-import { CommandIdReused, EventStore, EventStoreUnavailable, StreamNotFound, WrongExpectedVersion, type AppendResult, type LogEntry } from "../../domain/ports"
+import { CommandIdReused, EventStore, EventStoreUnavailable, streamNotFound, WrongExpectedVersion, type AppendResult, type LogEntry } from "../../domain/ports"
 import type { EncodedRecordedEvent, RecordedEvent } from "../../domain/recordedEvent"
 import { parseStreamName } from "../../domain/streamName"
 import { toEventStore, type LogBackend, type ValidatedReadOptions } from "./backend"
@@ -194,7 +194,7 @@ export class EventStoreDbLog implements LogBackend {
 
   async readStream(stream: string, fromRevision: number): Promise<ReadonlyArray<RecordedEvent>> {
     const envelopes = await this.readEsdb(this.esdbStream(stream), { fromRevision: BigInt(fromRevision) })
-    if (envelopes === undefined) throw new StreamNotFound({ stream })
+    if (envelopes === undefined) throw streamNotFound(stream)
     return envelopes.map((e) => this.decodeOne(e))
   }
 

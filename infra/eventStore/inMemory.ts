@@ -1,5 +1,5 @@
 import { Layer } from "effect"
-import { CommandIdReused, EventStore, StreamNotFound, WrongExpectedVersion, type AppendResult, type LogEntry } from "../../domain/ports"
+import { CommandIdReused, EventStore, streamNotFound, WrongExpectedVersion, type AppendResult, type LogEntry } from "../../domain/ports"
 import type { RecordedEvent } from "../../domain/recordedEvent"
 import { decodeCommit, describeRevision, type PreparedAppend } from "./codec"
 import { toEventStore, type LogBackend, type ValidatedReadOptions } from "./backend"
@@ -79,7 +79,7 @@ export class InMemoryLog implements LogBackend {
 
   async readStream(stream: string, fromRevision: number): Promise<ReadonlyArray<RecordedEvent>> {
     const events = this.streams.get(stream)
-    if (!events) throw new StreamNotFound({ stream })
+    if (!events) throw streamNotFound(stream)
     return events.slice(fromRevision)
   }
 

@@ -1,5 +1,5 @@
 import { DeliverPolicy, type JetStreamClient, type JetStreamManager, type JsMsg } from "@nats-io/jetstream"
-import { CorruptEvent, EventStoreUnavailable, StreamNotFound, type LogEntry } from "../../domain/ports"
+import { CorruptEvent, EventStoreUnavailable, streamNotFound, type LogEntry } from "../../domain/ports"
 import type { RecordedEvent } from "../../domain/recordedEvent"
 import { parseStreamName, type StreamName } from "../../domain/streamName"
 import type { ValidatedReadOptions } from "./backend"
@@ -242,7 +242,7 @@ export class LogReads {
   async readStream(stream: string, fromRevision: number, after?: number): Promise<ReadonlyArray<RecordedEvent>> {
     const subject = this.subjectOf(stream)
     const last = await this.lastOnSubject(subject)
-    if (!last) throw new StreamNotFound({ stream })
+    if (!last) throw streamNotFound(stream)
     // A caller that has the stream folded up to fromRevision − 1 (the command
     // handler's cache, the fact loaders' histories) usually needs nothing, or
     // only the last commit: that message is already here, so no consumer and
@@ -262,7 +262,7 @@ export class LogReads {
       }
     }
     const events = (await this.collect(subject, last.seq)).filter((e) => e.streamPosition >= fromRevision)
-    if (events.length === 0 && fromRevision === 0) throw new StreamNotFound({ stream })
+    if (events.length === 0 && fromRevision === 0) throw streamNotFound(stream)
     return events
   }
 

@@ -1,6 +1,6 @@
-import { Effect, Exit, Fiber, Stream } from "effect"
+import { Cause, Effect, Exit, Fiber, Stream } from "effect"
 import { describe, expect, it } from "vitest"
-import type { EventStore } from "../../domain/ports"
+import { StreamNotFound, type EventStore } from "../../domain/ports"
 import type { RecordedEvent } from "../../domain/recordedEvent"
 import { verifyChain } from "../../infra/eventStore/hashChain"
 import { budgetEscrowed, datasetRegistered, nodeRegistered } from "../support/events"
@@ -172,7 +172,14 @@ export const eventStoreContract = (adapter: string, open: OpenStore) =>
 
     it("fails reading a stream that does not exist, and reads from a revision", async () => {
       await using ctx = await open()
-      expect(failureTag(await runExit(ctx.store.readStream("task-nothing")))).toBe("StreamNotFound")
+      const stackTraceLimit = Error.stackTraceLimit
+      const missing = await runExit(ctx.store.readStream("task-nothing"))
+      expect(failureTag(missing)).toBe("StreamNotFound")
+      // Made without a stack trace (ports.ts streamNotFound), and the process's limit left as it was.
+      const error = Exit.isFailure(missing) ? Cause.squash(missing.cause) : undefined
+      expect(error).toBeInstanceOf(StreamNotFound)
+      expect(error).toMatchObject({ stream: "task-nothing" })
+      expect(Error.stackTraceLimit).toBe(stackTraceLimit)
       await run(ctx.store.append({ stream: "ledger-T1", expectedRevision: "no_stream", events: [1n, 2n, 3n].map((a) => budgetEscrowed("T1", a)), commandId: "c" }))
       const tail = await run(ctx.store.readStream("ledger-T1", { fromRevision: 1 }))
       expect(tail.map((e) => e.streamPosition)).toEqual([1, 2])
