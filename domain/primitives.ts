@@ -18,10 +18,15 @@ import { Schema } from "effect"
  * `^0x[0-9a-f]*$` after the length at ~55 ns.
  */
 export const matching = (pattern: RegExp, annotations?: { readonly description: string }, fixedLength?: { readonly length: number; readonly test: RegExp }) => {
-  const exported = Schema.isPattern(new RegExp(pattern.source, "u"), annotations)
+  const exported = Schema.isPattern(new RegExp(pattern.source, pattern.flags.includes("u") ? pattern.flags : `${pattern.flags}u`), annotations)
   const test = new RegExp(fixedLength?.test ?? pattern)
   const length = fixedLength?.length
-  return Schema.makeFilter((s: string) => (length === undefined || s.length === length) && test.test(s), exported.annotations)
+  return Schema.makeFilter((s: string) => {
+    if (length !== undefined && s.length !== length) return false
+    // As isPattern does: a global or sticky pattern must not carry its last match over.
+    test.lastIndex = 0
+    return test.test(s)
+  }, exported.annotations)
 }
 
 /** 0x-prefixed lowercase hex of exactly `bytes` bytes. */

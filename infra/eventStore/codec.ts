@@ -43,7 +43,7 @@ const decodeRecordedEventFirst = Schema.decodeUnknownExit(RecordedEvent)
  * The Schema decode of one stored commit (`Commit`), as `Schema.decodeUnknownExit(Commit)`
  * answers it. The events go one by one through the compiled RecordedEvent
  * decoder: Effect decodes a `NonEmptyArray` with its interpreter around the
- * compiled elements, ~0.2 µs of a ~2.2 µs commit. Anything else than a plain
+ * compiled elements, ~0.2 µs of a ~2.2 µs commit. Anything but a plain
  * object whose own `events` is a non-empty array of events that all decode
  * goes through the whole Commit decoder, which writes every issue (the
  * compiled-codec spec holds the two to the same answers).
