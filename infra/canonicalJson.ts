@@ -52,6 +52,24 @@ const sortedKeys = (record: object): Array<string> => {
   return keys
 }
 
+/**
+ * Object keys as JSON strings, kept: our objects' keys come from a few
+ * hundred schema field names, and `JSON.stringify(key)` for each was a third
+ * of the time canonical JSON took (a command's metadata, 730 bytes: 3.4 µs
+ * against 2.2 µs with this). Bounded: keys past the first 10,000 are quoted
+ * each time, as before (a payload's own keys are the caller's).
+ */
+const quotedKeys = new Map<string, string>()
+const MAX_QUOTED_KEYS = 10_000
+const quotedKey = (key: string): string => {
+  let quoted = quotedKeys.get(key)
+  if (quoted === undefined) {
+    quoted = JSON.stringify(key)
+    if (quotedKeys.size < MAX_QUOTED_KEYS) quotedKeys.set(key, quoted)
+  }
+  return quoted
+}
+
 const write = (value: unknown): string => {
   if (value === null) return "null"
   switch (typeof value) {
@@ -78,7 +96,7 @@ const write = (value: unknown): string => {
         // An absent optional field and an explicit `undefined` mean the same
         // thing in our schemas; both are left out of the canonical form.
         if (item === undefined) continue
-        out += `${first ? "" : ","}${JSON.stringify(key)}:${write(item)}`
+        out += `${first ? "" : ","}${quotedKey(key)}:${write(item)}`
         first = false
       }
       return `${out}}`
