@@ -1,6 +1,6 @@
 import type { RecordedEvent } from "../../domain/recordedEvent"
 import { commitText, decodeCommit, parseCommitText } from "./codec"
-import type { HashCheckJob } from "./hashCheckJob"
+import { flagEvents, type HashCheckJob } from "./hashCheckJob"
 import { recordedEventHash } from "./hashChain"
 
 /**
@@ -14,25 +14,20 @@ import { recordedEventHash } from "./hashChain"
  * decodes to, e.g. with a member twice, passes that one and fails this one).
  * Pure: the same on any thread.
  */
-export const checkByDefinition = (job: HashCheckJob): Uint8Array => {
-  const ok = new Uint8Array(job.hashes.length)
-  const decoded = new Map<number, ReadonlyArray<RecordedEvent> | null>()
-  for (let i = 0; i < job.hashes.length; i++) {
-    const commit = job.events[2 * i]!
-    let events = decoded.get(commit)
-    if (events === undefined) {
-      const offset = job.commits[3 * commit]!
+export const checkByDefinition = (job: HashCheckJob): Uint8Array =>
+  flagEvents(
+    job,
+    (bytes, commit): ReadonlyArray<RecordedEvent> | null => {
       const position = job.positions[commit]!
       // Decoded as the log's readers decode it (codec.ts); a commit they would refuse is left to the caller, as any event this answers 0 for.
       try {
-        events = decodeCommit(parseCommitText(commitText(job.bytes.subarray(offset, offset + job.commits[3 * commit + 1]!)), position), position)
+        return decodeCommit(parseCommitText(commitText(bytes), position), position)
       } catch {
-        events = null
+        return null
       }
-      decoded.set(commit, events)
+    },
+    (events, index, claimed) => {
+      const event = events?.[index]
+      return event !== undefined && recordedEventHash(event) === claimed
     }
-    const event = events?.[job.events[2 * i + 1]!]
-    ok[i] = event !== undefined && recordedEventHash(event) === job.hashes[i] ? 1 : 0
-  }
-  return ok
-}
+  )

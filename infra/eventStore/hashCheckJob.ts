@@ -65,25 +65,39 @@ export const packHashCheck = (events: ReadonlyArray<RecordedEvent>): { readonly 
 }
 
 /**
+ * For each event of the job, 1 when `holds` says so of it, else 0: the
+ * job's layout read in one place for every check of a job. `ofCommit` runs
+ * once per commit, on its stored bytes (with the job's commit number and
+ * the hash its first event in the job claims); `holds` gets that, the
+ * event's index in its commit and the hash it claims.
+ */
+export const flagEvents = <C>(
+  job: HashCheckJob,
+  ofCommit: (bytes: Uint8Array, commit: number, firstClaimed: string) => C,
+  holds: (ofItsCommit: C, index: number, claimed: string) => boolean
+): Uint8Array => {
+  const ok = new Uint8Array(job.hashes.length)
+  const commits = new Map<number, C>()
+  for (let i = 0; i < job.hashes.length; i++) {
+    const commit = job.events[2 * i]!
+    const claimed = job.hashes[i]!
+    if (!commits.has(commit)) {
+      const offset = job.commits[3 * commit]!
+      commits.set(commit, ofCommit(job.bytes.subarray(offset, offset + job.commits[3 * commit + 1]!), commit, claimed))
+    }
+    ok[i] = holds(commits.get(commit) as C, job.events[2 * i + 1]!, claimed) ? 1 : 0
+  }
+  return ok
+}
+
+/**
  * For each event of the job, 1 when its stored bytes hash to the hash it
  * claims, else 0 (the caller then checks it by the definition, which has the
  * last word). Pure: the same on any thread.
  */
-export const checkStoredHashes = (job: HashCheckJob): Uint8Array => {
-  const ok = new Uint8Array(job.hashes.length)
-  const spans = new Map<number, ReadonlyArray<StoredHashInput> | null>()
-  for (let i = 0; i < job.hashes.length; i++) {
-    const commit = job.events[2 * i]!
-    const index = job.events[2 * i + 1]!
-    const claimed = job.hashes[i]!
-    let commitSpans = spans.get(commit)
-    if (commitSpans === undefined) {
-      const offset = job.commits[3 * commit]!
-      const bytes = job.bytes.subarray(offset, offset + job.commits[3 * commit + 1]!)
-      commitSpans = storedSpans(bytes, job.commits[3 * commit + 2]!, claimed)
-      spans.set(commit, commitSpans)
-    }
-    ok[i] = storedBytesHashTo(commitSpans?.[index], claimed) ? 1 : 0
-  }
-  return ok
-}
+export const checkStoredHashes = (job: HashCheckJob): Uint8Array =>
+  flagEvents(
+    job,
+    (bytes, commit, firstClaimed): ReadonlyArray<StoredHashInput> | null => storedSpans(bytes, job.commits[3 * commit + 2]!, firstClaimed),
+    (spans, index, claimed) => storedBytesHashTo(spans?.[index], claimed)
+  )

@@ -55,7 +55,7 @@ export const storedBytesHashTo = (stored: StoredHashInput | undefined, claimed: 
 
 /**
  * The stored bytes of the commit an event was read in and its index there
- * (what a verifier on another thread is sent: hashCheck.ts); undefined when unknown.
+ * (what a verifier on another thread is sent: hashCheckJob.ts); undefined when unknown.
  */
 export const storedCommitOf = (event: RecordedEvent): { readonly bytes: Uint8Array; readonly index: number } | undefined => {
   const stored = storedCommits.get(event)
