@@ -1,6 +1,5 @@
 import type { RecordedEvent } from "../domain/recordedEvent"
-import { packHashCheck } from "../infra/eventStore/hashCheckJob"
-import { checkStoredHashesAsync } from "../infra/eventStore/hashCheckPool"
+import { confirmStoredHashes } from "../infra/eventStore/hashCheckPool"
 import { signatureRecoversAsync, type SignedCommandRecord } from "../infra/identity/commandSignature"
 import type { AuditPrechecks } from "./audit"
 
@@ -35,12 +34,7 @@ export const auditPrechecks = async (
     // A few jobs in flight: each holds a copy of its events' stored bytes.
     const inFlight: Array<Promise<void>> = []
     for (let first = 0; first < events.length; first += jobEvents) {
-      const { job, sent } = packHashCheck(events.slice(first, first + jobEvents))
-      inFlight.push(
-        checkStoredHashesAsync(job, { definition: true }).then((ok) => {
-          for (let i = 0; i < sent.length; i++) if (sent[i]! >= 0 && ok[sent[i]!] === 1) confirmed[first + i] = 1
-        })
-      )
+      inFlight.push(confirmStoredHashes(events.slice(first, first + jobEvents), { definition: true }).then((ok) => confirmed.set(ok, first)))
       if (inFlight.length >= HASH_JOBS_IN_FLIGHT) await inFlight.shift()
     }
     await Promise.all(inFlight)

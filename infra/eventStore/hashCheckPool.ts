@@ -1,6 +1,7 @@
 import { Worker } from "node:worker_threads"
 import { busyThreads, threadCount, threadCountSetting } from "../workerPools"
-import { checkStoredHashes, type HashCheckJob } from "./hashCheckJob"
+import type { RecordedEvent } from "../../domain/recordedEvent"
+import { checkStoredHashes, packHashCheck, type HashCheckJob } from "./hashCheckJob"
 
 /**
  * Stored-hash checks on other cores. A verifier of the log (GET
@@ -72,7 +73,7 @@ const startPool = (): Pool => {
  * `definition`, its hash by the definition is its claimed hash:
  * definitionCheck.ts), from a worker thread when the job is worth one.
  */
-export const checkStoredHashesAsync = async (job: HashCheckJob, options: { readonly definition?: boolean } = {}): Promise<Uint8Array> => {
+const checkStoredHashesAsync = async (job: HashCheckJob, options: { readonly definition?: boolean }): Promise<Uint8Array> => {
   const definition = options.definition === true
   if (job.hashes.length < MIN_JOB_EVENTS || workerCount() === 0) {
     return definition ? (await import("./definitionCheck")).checkByDefinition(job) : checkStoredHashes(job)
@@ -86,6 +87,20 @@ export const checkStoredHashesAsync = async (job: HashCheckJob, options: { reado
     // The job's bytes are its own copy (packHashCheck): moved, not copied again.
     worker.postMessage({ id, job, definition }, [job.bytes.buffer as ArrayBuffer])
   })
+}
+
+/**
+ * For each of `events`, 1 when its hash was confirmed from its stored bytes
+ * (with `definition`, by the definition: definitionCheck.ts), else 0: an
+ * event without stored bytes, or not confirmed, is the caller's to check by
+ * the definition. What every verifier of the log asks of the pool.
+ */
+export const confirmStoredHashes = async (events: ReadonlyArray<RecordedEvent>, options: { readonly definition?: boolean } = {}): Promise<Uint8Array> => {
+  const { job, sent } = packHashCheck(events)
+  const ok = await checkStoredHashesAsync(job, options)
+  const confirmed = new Uint8Array(events.length)
+  for (let i = 0; i < events.length; i++) if (sent[i]! >= 0 && ok[sent[i]!] === 1) confirmed[i] = 1
+  return confirmed
 }
 
 /** Threads the pool holds now (0 before its first job worth one, and after it was stopped). */

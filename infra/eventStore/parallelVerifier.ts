@@ -1,7 +1,6 @@
 import type { RecordedEvent } from "../../domain/recordedEvent"
 import { chainVerifier, type ChainBreak, type ChainTip, type ChainVerification, EMPTY_TIP, hashMismatch, recordedEventHash } from "./hashChain"
-import { packHashCheck } from "./hashCheckJob"
-import { checkStoredHashesAsync } from "./hashCheckPool"
+import { confirmStoredHashes } from "./hashCheckPool"
 
 /** Jobs in flight before `push` asks its caller to wait (a reader faster than the hashing holds at most this many batches). */
 const MAX_IN_FLIGHT = 4
@@ -30,11 +29,11 @@ export const parallelChainVerifier = (from: ChainTip = EMPTY_TIP) => {
   let hashBreak: { readonly index: number; readonly at: ChainBreak } | undefined
   const inFlight: Array<Job> = []
 
-  const settle = (job: Job, ok: Uint8Array, sent: Int32Array) => {
+  const settle = (job: Job, confirmed: Uint8Array) => {
     for (let i = 0; i < job.events.length; i++) {
       const index = job.first + i
       if (hashBreak && hashBreak.index < index) return
-      if (sent[i]! >= 0 && ok[sent[i]!] === 1) continue
+      if (confirmed[i] === 1) continue
       // Not confirmed from the stored bytes: the definition decides (as chainVerifier's push does).
       const event = job.events[i]!
       const recomputed = recordedEventHash(event)
@@ -63,11 +62,10 @@ export const parallelChainVerifier = (from: ChainTip = EMPTY_TIP) => {
       const first = pushed
       pushed += linked
       if (checked.length === 0) return undefined
-      const { job, sent } = packHashCheck(checked)
       const entry: Job = {
         first,
         events: checked,
-        done: checkStoredHashesAsync(job).then((ok) => settle(entry, ok, sent))
+        done: confirmStoredHashes(checked).then((confirmed) => settle(entry, confirmed))
       }
       inFlight.push(entry)
       // Either way it leaves the list; a failure reaches the caller through `result` (or the wait `push` returned).

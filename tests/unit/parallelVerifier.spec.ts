@@ -4,8 +4,7 @@ import { afterAll, describe, expect, it } from "vitest"
 import type { DomainEvent } from "../../domain/events"
 import type { RecordedEvent } from "../../domain/recordedEvent"
 import { verifyChain } from "../../infra/eventStore/hashChain"
-import { packHashCheck } from "../../infra/eventStore/hashCheckJob"
-import { checkStoredHashesAsync, hashCheckThreads, MIN_JOB_EVENTS, stopHashCheckPool } from "../../infra/eventStore/hashCheckPool"
+import { confirmStoredHashes, hashCheckThreads, MIN_JOB_EVENTS, stopHashCheckPool } from "../../infra/eventStore/hashCheckPool"
 import { parallelChainVerifier } from "../../infra/eventStore/parallelVerifier"
 import { storedHashInput } from "../../infra/eventStore/storedText"
 import { dataset, escrow, model, read, storedLog } from "../support/storedCommits"
@@ -49,7 +48,7 @@ describe("verifying the log with the hashing on other threads", () => {
     expect(answer).toMatchObject({ ok: true, verified: 180, tip: { globalPosition: 90, hash: events[179]!.hash } })
     expect(hashCheckThreads()).toBeGreaterThan(0)
     // A thread confirms every intact event from its stored bytes (none is left to the definition here).
-    expect([...(await checkStoredHashesAsync(packHashCheck(events).job))].every((ok) => ok === 1)).toBe(true)
+    expect([...(await confirmStoredHashes(events))].every((ok) => ok === 1)).toBe(true)
     await expectSameAnswers(events.map((e) => ({ ...e })))
   })
 
