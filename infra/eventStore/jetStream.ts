@@ -11,7 +11,7 @@ import {
   type LogEntry
 } from "../../domain/ports"
 import type { RecordedEvent } from "../../domain/recordedEvent"
-import { NatsClient } from "../nats/NatsClient"
+import { inboxPrefixOfConnection, NatsClient } from "../nats/NatsClient"
 import { toEventStore, type LogBackend, type ValidatedReadOptions } from "./backend"
 import { describeRevision, type PreparedAppend } from "./codec"
 import { WriterForwarding } from "./writerForwarding"
@@ -91,7 +91,9 @@ export class JetStreamLog implements LogBackend {
   static async open(nc: NatsConnection, config: JetStreamEventStoreConfig, now?: () => Date): Promise<JetStreamLog> {
     const jsm = await jetstreamManager(nc)
     const replicas = await ensureEventStream(jsm, config)
-    const log = new JetStreamLog(jetstream(nc), jsm, config, now, replicas)
+    // Ordered push consumers (reads of the log) deliver under the connection's own inbox prefix.
+    const watcherPrefix = inboxPrefixOfConnection(nc)
+    const log = new JetStreamLog(jetstream(nc, watcherPrefix === undefined ? {} : { watcherPrefix }), jsm, config, now, replicas)
     if (config.writerLease) {
       // Without the lease a writer is only slower when others write too: start anyway.
       log.writer = await WriterForwarding.join(nc, log.js, jsm, config, replicas, { appendHere: (p) => log.appendHere(p), commitAt: (position) => log.reads.commitAt(position) }).catch((e: unknown) => {

@@ -33,6 +33,18 @@ export const natsOptions = (options: { servers: string | ReadonlyArray<string>; 
   ...(options.name ? { name: options.name } : {})
 })
 
+/**
+ * The inbox prefix a connection was made with (natsOptions), undefined for
+ * the default `_INBOX`. nats.js keeps its options on the connection without
+ * typing them on the interface; the deliver subjects of our ordered push
+ * consumers must lie under this prefix, the only inbox a restricted user may
+ * subscribe to.
+ */
+export const inboxPrefixOfConnection = (nc: NatsConnection): string | undefined => {
+  const prefix = (nc as { readonly options?: { readonly inboxPrefix?: unknown } }).options?.inboxPrefix
+  return typeof prefix === "string" && prefix.length > 0 ? prefix : undefined
+}
+
 /** How every process reaches NATS (validated at start, like every other setting). */
 export const natsSettings = {
   NATS_URL: serverList("NATS server(s); a cluster's seeds comma-separated", ["nats", "tls"], ["nats://127.0.0.1:4222"]),

@@ -1,7 +1,7 @@
 import { jetstream, jetstreamManager } from "@nats-io/jetstream"
 import { Objm } from "@nats-io/obj"
 import { connect, type NatsConnection } from "@nats-io/transport-node"
-import { Effect } from "effect"
+import { Effect, Stream } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { toEventStore } from "../../infra/eventStore/backend"
 import { defaultJetStreamConfig, JetStreamLog } from "../../infra/eventStore/jetStream"
@@ -138,6 +138,11 @@ describe("NATS identities and permissions (nats.conf + infra/nats/accounts.ts)",
     const nc = await asRole("bridge")
     const jsm = await jetstreamManager(nc, { timeout: 2000 })
     expect((await jsm.direct.getMessage("EVENTS", { seq: 1 }))?.seq).toBe(1)
+    // The whole log through the event store: its reads deliver under the bridge's own inbox.
+    const log = toEventStore(await JetStreamLog.open(nc, { ...defaultJetStreamConfig, provision: false }))
+    const read = await Effect.runPromise(Stream.runCollect(log.readAll()))
+    expect(read.map((e) => e.stream)).toContain("ledger-T1")
+    expect(read[0]!.globalPosition).toBe(1)
     const js = jetstream(nc, { timeout: 2000 })
     await expect(js.publish("events.anchor.x", enc("garbage"), { timeout: 2000 })).rejects.toThrow(DENIED)
     await expect(js.publish("events.task.T1", enc("{}"), { timeout: 2000 })).rejects.toThrow(DENIED)
