@@ -1,11 +1,9 @@
-import { type JetStreamClient, type JetStreamManager, type JsMsg } from "@nats-io/jetstream"
-import { createInbox } from "@nats-io/nats-core"
+import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream"
 import { CorruptEvent, EventStoreUnavailable, streamNotFound, type LogEntry } from "../../domain/ports"
 import type { RecordedEvent } from "../../domain/recordedEvent"
 import { parseStreamName, type StreamName } from "../../domain/streamName"
 import type { ValidatedReadOptions } from "./backend"
-import { commitText, decodeCommit, parseCommitText } from "./codec"
-import { rememberStoredCommit } from "./storedText"
+import { consumeLog, toLogEntry } from "./logConsumer"
 
 export interface StreamHead {
   /** Revision (stream position of the last event), undefined when the stream is empty. */
@@ -15,144 +13,9 @@ export interface StreamHead {
 }
 
 /**
- * Decode a stored message. Anything that is not a sealed commit at its own
- * position is foreign (only the API should be able to write the log, but a
- * leaked credential must not be able to stop every writer and reader): it is
- * skipped by readers, linked over by writers, listed by the audit.
- */
-export const toLogEntry = (subjectPrefix: string, subject: string, data: Uint8Array, seq: number, keepStored = false): LogEntry => {
-  try {
-    const text = commitText(data)
-    const events = decodeCommit(parseCommitText(text, seq), seq)
-    // The log as stored (readLog: audits, GET /events/verify) keeps each event's stored bytes
-    // for a verifier (storedText.ts); replays, subscriptions and streams' histories do not.
-    if (keepStored) rememberStoredCommit(events, data)
-    return { _tag: "Commit", events }
-  } catch (e) {
-    if (!(e instanceof CorruptEvent)) throw e
-    const prefix = `${subjectPrefix}.`
-    const [aggregate, id] = subject.startsWith(prefix) ? subject.slice(prefix.length).split(".") : [subject, ""]
-    // The reason quotes attacker-chosen bytes: keep it printable and short.
-    const reason = e.reason.replace(/[^\x20-\x7e]/g, "?").slice(0, 200)
-    return { _tag: "Foreign", globalPosition: seq, stream: `${aggregate}-${id}`, reason }
-  }
-}
-
-/** At most this many entries in one batch (a replay's memory per hop stays small). */
-const MAX_BATCH = 1024
-
-/**
- * The log from `fromSeq`, each message decoded into a log entry as it
- * arrives, handed out in batches: a step returns everything that has arrived
- * since the last (at most MAX_BATCH), or waits for the next message. Stops
- * after `endSeq` (never, for a subscription). Returning early (break /
- * stream interruption) stops the consumer and deletes it on the server.
- *
- * An ordered push consumer (nats.js resets it on a gap or missed heartbeats,
- * as it does the pull one) with a callback: the server streams the messages
- * (flow control paces it) with no pull requests, and no promise is settled
- * per message. ~1 µs a message less than the ordered pull consumer's
- * iterator, in scratch runs against the replay's raw baseline. The deliver
- * subject lies under the client's `watcherPrefix`, which JetStreamLog.open
- * sets to the connection's inbox prefix: every user may subscribe there and
- * nowhere else (accounts.ts).
- */
-export const consumeLog = (
-  js: JetStreamClient,
-  config: { readonly streamName: string; readonly subjectPrefix: string },
-  filter: string,
-  fromSeq: number,
-  endSeq: number,
-  /** Keep each event's stored bytes beside it (toLogEntry). */
-  keepStored = false
-): AsyncIterable<ReadonlyArray<LogEntry>> => ({
-  [Symbol.asyncIterator]() {
-    type Consumer = Awaited<ReturnType<typeof js.consumers.getPushConsumer>>
-    let messages: Awaited<ReturnType<Consumer["consume"]>> | undefined
-    let consumer: Consumer | undefined
-    let started = false
-    let buffered: Array<LogEntry> = []
-    // No entry will arrive any more: the end was reached, the reader stopped, or the consumer failed.
-    let ended = false
-    let failure: unknown
-    let wake: (() => void) | undefined
-    const rouse = () => {
-      const w = wake
-      wake = undefined
-      w?.()
-    }
-    const stop = () => {
-      ended = true
-      messages?.stop()
-      // An ordered consumer outlives stop() on the server (5 minutes of
-      // inactivity): delete it now, or every short-lived reader (an SSE
-      // client that connects and leaves) leaves one behind.
-      const done = consumer
-      consumer = undefined
-      void done?.delete().catch(() => undefined)
-      rouse()
-    }
-    const arrived = (msg: JsMsg) => {
-      if (ended) return
-      buffered.push(toLogEntry(config.subjectPrefix, msg.subject, msg.data, msg.seq, keepStored))
-      if (msg.seq >= endSeq) stop()
-      else rouse()
-    }
-    const start = async () => {
-      started = true
-      consumer = await js.consumers.getPushConsumer(config.streamName, {
-        filter_subjects: filter,
-        opt_start_seq: fromSeq,
-        deliver_prefix: createInbox(js.getOptions().watcherPrefix)
-      })
-      // Stopped while the consumer was being created: release it at once.
-      if (ended) {
-        const done = consumer
-        consumer = undefined
-        void done.delete().catch(() => undefined)
-        return
-      }
-      messages = await consumer.consume({ callback: arrived })
-      void messages.closed().then(
-        (error) => {
-          if (error) failure ??= error
-          ended = true
-          rouse()
-        },
-        (error: unknown) => {
-          failure ??= error
-          ended = true
-          rouse()
-        }
-      )
-      if (ended) stop()
-    }
-    return {
-      async next(): Promise<IteratorResult<ReadonlyArray<LogEntry>>> {
-        if (!started) await start()
-        while (buffered.length === 0 && !ended) await new Promise<void>((resolve) => (wake = resolve))
-        if (buffered.length === 0) {
-          if (failure !== undefined) throw failure
-          return { done: true, value: undefined }
-        }
-        let batch = buffered
-        if (batch.length > MAX_BATCH) batch = buffered.splice(0, MAX_BATCH)
-        else buffered = []
-        return { done: false, value: batch }
-      },
-      async return(): Promise<IteratorResult<ReadonlyArray<LogEntry>>> {
-        stop()
-        buffered = []
-        return { done: true, value: undefined }
-      }
-    }
-  }
-})
-
-/**
  * Reads of the log on JetStream: single messages (from the stream's leader,
  * see `fromLeader` and `lastOnSubject`), a stream's commits, and the log in
- * global order through ordered consumers (`consumeLog`).
+ * global order through ordered push consumers (`consumeLog`, logConsumer.ts).
  */
 export class LogReads {
   constructor(

@@ -5,6 +5,7 @@ import { sealCommit, verifyChain } from "../../infra/eventStore/hashChain"
 import { commitTextBytes, prepareAppend } from "../../infra/eventStore/codec"
 import { toEventStore } from "../../infra/eventStore/backend"
 import { JetStreamLog } from "../../infra/eventStore/jetStream"
+import { consumeLog } from "../../infra/eventStore/logConsumer"
 import { budgetEscrowed, nodeRegistered } from "../support/events"
 import { jetStreamLogFixture } from "../support/jetStreamFixture"
 import { storedHashInput } from "../../infra/eventStore/storedText"
@@ -91,6 +92,30 @@ describe("JetStream event store specifics", () => {
     expect(rest[0]!.globalPosition).toBe(2001)
     expect(rest.map((e) => e.globalPosition)).toEqual([...new Set(rest.map((e) => e.globalPosition))].sort((a, b) => a - b))
     expect(rest.length === 1000 || rest.length === 1001).toBe(true)
+  })
+
+  it("a reader slower than the log pauses the read instead of holding the log: at most maxAhead entries wait; it resumes after the last one taken in, nothing lost or repeated, no consumer left", async () => {
+    await using fx = await jetStreamLogFixture(nats.server.url)
+    const n = 600
+    await appendCommits(fx.store, n, "P", 100)
+    const jsm = await jetstreamManager(fx.nc)
+    const maxAhead = 10
+    const batches: Array<number> = []
+    const seen: Array<number> = []
+    for await (const batch of consumeLog(jetstream(fx.nc), fx.config, `${fx.config.subjectPrefix}.>`, 1, n, false, maxAhead)) {
+      batches.push(batch.length)
+      for (const entry of batch) if (entry._tag === "Commit") seen.push(...entry.events.map((e) => e.globalPosition))
+      // A slow reader: the server's next chunks arrive before it asks again.
+      for (let turn = 0; turn < 3; turn++) await new Promise((r) => setImmediate(r))
+    }
+    expect(seen).toEqual(Array.from({ length: n }, (_, i) => i + 1))
+    // A batch is what has arrived since the last one: never more than maxAhead (without the
+    // pause, the whole log arrives while the reader dawdles over its first batches).
+    expect(Math.max(...batches)).toBeLessThanOrEqual(maxAhead)
+    // Each paused consumer was deleted, and so was the last.
+    let left = -1
+    for (let ask = 0; ask < 200 && left !== 0; ask++) left = (await jsm.consumers.list(fx.config.streamName).next()).length
+    expect(left).toBe(0)
   })
 
   it("the log as stored (readLog, what verifiers read) keeps each event's stored bytes, so its chain verifies without encoding it again; replays, subscriptions and a stream's history do not", async () => {

@@ -1,6 +1,6 @@
 import { commitTextBytes, prepareAppend } from "../../infra/eventStore/codec"
 import { EMPTY_TIP, sealCommit, type ChainTip } from "../../infra/eventStore/hashChain"
-import { toLogEntry } from "../../infra/eventStore/jetStreamReader"
+import { toLogEntry } from "../../infra/eventStore/logConsumer"
 import { signCommand, SIGNING_SCHEME, signingDomain, type KeyPair } from "../../infra/identity/signature"
 import type { DomainEvent } from "../../domain/events"
 import type { RecordedEvent } from "../../domain/recordedEvent"

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest"
 import { commitTextBytes } from "../../infra/eventStore/codec"
 import { chainVerifier, computeEventHash } from "../../infra/eventStore/hashChain"
-import { toLogEntry } from "../../infra/eventStore/jetStreamReader"
+import { toLogEntry } from "../../infra/eventStore/logConsumer"
 import { hashSpans, storedHashInput } from "../../infra/eventStore/storedText"
 import type { DomainEvent } from "../../domain/events"
 import type { RecordedEvent } from "../../domain/recordedEvent"
