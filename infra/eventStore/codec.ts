@@ -172,12 +172,18 @@ export const sealedToRecorded = (
 ): ReadonlyArray<RecordedEvent> =>
   sealed.map((envelope, i) => ({ ...envelope, data: events[i]!, metadata: { ...envelope.metadata } }) as RecordedEvent)
 
-// One of each per process: constructing them per message showed in replay profiles.
-const utf8Encoder = new TextEncoder()
+// One per process: constructing it per message showed in replay profiles.
 const utf8Decoder = new TextDecoder()
 
-/** A sealed commit's stored text (sealCommit's `json`) as the message's bytes. */
-export const commitTextBytes = (json: string): Uint8Array => utf8Encoder.encode(json)
+/**
+ * A sealed commit's stored text (sealCommit's `json`) as the message's bytes.
+ * `Buffer.from` rather than `TextEncoder.encode`: the same UTF-8 (a lone
+ * surrogate becomes U+FFFD in both; canonical JSON escapes them anyway), in
+ * ~0.26 against ~0.96 µs for a 565-byte commit (Node 24, measured), because
+ * a small Buffer is a slice of a shared pool instead of a new ArrayBuffer.
+ * Every append encodes one. The bytes are only read (published, hashed).
+ */
+export const commitTextBytes = (json: string): Uint8Array => Buffer.from(json, "utf8")
 
 /** A stored message's bytes as text (what the reader parses; a verifier hashes the bytes themselves: storedText.ts). */
 export const commitText = (bytes: Uint8Array): string => utf8Decoder.decode(bytes)

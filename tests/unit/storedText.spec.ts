@@ -64,6 +64,15 @@ describe("hashing events as stored", () => {
     expect(verify(read(wide.map((c) => c.json)))).toEqual({ verified: 3 })
   })
 
+  it("stores a commit's text as its UTF-8 bytes, as TextEncoder writes them, beyond ASCII and lone surrogates included", () => {
+    const encoder = new TextEncoder()
+    for (const text of ['{"a":"plain"}', '{"a":"é€😀"}', '{"a":"\ud800 lone"}', '{"a":"lone \udfff"}', "x".repeat(9000)]) {
+      expect([...commitTextBytes(text)]).toEqual([...encoder.encode(text)])
+    }
+    // Unescaped lone surrogates too (canonical JSON escapes them; a writer's string may not).
+    expect([...commitTextBytes("\ud800")]).toEqual([0xef, 0xbf, 0xbd])
+  })
+
   it("compares a digest to a stored hash byte by byte, and refuses every other form of it", () => {
     const bytes = [Buffer.from("abc"), Buffer.from("def")]
     const hash = keccak256Hex("abcdef")
