@@ -171,14 +171,10 @@ export const commandMessage = (fields: SignedCommandFields, domain: SigningDomai
   })
 
 /** EIP-191 version 0x45 (`personal_sign`): keccak256("\x19Ethereum Signed Message:\n" + byte length + message). */
-export const personalMessageDigest = (message: string): Hex => {
-  const bytes = new TextEncoder().encode(message)
-  const prefix = new TextEncoder().encode(`\x19Ethereum Signed Message:\n${bytes.length}`)
-  const all = new Uint8Array(prefix.length + bytes.length)
-  all.set(prefix)
-  all.set(bytes, prefix.length)
-  return keccak256Hex(all)
-}
+export const personalMessageDigest = (message: string): Hex =>
+  // One string hashed as its UTF-8 (keccak256Hex encodes into a reused buffer): the same bytes
+  // as the prefix's and the message's encodings side by side, without allocating either.
+  keccak256Hex(`\x19Ethereum Signed Message:\n${Buffer.byteLength(message, "utf8")}${message}`)
 
 /** The digest a command's signature is checked against (what `personal_sign` of `commandMessage` signs). */
 export const commandDigest = (fields: SignedCommandFields, domain: SigningDomain = signingDomain()): Hex =>

@@ -146,6 +146,8 @@ describe("wallet-signable commands: EIP-191 personal_sign over the JCS text", ()
     expect(message.startsWith('{"commandId":"c-1","domain":{"chainId":31337,"name":"NeuraLink","version":"1"},')).toBe(true)
     expect(personalMessageDigest(message)).toBe(hashMessage(message))
     expect(commandDigest(fields)).toBe(hashMessage(message))
+    // The length in the prefix counts UTF-8 bytes, whatever the text holds.
+    for (const text of ["", "plain", "é€😀", "lone \ud800 surrogate", "ü".repeat(5000)]) expect(personalMessageDigest(text)).toBe(hashMessage(text))
   })
 
   it("our signer and viem's account.signMessage agree byte for byte", async () => {
