@@ -1,4 +1,5 @@
 import { jetstream, jetstreamManager } from "@nats-io/jetstream"
+import { connect } from "@nats-io/transport-node"
 import { Effect, Exit, Fiber, Stream } from "effect"
 import { describe, expect, it } from "vitest"
 import { sealCommit, verifyChain } from "../../infra/eventStore/hashChain"
@@ -116,6 +117,25 @@ describe("JetStream event store specifics", () => {
     let left = -1
     for (let ask = 0; ask < 200 && left !== 0; ask++) left = (await jsm.consumers.list(fx.config.streamName).next()).length
     expect(left).toBe(0)
+  })
+
+  it("a read to a known end whose connection closes part-way fails instead of answering with part of the log", async () => {
+    await using fx = await jetStreamLogFixture(nats.server.url)
+    const n = 3000
+    await appendCommits(fx.store, n, "Q", 200)
+    const nc = await connect({ servers: nats.server.url })
+    let seen = 0
+    let closing: Promise<void> | undefined
+    const reading = (async () => {
+      for await (const batch of consumeLog(jetstream(nc), fx.config, `${fx.config.subjectPrefix}.>`, 1, n)) {
+        seen += batch.length
+        // The first batch is the first chunk off the socket: most of the log is still on its way.
+        closing ??= nc.close()
+      }
+    })()
+    await expect(reading).rejects.toMatchObject({ _tag: "EventStoreUnavailable", reason: expect.stringMatching(/^the read of the log closed at \d+, before 3000$/) })
+    await closing
+    expect(seen).toBeLessThan(n)
   })
 
   it("the log as stored (readLog, what verifiers read) keeps each event's stored bytes, so its chain verifies without encoding it again; replays, subscriptions and a stream's history do not", async () => {
