@@ -2,13 +2,13 @@ import { Worker } from "node:worker_threads"
 import { busyThreads, threadCount, threadCountSetting } from "../workerPools"
 import type { Address } from "../../domain/primitives"
 import { recoveredSigners, recoverSignerUncached, type Hex } from "./signature"
-import { nativeSecp256k1 } from "./nativeRecover"
+import { nativeSecp256k1 } from "./nativeSecp256k1"
 
 /**
  * Signature recovery off the event loop, in worker threads (cores − 1, at
  * least one, by default), while the main thread serves requests. Every command costs one
  * recovery: ~2.5 ms of pure-JS (noble) elliptic-curve work, or ~45 µs with
- * the native libsecp256k1 binding (nativeRecover.ts), more with the key
+ * the native libsecp256k1 binding (nativeSecp256k1.ts), more with the key
  * decompression a RegisterNode adds. Natively a thread hop is less than the
  * work it moves: with one worker the API's signed commands ran ~10 % faster
  * on this 2-core machine (median of seven alternating runs, Node 24), the

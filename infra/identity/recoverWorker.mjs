@@ -10,7 +10,7 @@ import { parentPort, workerData } from "node:worker_threads"
 import { createRequire } from "node:module"
 
 // The engine the pool asked for (recoverPool.ts): libsecp256k1's binding (as
-// nativeRecover.ts loads it), or noble where it cannot load.
+// nativeSecp256k1.ts loads it), or noble where it cannot load.
 const native = (() => {
   if (workerData?.engine !== "native") return undefined
   try {

@@ -11,7 +11,10 @@ import {
   recoverSignerUncached,
   recoverWithNative,
   recoverWithNoble,
+  keyPairFromSecret,
+  publicKeyWithNoble,
   signDigest,
+  signWithNoble,
   type Hex,
   SECP256K1_HALF_N,
   signCommand,
@@ -20,7 +23,7 @@ import {
 } from "../../infra/identity/signature"
 import * as noble from "@noble/secp256k1"
 import { devKey } from "../../infra/identity/devKeys"
-import { nativeSecp256k1 } from "../../infra/identity/nativeRecover"
+import { nativeSecp256k1 } from "../../infra/identity/nativeSecp256k1"
 import { keccak256Hex } from "../../infra/keccak"
 import { apiHarness } from "../support/apiHarness"
 
@@ -257,6 +260,38 @@ describe("signature recovery: native libsecp256k1 and noble agree", () => {
     const key = devKey("recovery-0")
     expect(recoverWithNative(digestOf(0), signDigest(digestOf(0), key.secretKey))).toBe(key.address)
     expect(recoverWithNative(digestOf(0), flipS(signDigest(digestOf(0), key.secretKey)))).toBeUndefined()
+  })
+
+  it("signs as noble does, byte for byte (RFC 6979 nonce, low s), and derives the same public keys", () => {
+    const secretOf = (k: bigint) => Uint8Array.from(Buffer.from(k.toString(16).padStart(64, "0"), "hex"))
+    // Dev keys, and the edges of the key range: 1, n − 1, and secrets with leading zero bytes.
+    const secrets = [
+      ...Array.from({ length: 40 }, (_, i) => devKey(`signing-${i}`).secretKey),
+      secretOf(1n),
+      secretOf(N - 1n),
+      secretOf(0xffn),
+      secretOf(BigInt(`0x${"00".repeat(8)}${"7f".repeat(24)}`))
+    ]
+    let lowS = 0
+    for (const [i, secret] of secrets.entries()) {
+      expect(keyPairFromSecret(secret).publicKey).toBe(`0x${bytesToHex(publicKeyWithNoble(secret))}`)
+      for (const digest of [digestOf(i), keccak256Hex("") as Hex, `0x${"00".repeat(32)}` as Hex, `0x${(N - 1n).toString(16)}` as Hex, `0x${N.toString(16)}` as Hex, `0x${"ff".repeat(32)}` as Hex]) {
+        const native = signDigest(digest, secret)
+        expect(native, `${i} ${digest}`).toBe(signWithNoble(digest, secret))
+        expect(recoverWithNative(digest, native)).toBe(keyPairFromSecret(secret).address)
+        if (BigInt(`0x${native.slice(66, 130)}`) <= SECP256K1_HALF_N) lowS++
+      }
+    }
+    expect(lowS).toBe(secrets.length * 6)
+    // Neither signs with, or derives a key from, what is not a secret: 0, n, beyond n, the wrong length.
+    for (const bad of [secretOf(0n), secretOf(N), secretOf(N + 5n), new Uint8Array(31), new Uint8Array(33).fill(1)]) {
+      expect(() => signWithNoble(digestOf(0), bad), bytesToHex(bad)).toThrow()
+      expect(() => signDigest(digestOf(0), bad), bytesToHex(bad)).toThrow()
+      expect(() => publicKeyWithNoble(bad), bytesToHex(bad)).toThrow()
+      expect(() => keyPairFromSecret(bad), bytesToHex(bad)).toThrow()
+    }
+    // A digest of another length gets noble's answer too (never a second one).
+    for (const digest of ["0x1234", `0x${"ab".repeat(33)}`] as Array<Hex>) expect(signDigest(digest, secrets[0]!)).toBe(signWithNoble(digest, secrets[0]!))
   })
 
   it("decompresses public keys as noble does, and refuses the same non-points", () => {
