@@ -1,4 +1,4 @@
-import type { LayersModel } from "@tensorflow/tfjs"
+import type { LayersModel, Tensor } from "@tensorflow/tfjs"
 import type { Tf } from "./tf"
 
 /**
@@ -89,4 +89,23 @@ export const fedAvg = (parts: ReadonlyArray<{ readonly bytes: Uint8Array; readon
     for (let i = 0; i < n; i++) acc[i]! += f[i]! * w
   }
   return new Uint8Array(Float32Array.from(acc).buffer)
+}
+
+/**
+ * The values of the tensors `compute` returns, every tensor it made along
+ * the way freed. Not `tf.tidy(() => t.dataSync())`: tidy walks whatever its
+ * function returns to find the tensors to keep, and a typed array it walks
+ * element by element into a Set. A digits evaluation (1,797 held-out
+ * samples) spent more in that walk than in its kernels: ~3 % of an ML
+ * thread's time in the 4-trainer network (profile), and every judge pays it.
+ */
+export const tidyValues = <K extends string>(tf: Tf, compute: () => Record<K, Tensor>): Record<K, Float32Array | Int32Array | Uint8Array> => {
+  const kept = tf.tidy(compute)
+  const values = {} as Record<K, Float32Array | Int32Array | Uint8Array>
+  try {
+    for (const key of Object.keys(kept) as Array<K>) values[key] = kept[key].dataSync() as Float32Array | Int32Array | Uint8Array
+  } finally {
+    tf.dispose(Object.values(kept) as Array<Tensor>)
+  }
+  return values
 }

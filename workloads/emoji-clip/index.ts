@@ -1,5 +1,5 @@
 import type { LayersModel, Tensor } from "@tensorflow/tfjs"
-import { fedAvg } from "../../infra/ml/model"
+import { fedAvg, tidyValues } from "../../infra/ml/model"
 import type { Tf } from "../../infra/ml/tf"
 import { tfjsLayersExport } from "../kit/export"
 import { gatherRows, type Samples } from "../kit/samples"
@@ -30,7 +30,7 @@ const batch = (tf: Tf, samples: Samples, indices: ArrayLike<number>, t: ClipTopo
 const evaluate = (tf: Tf, model: LayersModel, samples: Samples, t: ClipTopology) => {
   const { xs, ys } = batch(tf, samples, Int32Array.from({ length: samples.count }, (_, i) => i), t)
   // One call over the whole set: the output pairs every text with every image, so predict must not split it.
-  const probs = tf.tidy(() => (model.predict(xs, { batchSize: samples.count }) as Tensor).dataSync() as Float32Array)
+  const { probs } = tidyValues(tf, () => ({ probs: model.predict(xs, { batchSize: samples.count }) as Tensor }))
   for (const x of xs) x.dispose()
   ys.dispose()
   const n = samples.count

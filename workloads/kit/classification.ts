@@ -1,5 +1,6 @@
 import type { LayersModel, Tensor } from "@tensorflow/tfjs"
 import type { Tf } from "../../infra/ml/tf"
+import { tidyValues } from "../../infra/ml/model"
 import { batchesOf, gatherRows, type Samples } from "./samples"
 
 /**
@@ -65,13 +66,13 @@ export const measure = (tf: Tf, model: LayersModel, samples: Samples, o: BatchOp
   const counts = tally(o.classes)
   for (const idx of batchesOf(samples.count, batch)) {
     const { xs, ys } = batchTensors(tf, samples, idx, o)
-    const { predicted, actual, losses } = tf.tidy(() => {
+    const { predicted, actual, losses } = tidyValues(tf, () => {
       // The whole batch in one pass: predict's default (32 a pass) split each
       // batch into up to 8 passes of per-call overhead, half of an
       // evaluation's time, for the same numbers.
       const probs = model.predict(xs, { batchSize: idx.length }) as Tensor
       const picked = tf.sum(tf.mul(ys, tf.log(probs.clipByValue(1e-7, 1))), -1).neg()
-      return { predicted: probs.argMax(-1).dataSync() as Int32Array, actual: ys.argMax(-1).dataSync() as Int32Array, losses: picked.dataSync() as Float32Array }
+      return { predicted: probs.argMax(-1), actual: ys.argMax(-1), losses: picked }
     })
     xs.dispose()
     ys.dispose()

@@ -1,6 +1,6 @@
 import type { LayersModel, Tensor } from "@tensorflow/tfjs"
 import { tfjsLayersExport } from "../kit/export"
-import { fedAvg, seededRandom } from "../../infra/ml/model"
+import { fedAvg, seededRandom, tidyValues } from "../../infra/ml/model"
 import type { Tf } from "../../infra/ml/tf"
 import { batchTensors, measure } from "../kit/classification"
 import { asTextTopology, textTopologyProblem, type TextTopology } from "../kit/textTopology"
@@ -39,11 +39,11 @@ const generate = (tf: Tf, model: LayersModel, t: TextTopology, req: GenerateRequ
   for (let n = 0; n < req.maxTokens; n++) {
     const window = context.slice(-t.seqLen)
     const at = window.length - 1
-    const probs = tf.tidy(() => {
+    const { probs } = tidyValues(tf, () => {
       const ids = new Int32Array(t.seqLen)
       ids.set(window)
       const x = tf.oneHot(tf.tensor2d(ids, [1, t.seqLen], "int32"), t.vocab).toFloat()
-      return (model.predict(x) as Tensor).slice([0, Math.max(at, 0), 0], [1, 1, t.vocab]).dataSync() as Float32Array
+      return { probs: (model.predict(x) as Tensor).slice([0, Math.max(at, 0), 0], [1, 1, t.vocab]) }
     })
     let next = 0
     if (req.temperature <= 0 || window.length === 0) {
