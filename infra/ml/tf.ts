@@ -1,5 +1,6 @@
 import { createRequire } from "node:module"
 import { dirname } from "node:path"
+import { conv2dFilterGradient } from "./conv2dFilterGradient"
 
 /**
  * TensorFlow.js, loaded lazily and only here (STYLE: tfjs stays in the
@@ -84,10 +85,9 @@ const load = async (prefer: string | undefined): Promise<LoadedTf> => {
 
 /**
  * tfjs-backend-wasm 4.22 has no Conv2DBackpropFilter, so a CNN cannot train
- * on it. This is that kernel: the filter gradient
- * dW[fh,fw,ci,co] = Σ_{b,oh,ow} x[b, oh·sh − padTop + fh·dh, ow·sw − padLeft + fw·dw, ci] · dy[b,oh,ow,co]
- * computed in plain JS over the tensors' memory (NHWC). Deterministic
- * (fixed summation order), so same-backend training stays bit-reproducible.
+ * on it. This is that kernel, computed in plain JS over the tensors' memory
+ * (NHWC) in a fixed summation order, so same-backend training stays
+ * bit-reproducible (conv2dFilterGradient.ts).
  */
 export const registerWasmConv2DBackpropFilter = (tf: Tf) => {
   if (tf.getKernel("Conv2DBackpropFilter", "wasm")) return
@@ -118,37 +118,8 @@ export const registerWasmConv2DBackpropFilter = (tf: Tf) => {
         readSync(id: object): Float32Array
         makeOutput(shape: number[], dtype: "float32", memoryOffset?: number, values?: Float32Array): unknown
       }
-      const xs = b.readSync(x.dataId)
-      const dys = b.readSync(dy.dataId)
-      const [fh, fw, ci, co] = a.filterShape
-      const { batchSize, inHeight, inWidth, outHeight, outWidth, strideHeight, strideWidth, dilationHeight, dilationWidth } = info
-      const padTop = info.padInfo.top
-      const padLeft = info.padInfo.left
-      const out = new Float32Array(fh * fw * ci * co)
-      for (let bi = 0; bi < batchSize; bi++) {
-        for (let oh = 0; oh < outHeight; oh++) {
-          for (let ow = 0; ow < outWidth; ow++) {
-            const dyBase = ((bi * outHeight + oh) * outWidth + ow) * co
-            for (let kh = 0; kh < fh; kh++) {
-              const ih = oh * strideHeight - padTop + kh * dilationHeight
-              if (ih < 0 || ih >= inHeight) continue
-              for (let kw = 0; kw < fw; kw++) {
-                const iw = ow * strideWidth - padLeft + kw * dilationWidth
-                if (iw < 0 || iw >= inWidth) continue
-                const xBase = ((bi * inHeight + ih) * inWidth + iw) * ci
-                const wBase = (kh * fw + kw) * ci * co
-                for (let c = 0; c < ci; c++) {
-                  const xv = xs[xBase + c]!
-                  if (xv === 0) continue
-                  const row = wBase + c * co
-                  for (let o = 0; o < co; o++) out[row + o]! += xv * dys[dyBase + o]!
-                }
-              }
-            }
-          }
-        }
-      }
-      return b.makeOutput([fh, fw, ci, co], "float32", undefined, out) as never
+      const out = conv2dFilterGradient(b.readSync(x.dataId), b.readSync(dy.dataId), { ...info, padTop: info.padInfo.top, padLeft: info.padInfo.left }, a.filterShape)
+      return b.makeOutput([...a.filterShape], "float32", undefined, out) as never
     }
   })
 }
