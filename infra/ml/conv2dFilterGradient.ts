@@ -37,11 +37,15 @@ export const conv2dFilterGradient = (
   xs: Float32Array,
   dys: Float32Array,
   g: ConvGeometry,
-  filterShape: readonly [number, number, number, number]
+  filterShape: readonly [number, number, number, number],
+  /** Where to write the gradient (the backend's memory for the output tensor); every value is written. */
+  out: Float32Array = new Float32Array(filterShape[0] * filterShape[1] * filterShape[2] * filterShape[3])
 ): Float32Array => {
   const [fh, fw, ci, co] = filterShape
   const { batchSize, inHeight, inWidth, outHeight, outWidth, strideHeight, strideWidth, dilationHeight, dilationWidth, padTop, padLeft } = g
-  const out = new Float32Array(fh * fw * ci * co)
+  if (out.length !== fh * fw * ci * co) throw new Error(`the filter gradient has ${fh * fw * ci * co} values, not ${out.length}`)
+  // Taps that never meet the input are skipped below: their weights' gradient is 0.
+  out.fill(0)
   const fround = Math.fround
   for (let kh = 0; kh < fh; kh++) {
     // The output rows whose input row ih = oh·sh − padTop + kh·dh lies inside the input.

@@ -95,7 +95,7 @@ export const registerWasmConv2DBackpropFilter = (tf: Tf) => {
     kernelName: "Conv2DBackpropFilter",
     backendName: "wasm",
     kernelFunc: ({ inputs, backend, attrs }) => {
-      const { x, dy } = inputs as unknown as { x: { dataId: object; shape: number[] }; dy: { dataId: object; shape: number[] } }
+      const { x, dy } = inputs as unknown as { x: { dataId: object; shape: number[]; dtype: string }; dy: { dataId: object; shape: number[]; dtype: string } }
       const a = attrs as unknown as {
         strides: number | [number, number]
         pad: "same" | "valid" | number
@@ -114,12 +114,23 @@ export const registerWasmConv2DBackpropFilter = (tf: Tf) => {
         false,
         "channelsLast"
       )
+      type HeapTensor = { readonly dataId: object; readonly shape: ReadonlyArray<number>; readonly dtype: string }
       const b = backend as unknown as {
-        readSync(id: object): Float32Array
-        makeOutput(shape: number[], dtype: "float32", memoryOffset?: number, values?: Float32Array): unknown
+        makeOutput(shape: number[], dtype: "float32"): HeapTensor
+        typedArrayFromHeap(t: HeapTensor): Float32Array
       }
-      const out = conv2dFilterGradient(b.readSync(x.dataId), b.readSync(dy.dataId), { ...info, padTop: info.padInfo.top, padLeft: info.padInfo.left }, a.filterShape)
-      return b.makeOutput([...a.filterShape], "float32", undefined, out) as never
+      // Views on the backend's memory, not copies (readSync copied the inputs out and the
+      // result back in: ~75 KB of new buffers a call on the digits CNN, which the ML threads'
+      // collector then chased). The output first: allocating it may grow the memory, which
+      // would detach views taken before.
+      const out = b.makeOutput([...a.filterShape], "float32")
+      const view = (t: HeapTensor) => {
+        if (t.dtype !== "float32") throw new Error(`Conv2DBackpropFilter (wasm): ${t.dtype} tensors are not supported`)
+        return b.typedArrayFromHeap(t)
+      }
+      const g = { ...info, padTop: info.padInfo.top, padLeft: info.padInfo.left }
+      conv2dFilterGradient(view(x), view(dy), g, a.filterShape, view(out))
+      return out as never
     }
   })
 }

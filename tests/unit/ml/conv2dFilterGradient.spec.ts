@@ -89,6 +89,18 @@ describe("the wasm backend's Conv2DBackpropFilter (conv2dFilterGradient)", () =>
     )
   })
 
+  it("writes every value of an output it is handed (the backend's memory is not zeroed)", () => {
+    fc.assert(
+      fc.property(convolution, ({ g, xs, dys, filter }) => {
+        const stale = new Float32Array(filter[0] * filter[1] * filter[2] * filter[3]).fill(Number.NaN)
+        conv2dFilterGradient(xs, dys, g, filter, stale)
+        expect(bytes(stale)).toBe(bytes(firstVersion(xs, dys, g, filter)))
+      }),
+      { numRuns: 100 }
+    )
+    expect(() => conv2dFilterGradient(new Float32Array(1), new Float32Array(1), { batchSize: 1, inHeight: 1, inWidth: 1, outHeight: 1, outWidth: 1, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1, padTop: 0, padLeft: 0 }, [1, 1, 1, 1], new Float32Array(2))).toThrow(/1 values, not 2/)
+  })
+
   it("gives the digits CNN's bytes (32 images of 8×8, 3×3 'same', 8 filters)", () => {
     const g: ConvGeometry = { batchSize: 32, inHeight: 8, inWidth: 8, outHeight: 8, outWidth: 8, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1, padTop: 1, padLeft: 1 }
     // Digits are pixel counts over 16: many exact zeros.
