@@ -1,6 +1,7 @@
 import { Objm } from "@nats-io/obj"
 import type { NatsConnection } from "@nats-io/transport-node"
 import { StorageType } from "@nats-io/jetstream"
+import { useNativeObjectStoreHashing } from "../infra/nats/objectStoreHashing"
 
 /**
  * Where the projector keeps its checkpoint: the read models and the global
@@ -39,6 +40,7 @@ export const SNAPSHOT_BUCKET = "snapshots"
 
 /** JetStream Object Store (chunked, so read models larger than a message fit). */
 export const objectStoreSnapshots = async (nc: NatsConnection, bucket = SNAPSHOT_BUCKET, name = "read-models"): Promise<SnapshotStore> => {
+  useNativeObjectStoreHashing()
   // Provisioning creates the bucket (admin); roles that may only use it open it.
   const objm = new Objm(nc)
   const store = await objm.open(bucket).catch(() => objm.create(bucket, { storage: StorageType.File }))

@@ -3,6 +3,7 @@ import { Objm } from "@nats-io/obj"
 import type { NatsConnection } from "@nats-io/transport-node"
 import { Context, Effect, Layer, Schema } from "effect"
 import { sha256Hex } from "../contentHash"
+import { useNativeObjectStoreHashing } from "../nats/objectStoreHashing"
 import { WEIGHTS_BUCKET } from "../nats/provision"
 
 export class WeightsUnavailable extends Schema.TaggedError<WeightsUnavailable>()("WeightsUnavailable", {
@@ -77,6 +78,7 @@ const GET_ATTEMPTS = 3
 const DIRECT_CHUNKS = 8
 
 export const objectStoreWeights = async (nc: NatsConnection, bucket = WEIGHTS_BUCKET): Promise<WeightsStoreShape> => {
+  useNativeObjectStoreHashing()
   const store = await new Objm(nc).open(bucket)
   const direct = (await jetstreamManager(nc)).direct
   const readBlob = async (name: string): Promise<Uint8Array | null> => {

@@ -1,4 +1,4 @@
-import { Objm } from "@nats-io/obj"
+import { getSha256Backend, Objm } from "@nats-io/obj"
 import { connect, type NatsConnection } from "@nats-io/transport-node"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { natsOptions } from "../../infra/nats/NatsClient"
@@ -42,6 +42,20 @@ describe("objectStoreWeights", () => {
     const read = await store.get(hash)
     expect(read.length).toBe(size)
     expect(Buffer.from(read).equals(Buffer.from(bytes))).toBe(true)
+  })
+
+  it("hashes objects with node:crypto, and what it writes reads back through the object store's own checked read", async () => {
+    const store = await objectStoreWeights(nc, "weights_spec")
+    expect(getSha256Backend()).toBe("native")
+    // The object store's getBlob recomputes the SHA-256 and refuses a digest that does not match.
+    for (const size of [1, 200_000, 20 * 128 * 1024 + 5]) {
+      const bytes = bytesOf(size, 3)
+      const hash = await store.put(bytes)
+      const read = await (await new Objm(nc).open("weights_spec")).getBlob(objectName(hash))
+      expect(read && Buffer.from(read).equals(Buffer.from(bytes))).toBe(true)
+      const info = await (await new Objm(nc).open("weights_spec")).info(objectName(hash))
+      expect(info?.digest).toBe(`SHA-256=${Buffer.from(hash.slice(2), "hex").toString("base64url")}=`)
+    }
   })
 
   it("answers 'not stored' for a hash nobody put", async () => {
