@@ -91,7 +91,9 @@ export const conv2dFilterGradient = (
           out[row + o + 6] = s6
           out[row + o + 7] = s7
         }
-        // The channels left over, one at a time.
+        // The channels left over, one at a time. The same walk over (b, oh, ow) as above, on
+        // purpose: sharing it (a list of each tap's nonzero inputs, or one loop whose last block
+        // repeats its last channel in the spare sums) cost 1.2-1.6 × on the digits CNN's shapes.
         for (; o < co; o++) {
           let sum = 0
           for (let b = 0; b < batchSize; b++) {
