@@ -1,3 +1,4 @@
+import { isMainThread } from "node:worker_threads"
 import type { LayersModel, Tensor } from "@tensorflow/tfjs"
 import type { Tf } from "../../infra/ml/tf"
 import { tidyValues } from "../../infra/ml/model"
@@ -56,13 +57,23 @@ const tally = (classes: number) => {
 }
 
 /**
- * Accuracy, mean cross-entropy and the confusion counts of a model on a set,
- * in batches of at most 256 samples and BATCH_VALUES input values, so one
- * synchronous kernel call never holds a node's event loop for long.
+ * Samples one evaluation batch may hold. On a node's event loop 256, so one
+ * synchronous kernel call never holds it for long. On an ML thread
+ * (nodes/threads) nothing else waits on the loop, and a whole held-out set
+ * in one pass costs less: a digits evaluation (1,797 samples) 1.8 → 1.1 ms
+ * for the MLP and 3.7 → 2.9 ms for the CNN (medians of 15 interleaved
+ * runs), which every judge and every trainer pays. Each sample's prediction
+ * is the one it gets alone, whatever the batch (evaluation.int).
  */
-export const measure = (tf: Tf, model: LayersModel, samples: Samples, o: BatchOptions): Measured => {
+const MAX_BATCH = isMainThread ? 256 : 2048
+
+/**
+ * Accuracy, mean cross-entropy and the confusion counts of a model on a set,
+ * in batches of at most `maxBatch` samples and BATCH_VALUES input values.
+ */
+export const measure = (tf: Tf, model: LayersModel, samples: Samples, o: BatchOptions, maxBatch = MAX_BATCH): Measured => {
   const perSample = samples.xShape.reduce((a, b) => a * b, 1) * (o.tokenVocab ?? 1)
-  const batch = Math.max(1, Math.min(256, Math.floor(BATCH_VALUES / perSample)))
+  const batch = Math.max(1, Math.min(maxBatch, Math.floor(BATCH_VALUES / perSample)))
   const counts = tally(o.classes)
   for (const idx of batchesOf(samples.count, batch)) {
     const { xs, ys } = batchTensors(tf, samples, idx, o)
