@@ -5,6 +5,7 @@ import { commitText, decodeCommit, parseCommitText, prepareAppend, type Prepared
 import { chainVerifier, EMPTY_TIP } from "../infra/eventStore/hashChain"
 import { ChainSealer } from "../infra/eventStore/jetStreamSealer"
 import { rememberStoredCommit } from "../infra/eventStore/storedText"
+import { checkStoredBatch, verdictStitcher, type StoredBatchJob } from "../infra/eventStore/storedLogCheck"
 import { ReadModels } from "../projections/projector"
 import { median, round } from "./stats"
 
@@ -91,6 +92,36 @@ export const verifyStage = (log: DecodedLog): number =>
     ),
     2
   )
+
+/**
+ * What a verification's worker thread does per event (storedLogCheck.ts
+ * `checkStoredBatch`, here in-process): each message decoded, its events'
+ * hashed bytes cut from it, hashed and linked, over the log in the batches
+ * of 1,024 messages the reader hands out.
+ */
+export const storedBatchStage = (log: DecodedLog): number => {
+  const jobs: Array<StoredBatchJob> = []
+  for (let first = 0; first < log.messages.length; first += 1024) {
+    const part = log.messages.slice(first, first + 1024)
+    const bytes = new Uint8Array(part.reduce((n, m) => n + m.data.length, 0))
+    const ends = new Uint32Array(part.length)
+    let offset = 0
+    part.forEach((m, i) => {
+      bytes.set(m.data, offset)
+      offset += m.data.length
+      ends[i] = offset
+    })
+    jobs.push({ bytes, ends, positions: Float64Array.from(part, (m) => m.seq) })
+  }
+  return round(
+    microsPerItem(log.events, () => {
+      const stitcher = verdictStitcher()
+      for (const job of jobs) stitcher.add(checkStoredBatch(job))
+      if (!stitcher.result().ok) throw new Error("the bench's log does not verify")
+    }),
+    2
+  )
+}
 
 /** The projections per event: every read model built from the decoded events, as a rebuild does (a fresh set each pass). */
 export const projectStage = (log: DecodedLog): number =>

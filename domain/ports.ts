@@ -109,6 +109,21 @@ export type LogEntry =
   | { readonly _tag: "Commit"; readonly events: ReadonlyArray<RecordedEvent> }
   | { readonly _tag: "Foreign"; readonly globalPosition: number; readonly stream: string; readonly reason: string }
 
+/**
+ * Messages of the log as stored, bytes only, in order: what a verifier that
+ * decodes them elsewhere (on other threads) reads. Plain data but `streamAt`.
+ */
+export interface StoredLogBatch {
+  /** The messages' bytes, one after another. */
+  readonly bytes: Uint8Array
+  /** Where each message's bytes end in `bytes` (the next one's start). */
+  readonly ends: Uint32Array
+  /** Each message's global position. */
+  readonly positions: Float64Array
+  /** The stream message `index` was written to, as a foreign entry names it. */
+  readonly streamAt: (index: number) => string
+}
+
 export interface ReadAllOptions {
   /** First commit position to include (1 = the beginning). */
   readonly fromPosition?: number
@@ -143,6 +158,12 @@ export class EventStore extends Context.Service<
     readonly subscribe: (options?: ReadAllOptions) => Stream.Stream<RecordedEvent, ReadError | InvalidEvent>
     /** The log as stored, commits and foreign messages, in order, up to its end at the time of the call (audits, the bridge). */
     readonly readLog: (options?: ReadAllOptions) => Stream.Stream<LogEntry, ReadError | InvalidEvent>
+    /**
+     * `readLog`'s messages undecoded, a batch per chunk, for verifiers that
+     * decode on other threads. Only adapters that hold each message's bytes
+     * offer it (JetStream); the others' logs are verified through `readLog`.
+     */
+    readonly readStoredLog?: (options?: ReadAllOptions) => Stream.Stream<StoredLogBatch, ReadError | InvalidEvent>
     /** Position of the last commit (0 when the log is empty). */
     readonly headPosition: Effect.Effect<number, EventStoreUnavailable>
   }

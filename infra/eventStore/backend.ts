@@ -10,7 +10,8 @@ import {
   WrongExpectedVersion,
   type AppendResult,
   type LogEntry,
-  type ReadAllOptions
+  type ReadAllOptions,
+  type StoredLogBatch
 } from "../../domain/ports"
 import type { RecordedEvent } from "../../domain/recordedEvent"
 import { isAggregateName, parseStreamName } from "../../domain/streamName"
@@ -34,6 +35,8 @@ export interface LogBackend {
    * do not hold stored bytes ignore it.
    */
   entries(options: ValidatedReadOptions, mode: "read" | "subscribe", keepStored?: boolean): AsyncIterable<ReadonlyArray<LogEntry>>
+  /** `entries` to the log's end undecoded (the port's `readStoredLog`), where the adapter holds each message's bytes. */
+  storedBatches?(options: ValidatedReadOptions): AsyncIterable<StoredLogBatch>
   headPosition(): Promise<number>
 }
 
@@ -126,6 +129,14 @@ const batchStream = <B>(
 const entryStream = (backend: LogBackend, options: ReadAllOptions | undefined, mode: "read" | "subscribe") =>
   batchStream(backend, options, mode, (batch) => batch, true)
 
+/** The backend's stored batches, each one chunk downstream. */
+const storedStream = (backend: LogBackend, options: ReadAllOptions | undefined) =>
+  Stream.unwrap(
+    Effect.try({ try: () => validateReadOptions(options), catch: toKnown }).pipe(
+      Effect.map((validated) => Stream.fromAsyncIterable(backend.storedBatches!(validated), toKnown))
+    )
+  ) as Stream.Stream<StoredLogBatch, CorruptEvent | EventStoreUnavailable | InvalidEvent>
+
 /** Each foreign message is reported once per process (the audit lists them all). */
 const reported = new Set<number>()
 export const reportForeign = (entry: Extract<LogEntry, { _tag: "Foreign" }>, report: (line: string) => void = console.warn) => {
@@ -168,6 +179,7 @@ export const toEventStore = (backend: LogBackend): EventStore["Service"] => ({
   readAll: (options) => commitStream(backend, options, "read"),
   subscribe: (options) => commitStream(backend, options, "subscribe"),
   readLog: (options) => entryStream(backend, options, "read"),
+  ...(backend.storedBatches === undefined ? {} : { readStoredLog: (options?: ReadAllOptions) => storedStream(backend, options) }),
   headPosition: Effect.tryPromise({
     try: () => backend.headPosition(),
     catch: (e) => new EventStoreUnavailable({ reason: e instanceof Error ? e.message : String(e) })

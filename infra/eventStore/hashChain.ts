@@ -8,7 +8,7 @@ import {
 } from "../../domain/recordedEvent"
 import { canonicalJson } from "../canonicalJson"
 import { keccak256Hex } from "../keccak"
-import { storedBytesHashTo, storedHashInput } from "./storedText"
+import { storedBytesHashTo, storedHashInput, type StoredHashInput } from "./storedText"
 
 /** Where the chain stands after the last commit: position 0 is the empty log. */
 export interface ChainTip {
@@ -131,16 +131,21 @@ export const hashMismatch = (e: Pick<EncodedRecordedEvent, "globalPosition" | "i
   reason: `hash mismatch: stored ${e.hash}, recomputed ${recomputed}`
 })
 
+/** What the chain's order and links are checked on: an event's place and hashes. */
+export type LinkedEvent = Pick<EncodedRecordedEvent, "globalPosition" | "indexInCommit" | "id" | "prevHash" | "hash">
+
 /**
  * Incremental verifier for replays: feed events in global order; it answers
  * the first break (a recomputed hash that differs, a link to the wrong
- * previous hash, or a gap/reordering in positions).
+ * previous hash, or a gap/reordering in positions). `nextIndex`: the index
+ * in the tip's commit that would continue it (a verifier taking over where
+ * another stopped; 0 for a tip that ends its commit or is the empty log).
  */
-export const chainVerifier = (from: ChainTip = EMPTY_TIP) => {
+export const chainVerifier = (from: ChainTip = EMPTY_TIP, nextIndex = 0) => {
   let tip = from
-  let expectedIndex = 0
+  let expectedIndex = nextIndex
   let verified = 0
-  type Linked = Pick<EncodedRecordedEvent, "globalPosition" | "indexInCommit" | "id" | "prevHash" | "hash">
+  type Linked = LinkedEvent
   const check = (e: Linked, recompute: () => string): ChainBreak | undefined => {
     const at = { globalPosition: e.globalPosition, indexInCommit: e.indexInCommit, eventId: e.id }
     const sameCommit = e.globalPosition === tip.globalPosition && e.indexInCommit === expectedIndex
@@ -174,10 +179,17 @@ export const chainVerifier = (from: ChainTip = EMPTY_TIP) => {
       })
     },
     /**
+     * A decoded event with the stored bytes its hash covers given here
+     * (storedText.ts `storedSpans`), not looked up beside it: as `push`.
+     */
+    pushStored(event: RecordedEvent, stored: StoredHashInput | undefined): ChainBreak | undefined {
+      return check(event, () => (storedBytesHashTo(stored, event.hash) ? event.hash : recordedEventHash(event)))
+    },
+    /**
      * Order and link only, the event's claimed hash taken for its content's:
      * for a verifier that checks the hashes elsewhere (parallelVerifier.ts).
      */
-    pushClaimed(event: RecordedEvent): ChainBreak | undefined {
+    pushClaimed(event: LinkedEvent): ChainBreak | undefined {
       return check(event, () => event.hash)
     },
     /** An event exactly as stored (raw JSON), for audits of a log copy. */
@@ -186,6 +198,10 @@ export const chainVerifier = (from: ChainTip = EMPTY_TIP) => {
     },
     get tip() {
       return tip
+    },
+    /** The index in the tip's commit an event continuing it would have. */
+    get nextIndex() {
+      return expectedIndex
     },
     get verified() {
       return verified

@@ -2,6 +2,7 @@ import { Worker } from "node:worker_threads"
 import { busyThreads, threadCount, threadCountSetting } from "../workerPools"
 import type { RecordedEvent } from "../../domain/recordedEvent"
 import { checkStoredHashes, packHashCheck, type HashCheckJob } from "./hashCheckJob"
+import { checkStoredBatch, type StoredBatchJob, type StoredBatchVerdict } from "./storedLogCheck"
 
 /**
  * Stored-hash checks on other cores. A verifier of the log (GET
@@ -24,25 +25,26 @@ interface Pool {
   next: number
 }
 interface Pending {
-  readonly job: HashCheckJob
   readonly worker: Worker
-  readonly resolve: (ok: Uint8Array) => void
+  readonly answer: (value: unknown) => void
+  /** The thread died holding the job: answer it another way. */
+  readonly lost: () => void
 }
 let pool: Pool | undefined
 let seq = 0
 const pending = new Map<number, Pending>()
 
-export const hashCheckWorkersSetting = threadCountSetting("HASH_CHECK_WORKERS", "worker threads checking stored hashes when the log is verified or audited (0: in-process)")
+export const hashCheckWorkersSetting = threadCountSetting("HASH_CHECK_WORKERS", "worker threads decoding and verifying the log's stored messages when it is verified, and checking its hashes when it is audited (0: in-process)")
 const workerCount = threadCount(hashCheckWorkersSetting, "HASH_CHECK_WORKERS")
 const busy = busyThreads()
 
 const startPool = (): Pool => {
   const workers = Array.from({ length: workerCount() }, () => {
     const w = new Worker(new URL("./hashCheckThread.mjs", import.meta.url))
-    w.on("message", (answer: { readonly id?: number; readonly ok?: Uint8Array }) => {
-      if (answer.id === undefined || !answer.ok) return
-      pending.get(answer.id)?.resolve(answer.ok)
-      pending.delete(answer.id)
+    w.on("message", (message: { readonly id?: number; readonly answer?: unknown }) => {
+      if (message.id === undefined || !("answer" in message)) return
+      pending.get(message.id)?.answer(message.answer)
+      pending.delete(message.id)
       busy.release(w)
     })
     const gone = () => {
@@ -54,8 +56,7 @@ const startPool = (): Pool => {
       for (const [id, p] of pending) {
         if (p.worker !== w) continue
         pending.delete(id)
-        // Its bytes went with it (transferred): all zeros, so the caller checks these events by the definition.
-        p.resolve(new Uint8Array(p.job.hashes.length))
+        p.lost()
       }
       busy.forget(w)
     }
@@ -68,6 +69,18 @@ const startPool = (): Pool => {
   return { workers, next: 0 }
 }
 
+/** `job` on one of the pool's threads (hashCheckThread.ts answers each kind); `lost`'s answer when the thread dies holding it. */
+const onThread = <T>(job: Record<string, unknown>, transfer: ReadonlyArray<ArrayBuffer>, lost: () => T | Promise<T>): Promise<T> => {
+  pool ??= startPool()
+  const worker = pool.workers[pool.next++ % pool.workers.length]!
+  return new Promise<T>((resolve, reject) => {
+    const id = ++seq
+    pending.set(id, { worker, answer: resolve as (value: unknown) => void, lost: () => void Promise.resolve().then(lost).then(resolve, reject) })
+    busy.hold(worker)
+    worker.postMessage({ ...job, id }, [...transfer])
+  })
+}
+
 /**
  * Each event's flag (1: its stored bytes hash to its claimed hash; with
  * `definition`, its hash by the definition is its claimed hash:
@@ -78,16 +91,20 @@ const checkStoredHashesAsync = async (job: HashCheckJob, options: { readonly def
   if (job.hashes.length < MIN_JOB_EVENTS || workerCount() === 0) {
     return definition ? (await import("./definitionCheck")).checkByDefinition(job) : checkStoredHashes(job)
   }
-  pool ??= startPool()
-  const worker = pool.workers[pool.next++ % pool.workers.length]!
-  return new Promise((resolve) => {
-    const id = ++seq
-    pending.set(id, { job, worker, resolve })
-    busy.hold(worker)
-    // The job's bytes are its own copy (packHashCheck): moved, not copied again.
-    worker.postMessage({ id, job, definition }, [job.bytes.buffer as ArrayBuffer])
-  })
+  // The job's bytes are its own copy (packHashCheck): moved, not copied again. Lost with a
+  // dead thread, so all zeros then: the caller checks these events by the definition.
+  return onThread({ kind: "hashes", job, definition }, [job.bytes.buffer as ArrayBuffer], () => new Uint8Array(job.hashes.length))
 }
+
+/**
+ * A batch of stored messages decoded and verified (storedLogCheck.ts), on a
+ * worker thread when it is worth one. Its bytes are copied there, not
+ * moved: a thread that dies holding it leaves them here to check in-process.
+ */
+export const checkStoredBatchOnThread = (job: StoredBatchJob): Promise<StoredBatchVerdict> =>
+  job.positions.length < MIN_JOB_EVENTS || workerCount() === 0
+    ? Promise.resolve().then(() => checkStoredBatch(job))
+    : onThread({ kind: "storedBatch", job }, [], () => checkStoredBatch(job))
 
 /**
  * For each of `events`, 1 when its hash was confirmed from its stored bytes

@@ -1,12 +1,22 @@
 import { parentPort } from "node:worker_threads"
 import { checkStoredHashes, type HashCheckJob } from "./hashCheckJob"
+import type { StoredBatchJob } from "./storedLogCheck"
 
-// The definition's check loads the event catalogue: only when a job asks for it (the audit's).
+// The definition's check and the stored batches' decode load the event catalogue: only when a job asks for it.
 let byDefinition: typeof import("./definitionCheck").checkByDefinition | undefined
+let storedBatch: typeof import("./storedLogCheck").checkStoredBatch | undefined
 
-// Answers each job with its flags, under the job's id (hashCheckPool.ts matches them): a job that waits for the
-// definition's first load may be answered after a later one.
-parentPort!.on("message", async (message: { readonly id: number; readonly job: HashCheckJob; readonly definition: boolean }) => {
+type Job = { readonly id: number } & (
+  | { readonly kind: "hashes"; readonly job: HashCheckJob; readonly definition: boolean }
+  | { readonly kind: "storedBatch"; readonly job: StoredBatchJob }
+)
+
+// Answers each job under its id (hashCheckPool.ts matches them): a job that waits for a first load may be answered after a later one.
+parentPort!.on("message", async (message: Job) => {
+  if (message.kind === "storedBatch") {
+    const verdict = (storedBatch ??= (await import("./storedLogCheck")).checkStoredBatch)(message.job)
+    return parentPort!.postMessage({ id: message.id, answer: verdict })
+  }
   const ok = message.definition ? (byDefinition ??= (await import("./definitionCheck")).checkByDefinition)(message.job) : checkStoredHashes(message.job)
-  parentPort!.postMessage({ id: message.id, ok }, [ok.buffer as ArrayBuffer])
+  parentPort!.postMessage({ id: message.id, answer: ok }, [ok.buffer as ArrayBuffer])
 })

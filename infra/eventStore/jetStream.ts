@@ -8,7 +8,8 @@ import {
   EventStoreUnavailable,
   WrongExpectedVersion,
   type AppendResult,
-  type LogEntry
+  type LogEntry,
+  type StoredLogBatch
 } from "../../domain/ports"
 import type { RecordedEvent } from "../../domain/recordedEvent"
 import { inboxPrefixOfConnection, NatsClient } from "../nats/NatsClient"
@@ -147,6 +148,10 @@ export class JetStreamLog implements LogBackend {
 
   entries(options: ValidatedReadOptions, mode: "read" | "subscribe", keepStored = false): AsyncIterable<ReadonlyArray<LogEntry>> {
     return this.reads.entries(options, mode, keepStored)
+  }
+
+  storedBatches(options: ValidatedReadOptions): AsyncIterable<StoredLogBatch> {
+    return this.reads.storedBatches(options)
   }
 
   // ---- append --------------------------------------------------------------

@@ -1,9 +1,10 @@
-import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream"
-import { CorruptEvent, EventStoreUnavailable, streamNotFound, type LogEntry } from "../../domain/ports"
+import type { JetStreamClient, JetStreamManager, JsMsg } from "@nats-io/jetstream"
+import { CorruptEvent, EventStoreUnavailable, streamNotFound, type LogEntry, type StoredLogBatch } from "../../domain/ports"
 import type { RecordedEvent } from "../../domain/recordedEvent"
 import { parseStreamName, type StreamName } from "../../domain/streamName"
 import type { ValidatedReadOptions } from "./backend"
-import { consumeLog, toLogEntry } from "./logConsumer"
+import { consumeLog, consumeMessages, toLogEntry } from "./logConsumer"
+import { streamOfSubject } from "./storedMessage"
 
 export interface StreamHead {
   /** Revision (stream position of the last event), undefined when the stream is empty. */
@@ -136,23 +137,46 @@ export class LogReads {
   }
 
   entries(options: ValidatedReadOptions, mode: "read" | "subscribe", keepStored = false): AsyncIterable<ReadonlyArray<LogEntry>> {
-    const p = this.config.subjectPrefix
-    const filter = options.stream
-      ? this.subjectOf(options.stream)
-      : options.aggregate
-        ? `${p}.${options.aggregate}.*`
-        : `${p}.>`
+    const filter = this.filterFor(options)
     if (mode === "subscribe") return this.consume(filter, options.fromPosition, Infinity, keepStored)
+    return this.toEnd(filter, options.fromPosition, (last) => this.consume(filter, options.fromPosition, last, keepStored))
+  }
+
+  /**
+   * The messages `entries` reads, undecoded: their bytes side by side, a
+   * batch per step (the port's `readStoredLog`, for verifiers that decode on
+   * other threads). Copying a message's bytes costs ~0.1 µs against ~4.5 µs
+   * to decode it, and the copy frees the chunk the message was read in.
+   */
+  storedBatches(options: ValidatedReadOptions): AsyncIterable<StoredLogBatch> {
+    const filter = this.filterFor(options)
+    const { js, config } = this
+    return this.toEnd(filter, options.fromPosition, async function* (last) {
+      for await (const messages of consumeMessages(js, config.streamName, filter, options.fromPosition, last, (msg) => msg)) {
+        yield packStored(messages, (subject) => streamOfSubject(config.subjectPrefix, subject))
+      }
+    })
+  }
+
+  private filterFor(options: ValidatedReadOptions): string {
+    const p = this.config.subjectPrefix
+    return options.stream ? this.subjectOf(options.stream) : options.aggregate ? `${p}.${options.aggregate}.*` : `${p}.>`
+  }
+
+  /**
+   * `read` from the first sequence on up to the last message on `filter`
+   * now (direct get by subject works with wildcards); nothing when there is
+   * none from there on. Reads stop at that exact sequence: the server's
+   * num_pending is not trusted to say "nothing more" (it is a count
+   * maintained for a wildcard-filtered consumer while others append).
+   */
+  private toEnd<T>(filter: string, fromSeq: number, read: (last: number) => AsyncIterable<T>): AsyncIterable<T> {
     const self = this
     return {
       async *[Symbol.asyncIterator]() {
-        // End = the last matching message now (direct get by subject works
-        // with wildcards). Reads stop at that exact sequence: the server's
-        // num_pending is not trusted to say "nothing more" (it is a count
-        // maintained for a wildcard-filtered consumer while others append).
         const last = await self.jsm.direct.getMessage(self.config.streamName, { last_by_subj: filter })
-        if (!last || last.seq < options.fromPosition) return
-        yield* self.consume(filter, options.fromPosition, last.seq, keepStored)
+        if (!last || last.seq < fromSeq) return
+        yield* read(last.seq)
       }
     }
   }
@@ -161,4 +185,24 @@ export class LogReads {
   consume(filter: string, fromSeq: number, endSeq: number, keepStored = false): AsyncIterable<ReadonlyArray<LogEntry>> {
     return consumeLog(this.js, this.config, filter, fromSeq, endSeq, keepStored)
   }
+}
+
+/** Messages as one stored batch: their bytes copied side by side, positions, and their streams named on demand. */
+export const packStored = (messages: ReadonlyArray<JsMsg>, streamOf: (subject: string) => string): StoredLogBatch => {
+  let total = 0
+  for (const m of messages) total += m.data.length
+  const bytes = new Uint8Array(total)
+  const ends = new Uint32Array(messages.length)
+  const positions = new Float64Array(messages.length)
+  const subjects = new Array<string>(messages.length)
+  let offset = 0
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i]!
+    bytes.set(m.data, offset)
+    offset += m.data.length
+    ends[i] = offset
+    positions[i] = m.seq
+    subjects[i] = m.subject
+  }
+  return { bytes, ends, positions, streamAt: (index) => streamOf(subjects[index]!) }
 }

@@ -1,31 +1,12 @@
 import { createInbox } from "@nats-io/nats-core"
 import type { JetStreamClient, JsMsg } from "@nats-io/jetstream"
-import { CorruptEvent, EventStoreUnavailable, type LogEntry } from "../../domain/ports"
-import { commitText, decodeCommit, parseCommitText } from "./codec"
-import { rememberStoredCommit } from "./storedText"
+import { EventStoreUnavailable, type LogEntry } from "../../domain/ports"
+import { decodeStoredMessage, streamOfSubject } from "./storedMessage"
 
-/**
- * Decode a stored message. Anything that is not a sealed commit at its own
- * position is foreign (only the API should be able to write the log, but a
- * leaked credential must not be able to stop every writer and reader): it is
- * skipped by readers, linked over by writers, listed by the audit.
- */
+/** A stored message as a log entry: a sealed commit, or a foreign message with its position and stream (storedMessage.ts). */
 export const toLogEntry = (subjectPrefix: string, subject: string, data: Uint8Array, seq: number, keepStored = false): LogEntry => {
-  try {
-    const text = commitText(data)
-    const events = decodeCommit(parseCommitText(text, seq), seq)
-    // The log as stored (readLog: audits, GET /events/verify) keeps each event's stored bytes
-    // for a verifier (storedText.ts); replays, subscriptions and streams' histories do not.
-    if (keepStored) rememberStoredCommit(events, data)
-    return { _tag: "Commit", events }
-  } catch (e) {
-    if (!(e instanceof CorruptEvent)) throw e
-    const prefix = `${subjectPrefix}.`
-    const [aggregate, id] = subject.startsWith(prefix) ? subject.slice(prefix.length).split(".") : [subject, ""]
-    // The reason quotes attacker-chosen bytes: keep it printable and short.
-    const reason = e.reason.replace(/[^\x20-\x7e]/g, "?").slice(0, 200)
-    return { _tag: "Foreign", globalPosition: seq, stream: `${aggregate}-${id}`, reason }
-  }
+  const decoded = decodeStoredMessage(data, seq, keepStored)
+  return decoded._tag === "Commit" ? decoded : { _tag: "Foreign", globalPosition: seq, stream: streamOfSubject(subjectPrefix, subject), reason: decoded.reason }
 }
 
 /** At most this many entries in one batch (a replay's memory per hop stays small). */
@@ -63,7 +44,23 @@ export const consumeLog = (
   /** Keep each event's stored bytes beside it (toLogEntry). */
   keepStored = false,
   maxAhead = MAX_AHEAD
-): AsyncIterable<ReadonlyArray<LogEntry>> => ({
+): AsyncIterable<ReadonlyArray<LogEntry>> =>
+  consumeMessages(js, config.streamName, filter, fromSeq, endSeq, (msg) => toLogEntry(config.subjectPrefix, msg.subject, msg.data, msg.seq, keepStored), maxAhead)
+
+/**
+ * `consumeLog`'s read, each message taken in by `take` as it arrives (a
+ * log entry for readers; the message itself for a verifier that decodes on
+ * other threads: jetStreamReader.ts `storedBatches`).
+ */
+export const consumeMessages = <T>(
+  js: JetStreamClient,
+  streamName: string,
+  filter: string,
+  fromSeq: number,
+  endSeq: number,
+  take: (msg: JsMsg) => T,
+  maxAhead = MAX_AHEAD
+): AsyncIterable<ReadonlyArray<T>> => ({
   [Symbol.asyncIterator]() {
     type Consumer = Awaited<ReturnType<typeof js.consumers.getPushConsumer>>
     interface Read {
@@ -75,7 +72,7 @@ export const consumeLog = (
     let running = false
     // The first sequence not yet taken in (where a resumed read starts).
     let nextSeq = fromSeq
-    let buffered: Array<LogEntry> = []
+    let buffered: Array<T> = []
     let taken = 0
     // No entry will arrive any more: the end was reached, the reader stopped, or the read failed.
     let ended = false
@@ -111,7 +108,7 @@ export const consumeLog = (
     const start = async () => {
       running = true
       const read: Read = {
-        consumer: await js.consumers.getPushConsumer(config.streamName, {
+        consumer: await js.consumers.getPushConsumer(streamName, {
           filter_subjects: filter,
           opt_start_seq: nextSeq,
           deliver_prefix: createInbox(js.getOptions().watcherPrefix)
@@ -123,7 +120,7 @@ export const consumeLog = (
       read.messages = await read.consumer.consume({
         callback: (msg: JsMsg) => {
           if (current !== read) return
-          buffered.push(toLogEntry(config.subjectPrefix, msg.subject, msg.data, msg.seq, keepStored))
+          buffered.push(take(msg))
           nextSeq = msg.seq + 1
           if (msg.seq >= endSeq) return stop()
           if (buffered.length - taken >= maxAhead) halt()
@@ -143,7 +140,7 @@ export const consumeLog = (
     }
     const resume = () => void start().catch(fail)
     return {
-      async next(): Promise<IteratorResult<ReadonlyArray<LogEntry>>> {
+      async next(): Promise<IteratorResult<ReadonlyArray<T>>> {
         while (taken === buffered.length) {
           if (ended) {
             if (failure !== undefined) throw failure
@@ -152,7 +149,7 @@ export const consumeLog = (
           if (!running) resume()
           await new Promise<void>((resolve) => (wake = resolve))
         }
-        let batch: Array<LogEntry>
+        let batch: Array<T>
         if (taken === 0 && buffered.length <= MAX_BATCH) {
           batch = buffered
           buffered = []
@@ -168,7 +165,7 @@ export const consumeLog = (
         if (!running && !ended && buffered.length - taken < Math.max(1, maxAhead / 2)) resume()
         return { done: false, value: batch }
       },
-      async return(): Promise<IteratorResult<ReadonlyArray<LogEntry>>> {
+      async return(): Promise<IteratorResult<ReadonlyArray<T>>> {
         stop()
         buffered = []
         taken = 0

@@ -1,8 +1,10 @@
 import { Effect, Stream } from "effect"
-import type { EventStore, LogEntry, ReadAllOptions } from "../../domain/ports"
+import type { EventStore, InvalidEvent, LogEntry, ReadAllOptions, ReadError, StoredLogBatch } from "../../domain/ports"
 import type { RecordedEvent } from "../../domain/recordedEvent"
 import type { ChainVerification } from "./hashChain"
+import { checkStoredBatchOnThread } from "./hashCheckPool"
 import { parallelChainVerifier } from "./parallelVerifier"
+import { verdictStitcher, type StoredBatchVerdict } from "./storedLogCheck"
 
 export type ForeignMessage = Extract<LogEntry, { _tag: "Foreign" }>
 
@@ -41,14 +43,43 @@ const sortEntries = (entries: Iterable<LogEntry>, into: { readonly events: Array
 
 const positionOf = (entry: LogEntry): number => (entry._tag === "Commit" ? entry.events[0]!.globalPosition : entry.globalPosition)
 
+/** Batches in flight before the reader waits (at most this many batches' bytes are held at once). */
+const MAX_IN_FLIGHT = 4
+
 /**
  * The whole log as stored, its hash chain verified as it is read (what `GET
- * /events/verify` answers): batch by batch through `parallelChainVerifier`,
- * so the hashing of one batch overlaps the reading and decoding of the next,
- * and no more than a few batches are held at once (the foreign messages are
- * listed, outside the chain: the next commit links over them).
+ * /events/verify` answers), and the foreign messages listed (outside the
+ * chain: the next commit links over them). Where the adapter hands over the
+ * stored bytes (`readStoredLog`: JetStream), each batch is decoded and
+ * verified on a worker thread while the next is read (storedLogCheck.ts),
+ * and the batches' verdicts are joined here in order: this thread only
+ * reads. Elsewhere the log is read decoded, and its hashing alone goes to
+ * the threads (`parallelChainVerifier`). Either way no more than a few
+ * batches are held at once, and the answer is `chainVerifier`'s.
  */
-export const verifyWholeLog = (store: EventStore["Service"]) =>
+export const verifyWholeLog = (store: EventStore["Service"]) => (store.readStoredLog ? verifyStoredLog(store.readStoredLog()) : verifyDecodedLog(store))
+
+const verifyStoredLog = (batches: Stream.Stream<StoredLogBatch, ReadError | InvalidEvent>) =>
+  Effect.gen(function* () {
+    const stitcher = verdictStitcher()
+    const foreign: Array<ForeignMessage> = []
+    const inFlight: Array<{ readonly batch: StoredLogBatch; readonly verdict: Promise<StoredBatchVerdict> }> = []
+    // The oldest batch's verdict, joined in order.
+    const settleOldest = Effect.promise(async () => {
+      const { batch, verdict } = inFlight.shift()!
+      const answer = await verdict
+      for (const f of answer.foreign) foreign.push({ _tag: "Foreign", globalPosition: batch.positions[f.index]!, stream: batch.streamAt(f.index), reason: f.reason })
+      stitcher.add(answer)
+    })
+    yield* Stream.runForEach(batches, (batch) => {
+      inFlight.push({ batch, verdict: checkStoredBatchOnThread({ bytes: batch.bytes, ends: batch.ends, positions: batch.positions }) })
+      return inFlight.length >= MAX_IN_FLIGHT ? settleOldest : Effect.void
+    })
+    while (inFlight.length > 0) yield* settleOldest
+    return { ...stitcher.result(), foreignMessages: foreign }
+  })
+
+const verifyDecodedLog = (store: EventStore["Service"]) =>
   Effect.gen(function* () {
     const verifier = parallelChainVerifier()
     const foreign: Array<ForeignMessage> = []

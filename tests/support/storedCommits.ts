@@ -51,10 +51,13 @@ export const model = (i: number): DomainEvent =>
 export const storedLog = (
   commits: ReadonlyArray<ReadonlyArray<DomainEvent>>,
   /** Each commit's command signed by this key, as the API stores it (else unsigned, with `owner` as its actor). */
-  signer?: KeyPair
+  signer?: KeyPair,
+  /** Positions other messages (foreign ones) hold: the commits are sealed at the positions between them. */
+  taken: ReadonlySet<number> = new Set()
 ) => {
   let tip: ChainTip = EMPTY_TIP
   return commits.map((events, i) => {
+    while (taken.has(tip.globalPosition + 1)) tip = { ...tip, globalPosition: tip.globalPosition + 1 }
     const command = { type: "RegisterDataset", id: `c${i}`, issuedAt: "2026-11-27T01:00:00.000Z", payload }
     const metadata = signer
       ? { actor: signer.address, signature: signCommand(signer, command.type, payload, { commandId: command.id, issuedAt: command.issuedAt }).signature, command: { ...command, scheme: SIGNING_SCHEME, chainId: signingDomain().chainId } }
@@ -62,7 +65,7 @@ export const storedLog = (
     const p = prepareAppend({ stream: `dataset-D${i}`, expectedRevision: "no_stream", events, commandId: `c${i}`, metadata })
     const sealed = sealCommit({ tip, stream: p.stream, firstStreamPosition: 0, events: p.events, metadata: p.metadata, recordedAt: "2026-11-27T01:00:01.000Z", canonical: p.canonical })
     tip = sealed.tip
-    return { json: sealed.json, sealed: sealed.events }
+    return { json: sealed.json, sealed: sealed.events, position: sealed.tip.globalPosition }
   })
 }
 export const read = (texts: ReadonlyArray<string>): Array<RecordedEvent> =>
