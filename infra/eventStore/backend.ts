@@ -31,7 +31,7 @@ export interface LogBackend {
    * adapter has at hand at once; readers take a batch in one step); finite
    * for read, endless for subscribe. `keepStored`: keep each event's stored
    * bytes beside it for a verifier (storedText.ts); only the log as stored
-   * (`readLog`: audits, `GET /events/verify`) asks for them. Adapters that
+   * (`readLog`: audits, `GET /events/verify` where `storedBatches` is absent) asks for them. Adapters that
    * do not hold stored bytes ignore it.
    */
   entries(options: ValidatedReadOptions, mode: "read" | "subscribe", keepStored?: boolean): AsyncIterable<ReadonlyArray<LogEntry>>

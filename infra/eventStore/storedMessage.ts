@@ -19,7 +19,7 @@ export type DecodedMessage =
 export const decodeStoredMessage = (data: Uint8Array, seq: number, keepStored = false): DecodedMessage => {
   try {
     const events = decodeCommit(parseCommitText(commitText(data), seq), seq)
-    // The log as stored (readLog: audits, GET /events/verify) keeps each event's stored bytes
+    // The log as stored (readLog: audits, the bridge, GET /events/verify on adapters without stored bytes) keeps each event's stored bytes
     // for a verifier (storedText.ts); replays, subscriptions and streams' histories do not.
     if (keepStored) rememberStoredCommit(events, data)
     return { _tag: "Commit", events }

@@ -11,7 +11,7 @@ import { dataset, escrow, model, read, storedLog } from "../support/storedCommit
 
 /**
  * Verifying the log with the hashing on a worker thread (parallelVerifier.ts,
- * what GET /events/verify runs) gives exactly `verifyChain`'s answers: the
+ * what GET /events/verify runs on adapters without stored bytes) gives exactly `verifyChain`'s answers: the
  * same count, tip and first break, whichever check finds it (order and links
  * here, hashes there) and whichever batch it is in. The worker threads are
  * real; batches of at least MIN_JOB_EVENTS events go to them.
