@@ -188,7 +188,7 @@ export class LogReads {
 }
 
 /** Messages as one stored batch: their bytes copied side by side, positions, and their streams named on demand. */
-export const packStored = (messages: ReadonlyArray<JsMsg>, streamOf: (subject: string) => string): StoredLogBatch => {
+const packStored = (messages: ReadonlyArray<JsMsg>, streamOf: (subject: string) => string): StoredLogBatch => {
   let total = 0
   for (const m of messages) total += m.data.length
   const bytes = new Uint8Array(total)
