@@ -5,7 +5,7 @@ import { commitText, decodeCommit, parseCommitText, prepareAppend, type Prepared
 import { chainVerifier, EMPTY_TIP } from "../infra/eventStore/hashChain"
 import { ChainSealer } from "../infra/eventStore/jetStreamSealer"
 import { rememberStoredCommit } from "../infra/eventStore/storedText"
-import { checkStoredBatch, verdictStitcher, type StoredBatchJob } from "../infra/eventStore/storedLogCheck"
+import { checkStoredBatch, storedBatchJob, verdictStitcher, type StoredBatchJob } from "../infra/eventStore/storedLogCheck"
 import { ReadModels } from "../projections/projector"
 import { median, round } from "./stats"
 
@@ -101,18 +101,7 @@ export const verifyStage = (log: DecodedLog): number =>
  */
 export const storedBatchStage = (log: DecodedLog): number => {
   const jobs: Array<StoredBatchJob> = []
-  for (let first = 0; first < log.messages.length; first += 1024) {
-    const part = log.messages.slice(first, first + 1024)
-    const bytes = new Uint8Array(part.reduce((n, m) => n + m.data.length, 0))
-    const ends = new Uint32Array(part.length)
-    let offset = 0
-    part.forEach((m, i) => {
-      bytes.set(m.data, offset)
-      offset += m.data.length
-      ends[i] = offset
-    })
-    jobs.push({ bytes, ends, positions: Float64Array.from(part, (m) => m.seq) })
-  }
+  for (let first = 0; first < log.messages.length; first += 1024) jobs.push(storedBatchJob(log.messages.slice(first, first + 1024)))
   return round(
     microsPerItem(log.events, () => {
       const stitcher = verdictStitcher()

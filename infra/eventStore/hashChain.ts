@@ -131,6 +131,14 @@ export const hashMismatch = (e: Pick<EncodedRecordedEvent, "globalPosition" | "i
   reason: `hash mismatch: stored ${e.hash}, recomputed ${recomputed}`
 })
 
+/**
+ * An event's hash for a verifier: its claim when its stored bytes hash to
+ * it, else by the definition, which has the last word (a text rewritten
+ * without changing the canonical form still verifies).
+ */
+const hashAsStored = (event: RecordedEvent, stored: StoredHashInput | undefined): string =>
+  storedBytesHashTo(stored, event.hash) ? event.hash : recordedEventHash(event)
+
 /** What the chain's order and links are checked on: an event's place and hashes. */
 export type LinkedEvent = Pick<EncodedRecordedEvent, "globalPosition" | "indexInCommit" | "id" | "prevHash" | "hash">
 
@@ -173,17 +181,14 @@ export const chainVerifier = (from: ChainTip = EMPTY_TIP, nextIndex = 0) => {
      * still verifies, as it did).
      */
     push(event: RecordedEvent): ChainBreak | undefined {
-      return check(event, () => {
-        if (storedBytesHashTo(storedHashInput(event), event.hash)) return event.hash
-        return recordedEventHash(event)
-      })
+      return check(event, () => hashAsStored(event, storedHashInput(event)))
     },
     /**
      * A decoded event with the stored bytes its hash covers given here
      * (storedText.ts `storedSpans`), not looked up beside it: as `push`.
      */
     pushStored(event: RecordedEvent, stored: StoredHashInput | undefined): ChainBreak | undefined {
-      return check(event, () => (storedBytesHashTo(stored, event.hash) ? event.hash : recordedEventHash(event)))
+      return check(event, () => hashAsStored(event, stored))
     },
     /**
      * Order and link only, the event's claimed hash taken for its content's:

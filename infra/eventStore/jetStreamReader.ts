@@ -4,6 +4,7 @@ import type { RecordedEvent } from "../../domain/recordedEvent"
 import { parseStreamName, type StreamName } from "../../domain/streamName"
 import type { ValidatedReadOptions } from "./backend"
 import { consumeLog, consumeMessages, toLogEntry } from "./logConsumer"
+import { storedBatchJob } from "./storedLogCheck"
 import { streamOfSubject } from "./storedMessage"
 
 export interface StreamHead {
@@ -187,22 +188,8 @@ export class LogReads {
   }
 }
 
-/** Messages as one stored batch: their bytes copied side by side, positions, and their streams named on demand. */
+/** Messages as one stored batch (storedLogCheck.ts `storedBatchJob`), their streams named on demand. */
 const packStored = (messages: ReadonlyArray<JsMsg>, streamOf: (subject: string) => string): StoredLogBatch => {
-  let total = 0
-  for (const m of messages) total += m.data.length
-  const bytes = new Uint8Array(total)
-  const ends = new Uint32Array(messages.length)
-  const positions = new Float64Array(messages.length)
-  const subjects = new Array<string>(messages.length)
-  let offset = 0
-  for (let i = 0; i < messages.length; i++) {
-    const m = messages[i]!
-    bytes.set(m.data, offset)
-    offset += m.data.length
-    ends[i] = offset
-    positions[i] = m.seq
-    subjects[i] = m.subject
-  }
-  return { bytes, ends, positions, streamAt: (index) => streamOf(subjects[index]!) }
+  const subjects = messages.map((m) => m.subject)
+  return { ...storedBatchJob(messages), streamAt: (index) => streamOf(subjects[index]!) }
 }

@@ -20,6 +20,24 @@ export interface StoredBatchJob {
   readonly positions: Float64Array
 }
 
+/** Stored messages as one batch: their bytes copied side by side, where each ends, and their positions. */
+export const storedBatchJob = (messages: ReadonlyArray<{ readonly data: Uint8Array; readonly seq: number }>): StoredBatchJob => {
+  let total = 0
+  for (const m of messages) total += m.data.length
+  const bytes = new Uint8Array(total)
+  const ends = new Uint32Array(messages.length)
+  const positions = new Float64Array(messages.length)
+  let offset = 0
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i]!
+    bytes.set(m.data, offset)
+    offset += m.data.length
+    ends[i] = offset
+    positions[i] = m.seq
+  }
+  return { bytes, ends, positions }
+}
+
 export interface StoredBatchVerdict {
   /** Sealed events in the batch. */
   readonly events: number

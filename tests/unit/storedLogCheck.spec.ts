@@ -4,7 +4,7 @@ import { commitTextBytes } from "../../infra/eventStore/codec"
 import { verifyChain } from "../../infra/eventStore/hashChain"
 import { checkStoredBatchOnThread, hashCheckThreads, MIN_JOB_EVENTS, stopHashCheckPool } from "../../infra/eventStore/hashCheckPool"
 import { toLogEntry } from "../../infra/eventStore/logConsumer"
-import { checkStoredBatch, verdictStitcher, type StoredBatchJob, type StoredBatchVerdict } from "../../infra/eventStore/storedLogCheck"
+import { checkStoredBatch, storedBatchJob, verdictStitcher, type StoredBatchJob, type StoredBatchVerdict } from "../../infra/eventStore/storedLogCheck"
 import type { RecordedEvent } from "../../domain/recordedEvent"
 import { dataset, escrow, model, storedLog } from "../support/storedCommits"
 
@@ -43,18 +43,7 @@ const expected = (log: ReadonlyArray<Stored>) => {
   return { verification: verifyChain(events), foreign }
 }
 
-const jobOf = (log: ReadonlyArray<Stored>): StoredBatchJob => {
-  const parts = log.map((s) => commitTextBytes(s.text))
-  const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  const ends = new Uint32Array(parts.length)
-  let offset = 0
-  parts.forEach((p, i) => {
-    bytes.set(p, offset)
-    offset += p.length
-    ends[i] = offset
-  })
-  return { bytes, ends, positions: Float64Array.from(log.map((s) => s.position)) }
-}
+const jobOf = (log: ReadonlyArray<Stored>): StoredBatchJob => storedBatchJob(log.map((s) => ({ data: commitTextBytes(s.text), seq: s.position })))
 
 /** The log cut into batches of `size` messages, each checked by `check`, the verdicts joined in order. */
 const inBatches = async (log: ReadonlyArray<Stored>, size: number, check: (job: StoredBatchJob) => StoredBatchVerdict | Promise<StoredBatchVerdict>) => {
