@@ -2,7 +2,6 @@ import { onEventLoop, type LoadedTf } from "../../infra/ml/tf"
 import { setWeightBytes } from "../../infra/ml/model"
 import type { Metrics } from "../../domain/primitives"
 import type { Workload } from "../../workloads/workload"
-import { withBuiltModel } from "./builtModels"
 import type { ExternalExecutor } from "../../infra/ml/externalExecutor"
 import type { DataLibrary } from "./dataLibrary"
 import type { WeightsStoreShape } from "../../infra/weights/WeightsStore"
@@ -43,12 +42,15 @@ export interface MeasureJob {
 }
 
 /** Build the model from the topology, load the bytes, evaluate it on the samples, free it. */
-export const measureSamples = (tf: LoadedTf, job: MeasureJob, workload: Workload = requireWorkload(job.workload)): Promise<Metrics> =>
-  // Every weight is set first, so a kept model measures as a fresh one (builtModels.ts).
-  withBuiltModel(tf.tf, workload, job.topology, async (model) => {
+export const measureSamples = async (tf: LoadedTf, job: MeasureJob, workload: Workload = requireWorkload(job.workload)): Promise<Metrics> => {
+  const model = await workload.build(tf.tf, job.topology)
+  try {
     setWeightBytes(tf.tf, model, job.weights)
     return workload.evaluate(tf.tf, model, job.validation, job.topology)
-  })
+  } finally {
+    model.dispose()
+  }
+}
 
 /**
  * A workload's held-out metrics of some weights, on the validation set (by

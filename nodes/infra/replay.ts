@@ -13,7 +13,6 @@ import type { MlNodeDeps } from "./mlDeps"
 import { onEventLoop, type LoadedTf } from "../../infra/ml/tf"
 import type { ExternalExecutor } from "../../infra/ml/externalExecutor"
 import { onThread } from "../threads/pool"
-import { withBuiltModel } from "./builtModels"
 
 /**
  * Replaying steps of someone's committed run from one of its states: what a
@@ -63,21 +62,19 @@ const samplesOf = (run: RunToReplay, deps: ReplayDeps) =>
  */
 const withRestored = async <T>(tf: LoadedTf, executor: ExternalExecutor | undefined, run: RunToReplay, start: Checkpoint, samples: Samples, use: (trainer: SegmentTrainer) => Promise<T>): Promise<T | undefined> => {
   const workload = requireWorkload(run.workload)
+  const model = await workload.build(tf.tf, run.topology)
   const plan = { ...run.plan, epochs: run.proof.epochs, seed: run.proof.seed }
+  let trainer: SegmentTrainer | undefined
   try {
-    // The restore sets every weight of the model, kept or fresh (builtModels.ts).
-    return await withBuiltModel(tf.tf, workload, run.topology, async (model) => {
-      const trainer = await segmentTrainerFor(tf, executor, workload, model, samples, run, plan, start)
-      try {
-        await trainer.restore(start)
-        return await use(trainer)
-      } finally {
-        await trainer.dispose()
-      }
-    })
+    trainer = await segmentTrainerFor(tf, executor, workload, model, samples, run, plan, start)
+    await trainer.restore(start)
+    return await use(trainer)
   } catch (e) {
     if (e instanceof Error && /values, (this )?model/.test(e.message)) return undefined
     throw e
+  } finally {
+    await trainer?.dispose()
+    model.dispose()
   }
 }
 

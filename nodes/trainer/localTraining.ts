@@ -1,3 +1,4 @@
+import type { LayersModel } from "@tensorflow/tfjs"
 import { checkpointInterval } from "../../domain/task/draw"
 import type { Metrics } from "../../domain/primitives"
 import { stepTrainer, totalSteps, type Checkpoint, type SegmentTrainer } from "../../infra/ml/checkpoints"
@@ -9,7 +10,6 @@ import { gatherRows, type Samples } from "../../workloads/kit/samples"
 import { requireWorkload } from "../../workloads/registry"
 import { stepFunctionsOf } from "../../workloads/workload"
 import type { TrainWork } from "../workItems"
-import { withBuiltModel } from "../infra/builtModels"
 
 /**
  * How a trainer behaves; anything but "honest" exists to prove the protocol catches it:
@@ -56,16 +56,16 @@ export const trainSteps = async (tf: LoadedTf, job: TrainingJob, report: Trainin
   const plan = { ...work.plan, epochs: work.plan.epochsPerRound, seed: work.seed }
   const steps = totalSteps(samples.count, plan)
   const interval = checkpointInterval(steps, work.checkpoints)
-  // A model kept from an earlier job, or a fresh one (builtModels.ts): the base sets every weight.
-  return withBuiltModel(tf.tf, workload, work.topology, async (model) => {
+  const model: LayersModel = await workload.build(tf.tf, work.topology)
+  let states: Array<Checkpoint>
+  // Model and optimizer are freed however this ends: a failure (a store
+  // timing out, say) is retried with the item, and no try may leave them behind.
+  try {
     setWeightBytes(tf.tf, model, base)
     const stepFns = stepFunctionsOf(tf.tf, workload, model, samples, work.topology)
     const trainer: SegmentTrainer = executor
       ? await externalStepTrainer(executor, model, samples.count, (rows) => gatherRows(samples, rows), plan, { weights: base, optimizer: freshOptimizerState(model, plan) })
       : stepTrainer(tf.tf, model, samples.count, plan, stepFns.batchOf, stepFns.estimateOf)
-    let states: Array<Checkpoint>
-    // The optimizer is freed however this ends: a failure (a store timing out,
-    // say) is retried with the item, and no try may leave it behind.
     try {
       states = [await trainer.checkpoint()]
       let lastBeat = 0
@@ -88,5 +88,7 @@ export const trainSteps = async (tf: LoadedTf, job: TrainingJob, report: Trainin
     }
     setWeightBytes(tf.tf, model, states[states.length - 1]!.weights)
     return { states, interval, steps, sampleCount: samples.count, heldOut: workload.evaluate(tf.tf, model, validation, work.topology) }
-  })
+  } finally {
+    model.dispose()
+  }
 }
