@@ -108,12 +108,13 @@ const batchStream = <B>(
   mode: "read" | "subscribe",
   f: (batch: ReadonlyArray<LogEntry>) => ReadonlyArray<B>,
   keepStored = false
-) =>
+) => backendStream(options, (validated) => mapBatches(backend.entries(validated, mode, keepStored), f)).pipe(Stream.flattenArray)
+
+/** What a backend reads for the options once they are validated, as a stream: an invalid option or a failed read fails it with its known error. */
+const backendStream = <A>(options: ReadAllOptions | undefined, read: (validated: ValidatedReadOptions) => AsyncIterable<A>) =>
   Stream.unwrap(
-    Effect.try({ try: () => validateReadOptions(options), catch: toKnown }).pipe(
-      Effect.map((validated) => Stream.fromAsyncIterable(mapBatches(backend.entries(validated, mode, keepStored), f), toKnown).pipe(Stream.flattenArray))
-    )
-  ) as Stream.Stream<B, CorruptEvent | EventStoreUnavailable | InvalidEvent>
+    Effect.try({ try: () => validateReadOptions(options), catch: toKnown }).pipe(Effect.map((validated) => Stream.fromAsyncIterable(read(validated), toKnown)))
+  ) as Stream.Stream<A, CorruptEvent | EventStoreUnavailable | InvalidEvent>
 
 /**
  * The log as stored, for its verifiers: each event keeps its stored bytes,
@@ -130,12 +131,8 @@ const entryStream = (backend: LogBackend, options: ReadAllOptions | undefined, m
   batchStream(backend, options, mode, (batch) => batch, true)
 
 /** The backend's stored batches, each one chunk downstream. */
-const storedStream = (backend: LogBackend, options: ReadAllOptions | undefined) =>
-  Stream.unwrap(
-    Effect.try({ try: () => validateReadOptions(options), catch: toKnown }).pipe(
-      Effect.map((validated) => Stream.fromAsyncIterable(backend.storedBatches!(validated), toKnown))
-    )
-  ) as Stream.Stream<StoredLogBatch, CorruptEvent | EventStoreUnavailable | InvalidEvent>
+const storedStream = (backend: LogBackend, options: ReadAllOptions | undefined): Stream.Stream<StoredLogBatch, CorruptEvent | EventStoreUnavailable | InvalidEvent> =>
+  backendStream(options, (validated) => backend.storedBatches!(validated))
 
 /** Each foreign message is reported once per process (the audit lists them all). */
 const reported = new Set<number>()

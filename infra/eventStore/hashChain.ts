@@ -153,8 +153,7 @@ export const chainVerifier = (from: ChainTip = EMPTY_TIP, nextIndex = 0) => {
   let tip = from
   let expectedIndex = nextIndex
   let verified = 0
-  type Linked = LinkedEvent
-  const check = (e: Linked, recompute: () => string): ChainBreak | undefined => {
+  const check = (e: LinkedEvent, recompute: () => string): ChainBreak | undefined => {
     const at = { globalPosition: e.globalPosition, indexInCommit: e.indexInCommit, eventId: e.id }
     const sameCommit = e.globalPosition === tip.globalPosition && e.indexInCommit === expectedIndex
     // A later commit may skip positions: foreign messages (never part of the
